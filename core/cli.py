@@ -1,0 +1,245 @@
+"""The `core` command: a thin layer over `core.instance.Instance` and stock Alembic commands."""
+import json
+import os
+import sys
+
+import click
+
+from core.errors import CoreError
+from core.instance import Instance
+
+
+class CoreGroup(click.Group):
+    """Built-in commands plus those installed addons add through `register_commands`."""
+
+    def _addon_commands(self, ctx):
+        try:
+            instance = Instance(ctx.params.get("db"))
+            group = click.Group()
+            instance.plugin_manager().hook.register_commands(cli=group)
+            return group.commands
+        except Exception:  # no database yet, or it cannot be read: built-in commands only
+            return {}
+
+    def list_commands(self, ctx):
+        return sorted(set(super().list_commands(ctx)) | set(self._addon_commands(ctx)))
+
+    def get_command(self, ctx, name):
+        return super().get_command(ctx, name) or self._addon_commands(ctx).get(name)
+
+
+def fail_cleanly(function):
+    """Print a CoreError as one line and exit 1, instead of a traceback."""
+    def wrapper(*args, **kwargs):
+        try:
+            return function(*args, **kwargs)
+        except CoreError as exc:
+            raise click.ClickException(str(exc)) from None
+    wrapper.__name__, wrapper.__doc__ = function.__name__, function.__doc__
+    return wrapper
+
+
+pass_instance = click.make_pass_decorator(Instance)
+
+
+@click.group(cls=CoreGroup)
+@click.option("--db", envvar="CORE_DB", metavar="URL",
+              help="Database URL (default: $CORE_DB, else sqlite:///core.db here).")
+@click.pass_context
+@fail_cleanly
+def cli(ctx, db):
+    """Comptoir's core: install addons, manage parameters, serve the web app."""
+    ctx.obj = Instance(db)
+
+
+@cli.command()
+@pass_instance
+@fail_cleanly
+def init(instance):
+    """Create (or bring up to date) the kernel's tables in the database."""
+    instance.init()
+    click.echo(f"Database {instance.db_name!r} is ready ({_safe_url(instance)}).")
+
+
+@cli.command()
+@click.option("--demo", is_flag=True, help="Also load the addons' demo data.")
+@click.argument("addons", nargs=-1, required=True)
+@pass_instance
+@fail_cleanly
+def install(instance, addons, demo):
+    """Install ADDONS and the addons they depend on."""
+    done = instance.install(list(addons), demo=demo, progress=click.echo)
+    if done:
+        click.echo(f"Installed: {', '.join(done)}.")
+    else:
+        click.echo(f"Nothing to do: {', '.join(addons)} already installed.")
+
+
+@cli.command()
+@click.option("--yes", is_flag=True, help="Do not ask for confirmation.")
+@click.argument("addons", nargs=-1, required=True)
+@pass_instance
+@fail_cleanly
+def uninstall(instance, addons, yes):
+    """Uninstall ADDONS and every addon that depends on them; their tables are dropped."""
+    plan = instance.plan_uninstall(list(addons))
+    click.echo(f"This drops the tables and settings of: {', '.join(plan)}.")
+    if not yes and not click.confirm("Uninstall?", default=False):
+        raise click.ClickException("cancelled; nothing was uninstalled")
+    instance.uninstall(list(addons), progress=click.echo)
+    click.echo(f"Uninstalled: {', '.join(plan)}.")
+
+
+@cli.command()
+@pass_instance
+@fail_cleanly
+def upgrade(instance):
+    """Apply pending migrations of the kernel and installed addons (after a code update)."""
+    done = instance.upgrade(progress=click.echo)
+    click.echo(f"Upgraded: {', '.join(done)}." if done else "Everything is up to date.")
+
+
+@cli.command("list")
+@pass_instance
+@fail_cleanly
+def list_addons(instance):
+    """List available addons with their state."""
+    installed = instance.installed()
+    for addon in instance.catalog.addons.values():
+        state = "installed" if addon.name in installed else "available"
+        click.echo(f"{addon.name:32} {state:10} {addon.manifest.version:8} {addon.manifest.summary}")
+    for name in sorted(set(installed) - set(instance.catalog.addons)):
+        click.echo(f"{name:32} {'missing':10} {installed[name]:8} installed, but no longer available")
+
+
+@cli.command()
+@click.option("--json", "as_json", is_flag=True, help="Print JSON.")
+@pass_instance
+@fail_cleanly
+def info(instance, as_json):
+    """Show the database URL, its name (the db_name channels use) and the installed addons."""
+    data = {"database_url": _safe_url(instance), "db_name": instance.db_name,
+            "initialised": instance.is_initialised(), "installed": instance.installed()}
+    if as_json:
+        click.echo(json.dumps(data, indent=2))
+        return
+    click.echo(f"database url: {data['database_url']}")
+    click.echo(f"db_name:      {data['db_name']}")
+    addons = ", ".join(f"{n} {v}" for n, v in data["installed"].items())
+    click.echo(f"installed:    {addons or 'none'}")
+
+
+@cli.group()
+def param():
+    """Read and change system parameters."""
+
+
+@param.command("list")
+@pass_instance
+@fail_cleanly
+def param_list(instance):
+    """List every declared parameter with its current value."""
+    instance.init()
+    with instance.engine.connect() as connection:
+        for spec, value in instance.parameters(connection).items():
+            click.echo(f"{spec.key} = {'(hidden)' if spec.secret else value}    # {spec.description}")
+
+
+@param.command("get")
+@click.argument("key")
+@pass_instance
+@fail_cleanly
+def param_get(instance, key):
+    """Print the value of KEY."""
+    instance.init()
+    with instance.engine.connect() as connection:
+        click.echo(instance.parameters(connection).raw(key))
+
+
+@param.command("set")
+@click.argument("key")
+@click.argument("value")
+@pass_instance
+@fail_cleanly
+def param_set(instance, key, value):
+    """Set KEY to VALUE (checked against the declared type)."""
+    instance.init()
+    with instance.engine.begin() as connection:
+        stored = instance.parameters(connection).set(key, value)
+    click.echo(f"{key} = {stored}")
+
+
+@cli.group()
+def user():
+    """Manage the people who may sign in to the admin pages."""
+
+
+@user.command("add")
+@click.argument("login")
+@click.option("--password", envvar="CORE_ADMIN_PASSWORD", prompt=True, hide_input=True,
+              confirmation_prompt=True, help="Default: $CORE_ADMIN_PASSWORD, else asked.")
+@pass_instance
+@fail_cleanly
+def user_add(instance, login, password):
+    """Create LOGIN, or change their password."""
+    from core.web.users import set_password
+    instance.init()
+    with instance.engine.begin() as connection:
+        created = set_password(connection, login, password)
+    click.echo(f"{'Created' if created else 'Updated the password of'} {login}.")
+
+
+@cli.command()
+@click.option("--host", default="127.0.0.1", show_default=True)
+@click.option("--port", default=8069, show_default=True, type=int)
+@click.option("--workers", default=1, show_default=True, type=click.IntRange(min=1),
+              help="Processes; more than one needs PostgreSQL.")
+@pass_instance
+@fail_cleanly
+def serve(instance, host, port, workers):
+    """Serve the web app under gevent (gunicorn with gevent workers when --workers > 1)."""
+    instance.init()
+    env = {**os.environ, "CORE_DB": instance.url}
+    if workers == 1:
+        command = [sys.executable, "-m", "core.server", "--host", host, "--port", str(port)]
+    else:
+        if instance.engine.dialect.name == "sqlite":
+            raise CoreError("--workers > 1 needs PostgreSQL (SQLite holds one writer and the "
+                            "in-memory bus does not cross processes); use --db postgresql://...")
+        command = [sys.executable, "-m", "gunicorn", "--worker-class", "gevent",
+                   "--workers", str(workers), "--bind", f"{host}:{port}",
+                   "core.server:wsgi_app()"]
+    os.execvpe(command[0], command, env)
+
+
+@cli.command()
+@click.argument("addon")
+@click.option("-m", "--message", required=True, help="What the revision does.")
+@click.option("--autogenerate", is_flag=True, help="Diff the models against the database.")
+@pass_instance
+@fail_cleanly
+def revision(instance, addon, message, autogenerate):
+    """Create a new migration in ADDON's migrations/versions (a developer tool)."""
+    from alembic import command
+
+    from core import schema
+    target = instance.catalog.get(addon)
+    versions = target.path / "migrations" / "versions"
+    versions.mkdir(parents=True, exist_ok=True)
+    script = schema.script_directory(instance.catalog)
+    first = not schema.has_branch(script, addon)
+    with instance.engine.begin() as connection:
+        config = schema.alembic_config(instance.catalog, connection)
+        config.set_main_option("version_locations", config.get_main_option("version_locations")
+                               + os.pathsep + str(versions))
+        command.revision(config, message=message, autogenerate=autogenerate,
+                         head="base" if first else f"{addon}@head",
+                         branch_label=addon if first else None, version_path=str(versions))
+
+
+def _safe_url(instance):
+    return instance.engine.url.render_as_string(hide_password=True)
+
+
+def main():
+    cli(prog_name="core")

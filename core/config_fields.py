@@ -1,0 +1,83 @@
+"""Config fields: what an addon adds to another addon's admin form, declared rather than coded.
+
+An addon returns `ConfigField`s from its `register_config_fields(form)` hook; the kernel renders
+them, validates what is typed in, and stores the values in `core_record_setting`, keyed by
+(form, record id, field name) and owned by the declaring addon, so uninstalling the addon
+removes its values.
+"""
+from dataclasses import dataclass, field
+
+from sqlalchemy import delete, select
+
+from core import values
+from core.models import RecordSetting
+
+
+@dataclass(frozen=True)
+class ConfigField:
+    name: str
+    label: str
+    type: str = "str"  # one of core.values.TYPES
+    default: object = ""
+    help: str = ""
+    required: bool = False
+    min: int | None = None
+    max: int | None = None
+    max_length: int = 255
+    addon: str = field(default="", compare=False)  # filled in by the kernel
+
+    def __post_init__(self):
+        if self.type not in values.TYPES:
+            raise ValueError(f"config field {self.name!r}: unknown type {self.type!r}")
+
+    def clean(self, text):
+        """Validate typed-in text; return the value or raise ValueError with a message for people."""
+        text = "" if text is None else str(text)
+        if len(text) > self.max_length:
+            raise ValueError(f"at most {self.max_length} characters")
+        if self.required and not text.strip() and self.type != "bool":
+            raise ValueError("this field is required")
+        value = values.parse(self.type, text)
+        if self.type == "int":
+            if self.min is not None and value < self.min:
+                raise ValueError(f"must be at least {self.min}")
+            if self.max is not None and value > self.max:
+                raise ValueError(f"must be at most {self.max}")
+        return value
+
+
+def read_values(connection, form, record_id, fields):
+    """{field name: typed value} for one record, declared defaults where nothing is stored."""
+    stored = dict(connection.execute(
+        select(RecordSetting.field, RecordSetting.value)
+        .where(RecordSetting.form == form, RecordSetting.record_id == record_id)
+    ).all())
+    return {f.name: values.parse(f.type, stored[f.name]) if f.name in stored else f.default
+            for f in fields}
+
+
+def validate(fields, submitted):
+    """Clean every field of a submitted form: return (values, errors), both keyed by field name."""
+    cleaned, errors = {}, {}
+    for config_field in fields:
+        raw = submitted.get(config_field.name, "0" if config_field.type == "bool" else "")
+        try:
+            cleaned[config_field.name] = config_field.clean(raw)
+        except ValueError as exc:
+            errors[config_field.name] = str(exc)
+    return cleaned, errors
+
+
+def write_values(connection, form, record_id, fields, cleaned):
+    """Store already-cleaned values for one record."""
+    for config_field in fields:
+        connection.execute(delete(RecordSetting).where(
+            RecordSetting.form == form, RecordSetting.record_id == record_id,
+            RecordSetting.field == config_field.name))
+        connection.execute(RecordSetting.__table__.insert().values(
+            form=form, record_id=record_id, field=config_field.name, addon=config_field.addon,
+            value=values.to_text(config_field.type, cleaned[config_field.name])))
+
+
+def forget_values(connection, addon):
+    connection.execute(delete(RecordSetting).where(RecordSetting.addon == addon))

@@ -1,0 +1,63 @@
+"""The database: URL resolution, engine creation and the declarative base every model uses."""
+import os
+from pathlib import Path
+
+from sqlalchemy import MetaData, create_engine, event
+from sqlalchemy.engine import make_url
+from sqlalchemy.orm import DeclarativeBase
+
+DEFAULT_URL = "sqlite:///core.db"
+
+# Stable constraint names, so that migrations can drop what they created on every backend.
+NAMING_CONVENTION = {
+    "ix": "ix_%(column_0_label)s",
+    "uq": "uq_%(table_name)s_%(column_0_name)s",
+    "ck": "ck_%(table_name)s_%(constraint_name)s",
+    "fk": "fk_%(table_name)s_%(column_0_name)s_%(referred_table_name)s",
+    "pk": "pk_%(table_name)s",
+}
+
+
+class Model(DeclarativeBase):
+    """Base class for the models of the kernel and of every addon."""
+    metadata = MetaData(naming_convention=NAMING_CONVENTION)
+
+
+def resolve_url(url=None):
+    """`--db`, else `CORE_DB`, else a SQLite file in the current folder; PostgreSQL uses psycopg 3."""
+    url = url or os.environ.get("CORE_DB") or DEFAULT_URL
+    for prefix in ("postgresql://", "postgres://"):
+        if url.startswith(prefix):
+            return "postgresql+psycopg://" + url[len(prefix):]
+    return url
+
+
+def database_name(url):
+    """The name POS channels use: the SQLite file's stem or the PostgreSQL database name."""
+    parsed = make_url(url)
+    if parsed.get_backend_name() == "sqlite":
+        return Path(parsed.database).stem if parsed.database else "memory"
+    return parsed.database
+
+
+def make_engine(url):
+    url = resolve_url(url)
+    if make_url(url).get_backend_name() == "sqlite":
+        engine = create_engine(url, connect_args={"timeout": 30})
+        _make_sqlite_transactional(engine)
+        return engine
+    return create_engine(url, pool_pre_ping=True)
+
+
+def _make_sqlite_transactional(engine):
+    """pysqlite commits before DDL by default; take over BEGIN so a failed migration rolls back
+    whole (the SQLAlchemy documentation's recipe), and enforce foreign keys."""
+
+    @event.listens_for(engine, "connect")
+    def on_connect(dbapi_connection, _record):
+        dbapi_connection.isolation_level = None
+        dbapi_connection.execute("PRAGMA foreign_keys = ON")
+
+    @event.listens_for(engine, "begin")
+    def on_begin(connection):
+        connection.exec_driver_sql("BEGIN")

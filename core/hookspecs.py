@@ -1,0 +1,81 @@
+"""Every hook an addon may implement.
+
+An addon implements hooks in its ``hooks.py`` with ``from core import hookimpl``.
+Most hooks return a list; the kernel flattens the lists of all installed addons.
+An implementation may accept fewer arguments than the spec (pluggy's opt-in arguments).
+"""
+import pluggy
+
+PROJECT = "comptoir"
+hookspec = pluggy.HookspecMarker(PROJECT)
+hookimpl = pluggy.HookimplMarker(PROJECT)
+
+
+# ---------------------------------------------------------------------------
+# Schema and data
+# ---------------------------------------------------------------------------
+
+@hookspec
+def register_models():
+    """Return the SQLAlchemy model classes (or Tables) this addon owns, so the kernel can check
+    their table names and compare them with the addon's migrations."""
+
+
+@hookspec
+def register_system_parameters():
+    """Return a list of dicts declaring system parameters, in the form of `system_parameters.yaml`
+    entries (key, type, default, description); for addons shipped outside this repository."""
+
+
+@hookspec
+def load_demo_data(connection):
+    """Insert this addon's demo records through the SQLAlchemy `connection` (inside the install
+    transaction); called by `core install --demo`. Return nothing."""
+
+
+# ---------------------------------------------------------------------------
+# Lifecycle
+# ---------------------------------------------------------------------------
+
+@hookspec
+def post_install(connection):
+    """Run once after this addon's migrations, inside the install transaction. Return nothing."""
+
+
+@hookspec
+def pre_uninstall(connection):
+    """Run before this addon's tables are dropped, inside the uninstall transaction."""
+
+
+# ---------------------------------------------------------------------------
+# Web
+# ---------------------------------------------------------------------------
+
+@hookspec
+def register_routes():
+    """Return a list of Flask blueprints to register on the app."""
+
+
+@hookspec
+def configure_app(app):
+    """Adjust the Flask `app` once its blueprints are registered (CORS, error handlers, ...)."""
+
+
+@hookspec
+def register_config_fields(form):
+    """Return the `core.ConfigField`s this addon adds to the admin form named `form`
+    (for example ``"pos.config"``), or an empty list."""
+
+
+@hookspec
+def register_assets(page):
+    """Return the URLs of scripts and stylesheets this addon adds to the page named `page`."""
+
+
+# ---------------------------------------------------------------------------
+# Command line
+# ---------------------------------------------------------------------------
+
+@hookspec
+def register_commands(cli):
+    """Add click commands to the `core` command group `cli` (a click.Group). Return nothing."""

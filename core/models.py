@@ -1,0 +1,51 @@
+"""The kernel's own tables: install states, system parameters, admin users, record settings."""
+from datetime import datetime, timezone
+
+from sqlalchemy import DateTime, Integer, String, Text
+from sqlalchemy.orm import Mapped, mapped_column
+
+from core.db import Model
+
+INSTALLED = "installed"
+UNINSTALLED = "uninstalled"
+
+
+def _now():
+    return datetime.now(timezone.utc)
+
+
+class AddonState(Model):
+    """One row per addon ever installed here: the database, not the disk, says what is installed."""
+    __tablename__ = "core_addon"
+    name: Mapped[str] = mapped_column(String(64), primary_key=True)
+    state: Mapped[str] = mapped_column(String(16))
+    version: Mapped[str] = mapped_column(String(32))
+    changed_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=_now)
+
+
+class Parameter(Model):
+    """A system parameter's stored value (the declared default applies when there is no row)."""
+    __tablename__ = "core_parameter"
+    key: Mapped[str] = mapped_column(String(128), primary_key=True)
+    value: Mapped[str] = mapped_column(Text)
+
+
+class User(Model):
+    """Someone who may sign in to the admin pages."""
+    __tablename__ = "core_user"
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    login: Mapped[str] = mapped_column(String(64), unique=True)
+    password_hash: Mapped[str] = mapped_column(String(256))
+
+
+class RecordSetting(Model):
+    """The value of a config field that an addon adds to another addon's record form."""
+    __tablename__ = "core_record_setting"
+    form: Mapped[str] = mapped_column(String(64), primary_key=True)
+    record_id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    field: Mapped[str] = mapped_column(String(64), primary_key=True)
+    addon: Mapped[str] = mapped_column(String(64), index=True)
+    value: Mapped[str] = mapped_column(Text)
+
+
+KERNEL_MODELS = [AddonState, Parameter, User, RecordSetting]

@@ -1,0 +1,126 @@
+"""System parameters (Odoo's ir.config_parameter): declared keys with typed values.
+
+Every key is declared, with its type, default, description and owning addon, in
+`system_parameters.yaml` (or, for addons shipped elsewhere, by their `register_system_parameters`
+hook). Undeclared keys are refused, so a typo cannot silently create a parameter nobody reads.
+"""
+import secrets
+from dataclasses import dataclass
+from pathlib import Path
+
+import yaml
+from sqlalchemy import delete, select
+
+from core import values
+from core.errors import ParameterError
+from core.models import Parameter
+
+DECLARATIONS_FILE = Path(__file__).resolve().parent.parent / "system_parameters.yaml"
+
+
+@dataclass(frozen=True)
+class ParameterSpec:
+    key: str
+    type: str
+    default: object
+    description: str
+    addon: str
+
+    @property
+    def default_text(self):
+        return values.to_text(self.type, self.default)
+
+    @property
+    def secret(self):
+        return self.type == "secret"
+
+
+def spec_from_dict(entry, source):
+    try:
+        spec = ParameterSpec(
+            key=entry["key"], type=entry.get("type", "str"), default=entry.get("default", ""),
+            description=entry.get("description", ""), addon=entry["addon"],
+        )
+    except (KeyError, TypeError) as exc:
+        raise ParameterError(f"{source}: a parameter entry lacks {exc}: {entry!r}") from None
+    if not spec.key.startswith(spec.addon + "."):
+        raise ParameterError(f"{source}: key {spec.key!r} must start with its addon {spec.addon!r}.")
+    try:
+        values.to_text(spec.type, spec.default)
+    except ValueError as exc:
+        raise ParameterError(f"{source}: {spec.key}: bad default: {exc}") from None
+    return spec
+
+
+def load_declarations(path=DECLARATIONS_FILE, extra=()):
+    """Read the YAML declarations plus `extra` dicts; return {key: ParameterSpec}."""
+    entries = yaml.safe_load(Path(path).read_text(encoding="utf-8")) or []
+    specs = {}
+    for source, entry in [(str(path), e) for e in entries] + [("hook", e) for e in extra]:
+        spec = spec_from_dict(entry, source)
+        if spec.key in specs:
+            raise ParameterError(f"{source}: parameter {spec.key!r} is declared twice")
+        specs[spec.key] = spec
+    return specs
+
+
+class SystemParameters:
+    """Typed access to the parameters, through one SQLAlchemy connection."""
+
+    def __init__(self, connection, specs):
+        self.connection = connection
+        self.specs = specs
+
+    def spec(self, key):
+        try:
+            return self.specs[key]
+        except KeyError:
+            raise ParameterError(
+                f"unknown system parameter {key!r}; `core param list` shows the declared keys"
+            ) from None
+
+    def raw(self, key):
+        """The stored text, or the declared default's text."""
+        spec = self.spec(key)
+        stored = self.connection.scalar(select(Parameter.value).where(Parameter.key == key))
+        return spec.default_text if stored is None else stored
+
+    def get(self, key):
+        spec = self.spec(key)
+        try:
+            return values.parse(spec.type, self.raw(key))
+        except ValueError as exc:
+            raise ParameterError(f"system parameter {key!r} holds a bad value: {exc}") from None
+
+    def set(self, key, value):
+        """Validate and store `value` (text or a Python value); return the stored text."""
+        spec = self.spec(key)
+        try:
+            text = values.to_text(spec.type, value)
+        except ValueError as exc:
+            raise ParameterError(f"{key}: {exc}") from None
+        self.connection.execute(delete(Parameter).where(Parameter.key == key))
+        self.connection.execute(Parameter.__table__.insert().values(key=key, value=text))
+        return text
+
+    def items(self, addons=None):
+        """(spec, current text) for every declared key, optionally of the given addons only."""
+        return [(spec, self.raw(key)) for key, spec in sorted(self.specs.items())
+                if addons is None or spec.addon in addons]
+
+    def seed(self, addon):
+        """Store the defaults of `addon`'s keys that have no value yet; the kernel's secret key
+        gets a fresh random value."""
+        for key, spec in self.specs.items():
+            if spec.addon != addon:
+                continue
+            if self.connection.scalar(select(Parameter.key).where(Parameter.key == key)):
+                continue
+            text = secrets.token_hex(32) if spec.secret and not spec.default else spec.default_text
+            self.connection.execute(Parameter.__table__.insert().values(key=key, value=text))
+
+    def forget(self, addon):
+        """Delete the stored values of `addon`'s keys (on uninstall)."""
+        keys = [key for key, spec in self.specs.items() if spec.addon == addon]
+        if keys:
+            self.connection.execute(delete(Parameter).where(Parameter.key.in_(keys)))

@@ -1,0 +1,53 @@
+"""Alembic glue: one revision tree, one branch per addon (labelled with its name), plus `core`.
+
+Installing an addon is `upgrade <addon>@head`, uninstalling it `downgrade <addon>@base`, and
+`core upgrade` is `upgrade <addon>@head` for each installed addon. Only the kernel and the
+installed addons' branches are ever touched; `upgrade heads` would install everything.
+"""
+import os
+from pathlib import Path
+
+from alembic import command
+from alembic.config import Config
+from alembic.migration import MigrationContext
+from alembic.script import ScriptDirectory
+
+KERNEL_BRANCH = "core"
+SCRIPT_LOCATION = Path(__file__).resolve().parent / "migrations"
+
+
+def alembic_config(catalog, connection=None):
+    config = Config()
+    config.set_main_option("script_location", str(SCRIPT_LOCATION))
+    locations = [SCRIPT_LOCATION / "versions"] + [
+        addon.migrations_dir for addon in catalog.addons.values() if addon.migrations_dir
+    ]
+    config.set_main_option("path_separator", "os")
+    config.set_main_option("version_locations", os.pathsep.join(str(p) for p in locations))
+    config.attributes["connection"] = connection
+    return config
+
+
+def script_directory(catalog):
+    return ScriptDirectory.from_config(alembic_config(catalog))
+
+
+def has_branch(script, name):
+    return any(name in revision.branch_labels for revision in script.walk_revisions())
+
+
+def upgrade_branch(connection, catalog, name):
+    command.upgrade(alembic_config(catalog, connection), f"{name}@head")
+
+
+def downgrade_branch(connection, catalog, name):
+    command.downgrade(alembic_config(catalog, connection), f"{name}@base")
+
+
+def pending_revisions(connection, script, name):
+    """Revisions of branch `name` not yet applied to this database, oldest first."""
+    applied = set()
+    for head in MigrationContext.configure(connection).get_current_heads():
+        applied.update(r.revision for r in script.revision_map.iterate_revisions(head, "base"))
+    branch = script.revision_map.iterate_revisions(f"{name}@head", "base")
+    return [r.revision for r in reversed(list(branch)) if r.revision not in applied]

@@ -1,0 +1,46 @@
+"""`python -m core.server`: serve the app under gevent, for thousands of idle long polls.
+
+gevent must patch the standard library before anything else imports it, which is why
+`core serve` starts this module in a fresh interpreter instead of serving from the CLI process.
+With several workers, gunicorn's gevent worker does the patching and calls `wsgi_app()`.
+"""
+from gevent import monkey
+
+monkey.patch_all()
+
+import argparse  # noqa: E402
+import logging  # noqa: E402
+
+from gevent.pywsgi import WSGIServer  # noqa: E402
+
+from core.instance import Instance  # noqa: E402
+from core.web import create_app  # noqa: E402
+from core.web.reloader import ReloadingApp  # noqa: E402
+
+
+def wsgi_app():
+    """The WSGI application for the database named by `CORE_DB`."""
+    instance = Instance()
+    if not instance.is_initialised():
+        instance.init()
+    return ReloadingApp(instance, lambda inst: create_app(instance=inst))
+
+
+def main():
+    parser = argparse.ArgumentParser(description="Serve Comptoir under gevent")
+    parser.add_argument("--host", default="127.0.0.1")
+    parser.add_argument("--port", type=int, default=8069)
+    args = parser.parse_args()
+    logging.basicConfig(level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s: %(message)s")
+    app = wsgi_app()
+    server = WSGIServer((args.host, args.port), app)
+    print(f"Comptoir serving database {app.instance.db_name!r} on "
+          f"http://{args.host}:{args.port}/web (Ctrl+C to stop)", flush=True)
+    try:
+        server.serve_forever()
+    except KeyboardInterrupt:
+        pass
+
+
+if __name__ == "__main__":
+    main()

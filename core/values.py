@@ -1,0 +1,41 @@
+"""Typed values stored as text: shared by system parameters and config fields.
+
+Booleans are stored as "1"/"0" (as Odoo's system parameters are read), integers as digits.
+"""
+from urllib.parse import urlparse
+
+TYPES = ("bool", "int", "str", "url", "secret")
+TRUE_WORDS = {"1", "true", "yes", "on"}
+FALSE_WORDS = {"0", "false", "no", "off", ""}
+
+
+def parse(value_type, text):
+    """Turn stored or typed-in text into a Python value; ValueError says what is wrong."""
+    if value_type not in TYPES:
+        raise ValueError(f"unknown type {value_type!r} (known: {', '.join(TYPES)})")
+    text = "" if text is None else str(text).strip()
+    if value_type == "bool":
+        if text.lower() in TRUE_WORDS:
+            return True
+        if text.lower() in FALSE_WORDS:
+            return False
+        raise ValueError(f"{text!r} is not a boolean; use 1 or 0")
+    if value_type == "int":
+        try:
+            return int(text)
+        except ValueError:
+            raise ValueError(f"{text!r} is not a whole number") from None
+    if value_type == "url" and text:
+        parsed = urlparse(text)
+        if parsed.scheme not in ("http", "https") or not parsed.netloc:
+            raise ValueError(f"{text!r} is not an http(s) URL such as http://192.168.1.10:8069")
+        return text.rstrip("/")
+    return text
+
+
+def to_text(value_type, value):
+    """The canonical stored text of a value (which `parse` reads back to the same value)."""
+    if value_type == "bool":
+        truth = value if isinstance(value, bool) else parse("bool", value)
+        return "1" if truth else "0"
+    return str(parse(value_type, value))

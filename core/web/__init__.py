@@ -1,0 +1,45 @@
+"""The Flask app: the kernel's admin pages plus the blueprints of the installed addons."""
+from flask import Flask, current_app
+from flask_wtf.csrf import CSRFProtect
+
+from core.instance import Instance
+from core.plugins import flatten
+from core.web.errors import register_error_handlers
+
+csrf = CSRFProtect()
+
+
+def create_app(url=None, catalog=None, instance=None):
+    """Build the app for one database; only addons installed there are loaded."""
+    instance = instance or Instance(url, catalog)
+    if not instance.is_initialised():
+        instance.init()
+    manager = instance.plugin_manager()
+    app = Flask(__name__)
+    with instance.engine.connect() as connection:
+        parameters = instance.parameters(connection, manager)
+        app.config["SECRET_KEY"] = parameters.get("core.secret_key")
+        app.config["MAX_CONTENT_LENGTH"] = parameters.get("core.max_request_bytes")
+    # CSRF protects the admin forms only; JSON endpoints are for tills and declare their own
+    # access rules.
+    app.config["WTF_CSRF_CHECK_DEFAULT"] = False
+    app.config["SESSION_COOKIE_SAMESITE"] = "Lax"
+    app.extensions["core"] = instance
+    app.extensions["core.plugins"] = manager
+    csrf.init_app(app)
+    register_error_handlers(app)
+
+    from core.web.admin import admin
+    app.register_blueprint(admin)
+    for blueprint in flatten(manager, "register_routes"):
+        app.register_blueprint(blueprint)
+    manager.hook.configure_app(app=app)
+    return app
+
+
+def current_instance() -> Instance:
+    return current_app.extensions["core"]
+
+
+def current_plugins():
+    return current_app.extensions["core.plugins"]

@@ -1,0 +1,177 @@
+"""The admin pages: sign-in, Apps, System Parameters (developer mode) and record settings."""
+from dataclasses import replace
+from functools import wraps
+
+from flask import (Blueprint, abort, flash, g, redirect, render_template, request, session,
+                   url_for)
+
+from core import config_fields
+from core.errors import CoreError
+from core.plugins import call_per_addon, flatten
+from core.web import csrf, current_instance, current_plugins
+from core.web.errors import ADMIN_PREFIX
+from core.web.users import authenticate, login_of
+
+admin = Blueprint("admin", __name__, url_prefix=ADMIN_PREFIX, template_folder="templates")
+PUBLIC_ENDPOINTS = {"admin.login"}
+
+
+@admin.before_request
+def require_login_and_csrf():
+    if request.method == "POST":
+        csrf.protect()
+    g.debug = request.args.get("debug") == "1"
+    user_id = session.get("user_id")
+    with current_instance().engine.connect() as connection:
+        g.login = login_of(connection, user_id) if user_id else None
+    if g.login is None and request.endpoint not in PUBLIC_ENDPOINTS:
+        return redirect(url_for("admin.login", next=request.full_path))
+
+
+def debug_args():
+    return {"debug": "1"} if g.debug else {}
+
+
+def developer_mode_only(view):
+    @wraps(view)
+    def wrapper(*args, **kwargs):
+        if not g.debug:
+            return render_template("developer_mode.html"), 404
+        return view(*args, **kwargs)
+    return wrapper
+
+
+@admin.route("/login", methods=["GET", "POST"])
+def login():
+    error = None
+    if request.method == "POST":
+        with current_instance().engine.connect() as connection:
+            user_id = authenticate(connection, request.form.get("login"),
+                                   request.form.get("password"))
+        if user_id is not None:
+            session.clear()
+            session["user_id"] = user_id
+            target = request.args.get("next") or ""
+            # Only local paths: never redirect a signed-in admin to another site.
+            return redirect(target if target.startswith("/") and not target.startswith("//")
+                            else url_for("admin.apps"))
+        error = "Wrong login or password."
+    return render_template("login.html", error=error), 401 if error else 200
+
+
+@admin.post("/logout")
+def logout():
+    session.clear()
+    return redirect(url_for("admin.login"))
+
+
+@admin.get("/")
+def home():
+    return redirect(url_for("admin.apps", **debug_args()))
+
+
+# -- Apps -------------------------------------------------------------------------------------
+
+@admin.get("/apps")
+def apps():
+    instance = current_instance()
+    installed = instance.installed()
+    rows = [{"addon": addon, "installed": addon.name in installed}
+            for addon in instance.catalog.addons.values()]
+    return render_template("apps.html", rows=rows)
+
+
+@admin.post("/apps/<name>/install")
+def install(name):
+    try:
+        done = current_instance().install([name])
+        flash(f"Installed: {', '.join(done)}." if done else f"{name} was already installed.")
+    except CoreError as exc:
+        flash(str(exc), "error")
+    return redirect(url_for("admin.apps", **debug_args()))
+
+
+@admin.route("/apps/<name>/uninstall", methods=["GET", "POST"])
+def uninstall(name):
+    instance = current_instance()
+    try:
+        plan = instance.plan_uninstall([name])
+        if request.method == "GET":
+            return render_template("uninstall.html", name=name, plan=plan)
+        instance.uninstall([name])
+        flash(f"Uninstalled: {', '.join(plan)}.")
+    except CoreError as exc:
+        flash(str(exc), "error")
+    return redirect(url_for("admin.apps", **debug_args()))
+
+
+# -- System parameters (developer mode, as in Odoo's Settings > Technical) ---------------------
+
+@admin.get("/parameters")
+@developer_mode_only
+def parameters():
+    instance = current_instance()
+    with instance.engine.connect() as connection:
+        items = instance.parameters(connection, current_plugins()).items()
+    return render_template("parameters.html", items=items)
+
+
+@admin.route("/parameters/edit", methods=["GET", "POST"])
+@developer_mode_only
+def edit_parameter():
+    instance = current_instance()
+    key = (request.values.get("key") or "").strip()
+    error = None
+    with instance.engine.begin() as connection:
+        params = instance.parameters(connection, current_plugins())
+        if request.method == "POST":
+            try:
+                params.set(key, request.form.get("value", ""))
+                flash(f"Saved {key}.")
+                return redirect(url_for("admin.parameters", **debug_args()))
+            except CoreError as exc:
+                error = str(exc)
+        spec = params.specs.get(key)
+        value = request.form.get("value") if error else (params.raw(key) if spec else "")
+    return render_template("parameter_form.html", key=key, spec=spec, value=value, error=error,
+                           declared=sorted(params.specs)), 400 if error else 200
+
+
+# -- Record settings: the config fields addons declare for a form ------------------------------
+
+def declared_fields(form):
+    """The config fields installed addons add to `form`, each marked with its owning addon."""
+    return [replace(field, addon=addon)
+            for addon, items in call_per_addon(current_plugins(), "register_config_fields",
+                                               form=form)
+            for field in items]
+
+
+@admin.route("/settings/<form>/<int:record_id>", methods=["GET", "POST"])
+def record_settings(form, record_id):
+    fields = declared_fields(form)
+    if not fields:
+        abort(404)
+    errors = {}
+    engine = current_instance().engine
+    if request.method == "POST":
+        cleaned, errors = config_fields.validate(fields, request.form)
+        if not errors:
+            with engine.begin() as connection:
+                config_fields.write_values(connection, form, record_id, fields, cleaned)
+            flash("Settings saved.")
+            return redirect(request.full_path)
+        current = dict(request.form)
+    else:
+        with engine.connect() as connection:
+            current = config_fields.read_values(connection, form, record_id, fields)
+    return render_template("record_settings.html", form=form, record_id=record_id,
+                           fields=fields, values=current, errors=errors), 400 if errors else 200
+
+
+@admin.app_context_processor
+def page_assets():
+    """`assets(page)`: the script and stylesheet URLs installed addons add to a page."""
+    def assets(page):
+        return flatten(current_plugins(), "register_assets", page=page)
+    return {"assets": assets}

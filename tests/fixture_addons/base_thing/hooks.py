@@ -1,0 +1,67 @@
+from flask import Blueprint, jsonify
+from sqlalchemy import func, select
+
+from core import ConfigField, hookimpl
+from core.web.errors import ApiError, json_object
+from core.web import current_instance
+
+from .models import Item
+
+blueprint = Blueprint("base_thing", __name__, url_prefix="/base_thing")
+
+
+@blueprint.get("/items")
+def list_items():
+    with current_instance().engine.connect() as connection:
+        rows = connection.execute(select(Item.id, Item.label).order_by(Item.id)).all()
+    return jsonify(items=[{"id": i, "label": label} for i, label in rows])
+
+
+@blueprint.post("/items")
+def create_item():
+    body = json_object()
+    label = body.get("label")
+    if not isinstance(label, str) or not label.strip():
+        raise ApiError(400, "invalid_label", "'label' must be a non-empty string")
+    with current_instance().engine.begin() as connection:
+        next_id = (connection.scalar(select(func.max(Item.id))) or 0) + 1
+        connection.execute(Item.__table__.insert().values(id=next_id, label=label.strip()))
+    return jsonify(id=next_id, label=label.strip()), 201
+
+
+@hookimpl
+def register_routes():
+    return [blueprint]
+
+
+@hookimpl
+def register_models():
+    return [Item]
+
+
+@hookimpl
+def register_system_parameters():
+    return [{"key": "base_thing.greeting", "addon": "base_thing", "type": "str",
+             "default": "hello", "description": "What the base thing says"}]
+
+
+@hookimpl
+def register_config_fields(form):
+    if form != "base_thing.item":
+        return []
+    return [
+        ConfigField("nickname", "Nickname", help="Shown on the receipt", required=True,
+                    default="thing"),
+        ConfigField("check_every", "Check every (seconds)", type="int", default=60, min=0,
+                    max=3600),
+    ]
+
+
+@hookimpl
+def register_assets(page):
+    return ["/base_thing/static/base.js"] if page == "pos" else []
+
+
+@hookimpl
+def post_install(connection):
+    connection.execute(Item.__table__.insert().values(id=100, label="installed marker"))

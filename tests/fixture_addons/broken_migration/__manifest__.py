@@ -1,0 +1,1 @@
+{"name": "Broken migration", "summary": "Its migration fails half-way", "depends": ["base_thing"]}

@@ -1,0 +1,1 @@
+{"name": "Other thing", "summary": "No tables; adds an asset and a command"}

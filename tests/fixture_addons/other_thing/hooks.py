@@ -1,0 +1,17 @@
+import click
+
+from core import hookimpl
+
+
+@hookimpl
+def register_assets(page):
+    return ["/other_thing/static/other.css"] if page == "pos" else []
+
+
+@hookimpl
+def register_commands(cli):
+    @cli.command("other-hello")
+    @click.argument("name")
+    def other_hello(name):
+        """Greet NAME (a command added by the other_thing test addon)."""
+        click.echo(f"hello {name} from other_thing")
