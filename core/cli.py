@@ -113,6 +113,20 @@ def list_addons(instance):
 
 
 @cli.command()
+@pass_instance
+@fail_cleanly
+def check(instance):
+    """Check that installed addons' migrations build exactly their models."""
+    problems = [f"{name}: {problem}" for name in instance.installed()
+                for problem in instance.schema_problems(name)]
+    for line in problems:
+        click.echo(line)
+    if problems:
+        raise CoreError(f"{len(problems)} schema problem(s) found")
+    click.echo("Schema matches the models of every installed addon.")
+
+
+@cli.command()
 @click.option("--json", "as_json", is_flag=True, help="Print JSON.")
 @pass_instance
 @fail_cleanly

@@ -60,6 +60,19 @@ class Instance:
     def parameters(self, connection, manager=None):
         return SystemParameters(connection, self.parameter_specs(manager))
 
+    def schema_problems(self, name):
+        """What is wrong with an installed addon's schema: tables outside its `<addon>_` prefix,
+        and differences between its models and what its migrations built."""
+        addon = self.catalog.get(name)
+        models = flatten(make_plugin_manager([addon]), "register_models")
+        tables = [getattr(model, "__table__", model) for model in models]
+        problems = [f"table {t.name!r} does not start with '{name}_'"
+                    for t in tables if not t.name.startswith(name + "_")]
+        with self.engine.connect() as connection:
+            problems += [f"migrations and models differ: {difference}"
+                         for difference in schema.model_differences(connection, tables)]
+        return problems
+
     # -- lifecycle --------------------------------------------------------------------------
 
     def init(self):

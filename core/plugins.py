@@ -16,7 +16,7 @@ def make_plugin_manager(addons):
     try:
         manager.check_pending()
     except pluggy.PluginValidationError as exc:
-        raise CoreError(f"addon {exc.plugin_name!r}: {exc}") from None
+        raise CoreError(f"addon {manager.get_name(exc.plugin)!r}: {exc}") from None
     return manager
 
 

@@ -8,9 +8,12 @@ import os
 from pathlib import Path
 
 from alembic import command
+from alembic.autogenerate import compare_metadata
 from alembic.config import Config
 from alembic.migration import MigrationContext
 from alembic.script import ScriptDirectory
+
+from core.db import Model
 
 KERNEL_BRANCH = "core"
 SCRIPT_LOCATION = Path(__file__).resolve().parent / "migrations"
@@ -51,3 +54,19 @@ def pending_revisions(connection, script, name):
         applied.update(r.revision for r in script.revision_map.iterate_revisions(head, "base"))
     branch = script.revision_map.iterate_revisions(f"{name}@head", "base")
     return [r.revision for r in reversed(list(branch)) if r.revision not in applied]
+
+
+def model_differences(connection, tables):
+    """How the database differs from the models' `tables` (Alembic autogenerate's diff, limited
+    to those tables): an empty list means the addon's migrations build exactly its models."""
+    names = {table.name for table in tables}
+
+    def name_filter(name, type_, _parent_names):
+        return type_ != "table" or name in names
+
+    def object_filter(_object, name, type_, _reflected, _compare_to):
+        return type_ != "table" or name in names
+
+    context = MigrationContext.configure(connection, opts={
+        "compare_type": True, "include_name": name_filter, "include_object": object_filter})
+    return compare_metadata(context, Model.metadata)
