@@ -63,16 +63,24 @@ def init(instance):
 
 @cli.command()
 @click.option("--demo", is_flag=True, help="Also load the addons' demo data.")
-@click.argument("addons", nargs=-1, required=True)
+@click.option("--all", "everything", is_flag=True, help="Install every available addon.")
+@click.argument("addons", nargs=-1)
 @pass_instance
 @fail_cleanly
-def install(instance, addons, demo):
+def install(instance, addons, demo, everything):
     """Install ADDONS and the addons they depend on."""
+    if everything:
+        addons = instance.catalog.names()
+        if not addons:
+            click.echo("No addon is available to install.")
+            return
+    elif not addons:
+        raise CoreError("name the addons to install (`core list` shows them), or use --all")
     done = instance.install(list(addons), demo=demo, progress=click.echo)
     if done:
         click.echo(f"Installed: {', '.join(done)}.")
     else:
-        click.echo(f"Nothing to do: {', '.join(addons)} already installed.")
+        click.echo(f"Nothing to do: {', '.join(addons) or 'no addon'} already installed.")
 
 
 @cli.command()

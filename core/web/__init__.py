@@ -43,3 +43,13 @@ def current_instance() -> Instance:
 
 def current_plugins():
     return current_app.extensions["core.plugins"]
+
+
+REBUILD_FLAG = "core.rebuild"
+
+
+def request_rebuild():
+    """Say that this app may be out of date (addons installed or removed, a parameter it reads
+    at build time changed), so that `ReloadingApp` checks before the next request instead of
+    waiting for its interval: the admin's next page then already has the new addons."""
+    current_app.extensions[REBUILD_FLAG] = True

@@ -1,6 +1,8 @@
 """The admin pages: sign-in, Apps, System Parameters (developer mode) and record settings."""
+import re
 from dataclasses import replace
 from functools import wraps
+from urllib.parse import urlsplit
 
 from flask import (Blueprint, abort, flash, g, redirect, render_template, request, session,
                    url_for)
@@ -8,7 +10,7 @@ from flask import (Blueprint, abort, flash, g, redirect, render_template, reques
 from core import config_fields
 from core.errors import CoreError
 from core.plugins import call_per_addon, flatten
-from core.web import csrf, current_instance, current_plugins
+from core.web import csrf, current_instance, current_plugins, request_rebuild
 from core.web.errors import ADMIN_PREFIX
 from core.web.users import authenticate, login_of
 
@@ -26,6 +28,19 @@ def require_login_and_csrf():
         g.login = login_of(connection, user_id) if user_id else None
     if g.login is None and request.endpoint not in PUBLIC_ENDPOINTS:
         return redirect(url_for("admin.login", next=request.full_path))
+
+
+def local_path(target):
+    r"""`target` if it is a path on this site, else None: never send a signed-in admin elsewhere.
+
+    Browsers drop tabs and newlines from URLs and read a backslash as a slash, so `/\t/evil`
+    and `/\\evil` mean `//evil`, another host: check the URL as a browser will read it.
+    """
+    target = re.sub(r"[\x00-\x1f\x7f]", "", target or "").replace("\\", "/")
+    parts = urlsplit(target)
+    if not target.startswith("/") or target.startswith("//") or parts.scheme or parts.netloc:
+        return None
+    return target
 
 
 def debug_args():
@@ -51,10 +66,7 @@ def login():
         if user_id is not None:
             session.clear()
             session["user_id"] = user_id
-            target = request.args.get("next") or ""
-            # Only local paths: never redirect a signed-in admin to another site.
-            return redirect(target if target.startswith("/") and not target.startswith("//")
-                            else url_for("admin.apps"))
+            return redirect(local_path(request.args.get("next")) or url_for("admin.apps"))
         error = "Wrong login or password."
     return render_template("login.html", error=error), 401 if error else 200
 
@@ -88,6 +100,7 @@ def install(name):
         flash(f"Installed: {', '.join(done)}." if done else f"{name} was already installed.")
     except CoreError as exc:
         flash(str(exc), "error")
+    request_rebuild()  # even after an error: the dependencies before it may be installed
     return redirect(url_for("admin.apps", **debug_args()))
 
 
@@ -102,6 +115,8 @@ def uninstall(name):
         flash(f"Uninstalled: {', '.join(plan)}.")
     except CoreError as exc:
         flash(str(exc), "error")
+    if request.method == "POST":
+        request_rebuild()
     return redirect(url_for("admin.apps", **debug_args()))
 
 
@@ -128,6 +143,7 @@ def edit_parameter():
             try:
                 params.set(key, request.form.get("value", ""))
                 flash(f"Saved {key}.")
+                request_rebuild()
                 return redirect(url_for("admin.parameters", **debug_args()))
             except CoreError as exc:
                 error = str(exc)

@@ -3,7 +3,7 @@
 JSON routes raise `ApiError` (or any werkzeug HTTPException); admin pages keep HTML errors.
 """
 from flask import jsonify, request
-from werkzeug.exceptions import HTTPException
+from werkzeug.exceptions import BadRequest, HTTPException
 
 ADMIN_PREFIX = "/web"
 
@@ -14,6 +14,10 @@ FRIENDLY = {
     413: ("payload_too_large", "the request body is larger than the {limit} bytes this server "
                                "accepts (system parameter core.max_request_bytes)"),
 }
+
+
+JSON_TYPE_NAMES = {list: "an array", str: "a string", int: "a number", float: "a number",
+                   bool: "a boolean", type(None): "null"}
 
 
 class ApiError(Exception):
@@ -33,12 +37,13 @@ def json_object():
     if not request.is_json:
         raise ApiError(415, "unsupported_media_type",
                        "send the body as JSON with the header Content-Type: application/json")
-    body = request.get_json(silent=True)
-    if body is None:
-        raise ApiError(400, "malformed_json", "the body is not valid JSON")
+    try:
+        body = request.get_json()  # `null` is valid JSON: tell it apart from a parse failure
+    except BadRequest:
+        raise ApiError(400, "malformed_json", "the body is not valid JSON") from None
     if not isinstance(body, dict):
-        raise ApiError(400, "invalid_body",
-                       f"the body must be a JSON object, not a {type(body).__name__}")
+        raise ApiError(400, "invalid_body", "the body must be a JSON object, not "
+                       + JSON_TYPE_NAMES.get(type(body), type(body).__name__))
     return body
 
 
@@ -56,4 +61,9 @@ def register_error_handlers(app):
             code = (error.name or "error").lower().replace(" ", "_")
             message = error.description
         message = message.format(method=request.method, limit=app.config["MAX_CONTENT_LENGTH"])
-        return error_response(error.code, code, message)
+        response = error_response(error.code, code, message)
+        # Keep the headers the error carries, such as the Allow of a 405 (RFC 9110 requires it).
+        for name, value in error.get_headers():
+            if name.lower() != "content-type":
+                response.headers[name] = value
+        return response

@@ -2,10 +2,20 @@
 `core install` in another process), so the server never has to be restarted for it.
 
 Flask cannot add blueprints to an app that has served requests, so a fresh app is built. The
-check is one small query at most every `interval` seconds per process, off the hot path otherwise.
+check is two small queries at most every `interval` seconds per process, off the hot path
+otherwise; a page of this process that changed something (`core.web.request_rebuild`) makes the
+next request check at once. The parameters the app reads when it is built (its secret key and
+body size limit) are watched too.
 """
 import threading
 import time
+
+from sqlalchemy import select
+
+from core.models import Parameter
+from core.web import REBUILD_FLAG
+
+BUILD_TIME_PARAMETERS = ("core.secret_key", "core.max_request_bytes")
 
 
 class ReloadingApp:
@@ -14,19 +24,29 @@ class ReloadingApp:
         self.build = build
         self.interval = interval
         self._lock = threading.Lock()
-        self._installed = instance.installed()
+        self._state = self._read_state()
         self._app = build(instance)
         self._checked_at = time.monotonic()
 
     def __call__(self, environ, start_response):
-        if time.monotonic() - self._checked_at > self.interval:
+        if (self._app.extensions.get(REBUILD_FLAG)
+                or time.monotonic() - self._checked_at > self.interval):
             self._reload_if_changed()
         return self._app(environ, start_response)
+
+    def _read_state(self):
+        installed = self.instance.installed()
+        with self.instance.engine.connect() as connection:
+            parameters = sorted(connection.execute(
+                select(Parameter.key, Parameter.value)
+                .where(Parameter.key.in_(BUILD_TIME_PARAMETERS))).all())
+        return installed, parameters
 
     def _reload_if_changed(self):
         with self._lock:
             self._checked_at = time.monotonic()
-            installed = self.instance.installed()
-            if installed != self._installed:
+            self._app.extensions.pop(REBUILD_FLAG, None)
+            state = self._read_state()
+            if state != self._state:
                 self._app = self.build(self.instance)
-                self._installed = installed
+                self._state = state

@@ -44,7 +44,7 @@ def test_install_runs_the_post_install_hook_and_seeds_parameters(instance):
 
 def test_install_with_demo_loads_demo_files(instance):
     instance.install(["base_thing"], demo=True)
-    assert labels(instance) == ["Espresso", "Croissant", "installed marker"]
+    assert labels(instance) == ["Espresso", "Croissant", "demo from the hook", "installed marker"]
 
 
 def test_auto_install_addon_follows_its_last_dependency(instance):

@@ -65,3 +65,17 @@ def register_assets(page):
 @hookimpl
 def post_install(connection):
     connection.execute(Item.__table__.insert().values(id=100, label="installed marker"))
+
+
+@hookimpl
+def load_demo_data(connection):
+    connection.execute(Item.__table__.insert().values(id=50, label="demo from the hook"))
+
+
+# Item counts seen by pre_uninstall, which runs before the tables are dropped.
+SEEN_BEFORE_UNINSTALL = []
+
+
+@hookimpl
+def pre_uninstall(connection):
+    SEEN_BEFORE_UNINSTALL.append(connection.scalar(select(func.count()).select_from(Item)))

@@ -15,3 +15,11 @@ def register_commands(cli):
     def other_hello(name):
         """Greet NAME (a command added by the other_thing test addon)."""
         click.echo(f"hello {name} from other_thing")
+
+
+@hookimpl
+def configure_app(app):
+    @app.after_request
+    def sign(response):
+        response.headers["X-Other-Thing"] = "configured"
+        return response

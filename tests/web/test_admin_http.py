@@ -1,0 +1,431 @@
+"""The admin pages through Flask's test client, CSRF protection on, as a browser uses them."""
+from urllib.parse import parse_qs, urlsplit
+
+import pytest
+from sqlalchemy import inspect
+from werkzeug.test import Client
+
+from core.web import create_app
+from core.web.reloader import ReloadingApp
+from web_helpers import (ADMIN_LOGIN, csrf_token, input_value, is_checked, post_form, scalar,
+                         sign_in, table_row, text_of)
+
+SETTINGS = "/web/settings/base_thing.item/1"
+
+
+def stored_parameter(instance, key):
+    return scalar(instance, "SELECT value FROM core_parameter WHERE key = :key", key=key)
+
+
+def stored_settings(instance, record_id=1):
+    """{field: (value, owning addon)} stored for one base_thing.item record."""
+    with instance.engine.connect() as connection:
+        from sqlalchemy import text
+        rows = connection.execute(text(
+            "SELECT field, value, addon FROM core_record_setting "
+            "WHERE form = 'base_thing.item' AND record_id = :id"), {"id": record_id})
+        return {field: (value, addon) for field, value, addon in rows}
+
+
+# -- signing in ---------------------------------------------------------------------------------
+
+def test_an_admin_page_sends_a_visitor_who_is_not_signed_in_to_the_login_page(client):
+    response = client.get("/web/apps")
+    assert response.status_code == 302
+    location = urlsplit(response.headers["Location"])
+    assert location.path == "/web/login"
+    assert parse_qs(location.query)["next"][0].startswith("/web/apps")
+
+
+def test_the_login_page_is_open_to_everyone(client):
+    response = client.get("/web/login")
+    assert response.status_code == 200
+    page = response.get_data(as_text=True)
+    assert 'name="login"' in page and 'name="password"' in page
+    assert csrf_token(page)
+
+
+@pytest.mark.parametrize("login, password", [
+    (ADMIN_LOGIN, "not-the-password"),
+    ("nobody", "password123"),
+    ("", ""),
+])
+def test_login_with_a_wrong_login_or_password_is_refused(client, admin_user, login, password):
+    response = sign_in(client, login, password)
+    assert response.status_code == 401
+    assert "Wrong login or password." in text_of(response)
+    assert client.get("/web/apps").status_code == 302  # still not signed in
+
+
+def test_login_with_the_right_password_opens_the_apps_page(client, admin_user):
+    response = sign_in(client)
+    assert response.status_code == 302
+    assert response.headers["Location"] == "/web/apps"
+    apps = client.get("/web/apps")
+    assert apps.status_code == 200
+    assert "<h1>Apps</h1>" in apps.get_data(as_text=True)
+    assert f"<span>{ADMIN_LOGIN}</span>" in apps.get_data(as_text=True)
+
+
+def test_login_returns_to_the_page_that_asked_for_it(client, admin_user):
+    asked = client.get("/web/parameters?debug=1")
+    next_path = parse_qs(urlsplit(asked.headers["Location"]).query)["next"][0]
+    response = sign_in(client, next_path=next_path)
+    assert response.headers["Location"] == "/web/parameters?debug=1"
+
+
+@pytest.mark.parametrize("next_path", [
+    "//evil.example",
+    "//evil.example/web/apps",
+    "https://evil.example/",
+    "http:/evil.example",
+    "javascript:alert(1)",
+    "/\\evil.example",       # browsers read a backslash as a slash
+    "/\t/evil.example",      # ... and drop tabs and newlines
+    "/\n/evil.example",
+    "evil.example",
+])
+def test_login_never_redirects_to_another_site(client, admin_user, next_path):
+    response = sign_in(client, next_path=next_path)
+    assert response.status_code == 302
+    assert response.headers["Location"] == "/web/apps"
+
+
+def test_a_login_without_the_csrf_token_is_refused(client, admin_user):
+    response = client.post("/web/login", data={"login": ADMIN_LOGIN, "password": "password123"})
+    assert response.status_code == 400
+    assert "CSRF" in response.get_data(as_text=True)
+    assert client.get("/web/apps").status_code == 302
+
+
+def test_a_form_posted_with_a_missing_or_forged_csrf_token_is_refused(admin_client, instance):
+    assert admin_client.post("/web/apps/base_thing/install").status_code == 400
+    forged = admin_client.post("/web/apps/base_thing/install", data={"csrf_token": "forged"})
+    assert forged.status_code == 400
+    assert "base_thing" not in instance.installed()
+
+
+def test_signing_out_ends_the_session(admin_client):
+    response = post_form(admin_client, "/web/logout", page="/web/apps")
+    assert response.status_code == 302
+    assert response.headers["Location"] == "/web/login"
+    assert admin_client.get("/web/apps").status_code == 302
+
+
+def test_signing_out_without_the_csrf_token_is_refused(admin_client):
+    assert admin_client.post("/web/logout").status_code == 400
+    assert admin_client.get("/web/apps").status_code == 200
+
+
+# -- Apps ----------------------------------------------------------------------------------
+
+def test_the_apps_page_lists_every_available_addon_with_its_state(instance, make_app, admin_user):
+    instance.install(["other_thing"])
+    client = make_app().test_client()
+    sign_in(client)
+    page = client.get("/web/apps").get_data(as_text=True)
+    states = {name: table_row(page, f"addon-{name}")[3] for name in instance.catalog.addons}
+    assert states == {"auto_bridge": "Not installed", "base_thing": "Not installed",
+                      "broken_migration": "Not installed", "child_thing": "Not installed",
+                      "other_thing": "Installed"}
+    name, summary, depends, _state, _action = table_row(page, "addon-child_thing")
+    assert name == "Child thing child_thing 1.0.0"
+    assert summary == "Depends on base_thing; its table points at base_thing's"
+    assert depends == "base_thing"
+
+
+def test_installing_an_addon_from_the_apps_page_installs_it(admin_client, instance):
+    response = post_form(admin_client, "/web/apps/base_thing/install", page="/web/apps")
+    assert response.status_code == 302
+    assert response.headers["Location"] == "/web/apps"
+    assert "base_thing" in instance.installed()
+    assert "base_thing_item" in inspect(instance.engine).get_table_names()
+    page = admin_client.get("/web/apps")
+    assert "Installed: base_thing." in text_of(page)
+    assert table_row(page.get_data(as_text=True), "addon-base_thing")[3] == "Installed"
+
+
+def test_installing_an_addon_also_installs_the_addons_it_depends_on(admin_client, instance):
+    post_form(admin_client, "/web/apps/child_thing/install", page="/web/apps")
+    assert set(instance.installed()) == {"base_thing", "child_thing"}
+    assert "Installed: base_thing, child_thing." in text_of(admin_client.get("/web/apps"))
+
+
+def test_installing_an_unknown_addon_shows_an_error_and_installs_nothing(admin_client, instance):
+    post_form(admin_client, "/web/apps/no_such_addon/install", page="/web/apps")
+    page = text_of(admin_client.get("/web/apps"))
+    assert 'class="flash error"' in page and "no_such_addon" in page
+    assert instance.installed() == {}
+
+
+def test_a_failed_install_is_reported_and_rolled_back(admin_client, instance):
+    post_form(admin_client, "/web/apps/broken_migration/install", page="/web/apps")
+    page = text_of(admin_client.get("/web/apps"))
+    assert "install of 'broken_migration' failed and was rolled back" in page
+    assert set(instance.installed()) == {"base_thing"}  # its dependency went in first
+    assert "broken_migration_half" not in inspect(instance.engine).get_table_names()
+
+
+def test_the_uninstall_page_lists_every_addon_that_would_be_removed(instance, make_app,
+                                                                     admin_user):
+    instance.install(["child_thing"])
+    client = make_app().test_client()
+    sign_in(client)
+    response = client.get("/web/apps/base_thing/uninstall")
+    assert response.status_code == 200
+    page = text_of(response)
+    assert "<li><code>child_thing</code></li><li><code>base_thing</code></li>" in page
+    assert "Uninstall 2 addons" in page
+    assert "drops their tables and settings" in page
+    assert set(instance.installed()) == {"base_thing", "child_thing"}  # asking changes nothing
+
+
+def test_confirming_the_uninstall_removes_the_addon_and_its_dependents(instance, make_app,
+                                                                       admin_user):
+    instance.install(["child_thing"])
+    client = make_app().test_client()
+    sign_in(client)
+    response = post_form(client, "/web/apps/base_thing/uninstall")
+    assert response.status_code == 302
+    assert instance.installed() == {}
+    tables = inspect(instance.engine).get_table_names()
+    assert "base_thing_item" not in tables and "child_thing_note" not in tables
+    assert "Uninstalled: child_thing, base_thing." in text_of(client.get("/web/apps"))
+
+
+def test_uninstalling_an_addon_that_is_not_installed_says_so(admin_client, instance):
+    response = admin_client.get("/web/apps/base_thing/uninstall")
+    assert response.status_code == 302
+    assert "addon 'base_thing' is not installed" in text_of(admin_client.get("/web/apps"))
+
+
+# -- System Parameters (developer mode) ------------------------------------------------------
+
+@pytest.mark.parametrize("path", ["/web/parameters", "/web/parameters/edit",
+                                  "/web/parameters/edit?key=core.max_request_bytes"])
+def test_system_parameters_are_hidden_outside_developer_mode(admin_client, path):
+    response = admin_client.get(path)
+    assert response.status_code == 404
+    page = text_of(response)
+    assert "Developer mode needed" in page
+    assert "?debug=1" in page
+
+
+def test_a_parameter_cannot_be_changed_outside_developer_mode(admin_client, instance):
+    response = post_form(admin_client, "/web/parameters/edit",
+                         {"key": "core.max_request_bytes", "value": "2048"}, page="/web/apps")
+    assert response.status_code == 404
+    assert stored_parameter(instance, "core.max_request_bytes") == "1048576"
+
+
+def test_system_parameters_in_developer_mode_list_the_declared_keys(admin_client):
+    response = admin_client.get("/web/parameters?debug=1")
+    assert response.status_code == 200
+    page = response.get_data(as_text=True)
+    key, value, value_type, addon, description = table_row(page, "param-core.max_request_bytes")
+    assert (key, value, value_type, addon) == ("core.max_request_bytes", "1048576", "int", "core")
+    assert "413" in description
+
+
+def test_the_secret_key_is_never_shown(admin_client, instance):
+    secret = stored_parameter(instance, "core.secret_key")
+    assert len(secret) >= 32
+    listing = admin_client.get("/web/parameters?debug=1").get_data(as_text=True)
+    assert table_row(listing, "param-core.secret_key")[1] == "••••••"
+    form = admin_client.get("/web/parameters/edit?key=core.secret_key&debug=1")
+    assert form.status_code == 200
+    assert input_value(form.get_data(as_text=True), "value") == ""
+    assert secret not in listing and secret not in form.get_data(as_text=True)
+
+
+def test_the_parameters_of_an_installed_addon_are_listed_with_its_name(instance, make_app,
+                                                                         admin_user):
+    instance.install(["base_thing"])
+    client = make_app().test_client()
+    sign_in(client)
+    page = client.get("/web/parameters?debug=1").get_data(as_text=True)
+    assert table_row(page, "param-base_thing.greeting")[:4] == [
+        "base_thing.greeting", "hello", "str", "base_thing"]
+
+
+def test_the_create_form_offers_the_declared_keys(admin_client):
+    response = admin_client.get("/web/parameters/edit?debug=1")
+    assert response.status_code == 200
+    page = response.get_data(as_text=True)
+    assert "Create a system parameter" in page
+    assert '<option value="core.max_request_bytes">' in page
+
+
+def test_creating_a_parameter_stores_its_value(admin_client, instance):
+    response = post_form(admin_client, "/web/parameters/edit?debug=1",
+                         {"key": "core.max_request_bytes", "value": "2048"})
+    assert response.status_code == 302
+    assert response.headers["Location"] == "/web/parameters?debug=1"
+    assert stored_parameter(instance, "core.max_request_bytes") == "2048"
+    listing = admin_client.get("/web/parameters?debug=1").get_data(as_text=True)
+    assert "Saved core.max_request_bytes." in listing
+    assert table_row(listing, "param-core.max_request_bytes")[1] == "2048"
+
+
+def test_editing_a_parameter_shows_and_replaces_its_current_value(admin_client, instance):
+    path = "/web/parameters/edit?key=core.max_request_bytes&debug=1"
+    form = admin_client.get(path).get_data(as_text=True)
+    assert input_value(form, "value") == "1048576"
+    assert input_value(form, "key") == "core.max_request_bytes"  # a hidden input: fixed key
+    post_form(admin_client, path, {"key": "core.max_request_bytes", "value": " 4096 "})
+    assert stored_parameter(instance, "core.max_request_bytes") == "4096"
+    assert input_value(admin_client.get(path).get_data(as_text=True), "value") == "4096"
+
+
+def test_a_parameter_value_of_the_wrong_type_is_refused_and_nothing_is_stored(admin_client,
+                                                                               instance):
+    response = post_form(admin_client, "/web/parameters/edit?debug=1",
+                         {"key": "core.max_request_bytes", "value": "lots"})
+    assert response.status_code == 400
+    page = text_of(response)
+    assert "core.max_request_bytes: 'lots' is not a whole number" in page
+    assert input_value(response.get_data(as_text=True), "value") == "lots"  # kept to fix
+    assert stored_parameter(instance, "core.max_request_bytes") == "1048576"
+
+
+def test_an_undeclared_parameter_key_is_refused(admin_client, instance):
+    response = post_form(admin_client, "/web/parameters/edit?debug=1",
+                         {"key": "core.no_such_key", "value": "1"})
+    assert response.status_code == 400
+    assert "unknown system parameter 'core.no_such_key'" in text_of(response)
+    assert stored_parameter(instance, "core.no_such_key") is None
+
+
+# -- Record settings: config fields several addons add to one form ----------------------------
+
+@pytest.fixture
+def settings_client(instance, make_app, admin_user):
+    """Signed in, with child_thing (and so base_thing) installed before the app was built."""
+    instance.install(["child_thing"])
+    client = make_app().test_client()
+    sign_in(client)
+    return client
+
+
+def test_the_settings_form_shows_the_fields_of_every_installed_addon(settings_client):
+    response = settings_client.get(SETTINGS)
+    assert response.status_code == 200
+    page = response.get_data(as_text=True)
+    for label in ("Nickname *", "Check every (seconds)", "Say it loudly"):  # base, base, child
+        assert label in page
+    assert input_value(page, "nickname") == "thing"  # the declared defaults
+    assert input_value(page, "check_every") == "60"
+    assert not is_checked(page, "loud")
+
+
+def test_a_form_no_addon_extends_has_no_settings_page(settings_client):
+    assert settings_client.get("/web/settings/no_such.form/1").status_code == 404
+
+
+@pytest.mark.parametrize("check_every, message", [
+    ("abc", "'abc' is not a whole number"),
+    ("99999", "must be at most 3600"),
+    ("-1", "must be at least 0"),
+])
+def test_a_wrong_number_in_the_settings_is_refused_and_nothing_is_written(
+        settings_client, instance, check_every, message):
+    response = post_form(settings_client, SETTINGS,
+                         {"nickname": "Bob", "check_every": check_every, "loud": "1"})
+    assert response.status_code == 400
+    page = text_of(response)
+    assert "Some fields need attention." in page
+    assert f'<div class="error" role="alert">{message}</div>' in page
+    assert input_value(response.get_data(as_text=True), "check_every") == check_every
+    assert input_value(response.get_data(as_text=True), "nickname") == "Bob"
+    assert stored_settings(instance) == {}
+
+
+def test_a_required_setting_left_empty_is_refused(settings_client, instance):
+    response = post_form(settings_client, SETTINGS, {"nickname": "  ", "check_every": "5"})
+    assert response.status_code == 400
+    assert "this field is required" in text_of(response)
+    assert stored_settings(instance) == {}
+
+
+def test_valid_settings_are_saved_and_read_back(settings_client, instance):
+    response = post_form(settings_client, SETTINGS,
+                         {"nickname": "Bob", "check_every": "120", "loud": "1"})
+    assert response.status_code == 302
+    assert urlsplit(response.headers["Location"]).path == SETTINGS
+    assert stored_settings(instance) == {"nickname": ("Bob", "base_thing"),
+                                         "check_every": ("120", "base_thing"),
+                                         "loud": ("1", "child_thing")}
+    page = settings_client.get(SETTINGS).get_data(as_text=True)
+    assert "Settings saved." in page
+    assert input_value(page, "nickname") == "Bob"
+    assert input_value(page, "check_every") == "120"
+    assert is_checked(page, "loud")
+
+
+def test_an_unticked_checkbox_is_saved_as_false(settings_client, instance):
+    post_form(settings_client, SETTINGS, {"nickname": "Bob", "check_every": "1", "loud": "1"})
+    post_form(settings_client, SETTINGS, {"nickname": "Bob", "check_every": "1"})
+    assert stored_settings(instance)["loud"] == ("0", "child_thing")
+    assert not is_checked(settings_client.get(SETTINGS).get_data(as_text=True), "loud")
+
+
+def test_the_settings_of_one_record_do_not_touch_another(settings_client, instance):
+    post_form(settings_client, SETTINGS, {"nickname": "Bob", "check_every": "120"})
+    other = settings_client.get("/web/settings/base_thing.item/2").get_data(as_text=True)
+    assert input_value(other, "nickname") == "thing"
+    assert stored_settings(instance, record_id=2) == {}
+
+
+def test_uninstalling_an_addon_removes_the_settings_it_owns(settings_client, instance,
+                                                            make_app):
+    post_form(settings_client, SETTINGS, {"nickname": "Bob", "check_every": "120", "loud": "1"})
+    post_form(settings_client, "/web/apps/child_thing/uninstall")
+    assert set(instance.installed()) == {"base_thing"}
+    assert stored_settings(instance) == {"nickname": ("Bob", "base_thing"),
+                                         "check_every": ("120", "base_thing")}
+    client = make_app().test_client()  # the app as the server rebuilds it
+    sign_in(client)
+    page = client.get(SETTINGS).get_data(as_text=True)
+    assert "Say it loudly" not in page
+    assert input_value(page, "nickname") == "Bob"
+
+
+# -- The server's app follows what the admin pages change -----------------------------------
+
+@pytest.fixture
+def reloading_client(instance, admin_user):
+    """A client of the app as `core serve` runs it, whose periodic check never comes due."""
+    client = Client(ReloadingApp(instance, lambda inst: create_app(instance=inst),
+                                 interval=3600))
+    assert sign_in(client).status_code == 302
+    return client
+
+
+def test_an_addon_installed_from_the_apps_page_is_served_at_once(reloading_client):
+    assert reloading_client.get(SETTINGS).status_code == 404
+    post_form(reloading_client, "/web/apps/base_thing/install", page="/web/apps")
+    assert reloading_client.get("/base_thing/items").status_code == 200
+    assert "Nickname" in reloading_client.get(SETTINGS).get_data(as_text=True)
+
+
+def test_an_addon_uninstalled_from_the_apps_page_stops_being_served_at_once(instance,
+                                                                           admin_user):
+    instance.install(["base_thing"])
+    client = Client(ReloadingApp(instance, lambda inst: create_app(instance=inst),
+                                 interval=3600))
+    sign_in(client)
+    assert client.get("/base_thing/items").status_code == 200
+    post_form(client, "/web/apps/base_thing/uninstall")
+    assert client.get("/base_thing/items").status_code == 404
+
+
+def test_a_new_body_size_limit_applies_from_the_next_request(instance, admin_user):
+    instance.install(["base_thing"])
+    client = Client(ReloadingApp(instance, lambda inst: create_app(instance=inst),
+                                 interval=3600))
+    sign_in(client)
+    post_form(client, "/web/parameters/edit?debug=1",
+              {"key": "core.max_request_bytes", "value": "100"})
+    response = client.post("/base_thing/items", json={"label": "x" * 200})
+    assert response.status_code == 413
+    assert "100 bytes" in response.json["error"]["message"]
