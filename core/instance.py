@@ -19,7 +19,7 @@ from core import config_fields, schema
 from core.addons import catalog_from_environment
 from core.db import database_name, make_engine, resolve_url
 from core.errors import CoreError, MigrationError
-from core.models import INSTALLED, UNINSTALLED, AddonState, _now
+from core.models import INSTALLED, UNINSTALLED, AddonState, utc_now
 from core.params import SystemParameters, load_declarations
 from core.plugins import flatten, make_plugin_manager
 
@@ -203,5 +203,5 @@ class Instance:
         table = AddonState.__table__
         connection.execute(table.delete().where(table.c.name == name))
         connection.execute(table.insert().values(
-            name=name, state=state, version=version, changed_at=_now()))
+            name=name, state=state, version=version, changed_at=utc_now()))
 

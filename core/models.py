@@ -10,7 +10,7 @@ INSTALLED = "installed"
 UNINSTALLED = "uninstalled"
 
 
-def _now():
+def utc_now():
     return datetime.now(timezone.utc)
 
 
@@ -20,7 +20,7 @@ class AddonState(Model):
     name: Mapped[str] = mapped_column(String(64), primary_key=True)
     state: Mapped[str] = mapped_column(String(16))
     version: Mapped[str] = mapped_column(String(32))
-    changed_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=_now)
+    changed_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utc_now)
 
 
 class Parameter(Model):

@@ -4,6 +4,7 @@ Every key is declared, with its type, default, description and owning addon, in
 `system_parameters.yaml` (or, for addons shipped elsewhere, by their `register_system_parameters`
 hook). Undeclared keys are refused, so a typo cannot silently create a parameter nobody reads.
 """
+import functools
 import secrets
 from dataclasses import dataclass
 from pathlib import Path
@@ -52,11 +53,16 @@ def spec_from_dict(entry, source):
     return spec
 
 
+@functools.lru_cache(maxsize=8)
+def _declared_in_file(path):
+    return tuple(yaml.safe_load(Path(path).read_text(encoding="utf-8")) or [])
+
+
 def load_declarations(path=DECLARATIONS_FILE, extra=()):
     """Read the YAML declarations plus `extra` dicts; return {key: ParameterSpec}."""
-    entries = yaml.safe_load(Path(path).read_text(encoding="utf-8")) or []
     specs = {}
-    for source, entry in [(str(path), e) for e in entries] + [("hook", e) for e in extra]:
+    entries = [(str(path), e) for e in _declared_in_file(path)] + [("hook", e) for e in extra]
+    for source, entry in entries:
         spec = spec_from_dict(entry, source)
         if spec.key in specs:
             raise ParameterError(f"{source}: parameter {spec.key!r} is declared twice")
