@@ -10,6 +10,7 @@ from dataclasses import dataclass, field
 from sqlalchemy import delete, select
 
 from core import values
+from core.db import upsert
 from core.models import RecordSetting
 
 
@@ -35,8 +36,11 @@ class ConfigField:
         text = "" if text is None else str(text)
         if len(text) > self.max_length:
             raise ValueError(f"at most {self.max_length} characters")
-        if self.required and not text.strip() and self.type != "bool":
-            raise ValueError("this field is required")
+        if not text.strip() and self.type != "bool":
+            if self.required:
+                raise ValueError("this field is required")
+            if self.type == "int":
+                return self.default  # an emptied optional number falls back to its default
         value = values.parse(self.type, text)
         if self.type == "int":
             if self.min is not None and value < self.min:
@@ -71,12 +75,10 @@ def validate(fields, submitted):
 def write_values(connection, form, record_id, fields, cleaned):
     """Store already-cleaned values for one record."""
     for config_field in fields:
-        connection.execute(delete(RecordSetting).where(
-            RecordSetting.form == form, RecordSetting.record_id == record_id,
-            RecordSetting.field == config_field.name))
-        connection.execute(RecordSetting.__table__.insert().values(
-            form=form, record_id=record_id, field=config_field.name, addon=config_field.addon,
-            value=values.to_text(config_field.type, cleaned[config_field.name])))
+        upsert(connection, RecordSetting.__table__,
+               {"form": form, "record_id": record_id, "field": config_field.name},
+               {"addon": config_field.addon,
+                "value": values.to_text(config_field.type, cleaned[config_field.name])})
 
 
 def forget_values(connection, addon):

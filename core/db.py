@@ -61,3 +61,14 @@ def _make_sqlite_transactional(engine):
     @event.listens_for(engine, "begin")
     def on_begin(connection):
         connection.exec_driver_sql("BEGIN")
+
+
+def upsert(connection, table, key, values):
+    """Insert a row or update it where `key` (a dict of primary-key values) already exists,
+    in one statement, so concurrent saves cannot collide (SQLite and PostgreSQL)."""
+    if connection.dialect.name == "postgresql":
+        from sqlalchemy.dialects.postgresql import insert
+    else:
+        from sqlalchemy.dialects.sqlite import insert
+    statement = insert(table).values(**key, **values)
+    connection.execute(statement.on_conflict_do_update(index_elements=list(key), set_=values))

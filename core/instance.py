@@ -17,7 +17,7 @@ from sqlalchemy import MetaData, inspect, select
 
 from core import config_fields, schema
 from core.addons import catalog_from_environment
-from core.db import database_name, make_engine, resolve_url
+from core.db import database_name, make_engine, resolve_url, upsert
 from core.errors import CoreError, MigrationError
 from core.models import INSTALLED, UNINSTALLED, AddonState, utc_now
 from core.params import SystemParameters, load_declarations
@@ -200,8 +200,6 @@ class Instance:
 
     @staticmethod
     def _set_state(connection, name, state, version):
-        table = AddonState.__table__
-        connection.execute(table.delete().where(table.c.name == name))
-        connection.execute(table.insert().values(
-            name=name, state=state, version=version, changed_at=utc_now()))
+        upsert(connection, AddonState.__table__, {"name": name},
+               {"state": state, "version": version, "changed_at": utc_now()})
 

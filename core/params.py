@@ -13,6 +13,7 @@ import yaml
 from sqlalchemy import delete, select
 
 from core import values
+from core.db import upsert
 from core.errors import ParameterError
 from core.models import Parameter
 
@@ -105,8 +106,7 @@ class SystemParameters:
             text = values.to_text(spec.type, value)
         except ValueError as exc:
             raise ParameterError(f"{key}: {exc}") from None
-        self.connection.execute(delete(Parameter).where(Parameter.key == key))
-        self.connection.execute(Parameter.__table__.insert().values(key=key, value=text))
+        upsert(self.connection, Parameter.__table__, {"key": key}, {"value": text})
         return text
 
     def items(self, addons=None):

@@ -2,7 +2,7 @@
 `core install` in another process), so the server never has to be restarted for it.
 
 Flask cannot add blueprints to an app that has served requests, so a fresh app is built. The
-check is two small queries at most every `interval` seconds per process, off the hot path
+check is a few small queries at most every `interval` seconds per process, off the hot path
 otherwise; a page of this process that changed something (`core.web.request_rebuild`) makes the
 next request check at once. The parameters the app reads when it is built (its secret key and
 body size limit) are watched too.

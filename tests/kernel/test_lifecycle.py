@@ -1,5 +1,4 @@
 """Installing, uninstalling and upgrading addons, on the database under test."""
-import shutil
 import sys
 import uuid
 
@@ -10,7 +9,6 @@ from core.addons import AddonCatalog, AddonRoot
 from core.errors import CoreError, MigrationError, UnknownAddon
 from core.instance import Instance
 from core.models import AddonState
-from conftest import FIXTURE_ADDONS
 
 
 def tables(instance):

@@ -90,3 +90,18 @@ def test_config_field_values_default_validate_and_persist(instance):
         assert read_values(connection, "thing", 1, fields) == {
             "nickname": "Bob", "every": 5, "loud": True}
         assert read_values(connection, "thing", 2, fields)["nickname"] == ""
+
+
+def test_an_emptied_optional_number_falls_back_to_its_default():
+    field = ConfigField("every", "Every", type="int", default=60)
+    assert field.clean("") == 60
+    with pytest.raises(ValueError, match="required"):
+        ConfigField("every", "Every", type="int", required=True).clean(" ")
+
+
+def test_saving_twice_updates_in_place(instance):
+    fields = [ConfigField("nickname", "Nickname", addon="base_thing")]
+    with instance.engine.begin() as connection:
+        write_values(connection, "thing", 1, fields, {"nickname": "Ann"})
+        write_values(connection, "thing", 1, fields, {"nickname": "Bob"})
+        assert read_values(connection, "thing", 1, fields) == {"nickname": "Bob"}

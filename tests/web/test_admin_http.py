@@ -2,10 +2,11 @@
 from urllib.parse import parse_qs, urlsplit
 
 import pytest
-from sqlalchemy import inspect
+from sqlalchemy import inspect, text
 from werkzeug.test import Client
 
 from core.web import create_app
+from core.web.admin import local_path
 from core.web.reloader import ReloadingApp
 from web_helpers import (ADMIN_LOGIN, csrf_token, input_value, is_checked, post_form, scalar,
                          sign_in, table_row, text_of)
@@ -20,7 +21,6 @@ def stored_parameter(instance, key):
 def stored_settings(instance, record_id=1):
     """{field: (value, owning addon)} stored for one base_thing.item record."""
     with instance.engine.connect() as connection:
-        from sqlalchemy import text
         rows = connection.execute(text(
             "SELECT field, value, addon FROM core_record_setting "
             "WHERE form = 'base_thing.item' AND record_id = :id"), {"id": record_id})
@@ -45,16 +45,14 @@ def test_the_login_page_is_open_to_everyone(client):
     assert csrf_token(page)
 
 
-@pytest.mark.parametrize("login, password", [
-    (ADMIN_LOGIN, "not-the-password"),
-    ("nobody", "password123"),
-    ("", ""),
-])
-def test_login_with_a_wrong_login_or_password_is_refused(client, admin_user, login, password):
-    response = sign_in(client, login, password)
-    assert response.status_code == 401
-    assert "Wrong login or password." in text_of(response)
-    assert client.get("/web/apps").status_code == 302  # still not signed in
+def test_login_with_a_wrong_login_or_password_is_refused(client, admin_user, subtests):
+    for login, password in [(ADMIN_LOGIN, "not-the-password"), (ADMIN_LOGIN, ""),
+                            ("nobody", "password123"), ("", "")]:
+        with subtests.test(login=login, password=password):
+            response = sign_in(client, login, password)
+            assert response.status_code == 401
+            assert "Wrong login or password." in text_of(response)
+            assert client.get("/web/apps").status_code == 302  # still not signed in
 
 
 def test_login_with_the_right_password_opens_the_apps_page(client, admin_user):
@@ -74,21 +72,41 @@ def test_login_returns_to_the_page_that_asked_for_it(client, admin_user):
     assert response.headers["Location"] == "/web/parameters?debug=1"
 
 
-@pytest.mark.parametrize("next_path", [
+ELSEWHERE = [
     "//evil.example",
     "//evil.example/web/apps",
     "https://evil.example/",
     "http:/evil.example",
     "javascript:alert(1)",
     "/\\evil.example",       # browsers read a backslash as a slash
+    "\\/evil.example",
     "/\t/evil.example",      # ... and drop tabs and newlines
     "/\n/evil.example",
+    "/\r\n/evil.example",
+    " //evil.example",
     "evil.example",
-])
-def test_login_never_redirects_to_another_site(client, admin_user, next_path):
-    response = sign_in(client, next_path=next_path)
-    assert response.status_code == 302
-    assert response.headers["Location"] == "/web/apps"
+    "",
+    None,
+]
+
+
+@pytest.mark.parametrize("target", ELSEWHERE)
+def test_a_next_target_that_a_browser_would_read_as_another_site_is_not_local(target):
+    assert local_path(target) is None
+
+
+@pytest.mark.parametrize("target", ["/web/apps", "/web/parameters?debug=1",
+                                    "/web/settings/base_thing.item/1?x=//y"])
+def test_a_next_target_on_this_site_is_kept(target):
+    assert local_path(target) == target
+
+
+def test_login_never_redirects_to_another_site(client, admin_user, subtests):
+    for next_path in ["//evil.example", "/\t/evil.example", "/\n/evil.example"]:
+        with subtests.test(next_path=next_path):
+            response = sign_in(client, next_path=next_path)
+            assert response.status_code == 302
+            assert response.headers["Location"] == "/web/apps"
 
 
 def test_a_login_without_the_csrf_token_is_refused(client, admin_user):
@@ -119,10 +137,9 @@ def test_signing_out_without_the_csrf_token_is_refused(admin_client):
 
 # -- Apps ----------------------------------------------------------------------------------
 
-def test_the_apps_page_lists_every_available_addon_with_its_state(instance, make_app, admin_user):
+def test_the_apps_page_lists_every_available_addon_with_its_state(instance, make_app, signed_in):
     instance.install(["other_thing"])
-    client = make_app().test_client()
-    sign_in(client)
+    client = signed_in(make_app().test_client())
     page = client.get("/web/apps").get_data(as_text=True)
     states = {name: table_row(page, f"addon-{name}")[3] for name in instance.catalog.addons}
     assert states == {"auto_bridge": "Not installed", "base_thing": "Not installed",
@@ -167,10 +184,9 @@ def test_a_failed_install_is_reported_and_rolled_back(admin_client, instance):
 
 
 def test_the_uninstall_page_lists_every_addon_that_would_be_removed(instance, make_app,
-                                                                     admin_user):
+                                                                     signed_in):
     instance.install(["child_thing"])
-    client = make_app().test_client()
-    sign_in(client)
+    client = signed_in(make_app().test_client())
     response = client.get("/web/apps/base_thing/uninstall")
     assert response.status_code == 200
     page = text_of(response)
@@ -181,10 +197,9 @@ def test_the_uninstall_page_lists_every_addon_that_would_be_removed(instance, ma
 
 
 def test_confirming_the_uninstall_removes_the_addon_and_its_dependents(instance, make_app,
-                                                                       admin_user):
+                                                                       signed_in):
     instance.install(["child_thing"])
-    client = make_app().test_client()
-    sign_in(client)
+    client = signed_in(make_app().test_client())
     response = post_form(client, "/web/apps/base_thing/uninstall")
     assert response.status_code == 302
     assert instance.installed() == {}
@@ -201,14 +216,16 @@ def test_uninstalling_an_addon_that_is_not_installed_says_so(admin_client, insta
 
 # -- System Parameters (developer mode) ------------------------------------------------------
 
-@pytest.mark.parametrize("path", ["/web/parameters", "/web/parameters/edit",
-                                  "/web/parameters/edit?key=core.max_request_bytes"])
-def test_system_parameters_are_hidden_outside_developer_mode(admin_client, path):
-    response = admin_client.get(path)
-    assert response.status_code == 404
-    page = text_of(response)
-    assert "Developer mode needed" in page
-    assert "?debug=1" in page
+def test_system_parameters_are_hidden_outside_developer_mode(admin_client, subtests):
+    for path in ["/web/parameters", "/web/parameters/edit",
+                 "/web/parameters/edit?key=core.max_request_bytes", "/web/parameters?debug=0"]:
+        with subtests.test(path=path):
+            response = admin_client.get(path)
+            assert response.status_code == 404
+            page = text_of(response)
+            assert "Developer mode needed" in page
+            assert "System parameters are technical settings." in page
+            assert f'{path.split("?")[0]}?debug=1</a>' in page  # a link to the same page
 
 
 def test_a_parameter_cannot_be_changed_outside_developer_mode(admin_client, instance):
@@ -239,10 +256,9 @@ def test_the_secret_key_is_never_shown(admin_client, instance):
 
 
 def test_the_parameters_of_an_installed_addon_are_listed_with_its_name(instance, make_app,
-                                                                         admin_user):
+                                                                         signed_in):
     instance.install(["base_thing"])
-    client = make_app().test_client()
-    sign_in(client)
+    client = signed_in(make_app().test_client())
     page = client.get("/web/parameters?debug=1").get_data(as_text=True)
     assert table_row(page, "param-base_thing.greeting")[:4] == [
         "base_thing.greeting", "hello", "str", "base_thing"]
@@ -299,11 +315,10 @@ def test_an_undeclared_parameter_key_is_refused(admin_client, instance):
 # -- Record settings: config fields several addons add to one form ----------------------------
 
 @pytest.fixture
-def settings_client(instance, make_app, admin_user):
+def settings_client(instance, make_app, signed_in):
     """Signed in, with child_thing (and so base_thing) installed before the app was built."""
     instance.install(["child_thing"])
-    client = make_app().test_client()
-    sign_in(client)
+    client = signed_in(make_app().test_client())
     return client
 
 
@@ -322,21 +337,22 @@ def test_a_form_no_addon_extends_has_no_settings_page(settings_client):
     assert settings_client.get("/web/settings/no_such.form/1").status_code == 404
 
 
-@pytest.mark.parametrize("check_every, message", [
-    ("abc", "'abc' is not a whole number"),
-    ("99999", "must be at most 3600"),
-    ("-1", "must be at least 0"),
-])
 def test_a_wrong_number_in_the_settings_is_refused_and_nothing_is_written(
-        settings_client, instance, check_every, message):
-    response = post_form(settings_client, SETTINGS,
-                         {"nickname": "Bob", "check_every": check_every, "loud": "1"})
-    assert response.status_code == 400
-    page = text_of(response)
-    assert "Some fields need attention." in page
-    assert f'<div class="error" role="alert">{message}</div>' in page
-    assert input_value(response.get_data(as_text=True), "check_every") == check_every
-    assert input_value(response.get_data(as_text=True), "nickname") == "Bob"
+        settings_client, instance, subtests):
+    for check_every, message in [("abc", "'abc' is not a whole number"),
+                                 ("99999", "must be at most 3600"),
+                                 ("-1", "must be at least 0"),
+                                 ("1.5", "'1.5' is not a whole number")]:
+        with subtests.test(check_every=check_every):
+            response = post_form(settings_client, SETTINGS,
+                                 {"nickname": "Bob", "check_every": check_every, "loud": "1"})
+            assert response.status_code == 400
+            page = text_of(response)
+            assert "Some fields need attention." in page
+            assert (f'<div class="error" id="error-check_every" role="alert">{message}</div>'
+                    in page)
+            assert input_value(response.get_data(as_text=True), "check_every") == check_every
+            assert input_value(response.get_data(as_text=True), "nickname") == "Bob"
     assert stored_settings(instance) == {}
 
 
@@ -377,14 +393,13 @@ def test_the_settings_of_one_record_do_not_touch_another(settings_client, instan
 
 
 def test_uninstalling_an_addon_removes_the_settings_it_owns(settings_client, instance,
-                                                            make_app):
+                                                            make_app, signed_in):
     post_form(settings_client, SETTINGS, {"nickname": "Bob", "check_every": "120", "loud": "1"})
     post_form(settings_client, "/web/apps/child_thing/uninstall")
     assert set(instance.installed()) == {"base_thing"}
     assert stored_settings(instance) == {"nickname": ("Bob", "base_thing"),
                                          "check_every": ("120", "base_thing")}
-    client = make_app().test_client()  # the app as the server rebuilds it
-    sign_in(client)
+    client = signed_in(make_app().test_client())  # the app as the server rebuilds it
     page = client.get(SETTINGS).get_data(as_text=True)
     assert "Say it loudly" not in page
     assert input_value(page, "nickname") == "Bob"

@@ -5,12 +5,14 @@ import re
 import signal
 import socket
 import subprocess
+import sys
 from dataclasses import dataclass
 from pathlib import Path
 
 from sqlalchemy import text
 
 ADMIN_LOGIN, ADMIN_PASSWORD = "admin", "password123"
+CORE_COMMAND = str(Path(sys.executable).with_name("core"))  # the virtualenv's `core` script
 
 
 # -- apps and clients -------------------------------------------------------------------------

@@ -1,5 +1,6 @@
 from flask import Blueprint, jsonify
 from sqlalchemy import func, select
+from sqlalchemy.exc import IntegrityError
 
 from core import ConfigField, hookimpl
 from core.web.errors import ApiError, json_object
@@ -23,10 +24,17 @@ def create_item():
     label = body.get("label")
     if not isinstance(label, str) or not label.strip():
         raise ApiError(400, "invalid_label", "'label' must be a non-empty string")
-    with current_instance().engine.begin() as connection:
-        next_id = (connection.scalar(select(func.max(Item.id))) or 0) + 1
-        connection.execute(Item.__table__.insert().values(id=next_id, label=label.strip()))
-    return jsonify(id=next_id, label=label.strip()), 201
+    if len(label.strip()) > 64:
+        raise ApiError(400, "invalid_label", "'label' must be at most 64 characters")
+    for _attempt in range(5):  # ids are max+1; a concurrent insert may take ours first
+        try:
+            with current_instance().engine.begin() as connection:
+                next_id = (connection.scalar(select(func.max(Item.id))) or 0) + 1
+                connection.execute(Item.__table__.insert().values(id=next_id, label=label.strip()))
+            return jsonify(id=next_id, label=label.strip()), 201
+        except IntegrityError:
+            continue
+    raise ApiError(409, "busy", "too many items were created at once; try again")
 
 
 @hookimpl
