@@ -4,6 +4,7 @@ import os
 import sys
 
 import click
+from sqlalchemy.exc import OperationalError
 
 from core.errors import CoreError
 from core.instance import Instance
@@ -29,12 +30,15 @@ class CoreGroup(click.Group):
 
 
 def fail_cleanly(function):
-    """Print a CoreError as one line and exit 1, instead of a traceback."""
+    """Print a CoreError, or a database that cannot be reached, as one line and exit 1."""
     def wrapper(*args, **kwargs):
         try:
             return function(*args, **kwargs)
         except CoreError as exc:
             raise click.ClickException(str(exc)) from None
+        except OperationalError as exc:
+            reason = str(exc.orig).strip().splitlines()[-1] if exc.orig else str(exc)
+            raise click.ClickException(f"cannot use the database: {reason}") from None
     wrapper.__name__, wrapper.__doc__ = function.__name__, function.__doc__
     return wrapper
 

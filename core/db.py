@@ -4,9 +4,13 @@ from pathlib import Path
 
 from sqlalchemy import MetaData, create_engine, event
 from sqlalchemy.engine import make_url
+from sqlalchemy.exc import ArgumentError
 from sqlalchemy.orm import DeclarativeBase
 
+from core.errors import CoreError
+
 DEFAULT_URL = "sqlite:///core.db"
+SUPPORTED_BACKENDS = ("sqlite", "postgresql")
 
 # Stable constraint names, so that migrations can drop what they created on every backend.
 NAMING_CONVENTION = {
@@ -42,7 +46,14 @@ def database_name(url):
 
 def make_engine(url):
     url = resolve_url(url)
-    if make_url(url).get_backend_name() == "sqlite":
+    try:
+        backend = make_url(url).get_backend_name()
+    except ArgumentError:
+        raise CoreError(f"{url!r} is not a database URL; use sqlite:///file.db or "
+                        "postgresql://user@host/db") from None
+    if backend not in SUPPORTED_BACKENDS:
+        raise CoreError(f"unsupported database {backend!r}; use SQLite or PostgreSQL")
+    if backend == "sqlite":
         engine = create_engine(url, connect_args={"timeout": 30})
         _make_sqlite_transactional(engine)
         return engine

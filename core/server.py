@@ -10,6 +10,7 @@ monkey.patch_all()
 
 import argparse  # noqa: E402
 import logging  # noqa: E402
+import os  # noqa: E402
 
 from gevent.pywsgi import WSGIServer  # noqa: E402
 
@@ -34,6 +35,10 @@ def main():
     logging.basicConfig(level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s: %(message)s")
     app = wsgi_app()
     server = WSGIServer((args.host, args.port), app)
+    try:
+        server.init_socket()
+    except OSError as exc:
+        raise SystemExit(f"Error: cannot listen on {args.host}:{args.port}: {os.strerror(exc.errno) if exc.errno else exc}")
     print(f"Comptoir serving database {app.instance.db_name!r} on "
           f"http://{args.host}:{args.port}/web (Ctrl+C to stop)", flush=True)
     try:

@@ -150,3 +150,27 @@ def test_install_without_addons_says_how_to_name_them(run):
     result = run("install")
     assert result.exit_code == 1
     assert "name the addons to install" in result.output
+
+
+@pytest.mark.parametrize("url, message", [
+    ("not a url", "'not a url' is not a database URL"),
+    ("mysql://root@127.0.0.1/test", "unsupported database 'mysql'"),
+    ("sqlite:////no/such/folder/x.db", "cannot use the database: unable to open database file"),
+])
+def test_a_bad_database_url_is_one_clear_line(url, message):
+    result = CliRunner().invoke(cli, ["--db", url, "info"])
+    assert result.exit_code == 1
+    assert result.output.startswith("Error: ") and message in result.output
+    assert len(result.output.splitlines()) == 1
+
+
+def test_serve_says_when_the_port_is_taken(tmp_path):
+    import socket
+    with socket.socket() as taken:
+        taken.bind(("127.0.0.1", 0))
+        taken.listen()
+        port = taken.getsockname()[1]
+        done = subprocess.run([CORE, "--db", f"sqlite:///{tmp_path}/x.db", "serve", "--port",
+                               str(port)], capture_output=True, text=True, timeout=60)
+    assert done.returncode == 1
+    assert done.stderr.strip() == f"Error: cannot listen on 127.0.0.1:{port}: Address already in use"
