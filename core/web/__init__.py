@@ -7,6 +7,7 @@ from werkzeug.wsgi import LimitedStream, get_input_stream
 from core.instance import Instance
 from core.plugins import flatten
 from core.web.errors import register_error_handlers
+from core.web.users import SignInThrottle
 
 csrf = CSRFProtect()
 
@@ -59,6 +60,7 @@ def create_app(url=None, catalog=None, instance=None):
     app.config["SESSION_COOKIE_SAMESITE"] = "Lax"
     app.extensions["core"] = instance
     app.extensions["core.plugins"] = manager
+    app.extensions["core.sign_in_throttle"] = SignInThrottle()
     csrf.init_app(app)
     register_error_handlers(app)
 

@@ -4,8 +4,8 @@ from dataclasses import replace
 from functools import wraps
 from urllib.parse import urlsplit
 
-from flask import (Blueprint, abort, flash, g, redirect, render_template, request, session,
-                   url_for)
+from flask import (Blueprint, abort, current_app, flash, g, redirect, render_template, request,
+                   session, url_for)
 
 from core import config_fields
 from core.errors import CoreError
@@ -58,17 +58,23 @@ def developer_mode_only(view):
 
 @admin.route("/login", methods=["GET", "POST"])
 def login():
-    error = None
-    if request.method == "POST":
-        with current_instance().engine.connect() as connection:
-            user_id = authenticate(connection, request.form.get("login"),
-                                   request.form.get("password"))
-        if user_id is not None:
-            session.clear()
-            session["user_id"] = user_id
-            return redirect(local_path(request.args.get("next")) or url_for("admin.apps"))
-        error = "Wrong login or password."
-    return render_template("login.html", error=error), 401 if error else 200
+    if request.method == "GET":
+        return render_template("login.html", error=None)
+    throttle = current_app.extensions["core.sign_in_throttle"]
+    login_name = (request.form.get("login") or "").strip()
+    wait = throttle.wait_seconds(login_name)
+    if wait:
+        error = f"Too many failed sign-ins for {login_name}: try again in {wait} seconds."
+        return render_template("login.html", error=error), 429
+    with current_instance().engine.connect() as connection:
+        user_id = authenticate(connection, login_name, request.form.get("password"))
+    if user_id is None:
+        throttle.failed(login_name)
+        return render_template("login.html", error="Wrong login or password."), 401
+    throttle.succeeded(login_name)
+    session.clear()
+    session["user_id"] = user_id
+    return redirect(local_path(request.args.get("next")) or url_for("admin.apps"))
 
 
 @admin.post("/logout")

@@ -1,4 +1,6 @@
 """Admin users: hashed passwords (werkzeug's scrypt/pbkdf2), looked up by login."""
+import time
+
 from sqlalchemy import select
 from werkzeug.security import check_password_hash, generate_password_hash
 
@@ -36,3 +38,32 @@ def authenticate(connection, login, password):
 
 def login_of(connection, user_id):
     return connection.scalar(select(User.login).where(User.id == user_id))
+
+
+class SignInThrottle:
+    """Refuse sign-ins for a login after `limit` failures within `window` seconds, so a password
+    cannot be guessed at network speed. Kept per process: with N workers an attacker gets at
+    most N times the limit, which still turns millions of guesses into a handful."""
+
+    def __init__(self, limit=5, window=300.0, clock=time.monotonic):
+        self.limit, self.window, self.clock = limit, window, clock
+        self._failures = {}
+
+    def _recent(self, login):
+        cutoff = self.clock() - self.window
+        recent = [t for t in self._failures.get(login, []) if t > cutoff]
+        self._failures[login] = recent
+        return recent
+
+    def wait_seconds(self, login):
+        """0 when `login` may try now, else how long until it may."""
+        recent = self._recent(login)
+        if len(recent) < self.limit:
+            return 0
+        return max(1, int(recent[0] + self.window - self.clock()) + 1)
+
+    def failed(self, login):
+        self._recent(login).append(self.clock())
+
+    def succeeded(self, login):
+        self._failures.pop(login, None)

@@ -55,6 +55,32 @@ def test_login_with_a_wrong_login_or_password_is_refused(client, admin_user, sub
             assert client.get("/web/apps").status_code == 302  # still not signed in
 
 
+def test_repeated_failed_sign_ins_are_throttled_for_that_login(client, admin_user):
+    for _attempt in range(5):
+        assert sign_in(client, ADMIN_LOGIN, "guess").status_code == 401
+    refused = sign_in(client)  # even the right password waits now
+    assert refused.status_code == 429
+    assert "Too many failed sign-ins for admin: try again in" in text_of(refused)
+    assert client.get("/web/apps").status_code == 302
+    assert sign_in(client, "someone-else", "guess").status_code == 401  # other logins are free
+
+
+def test_the_throttle_forgets_failures_after_its_window():
+    from core.web.users import SignInThrottle
+    now = [1000.0]
+    throttle = SignInThrottle(limit=2, window=60, clock=lambda: now[0])
+    throttle.failed("ann")
+    throttle.failed("ann")
+    assert throttle.wait_seconds("ann") == 61
+    now[0] += 30
+    assert throttle.wait_seconds("ann") == 31
+    now[0] += 31
+    assert throttle.wait_seconds("ann") == 0
+    throttle.failed("ann")
+    throttle.succeeded("ann")
+    assert throttle.wait_seconds("ann") == 0
+
+
 def test_login_with_the_right_password_opens_the_apps_page(client, admin_user):
     response = sign_in(client)
     assert response.status_code == 302
