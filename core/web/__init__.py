@@ -1,45 +1,16 @@
 """The Flask app: the kernel's admin pages plus the blueprints of the installed addons."""
-from flask import Flask, Request, current_app
+from flask import Flask, current_app
 from flask_wtf.csrf import CSRFProtect
-from werkzeug.utils import cached_property
-from werkzeug.wsgi import LimitedStream, get_input_stream
 
 from core.instance import Instance
 from core.plugins import flatten
 from core.web.errors import register_error_handlers
+from core.web.request_limits import CoreRequest
 from core.web.users import SignInThrottle
 
 csrf = CSRFProtect()
-
-
-class BodyAtMost(LimitedStream):
-    """A streamed (chunked) body that may hold at most `limit` bytes.
-
-    Werkzeug's own `readall` stops at the limit and returns the body cut short, so a JSON body
-    over the limit would read as malformed, or even as valid if what was cut off was blank:
-    look one byte past the limit and answer 413 when there is more.
-    """
-
-    def __init__(self, stream, limit):
-        super().__init__(stream, limit, is_max=True)
-        self._source = stream
-
-    def readall(self):
-        data = super().readall()
-        if self.is_exhausted and self._source.read(1):
-            self.on_exhausted()  # raises RequestEntityTooLarge
-        return data
-
-
-class CoreRequest(Request):
-    @cached_property
-    def stream(self):
-        if self.shallow:
-            raise RuntimeError("this request was created with shallow=True; its body is unread")
-        if (self.content_length is None and self.max_content_length is not None
-                and "wsgi.input_terminated" in self.environ):
-            return BodyAtMost(self.environ["wsgi.input"], self.max_content_length)
-        return get_input_stream(self.environ, max_content_length=self.max_content_length)
+# Set on an app by a page that changed what the app is built from; see `request_rebuild`.
+REBUILD_FLAG = "core.rebuild"
 
 
 def create_app(url=None, catalog=None, instance=None):
@@ -79,8 +50,6 @@ def current_instance() -> Instance:
 def current_plugins():
     return current_app.extensions["core.plugins"]
 
-
-REBUILD_FLAG = "core.rebuild"
 
 
 def request_rebuild():

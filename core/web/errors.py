@@ -56,11 +56,13 @@ def register_error_handlers(app):
     def on_http_error(error):
         if request.path.startswith(ADMIN_PREFIX + "/") and error.code != 413:
             return error
-        code, message = FRIENDLY.get(error.code, (None, None))
-        if code is None:
+        if error.code in FRIENDLY:
+            code, template = FRIENDLY[error.code]
+            message = template.format(method=request.method,
+                                      limit=app.config["MAX_CONTENT_LENGTH"])
+        else:
             code = (error.name or "error").lower().replace(" ", "_")
             message = error.description
-        message = message.format(method=request.method, limit=app.config["MAX_CONTENT_LENGTH"])
         response = error_response(error.code, code, message)
         # Keep the headers the error carries, such as the Allow of a 405 (RFC 9110 requires it).
         for name, value in error.get_headers():

@@ -234,3 +234,14 @@ def test_any_json_body_that_is_not_an_object_gets_a_4xx_error_and_writes_nothing
     assert 400 <= response.status_code < 500
     assert_error(response, response.status_code, "invalid_body")
     assert item_count(instance) == before
+
+
+def test_an_http_error_raised_by_an_addon_keeps_its_own_message(instance):
+    from flask import abort
+
+    from core.web import create_app
+    app = create_app(instance=instance)
+    app.add_url_rule("/braces", "braces", lambda: abort(400, 'send {"label": "..."}'))
+    response = app.test_client().get("/braces")
+    assert response.status_code == 400
+    assert response.json == {"error": {"code": "bad_request", "message": 'send {"label": "..."}'}}
