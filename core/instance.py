@@ -125,7 +125,8 @@ class Instance:
     def upgrade(self, progress=lambda message: None):
         """Apply pending revisions of the kernel and every installed addon, in order."""
         self.init()
-        missing = sorted(set(self.installed()) - set(self.catalog.addons))
+        installed = self.installed()
+        missing = sorted(set(installed) - set(self.catalog.addons))
         if missing:
             raise CoreError(f"installed addons are no longer available: {', '.join(missing)}")
         script = schema.script_directory(self.catalog)
@@ -134,7 +135,7 @@ class Instance:
             with self.engine.connect() as connection:
                 pending = (schema.pending_revisions(connection, script, addon.name)
                            if schema.has_branch(script, addon.name) else [])
-            if not pending and self.installed()[addon.name] == addon.manifest.version:
+            if not pending and installed[addon.name] == addon.manifest.version:
                 continue
             progress(f"upgrading {addon.name} ({len(pending)} revision(s))")
             self._run_step(addon.name, "upgrade", lambda connection, a=addon: self._upgrade_one(
@@ -158,9 +159,7 @@ class Instance:
 
     def _install_one(self, connection, name, demo):
         addon = self.catalog.get(name)
-        script = schema.script_directory(self.catalog)
-        if schema.has_branch(script, name):
-            schema.upgrade_branch(connection, self.catalog, name)
+        schema.upgrade_branch(connection, self.catalog, name)
         manager = make_plugin_manager([addon])
         self.parameters(connection, manager).seed(name)
         manager.hook.post_install(connection=connection)
@@ -172,16 +171,13 @@ class Instance:
         addon = self.catalog.get(name)
         manager = make_plugin_manager([addon])
         manager.hook.pre_uninstall(connection=connection)
-        script = schema.script_directory(self.catalog)
-        if schema.has_branch(script, name):
-            schema.downgrade_branch(connection, self.catalog, name)
+        schema.downgrade_branch(connection, self.catalog, name)
         self.parameters(connection, manager).forget(name)
         config_fields.forget_values(connection, name)
         self._set_state(connection, name, UNINSTALLED, addon.manifest.version)
 
     def _upgrade_one(self, connection, addon):
-        if schema.has_branch(schema.script_directory(self.catalog), addon.name):
-            schema.upgrade_branch(connection, self.catalog, addon.name)
+        schema.upgrade_branch(connection, self.catalog, addon.name)
         self.parameters(connection, make_plugin_manager([addon])).seed(addon.name)
         self._set_state(connection, addon.name, INSTALLED, addon.manifest.version)
 

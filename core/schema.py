@@ -40,11 +40,17 @@ def has_branch(script, name):
 
 
 def upgrade_branch(connection, catalog, name):
-    command.upgrade(alembic_config(catalog, connection), f"{name}@head")
+    """Apply branch `name` up to its head; an addon without migrations has nothing to do."""
+    config = alembic_config(catalog, connection)
+    if has_branch(ScriptDirectory.from_config(config), name):
+        command.upgrade(config, f"{name}@head")
 
 
 def downgrade_branch(connection, catalog, name):
-    command.downgrade(alembic_config(catalog, connection), f"{name}@base")
+    """Revert branch `name` down to nothing, dropping what its revisions created."""
+    config = alembic_config(catalog, connection)
+    if has_branch(ScriptDirectory.from_config(config), name):
+        command.downgrade(config, f"{name}@base")
 
 
 def pending_revisions(connection, script, name):

@@ -195,3 +195,27 @@ def test_upgrade_applies_revisions_added_after_install(db_url, scratch_root):
     assert {"grower_first", "grower_second"} <= tables(instance)
     instance.uninstall(["grower"])
     assert not {"grower_first", "grower_second"} & tables(instance)
+
+
+def test_upgrade_records_a_new_manifest_version(db_url, scratch_root):
+    root, package = scratch_root
+    (root / "shelf").mkdir()
+    (root / "shelf" / "__init__.py").write_text("")
+    (root / "shelf" / "__manifest__.py").write_text("{'version': '1.0.0'}")
+    instance = Instance(db_url, AddonCatalog([AddonRoot(root, package)], entry_points=False))
+    instance.install(["shelf"])
+    (root / "shelf" / "__manifest__.py").write_text("{'version': '1.1.0'}")
+    instance.catalog = AddonCatalog([AddonRoot(root, package)], entry_points=False)
+    assert instance.upgrade() == ["shelf"]
+    assert instance.installed() == {"shelf": "1.1.0"}
+
+
+def test_upgrade_refuses_when_an_installed_addon_has_disappeared(db_url, scratch_root):
+    root, package = scratch_root
+    (root / "gone").mkdir()
+    (root / "gone" / "__manifest__.py").write_text("{}")
+    instance = Instance(db_url, AddonCatalog([AddonRoot(root, package)], entry_points=False))
+    instance.install(["gone"])
+    instance.catalog = AddonCatalog([], entry_points=False)
+    with pytest.raises(CoreError, match="installed addons are no longer available: gone"):
+        instance.upgrade()
