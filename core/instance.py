@@ -53,6 +53,12 @@ class Instance:
     def plugin_manager(self):
         return make_plugin_manager(self.loadable_addons())
 
+    def addon_plugin_manager(self, addon):
+        """A manager with only `addon`'s hooks (to run its install hooks alone), knowing the hook
+        specs its dependencies declare."""
+        lineage = [self.catalog.addons[name] for name in self.catalog.ordered([addon.name])]
+        return make_plugin_manager([addon], spec_addons=lineage)
+
     def parameter_specs(self, manager=None):
         manager = manager or self.plugin_manager()
         return load_declarations(extra=flatten(manager, "register_system_parameters"))
@@ -64,7 +70,7 @@ class Instance:
         """What is wrong with an installed addon's schema: tables outside its `<addon>_` prefix,
         and differences between its models and what its migrations built."""
         addon = self.catalog.get(name)
-        models = flatten(make_plugin_manager([addon]), "register_models")
+        models = flatten(self.addon_plugin_manager(addon), "register_models")
         tables = [getattr(model, "__table__", model) for model in models]
         problems = [f"table {t.name!r} does not start with '{name}_'"
                     for t in tables if not t.name.startswith(name + "_")]
@@ -160,7 +166,7 @@ class Instance:
     def _install_one(self, connection, name, demo):
         addon = self.catalog.get(name)
         schema.upgrade_branch(connection, self.catalog, name)
-        manager = make_plugin_manager([addon])
+        manager = self.addon_plugin_manager(addon)
         self.parameters(connection, manager).seed(name)
         manager.hook.post_install(connection=connection)
         if demo:
@@ -169,7 +175,7 @@ class Instance:
 
     def _uninstall_one(self, connection, name):
         addon = self.catalog.get(name)
-        manager = make_plugin_manager([addon])
+        manager = self.addon_plugin_manager(addon)
         manager.hook.pre_uninstall(connection=connection)
         schema.downgrade_branch(connection, self.catalog, name)
         self.parameters(connection, manager).forget(name)
@@ -178,7 +184,7 @@ class Instance:
 
     def _upgrade_one(self, connection, addon):
         schema.upgrade_branch(connection, self.catalog, addon.name)
-        self.parameters(connection, make_plugin_manager([addon])).seed(addon.name)
+        self.parameters(connection, self.addon_plugin_manager(addon)).seed(addon.name)
         self._set_state(connection, addon.name, INSTALLED, addon.manifest.version)
 
     def _load_demo(self, connection, addon, manager):

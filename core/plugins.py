@@ -5,10 +5,20 @@ from core import hookspecs
 from core.errors import CoreError
 
 
-def make_plugin_manager(addons):
-    """A plugin manager with the `hooks` module of each addon in `addons` (dependencies first)."""
+def make_plugin_manager(addons, spec_addons=None):
+    """A plugin manager with the `hooks` module of each addon in `addons` (dependencies first).
+
+    An addon may also declare hooks of its own in a `hookspecs.py` (as `point_of_sale` does for
+    the addons that extend it); those of `spec_addons` (default: `addons`) are added before any
+    implementation is registered.
+    """
     manager = pluggy.PluginManager(hookspecs.PROJECT)
     manager.add_hookspecs(hookspecs)
+    addons = list(addons)
+    for addon in (addons if spec_addons is None else spec_addons):
+        addon_specs = addon.import_submodule("hookspecs")
+        if addon_specs is not None:
+            manager.add_hookspecs(addon_specs)
     for addon in addons:
         module = addon.import_submodule("hooks")
         if module is not None:

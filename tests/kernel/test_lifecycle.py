@@ -219,3 +219,9 @@ def test_upgrade_refuses_when_an_installed_addon_has_disappeared(db_url, scratch
     instance.catalog = AddonCatalog([], entry_points=False)
     with pytest.raises(CoreError, match="installed addons are no longer available: gone"):
         instance.upgrade()
+
+
+def test_an_addon_can_declare_hooks_for_the_addons_that_extend_it(instance):
+    instance.install(["child_thing"])  # child_thing's hookimpl passes check_pending alone too
+    manager = instance.plugin_manager()
+    assert manager.hook.describe_item(label="Espresso") == ["Espresso (with notes)"]
