@@ -250,6 +250,7 @@ def revision(instance, addon, message, autogenerate):
 
     from core import schema
     target = instance.catalog.get(addon)
+    target.import_submodule("models")  # so autogenerate sees them
     versions = target.path / "migrations" / "versions"
     versions.mkdir(parents=True, exist_ok=True)
     script = schema.script_directory(instance.catalog)

@@ -13,7 +13,7 @@ was (PostgreSQL and, thanks to `core.db`, SQLite both roll back DDL):
 from pathlib import Path
 
 import yaml
-from sqlalchemy import MetaData, inspect, select
+from sqlalchemy import MetaData, inspect, select, text
 
 from core import config_fields, schema
 from core.addons import catalog_from_environment
@@ -198,6 +198,7 @@ class Instance:
                     raise CoreError(f"{addon.name}: demo file {relative} names unknown table "
                                     f"{table_name!r}")
                 connection.execute(metadata.tables[table_name].insert(), rows)
+                _advance_id_sequence(connection, metadata.tables[table_name])
         manager.hook.load_demo_data(connection=connection)
 
     @staticmethod
@@ -205,3 +206,12 @@ class Instance:
         upsert(connection, AddonState.__table__, {"name": name},
                {"state": state, "version": version, "changed_at": utc_now()})
 
+
+def _advance_id_sequence(connection, table):
+    """Demo rows carry explicit ids (other rows refer to them); on PostgreSQL the id sequence
+    must then move past them, or the next ordinary insert would reuse id 1."""
+    if connection.dialect.name != "postgresql" or "id" not in table.c:
+        return
+    connection.execute(text(
+        "SELECT setval(pg_get_serial_sequence(:table, 'id'), "
+        f'(SELECT COALESCE(MAX(id), 1) FROM "{table.name}"))'), {"table": table.name})

@@ -225,3 +225,11 @@ def test_an_addon_can_declare_hooks_for_the_addons_that_extend_it(instance):
     instance.install(["child_thing"])  # child_thing's hookimpl passes check_pending alone too
     manager = instance.plugin_manager()
     assert manager.hook.describe_item(label="Espresso") == ["Espresso (with notes)"]
+
+
+def test_rows_added_after_demo_data_get_fresh_ids(instance):
+    instance.install(["base_thing"], demo=True)
+    with instance.engine.begin() as connection:
+        new_id = connection.execute(text(
+            "INSERT INTO base_thing_item (label) VALUES ('after demo') RETURNING id")).scalar()
+    assert new_id > 100

@@ -1,0 +1,112 @@
+"""The point-of-sale records. Money is Decimal with two places; quantities three."""
+from datetime import datetime
+from decimal import Decimal
+
+from sqlalchemy import (Boolean, DateTime, ForeignKey, Index, Integer, Numeric, String, text)
+from sqlalchemy.orm import Mapped, mapped_column
+
+from core.db import Model
+from core.models import utc_now
+
+# Odoo's session states, in order. Only `opened` takes new sales.
+OPENING_CONTROL, OPENED, CLOSING_CONTROL, CLOSED = (
+    "opening_control", "opened", "closing_control", "closed")
+SESSION_STATES = (OPENING_CONTROL, OPENED, CLOSING_CONTROL, CLOSED)
+PAYMENT_METHODS = ("cash", "card")
+
+Money = Numeric(12, 2)
+Quantity = Numeric(12, 3)
+
+
+class PosConfig(Model):
+    """A till (or a group of identical tills): what the POS page is opened for."""
+    __tablename__ = "point_of_sale_config"
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    name: Mapped[str] = mapped_column(String(64))
+    active: Mapped[bool] = mapped_column(Boolean, default=True)
+
+
+class PosSession(Model):
+    """One opening of a config, from opening control to closed; orders belong to one."""
+    __tablename__ = "point_of_sale_session"
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    config_id: Mapped[int] = mapped_column(ForeignKey("point_of_sale_config.id"), index=True)
+    name: Mapped[str] = mapped_column(String(64))
+    state: Mapped[str] = mapped_column(String(20), default=OPENING_CONTROL)
+    # Incremented each time a POS page loads the session (part of the order references).
+    login_number: Mapped[int] = mapped_column(Integer, default=0)
+    # The last order number the server has seen for this session.
+    sequence_number: Mapped[int] = mapped_column(Integer, default=0)
+    opened_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
+    closed_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
+
+    __table_args__ = (
+        # At most one session per config that is not closed (as Odoo's constraint).
+        Index("uq_point_of_sale_session_one_open_per_config", "config_id", unique=True,
+              sqlite_where=text("state != 'closed'"), postgresql_where=text("state != 'closed'")),
+    )
+
+
+class Product(Model):
+    __tablename__ = "point_of_sale_product"
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    name: Mapped[str] = mapped_column(String(128))
+    barcode: Mapped[str | None] = mapped_column(String(32), unique=True)
+    price: Mapped[Decimal] = mapped_column(Money)  # tax excluded
+    tax_rate: Mapped[Decimal] = mapped_column(Numeric(5, 2), default=Decimal("0"))  # percent
+    category: Mapped[str] = mapped_column(String(64), default="")
+    active: Mapped[bool] = mapped_column(Boolean, default=True)
+
+
+class Partner(Model):
+    """A customer. The one flagged `is_customer_template` gives its defaults to customers created
+    at a till (the Divalto "template customer")."""
+    __tablename__ = "point_of_sale_partner"
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    name: Mapped[str] = mapped_column(String(128))
+    email: Mapped[str] = mapped_column(String(128), default="")
+    phone: Mapped[str] = mapped_column(String(32), default="")
+    is_customer_template: Mapped[bool] = mapped_column(Boolean, default=False)
+
+
+class Order(Model):
+    """A paid order as the till sent it; `uuid` is made by the till, so a re-sent order is
+    recognised and never stored twice."""
+    __tablename__ = "point_of_sale_order"
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    uuid: Mapped[str] = mapped_column(String(64), unique=True)
+    reference: Mapped[str] = mapped_column(String(64))
+    session_id: Mapped[int] = mapped_column(ForeignKey("point_of_sale_session.id"), index=True)
+    partner_id: Mapped[int | None] = mapped_column(ForeignKey("point_of_sale_partner.id"))
+    created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))  # on the till
+    received_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utc_now)
+    amount_untaxed: Mapped[Decimal] = mapped_column(Money)
+    amount_tax: Mapped[Decimal] = mapped_column(Money)
+    amount_total: Mapped[Decimal] = mapped_column(Money)
+    amount_paid: Mapped[Decimal] = mapped_column(Money)
+    amount_return: Mapped[Decimal] = mapped_column(Money)  # change given back in cash
+
+
+class OrderLine(Model):
+    __tablename__ = "point_of_sale_order_line"
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    order_id: Mapped[int] = mapped_column(
+        ForeignKey("point_of_sale_order.id", ondelete="CASCADE"), index=True)
+    product_id: Mapped[int] = mapped_column(ForeignKey("point_of_sale_product.id"))
+    qty: Mapped[Decimal] = mapped_column(Quantity)
+    price_unit: Mapped[Decimal] = mapped_column(Money)
+    discount: Mapped[Decimal] = mapped_column(Numeric(5, 2), default=Decimal("0"))  # percent
+    price_subtotal: Mapped[Decimal] = mapped_column(Money)  # tax excluded
+    price_subtotal_incl: Mapped[Decimal] = mapped_column(Money)
+
+
+class Payment(Model):
+    __tablename__ = "point_of_sale_payment"
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    order_id: Mapped[int] = mapped_column(
+        ForeignKey("point_of_sale_order.id", ondelete="CASCADE"), index=True)
+    method: Mapped[str] = mapped_column(String(16))
+    amount: Mapped[Decimal] = mapped_column(Money)
+
+
+MODELS = [PosConfig, PosSession, Product, Partner, Order, OrderLine, Payment]
