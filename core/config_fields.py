@@ -5,12 +5,13 @@ them, validates what is typed in, and stores the values in `core_record_setting`
 (form, record id, field name) and owned by the declaring addon, so uninstalling the addon
 removes its values.
 """
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 
 from sqlalchemy import delete, select
 
 from core import values
 from core.db import upsert
+from core.plugins import call_per_addon
 from core.models import RecordSetting
 
 
@@ -48,6 +49,13 @@ class ConfigField:
             if self.max is not None and value > self.max:
                 raise ValueError(f"must be at most {self.max}")
         return value
+
+
+def declared_fields(manager, form):
+    """The config fields the addons of `manager` add to `form`, each marked with its addon."""
+    return [replace(config_field, addon=addon)
+            for addon, items in call_per_addon(manager, "register_config_fields", form=form)
+            for config_field in items]
 
 
 def read_values(connection, form, record_id, fields):

@@ -1,6 +1,5 @@
 """The admin pages: sign-in, Apps, System Parameters (developer mode) and record settings."""
 import re
-from dataclasses import replace
 from functools import wraps
 from urllib.parse import urlsplit
 
@@ -9,7 +8,7 @@ from flask import (Blueprint, abort, current_app, flash, g, redirect, render_tem
 
 from core import config_fields
 from core.errors import CoreError
-from core.plugins import call_per_addon, flatten
+from core.plugins import flatten
 from core.web import csrf, current_instance, current_plugins, request_rebuild
 from core.web.errors import ADMIN_PREFIX
 from core.web.users import authenticate, login_of
@@ -163,10 +162,7 @@ def edit_parameter():
 
 def declared_fields(form):
     """The config fields installed addons add to `form`, each marked with its owning addon."""
-    return [replace(field, addon=addon)
-            for addon, items in call_per_addon(current_plugins(), "register_config_fields",
-                                               form=form)
-            for field in items]
+    return config_fields.declared_fields(current_plugins(), form)
 
 
 @admin.route("/settings/<form>/<int:record_id>", methods=["GET", "POST"])

@@ -1,0 +1,44 @@
+"""`core pos open|close CONFIG_ID` and `core token CONFIG_ID`."""
+import click
+
+from core.cli import fail_cleanly, pass_instance
+
+from . import sessions
+from .tokens import issue_token
+
+
+@click.group()
+def pos():
+    """Open and close POS sessions."""
+
+
+@pos.command("open")
+@click.argument("config_id", type=int)
+@pass_instance
+@fail_cleanly
+def open_command(instance, config_id):
+    """Open a session for CONFIG_ID; print its id."""
+    with instance.engine.begin() as connection:
+        click.echo(sessions.open_session(connection, config_id))
+
+
+@pos.command("close")
+@click.argument("config_id", type=int)
+@pass_instance
+@fail_cleanly
+def close_command(instance, config_id):
+    """Close CONFIG_ID's session (closing control, then closed); print its id."""
+    with instance.engine.begin() as connection:
+        click.echo(sessions.close_session(connection, config_id))
+
+
+@click.command()
+@click.argument("config_id", type=int)
+@pass_instance
+@fail_cleanly
+def token(instance, config_id):
+    """Print a bearer token for POS config CONFIG_ID (valid point_of_sale.token_max_age s)."""
+    with instance.engine.connect() as connection:
+        sessions.get_config(connection, config_id)
+        secret = instance.parameters(connection).get("core.secret_key")
+    click.echo(issue_token(secret, config_id))

@@ -1,0 +1,15 @@
+"""Hooks point_of_sale offers to the addons that extend it (with `from core import hookimpl`)."""
+from core import hookspec
+
+
+@hookspec(firstresult=True)
+def check_pos_order(connection, order, session):
+    """Refuse one pushed order before it is stored: return `(code, message)` to reject it (the
+    other orders of the push are unaffected), or None to let it through. `order` is the parsed
+    order (`point_of_sale.orders.ParsedOrder`), `session` the row of its session."""
+
+
+@hookspec
+def extend_pos_data(connection, config_id, data):
+    """Add keys to the data the POS page loads (`GET /pos/config/<id>/data`) by changing the
+    dict `data` in place. Return nothing."""

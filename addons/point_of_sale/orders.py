@@ -1,0 +1,269 @@
+"""Order push: parse what a till sends, recompute totals, store each order exactly once.
+
+One push is one transaction; each order runs in a savepoint of its own, so a rejected order
+leaves nothing behind and never takes the others with it, and a push costs one commit.
+Orders are recognised by the `uuid` the till made: sending one again answers `duplicate` and
+changes nothing (a till that timed out re-sends; see Odoo #40567).
+"""
+import re
+from dataclasses import dataclass
+from datetime import datetime, timezone
+from decimal import ROUND_HALF_UP, Decimal, InvalidOperation
+
+from sqlalchemy import select, update
+from sqlalchemy.exc import IntegrityError
+
+from .models import PAYMENT_METHODS, Order, OrderLine, Partner, Payment, PosSession, Product
+
+MAX_LINES = 500
+MAX_PAYMENTS = 20
+CENT = Decimal("0.01")
+UUID_PATTERN = re.compile(r"^[A-Za-z0-9_-]{1,64}$")
+
+
+class Rejection(Exception):
+    def __init__(self, code, message):
+        super().__init__(message)
+        self.code, self.message = code, message
+
+
+@dataclass(frozen=True)
+class ParsedLine:
+    product_id: int
+    qty: Decimal
+    price_unit: Decimal
+    discount: Decimal
+
+
+@dataclass(frozen=True)
+class ParsedPayment:
+    method: str
+    amount: Decimal
+
+
+@dataclass(frozen=True)
+class ParsedOrder:
+    uuid: str
+    session_id: int
+    created_at: datetime
+    partner_id: int | None
+    reference: str | None
+    sequence_number: int | None
+    lines: tuple
+    payments: tuple
+    amount_total: Decimal | None  # what the till computed, checked against ours
+
+
+# -- parsing: the wire shape, checked field by field -----------------------------------------
+
+def parse_order(raw):
+    if not isinstance(raw, dict):
+        raise Rejection("invalid_order", "each order must be a JSON object")
+    uuid = raw.get("uuid")
+    if not isinstance(uuid, str) or not UUID_PATTERN.match(uuid):
+        raise Rejection("invalid_uuid", "'uuid' must be 1 to 64 letters, digits, - or _")
+    lines = raw.get("lines")
+    if not isinstance(lines, list) or not lines:
+        raise Rejection("empty_order", "an order needs at least one line in 'lines'")
+    if len(lines) > MAX_LINES:
+        raise Rejection("too_many_lines", f"an order may have at most {MAX_LINES} lines")
+    payments = raw.get("payments", [])
+    if not isinstance(payments, list) or len(payments) > MAX_PAYMENTS:
+        raise Rejection("invalid_payments", f"'payments' must be a list of at most "
+                                            f"{MAX_PAYMENTS} payments")
+    reference = raw.get("reference")
+    if reference is not None and (not isinstance(reference, str) or len(reference) > 64):
+        raise Rejection("invalid_reference", "'reference' must be a string of at most 64 "
+                                             "characters")
+    total = raw.get("amount_total")
+    return ParsedOrder(
+        uuid=uuid,
+        session_id=_integer(raw.get("session_id"), "session_id"),
+        created_at=_timestamp(raw.get("created_at")),
+        partner_id=_integer(raw["partner_id"], "partner_id")
+        if raw.get("partner_id") is not None else None,
+        reference=reference,
+        sequence_number=_integer(raw["sequence_number"], "sequence_number")
+        if raw.get("sequence_number") is not None else None,
+        lines=tuple(_line(line, index) for index, line in enumerate(lines)),
+        payments=tuple(_payment(payment, index) for index, payment in enumerate(payments)),
+        amount_total=_amount(total, "amount_total") if total is not None else None,
+    )
+
+
+def _line(raw, index):
+    where = f"lines[{index}]"
+    if not isinstance(raw, dict):
+        raise Rejection("invalid_line", f"{where} must be an object")
+    qty = _amount(raw.get("qty"), f"{where}.qty", places="0.001")
+    if qty <= 0 or qty > 100000:
+        raise Rejection("invalid_line", f"{where}.qty must be more than 0 and at most 100000")
+    discount = _amount(raw.get("discount", 0), f"{where}.discount")
+    if not 0 <= discount <= 100:
+        raise Rejection("invalid_line", f"{where}.discount must be a percentage from 0 to 100")
+    return ParsedLine(product_id=_integer(raw.get("product_id"), f"{where}.product_id"), qty=qty,
+                      price_unit=_amount(raw.get("price_unit"), f"{where}.price_unit"),
+                      discount=discount)
+
+
+def _payment(raw, index):
+    where = f"payments[{index}]"
+    if not isinstance(raw, dict) or raw.get("method") not in PAYMENT_METHODS:
+        raise Rejection("invalid_payment",
+                        f"{where}.method must be one of {', '.join(PAYMENT_METHODS)}")
+    amount = _amount(raw.get("amount"), f"{where}.amount")
+    if amount <= 0:
+        raise Rejection("invalid_payment", f"{where}.amount must be more than 0")
+    return ParsedPayment(raw["method"], amount)
+
+
+def _integer(value, name):
+    if isinstance(value, bool) or not isinstance(value, int) or not 0 < value < 2**31:
+        raise Rejection("invalid_field", f"'{name}' must be a positive whole number")
+    return value
+
+
+def _amount(value, name, places="0.01"):
+    """A JSON number or numeric string, as a non-negative Decimal rounded to `places`."""
+    if isinstance(value, bool) or not isinstance(value, (int, float, str)):
+        raise Rejection("invalid_field", f"'{name}' must be a number")
+    try:
+        number = Decimal(str(value))
+    except InvalidOperation:
+        raise Rejection("invalid_field", f"'{name}' must be a number") from None
+    if not number.is_finite() or number < 0 or number > Decimal("1000000000"):
+        raise Rejection("invalid_field", f"'{name}' must be a number from 0 to 1000000000")
+    return number.quantize(Decimal(places), rounding=ROUND_HALF_UP)
+
+
+def _timestamp(value):
+    if not isinstance(value, str):
+        raise Rejection("invalid_field", "'created_at' must be an ISO 8601 date and time")
+    try:
+        moment = datetime.fromisoformat(value.replace("Z", "+00:00"))
+    except ValueError:
+        raise Rejection("invalid_field", "'created_at' must be an ISO 8601 date and time, "
+                                         "e.g. 2026-11-22T10:15:00Z") from None
+    return moment if moment.tzinfo else moment.replace(tzinfo=timezone.utc)
+
+
+# -- totals: the server's own arithmetic ----------------------------------------------------
+
+@dataclass(frozen=True)
+class Totals:
+    lines: tuple  # (price_subtotal, price_subtotal_incl) per line
+    untaxed: Decimal
+    tax: Decimal
+    total: Decimal
+    paid: Decimal
+    change: Decimal
+
+
+def compute_totals(order, tax_rates):
+    """Totals from the lines and the products' tax rates (percent, prices tax excluded)."""
+    amounts = []
+    for line in order.lines:
+        subtotal = _cents(line.qty * line.price_unit * (100 - line.discount) / 100)
+        amounts.append((subtotal, subtotal + _cents(subtotal * tax_rates[line.product_id] / 100)))
+    untaxed = sum((a for a, _ in amounts), Decimal("0"))
+    total = sum((b for _, b in amounts), Decimal("0"))
+    paid = sum((p.amount for p in order.payments), Decimal("0"))
+    card = sum((p.amount for p in order.payments if p.method == "card"), Decimal("0"))
+    if order.amount_total is not None and abs(order.amount_total - total) > CENT:
+        raise Rejection("total_mismatch", f"the till's total {order.amount_total} differs from "
+                                          f"the server's {total}; check prices and tax rates")
+    if paid < total:
+        raise Rejection("underpaid", f"payments of {paid} do not cover the total of {total}")
+    if card > total:
+        raise Rejection("overpaid_by_card", f"card payments of {card} exceed the total of "
+                                            f"{total}; only cash gives change")
+    return Totals(tuple(amounts), untaxed, total - untaxed, total, paid, paid - total)
+
+
+def _cents(value):
+    return value.quantize(CENT, rounding=ROUND_HALF_UP)
+
+
+# -- storing ---------------------------------------------------------------------------------
+
+def push_orders(connection, raw_orders, allowed_config_id=None, check_order=None):
+    """Store each order of a push; return one result dict per order, in order.
+
+    `allowed_config_id` limits the push to sessions of that config (a bearer token's);
+    `check_order(connection, order, session)` may return (code, message) to reject an order.
+    """
+    results = []
+    for index, raw in enumerate(raw_orders):
+        uuid = raw.get("uuid") if isinstance(raw, dict) else None
+        try:
+            order = parse_order(raw)
+            savepoint = connection.begin_nested()
+            try:
+                results.append(_store(connection, order, allowed_config_id, check_order))
+                savepoint.commit()
+            except BaseException:
+                savepoint.rollback()
+                raise
+        except Rejection as rejection:
+            results.append({"uuid": uuid if isinstance(uuid, str) else None, "index": index,
+                            "status": "rejected",
+                            "error": {"code": rejection.code, "message": rejection.message}})
+        except IntegrityError:
+            # The same uuid was stored by a concurrent push after we looked: it is a duplicate.
+            existing = _existing_order_id(connection, uuid)
+            if existing is None:
+                raise
+            results.append({"uuid": uuid, "status": "duplicate", "order_id": existing})
+    return results
+
+
+def _existing_order_id(connection, uuid):
+    return connection.scalar(select(Order.id).where(Order.uuid == uuid))
+
+
+def _store(connection, order, allowed_config_id, check_order):
+    existing = _existing_order_id(connection, order.uuid)
+    if existing is not None:
+        return {"uuid": order.uuid, "status": "duplicate", "order_id": existing}
+    session = connection.execute(select(PosSession).where(
+        PosSession.id == order.session_id)).first()
+    if session is None:
+        raise Rejection("unknown_session", f"there is no POS session {order.session_id}")
+    if allowed_config_id is not None and session.config_id != allowed_config_id:
+        raise Rejection("forbidden_session", f"session {order.session_id} belongs to another "
+                                             "POS config than your token's")
+    product_ids = {line.product_id for line in order.lines}
+    tax_rates = dict(connection.execute(select(Product.id, Product.tax_rate)
+                                        .where(Product.id.in_(product_ids))).all())
+    unknown = sorted(product_ids - set(tax_rates))
+    if unknown:
+        raise Rejection("unknown_product", f"unknown product ids: {unknown}")
+    if order.partner_id is not None and connection.scalar(
+            select(Partner.id).where(Partner.id == order.partner_id)) is None:
+        raise Rejection("unknown_partner", f"there is no partner {order.partner_id}")
+    if check_order is not None:
+        refusal = check_order(connection=connection, order=order, session=session)
+        if refusal:
+            raise Rejection(*refusal)
+    totals = compute_totals(order, tax_rates)
+    order_id = connection.execute(Order.__table__.insert().values(
+        uuid=order.uuid, reference=order.reference or f"Order {order.uuid[:13]}",
+        session_id=session.id, partner_id=order.partner_id, created_at=order.created_at,
+        amount_untaxed=totals.untaxed, amount_tax=totals.tax, amount_total=totals.total,
+        amount_paid=totals.paid, amount_return=totals.change,
+    )).inserted_primary_key[0]
+    connection.execute(OrderLine.__table__.insert(), [
+        {"order_id": order_id, "product_id": line.product_id, "qty": line.qty,
+         "price_unit": line.price_unit, "discount": line.discount,
+         "price_subtotal": subtotal, "price_subtotal_incl": subtotal_incl}
+        for line, (subtotal, subtotal_incl) in zip(order.lines, totals.lines)])
+    if order.payments:
+        connection.execute(Payment.__table__.insert(), [
+            {"order_id": order_id, "method": p.method, "amount": p.amount}
+            for p in order.payments])
+    if order.sequence_number is not None:
+        connection.execute(update(PosSession).where(
+            PosSession.id == session.id, PosSession.sequence_number < order.sequence_number
+        ).values(sequence_number=order.sequence_number))
+    return {"uuid": order.uuid, "status": "created", "order_id": order_id}
+

@@ -1,0 +1,107 @@
+"""The POS's HTTP endpoints: the page tills run, the data it loads, and the order push."""
+from flask import Blueprint, jsonify, redirect, render_template, request, session, url_for
+from sqlalchemy import select
+
+from core.config_fields import declared_fields, read_values
+from core.plugins import flatten
+from core.web import current_instance, current_plugins
+from core.web.errors import ApiError, json_object
+
+from . import sessions
+from .access import caller_config_scope, require_config_access
+from .models import Partner, PosSession, Product
+from .orders import push_orders
+
+CONFIG_FORM = "pos.config"
+MAX_ORDERS_PER_PUSH = 200
+
+blueprint = Blueprint("point_of_sale", __name__, url_prefix="/pos", static_folder="static",
+                      template_folder="templates")
+
+
+@blueprint.get("/ui/<int:config_id>")
+def pos_page(config_id):
+    """The till's page. Staff sign in first; the page then works offline."""
+    if session.get("user_id") is None:
+        return redirect(url_for("admin.login", next=request.full_path.rstrip("?")))
+    with current_instance().engine.connect() as connection:
+        try:
+            config = sessions.get_config(connection, config_id)
+        except sessions.SessionError as exc:
+            return render_template("point_of_sale/no_session.html", message=str(exc)), 404
+    assets = flatten(current_plugins(), "register_assets", page="pos")
+    return render_template("point_of_sale/ui.html", config=config, assets=assets)
+
+
+@blueprint.get("/config/<int:config_id>/data")
+def pos_data(config_id):
+    """Everything the POS page loads: config (with addon fields), session, products, partners."""
+    require_config_access(config_id)
+    manager = current_plugins()
+    with current_instance().engine.connect() as connection:
+        try:
+            config = sessions.get_config(connection, config_id)
+        except sessions.SessionError as exc:
+            raise ApiError(404, "unknown_config", str(exc)) from None
+        fields = declared_fields(manager, CONFIG_FORM)
+        open_session = sessions.current_session(connection, config_id)
+        data = {
+            "config": {"id": config.id, "name": config.name,
+                       **read_values(connection, CONFIG_FORM, config.id, fields)},
+            "session": _session_json(open_session) if open_session else None,
+            "products": [_product_json(p) for p in connection.execute(
+                select(Product).where(Product.active).order_by(Product.category, Product.name))],
+            "partners": [_partner_json(p) for p in connection.execute(
+                select(Partner).order_by(Partner.name))],
+        }
+        manager.hook.extend_pos_data(connection=connection, config_id=config_id, data=data)
+    return jsonify(data)
+
+
+@blueprint.post("/session/<int:session_id>/login")
+def pos_login(session_id):
+    """A POS page starts on this session: returns the login number its order references use."""
+    instance = current_instance()
+    with instance.engine.begin() as connection:
+        row = connection.execute(select(PosSession).where(PosSession.id == session_id)).first()
+        if row is None:
+            raise ApiError(404, "unknown_session", f"there is no POS session {session_id}")
+        require_config_access(row.config_id)
+        login_number = sessions.log_in(connection, session_id)
+    return jsonify(session_id=session_id, login_number=login_number)
+
+
+@blueprint.post("/orders")
+def push():
+    """Store pushed orders: `[order, ...]` or `{"orders": [...]}`; one result per order."""
+    scope = caller_config_scope()
+    orders = request.get_json(silent=True) if request.is_json else None
+    if isinstance(orders, dict):
+        orders = json_object().get("orders")
+    elif orders is None:
+        json_object()  # raises the right 415 / 400 for a missing or malformed body
+    if not isinstance(orders, list):
+        raise ApiError(400, "invalid_body", "send a JSON array of orders, or {\"orders\": [...]}")
+    if len(orders) > MAX_ORDERS_PER_PUSH:
+        raise ApiError(413, "too_many_orders",
+                       f"send at most {MAX_ORDERS_PER_PUSH} orders per push, then the rest")
+    manager = current_plugins()
+    with current_instance().engine.begin() as connection:
+        results = push_orders(connection, orders, allowed_config_id=scope,
+                              check_order=manager.hook.check_pos_order)
+    return jsonify(results=results)
+
+
+def _session_json(row):
+    return {"id": row.id, "name": row.name, "state": row.state, "config_id": row.config_id,
+            "login_number": row.login_number, "sequence_number": row.sequence_number}
+
+
+def _product_json(row):
+    return {"id": row.id, "name": row.name, "price": str(row.price), "barcode": row.barcode,
+            "tax_rate": str(row.tax_rate), "category": row.category}
+
+
+def _partner_json(row):
+    return {"id": row.id, "name": row.name, "email": row.email, "phone": row.phone,
+            "is_customer_template": row.is_customer_template}

@@ -1,0 +1,84 @@
+"""The session state machine: opening_control -> opened -> closing_control -> closed.
+
+`open_session` goes straight to `opened` (there is no cash control yet), `close_session` passes
+through `closing_control`; at most one session per config is not closed (also a unique index).
+"""
+from sqlalchemy import func, select, update
+
+from core.errors import CoreError
+from core.models import utc_now
+
+from .models import (CLOSED, CLOSING_CONTROL, OPENED, OPENING_CONTROL, PosConfig, PosSession)
+
+
+class SessionError(CoreError):
+    pass
+
+
+def get_config(connection, config_id):
+    config = connection.execute(select(PosConfig).where(PosConfig.id == config_id)).first()
+    if config is None:
+        raise SessionError(f"no POS config with id {config_id}")
+    return config
+
+
+def current_session(connection, config_id):
+    """The config's session that is not closed, or None."""
+    return connection.execute(select(PosSession).where(
+        PosSession.config_id == config_id, PosSession.state != CLOSED)).first()
+
+
+def open_session(connection, config_id):
+    """Open a session for the config (or return the one already opened); return its id."""
+    config = get_config(connection, config_id)
+    session = current_session(connection, config_id)
+    if session is not None:
+        if session.state == CLOSING_CONTROL:
+            raise SessionError(f"session {session.name} of {config.name} is being closed; "
+                               "finish closing it first")
+        if session.state == OPENING_CONTROL:
+            _move(connection, session.id, OPENING_CONTROL, OPENED, opened_at=utc_now())
+        return session.id
+    count = connection.scalar(select(func.count()).select_from(PosSession)
+                              .where(PosSession.config_id == config_id))
+    result = connection.execute(PosSession.__table__.insert().values(
+        config_id=config_id, name=f"{config.name}/{count + 1:05d}", state=OPENED,
+        login_number=0, sequence_number=0, opened_at=utc_now()))
+    return result.inserted_primary_key[0]
+
+
+def close_session(connection, config_id):
+    """Close the config's open session (closing control, then closed); return its id."""
+    config = get_config(connection, config_id)
+    session = current_session(connection, config_id)
+    if session is None:
+        raise SessionError(f"{config.name} has no open session")
+    if session.state in (OPENING_CONTROL, OPENED):
+        _move(connection, session.id, session.state, CLOSING_CONTROL)
+    _move(connection, session.id, CLOSING_CONTROL, CLOSED, closed_at=utc_now())
+    return session.id
+
+
+def start_closing(connection, config_id):
+    """Only move the open session to closing control (a manager counts the cash)."""
+    session = current_session(connection, config_id)
+    if session is None or session.state != OPENED:
+        raise SessionError(f"POS config {config_id} has no opened session to close")
+    _move(connection, session.id, OPENED, CLOSING_CONTROL)
+    return session.id
+
+
+def log_in(connection, session_id):
+    """A POS page loaded the session: bump and return its login number."""
+    connection.execute(update(PosSession).where(PosSession.id == session_id)
+                       .values(login_number=PosSession.login_number + 1))
+    return connection.scalar(select(PosSession.login_number).where(PosSession.id == session_id))
+
+
+def _move(connection, session_id, from_state, to_state, **values):
+    """Change state only if the session is still in `from_state` (a concurrent close loses)."""
+    done = connection.execute(update(PosSession).where(
+        PosSession.id == session_id, PosSession.state == from_state
+    ).values(state=to_state, **values))
+    if done.rowcount != 1:
+        raise SessionError(f"session {session_id} is no longer {from_state}")
