@@ -3,7 +3,6 @@ PYTHON ?= python3
 VENV ?= .venv
 BIN = $(VENV)/bin
 DEMO_DB ?= sqlite:///demo.db
-DEMO_PASSWORD ?= comptoir-demo
 PYTEST_ARGS ?=
 
 .PHONY: demo test test-postgres clean
@@ -15,10 +14,10 @@ $(VENV)/.installed: setup.cfg pyproject.toml
 	touch $@
 
 demo: $(VENV)/.installed
-	$(BIN)/core --db $(DEMO_DB) init
-	CORE_ADMIN_PASSWORD=$(DEMO_PASSWORD) $(BIN)/core --db $(DEMO_DB) user add admin
 	$(BIN)/core --db $(DEMO_DB) install --demo --all
-	@echo "Sign in at http://127.0.0.1:8069/web as admin / $(DEMO_PASSWORD)"
+	$(BIN)/core --db $(DEMO_DB) pos open 1
+	$(BIN)/core --db $(DEMO_DB) pos open 2
+	@echo "Tills: http://127.0.0.1:8069/pos/ui/1 (Shop) and /pos/ui/2 (Bar); admin: http://127.0.0.1:8069/web — sign in as admin / admin"
 	$(BIN)/core --db $(DEMO_DB) serve
 
 test: $(VENV)/.installed

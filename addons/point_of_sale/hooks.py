@@ -13,7 +13,8 @@ def register_models():
 
 @hookimpl
 def register_routes():
-    return [blueprint]
+    from .admin import admin_blueprint
+    return [blueprint, admin_blueprint]
 
 
 @hookimpl
@@ -23,3 +24,16 @@ def register_commands(cli):
     cli.add_command(token)
 
 
+
+
+@hookimpl
+def load_demo_data(connection):
+    """The demo's manager signs in as admin / admin (too short for `core user add`, which is
+    the point: a demo database is not a shop's)."""
+    from sqlalchemy import select
+    from werkzeug.security import generate_password_hash
+
+    from core.models import User
+    if connection.scalar(select(User.id).where(User.login == "admin")) is None:
+        connection.execute(User.__table__.insert().values(
+            login="admin", password_hash=generate_password_hash("admin")))

@@ -1,7 +1,8 @@
 """Order push: parse what a till sends, recompute totals, store each order exactly once.
 
-One push is one transaction; each order runs in a savepoint of its own, so a rejected order
-leaves nothing behind and never takes the others with it, and a push costs one commit.
+One push is one transaction. Every check runs before anything is written, against data read
+once per push; each order is then inserted in a savepoint of its own, so a rejected order leaves
+nothing behind and never takes the others with it, and a push costs one commit.
 Orders are recognised by the `uuid` the till made: sending one again answers `duplicate` and
 changes nothing (a till that timed out re-sends; see Odoo #40567).
 """
@@ -12,6 +13,8 @@ from decimal import ROUND_HALF_UP, Decimal, InvalidOperation
 
 from sqlalchemy import select, update
 from sqlalchemy.exc import IntegrityError
+
+from core.models import utc_now
 
 from .models import PAYMENT_METHODS, Order, OrderLine, Partner, Payment, PosSession, Product
 
@@ -186,84 +189,153 @@ def _cents(value):
 
 # -- storing ---------------------------------------------------------------------------------
 
+ORDER_INSERT = Order.__table__.insert()
+LINE_INSERT = OrderLine.__table__.insert()
+PAYMENT_INSERT = Payment.__table__.insert()
+
+
+class PushContext:
+    """What a push needs from the database, read once for all its orders (not once per order):
+    the orders already stored, the sessions, the products' tax rates and the partners."""
+
+    def __init__(self, connection, orders):
+        uuids = {o.uuid for o in orders}
+        self.stored = dict(connection.execute(
+            select(Order.uuid, Order.id).where(Order.uuid.in_(uuids))).all()) if uuids else {}
+        session_ids = {o.session_id for o in orders}
+        self.sessions = {row.id: row for row in connection.execute(
+            select(PosSession).where(PosSession.id.in_(session_ids)))} if session_ids else {}
+        product_ids = {line.product_id for o in orders for line in o.lines}
+        self.tax_rates = dict(connection.execute(select(Product.id, Product.tax_rate).where(
+            Product.id.in_(product_ids))).all()) if product_ids else {}
+        partner_ids = {o.partner_id for o in orders if o.partner_id is not None}
+        self.partners = set(connection.execute(select(Partner.id).where(
+            Partner.id.in_(partner_ids))).scalars()) if partner_ids else set()
+        self.highest_sequence = {}  # session id -> highest sequence number pushed
+
+
 def push_orders(connection, raw_orders, allowed_config_id=None, check_order=None):
     """Store each order of a push; return one result dict per order, in order.
 
     `allowed_config_id` limits the push to sessions of that config (a bearer token's);
     `check_order(connection, order, session)` may return (code, message) to reject an order.
     """
-    results = []
-    for index, raw in enumerate(raw_orders):
-        uuid = raw.get("uuid") if isinstance(raw, dict) else None
+    parsed = []
+    for raw in raw_orders:
         try:
-            order = parse_order(raw)
-            savepoint = connection.begin_nested()
-            try:
-                results.append(_store(connection, order, allowed_config_id, check_order))
-                savepoint.commit()
-            except BaseException:
-                savepoint.rollback()
-                raise
+            parsed.append(parse_order(raw))
         except Rejection as rejection:
-            results.append({"uuid": uuid if isinstance(uuid, str) else None, "index": index,
-                            "status": "rejected",
-                            "error": {"code": rejection.code, "message": rejection.message}})
-        except IntegrityError:
-            # The same uuid was stored by a concurrent push after we looked: it is a duplicate.
-            existing = _existing_order_id(connection, uuid)
-            if existing is None:
-                raise
-            results.append({"uuid": uuid, "status": "duplicate", "order_id": existing})
+            parsed.append(rejection)
+    context = PushContext(connection, [o for o in parsed if isinstance(o, ParsedOrder)])
+    results = [None] * len(parsed)
+    accepted = []  # (index, order, session, totals), to insert
+    first_index = {}  # uuid -> index of its first accepted occurrence in this push
+    for index, order in enumerate(parsed):
+        try:
+            if isinstance(order, Rejection):
+                raise order
+            if order.uuid in context.stored:
+                results[index] = _duplicate(order.uuid, context.stored[order.uuid])
+            elif order.uuid in first_index:
+                results[index] = first_index[order.uuid]  # resolved once that one is stored
+            else:
+                session, totals = _check(connection, order, context, allowed_config_id,
+                                         check_order)
+                first_index[order.uuid] = index
+                accepted.append((index, order, session, totals))
+        except Rejection as rejection:
+            raw = raw_orders[index]
+            uuid = raw.get("uuid") if isinstance(raw, dict) else None
+            results[index] = {"uuid": uuid if isinstance(uuid, str) else None, "index": index,
+                              "status": "rejected",
+                              "error": {"code": rejection.code, "message": rejection.message}}
+    _insert_accepted(connection, accepted, results, context)
+    for index, result in enumerate(results):
+        if isinstance(result, int):  # the same uuid twice in one push: the second is a duplicate
+            results[index] = _duplicate(parsed[index].uuid, results[result]["order_id"])
+    for session_id, sequence in context.highest_sequence.items():
+        connection.execute(update(PosSession).where(
+            PosSession.id == session_id, PosSession.sequence_number < sequence
+        ).values(sequence_number=sequence))
     return results
 
 
-def _existing_order_id(connection, uuid):
-    return connection.scalar(select(Order.id).where(Order.uuid == uuid))
+def _duplicate(uuid, order_id):
+    return {"uuid": uuid, "status": "duplicate", "order_id": order_id}
 
 
-def _store(connection, order, allowed_config_id, check_order):
-    existing = _existing_order_id(connection, order.uuid)
-    if existing is not None:
-        return {"uuid": order.uuid, "status": "duplicate", "order_id": existing}
-    session = connection.execute(select(PosSession).where(
-        PosSession.id == order.session_id)).first()
+def _check(connection, order, context, allowed_config_id, check_order):
+    """Every rule an order must pass, before anything is written; returns (session, totals)."""
+    session = context.sessions.get(order.session_id)
     if session is None:
         raise Rejection("unknown_session", f"there is no POS session {order.session_id}")
     if allowed_config_id is not None and session.config_id != allowed_config_id:
         raise Rejection("forbidden_session", f"session {order.session_id} belongs to another "
                                              "POS config than your token's")
-    product_ids = {line.product_id for line in order.lines}
-    tax_rates = dict(connection.execute(select(Product.id, Product.tax_rate)
-                                        .where(Product.id.in_(product_ids))).all())
-    unknown = sorted(product_ids - set(tax_rates))
+    unknown = sorted({line.product_id for line in order.lines} - set(context.tax_rates))
     if unknown:
         raise Rejection("unknown_product", f"unknown product ids: {unknown}")
-    if order.partner_id is not None and connection.scalar(
-            select(Partner.id).where(Partner.id == order.partner_id)) is None:
+    if order.partner_id is not None and order.partner_id not in context.partners:
         raise Rejection("unknown_partner", f"there is no partner {order.partner_id}")
     if check_order is not None:
         refusal = check_order(connection=connection, order=order, session=session)
         if refusal:
             raise Rejection(*refusal)
-    totals = compute_totals(order, tax_rates)
-    order_id = connection.execute(Order.__table__.insert().values(
-        uuid=order.uuid, reference=order.reference or f"Order {order.uuid[:13]}",
-        session_id=session.id, partner_id=order.partner_id, created_at=order.created_at,
-        amount_untaxed=totals.untaxed, amount_tax=totals.tax, amount_total=totals.total,
-        amount_paid=totals.paid, amount_return=totals.change,
-    )).inserted_primary_key[0]
-    connection.execute(OrderLine.__table__.insert(), [
+    return session, compute_totals(order, context.tax_rates)
+
+
+def _insert_accepted(connection, accepted, results, context):
+    """Insert the accepted orders in one savepoint; only if that fails (a concurrent push stored
+    one of these uuids after we looked) insert them again one savepoint each."""
+    batch = connection.begin_nested()
+    try:
+        order_ids = [_insert(connection, order, session, totals)
+                     for _index, order, session, totals in accepted]
+        batch.commit()
+    except IntegrityError:
+        batch.rollback()
+        order_ids = [_insert_alone(connection, order, session, totals)
+                     for _index, order, session, totals in accepted]
+    for (index, order, session, _totals), (order_id, created) in zip(accepted, order_ids):
+        context.stored[order.uuid] = order_id
+        if not created:
+            results[index] = _duplicate(order.uuid, order_id)
+            continue
+        results[index] = {"uuid": order.uuid, "status": "created", "order_id": order_id}
+        if order.sequence_number is not None:
+            context.highest_sequence[session.id] = max(
+                order.sequence_number, context.highest_sequence.get(session.id, 0))
+
+
+def _insert_alone(connection, order, session, totals):
+    savepoint = connection.begin_nested()
+    try:
+        created = _insert(connection, order, session, totals)
+        savepoint.commit()
+        return created
+    except IntegrityError:
+        savepoint.rollback()
+        existing = connection.scalar(select(Order.id).where(Order.uuid == order.uuid))
+        if existing is None:
+            raise
+        return existing, False
+
+
+def _insert(connection, order, session, totals):
+    order_id = connection.execute(ORDER_INSERT, {
+        "uuid": order.uuid, "reference": order.reference or f"Order {order.uuid[:13]}",
+        "session_id": session.id, "partner_id": order.partner_id,
+        "created_at": order.created_at, "received_at": utc_now(),
+        "amount_untaxed": totals.untaxed, "amount_tax": totals.tax, "amount_total": totals.total,
+        "amount_paid": totals.paid, "amount_return": totals.change,
+    }).inserted_primary_key[0]
+    connection.execute(LINE_INSERT, [
         {"order_id": order_id, "product_id": line.product_id, "qty": line.qty,
          "price_unit": line.price_unit, "discount": line.discount,
          "price_subtotal": subtotal, "price_subtotal_incl": subtotal_incl}
         for line, (subtotal, subtotal_incl) in zip(order.lines, totals.lines)])
     if order.payments:
-        connection.execute(Payment.__table__.insert(), [
+        connection.execute(PAYMENT_INSERT, [
             {"order_id": order_id, "method": p.method, "amount": p.amount}
             for p in order.payments])
-    if order.sequence_number is not None:
-        connection.execute(update(PosSession).where(
-            PosSession.id == session.id, PosSession.sequence_number < order.sequence_number
-        ).values(sequence_number=order.sequence_number))
-    return {"uuid": order.uuid, "status": "created", "order_id": order_id}
-
+    return order_id, True

@@ -113,7 +113,7 @@ def test_one_bad_order_leaves_nothing_and_does_not_reject_the_others(pos_instanc
     assert count(pos_instance, Order) == 2 and count(pos_instance, OrderLine) == 4
 
 
-def test_a_failure_after_the_order_row_rolls_the_whole_order_back(pos_instance, shop_session):
+def test_an_addon_check_rejects_one_order_before_anything_is_written(pos_instance, shop_session):
     def refuse(connection, order, session):
         return ("house_rule", "no sales on Sundays")
     with pos_instance.engine.begin() as connection:
@@ -131,6 +131,33 @@ def test_a_resent_order_is_a_duplicate_and_changes_nothing(pos_instance, shop_se
         [again] = push_orders(connection, [changed])
     assert again == {"uuid": order["uuid"], "status": "duplicate", "order_id": first["order_id"]}
     assert count(pos_instance, OrderLine) == 2
+
+
+def test_the_same_uuid_twice_in_one_push_is_stored_once(pos_instance, shop_session):
+    order = an_order(shop_session)
+    with pos_instance.engine.begin() as connection:
+        first, second = push_orders(connection, [order, order])
+    assert first["status"] == "created"
+    assert second == {"uuid": order["uuid"], "status": "duplicate", "order_id": first["order_id"]}
+    assert count(pos_instance, Order) == 1
+
+
+def test_an_order_stored_concurrently_after_the_checks_becomes_a_duplicate(pos_instance,
+                                                                          shop_session):
+    """Another push stores the same uuid between our checks and our insert: the unique index
+    refuses ours, the others of the push are still stored, and ours answers `duplicate`."""
+    raced, other = an_order(shop_session), an_order(shop_session)
+
+    def concurrent_push(connection, order, session):
+        if order.uuid == raced["uuid"]:
+            [stored] = push_orders(connection, [raced])
+            assert stored["status"] == "created"
+        return None
+
+    with pos_instance.engine.begin() as connection:
+        results = push_orders(connection, [raced, other], check_order=concurrent_push)
+    assert [r["status"] for r in results] == ["duplicate", "created"]
+    assert count(pos_instance, Order) == 2 and count(pos_instance, OrderLine) == 4
 
 
 @pytest.mark.parametrize("changes, code", [

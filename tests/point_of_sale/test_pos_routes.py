@@ -216,3 +216,9 @@ def test_core_pos_open_close_and_token(pos_instance):
     assert verify_token(secret(pos_instance), token, 60) == 1
     unknown = core("token", "9")
     assert unknown.exit_code == 1 and "no POS config with id 9" in unknown.output
+
+
+def test_the_demo_manager_signs_in_as_admin_admin(pos_instance):
+    from core.web.users import authenticate
+    with pos_instance.engine.connect() as connection:
+        assert authenticate(connection, "admin", "admin") is not None
