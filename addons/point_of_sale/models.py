@@ -68,6 +68,13 @@ class Partner(Model):
     phone: Mapped[str] = mapped_column(String(32), default="")
     is_customer_template: Mapped[bool] = mapped_column(Boolean, default=False)
 
+    __table_args__ = (
+        # At most one template partner.
+        Index("uq_point_of_sale_partner_one_template", "is_customer_template", unique=True,
+              sqlite_where=text("is_customer_template"),
+              postgresql_where=text("is_customer_template")),
+    )
+
 
 class Order(Model):
     """A paid order as the till sent it; `uuid` is made by the till, so a re-sent order is
@@ -78,7 +85,7 @@ class Order(Model):
     reference: Mapped[str] = mapped_column(String(64))
     session_id: Mapped[int] = mapped_column(ForeignKey("point_of_sale_session.id"), index=True)
     partner_id: Mapped[int | None] = mapped_column(ForeignKey("point_of_sale_partner.id"))
-    created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))  # on the till
+    created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), index=True)  # on the till
     received_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utc_now)
     amount_untaxed: Mapped[Decimal] = mapped_column(Money)
     amount_tax: Mapped[Decimal] = mapped_column(Money)

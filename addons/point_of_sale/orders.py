@@ -147,7 +147,8 @@ def _timestamp(value):
     except ValueError:
         raise Rejection("invalid_field", "'created_at' must be an ISO 8601 date and time, "
                                          "e.g. 2026-11-22T10:15:00Z") from None
-    return moment if moment.tzinfo else moment.replace(tzinfo=timezone.utc)
+    # Stored in UTC: SQLite keeps no offset, and tills in other zones must still sort right.
+    return moment.astimezone(timezone.utc) if moment.tzinfo else moment.replace(tzinfo=timezone.utc)
 
 
 # -- totals: the server's own arithmetic ----------------------------------------------------

@@ -1,5 +1,6 @@
 """Order push: rules as unit tests, the route through HTTP, idempotency as a property."""
 import uuid as uuid_module
+from datetime import timezone
 from decimal import Decimal
 
 import pytest
@@ -203,3 +204,13 @@ def test_any_sequence_of_pushes_stores_each_uuid_exactly_once(pos_instance, shop
     with pos_instance.engine.connect() as connection:
         stored = connection.execute(text("SELECT uuid FROM point_of_sale_order")).scalars().all()
     assert sorted(stored) == sorted(seen)
+
+
+def test_till_times_are_stored_in_utc(pos_instance, shop_session):
+    with pos_instance.engine.begin() as connection:
+        push_orders(connection, [an_order(shop_session, created_at="2026-11-22T10:00:00+02:00")])
+    with pos_instance.engine.connect() as connection:
+        stored = connection.scalar(select(Order.created_at))
+    # SQLite gives the UTC time back without an offset, PostgreSQL with the server's zone.
+    in_utc = stored.astimezone(timezone.utc) if stored.tzinfo else stored
+    assert (in_utc.hour, in_utc.minute) == (8, 0)

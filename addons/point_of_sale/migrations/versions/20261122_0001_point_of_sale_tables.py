@@ -29,6 +29,10 @@ def upgrade():
     sa.Column('is_customer_template', sa.Boolean(), nullable=False),
     sa.PrimaryKeyConstraint('id', name=op.f('pk_point_of_sale_partner'))
     )
+    op.create_index('uq_point_of_sale_partner_one_template', 'point_of_sale_partner',
+                    ['is_customer_template'], unique=True,
+                    sqlite_where=sa.text('is_customer_template'),
+                    postgresql_where=sa.text('is_customer_template'))
     op.create_table('point_of_sale_product',
     sa.Column('id', sa.Integer(), nullable=False),
     sa.Column('name', sa.String(length=128), nullable=False),
@@ -76,6 +80,7 @@ def upgrade():
     )
     with op.batch_alter_table('point_of_sale_order', schema=None) as batch_op:
         batch_op.create_index(batch_op.f('ix_point_of_sale_order_session_id'), ['session_id'], unique=False)
+        batch_op.create_index(batch_op.f('ix_point_of_sale_order_created_at'), ['created_at'], unique=False)
 
     op.create_table('point_of_sale_order_line',
     sa.Column('id', sa.Integer(), nullable=False),
@@ -117,6 +122,7 @@ def downgrade():
     op.drop_table('point_of_sale_order_line')
     with op.batch_alter_table('point_of_sale_order', schema=None) as batch_op:
         batch_op.drop_index(batch_op.f('ix_point_of_sale_order_session_id'))
+        batch_op.drop_index(batch_op.f('ix_point_of_sale_order_created_at'))
 
     op.drop_table('point_of_sale_order')
     with op.batch_alter_table('point_of_sale_session', schema=None) as batch_op:
@@ -125,5 +131,6 @@ def downgrade():
 
     op.drop_table('point_of_sale_session')
     op.drop_table('point_of_sale_product')
+    op.drop_index('uq_point_of_sale_partner_one_template', table_name='point_of_sale_partner')
     op.drop_table('point_of_sale_partner')
     op.drop_table('point_of_sale_config')
