@@ -68,6 +68,11 @@ def register_config_fields(form):
 
 
 @hookspec
+def register_menu_links():
+    """Return (label, endpoint) pairs: links this addon adds to the admin pages' header."""
+
+
+@hookspec
 def register_assets(page):
     """Return the URLs of scripts and stylesheets this addon adds to the page named `page`."""
 

@@ -18,6 +18,11 @@ def register_routes():
 
 
 @hookimpl
+def register_menu_links():
+    return [("Point of Sale", "point_of_sale_admin.index")]
+
+
+@hookimpl
 def register_commands(cli):
     from .commands import pos, token
     cli.add_command(pos)

@@ -188,8 +188,12 @@ def record_settings(form, record_id):
 
 
 @admin.app_context_processor
-def page_assets():
-    """`assets(page)`: the script and stylesheet URLs installed addons add to a page."""
+def addon_contributions():
+    """For templates: `assets(page)`, the script and stylesheet URLs installed addons add to a
+    page, and `menu_links()`, the (label, endpoint) links they add to the admin header."""
     def assets(page):
         return flatten(current_plugins(), "register_assets", page=page)
-    return {"assets": assets}
+
+    def menu_links():
+        return flatten(current_plugins(), "register_menu_links")
+    return {"assets": assets, "menu_links": menu_links}

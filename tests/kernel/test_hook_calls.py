@@ -87,3 +87,18 @@ def test_hook_register_commands(instance):
     result = runner.invoke(cli, ["--db", instance.url, "other-hello", "Ann"])
     assert result.exit_code == 0, result.output
     assert result.output == "hello Ann from other_thing\n"
+
+
+def test_hook_register_menu_links(instance):
+    from core.web.users import set_password
+    instance.install(["base_thing"])
+    with instance.engine.begin() as connection:
+        set_password(connection, "admin", "password123")
+    client = create_app(instance=instance).test_client()
+    with instance.engine.connect() as connection:
+        from sqlalchemy import text
+        user_id = connection.scalar(text("SELECT id FROM core_user"))
+    with client.session_transaction() as session:
+        session["user_id"] = user_id
+    page = client.get("/web/apps").get_data(as_text=True)
+    assert '<a href="/base_thing/items">Items</a>' in page

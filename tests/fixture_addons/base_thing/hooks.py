@@ -66,6 +66,11 @@ def register_config_fields(form):
 
 
 @hookimpl
+def register_menu_links():
+    return [("Items", "base_thing.list_items")]
+
+
+@hookimpl
 def register_assets(page):
     return ["/base_thing/static/base.js"] if page == "pos" else []
 
