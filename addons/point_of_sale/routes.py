@@ -33,6 +33,15 @@ def pos_page(config_id):
     return render_template("point_of_sale/ui.html", config=config, assets=assets)
 
 
+@blueprint.get("/sw.js")
+def service_worker():
+    """The POS page's service worker, served from /pos/ so that its scope covers /pos/ui/: it
+    lets a till reload its page while the server is unreachable."""
+    response = blueprint.send_static_file("sw.js")
+    response.headers["Cache-Control"] = "no-cache"
+    return response
+
+
 @blueprint.get("/config/<int:config_id>/data")
 def pos_data(config_id):
     """Everything the POS page loads: config (with addon fields), session, products, partners."""
