@@ -3,6 +3,9 @@ rows in the same run (the baseline: no parsing, no checks, no totals, no HTTP).
 
     .venv/bin/python bench/push_orders.py [--orders 5000] [--batch 20] [--db URL]
 
+--db takes a scratch database (e.g. `createdb bench_push` on PostgreSQL): both runs install and
+then uninstall point_of_sale there. Without it, each run gets a new SQLite file.
+
 The route runs in-process through Flask's WSGI test client (no socket), so the figure is the
 server's own work: JSON parsing, validation, duplicate check, product lookup, totals, savepoints.
 Prints both rates and their ratio. Goals (issue 3): >= 1000 orders/s on SQLite, ratio >= 0.3.
@@ -69,11 +72,12 @@ def run_baseline(instance, orders, batch):
     for start in range(0, len(orders), batch):
         with instance.engine.begin() as connection:
             for order in orders[start:start + batch]:
-                order_id = connection.execute(Order.__table__.insert().values(
-                    uuid=order["uuid"], reference="Order", session_id=order["session_id"],
-                    created_at=now, amount_untaxed=Decimal("7.18"), amount_tax=Decimal("0.66"),
-                    amount_total=Decimal("7.84"), amount_paid=Decimal("10"),
-                    amount_return=Decimal("2.16"))).inserted_primary_key[0]
+                order_id = connection.execute(Order.__table__.insert(), {
+                    "uuid": order["uuid"], "reference": "Order", "session_id": order["session_id"],
+                    "created_at": now, "received_at": now, "amount_untaxed": Decimal("7.18"),
+                    "amount_tax": Decimal("0.66"), "amount_total": Decimal("7.84"),
+                    "amount_paid": Decimal("10"), "amount_return": Decimal("2.16"),
+                }).inserted_primary_key[0]
                 connection.execute(OrderLine.__table__.insert(), [
                     {"order_id": order_id, "product_id": line["product_id"],
                      "qty": Decimal(str(line["qty"])), "price_unit": Decimal(line["price_unit"]),
@@ -90,8 +94,7 @@ def main():
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--orders", type=int, default=5000)
     parser.add_argument("--batch", type=int, default=20, help="orders per push")
-    parser.add_argument("--db", help="a database URL (default: a new SQLite file); a "
-                                     "PostgreSQL database is emptied of these tables")
+    parser.add_argument("--db", help="a scratch database URL (default: a new SQLite file)")
     args = parser.parse_args()
     with tempfile.TemporaryDirectory() as folder:
         results = {}

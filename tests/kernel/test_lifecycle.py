@@ -233,3 +233,11 @@ def test_rows_added_after_demo_data_get_fresh_ids(instance):
         new_id = connection.execute(text(
             "INSERT INTO base_thing_item (label) VALUES ('after demo') RETURNING id")).scalar()
     assert new_id > 100
+
+
+def test_sqlite_databases_use_write_ahead_logging(instance):
+    if instance.engine.dialect.name != "sqlite":
+        pytest.skip("a SQLite setting")
+    with instance.engine.connect() as connection:
+        assert connection.exec_driver_sql("PRAGMA journal_mode").scalar() == "wal"
+        assert connection.exec_driver_sql("PRAGMA foreign_keys").scalar() == 1
