@@ -3,8 +3,7 @@
 * `TemplateDatabase`: point_of_sale with its demo data and an admin user, installed once per test
   module and copied for each test (a file copy on SQLite, `CREATE DATABASE ... TEMPLATE` on
   PostgreSQL): a tenth of what an install costs, so every test still starts from a fresh database.
-* The HTML readers of tests/web/web_helpers.py (that folder is importable only while its own tests
-  run, so the few used here are repeated).
+* The HTML readers shared with the other test folders (tests/support.py), re-exported.
 * Orders made the way a till makes them, through `orders.push_orders`.
 """
 import html
@@ -24,6 +23,8 @@ from core.db import resolve_url
 from core.instance import Instance
 from core.web import create_app
 from core.web.users import set_password
+from support import (csrf_token, input_value, is_checked, post_form, scalar,  # noqa: F401
+                     table_row, text_of)
 
 ADMIN_LOGIN, ADMIN_PASSWORD = "pos-manager", "password123"
 
@@ -177,60 +178,15 @@ def insert_orders(instance, session_id, minutes, start=MORNING):
 
 # -- reading pages (as tests/web/web_helpers.py) --------------------------------------------------
 
-def csrf_token(page_html):
-    """The value of the hidden `csrf_token` input of a rendered admin page."""
-    found = re.search(r'name="csrf_token" value="([^"]+)"', page_html)
-    assert found, "the page has no csrf_token input"
-    return found.group(1)
-
-
-def post_form(client, path, data=None, page=None, **kwargs):
-    """POST a form with the CSRF token of `page` (default: `path` itself) as the browser does."""
-    token = csrf_token(client.get(page or path).get_data(as_text=True))
-    return client.post(path, data={**(data or {}), "csrf_token": token}, **kwargs)
-
-
-def text_of(response):
-    """The page's text with HTML entities decoded, to compare with messages."""
-    return html.unescape(response.get_data(as_text=True))
-
-
-def scalar(instance, sql, **params):
-    """One value read straight from the database (not through the code under test)."""
-    with instance.engine.connect() as connection:
-        return connection.scalar(text(sql), params)
-
 
 def rows(instance, sql, **params):
     with instance.engine.connect() as connection:
         return [tuple(row) for row in connection.execute(text(sql), params)]
 
 
-def table_row(page_html, row_id):
-    """The cell texts (tags dropped, spaces collapsed) of the table row `<tr id="row_id">`."""
-    found = re.search(rf'<tr id="{re.escape(row_id)}">(.*?)</tr>', page_html, re.S)
-    assert found, f"no row {row_id!r} on the page"
-    return [" ".join(html.unescape(re.sub(r"<[^>]+>", " ", cell)).split())
-            for cell in re.findall(r"<td[^>]*>(.*?)</td>", found.group(1), re.S)]
-
-
 def row_ids(page_html, prefix):
     """The ids of the table rows `<tr id="prefix...">`, in page order."""
     return re.findall(rf'<tr id="({re.escape(prefix)}[^"]*)">', page_html)
-
-
-def input_value(page_html, name):
-    """The value attribute of the input called `name`."""
-    found = re.search(rf'<input[^>]*\bname="{re.escape(name)}"[^>]*>', page_html, re.S)
-    assert found, f"no input {name!r} on the page"
-    value = re.search(r'\bvalue="([^"]*)"', found.group(0))
-    return html.unescape(value.group(1)) if value else None
-
-
-def is_checked(page_html, name):
-    found = re.search(rf'<input[^>]*\bname="{re.escape(name)}"[^>]*>', page_html, re.S)
-    assert found, f"no input {name!r} on the page"
-    return re.search(r"\schecked\b", found.group(0)) is not None
 
 
 def field_error(page_html, name):

@@ -3,8 +3,6 @@ session 1 opened, an admin), a real `core serve` process that can be stopped and
 the same port (an outage the page lives through), and a headless Chromium (Debian's, never a
 downloaded one) driven by Playwright."""
 import os
-import signal
-import socket
 import subprocess
 import sys
 import textwrap
@@ -20,6 +18,7 @@ from sqlalchemy import text
 from core.addons import AddonCatalog, AddonRoot
 from core.instance import Instance
 from core.web.users import set_password
+from support import free_port, stop_process_group
 
 REPO = Path(__file__).resolve().parents[2]
 ADDONS = REPO / "addons"
@@ -148,11 +147,6 @@ def prepare_database(db_url, extra_addons=None):
 
 # -- a server that can go down and come back on the same port ---------------------------------
 
-def free_port():
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
-
 
 class PosServer:
     """`core --db URL serve --port PORT` in a process group of its own."""
@@ -192,16 +186,8 @@ class PosServer:
     def stop(self):
         """SIGTERM the process group, SIGKILL if it lingers; the port is then free again."""
         process, self.process = self.process, None
-        if process is None or process.poll() is not None:
-            return
-        try:
-            os.killpg(process.pid, signal.SIGTERM)
-            process.wait(timeout=10)
-        except ProcessLookupError:
-            pass
-        except subprocess.TimeoutExpired:
-            os.killpg(process.pid, signal.SIGKILL)
-            process.wait(timeout=5)
+        if process is not None:
+            stop_process_group(process)
 
 
 @pytest.fixture

@@ -1,0 +1,75 @@
+"""Helpers shared by the test folders (tests/ is on sys.path): reading admin pages, posting
+forms with their CSRF token, reading the database directly, and running server processes."""
+import html
+import os
+import re
+import signal
+import socket
+import subprocess
+
+from sqlalchemy import text
+
+
+def csrf_token(page_html):
+    """The value of the hidden `csrf_token` input of a rendered admin page."""
+    found = re.search(r'name="csrf_token" value="([^"]+)"', page_html)
+    assert found, "the page has no csrf_token input"
+    return found.group(1)
+
+
+def post_form(client, path, data=None, page=None, **kwargs):
+    """POST a form with the CSRF token of `page` (default: `path` itself) as the browser does."""
+    token = csrf_token(client.get(page or path).get_data(as_text=True))
+    return client.post(path, data={**(data or {}), "csrf_token": token}, **kwargs)
+
+
+def text_of(response):
+    """The page's text with HTML entities decoded, to compare with messages."""
+    return html.unescape(response.get_data(as_text=True))
+
+
+def scalar(instance, sql, **params):
+    """One value read straight from the database (not through the code under test)."""
+    with instance.engine.connect() as connection:
+        return connection.scalar(text(sql), params)
+
+
+def free_port():
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+def table_row(page_html, row_id):
+    """The cell texts (tags dropped, spaces collapsed) of the table row `<tr id="row_id">`."""
+    found = re.search(rf'<tr id="{re.escape(row_id)}">(.*?)</tr>', page_html, re.S)
+    assert found, f"no row {row_id!r} on the page"
+    return [" ".join(html.unescape(re.sub(r"<[^>]+>", " ", cell)).split())
+            for cell in re.findall(r"<td[^>]*>(.*?)</td>", found.group(1), re.S)]
+
+
+def input_value(page_html, name):
+    """The value attribute of the input called `name`."""
+    found = re.search(rf'<input[^>]*\bname="{re.escape(name)}"[^>]*>', page_html, re.S)
+    assert found, f"no input {name!r} on the page"
+    value = re.search(r'\bvalue="([^"]*)"', found.group(0))
+    return html.unescape(value.group(1)) if value else None
+
+
+def is_checked(page_html, name):
+    found = re.search(rf'<input[^>]*\bname="{re.escape(name)}"[^>]*>', page_html, re.S)
+    assert found, f"no input {name!r} on the page"
+    return re.search(r"\schecked\b", found.group(0)) is not None
+
+
+def stop_process_group(process):
+    """SIGTERM the process group (the server and its gunicorn workers), SIGKILL if it lingers."""
+    if process.poll() is None:
+        try:
+            os.killpg(process.pid, signal.SIGTERM)
+            process.wait(timeout=10)
+        except ProcessLookupError:
+            pass
+        except subprocess.TimeoutExpired:
+            os.killpg(process.pid, signal.SIGKILL)
+            process.wait(timeout=5)
