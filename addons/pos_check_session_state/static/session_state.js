@@ -1,0 +1,88 @@
+/**
+ * pos_check_session_state on the POS page: once loaded, then every `check_session_frequency` seconds (the POS
+ * config's field; 0 = never), ask the server whether this till's session is still opened.
+ *
+ *  - It answers with a state other than "opened": block the till (comptoirPos.blockUi, whose
+ *    only action is Reload) naming the session and its real state, and stop checking.
+ *  - The request fails (no network, server down, 5xx, timeout) or the staff is signed out
+ *    (401): that is not a closed session. Keep selling, keep checking; the page's own sync
+ *    indicator already says offline / signed out.
+ *
+ * document.body.dataset.sessionCheck tells what the last check saw: "opened", "blocked",
+ * "unreachable", "signed-out", "error" (tests and curious staff read it).
+ */
+const pos = window.comptoirPos;
+const body = document.body;
+const root = body.dataset.root || "";
+const STATE_WORDS = {
+  opening_control: "not opened yet (opening control)",
+  closing_control: "being closed (closing control)",
+  closed: "closed",
+};
+const MAX_WAIT_MS = 10000;
+
+let timer = null;
+let stopped = false;
+
+function report(status) {
+  body.dataset.sessionCheck = status;
+  body.dataset.sessionChecks = String(Number(body.dataset.sessionChecks || 0) + 1);
+}
+
+function block(session, answer) {
+  stopped = true;
+  clearTimeout(timer);
+  const name = answer.name || session.name || `#${session.id}`;
+  const words = STATE_WORDS[answer.state] || answer.state;
+  pos.blockUi(`Session ${name} is ${words}. This till cannot sell on it any more: ` +
+              "reload the page once a session is opened. Orders already paid are kept and " +
+              "sent, or listed under Needs attention.");
+  // Nothing behind the popup takes a sale, not even a barcode scanner's keys.
+  const till = document.getElementById("pos");
+  if (till) till.inert = true;
+  report("blocked");
+}
+
+async function check(session, waitMs) {
+  const controller = new AbortController();
+  const abort = setTimeout(() => controller.abort(), waitMs);
+  try {
+    const response = await fetch(
+      `${root}/pos_check_session_state/state/${encodeURIComponent(session.id)}`,
+      { credentials: "same-origin", cache: "no-store", signal: controller.signal,
+        headers: { Accept: "application/json" } });
+    if (response.status === 401) return report("signed-out");
+    if (!response.ok) return report(response.status >= 500 ? "unreachable" : "error");
+    const answer = await response.json();
+    if (answer && typeof answer.state === "string" && answer.state !== "opened") {
+      block(session, answer);
+    } else {
+      report("opened");
+    }
+  } catch (error) {
+    report("unreachable"); // offline, server down, aborted: keep selling
+  } finally {
+    clearTimeout(abort);
+  }
+}
+
+function start(data) {
+  const seconds = Number(data && data.config && data.config.check_session_frequency);
+  const session = data && data.session;
+  if (!session || !Number.isFinite(seconds) || seconds <= 0) return;
+  const periodMs = Math.round(seconds * 1000);
+  const waitMs = Math.min(MAX_WAIT_MS, Math.max(periodMs, 1000));
+  const loop = async () => {
+    if (stopped) return;
+    await check(session, waitMs);
+    if (!stopped) timer = setTimeout(loop, periodMs);
+  };
+  loop(); // once at once (a cached start may be on a session closed since), then every period
+}
+
+if (pos) {
+  let started = false;
+  const once = (data) => { if (!started) { started = true; start(data); } };
+  pos.addEventListener("pos:loaded", (event) => once(event.detail));
+  if (pos.ready) pos.ready.then(once);
+}
