@@ -6,7 +6,8 @@ from core import hookspec
 def check_pos_order(connection, order, session):
     """Refuse one pushed order before it is stored: return `(code, message)` to reject it (the
     other orders of the push are unaffected), or None to let it through. `order` is the parsed
-    order (`point_of_sale.orders.ParsedOrder`), `session` the row of its session."""
+    order (`point_of_sale.orders.ParsedOrder`), `session` the row of its session. The first
+    refusal wins: the addons registered after it are not asked about that order."""
 
 
 @hookspec
