@@ -24,7 +24,8 @@
  *     currentData()         the loaded data, or null before "pos:loaded"
  *     currentOrder()        the open order on screen (a copy), or null
  *     openOrders()          copies of every open (unpaid) order of this till
- *     blockUi(message)      a blocking popup with a Reload button (e.g. the session was closed)
+ *     blockUi(message)      a blocking popup with a Reload button (e.g. the session was closed);
+ *                           the till behind it takes no tap and no scan
  *     unblockUi()           remove it
  *     notify(message, kind) a short message at the bottom ("info" or "error")
  *     pushNow()             push the outbox now; a Promise that settles when that push is over
@@ -98,7 +99,7 @@ class ComptoirPos extends EventTarget {
   currentOrder() { const order = currentOrder(); return order ? structuredClone(order) : null; }
   openOrders() { return state.orders.map((order) => structuredClone(order)); }
   blockUi(message) { blockUi(message); }
-  unblockUi() { $("block-dialog").hidden = true; }
+  unblockUi() { unblockUi(); }
   notify(message, kind = "info") { toast(message, kind); }
   pushNow() { return state.sync ? state.sync.kick() : Promise.resolve(); }
   outbox() { return state.store ? state.store.all("outbox") : Promise.resolve([]); }
@@ -152,7 +153,16 @@ function toast(message, kind = "info") {
 function blockUi(message) {
   $("block-text").textContent = message;
   $("block-dialog").hidden = false;
+  // Nothing behind the popup takes a sale, not even a barcode scanner's keys.
+  const till = $("pos");
+  if (till) till.inert = true;
   $("block-reload").focus();
+}
+
+function unblockUi() {
+  $("block-dialog").hidden = true;
+  const till = $("pos");
+  if (till) till.inert = false;
 }
 
 function confirmDialog(message, okLabel = "OK") {
