@@ -4,8 +4,9 @@
 Flask cannot add blueprints to an app that has served requests, so a fresh app is built. The
 check is a few small queries at most every `interval` seconds per process, off the hot path
 otherwise; a page of this process that changed something (`core.web.request_rebuild`) makes the
-next request check at once. The parameters the app reads when it is built (its secret key and
-body size limit) are watched too.
+next request check at once. The system parameters are watched too: the app and its addons read
+them when it is built (the secret key, the body size limit, an addon's settings), so a changed
+value reaches every worker within `interval` seconds.
 """
 import threading
 import time
@@ -14,9 +15,6 @@ from sqlalchemy import select
 
 from core.models import Parameter
 from core.web import REBUILD_FLAG
-
-BUILD_TIME_PARAMETERS = ("core.secret_key", "core.max_request_bytes")
-
 
 class ReloadingApp:
     def __init__(self, instance, build, interval=2.0):
@@ -37,9 +35,7 @@ class ReloadingApp:
     def _read_state(self):
         installed = self.instance.installed()
         with self.instance.engine.connect() as connection:
-            parameters = sorted(connection.execute(
-                select(Parameter.key, Parameter.value)
-                .where(Parameter.key.in_(BUILD_TIME_PARAMETERS))).all())
+            parameters = sorted(connection.execute(select(Parameter.key, Parameter.value)).all())
         return installed, parameters
 
     def _reload_if_changed(self):

@@ -1,0 +1,119 @@
+"""The bus: store messages on channels, read those after a poller's `last` id, collect old ones.
+
+Sending happens in a `BusTransaction`, so that a message and the change it announces commit
+together, and pollers are woken only once the message can be read:
+
+    with BusTransaction(instance.engine) as bus:
+        bus.connection.execute(...)                 # the change
+        bus.send(pos_channel(db, "pos.multi_session", 3), {"action": "update_order", ...})
+
+Ids grow in commit order: on PostgreSQL a transaction takes an advisory lock before its first
+message and keeps it until it commits, so a message with a smaller id can never become visible
+after a poller has read a larger one (Odoo's bus can lose messages that way). SQLite has one
+writer at a time, which gives the same order.
+"""
+import json
+import time
+from datetime import timedelta
+
+from sqlalchemy import delete, func, insert, select
+
+from core.models import utc_now
+
+from . import wakeup
+from .models import BusMessage
+
+MAX_MESSAGES_PER_POLL = 1000
+GC_INTERVAL = 60.0  # seconds between two collections in one process
+# Any constant shared by every process of the database (pg_advisory_xact_lock takes a bigint).
+SEND_LOCK_KEY = 0x706F736C6F6E67  # "poslong"
+
+_last_gc = {}  # database URL -> time.monotonic() of the last collection in this process
+
+
+def pos_channel(db_name, name, config_id):
+    """The channel string of one POS, exactly as the page's JSON.stringify writes it."""
+    return compact_json([db_name, name, str(config_id)])
+
+
+def compact_json(value):
+    return json.dumps(value, separators=(",", ":"), ensure_ascii=False)
+
+
+def normalise_channel(channel):
+    """`["db", "name", "1"]` and `["db","name","1"]` are one channel; other strings stay as is."""
+    try:
+        parsed = json.loads(channel)
+    except ValueError:
+        return channel
+    return compact_json(parsed) if isinstance(parsed, list) else channel
+
+
+class BusTransaction:
+    """`engine.begin()` plus `send()`; the messages wake pollers when it commits."""
+
+    def __init__(self, engine):
+        self.engine = engine
+        self.connection = None
+        self.channels = set()
+        self._context = None
+
+    def __enter__(self):
+        self._context = self.engine.begin()
+        self.connection = self._context.__enter__()
+        return self
+
+    def send(self, channel, message):
+        if not self.channels and self.connection.dialect.name == "postgresql":
+            self.connection.execute(select(func.pg_advisory_xact_lock(SEND_LOCK_KEY)))
+        self.connection.execute(insert(BusMessage).values(
+            channel=normalise_channel(channel), message=compact_json(message),
+            created_at=utc_now()))
+        self.channels.add(normalise_channel(channel))
+
+    def __exit__(self, exc_type, exc, traceback):
+        if exc_type is None and self.channels:
+            wakeup.before_commit(self.connection, self.channels)
+        suppress = self._context.__exit__(exc_type, exc, traceback)
+        if exc_type is None and self.channels:
+            wakeup.after_commit(self.engine, self.channels)
+        return suppress
+
+
+def fetch(connection, channels, last, since=None, limit=MAX_MESSAGES_PER_POLL):
+    """[{id, channel, message}] on `channels` with id > last (and created after `since`)."""
+    query = (select(BusMessage.id, BusMessage.channel, BusMessage.message)
+             .where(BusMessage.channel.in_(channels), BusMessage.id > last)
+             .order_by(BusMessage.id).limit(limit))
+    if since is not None:
+        query = query.where(BusMessage.created_at > since)
+    return [{"id": row.id, "channel": row.channel, "message": json.loads(row.message)}
+            for row in connection.execute(query)]
+
+
+def collect_garbage(engine, retention_seconds, force=False):
+    """Delete messages older than the retention, at most every GC_INTERVAL s per process."""
+    key = str(engine.url)
+    now = time.monotonic()
+    if not force and now - _last_gc.get(key, float("-inf")) < GC_INTERVAL:
+        return 0
+    _last_gc[key] = now
+    cutoff = utc_now() - timedelta(seconds=retention_seconds)
+    with engine.begin() as connection:
+        return connection.execute(delete(BusMessage).where(BusMessage.created_at < cutoff)).rowcount
+
+
+def poll(engine, channels, last, timeout, since=None):
+    """The messages on `channels` after `last`, at once if there are some, else as soon as one
+    commits, else [] after `timeout` seconds. No database connection is held while waiting."""
+    wakeup.ensure_listening(engine)
+    deadline = time.monotonic() + timeout
+    with wakeup.dispatcher_for(engine).waiting(channels) as woken:
+        while True:
+            woken.clear()  # before reading: a wake-up after this read is not lost
+            with engine.connect() as connection:
+                messages = fetch(connection, channels, last, since)
+            remaining = deadline - time.monotonic()
+            if messages or remaining <= 0:
+                return messages
+            woken.wait(remaining)

@@ -1,0 +1,56 @@
+"""Wires pos_longpolling into the kernel and into point_of_sale."""
+from core import ConfigField, hookimpl
+
+from .models import MODELS
+
+SCRIPT_URL = "/pos_longpolling/static/longpolling.js?v=1"
+STYLE_URL = "/pos_longpolling/static/longpolling.css?v=1"
+
+
+@hookimpl
+def register_models():
+    return MODELS
+
+
+@hookimpl
+def register_config_fields(form):
+    if form != "pos.config":
+        return []
+    return [
+        ConfigField("longpolling_max_silence_timeout", "Silence before a PING (seconds)",
+                    type="int", default=60, min=1, max=86400,
+                    help="When the bus has brought nothing for this long, the till sends a PING "
+                         "to check that the connection is still alive."),
+        ConfigField("longpolling_pong_timeout", "PONG timeout (seconds)", type="int",
+                    default=10, min=1, max=3600,
+                    help="How long the till waits for the PONG before it shows the bus offline "
+                         "(red icon)."),
+        ConfigField("autostart_longpolling", "Start the bus when the till loads", type="bool",
+                    default=True,
+                    help="Off: the till does not poll until another addon starts the bus."),
+    ]
+
+
+@hookimpl
+def register_routes():
+    from .routes import blueprint, poll_blueprint
+    return [poll_blueprint, blueprint]
+
+
+@hookimpl
+def configure_app(app):
+    from .cors import enable_cors
+    from .settings import load_settings
+    enable_cors(app, load_settings(app))
+
+
+@hookimpl
+def register_assets(page):
+    return [SCRIPT_URL, STYLE_URL] if page == "pos" else []
+
+
+@hookimpl
+def extend_pos_data(connection, config_id, data):
+    """What the page's bus client needs beside the config fields: the channel's db name."""
+    from core.web import current_instance
+    data["longpolling"] = {"db_name": current_instance().db_name}

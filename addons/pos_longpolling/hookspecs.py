@@ -1,0 +1,9 @@
+"""Hooks pos_longpolling offers to the addons that build on it (with `from core import hookimpl`)."""
+from core import hookspec
+
+
+@hookspec
+def longpolling_cors_paths():
+    """URL path patterns (regular expressions, as flask-cors takes them) that browsers may call
+    from the origins of `pos_longpolling.cors_origins`, besides the bus's own routes. An addon
+    whose routes a POS page calls on a separate server (a sync server) returns them here."""

@@ -1,0 +1,36 @@
+"""Odoo's JSON-RPC 2.0 envelope around a JSON route, so that pos-addons front ends that post
+`{"jsonrpc": "2.0", "method": "call", "params": {...}, "id": N}` can call us unchanged.
+
+A route decorated with `@json_route` receives the parameters (the body, or the envelope's
+`params`) and returns its result; the decorator answers in the caller's form: the bare result,
+or `{"jsonrpc": "2.0", "id": N, "result": ...}`. Errors keep their 4xx status either way; in the
+envelope they are `{"jsonrpc": "2.0", "id": N, "error": {"code": status, "message", "data"}}`.
+"""
+import functools
+
+from flask import jsonify
+
+from core.web.errors import ApiError, json_object
+
+
+def json_route(view):
+    @functools.wraps(view)
+    def wrapper(*args, **kwargs):
+        body = json_object()
+        if body.get("jsonrpc") is None:
+            return jsonify(view(body, *args, **kwargs))
+        call_id = body.get("id")
+        try:
+            if body.get("jsonrpc") != "2.0":
+                raise ApiError(400, "invalid_envelope", 'a JSON-RPC call needs "jsonrpc": "2.0"')
+            params = body.get("params", {})
+            if not isinstance(params, dict):
+                raise ApiError(400, "invalid_envelope",
+                               'the JSON-RPC "params" must be an object of named parameters')
+            return jsonify(jsonrpc="2.0", id=call_id, result=view(params, *args, **kwargs))
+        except ApiError as error:
+            response = jsonify(jsonrpc="2.0", id=call_id, error={
+                "code": error.status, "message": error.message, "data": {"code": error.code}})
+            response.status_code = error.status
+            return response
+    return wrapper

@@ -1,0 +1,88 @@
+"""POST /longpolling/poll (wait for bus messages) and POST /pos_longpolling/update (PING)."""
+from datetime import timedelta
+
+from flask import Blueprint
+
+from core.models import utc_now
+from core.web import current_instance
+from core.web.errors import ApiError
+
+from . import bus
+from .access import caller_scope, require_channels, require_pos
+from .jsonrpc import json_route
+from .settings import current_settings
+
+MAX_CHANNELS = 100
+MAX_CHANNEL_LENGTH = 255
+HEARTBEAT_CHANNEL = "pos.longpolling"
+
+poll_blueprint = Blueprint("longpolling", __name__, url_prefix="/longpolling")
+blueprint = Blueprint("pos_longpolling", __name__, url_prefix="/pos_longpolling",
+                      static_folder="static")
+
+
+@poll_blueprint.post("/poll")
+@json_route
+def poll(params):
+    """{channels, last, options: {timeout}} -> [{id, channel, message}, ...], or [] once the
+    server's cycle (pos_longpolling.poll_timeout) or the asked-for shorter timeout is over."""
+    channels = _channels(params.get("channels"))
+    last = _whole_number(params.get("last", 0), "last")
+    timeout = _timeout(params.get("options", {}))
+    require_channels(caller_scope(), channels)
+    settings = current_settings()
+    # A client that never polled (last = 0) gets what is recent, not the whole retention.
+    since = utc_now() - timedelta(seconds=settings.poll_timeout) if last == 0 else None
+    engine = current_instance().engine
+    messages = bus.poll(engine, channels, last, timeout, since=since)
+    bus.collect_garbage(engine, settings.retention_seconds)
+    return messages
+
+
+@blueprint.post("/update")
+@json_route
+def update(params):
+    """{pos_id, message: "PING", db_name} -> 1, and "PONG" on that POS's pos.longpolling channel."""
+    pos_id = _whole_number(params.get("pos_id"), "pos_id", minimum=1)
+    if params.get("message") != "PING":
+        raise ApiError(400, "invalid_message", 'the only message this route takes is "PING"')
+    instance = current_instance()
+    db_name = params.get("db_name", instance.db_name)
+    if not isinstance(db_name, str) or not 0 < len(db_name) <= 128:
+        raise ApiError(400, "invalid_db_name", "db_name must be the database's name, a string "
+                                               "of 1 to 128 characters")
+    require_pos(caller_scope(), pos_id)
+    with bus.BusTransaction(instance.engine) as transaction:
+        transaction.send(bus.pos_channel(db_name, HEARTBEAT_CHANNEL, pos_id), "PONG")
+    return 1
+
+
+def _channels(value):
+    if not isinstance(value, list) or not value:
+        raise ApiError(400, "invalid_channels", "channels must be a non-empty array of channel "
+                                                'strings such as ["db","pos.longpolling","1"]')
+    if len(value) > MAX_CHANNELS:
+        raise ApiError(400, "too_many_channels", f"poll at most {MAX_CHANNELS} channels at once")
+    for channel in value:
+        if not isinstance(channel, str) or not 0 < len(channel) <= MAX_CHANNEL_LENGTH:
+            raise ApiError(400, "invalid_channels", f"each channel must be a string of 1 to "
+                                                    f"{MAX_CHANNEL_LENGTH} characters, not "
+                                                    f"{channel!r}"[:300])
+    return sorted({bus.normalise_channel(channel) for channel in value})
+
+
+def _whole_number(value, name, minimum=0):
+    if isinstance(value, bool) or not isinstance(value, int) or value < minimum:
+        raise ApiError(400, f"invalid_{name}", f"{name} must be a whole number ≥ {minimum}, "
+                                               f"not {value!r}"[:300])
+    return value
+
+
+def _timeout(options):
+    if not isinstance(options, dict):
+        raise ApiError(400, "invalid_options", "options must be an object, e.g. {\"timeout\": 30}")
+    server_cycle = current_settings().poll_timeout
+    timeout = options.get("timeout", server_cycle)
+    if isinstance(timeout, bool) or not isinstance(timeout, (int, float)) or timeout < 0:
+        raise ApiError(400, "invalid_timeout", "options.timeout must be a number of seconds ≥ 0")
+    return min(float(timeout), server_cycle)

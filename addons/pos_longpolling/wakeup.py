@@ -1,0 +1,158 @@
+"""Waking the pollers that wait on a channel once a message for it has committed.
+
+In one process the wake-up is in memory (a `Dispatcher` per database). On PostgreSQL every
+process also LISTENs: the sending transaction NOTIFYs the channels, PostgreSQL delivers that at
+commit to every listening process (every worker), and each wakes its own pollers. A poller
+registers *before* it reads the bus, so a message committed between its read and its wait
+still wakes it.
+
+Under gevent (`core serve`) the listener is a greenlet and psycopg waits cooperatively; in a
+plain process it is a daemon thread.
+"""
+import json
+import logging
+import threading
+import time
+from contextlib import contextmanager
+
+import psycopg
+from sqlalchemy import func, select
+
+logger = logging.getLogger(__name__)
+
+NOTIFY_CHANNEL = "pos_longpolling"
+WAKE_ALL = "*"
+MAX_PAYLOAD = 7900  # PostgreSQL refuses NOTIFY payloads of 8000 bytes or more
+LISTEN_READY_TIMEOUT = 5.0
+RECONNECT_DELAY = 1.0
+
+_registry_lock = threading.Lock()
+_dispatchers = {}  # database URL -> Dispatcher
+_listeners = {}  # database URL -> PostgresListener
+
+
+class Dispatcher:
+    """The pollers of one database waiting in this process, by channel."""
+
+    def __init__(self):
+        self._lock = threading.Lock()
+        self._waiting = {}  # channel -> set of threading.Event
+
+    @contextmanager
+    def waiting(self, channels):
+        """An Event set whenever a message on one of `channels` may have committed."""
+        event = threading.Event()
+        with self._lock:
+            for channel in channels:
+                self._waiting.setdefault(channel, set()).add(event)
+        try:
+            yield event
+        finally:
+            with self._lock:
+                for channel in channels:
+                    events = self._waiting.get(channel)
+                    if events is not None:
+                        events.discard(event)
+                        if not events:
+                            del self._waiting[channel]
+
+    def wake(self, channels):
+        with self._lock:
+            if channels == WAKE_ALL:
+                events = set().union(*self._waiting.values())
+            else:
+                events = set().union(*(self._waiting.get(c, ()) for c in channels))
+        for event in events:
+            event.set()
+
+    def waiting_count(self):
+        with self._lock:
+            return len(set().union(*self._waiting.values()))
+
+
+def dispatcher_for(engine):
+    key = str(engine.url)
+    with _registry_lock:
+        if key not in _dispatchers:
+            _dispatchers[key] = Dispatcher()
+        return _dispatchers[key]
+
+
+def before_commit(connection, channels):
+    """Inside the sending transaction: on PostgreSQL, NOTIFY (delivered at commit only)."""
+    if connection.dialect.name != "postgresql":
+        return
+    payload = json.dumps(sorted(channels), separators=(",", ":"))
+    if len(payload.encode()) > MAX_PAYLOAD:
+        payload = WAKE_ALL
+    connection.execute(select(func.pg_notify(NOTIFY_CHANNEL, payload)))
+
+
+def after_commit(engine, channels):
+    """After the commit: without LISTEN/NOTIFY (SQLite), wake this process's pollers."""
+    if engine.dialect.name != "postgresql":
+        dispatcher_for(engine).wake(channels)
+
+
+def ensure_listening(engine):
+    """On PostgreSQL, make sure this process LISTENs before a poller reads the bus."""
+    if engine.dialect.name != "postgresql":
+        return
+    key = str(engine.url)
+    with _registry_lock:
+        listener = _listeners.get(key)
+        if listener is None or not listener.alive():
+            listener = _listeners[key] = PostgresListener(engine, dispatcher_for(engine))
+            listener.start()
+    listener.ready.wait(LISTEN_READY_TIMEOUT)
+
+
+class PostgresListener:
+    """LISTEN on one database and wake the dispatcher's pollers for every NOTIFY."""
+
+    def __init__(self, engine, dispatcher):
+        self.conninfo = engine.url.set(drivername="postgresql").render_as_string(
+            hide_password=False)
+        self.dispatcher = dispatcher
+        self.ready = threading.Event()
+        self._thread = threading.Thread(target=self._run, daemon=True,
+                                        name=f"pos_longpolling listener {engine.url.database}")
+
+    def start(self):
+        self._thread.start()
+
+    def alive(self):
+        return self._thread.is_alive()
+
+    def _run(self):
+        while True:
+            try:
+                with psycopg.connect(self.conninfo, autocommit=True) as connection:
+                    connection.execute(f"LISTEN {NOTIFY_CHANNEL}")
+                    self.ready.set()
+                    # Messages sent while this process was not listening: let every poller look.
+                    self.dispatcher.wake(WAKE_ALL)
+                    for notify in connection.notifies():
+                        self.dispatcher.wake(_channels_of(notify.payload))
+            except psycopg.OperationalError as exc:
+                self.ready.clear()
+                if "does not exist" in str(exc):
+                    logger.info("bus listener stops: %s", exc)
+                    return  # the database was dropped (tests do that); nothing left to wake
+                logger.warning("bus listener lost its connection (%s); reconnecting", exc)
+            except Exception:  # keep waking pollers whatever happened; say what it was
+                self.ready.clear()
+                logger.exception("bus listener failed; reconnecting")
+            # Until it is back, pollers look every RECONNECT_DELAY seconds instead.
+            self.dispatcher.wake(WAKE_ALL)
+            time.sleep(RECONNECT_DELAY)
+
+
+def _channels_of(payload):
+    if payload == WAKE_ALL:
+        return WAKE_ALL
+    try:
+        channels = json.loads(payload)
+    except ValueError:
+        return WAKE_ALL
+    return channels if isinstance(channels, list) else WAKE_ALL
