@@ -6,8 +6,17 @@ import re
 import signal
 import socket
 import subprocess
+import sys
+import time
+from dataclasses import dataclass
+from pathlib import Path
 
+import pytest
+import requests
 from sqlalchemy import text
+
+CORE_COMMAND = str(Path(sys.executable).with_name("core"))  # the virtualenv's `core` script
+SERVER_START_TIMEOUT = 20  # seconds
 
 
 def csrf_token(page_html):
@@ -73,3 +82,40 @@ def stop_process_group(process):
         except subprocess.TimeoutExpired:
             os.killpg(process.pid, signal.SIGKILL)
             process.wait(timeout=5)
+
+
+@dataclass
+class Server:
+    url: str
+    process: subprocess.Popen
+    log_path: Path
+
+    def log(self):
+        return self.log_path.read_text(errors="replace") if self.log_path.exists() else ""
+
+
+def start_core_server(db_url, log_folder, *args, env=None):
+    """Start `core --db <db_url> serve --port <free port> *args` in a session of its own (stop it
+    with `stop_process_group(server.process)`) and wait until it answers."""
+    port = free_port()
+    log_path = log_folder / f"server-{port}.log"
+    with open(log_path, "wb") as log:  # a file, not a pipe: a full pipe would block it
+        process = subprocess.Popen(
+            [CORE_COMMAND, "--db", db_url, "serve", "--port", str(port), *args],
+            env=env or os.environ.copy(), stdout=log, stderr=subprocess.STDOUT,
+            stdin=subprocess.DEVNULL, start_new_session=True)
+    server = Server(f"http://127.0.0.1:{port}", process, log_path)
+    deadline = time.monotonic() + SERVER_START_TIMEOUT
+    while True:
+        if process.poll() is not None:
+            stop_process_group(process)
+            pytest.fail(f"the server exited with {process.returncode}:\n{server.log()}")
+        try:
+            requests.get(server.url + "/web/login", timeout=1)
+            return server
+        except (requests.ConnectionError, requests.Timeout):
+            if time.monotonic() > deadline:
+                stop_process_group(process)
+                pytest.fail(f"the server did not answer within {SERVER_START_TIMEOUT} s:\n"
+                            f"{server.log()}")
+            time.sleep(0.1)

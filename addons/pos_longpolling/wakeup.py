@@ -98,11 +98,11 @@ def ensure_listening(engine):
     """On PostgreSQL, make sure this process LISTENs before a poller reads the bus."""
     if engine.dialect.name != "postgresql":
         return
-    key = str(engine.url)
+    key, dispatcher = str(engine.url), dispatcher_for(engine)
     with _registry_lock:
         listener = _listeners.get(key)
         if listener is None or not listener.alive():
-            listener = _listeners[key] = PostgresListener(engine, dispatcher_for(engine))
+            listener = _listeners[key] = PostgresListener(engine, dispatcher)
             listener.start()
     listener.ready.wait(LISTEN_READY_TIMEOUT)
 

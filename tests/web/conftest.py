@@ -1,18 +1,11 @@
 """Fixtures of the web tests: apps built on the `instance` fixture, a signed-in test client, and
 a real `core serve` process for the server and browser tests."""
-import os
-import subprocess
-import time
-
 import pytest
-import requests
 
 from core.web import create_app
 from core.web.users import set_password
-from web_helpers import (ADMIN_LOGIN, ADMIN_PASSWORD, CORE_COMMAND, Server, free_port, scalar,
-                         stop_process_group)
-
-SERVER_START_TIMEOUT = 20  # seconds
+from support import start_core_server
+from web_helpers import ADMIN_LOGIN, ADMIN_PASSWORD, scalar, stop_process_group
 
 
 @pytest.fixture
@@ -70,31 +63,12 @@ def admin_client(app, signed_in):
 def start_server(db_url, tmp_path):
     """Start `core --db <db_url> serve --port <free port> *args` in a session of its own, wait
     until it answers, and SIGTERM its process group at teardown."""
-    processes = []
+    servers = []
 
     def start(*args, env=None):
-        port = free_port()
-        log_path = tmp_path / f"server-{port}.log"
-        with open(log_path, "wb") as log:  # a file, not a pipe: a full pipe would block it
-            process = subprocess.Popen(
-                [CORE_COMMAND, "--db", db_url, "serve", "--port", str(port), *args],
-                env=env or os.environ.copy(), stdout=log, stderr=subprocess.STDOUT,
-                stdin=subprocess.DEVNULL, start_new_session=True)
-        processes.append(process)
-        server = Server(f"http://127.0.0.1:{port}", process, log_path)
-        deadline = time.monotonic() + SERVER_START_TIMEOUT
-        while True:
-            if process.poll() is not None:
-                pytest.fail(f"the server exited with {process.returncode}:\n{server.log()}")
-            try:
-                requests.get(server.url + "/web/login", timeout=1)
-                return server
-            except (requests.ConnectionError, requests.Timeout):
-                if time.monotonic() > deadline:
-                    pytest.fail(f"the server did not answer within {SERVER_START_TIMEOUT} s:\n"
-                                f"{server.log()}")
-                time.sleep(0.1)
+        servers.append(start_core_server(db_url, tmp_path, *args, env=env))
+        return servers[-1]
 
     yield start
-    for process in processes:
-        stop_process_group(process)
+    for server in servers:
+        stop_process_group(server.process)
