@@ -1,0 +1,101 @@
+"""The bus under a real `core serve` (gevent): waiting polls wake when a message commits, the
+server cycle ends a poll, and on PostgreSQL a message sent through one process wakes pollers
+held by another (LISTEN/NOTIFY), whether two servers or gunicorn workers."""
+import os
+import time
+from concurrent.futures import ThreadPoolExecutor
+
+import pytest
+import requests
+
+from addons.pos_longpolling.bus import pos_channel
+from support import start_core_server, stop_process_group
+
+WAKE_WITHIN = 1.0  # seconds, the issue's goal between workers
+
+
+@pytest.fixture
+def serve(bus_instance, tmp_path):
+    """`serve(*args)`: a started `core serve` on the bus instance's database."""
+    servers = []
+    env = {**os.environ, "CORE_ADDONS_PATH": "", "CORE_LOAD_ENTRY_POINTS": "0"}
+
+    def start(*args):
+        servers.append(start_core_server(bus_instance.url, tmp_path, *args, env=env))
+        return servers[-1].url
+
+    yield start
+    for server in servers:
+        stop_process_group(server.process)
+
+
+@pytest.fixture
+def on_postgresql(bus_instance):
+    if bus_instance.engine.dialect.name != "postgresql":
+        pytest.skip("several processes share wake-ups through PostgreSQL's LISTEN/NOTIFY only; "
+                    "set CORE_TEST_DB to run this test")
+
+
+def poll_later(url, headers, channel, timeout=10):
+    """Start a poll in a thread; the future gives (messages, time answered)."""
+    def call():
+        answer = requests.post(url + "/longpolling/poll", headers=headers, timeout=timeout + 10,
+                               json={"channels": [channel], "last": 0,
+                                     "options": {"timeout": timeout}})
+        answer.raise_for_status()
+        return answer.json(), time.monotonic()
+    return call
+
+
+def ping(url, headers, db_name, pos_id=1):
+    answer = requests.post(url + "/pos_longpolling/update", headers=headers, timeout=10,
+                           json={"pos_id": pos_id, "message": "PING", "db_name": db_name})
+    assert answer.json() == 1
+    return time.monotonic()
+
+
+def test_a_waiting_poll_wakes_at_the_ping_and_an_idle_one_ends_with_the_cycle(
+        bus_instance, set_parameter, token_for, serve):
+    set_parameter("pos_longpolling.poll_timeout", 1)
+    url, headers = serve(), token_for(1)
+    channel = pos_channel(bus_instance.db_name, "pos.longpolling", 1)
+    with ThreadPoolExecutor(2) as pool:
+        idle = pool.submit(poll_later(url, token_for(2), pos_channel(
+            bus_instance.db_name, "pos.longpolling", 2), timeout=30))
+        waiting = pool.submit(poll_later(url, headers, channel, timeout=0.9))
+        started = time.monotonic()
+        time.sleep(0.3)
+        sent_at = ping(url, headers, bus_instance.db_name)
+        messages, answered_at = waiting.result(15)
+        assert [m["message"] for m in messages] == ["PONG"]
+        assert answered_at - sent_at < WAKE_WITHIN
+        # The other config's poller was not woken; the server's 1 s cycle ends it.
+        assert idle.result(15)[0] == []
+        assert 0.9 <= idle.result()[1] - started < 4
+
+
+def test_a_ping_through_one_server_wakes_a_poller_held_by_another(
+        bus_instance, on_postgresql, token_for, serve):
+    server_a, server_b = serve(), serve()
+    headers = token_for(1)
+    channel = pos_channel(bus_instance.db_name, "pos.longpolling", 1)
+    with ThreadPoolExecutor(1) as pool:
+        waiting = pool.submit(poll_later(server_b, headers, channel))
+        time.sleep(0.5)
+        sent_at = ping(server_a, headers, bus_instance.db_name)
+        messages, answered_at = waiting.result(15)
+    assert [m["message"] for m in messages] == ["PONG"]
+    assert answered_at - sent_at < WAKE_WITHIN
+
+
+def test_every_gunicorn_worker_wakes_its_pollers(bus_instance, on_postgresql, token_for, serve):
+    """Twelve pollers spread over two workers by the kernel; one PING wakes them all."""
+    url, headers = serve("--workers", "2"), token_for(1)
+    channel = pos_channel(bus_instance.db_name, "pos.longpolling", 1)
+    with ThreadPoolExecutor(12) as pool:
+        waiting = [pool.submit(poll_later(url, headers, channel)) for _ in range(12)]
+        time.sleep(1.0)
+        sent_at = ping(url, headers, bus_instance.db_name)
+        answers = [future.result(15) for future in waiting]
+    assert all([m["message"] for m in messages] == ["PONG"] for messages, _ in answers)
+    assert max(answered_at for _, answered_at in answers) - sent_at < WAKE_WITHIN
