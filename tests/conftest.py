@@ -25,15 +25,15 @@ def fixture_catalog():
     return AddonCatalog([AddonRoot(FIXTURE_ADDONS, "fixture_addons")], entry_points=False)
 
 
-@pytest.fixture
-def db_url(tmp_path):
-    """A fresh, empty database URL for one test."""
+def fresh_database(tmp_path, stem):
+    """Yield the URL of a fresh, empty database (a SQLite file under tmp_path, or a PostgreSQL
+    database of its own when CORE_TEST_DB is set, dropped afterwards)."""
     server = os.environ.get("CORE_TEST_DB")
     if not server:
-        yield f"sqlite:///{tmp_path / 'test.db'}"
+        yield f"sqlite:///{tmp_path / (stem + '.db')}"
         return
     server_url = make_url(resolve_url(server))
-    name = f"core_test_{uuid.uuid4().hex[:12]}"
+    name = f"core_{stem}_{uuid.uuid4().hex[:12]}"
     admin = create_engine(server_url, isolation_level="AUTOCOMMIT")
     with admin.connect() as connection:
         connection.execute(text(f'CREATE DATABASE "{name}"'))
@@ -41,6 +41,18 @@ def db_url(tmp_path):
     with admin.connect() as connection:
         connection.execute(text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
     admin.dispose()
+
+
+@pytest.fixture
+def db_url(tmp_path):
+    """A fresh, empty database URL for one test."""
+    yield from fresh_database(tmp_path, "test")
+
+
+@pytest.fixture
+def other_db_url(tmp_path):
+    """A second fresh database, for a second instance (say, a separate sync server)."""
+    yield from fresh_database(tmp_path, "other")
 
 
 @pytest.fixture

@@ -230,7 +230,7 @@ def open_session(config_id):
 def close_session(config_id):
     try:
         with engine().begin() as connection:
-            session_id = sessions.close_session(connection, config_id)
+            session_id = sessions.close_session(connection, config_id, current_plugins())
             name = connection.scalar(select(PosSession.name).where(PosSession.id == session_id))
         flash(f"Session {name} is closed.")
     except sessions.SessionError as exc:

@@ -29,7 +29,7 @@ def open_command(instance, config_id):
 def close_command(instance, config_id):
     """Close CONFIG_ID's session (closing control, then closed); print its id."""
     with instance.engine.begin() as connection:
-        click.echo(sessions.close_session(connection, config_id))
+        click.echo(sessions.close_session(connection, config_id, instance.plugin_manager()))
 
 
 @click.command()

@@ -14,3 +14,9 @@ def check_pos_order(connection, order, session):
 def extend_pos_data(connection, config_id, data):
     """Add keys to the data the POS page loads (`GET /pos/config/<id>/data`) by changing the
     dict `data` in place. Return nothing."""
+
+
+@hookspec
+def pos_session_closed(connection, session_id, config_id):
+    """A POS session was just closed (in `connection`'s transaction, which the hook may use).
+    Return nothing."""

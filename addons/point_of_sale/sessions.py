@@ -47,8 +47,10 @@ def open_session(connection, config_id):
     return result.inserted_primary_key[0]
 
 
-def close_session(connection, config_id):
-    """Close the config's open session (closing control, then closed); return its id."""
+def close_session(connection, config_id, manager=None):
+    """Close the config's open session (closing control, then closed); return its id. With the
+    plugin manager, the installed addons' `pos_session_closed` hooks run in the same
+    transaction."""
     config = get_config(connection, config_id)
     session = current_session(connection, config_id)
     if session is None:
@@ -56,6 +58,9 @@ def close_session(connection, config_id):
     if session.state in (OPENING_CONTROL, OPENED):
         _move(connection, session.id, session.state, CLOSING_CONTROL)
     _move(connection, session.id, CLOSING_CONTROL, CLOSED, closed_at=utc_now())
+    if manager is not None:
+        manager.hook.pos_session_closed(connection=connection, session_id=session.id,
+                                        config_id=config_id)
     return session.id
 
 

@@ -22,6 +22,7 @@
  *   Methods:
  *     ready                 a Promise of the data, resolved with "pos:loaded" (for late listeners)
  *     currentData()         the loaded data, or null before "pos:loaded"
+ *     loginNumber()         this page's login number on the session (see POST .../login)
  *     currentOrder()        the open order on screen (a copy), or null
  *     openOrders()          copies of every open (unpaid) order of this till
  *     blockUi(message)      a blocking popup with a Reload button (e.g. the session was closed);
@@ -32,6 +33,13 @@
  *     outbox()              a Promise of the outbox entries ({uuid, order, status, error?, ...})
  *     syncState()           the sync indicator's state (as "pos:sync")
  *     addButton(label, onClick)  a button under the order; onClick(currentOrder()); returns it
+ *     applyOrder(order)     create or replace an open order from elsewhere (another till):
+ *                           {uuid, reference?, sequence_number?, partner_id?, byline?, lines};
+ *                           "pos:order-changed" then carries `remote: true`
+ *     dropOrder(uuid, message)  remove an open order that ended elsewhere (paid, deleted)
+ *     patchOrder(uuid, fields)  set fields of an open order other than its lines (e.g. its
+ *                           `byline`, shown under its reference, or an addon's bookkeeping);
+ *                           saved, no event
  *
  * Settings (attributes of <body>, or query parameters that win over them):
  *   data-push-retry-ms / ?push_retry_ms=          first retry delay of a failed push (1000)
@@ -96,6 +104,7 @@ class ComptoirPos extends EventTarget {
   }
 
   currentData() { return state.data; }
+  loginNumber() { return state.loginNumber; }
   currentOrder() { const order = currentOrder(); return order ? structuredClone(order) : null; }
   openOrders() { return state.orders.map((order) => structuredClone(order)); }
   blockUi(message) { blockUi(message); }
@@ -104,6 +113,10 @@ class ComptoirPos extends EventTarget {
   pushNow() { return state.sync ? state.sync.kick() : Promise.resolve(); }
   outbox() { return state.store ? state.store.all("outbox") : Promise.resolve([]); }
   syncState() { return state.sync ? { ...state.sync.state } : null; }
+
+  applyOrder(order) { return applyOrder(order); }
+  dropOrder(uuid, message) { return dropOrder(uuid, message); }
+  patchOrder(uuid, fields) { patchOrder(uuid, fields); }
 
   addButton(label, onClick) {
     const button = element("button", { type: "button", className: "secondary big" }, label);
@@ -418,6 +431,70 @@ async function newOrder() {
   return order;
 }
 
+// Line ids are unique across tills and logins (several tills may add lines to one shared order).
+function nextLineId(order) {
+  return `${configId}.${state.loginNumber}.${order.next_line_id++}`;
+}
+
+const ORDER_FIELDS_FROM_ELSEWHERE = ["reference", "sequence_number", "partner_id", "byline"];
+
+function applyOrder(incoming) {
+  let order = state.orders.find((o) => o.uuid === incoming.uuid);
+  if (!order) {
+    if (!state.canSell) return null;
+    const session = state.data.session;
+    order = { uuid: incoming.uuid, config_id: configId, session_id: session.id,
+              login_number: state.loginNumber, sequence_number: 0,
+              reference: `Order ${String(incoming.uuid).slice(0, 8)}`,
+              opened_at: incoming.opened_at || new Date().toISOString(), partner_id: null,
+              lines: [], next_line_id: 1, state: "open" };
+    state.orders.push(order);
+  }
+  for (const key of ORDER_FIELDS_FROM_ELSEWHERE) {
+    if (incoming[key] !== undefined) order[key] = incoming[key];
+  }
+  order.lines = incoming.lines.map((line) => ({ ...line }));
+  if (order.uuid === state.currentUuid) {
+    if (!order.lines.some((line) => line.id === state.selectedLineId)) {
+      state.selectedLineId = order.lines.length ? order.lines[order.lines.length - 1].id : null;
+    }
+    renderSell({ editor: true });
+  } else if (!currentOrder()) {
+    selectOrder(order.uuid);
+  } else {
+    renderTabs();
+  }
+  saveOrder(order);
+  emit("pos:order-changed", { ...structuredClone(order), remote: true });
+  return structuredClone(order);
+}
+
+async function dropOrder(uuid, message) {
+  const index = state.orders.findIndex((o) => o.uuid === uuid);
+  if (index < 0) return false;
+  const [order] = state.orders.splice(index, 1);
+  await state.store.delete("open_orders", uuid);
+  emit("pos:order-changed", { ...structuredClone(order), deleted: true, remote: true });
+  if (message) toast(message);
+  if (state.currentUuid === uuid) {
+    if (state.orders.length) selectOrder(state.orders[Math.max(0, index - 1)].uuid);
+    else if (state.screen === "sell") await newOrder();
+    else state.currentUuid = null;
+  }
+  renderTabs();
+  return true;
+}
+
+function patchOrder(uuid, fields) {
+  const order = state.orders.find((o) => o.uuid === uuid);
+  if (!order) return;
+  const { lines, uuid: _uuid, ...rest } = fields;
+  Object.assign(order, rest);
+  saveOrder(order);
+  if (uuid === state.currentUuid) renderOrder();
+  else renderTabs();
+}
+
 function selectOrder(uuid) {
   state.currentUuid = uuid;
   const order = currentOrder();
@@ -450,7 +527,7 @@ function addProduct(product) {
     const qty = money.parseQty(line.qty);
     line.qty = money.formatQty(money.formatScaled(qty + 1000n, 3));
   } else {
-    line = { id: order.next_line_id++, product_id: product.id, name: product.name, qty: "1",
+    line = { id: nextLineId(order), product_id: product.id, name: product.name, qty: "1",
              price_unit: product.price, discount: "0", tax_rate: product.tax_rate || "0" };
     order.lines.push(line);
   }
@@ -499,6 +576,8 @@ function renderOrder(flashLine = null) {
   const order = currentOrder();
   if (!order) return;
   $("order-reference").textContent = order.reference;
+  $("order-byline").textContent = order.byline || "";
+  $("order-byline").hidden = !order.byline;
   const select = $("customer");
   if (String(select.value) !== String(order.partner_id ?? "")) select.value = String(order.partner_id ?? "");
   const list = $("order-lines");

@@ -1,0 +1,72 @@
+"""Wires pos_multi_session into the kernel, point_of_sale and the sync server addon."""
+from core import ConfigField, hookimpl
+
+from .membership import MEMBERSHIP
+from .models import MODELS
+
+SCRIPT_URL = "/pos_multi_session/static/multi_session.js?v=1"
+STYLE_URL = "/pos_multi_session/static/multi_session.css?v=1"
+
+
+@hookimpl
+def register_models():
+    return MODELS
+
+
+@hookimpl
+def register_config_fields(form):
+    if form != "pos.config":
+        return []
+    return [
+        MEMBERSHIP,
+        ConfigField("multi_session_accept_incoming_orders", "Accept orders of other tills",
+                    type="bool", default=True,
+                    help="Off: this till shows only the orders it created or edited."),
+        ConfigField("multi_session_replace_empty_order", "Replace an empty order",
+                    type="bool", default=True,
+                    help="An order arriving from another till takes the place of this till's "
+                         "empty order on screen."),
+        ConfigField("multi_session_deactivate_empty_order", "Keep own empty orders private",
+                    type="bool", default=False,
+                    help="This till's empty orders are not shared until a line is added."),
+    ]
+
+
+@hookimpl
+def register_routes():
+    from flask import Blueprint
+
+    from .admin import admin_blueprint
+    page_files = Blueprint("pos_multi_session", __name__, url_prefix="/pos_multi_session",
+                           static_folder="static")
+    return [page_files, admin_blueprint]
+
+
+@hookimpl
+def register_menu_links():
+    return [("Multi-sessions", "pos_multi_session_admin.index")]
+
+
+@hookimpl
+def register_assets(page):
+    return [SCRIPT_URL, STYLE_URL] if page == "pos" else []
+
+
+@hookimpl
+def extend_pos_data(connection, config_id, data):
+    from .page_data import multi_session_data
+    found = multi_session_data(connection, config_id)
+    if found is not None:
+        data["multi_session"] = found
+
+
+@hookimpl
+def pos_session_closed(connection, session_id, config_id):
+    from .runs import end_run_if_last
+    end_run_if_last(connection, config_id)
+
+
+@hookimpl
+def load_demo_data(connection):
+    from .demo import load_demo
+    load_demo(connection)

@@ -1,0 +1,412 @@
+/**
+ * pos_multi_session on the POS page: the open orders of the tills of one multi-session are
+ * shared live through the sync server (POST {sync server}/pos_multi_session_sync/update, then
+ * the bus channel "pos.multi_session").
+ *
+ * Sending: every local change of an order queues one update_order (a serial queue, at most one
+ * pending update per order) carrying the whole order and the server revision this till last
+ * saw of it; the server merges line by line, so two tills editing different lines both keep
+ * their change. A paid or deleted order is a remove_order, kept in localStorage until the
+ * server has it, so that an order paid offline is reported first when the server is back.
+ *
+ * Receiving: every bus message has this till's next message_ID; an older one is ignored, a gap
+ * asks for sync_all. A server copy is merged into the local order against the copy this till
+ * last synced: local changes not sent yet stay, and are sent next.
+ *
+ * Offline (sync server unreachable or wrong URL): the till keeps selling, says so in the
+ * header chip, and retries after 5 s + random 1–10 s, as the original module did.
+ *
+ * Settings (query parameters, for tests): ?ms_retry_ms= (5000), ?ms_jitter_ms= (10000).
+ * document.body.dataset.multiSession: "online", "offline" or "refused" (tests read it).
+ */
+const pos = window.comptoirPos;
+const body = document.body;
+const root = body.dataset.root || "";
+const query = new URLSearchParams(location.search);
+
+const CHANNEL = "pos.multi_session";
+const REQUEST_TIMEOUT_MS = 30000;
+const number = (name, fallback) => {
+  const value = Number(query.get(name));
+  return query.get(name) !== null && Number.isFinite(value) && value >= 0 ? value : fallback;
+};
+const RETRY_MS = number("ms_retry_ms", 5000);
+const JITTER_MS = number("ms_jitter_ms", 10000);
+
+class Unreachable extends Error {}
+class Refused extends Error {}
+
+let ms = null; // data.multi_session
+let config = null;
+let session = null; // {id, login_number}: this till's, to tell its own echoes
+let storageKey = "";
+let synced = {}; // uuid -> {revision, order (the server's copy, sync shape)}
+let removals = []; // remove_order data waiting for the server, oldest first
+let lastMessageId = 0;
+let online = true;
+let retryTimer = null;
+let chain = Promise.resolve();
+const queued = new Set();
+
+// -- persistence: what this till knows of the server survives a reload ---------------------
+
+function save() {
+  try {
+    localStorage.setItem(storageKey, JSON.stringify({ synced, removals, lastMessageId }));
+  } catch (error) { /* storage full or disabled: only a reload loses the bookkeeping */ }
+}
+
+function restore() {
+  try {
+    const saved = JSON.parse(localStorage.getItem(storageKey) || "null");
+    if (saved) ({ synced = {}, removals = [], lastMessageId = 0 } = saved);
+  } catch (error) { /* a broken entry: start afresh, sync_all rebuilds it */ }
+}
+
+// -- the two shapes of an order ------------------------------------------------------------
+
+const me = () => ({ user: ms.user, pos: { id: config.id, name: config.name } });
+
+function toSync(order) {
+  return {
+    uid: order.uuid,
+    name: order.reference,
+    sequence_number: order.sequence_number,
+    partner_id: order.partner_id ?? null,
+    creation_date: order.opened_at,
+    ms_info: order.ms_info || { created: me(), changed: me() },
+    lines: order.lines.map((line) => ({
+      uid: `${order.uuid}-${line.id}`, product_id: line.product_id, name: line.name,
+      qty: line.qty, price_unit: line.price_unit, discount: line.discount,
+      tax_rate: line.tax_rate,
+    })),
+  };
+}
+
+function fromSync(data) {
+  return {
+    uuid: data.uid,
+    reference: data.name,
+    sequence_number: data.sequence_number,
+    partner_id: data.partner_id ?? null,
+    opened_at: data.creation_date,
+    lines: (data.lines || []).map((line) => ({
+      id: line.uid.slice(data.uid.length + 1), product_id: line.product_id, name: line.name,
+      qty: line.qty, price_unit: line.price_unit, discount: line.discount,
+      tax_rate: line.tax_rate,
+    })),
+  };
+}
+
+function byline(info) {
+  if (!info || !info.created) return "";
+  const who = (entry) => `${entry.pos.name} (${entry.user.name})`;
+  const changed = info.changed && who(info.changed) !== who(info.created)
+    ? ` · last change on ${who(info.changed)}` : "";
+  return `Started on ${who(info.created)}${changed}`;
+}
+
+// -- merging a server copy into the local order ---------------------------------------------
+
+const content = (line) => JSON.stringify([line.product_id, line.name, String(line.qty),
+  String(line.price_unit), String(line.discount), String(line.tax_rate)]);
+
+/**
+ * The local order after taking in `theirs` (the server's copy), given `base` (the server copy
+ * this till last synced, or null): what this till changed since `base` and has not sent yet
+ * stays; everything else comes from the server.
+ */
+function mergeIntoLocal(base, theirs, mine) {
+  if (!mine) return theirs;
+  const index = (order) => new Map((order ? order.lines : []).map((l) => [l.uid, l]));
+  const [baseLines, theirLines, myLines] = [index(base), index(theirs), index(mine)];
+  const changedHere = (uid) => !baseLines.has(uid)
+    || content(baseLines.get(uid)) !== content(myLines.get(uid));
+  const lines = [];
+  for (const [uid, line] of theirLines) {
+    if (myLines.has(uid)) lines.push(changedHere(uid) ? myLines.get(uid) : line);
+    else if (!baseLines.has(uid)) lines.push(line); // added elsewhere; else removed here
+  }
+  for (const [uid, line] of myLines) {
+    // Only here: added here (not sent yet), or removed elsewhere but changed here since.
+    if (!theirLines.has(uid) && changedHere(uid)) lines.push(line);
+  }
+  const partnerChangedHere = base && (mine.partner_id ?? null) !== (base.partner_id ?? null);
+  return { ...theirs, partner_id: partnerChangedHere ? mine.partner_id : theirs.partner_id, lines };
+}
+
+const sameOrder = (a, b) => JSON.stringify([a.partner_id ?? null, a.lines.map(content),
+  a.lines.map((l) => l.uid)]) === JSON.stringify([b.partner_id ?? null, b.lines.map(content),
+  b.lines.map((l) => l.uid)]);
+
+/** Take a server copy (a reply or a broadcast) of an order; returns whether local changes
+ * remain to be sent. */
+function takeServerCopy(theirs, { incoming = false, base } = {}) {
+  const known = synced[theirs.uid];
+  if (known && theirs.revision_ID <= known.revision) return false; // seen already (an echo)
+  const local = pos.openOrders().find((order) => order.uuid === theirs.uid);
+  if (!local && incoming && !config.multi_session_accept_incoming_orders) return false;
+  if (!local && known) return false; // paid or deleted here: its removal is on its way
+  const mine = local ? toSync(local) : null;
+  const merged = mergeIntoLocal(base !== undefined ? base : known ? known.order : null,
+                                theirs, mine);
+  synced[theirs.uid] = { revision: theirs.revision_ID, order: theirs };
+  save();
+  const emptyHere = incoming && !local && config.multi_session_replace_empty_order
+    ? pos.openOrders().find((order) => !order.lines.length && !synced[order.uuid]) : null;
+  pos.applyOrder({ ...fromSync(merged), byline: byline(theirs.ms_info) });
+  pos.patchOrder(theirs.uid, { ms_info: theirs.ms_info });
+  if (emptyHere && pos.currentOrder() && pos.currentOrder().uuid === emptyHere.uuid) {
+    pos.dropOrder(emptyHere.uuid); // the incoming order takes its place on screen
+  }
+  return !sameOrder(merged, theirs);
+}
+
+// -- talking to the sync server -------------------------------------------------------------
+
+function nonce() {
+  return Math.random().toString(36).slice(2) + Date.now().toString(36);
+}
+
+async function call(action, data) {
+  const controller = new AbortController();
+  const timer = setTimeout(() => controller.abort(), REQUEST_TIMEOUT_MS);
+  const headers = { "Content-Type": "application/json", Accept: "application/json" };
+  if (ms.token) headers.Authorization = `Bearer ${ms.token}`;
+  let response;
+  try {
+    response = await fetch(`${ms.sync_server || root}/pos_multi_session_sync/update`, {
+      method: "POST", headers, signal: controller.signal, cache: "no-store",
+      credentials: ms.sync_server ? "omit" : "same-origin",
+      body: JSON.stringify({
+        multi_session_id: ms.id, dbname: ms.db_name, user_ID: ms.user.id,
+        message: { action, data: { ...data, pos_id: config.id, run_ID: ms.run_ID, nonce: nonce() },
+                   session_id: session.id, login_number: session.login_number },
+      }),
+    });
+  } catch (error) {
+    throw new Unreachable(error.name === "AbortError" ? "no answer within 30 s" : "no connection");
+  } finally {
+    clearTimeout(timer);
+  }
+  let answer = null;
+  try { answer = await response.json(); } catch (error) { /* not JSON: a proxy's error page */ }
+  if (response.status >= 500 || answer === null) {
+    throw new Unreachable(`the server answered ${response.status}`);
+  }
+  if (!response.ok) {
+    throw new Refused(answer.error ? answer.error.message : `HTTP ${response.status}`);
+  }
+  if (answer.action === "outdated_run") {
+    pos.blockUi("The shared orders' session was closed and a new one started: reload this " +
+                "page to see the orders of the new session.");
+    throw new Refused("outdated run");
+  }
+  return answer;
+}
+
+function enqueue(task) {
+  chain = chain.then(task).catch((error) => failed(error));
+  return chain;
+}
+
+function failed(error) {
+  if (error instanceof Unreachable) {
+    goOffline(error.message);
+  } else {
+    body.dataset.multiSession = "refused";
+    pos.notify(`Shared orders: the sync server refused this till's change (${error.message})`,
+               "error");
+    console.error(error);
+  }
+}
+
+// -- sending --------------------------------------------------------------------------------
+
+function scheduleUpdate(uuid) {
+  if (queued.has(uuid)) return;
+  queued.add(uuid);
+  enqueue(async () => {
+    queued.delete(uuid); // from here on, a new change queues another update
+    if (online) await sendUpdate(uuid);
+  });
+}
+
+async function sendUpdate(uuid) {
+  const order = pos.openOrders().find((o) => o.uuid === uuid);
+  if (!order) return;
+  const known = synced[uuid];
+  if (!known && !order.lines.length && config.multi_session_deactivate_empty_order) return;
+  const sent = toSync(order);
+  const reply = await call("update_order", {
+    ...sent, revision_ID: known ? known.revision : 1, new_order: !known,
+  });
+  if (reply.action === "update_revision_ID") {
+    if (reply.conflicts && reply.conflicts.length) {
+      pos.notify("Another till changed the same line at the same time: its change was kept.",
+                 "error");
+    }
+    // Merged against what was sent: changes made while the request was out stay, and go next.
+    // (A later copy that came over the bus meanwhile makes this one stale: skipped.)
+    const theirs = { ...reply.order, revision_ID: reply.revision_ID };
+    if (takeServerCopy(theirs, { base: sent })) scheduleUpdate(uuid);
+  } else if (reply.action === "revision_error") {
+    if (reply.state === "deleted") {
+      await pos.dropOrder(uuid, `${order.reference} was paid or deleted on another till.`);
+    } else {
+      enqueue(() => syncAll({ uid: uuid }));
+    }
+  } else if (reply.action === "" && reply.revision_ID && known) {
+    known.revision = Math.max(known.revision, reply.revision_ID); // a re-send already applied
+    save();
+  }
+}
+
+function queueRemoval(order, { paid }) {
+  const known = synced[order.uuid];
+  if (!known && !paid) return; // never shared: nothing to remove
+  removals.push({ uid: order.uuid, revision_ID: known ? known.revision : 1, finalized: paid,
+                  ...(paid && !known ? { order_data: toSync(order) } : {}) });
+  save();
+  if (online) enqueue(sendRemovals);
+}
+
+async function sendRemovals() {
+  while (removals.length) {
+    const removal = removals[0];
+    const reply = await call("remove_order", removal);
+    if (reply.action === "revision_error" && reply.state !== "deleted") {
+      // Changed elsewhere since this till saw it: the order stays, with those changes.
+      enqueue(() => syncAll({ uid: removal.uid }));
+    }
+    removals.shift();
+    delete synced[removal.uid];
+    save();
+  }
+}
+
+// -- receiving ------------------------------------------------------------------------------
+
+function onMessage(message) {
+  const data = message && message.data;
+  if (!data || typeof data.message_ID !== "number") return;
+  if (data.message_ID <= lastMessageId) return; // older than what this till has
+  if (data.message_ID > lastMessageId + 1) { // a gap: something was missed
+    enqueue(() => syncAll());
+    return;
+  }
+  lastMessageId = data.message_ID;
+  save();
+  const own = message.session_id === session.id && message.login_number === session.login_number;
+  if (message.action === "update_order" && !own) {
+    if (takeServerCopy(data, { incoming: true })) scheduleUpdate(data.uid);
+  } else if (message.action === "remove_order" && !own) {
+    delete synced[data.uid];
+    save();
+    pos.dropOrder(data.uid, "An order was paid or removed on another till.");
+  } else if (message.action === "sync_all") {
+    applySyncAll(data);
+  }
+}
+
+async function syncAll({ uid = null } = {}) {
+  const reply = await call("sync_all", { immediate_rerendering: true,
+                                         login_number: session.login_number,
+                                         ...(uid ? { uid } : {}) });
+  applySyncAll(reply.data);
+}
+
+function applySyncAll(data) {
+  if (typeof data.message_ID === "number") lastMessageId = Math.max(lastMessageId, data.message_ID);
+  const onServer = new Set(data.orders.map((order) => order.uid));
+  for (const order of data.orders) {
+    if (takeServerCopy(order, { incoming: true })) scheduleUpdate(order.uid);
+  }
+  if (!data.uid) {
+    for (const order of pos.openOrders()) {
+      const known = synced[order.uuid];
+      if (known && !onServer.has(order.uuid)) {
+        delete synced[order.uuid];
+        pos.dropOrder(order.uuid, `${order.reference} was paid or removed on another till.`);
+      } else if (known ? !sameOrder(toSync(order), known.order) : order.lines.length) {
+        scheduleUpdate(order.uuid); // changed or made here while offline: share it now
+      }
+    }
+  }
+  save();
+}
+
+// -- online / offline -----------------------------------------------------------------------
+
+const chip = document.createElement("span");
+chip.className = "ms-chip";
+chip.setAttribute("role", "status");
+
+function render(state, title) {
+  body.dataset.multiSession = state;
+  chip.dataset.state = state;
+  chip.textContent = state === "online" ? "Shared" : "Shared · offline";
+  chip.title = title;
+}
+
+function goOffline(reason) {
+  const where = ms.sync_server || "this server";
+  if (online) {
+    pos.notify(`Shared orders: cannot reach the sync server ${where} (${reason}). This till ` +
+               "keeps selling; its changes are sent when the server is back.", "error");
+  }
+  online = false;
+  render("offline", `Cannot reach the sync server ${where}: ${reason}. Retrying.`);
+  clearTimeout(retryTimer);
+  retryTimer = setTimeout(reconnect, RETRY_MS + Math.random() * JITTER_MS);
+}
+
+function reconnect() {
+  // Paid-offline orders first, then the full sync, then what changed here meanwhile.
+  enqueue(async () => {
+    await sendRemovals();
+    await syncAll();
+    online = true;
+    render("online", `Orders shared with the other tills of ${ms.name}.`);
+  });
+}
+
+// -- start ----------------------------------------------------------------------------------
+
+function start(data) {
+  ms = data.multi_session;
+  if (!ms || !data.session) return;
+  config = data.config;
+  session = { id: data.session.id, login_number: pos.loginNumber() };
+  storageKey = `comptoir-ms:${ms.sync_server || "local"}:${ms.db_name}:${ms.id}:${config.id}:${ms.run_ID}`;
+  restore();
+  document.getElementById("sync-indicator")?.before(chip);
+  render("online", `Orders shared with the other tills of ${ms.name}.`);
+
+  const lp = pos.longpolling;
+  const bus = ms.sync_server ? lp.addBus(ms.sync_server, { token: ms.token, label: "Sync server" })
+    : lp.bus;
+  bus.subscribe(CHANNEL, onMessage);
+  bus.start();
+
+  pos.addEventListener("pos:order-changed", (event) => {
+    const order = event.detail;
+    if (order.remote) return;
+    if (order.deleted) queueRemoval(order, { paid: false });
+    else if (order.state === "paid") queueRemoval(order, { paid: true });
+    else {
+      const info = { created: (order.ms_info && order.ms_info.created) || me(), changed: me() };
+      pos.patchOrder(order.uuid, { ms_info: info, byline: byline(info) });
+      scheduleUpdate(order.uuid);
+    }
+  });
+  online = false; // until the first sync_all answers
+  reconnect();
+}
+
+if (pos) {
+  let started = false;
+  const once = (data) => { if (!started) { started = true; start(data); } };
+  pos.addEventListener("pos:loaded", (event) => once(event.detail));
+  if (pos.ready) pos.ready.then(once);
+}

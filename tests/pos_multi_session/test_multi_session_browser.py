@@ -1,0 +1,130 @@
+"""Two tills (Shop and Bar, two browser contexts as two tablets) share live orders through a
+separate sync server: another `core serve` on another port and database, called cross-origin
+with the main instance's signed POS tokens."""
+import re
+
+import pytest
+
+from pos_browser_helpers import CHROMIUM, CHROMIUM_ARGS, screenshot, watch_errors
+
+pytestmark = [pytest.mark.timeout(120), pytest.mark.browser]
+
+FAST = ("push_retry_ms=100&push_retry_max_ms=800&bus_retry_ms=200&bus_jitter_ms=0"
+        "&ms_retry_ms=300&ms_jitter_ms=200")
+WITHIN = 2000  # ms: the issue's goal for an order or an edit to reach the other till
+
+
+def expect(*args, **kwargs):
+    from playwright.sync_api import expect as playwright_expect
+    return playwright_expect(*args, **kwargs)
+
+
+@pytest.fixture
+def two_tablets():
+    """Two Chromium contexts: each its own cookies, IndexedDB and localStorage."""
+    if not CHROMIUM.exists():
+        pytest.skip(f"{CHROMIUM} is missing: install Debian's chromium (apt-get install -y "
+                    "chromium); these tests never download a browser")
+    from playwright.sync_api import sync_playwright
+    with sync_playwright() as playwright:
+        browser = playwright.chromium.launch(executable_path=str(CHROMIUM), args=CHROMIUM_ARGS)
+        try:
+            contexts = [browser.new_context(viewport={"width": 1100, "height": 760})
+                        for _ in range(2)]
+            for context in contexts:
+                context.set_default_timeout(5000)
+            yield contexts
+        finally:
+            browser.close()
+
+
+def open_till(context, main_url, config_id):
+    from conftest import ADMIN_LOGIN, ADMIN_PASSWORD
+    page = context.new_page()
+    page.goto(f"{main_url}/pos/ui/{config_id}?{FAST}")
+    page.get_by_label("Login").fill(ADMIN_LOGIN)
+    page.get_by_label("Password").fill(ADMIN_PASSWORD)
+    page.get_by_role("button", name="Sign in").click()
+    expect(page.locator("body")).to_have_attribute("data-ready", "true")
+    expect(page.locator("body")).to_have_attribute("data-multi-session", "online")
+    return page
+
+
+def add(page, name):
+    page.locator("#products").get_by_role("button", name=re.compile(rf"^{name} ")).click()
+
+
+def tab(page, uuid):
+    return page.locator(f'#order-tabs [data-uuid="{uuid}"]')
+
+
+def line_names(page):
+    return page.locator("#order-lines .line-name")
+
+
+def current_uuid(page):
+    return page.evaluate("window.comptoirPos.currentOrder().uuid")
+
+
+def lines_of(page, uuid):
+    return page.evaluate("""(uuid) => {
+        const order = window.comptoirPos.openOrders().find((o) => o.uuid === uuid);
+        return order ? order.lines.map((l) => l.name).sort() : null;
+    }""", uuid)
+
+
+def test_two_tills_share_orders_through_a_separate_sync_server(main_and_sync_server,
+                                                               two_tablets):
+    servers = main_and_sync_server
+    shop = open_till(two_tablets[0], servers.main_url, 1)
+    bar = open_till(two_tablets[1], servers.main_url, 2)
+    errors = watch_errors(shop) + watch_errors(bar)
+    try:
+        # An order made on Shop appears on Bar.
+        add(shop, "Espresso")
+        first = current_uuid(shop)
+        expect(tab(bar, first)).to_be_visible(timeout=WITHIN)
+        # An edit on Bar appears on Shop, with who made it.
+        tab(bar, first).click()
+        add(bar, "Croissant")
+        expect(line_names(shop)).to_have_text(["Espresso", "Croissant"], timeout=WITHIN)
+        expect(shop.locator("#order-byline")).to_contain_text("last change on Bar")
+        # Paying on Shop removes it from Bar.
+        shop.get_by_role("button", name=re.compile(r"^Pay")).click()
+        shop.get_by_role("button", name=re.compile(r"^Exact")).click()
+        shop.get_by_role("button", name="Validate").click()
+        expect(shop.locator("#receipt")).to_be_visible()
+        expect(tab(bar, first)).to_have_count(0, timeout=WITHIN)
+
+        # A new shared order; then Bar loses the network and keeps editing, while Shop edits
+        # another line of the same order.
+        shop.get_by_role("button", name="New order").click()
+        add(shop, "Latte")
+        second = current_uuid(shop)
+        expect(tab(bar, second)).to_be_visible(timeout=WITHIN)
+        tab(bar, second).click()
+        two_tablets[1].set_offline(True)
+        add(bar, "Green tea")
+        expect(bar.locator("body")).to_have_attribute("data-multi-session", "offline")
+        bar.get_by_role("button", name="Add order").click()
+        add(bar, "Orange juice")
+        offline_order = current_uuid(bar)
+        add(shop, "Americano")
+        two_tablets[1].set_offline(False)
+        expect(bar.locator("body")).to_have_attribute("data-multi-session", "online",
+                                                      timeout=10000)
+        # Nothing lost: both tills hold both edits of the shared order, and Bar's new order.
+        expect(tab(shop, offline_order)).to_be_visible(timeout=WITHIN)
+        for page in (shop, bar):
+            page.wait_for_function(
+                """([uuid, wanted]) => {
+                    const order = window.comptoirPos.openOrders().find((o) => o.uuid === uuid);
+                    return order && JSON.stringify(order.lines.map((l) => l.name).sort())
+                        === JSON.stringify(wanted);
+                }""", arg=[second, ["Americano", "Green tea", "Latte"]], timeout=5000)
+        assert lines_of(shop, offline_order) == ["Orange juice"]
+        assert errors == []
+    except Exception:
+        screenshot(shop, "multi-session-shop.png")
+        screenshot(bar, "multi-session-bar.png")
+        raise
