@@ -94,10 +94,10 @@ class Server:
         return self.log_path.read_text(errors="replace") if self.log_path.exists() else ""
 
 
-def start_core_server(db_url, log_folder, *args, env=None):
-    """Start `core --db <db_url> serve --port <free port> *args` in a session of its own (stop it
-    with `stop_process_group(server.process)`) and wait until it answers."""
-    port = free_port()
+def start_core_server(db_url, log_folder, *args, env=None, port=None):
+    """Start `core --db <db_url> serve --port <port, or a free one> *args` in a session of its
+    own (stop it with `stop_process_group(server.process)`) and wait until it answers."""
+    port = port or free_port()
     log_path = log_folder / f"server-{port}.log"
     with open(log_path, "wb") as log:  # a file, not a pipe: a full pipe would block it
         process = subprocess.Popen(

@@ -4,8 +4,12 @@ with the main instance's signed POS tokens."""
 import re
 
 import pytest
+from sqlalchemy import update
 
+from core.addons import AddonCatalog
+from core.instance import Instance
 from pos_browser_helpers import CHROMIUM, CHROMIUM_ARGS, screenshot, watch_errors
+from support import free_port, start_core_server, stop_process_group
 
 pytestmark = [pytest.mark.timeout(120), pytest.mark.browser]
 
@@ -38,7 +42,7 @@ def two_tablets():
             browser.close()
 
 
-def open_till(context, main_url, config_id):
+def open_till(context, main_url, config_id, multi_session="online"):
     from conftest import ADMIN_LOGIN, ADMIN_PASSWORD
     page = context.new_page()
     page.goto(f"{main_url}/pos/ui/{config_id}?{FAST}")
@@ -46,7 +50,7 @@ def open_till(context, main_url, config_id):
     page.get_by_label("Password").fill(ADMIN_PASSWORD)
     page.get_by_role("button", name="Sign in").click()
     expect(page.locator("body")).to_have_attribute("data-ready", "true")
-    expect(page.locator("body")).to_have_attribute("data-multi-session", "online")
+    expect(page.locator("body")).to_have_attribute("data-multi-session", multi_session)
     return page
 
 
@@ -128,3 +132,66 @@ def test_two_tills_share_orders_through_a_separate_sync_server(main_and_sync_ser
         screenshot(shop, "multi-session-shop.png")
         screenshot(bar, "multi-session-bar.png")
         raise
+
+
+def test_tills_share_orders_through_their_own_instance(main_instance, tmp_path, two_tablets):
+    """The demo's set-up: no sync server, so the main instance syncs (same origin, cookie)."""
+    from conftest import BUILT_IN_ADDONS_ONLY
+    server = start_core_server(main_instance.url, tmp_path, env=BUILT_IN_ADDONS_ONLY)
+    try:
+        shop = open_till(two_tablets[0], server.url, 1)
+        bar = open_till(two_tablets[1], server.url, 2)
+        add(bar, "Cappuccino")
+        shared = current_uuid(bar)
+        expect(tab(shop, shared)).to_be_visible(timeout=WITHIN)
+        tab(shop, shared).click()
+        expect(line_names(shop)).to_have_text(["Cappuccino"])
+        expect(shop.locator("#order-byline")).to_contain_text("Started on Bar (admin)")
+    finally:
+        stop_process_group(server.process)
+
+
+def test_an_unreachable_sync_server_is_named_and_the_till_sells_and_retries(
+        main_instance, other_db_url, tmp_path, two_tablets):
+    """The original hung on "Sync Orders" (pos-addons #924, #1273). Here the till says which
+    server it cannot reach, sells on, and shares its orders once that server answers."""
+    from addons.pos_multi_session.models import MultiSession
+    from conftest import BUILT_IN_ADDONS_ONLY, parameters
+    sync_port = free_port()
+    sync_url = f"http://127.0.0.1:{sync_port}"
+    with main_instance.engine.begin() as connection:
+        connection.execute(update(MultiSession).values(sync_server=sync_url))
+    main = start_core_server(main_instance.url, tmp_path, env=BUILT_IN_ADDONS_ONLY)
+    sync_server = None
+    try:
+        shop = open_till(two_tablets[0], main.url, 1, multi_session="offline")
+        chip = shop.locator(".ms-chip")
+        expect(chip).to_have_attribute("title", re.compile(re.escape(sync_url)))
+        expect(shop.locator("#toast")).to_contain_text(f"cannot reach the sync server {sync_url}")
+        # It sells: an order paid now reaches the main instance.
+        add(shop, "Espresso")
+        shop.get_by_role("button", name=re.compile(r"^Pay")).click()
+        shop.get_by_role("button", name=re.compile(r"^Exact")).click()
+        shop.get_by_role("button", name="Validate").click()
+        expect(shop.locator("#receipt")).to_be_visible()
+        expect(shop.locator("#sync-indicator")).to_contain_text("synced", timeout=5000)
+        shop.get_by_role("button", name="New order").click()
+        add(shop, "Latte")
+        waiting = current_uuid(shop)
+        # The sync server comes up at that address: the till retries, then shares its order.
+        sync = Instance(other_db_url, AddonCatalog())
+        sync.install(["pos_multi_session_sync"])
+        sync_params = parameters(sync)
+        sync_params.set("core.secret_key", parameters(main_instance).get("core.secret_key"))
+        sync_params.set("pos_longpolling.cors_origins", main.url)
+        sync.engine.dispose()
+        sync_server = start_core_server(other_db_url, tmp_path, env=BUILT_IN_ADDONS_ONLY,
+                                        port=sync_port)
+        expect(shop.locator("body")).to_have_attribute("data-multi-session", "online",
+                                                       timeout=10000)
+        bar = open_till(two_tablets[1], main.url, 2)
+        expect(tab(bar, waiting)).to_be_visible(timeout=WITHIN)
+    finally:
+        stop_process_group(main.process)
+        if sync_server is not None:
+            stop_process_group(sync_server.process)

@@ -44,6 +44,7 @@ let synced = {}; // uuid -> {revision, order (the server's copy, sync shape)}
 let removals = []; // remove_order data waiting for the server, oldest first
 let lastMessageId = 0;
 let online = true;
+let offlineSaid = false; // the toast is shown once per outage, the chip says it all along
 let retryTimer = null;
 let chain = Promise.resolve();
 const queued = new Set();
@@ -266,7 +267,7 @@ function queueRemoval(order, { paid }) {
   const known = synced[order.uuid];
   if (!known && !paid) return; // never shared: nothing to remove
   removals.push({ uid: order.uuid, revision_ID: known ? known.revision : 1, finalized: paid,
-                  ...(paid && !known ? { order_data: toSync(order) } : {}) });
+                  ...(paid && !known ? { order_data: { ...toSync(order), revision_ID: 1 } } : {}) });
   save();
   if (online) enqueue(sendRemovals);
 }
@@ -274,7 +275,16 @@ function queueRemoval(order, { paid }) {
 async function sendRemovals() {
   while (removals.length) {
     const removal = removals[0];
-    const reply = await call("remove_order", removal);
+    let reply;
+    try {
+      reply = await call("remove_order", removal);
+    } catch (error) {
+      if (!(error instanceof Refused)) throw error; // unreachable: kept, sent on reconnect
+      // Refused for good (the paid order itself reached the main instance through the
+      // outbox): say so and go on, rather than hold every later change back.
+      failed(error);
+      reply = {};
+    }
     if (reply.action === "revision_error" && reply.state !== "deleted") {
       // Changed elsewhere since this till saw it: the order stays, with those changes.
       enqueue(() => syncAll({ uid: removal.uid }));
@@ -351,7 +361,8 @@ function render(state, title) {
 
 function goOffline(reason) {
   const where = ms.sync_server || "this server";
-  if (online) {
+  if (!offlineSaid) {
+    offlineSaid = true;
     pos.notify(`Shared orders: cannot reach the sync server ${where} (${reason}). This till ` +
                "keeps selling; its changes are sent when the server is back.", "error");
   }
@@ -367,6 +378,7 @@ function reconnect() {
     await sendRemovals();
     await syncAll();
     online = true;
+    offlineSaid = false;
     render("online", `Orders shared with the other tills of ${ms.name}.`);
   });
 }
