@@ -4,6 +4,7 @@ with the main instance's signed POS tokens."""
 import re
 
 import pytest
+import requests
 from sqlalchemy import update
 
 from core.addons import AddonCatalog
@@ -195,3 +196,38 @@ def test_an_unreachable_sync_server_is_named_and_the_till_sells_and_retries(
         stop_process_group(main.process)
         if sync_server is not None:
             stop_process_group(sync_server.process)
+
+
+def test_a_gap_in_message_ids_makes_the_till_ask_for_a_full_sync(main_instance, tmp_path,
+                                                                  two_tablets):
+    """A till that sees message_ID n+3 after n missed two: it asks for sync_all instead of
+    applying the message after the gap, and gets the order from that sync."""
+    from addons.point_of_sale.tokens import issue_token
+    from addons.pos_multi_session_sync.models import SyncPos
+    from conftest import BUILT_IN_ADDONS_ONLY, parameters
+    server = start_core_server(main_instance.url, tmp_path, env=BUILT_IN_ADDONS_ONLY)
+    try:
+        shop = open_till(two_tablets[0], server.url, 1)
+        actions = []
+        shop.on("request", lambda request: actions.append(
+            request.post_data_json["message"]["action"])
+            if request.url.endswith("/pos_multi_session_sync/update") else None)
+        # Two messages to Shop are lost: its counter on the server moves on without them.
+        with main_instance.engine.begin() as connection:
+            connection.execute(update(SyncPos).where(SyncPos.pos_id == 1)
+                               .values(message_id=SyncPos.message_id + 2))
+        bar_token = issue_token(parameters(main_instance).get("core.secret_key"), 2)
+        answer = requests.post(f"{server.url}/pos_multi_session_sync/update", timeout=10,
+                               headers={"Authorization": f"Bearer {bar_token}"}, json={
+            "multi_session_id": 1, "dbname": main_instance.db_name, "user_ID": 1,
+            "message": {"action": "update_order", "session_id": 2, "login_number": 1, "data": {
+                "uid": "after-the-gap", "name": "Order after the gap", "sequence_number": 1,
+                "revision_ID": 1, "new_order": True, "nonce": "n1", "pos_id": 2, "run_ID": 1,
+                "lines": [{"uid": "after-the-gap-2.1.1", "product_id": 1, "name": "Espresso",
+                           "qty": "1", "price_unit": "1.80", "discount": "0",
+                           "tax_rate": "10.00"}]}}})
+        assert answer.json()["action"] == "update_revision_ID"
+        expect(tab(shop, "after-the-gap")).to_be_visible(timeout=WITHIN)
+        assert "sync_all" in actions
+    finally:
+        stop_process_group(server.process)

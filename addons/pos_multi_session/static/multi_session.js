@@ -17,7 +17,8 @@
  * header chip, and retries after 5 s + random 1–10 s, as the original module did.
  *
  * Settings (query parameters, for tests): ?ms_retry_ms= (5000), ?ms_jitter_ms= (10000).
- * document.body.dataset.multiSession: "online", "offline" or "refused" (tests read it).
+ * document.body.dataset.multiSession: "connecting" (until the first sync_all answers),
+ * "online", "offline" or "refused" (tests read it).
  */
 const pos = window.comptoirPos;
 const body = document.body;
@@ -355,7 +356,8 @@ chip.setAttribute("role", "status");
 function render(state, title) {
   body.dataset.multiSession = state;
   chip.dataset.state = state;
-  chip.textContent = state === "online" ? "Shared" : "Shared · offline";
+  chip.textContent = { online: "Shared", connecting: "Shared · connecting" }[state]
+    || "Shared · offline";
   chip.title = title;
 }
 
@@ -393,7 +395,7 @@ function start(data) {
   storageKey = `comptoir-ms:${ms.sync_server || "local"}:${ms.db_name}:${ms.id}:${config.id}:${ms.run_ID}`;
   restore();
   document.getElementById("sync-indicator")?.before(chip);
-  render("online", `Orders shared with the other tills of ${ms.name}.`);
+  render("connecting", `Connecting to the sync server ${ms.sync_server || "(this server)"}…`);
 
   const lp = pos.longpolling;
   const bus = ms.sync_server ? lp.addBus(ms.sync_server, { token: ms.token, label: "Sync server" })
