@@ -1,0 +1,194 @@
+"""The three-way merge of a till's copy of an order into the server's copy, line by line.
+
+The original refused every update whose revision was not the server's latest, so two tills
+adding products to one order at the same time lost one till's lines (pos-addons #348). Here
+the server remembers, per order, the revision at which each line last changed (its *stamp*),
+the revision at which each removed line was removed (its *tombstone*), and the revision at
+which the rest of the order, its *header*, last changed. A till sends its copy with the server
+revision B it was based on; with the server at revision R:
+
+* B == R: the till saw everything, its copy is taken whole.
+* otherwise, per line uid:
+  - on both sides and equal: kept;
+  - on both sides and different: the till's version if the server's stamp ≤ B (only the till
+    changed it), else a conflict and the server's version stays (someone changed it after B);
+  - only in the till's copy: a line it added, unless a tombstone > B says someone removed it
+    after B (a conflict; it stays removed);
+  - only on the server: kept if its stamp > B (added or changed after B; a conflict if the
+    till had it at B, since it removed it), else the till removed it (tombstone).
+* the header likewise as one unit, and only when the till's header differs.
+
+Any change makes revision R + 1. A "conflict" is reported only when the till had changed,
+added or removed that line (or changed the header) itself and that change lost: with
+`versions` (digests of the last versions of each line and of the header, by revision) a till
+that merely still holds the version of its base B loses nothing and is not told of a
+conflict. Nothing here touches the database.
+"""
+import copy
+import hashlib
+import json
+from dataclasses import dataclass, field
+
+# Keys that describe one send or are set by the server, not edits of the order: never
+# compared, never a conflict. The server overrides uid, sequence_number and run_ID.
+SEND_KEYS = frozenset({"revision_ID", "nonce", "message_ID", "pos_id", "new_order",
+                       "uid", "sequence_number", "run_ID"})
+NOT_STORED = frozenset({"revision_ID", "nonce", "message_ID"})
+EDITOR_KEY = "ms_info"  # who created / last changed the order: follows the last applied change
+# Line keys each till sets for itself (its local id, the server's change flag): not content.
+LINE_LOCAL_KEYS = frozenset({"id", "is_changed"})
+HEADER = "header"  # how a header conflict is named among the conflicting line uids
+KEPT_VERSIONS = 20  # per line and for the header; an older base falls back to "conflict"
+
+
+@dataclass(frozen=True)
+class MergeResult:
+    """The merged order and the bookkeeping to store with it.
+
+    `order`: the order to store and broadcast (lines flagged `is_changed` when they changed
+    in this revision, as the original's receivers expect); `conflicts`: the uids of the lines,
+    and "header", where the till's own change lost to a later one; `changed`: whether
+    anything of the till's was applied (`revision` is then the previous one + 1);
+    `versions`: {"lines": {uid: [[revision, digest], ...]}, "header": [[revision, digest]]}."""
+    order: dict
+    stamps: dict
+    tombstones: dict
+    header_stamp: int
+    revision: int
+    conflicts: list = field(default_factory=list)
+    changed: bool = False
+    versions: dict = field(default_factory=dict)
+
+
+def header_of(order):
+    """The order without its lines, its send bookkeeping and its editor."""
+    return {key: value for key, value in order.items()
+            if key != "lines" and key != EDITOR_KEY and key not in SEND_KEYS}
+
+
+def line_content(line):
+    return {key: value for key, value in line.items() if key not in LINE_LOCAL_KEYS}
+
+
+def digest(content):
+    canonical = json.dumps(content, sort_keys=True, separators=(",", ":"), ensure_ascii=False)
+    return hashlib.sha256(canonical.encode()).hexdigest()[:16]
+
+
+def lines_by_uid(order):
+    return {line["uid"]: line for line in order.get("lines") or []}
+
+
+def held_since(history, base, content):
+    """Whether `content` is the version the server had at revision `base`: the till holding
+    it did not change it. Unknown (not kept) counts as changed."""
+    at_base = [entry for entry in history if entry[0] <= base]
+    return bool(at_base) and at_base[-1][1] == digest(content)
+
+
+def had_at(history, base):
+    """Whether the line existed at revision `base` (its first kept version is not later)."""
+    return bool(history) and history[0][0] <= base
+
+
+def _recorded(history, revision, content):
+    return (list(history) + [[revision, digest(content)]])[-KEPT_VERSIONS:]
+
+
+def merge_order(stored, stamps, tombstones, header_stamp, revision, incoming, base,
+                versions=None):
+    """Merge `incoming` (a till's order based on server revision `base`) into `stored` (the
+    server's order at `revision`, None for an order not seen yet). `stamps` and `tombstones`
+    map line uids to revisions, `header_stamp` is the header's; `versions` (optional) as in
+    MergeResult. Requires base ≤ revision. Returns a MergeResult; the arguments are not
+    changed."""
+    is_new = stored is None
+    if is_new:
+        stored, stamps, tombstones, header_stamp, revision, base = {}, {}, {}, 0, 0, 0
+    if base > revision:
+        raise ValueError(f"base revision {base} is ahead of the server's {revision}")
+    new_revision = revision + 1
+    stamps, tombstones = dict(stamps), dict(tombstones)
+    line_versions = dict((versions or {}).get("lines", {}))
+    header_versions = list((versions or {}).get("header", []))
+    mine, theirs = lines_by_uid(stored), lines_by_uid(incoming)
+    conflicts, merged = [], {}
+    changed = False
+
+    def take(uid, line):
+        nonlocal changed
+        merged[uid] = line
+        stamps[uid] = new_revision
+        tombstones.pop(uid, None)
+        line_versions[uid] = _recorded(line_versions.get(uid, []), new_revision,
+                                       line_content(line))
+        changed = True
+
+    def remove(uid):
+        nonlocal changed
+        stamps.pop(uid, None)
+        tombstones[uid] = new_revision
+        changed = True
+
+    def lost(uid, line):
+        """Someone changed or removed the line after `base`: a conflict if this till had
+        changed it too."""
+        if not held_since(line_versions.get(uid, []), base, line_content(line)):
+            conflicts.append(uid)
+
+    whole = base == revision
+    if whole:
+        for uid, line in theirs.items():
+            if uid in mine and line_content(line) == line_content(mine[uid]):
+                merged[uid] = line
+            else:
+                take(uid, line)
+        for uid in mine:
+            if uid not in theirs:
+                remove(uid)
+    else:
+        for uid, line in mine.items():
+            if uid in theirs:
+                if line_content(theirs[uid]) == line_content(line):
+                    merged[uid] = line
+                elif stamps.get(uid, 0) <= base:
+                    take(uid, theirs[uid])
+                else:
+                    lost(uid, theirs[uid])
+                    merged[uid] = line
+            elif stamps.get(uid, 0) > base:
+                merged[uid] = line  # changed (or added) after the till's base: kept
+                if had_at(line_versions.get(uid, []), base):
+                    conflicts.append(uid)  # the till had it and removed it: that lost
+            else:
+                remove(uid)
+        for uid, line in theirs.items():
+            if uid in mine:
+                continue
+            if tombstones.get(uid, 0) > base:
+                lost(uid, line)
+            else:
+                take(uid, line)
+
+    header, their_header = header_of(stored), header_of(incoming)
+    if is_new or their_header != header:
+        if whole or header_stamp <= base:
+            header, header_stamp, changed = their_header, new_revision, True
+            header_versions = _recorded(header_versions, new_revision, header)
+        elif not held_since(header_versions, base, their_header):
+            conflicts.append(HEADER)
+
+    order = {key: value for key, value in incoming.items()
+             if key in SEND_KEYS and key not in NOT_STORED}
+    order.update(header)
+    editor = incoming.get(EDITOR_KEY) if changed and EDITOR_KEY in incoming \
+        else stored.get(EDITOR_KEY)
+    if editor is not None:
+        order[EDITOR_KEY] = editor
+    revision = new_revision if changed else revision
+    order["lines"] = [{**line, "is_changed": stamps.get(uid) == revision}
+                      for uid, line in merged.items()]
+    return MergeResult(order=copy.deepcopy(order), stamps=stamps, tombstones=tombstones,
+                       header_stamp=header_stamp, revision=revision, conflicts=conflicts,
+                       changed=changed,
+                       versions={"lines": line_versions, "header": header_versions})

@@ -1,0 +1,182 @@
+"""What /pos_multi_session_sync/update does with each action (the wire shapes are in
+README.md). One update is one `BusTransaction`: it takes the multi-session's lock first, so the
+updates of one multi-session run one after the other whatever the number of worker
+processes, and its bus messages commit with its changes, sent last."""
+from dataclasses import dataclass
+
+from addons.pos_longpolling.bus import BusTransaction, pos_channel
+
+from . import store
+from .merge import merge_order
+from .models import DELETED, DRAFT
+from .store import MultiSessionKey, StoredOrder
+from .validation import REMOVE_ORDER, SYNC_ALL, UPDATE_ORDER
+
+CHANNEL = "pos.multi_session"
+PAID_OFFLINE_NONCE = "paid offline"
+
+
+@dataclass
+class Run:
+    """The multi-session as this update found it (after the run check), under its lock."""
+    key: MultiSessionKey
+    run_id: int
+    order_counter: int  # the last order number given in this run
+
+
+@dataclass(frozen=True)
+class Outgoing:
+    """A bus message to send to one till (`pos_id`) or to every till of the multi-session
+    (None); each till's copy gets that till's next `message_ID` in its `data`."""
+    message: dict
+    pos_id: int | None = None
+
+
+def handle_update(engine, update):
+    """Apply one checked `validation.Update`; return the reply."""
+    key = MultiSessionKey(update.dbname, update.multi_session_id)
+    with BusTransaction(engine) as bus:
+        connection = bus.connection
+        locked = store.lock_multi_session(connection, key)
+        if update.run_id < locked.run_id:
+            # A till of a run that has ended: it must reload; nothing it sent is applied.
+            return {"action": "outdated_run", "run_ID": locked.run_id}
+        run = Run(key, locked.run_id, locked.order_id)
+        if update.run_id > locked.run_id:
+            store.prepare_new_session(connection, key, update.run_id)
+            run = Run(key, update.run_id, 0)
+        store.register_pos(connection, key, update.pos_id, update.user_id,
+                           refresh_user=update.action == SYNC_ALL)
+        action = ACTIONS.get(update.action, relay)
+        reply, outgoing = action(connection, run, update)
+        deliver(bus, key, outgoing)
+        return reply
+
+
+def deliver(bus, key, outgoing):
+    """Number every till's copy of each message, then send them all."""
+    addressed = []
+    for item in outgoing:
+        for pos_id, message_id in store.next_message_ids(bus.connection, key, item.pos_id):
+            message = {**item.message, "data": {**item.message["data"],
+                                                "message_ID": message_id}}
+            addressed.append((pos_channel(key.dbname, CHANNEL, pos_id), message))
+    for channel, message in addressed:
+        bus.send(channel, message)
+
+
+def to_every_till(update, action, data):
+    return Outgoing({"action": action, "data": data, "session_id": update.session_id,
+                     "login_number": update.login_number})
+
+
+def revision_error(order):
+    return {"action": "revision_error", "order_uid": order.uid, "state": order.state}
+
+
+def create_order(connection, run, data, nonce, renumber=True):
+    """Store an order not seen before. A new order takes the run's next number (tills number
+    offline orders on their own); a paid one keeps the number its receipt shows, and the run's
+    counter moves past it so that no later order takes it again."""
+    number = run.order_counter + 1 if renumber else data["sequence_number"]
+    run.order_counter = max(run.order_counter, number)
+    store.set_order_counter(connection, run.key, run.order_counter)
+    incoming = {**data, "sequence_number": number, "run_ID": run.run_id}
+    merged = merge_order(None, {}, {}, 0, 0, incoming, 0)
+    order = StoredOrder(id=None, uid=data["uid"], order=merged.order, sequence_number=number,
+                        nonce=nonce, run_id=run.run_id, state=DRAFT, revision=merged.revision,
+                        stamps=merged.stamps, tombstones=merged.tombstones,
+                        header_stamp=merged.header_stamp, versions=merged.versions)
+    store.insert_order(connection, run.key, order)
+    return order
+
+
+def update_order(connection, run, update):
+    data = update.data
+    stored = store.load_order(connection, run.key, data["uid"])
+    if stored is not None and stored.nonce == data["nonce"]:
+        # The same send again (its reply was lost): already applied.
+        return {"action": "", "revision_ID": stored.revision, "uid": stored.uid}, []
+    if stored is not None and (stored.state != DRAFT or data["revision_ID"] > stored.revision):
+        return revision_error(stored), []
+    conflicts = []
+    if stored is None:
+        stored = create_order(connection, run, data, data["nonce"])
+        changed = True
+    else:
+        incoming = {**data, "sequence_number": stored.sequence_number, "run_ID": run.run_id}
+        merged = merge_order(stored.order, stored.stamps, stored.tombstones,
+                             stored.header_stamp, stored.revision, incoming, data["revision_ID"],
+                             stored.versions)
+        conflicts, changed = merged.conflicts, merged.changed
+        stored.order, stored.revision = merged.order, merged.revision
+        stored.stamps, stored.tombstones = merged.stamps, merged.tombstones
+        stored.header_stamp, stored.versions = merged.header_stamp, merged.versions
+        stored.nonce = data["nonce"]
+        store.save_order(connection, stored)
+    order = stored.with_revision()
+    reply = {"action": "update_revision_ID", "revision_ID": stored.revision, "uid": stored.uid,
+             "order_ID": stored.sequence_number, "run_ID": run.run_id, "conflicts": conflicts,
+             "order": order}
+    # Nothing of the till's was applied (all conflicts, or a re-send): nothing to tell others.
+    outgoing = [to_every_till(update, UPDATE_ORDER, order)] if changed else []
+    return reply, outgoing
+
+
+def sync_all(connection, run, update):
+    data = update.data
+    uid = data.get("uid")
+    payload = {"orders": [order.with_revision()
+                          for order in store.draft_orders(connection, run.key, run.run_id, uid)],
+               "order_ID": run.order_counter, "uid": uid,
+               "login_number": data.get("login_number", update.login_number),
+               "session_id": update.session_id}
+    if data.get("immediate_rerendering"):
+        # The till is loading: the reply is the sync, and counts as its next message.
+        [(_, message_id)] = store.next_message_ids(connection, run.key, update.pos_id)
+        return {"action": SYNC_ALL, "data": {**payload, "message_ID": message_id}}, []
+    return {"action": ""}, [Outgoing({"action": SYNC_ALL, "data": payload}, update.pos_id)]
+
+
+def remove_order(connection, run, update):
+    data = update.data
+    stored = store.load_order(connection, run.key, data["uid"])
+    if stored is None:
+        if data.get("order_data") is None:
+            return {"order_ID": run.order_counter}, []
+        # Paid while offline and never sent: count it (its number), then remove it.
+        stored = create_order(connection, run, data["order_data"], PAID_OFFLINE_NONCE,
+                              renumber=False)
+    elif stored.state == DELETED:
+        return {"order_ID": run.order_counter}, []
+    elif data["revision_ID"] != stored.revision and not data.get("finalized"):
+        # A paid order's removal always wins; another removal must have seen the last change.
+        return revision_error(stored), []
+    stored.state, stored.revision = DELETED, stored.revision + 1
+    store.save_order(connection, stored)
+    relayed = {key: value for key, value in data.items() if key != "order_data"}
+    return {"order_ID": run.order_counter}, [to_every_till(update, REMOVE_ORDER, relayed)]
+
+
+def relay(connection, run, update):
+    """Any other action: passed on to every till as it came."""
+    return {"action": ""}, [to_every_till(update, update.action, update.data)]
+
+
+ACTIONS = {UPDATE_ORDER: update_order, SYNC_ALL: sync_all, REMOVE_ORDER: remove_order}
+
+
+def end_run(connection, dbname, multi_session_id, new_run_id):
+    """For the main instance, when the last session of a multi-session closes: start run
+    `new_run_id` (draft orders of older runs become unpaid, numbering restarts). Call it in a
+    transaction on this server's database, before that transaction sends any bus message
+    (updates take the multi-session's lock before the bus's); returns the run now current (a
+    run older than the stored one changes nothing)."""
+    if isinstance(new_run_id, bool) or not isinstance(new_run_id, int) or new_run_id < 1:
+        raise ValueError(f"new_run_id must be a whole number ≥ 1, not {new_run_id!r}")
+    key = MultiSessionKey(dbname, multi_session_id)
+    locked = store.lock_multi_session(connection, key)
+    if new_run_id <= locked.run_id:
+        return locked.run_id
+    store.prepare_new_session(connection, key, new_run_id)
+    return new_run_id

@@ -1,0 +1,67 @@
+"""Orders left unpaid when their run ended (every session of the multi-session closed): the
+original dropped them silently (pos-addons #1239). They are kept, listed for a manager, and
+restored into the current run in one action, which tells every till of the multi-session."""
+from addons.pos_longpolling.bus import BusTransaction
+from core.errors import CoreError
+
+from . import store
+from .models import DRAFT, UNPAID
+from .protocol import Outgoing, Run, deliver
+from .validation import UPDATE_ORDER
+
+
+class RestoreError(CoreError):
+    pass
+
+
+def last_editor(order):
+    """"Name (POS name)" of who last changed the order, from the tills' ms_info, else ""."""
+    info = order.get("ms_info")
+    if not isinstance(info, dict):
+        return ""
+    who = info.get("changed") or info.get("created")
+    if not isinstance(who, dict):
+        return ""
+    names = [part.get("name") if isinstance(part, dict) else None
+             for part in (who.get("user"), who.get("pos"))]
+    user, pos = (str(name) if name not in (None, "") else "" for name in names)
+    return f"{user} ({pos})" if user and pos else user or pos
+
+
+def listing(connection):
+    """The unpaid orders, most recently changed first, as the admin page shows them."""
+    return [{"id": order.id, "dbname": key.dbname, "multi_session_id": key.multi_session_id,
+             "uid": order.uid, "number": order.sequence_number,
+             "lines": len(order.order.get("lines") or []),
+             "editor": last_editor(order.order), "run_id": order.run_id,
+             "updated_at": updated_at}
+            for key, order, updated_at in store.unpaid_orders(connection)]
+
+
+def restore(engine, order_id):
+    """Put the unpaid order `order_id` back in its multi-session's current run, under the next
+    order number (the run's numbering restarted; its old number may be taken), one revision up,
+    and send it to every till. Returns (key, StoredOrder); RestoreError says why not."""
+    with engine.connect() as connection:
+        found = store.load_order_by_id(connection, order_id)
+    if found is None:
+        raise RestoreError(f"there is no shared order {order_id}")
+    key = found[0]
+    with BusTransaction(engine) as bus:
+        connection = bus.connection
+        locked = store.lock_multi_session(connection, key)  # the lock first, then read again
+        _, order = store.load_order_by_id(connection, order_id)
+        if order.state != UNPAID:
+            raise RestoreError(f"order {order.uid} is {order.state}, not unpaid: "
+                               "someone restored or removed it already")
+        run = Run(key, locked.run_id, locked.order_id + 1)
+        store.set_order_counter(connection, key, run.order_counter)
+        order.state, order.run_id, order.revision = DRAFT, run.run_id, order.revision + 1
+        order.sequence_number = run.order_counter
+        order.order = {**order.order, "sequence_number": run.order_counter,
+                       "run_ID": run.run_id}
+        store.save_order(connection, order)
+        # From the server, not a till: no till takes it for its own echo.
+        deliver(bus, key, [Outgoing({"action": UPDATE_ORDER, "data": order.with_revision(),
+                                     "session_id": None, "login_number": None})])
+    return key, order

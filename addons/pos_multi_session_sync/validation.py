@@ -1,0 +1,147 @@
+"""Checking an update's parameters before anything is written: every mistake is a 400 whose
+message names the field, what it must be and what was sent."""
+import copy
+import json
+from dataclasses import dataclass
+
+from core.web.errors import ApiError
+
+MAX_ID = 2**31 - 1  # the columns are 32-bit integers on PostgreSQL
+MAX_SEQUENCE_NUMBER = 10**9 - 1  # room left for the numbers that follow a paid one
+MAX_DBNAME = 128
+MAX_ACTION = 64
+MAX_UID = 64
+MAX_LINE_UID = 128
+MAX_NONCE = 128
+MAX_LINES = 1000
+UPDATE_ORDER, SYNC_ALL, REMOVE_ORDER = "update_order", "sync_all", "remove_order"
+
+
+@dataclass(frozen=True)
+class Update:
+    """One call of /pos_multi_session_sync/update, checked. `data` is a deep copy of the
+    message's data, which the protocol may change."""
+    dbname: str
+    multi_session_id: int
+    user_id: int | None
+    action: str
+    data: dict
+    session_id: int | None
+    login_number: int | None
+    pos_id: int
+    run_id: int
+
+
+MISSING = object()
+
+
+def _shown(value):
+    """The value as JSON (what the caller sent), cut short."""
+    shown = json.dumps(value, ensure_ascii=False)
+    return shown if len(shown) <= 60 else shown[:57] + "..."
+
+
+def _fail(field, must, value):
+    code = "invalid_" + field.rsplit(".", 1)[-1].strip("[]0123456789").lower()
+    if value is MISSING:
+        raise ApiError(400, code, f"{field} is missing: it must be {must}")
+    raise ApiError(400, code, f"{field} must be {must}, not {_shown(value)}")
+
+
+def whole_number(container, name, field, minimum=0, optional=False, maximum=MAX_ID):
+    value = container.get(name, MISSING)
+    if optional and (value is MISSING or value is None):
+        return None
+    if isinstance(value, bool) or not isinstance(value, int) or not minimum <= value <= maximum:
+        _fail(field, f"a whole number from {minimum} to {maximum}"
+              + (" or null" if optional else ""), value)
+    return value
+
+
+def text(container, name, field, max_length, optional=False):
+    value = container.get(name, MISSING)
+    if optional and (value is MISSING or value is None):
+        return None
+    if not isinstance(value, str) or not 0 < len(value) <= max_length:
+        _fail(field, f"a string of 1 to {max_length} characters"
+              + (" or null" if optional else ""), value)
+    return value
+
+
+def flag(container, name, field):
+    value = container.get(name, False)
+    if not isinstance(value, bool):
+        _fail(field, "true or false", value)
+    return value
+
+
+def json_object(container, name, field, optional=False):
+    value = container.get(name, MISSING)
+    if optional and (value is MISSING or value is None):
+        return None
+    if not isinstance(value, dict):
+        _fail(field, "an object" + (" or null" if optional else ""), value)
+    return value
+
+
+def check_order(order, field):
+    """An order as tills send it: uid, sequence_number, revision_ID and lines with unique
+    uids; other keys are the till's and kept as they are."""
+    text(order, "uid", f"{field}.uid", MAX_UID)
+    whole_number(order, "sequence_number", f"{field}.sequence_number",
+                 maximum=MAX_SEQUENCE_NUMBER)
+    whole_number(order, "revision_ID", f"{field}.revision_ID", minimum=1)
+    json_object(order, "ms_info", f"{field}.ms_info", optional=True)
+    lines = order.get("lines", [])
+    if not isinstance(lines, list):
+        _fail(f"{field}.lines", "an array of line objects", lines)
+    if len(lines) > MAX_LINES:
+        raise ApiError(400, "too_many_lines", f"{field}.lines has {len(lines)} lines; an order "
+                                              f"may have at most {MAX_LINES}")
+    seen = set()
+    for index, line in enumerate(lines):
+        where = f"{field}.lines[{index}]"
+        if not isinstance(line, dict):
+            _fail(where, "an object with a uid (send Odoo's [0, 0, {...}] triples as the "
+                         "object alone)", line)
+        uid = text(line, "uid", f"{where}.uid", MAX_LINE_UID)
+        if uid in seen:
+            raise ApiError(400, "duplicate_line_uid",
+                           f"{where}.uid {_shown(uid)} is used by another line of the order")
+        seen.add(uid)
+
+
+def check_update(params):
+    """The parameters of /pos_multi_session_sync/update as an `Update`, or ApiError 400."""
+    multi_session_id = whole_number(params, "multi_session_id", "multi_session_id", minimum=1)
+    dbname = text(params, "dbname", "dbname", MAX_DBNAME)
+    user_id = whole_number(params, "user_ID", "user_ID", optional=True)
+    message = json_object(params, "message", "message")
+    action = text(message, "action", "message.action", MAX_ACTION)
+    data = copy.deepcopy(json_object(message, "data", "message.data"))
+    session_id = whole_number(message, "session_id", "message.session_id", optional=True)
+    login_number = whole_number(message, "login_number", "message.login_number", optional=True)
+    pos_id = whole_number(data, "pos_id", "message.data.pos_id", minimum=1)
+    run_id = whole_number(data, "run_ID", "message.data.run_ID", minimum=1)
+    if action == UPDATE_ORDER:
+        check_order(data, "message.data")
+        text(data, "nonce", "message.data.nonce", MAX_NONCE)
+        flag(data, "new_order", "message.data.new_order")
+    elif action == SYNC_ALL:
+        text(data, "uid", "message.data.uid", MAX_UID, optional=True)
+        flag(data, "immediate_rerendering", "message.data.immediate_rerendering")
+        whole_number(data, "login_number", "message.data.login_number", optional=True)
+    elif action == REMOVE_ORDER:
+        uid = text(data, "uid", "message.data.uid", MAX_UID)
+        whole_number(data, "revision_ID", "message.data.revision_ID", minimum=1)
+        flag(data, "finalized", "message.data.finalized")
+        order_data = json_object(data, "order_data", "message.data.order_data", optional=True)
+        if order_data is not None:
+            check_order(order_data, "message.data.order_data")
+            if order_data["uid"] != uid:
+                raise ApiError(400, "invalid_order_data",
+                               f"message.data.order_data.uid {_shown(order_data['uid'])} is "
+                               f"not the uid of the order to remove, {_shown(uid)}")
+    return Update(dbname=dbname, multi_session_id=multi_session_id, user_id=user_id,
+                  action=action, data=data, session_id=session_id, login_number=login_number,
+                  pos_id=pos_id, run_id=run_id)
