@@ -119,3 +119,53 @@ def start_core_server(db_url, log_folder, *args, env=None, port=None):
                 pytest.fail(f"the server did not answer within {SERVER_START_TIMEOUT} s:\n"
                             f"{server.log()}")
             time.sleep(0.1)
+
+
+# -- instances of built-in addons, their apps and clients --------------------------------------
+
+def installed_instance(db_url, addons, admin_login, demo=True, admin_password="password123"):
+    """An Instance of the built-in addons with `addons` installed (demo data by default) and an
+    admin; dispose of its engine at teardown."""
+    from core.addons import AddonCatalog
+    from core.instance import Instance
+    from core.web.users import set_password
+    instance = Instance(db_url, AddonCatalog())
+    instance.install(list(addons), demo=demo)
+    with instance.engine.begin() as connection:
+        set_password(connection, admin_login, admin_password)
+    return instance
+
+
+def testing_app(instance):
+    """The instance's app as it is now (apps read system parameters when they are built)."""
+    from core.web import create_app
+    app = create_app(instance=instance)
+    app.testing = True  # errors raise in the test instead of becoming a bare 500
+    return app
+
+
+def signed_in_client(app, instance, login):
+    """A test client carrying `login`'s session cookie, as the POS page and admin pages have."""
+    user_id = scalar(instance, "SELECT id FROM core_user WHERE login = :login", login=login)
+    client = app.test_client()
+    with client.session_transaction() as session:
+        session["user_id"] = user_id
+    return client
+
+
+def get_parameter(instance, key):
+    with instance.engine.connect() as connection:
+        return instance.parameters(connection, instance.plugin_manager()).get(key)
+
+
+def set_parameter(instance, key, value):
+    with instance.engine.begin() as connection:
+        instance.parameters(connection, instance.plugin_manager()).set(key, value)
+
+
+def bearer_header(instance, config_id):
+    """The Authorization header of a POS token for `config_id`, signed with the instance's
+    secret."""
+    from addons.point_of_sale.tokens import issue_token
+    token = issue_token(get_parameter(instance, "core.secret_key"), config_id)
+    return {"Authorization": f"Bearer {token}"}

@@ -4,12 +4,9 @@ import sys
 from pathlib import Path
 
 import pytest
-from sqlalchemy import text
 
-from core.addons import AddonCatalog
-from core.instance import Instance
-from core.web import create_app
-from core.web.users import set_password
+from support import (bearer_header, installed_instance, set_parameter as store_parameter,
+                     signed_in_client, testing_app)
 
 # The POS page's browser fixtures (a real server, Debian's Chromium) live with point_of_sale's
 # tests; make that folder importable here too.
@@ -17,15 +14,12 @@ POS_TESTS = Path(__file__).resolve().parents[1] / "point_of_sale"
 if str(POS_TESTS) not in sys.path:
     sys.path.append(str(POS_TESTS))
 
-ADMIN_LOGIN, ADMIN_PASSWORD = "bus-manager", "password123"
+ADMIN_LOGIN = "bus-manager"
 
 
 @pytest.fixture
 def bus_instance(db_url):
-    instance = Instance(db_url, AddonCatalog())
-    instance.install(["pos_longpolling"], demo=True)
-    with instance.engine.begin() as connection:
-        set_password(connection, ADMIN_LOGIN, ADMIN_PASSWORD)
+    instance = installed_instance(db_url, ["pos_longpolling"], ADMIN_LOGIN)
     yield instance
     instance.engine.dispose()
 
@@ -33,19 +27,12 @@ def bus_instance(db_url):
 @pytest.fixture
 def set_parameter(bus_instance):
     """Change a system parameter (then build the app: it reads them when built)."""
-    def set_(key, value):
-        with bus_instance.engine.begin() as connection:
-            bus_instance.parameters(connection, bus_instance.plugin_manager()).set(key, value)
-    return set_
+    return lambda key, value: store_parameter(bus_instance, key, value)
 
 
 @pytest.fixture
 def make_bus_app(bus_instance):
-    def make():
-        app = create_app(instance=bus_instance)
-        app.testing = True
-        return app
-    return make
+    return lambda: testing_app(bus_instance)
 
 
 @pytest.fixture
@@ -61,23 +48,10 @@ def anonymous(bus_app):
 @pytest.fixture
 def signed_in(bus_app, bus_instance):
     """A test client with a signed-in user's cookie, as the POS page has."""
-    with bus_instance.engine.connect() as connection:
-        user_id = connection.scalar(text("SELECT id FROM core_user WHERE login = :login"),
-                                    {"login": ADMIN_LOGIN})
-    client = bus_app.test_client()
-    with client.session_transaction() as session:
-        session["user_id"] = user_id
-    return client
+    return signed_in_client(bus_app, bus_instance, ADMIN_LOGIN)
 
 
 @pytest.fixture
 def token_for(bus_instance):
     """`token_for(config_id)`: the Authorization header of a POS token for that config."""
-    from addons.point_of_sale.tokens import issue_token
-
-    def make(config_id):
-        with bus_instance.engine.connect() as connection:
-            secret = bus_instance.parameters(
-                connection, bus_instance.plugin_manager()).get("core.secret_key")
-        return {"Authorization": f"Bearer {issue_token(secret, config_id)}"}
-    return make
+    return lambda config_id: bearer_header(bus_instance, config_id)

@@ -7,13 +7,12 @@ from dataclasses import dataclass
 from pathlib import Path
 
 import pytest
-from sqlalchemy import text, update
+from sqlalchemy import update
 
 from core.addons import AddonCatalog
 from core.instance import Instance
-from core.web import create_app
-from core.web.users import set_password
-from support import start_core_server, stop_process_group
+from support import (get_parameter, installed_instance, set_parameter, signed_in_client,
+                     start_core_server, stop_process_group, testing_app)
 
 POS_TESTS = Path(__file__).resolve().parents[1] / "point_of_sale"
 if str(POS_TESTS) not in sys.path:
@@ -23,48 +22,32 @@ ADMIN_LOGIN, ADMIN_PASSWORD = "admin", "password123"
 BUILT_IN_ADDONS_ONLY = {**os.environ, "CORE_ADDONS_PATH": "", "CORE_LOAD_ENTRY_POINTS": "0"}
 
 
-def parameters(instance):
-    """Read (get) and change (set, in a transaction of its own) the instance's parameters."""
-    class Access:
-        def get(self, key):
-            with instance.engine.connect() as connection:
-                return instance.parameters(connection, instance.plugin_manager()).get(key)
-
-        def set(self, key, value):
-            with instance.engine.begin() as connection:
-                instance.parameters(connection, instance.plugin_manager()).set(key, value)
-    return Access()
-
-
 @pytest.fixture
 def main_instance(db_url):
     from addons.point_of_sale.sessions import open_session
-    instance = Instance(db_url, AddonCatalog())
-    instance.install(["pos_multi_session"], demo=True)
+    instance = installed_instance(db_url, ["pos_multi_session"], ADMIN_LOGIN,
+                                  admin_password=ADMIN_PASSWORD)
     with instance.engine.begin() as connection:
         open_session(connection, 1)
         open_session(connection, 2)
-        set_password(connection, ADMIN_LOGIN, ADMIN_PASSWORD)
     yield instance
     instance.engine.dispose()
 
 
 @pytest.fixture
 def main_app(main_instance):
-    app = create_app(instance=main_instance)
-    app.testing = True
-    return app
+    return testing_app(main_instance)
 
 
 @pytest.fixture
 def admin_client(main_app, main_instance):
-    with main_instance.engine.connect() as connection:
-        user_id = connection.scalar(text("SELECT id FROM core_user WHERE login = :login"),
-                                    {"login": ADMIN_LOGIN})
-    client = main_app.test_client()
-    with client.session_transaction() as session:
-        session["user_id"] = user_id
-    return client
+    return signed_in_client(main_app, main_instance, ADMIN_LOGIN)
+
+
+def share_secret_and_origin(sync, main, main_url):
+    """Let a separate sync server accept `main`'s POS tokens and its pages' calls."""
+    set_parameter(sync, "core.secret_key", get_parameter(main, "core.secret_key"))
+    set_parameter(sync, "pos_longpolling.cors_origins", main_url)
 
 
 @dataclass
@@ -86,9 +69,7 @@ def main_and_sync_server(main_instance, other_db_url, tmp_path):
     try:
         servers.append(start_core_server(main_instance.url, tmp_path, env=BUILT_IN_ADDONS_ONLY))
         main_url = servers[0].url
-        sync_params = parameters(sync)
-        sync_params.set("core.secret_key", parameters(main_instance).get("core.secret_key"))
-        sync_params.set("pos_longpolling.cors_origins", main_url)
+        share_secret_and_origin(sync, main_instance, main_url)
         servers.append(start_core_server(sync.url, tmp_path, env=BUILT_IN_ADDONS_ONLY))
         sync_url = servers[1].url
         with main_instance.engine.begin() as connection:

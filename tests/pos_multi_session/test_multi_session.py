@@ -9,9 +9,8 @@ from addons.pos_multi_session.membership import (SyncServerError, clean_sync_ser
                                                  member_config_ids, set_membership)
 from addons.pos_multi_session.models import MultiSession
 from addons.pos_multi_session_sync.models import SyncOrder
-from conftest import parameters
 from core.cli import cli
-from support import input_value, post_form, table_row, text_of
+from support import get_parameter, input_value, post_form, table_row, text_of
 
 
 def multi_session(instance, multi_session_id=1):
@@ -136,7 +135,7 @@ def test_a_separate_sync_server_gets_a_token_of_this_config(admin_client, main_i
     with main_instance.engine.begin() as connection:
         connection.execute(update(MultiSession).values(sync_server="https://sync.example"))
     data = admin_client.get("/pos/config/2/data").get_json()["multi_session"]
-    secret = parameters(main_instance).get("core.secret_key")
+    secret = get_parameter(main_instance, "core.secret_key")
     assert data["sync_server"] == "https://sync.example"
     assert verify_token(secret, data["token"], 3600) == 2
 

@@ -10,7 +10,7 @@ from sqlalchemy import update
 from core.addons import AddonCatalog
 from core.instance import Instance
 from pos_browser_helpers import CHROMIUM, CHROMIUM_ARGS, screenshot, watch_errors
-from support import free_port, start_core_server, stop_process_group
+from support import bearer_header, free_port, start_core_server, stop_process_group
 
 pytestmark = [pytest.mark.timeout(120), pytest.mark.browser]
 
@@ -157,7 +157,7 @@ def test_an_unreachable_sync_server_is_named_and_the_till_sells_and_retries(
     """The original hung on "Sync Orders" (pos-addons #924, #1273). Here the till says which
     server it cannot reach, sells on, and shares its orders once that server answers."""
     from addons.pos_multi_session.models import MultiSession
-    from conftest import BUILT_IN_ADDONS_ONLY, parameters
+    from conftest import BUILT_IN_ADDONS_ONLY, share_secret_and_origin
     sync_port = free_port()
     sync_url = f"http://127.0.0.1:{sync_port}"
     with main_instance.engine.begin() as connection:
@@ -182,9 +182,7 @@ def test_an_unreachable_sync_server_is_named_and_the_till_sells_and_retries(
         # The sync server comes up at that address: the till retries, then shares its order.
         sync = Instance(other_db_url, AddonCatalog())
         sync.install(["pos_multi_session_sync"])
-        sync_params = parameters(sync)
-        sync_params.set("core.secret_key", parameters(main_instance).get("core.secret_key"))
-        sync_params.set("pos_longpolling.cors_origins", main.url)
+        share_secret_and_origin(sync, main_instance, main.url)
         sync.engine.dispose()
         sync_server = start_core_server(other_db_url, tmp_path, env=BUILT_IN_ADDONS_ONLY,
                                         port=sync_port)
@@ -202,9 +200,8 @@ def test_a_gap_in_message_ids_makes_the_till_ask_for_a_full_sync(main_instance, 
                                                                   two_tablets):
     """A till that sees message_ID n+3 after n missed two: it asks for sync_all instead of
     applying the message after the gap, and gets the order from that sync."""
-    from addons.point_of_sale.tokens import issue_token
     from addons.pos_multi_session_sync.models import SyncPos
-    from conftest import BUILT_IN_ADDONS_ONLY, parameters
+    from conftest import BUILT_IN_ADDONS_ONLY
     server = start_core_server(main_instance.url, tmp_path, env=BUILT_IN_ADDONS_ONLY)
     try:
         shop = open_till(two_tablets[0], server.url, 1)
@@ -216,9 +213,8 @@ def test_a_gap_in_message_ids_makes_the_till_ask_for_a_full_sync(main_instance, 
         with main_instance.engine.begin() as connection:
             connection.execute(update(SyncPos).where(SyncPos.pos_id == 1)
                                .values(message_id=SyncPos.message_id + 2))
-        bar_token = issue_token(parameters(main_instance).get("core.secret_key"), 2)
         answer = requests.post(f"{server.url}/pos_multi_session_sync/update", timeout=10,
-                               headers={"Authorization": f"Bearer {bar_token}"}, json={
+                               headers=bearer_header(main_instance, 2), json={
             "multi_session_id": 1, "dbname": main_instance.db_name, "user_ID": 1,
             "message": {"action": "update_order", "session_id": 2, "login_number": 1, "data": {
                 "uid": "after-the-gap", "name": "Order after the gap", "sequence_number": 1,

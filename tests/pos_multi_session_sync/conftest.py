@@ -2,22 +2,16 @@
 pos_longpolling and point_of_sale, with their demo configs 1 Shop and 2 Bar), an app, clients
 signed in or not, POS tokens."""
 import pytest
-from sqlalchemy import text
 
-from core.addons import AddonCatalog
-from core.instance import Instance
-from core.web import create_app
-from core.web.users import set_password
+from support import (bearer_header, installed_instance, set_parameter as store_parameter,
+                     signed_in_client, testing_app)
 
-ADMIN_LOGIN, ADMIN_PASSWORD = "sync-manager", "password123"
+ADMIN_LOGIN = "sync-manager"
 
 
 @pytest.fixture
 def sync_instance(db_url):
-    instance = Instance(db_url, AddonCatalog())
-    instance.install(["pos_multi_session_sync"], demo=True)
-    with instance.engine.begin() as connection:
-        set_password(connection, ADMIN_LOGIN, ADMIN_PASSWORD)
+    instance = installed_instance(db_url, ["pos_multi_session_sync"], ADMIN_LOGIN)
     yield instance
     instance.engine.dispose()
 
@@ -25,19 +19,12 @@ def sync_instance(db_url):
 @pytest.fixture
 def set_parameter(sync_instance):
     """Change a system parameter (then build the app: parameters are read when it is built)."""
-    def set_(key, value):
-        with sync_instance.engine.begin() as connection:
-            sync_instance.parameters(connection, sync_instance.plugin_manager()).set(key, value)
-    return set_
+    return lambda key, value: store_parameter(sync_instance, key, value)
 
 
 @pytest.fixture
 def make_sync_app(sync_instance):
-    def make():
-        app = create_app(instance=sync_instance)
-        app.testing = True
-        return app
-    return make
+    return lambda: testing_app(sync_instance)
 
 
 @pytest.fixture
@@ -53,23 +40,10 @@ def anonymous(sync_app):
 @pytest.fixture
 def signed_in(sync_app, sync_instance):
     """A client with a signed-in user's cookie (the POS page's, and the admin pages')."""
-    with sync_instance.engine.connect() as connection:
-        user_id = connection.scalar(text("SELECT id FROM core_user WHERE login = :login"),
-                                    {"login": ADMIN_LOGIN})
-    client = sync_app.test_client()
-    with client.session_transaction() as session:
-        session["user_id"] = user_id
-    return client
+    return signed_in_client(sync_app, sync_instance, ADMIN_LOGIN)
 
 
 @pytest.fixture
 def token_for(sync_instance):
     """`token_for(config_id)`: the Authorization header of a POS token for that config."""
-    from addons.point_of_sale.tokens import issue_token
-
-    def make(config_id):
-        with sync_instance.engine.connect() as connection:
-            secret = sync_instance.parameters(
-                connection, sync_instance.plugin_manager()).get("core.secret_key")
-        return {"Authorization": f"Bearer {issue_token(secret, config_id)}"}
-    return make
+    return lambda config_id: bearer_header(sync_instance, config_id)
