@@ -11,6 +11,7 @@ monkey.patch_all()
 import argparse  # noqa: E402
 import logging  # noqa: E402
 import os  # noqa: E402
+import socket  # noqa: E402
 
 from gevent.pywsgi import WSGIServer  # noqa: E402
 
@@ -39,6 +40,10 @@ def main():
         server.init_socket()
     except OSError as exc:
         raise SystemExit(f"Error: cannot listen on {args.host}:{args.port}: {os.strerror(exc.errno) if exc.errno else exc}")
+    # gevent writes a reply's headers and body separately; with Nagle's algorithm the body
+    # would wait for the client's delayed ACK (~40 ms) on keep-alive connections. Accepted
+    # sockets inherit the option (gunicorn sets it the same way).
+    server.socket.setsockopt(socket.IPPROTO_TCP, socket.TCP_NODELAY, 1)
     print(f"Comptoir serving database {app.instance.db_name!r} on "
           f"http://{args.host}:{args.port}/web (Ctrl+C to stop)", flush=True)
     try:

@@ -18,6 +18,16 @@ def register_routes():
 
 
 @hookimpl
+def configure_app(app):
+    """Keep the token lifetime with the app, for access.caller_config_scope."""
+    from .access import TOKEN_MAX_AGE
+    instance = app.extensions["core"]
+    with instance.engine.connect() as connection:
+        app.extensions[TOKEN_MAX_AGE] = instance.parameters(
+            connection, app.extensions["core.plugins"]).get(TOKEN_MAX_AGE)
+
+
+@hookimpl
 def register_menu_links():
     return [("Point of Sale", "point_of_sale_admin.index")]
 

@@ -7,10 +7,10 @@ together, and pollers are woken only once the message can be read:
         bus.connection.execute(...)                 # the change
         bus.send(pos_channel(db, "pos.multi_session", 3), {"action": "update_order", ...})
 
-Ids grow in commit order: on PostgreSQL a transaction takes an advisory lock before its first
-message and keeps it until it commits, so a message with a smaller id can never become visible
-after a poller has read a larger one (Odoo's bus can lose messages that way). SQLite has one
-writer at a time, which gives the same order.
+Ids grow in commit order: on PostgreSQL a transaction takes an advisory lock before it stores
+its messages, at its very end, and keeps it until it commits, so a message with a smaller id can
+never become visible after a poller has read a larger one (Odoo's bus can lose messages that
+way). SQLite has one writer at a time, which gives the same order.
 """
 import json
 import time
@@ -50,12 +50,13 @@ def normalise_channel(channel):
 
 
 class BusTransaction:
-    """`engine.begin()` plus `send()`; the messages wake pollers when it commits."""
+    """`engine.begin()` plus `send()`; the messages are stored together just before the commit
+    (one multi-row INSERT) and wake pollers once it is done."""
 
     def __init__(self, engine):
         self.engine = engine
         self.connection = None
-        self.channels = set()
+        self.outgoing = []  # rows of BusMessage to insert
         self._context = None
 
     def __enter__(self):
@@ -64,18 +65,29 @@ class BusTransaction:
         return self
 
     def send(self, channel, message):
-        if not self.channels and self.connection.dialect.name == "postgresql":
+        self.outgoing.append({"channel": normalise_channel(channel),
+                              "message": compact_json(message), "created_at": utc_now()})
+
+    @property
+    def channels(self):
+        return {row["channel"] for row in self.outgoing}
+
+    def _store_outgoing(self):
+        if self.connection.dialect.name == "postgresql":
+            # Held until the commit: the next sender's ids come after ours are visible.
             self.connection.execute(select(func.pg_advisory_xact_lock(SEND_LOCK_KEY)))
-        self.connection.execute(insert(BusMessage).values(
-            channel=normalise_channel(channel), message=compact_json(message),
-            created_at=utc_now()))
-        self.channels.add(normalise_channel(channel))
+        self.connection.execute(insert(BusMessage), self.outgoing)
+        wakeup.before_commit(self.connection, self.channels)
 
     def __exit__(self, exc_type, exc, traceback):
-        if exc_type is None and self.channels:
-            wakeup.before_commit(self.connection, self.channels)
+        if exc_type is None and self.outgoing:
+            try:
+                self._store_outgoing()
+            except BaseException as error:
+                self._context.__exit__(type(error), error, error.__traceback__)
+                raise
         suppress = self._context.__exit__(exc_type, exc, traceback)
-        if exc_type is None and self.channels:
+        if exc_type is None and self.outgoing:
             wakeup.after_commit(self.engine, self.channels)
         return suppress
 

@@ -13,7 +13,7 @@ from addons.point_of_sale.orders import ParsedOrder, parse_order, push_orders
 from addons.point_of_sale.tokens import issue_token
 from addons.pos_check_session_state.models import RejectedOrder
 from addons.pos_check_session_state.rejected import AttachError, attach, payload_of
-from conftest import ADMIN_LOGIN, csrf_token
+from support import csrf_token
 
 TABLE = "pos_check_session_state_rejected_order"
 
@@ -312,7 +312,7 @@ def test_attaching_with_no_open_session_flashes_an_error(check_instance, admin_c
 
 
 def test_a_manager_attaches_a_refused_order_and_the_till_resend_is_a_duplicate(
-        check_instance, admin_client):
+        check_instance, admin_client, admin_login):
     order = refused_order(check_instance)
     opened = open_session(check_instance)
     html = admin_client.get("/web/pos/rejected/").get_data(as_text=True)
@@ -334,7 +334,7 @@ def test_a_manager_attaches_a_refused_order_and_the_till_resend_is_a_duplicate(
     assert opened_sequence == 0  # the closed session's numbering does not move the open one's
     row, = rejected_rows(check_instance)
     assert (row.attached_order_id, row.attached_to_session_id, row.attached_by) == (
-        stored.id, opened, ADMIN_LOGIN)
+        stored.id, opened, admin_login)
     assert row.attached_at is not None
     # The till sends it again (it kept it under Needs attention): a duplicate, it leaves.
     resent = admin_client.post("/pos/orders", json=[order]).json["results"][0]

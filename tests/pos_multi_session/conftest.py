@@ -1,7 +1,6 @@
 """Fixtures of the pos_multi_session tests: a main instance (pos_multi_session with demo data:
 configs 1 Shop and 2 Bar in the multi-session "Shop floor", both sessions opened) and, for the
 two-instance tests, a separate sync server on another database."""
-import os
 import sys
 from dataclasses import dataclass
 from pathlib import Path
@@ -11,15 +10,15 @@ from sqlalchemy import update
 
 from core.addons import AddonCatalog
 from core.instance import Instance
-from support import (get_parameter, installed_instance, set_parameter, signed_in_client,
-                     start_core_server, stop_process_group, testing_app)
+from multi_session_helpers import (ADMIN_LOGIN, ADMIN_PASSWORD, BUILT_IN_ADDONS_ONLY,
+                                   share_secret_and_origin)
+from support import (installed_instance, signed_in_client, start_core_server,
+                     stop_process_group, testing_app)
 
 POS_TESTS = Path(__file__).resolve().parents[1] / "point_of_sale"
 if str(POS_TESTS) not in sys.path:
     sys.path.append(str(POS_TESTS))
 
-ADMIN_LOGIN, ADMIN_PASSWORD = "admin", "password123"
-BUILT_IN_ADDONS_ONLY = {**os.environ, "CORE_ADDONS_PATH": "", "CORE_LOAD_ENTRY_POINTS": "0"}
 
 
 @pytest.fixture
@@ -42,12 +41,6 @@ def main_app(main_instance):
 @pytest.fixture
 def admin_client(main_app, main_instance):
     return signed_in_client(main_app, main_instance, ADMIN_LOGIN)
-
-
-def share_secret_and_origin(sync, main, main_url):
-    """Let a separate sync server accept `main`'s POS tokens and its pages' calls."""
-    set_parameter(sync, "core.secret_key", get_parameter(main, "core.secret_key"))
-    set_parameter(sync, "pos_longpolling.cors_origins", main_url)
 
 
 @dataclass

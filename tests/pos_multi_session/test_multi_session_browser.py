@@ -9,6 +9,8 @@ from sqlalchemy import update
 
 from core.addons import AddonCatalog
 from core.instance import Instance
+from multi_session_helpers import (ADMIN_LOGIN, ADMIN_PASSWORD, BUILT_IN_ADDONS_ONLY,
+                                   share_secret_and_origin)
 from pos_browser_helpers import CHROMIUM, CHROMIUM_ARGS, screenshot, watch_errors
 from support import bearer_header, free_port, start_core_server, stop_process_group
 
@@ -44,7 +46,6 @@ def two_tablets():
 
 
 def open_till(context, main_url, config_id, multi_session="online"):
-    from conftest import ADMIN_LOGIN, ADMIN_PASSWORD
     page = context.new_page()
     page.goto(f"{main_url}/pos/ui/{config_id}?{FAST}")
     page.get_by_label("Login").fill(ADMIN_LOGIN)
@@ -137,7 +138,6 @@ def test_two_tills_share_orders_through_a_separate_sync_server(main_and_sync_ser
 
 def test_tills_share_orders_through_their_own_instance(main_instance, tmp_path, two_tablets):
     """The demo's set-up: no sync server, so the main instance syncs (same origin, cookie)."""
-    from conftest import BUILT_IN_ADDONS_ONLY
     server = start_core_server(main_instance.url, tmp_path, env=BUILT_IN_ADDONS_ONLY)
     try:
         shop = open_till(two_tablets[0], server.url, 1)
@@ -157,7 +157,6 @@ def test_an_unreachable_sync_server_is_named_and_the_till_sells_and_retries(
     """The original hung on "Sync Orders" (pos-addons #924, #1273). Here the till says which
     server it cannot reach, sells on, and shares its orders once that server answers."""
     from addons.pos_multi_session.models import MultiSession
-    from conftest import BUILT_IN_ADDONS_ONLY, share_secret_and_origin
     sync_port = free_port()
     sync_url = f"http://127.0.0.1:{sync_port}"
     with main_instance.engine.begin() as connection:
@@ -201,7 +200,6 @@ def test_a_gap_in_message_ids_makes_the_till_ask_for_a_full_sync(main_instance, 
     """A till that sees message_ID n+3 after n missed two: it asks for sync_all instead of
     applying the message after the gap, and gets the order from that sync."""
     from addons.pos_multi_session_sync.models import SyncPos
-    from conftest import BUILT_IN_ADDONS_ONLY
     server = start_core_server(main_instance.url, tmp_path, env=BUILT_IN_ADDONS_ONLY)
     try:
         shop = open_till(two_tablets[0], server.url, 1)
