@@ -20,6 +20,9 @@ from core.web import create_app  # noqa: E402
 from core.web.reloader import ReloadingApp  # noqa: E402
 
 
+LISTEN_BACKLOG = 2048
+
+
 def wsgi_app():
     """The WSGI application for the database named by `CORE_DB`."""
     instance = Instance()
@@ -35,7 +38,8 @@ def main():
     args = parser.parse_args()
     logging.basicConfig(level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s: %(message)s")
     app = wsgi_app()
-    server = WSGIServer((args.host, args.port), app)
+    # A deep accept queue: after a restart every till reconnects at once.
+    server = WSGIServer((args.host, args.port), app, backlog=LISTEN_BACKLOG)
     try:
         server.init_socket()
     except OSError as exc:

@@ -116,15 +116,23 @@ def collect_garbage(engine, retention_seconds, force=False):
 
 
 def poll(engine, channels, last, timeout, since=None):
-    """The messages on `channels` after `last`, at once if there are some, else as soon as one
-    commits, else [] after `timeout` seconds. No database connection is held while waiting."""
+    """The messages on `channels` (sorted) after `last`, at once if there are some, else as soon
+    as one commits, else [] after `timeout` seconds. No database connection is held while
+    waiting."""
     wakeup.ensure_listening(engine)
     deadline = time.monotonic() + timeout
-    with wakeup.dispatcher_for(engine).waiting(channels) as woken:
+    dispatcher = wakeup.dispatcher_for(engine)
+
+    def read():
+        with engine.connect() as connection:
+            return fetch(connection, channels, last, since)
+
+    with dispatcher.waiting(channels) as woken:
         while True:
             woken.clear()  # before reading: a wake-up after this read is not lost
-            with engine.connect() as connection:
-                messages = fetch(connection, channels, last, since)
+            # Pollers woken together share one read (a first poll, `since`, is its own).
+            messages = read() if since is not None else dispatcher.reads.read(
+                tuple(channels), last, read)
             remaining = deadline - time.monotonic()
             if messages or remaining <= 0:
                 return messages

@@ -18,10 +18,11 @@ from contextlib import contextmanager
 import psycopg
 from sqlalchemy import func, select
 
+from .shared_reads import WAKE_ALL, SharedReads
+
 logger = logging.getLogger(__name__)
 
 NOTIFY_CHANNEL = "pos_longpolling"
-WAKE_ALL = "*"
 MAX_PAYLOAD = 7900  # PostgreSQL refuses NOTIFY payloads of 8000 bytes or more
 LISTEN_READY_TIMEOUT = 5.0
 RECONNECT_DELAY = 1.0
@@ -37,6 +38,7 @@ class Dispatcher:
     def __init__(self):
         self._lock = threading.Lock()
         self._waiting = {}  # channel -> set of threading.Event
+        self.reads = SharedReads()
 
     @contextmanager
     def waiting(self, channels):
@@ -57,6 +59,7 @@ class Dispatcher:
                             del self._waiting[channel]
 
     def wake(self, channels):
+        self.reads.invalidate(channels)  # before any woken poller reads again
         with self._lock:
             if channels == WAKE_ALL:
                 events = set().union(*self._waiting.values())

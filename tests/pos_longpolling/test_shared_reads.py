@@ -1,0 +1,50 @@
+"""Unit tests of SharedReads: pollers woken together share one read, and never a stale one."""
+from addons.pos_longpolling.shared_reads import MAX_ANSWERS, WAKE_ALL, SharedReads
+
+
+class Fetcher:
+    def __init__(self, *answers):
+        self.answers, self.calls = list(answers), 0
+
+    def __call__(self):
+        self.calls += 1
+        return self.answers.pop(0)
+
+
+def test_pollers_with_the_same_question_share_one_read():
+    reads, fetch = SharedReads(), Fetcher(["m1"])
+    assert [reads.read(("a",), 0, fetch) for _ in range(1000)] == [["m1"]] * 1000
+    assert fetch.calls == 1
+
+
+def test_a_wake_up_of_one_of_the_channels_makes_the_next_read_ask_again():
+    reads, fetch = SharedReads(), Fetcher([], ["m1"], ["m1"])
+    assert reads.read(("a", "b"), 0, fetch) == []
+    reads.invalidate(["b"])
+    assert reads.read(("a", "b"), 0, fetch) == ["m1"]
+    reads.invalidate(["other"])  # another channel: the answer stands
+    assert reads.read(("a", "b"), 0, fetch) == ["m1"] and fetch.calls == 2
+    reads.invalidate(WAKE_ALL)
+    assert reads.read(("a", "b"), 0, fetch) == ["m1"] and fetch.calls == 3
+
+
+def test_an_answer_read_across_a_wake_up_is_not_kept():
+    """It may have been read before the message that caused the wake-up was visible."""
+    reads = SharedReads()
+
+    def slow_fetch():
+        reads.invalidate(["a"])  # a message commits while this read is under way
+        return []
+    assert reads.read(("a",), 0, slow_fetch) == []
+    fetch = Fetcher(["m1"])
+    assert reads.read(("a",), 0, fetch) == ["m1"] and fetch.calls == 1
+
+
+def test_different_questions_get_their_own_answers_and_old_ones_are_dropped():
+    reads = SharedReads()
+    assert reads.read(("a",), 1, Fetcher(["after 1"])) == ["after 1"]
+    assert reads.read(("a",), 2, Fetcher(["after 2"])) == ["after 2"]
+    for last in range(3, MAX_ANSWERS + 3):
+        reads.read(("a",), last, Fetcher([]))
+    fetch = Fetcher(["again"])
+    assert reads.read(("a",), 1, fetch) == ["again"] and fetch.calls == 1
