@@ -9,6 +9,7 @@ from gevent import monkey
 monkey.patch_all()
 
 import argparse  # noqa: E402
+import gc  # noqa: E402
 import logging  # noqa: E402
 import os  # noqa: E402
 import socket  # noqa: E402
@@ -48,6 +49,9 @@ def main():
     # would wait for the client's delayed ACK (~40 ms) on keep-alive connections. Accepted
     # sockets inherit the option (gunicorn sets it the same way).
     server.socket.setsockopt(socket.IPPROTO_TCP, socket.TCP_NODELAY, 1)
+    # What is loaded by now (modules, the app) lives as long as the process: keep it out of the
+    # garbage collector's full passes, which would otherwise walk it while tills wait.
+    gc.freeze()
     print(f"Comptoir serving database {app.instance.db_name!r} on "
           f"http://{args.host}:{args.port}/web (Ctrl+C to stop)", flush=True)
     try:
