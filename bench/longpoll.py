@@ -25,8 +25,6 @@ import json
 import math
 import os
 import re
-import signal
-import socket
 import statistics
 import subprocess
 import sys
@@ -34,9 +32,9 @@ import tempfile
 import time
 from pathlib import Path
 
+from bench_support import CORE, ServerProcess, core, percentile
+
 BENCH = Path(__file__).resolve().parent
-ROOT = BENCH.parent
-CORE = Path(sys.executable).parent / "core"
 HOLD_SECONDS = 900  # options.timeout of every poller, and the server's cap raised to it
 BENCH_PARAMETERS = {"pos_longpolling.allow_public": "1",
                     "pos_longpolling.poll_timeout": str(HOLD_SECONDS)}
@@ -113,39 +111,12 @@ def read_response(sock):
 
 # --- the servers --------------------------------------------------------------------------
 
-class Server:
-    """A server process in its own process group, with its memory and CPU from /proc."""
+class Server(ServerProcess):
+    """A server process with the counts the bench waits on: its open sockets and its CPU."""
 
     def __init__(self, name, command, folder):
-        self.name = name
-        with socket.socket() as probe:  # a free port
-            probe.bind(("127.0.0.1", 0))
-            self.port = probe.getsockname()[1]
-        self.log_path = os.path.join(folder, f"{name}.log")
-        with open(self.log_path, "wb") as log:  # gevent logs every request: keep it off screen
-            self.process = subprocess.Popen(command + ["--port", str(self.port)], cwd=ROOT,
-                                            stdout=log, stderr=subprocess.STDOUT,
-                                            start_new_session=True)
-        self._wait_until_answering()
-
-    def _wait_until_answering(self, limit=60):
-        deadline = time.monotonic() + limit
-        while True:
-            try:
-                post(self.port, "/longpolling/poll", {"channels": ["x"], "options": {"timeout": 0}})
-                return
-            except OSError:
-                if self.process.poll() is not None or time.monotonic() > deadline:
-                    self.stop()
-                    raise SystemExit(f"{self.name} server did not start; see its log:\n"
-                                     + Path(self.log_path).read_text()[-2000:])
-                time.sleep(0.2)
-
-    def rss_mb(self):
-        status = Path(f"/proc/{self.process.pid}/status").read_text()
-        kilobytes = next(line.split()[1] for line in status.splitlines()
-                         if line.startswith("VmRSS:"))
-        return int(kilobytes) / 1024
+        super().__init__(name, command, os.path.join(folder, f"{name}.log"), lambda port: post(
+            port, "/longpolling/poll", {"channels": ["x"], "options": {"timeout": 0}}))
 
     def open_sockets(self):
         folder = f"/proc/{self.process.pid}/fd"
@@ -157,9 +128,6 @@ class Server:
                 pass
         return count
 
-    def cpu_ticks(self):
-        fields = Path(f"/proc/{self.process.pid}/stat").read_text().rpartition(")")[2].split()
-        return int(fields[11]) + int(fields[12])  # utime + stime
 
     def wait_until_holding(self, sockets, limit=120):
         """Until the server has `sockets` open and is idle: every poller accepted (a connection
@@ -185,15 +153,6 @@ class Server:
         exceptions = re.findall(r"^[\w.]+(?:Error|Exception)\b.*$", log, re.MULTILINE)
         return f"errors {errors}" + (f"; server log: {exceptions[-1]}" if exceptions else "")
 
-    def stop(self):
-        try:
-            os.killpg(self.process.pid, signal.SIGTERM)
-            self.process.wait(10)
-        except ProcessLookupError:
-            pass
-        except subprocess.TimeoutExpired:
-            os.killpg(self.process.pid, signal.SIGKILL)
-            self.process.wait()
 
 
 def post(port, path, payload, timeout=10):
@@ -261,10 +220,6 @@ def deliver(server, clients, pos_id, db_name):
             "max": latencies[-1] if latencies else math.nan}
 
 
-def percentile(sorted_values, p):
-    if not sorted_values:
-        return math.nan
-    return sorted_values[max(0, math.ceil(p / 100 * len(sorted_values)) - 1)]
 
 
 def measure(server, channel, db_name, args):
@@ -297,9 +252,6 @@ def measure(server, channel, db_name, args):
 
 # --- the database and the run -------------------------------------------------------------
 
-def core(url, *arguments):
-    return subprocess.run([CORE, "--db", url, *arguments], cwd=ROOT, check=True,
-                          capture_output=True, text=True).stdout.strip()
 
 
 def prepare_database(url):

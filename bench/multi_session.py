@@ -29,19 +29,14 @@ import itertools
 import json
 import math
 import os
-import signal
-import socket
 import sqlite3
-import subprocess
-import sys
 import tempfile
 import threading
 import time
 import uuid
-from pathlib import Path
 
-ROOT = Path(__file__).resolve().parent.parent
-CORE = Path(sys.executable).parent / "core"
+from bench_support import CORE, ServerProcess, core, percentile
+
 GOAL_DELIVERED_PER_SECOND = 500
 BASELINE_SECONDS = 3
 DBNAME = "bench"  # the main instance's name the tills send; it names the channels
@@ -208,51 +203,11 @@ def cpu_usage(server):
 
 # --- the server and the database ---------------------------------------------------------
 
-class Server:
+def start_server(url, folder):
     """`core serve` (one gevent process) on a free port, in its own process group."""
-
-    def __init__(self, url, folder):
-        with socket.socket() as probe:
-            probe.bind(("127.0.0.1", 0))
-            self.port = probe.getsockname()[1]
-        self.log_path = os.path.join(folder, "server.log")
-        with open(self.log_path, "wb") as log:  # a file, not a pipe: a full pipe would block it
-            self.process = subprocess.Popen(
-                [CORE, "--db", url, "serve", "--port", str(self.port)], cwd=ROOT, stdout=log,
-                stderr=subprocess.STDOUT, stdin=subprocess.DEVNULL, start_new_session=True)
-        deadline = time.monotonic() + 60
-        while True:
-            try:
-                JsonClient(self.port).post("/longpolling/poll", {
-                    "channels": ["x"], "options": {"timeout": 0}})
-                return
-            except OSError:
-                if self.process.poll() is not None or time.monotonic() > deadline:
-                    self.stop()
-                    raise SystemExit("the server did not start; its log:\n"
-                                     + Path(self.log_path).read_text()[-2000:])
-                time.sleep(0.2)
-
-    def scheduler_seconds(self):
-        """(seconds on a CPU, seconds runnable but waiting for one) of its main thread, the
-        one that serves every request under gevent: on a shared machine, the second tells
-        how much other processes slowed it down."""
-        on_cpu, waiting = Path(f"/proc/{self.process.pid}/schedstat").read_text().split()[:2]
-        return int(on_cpu) / 1e9, int(waiting) / 1e9
-
-    def stop(self):
-        try:
-            os.killpg(self.process.pid, signal.SIGTERM)
-            self.process.wait(10)
-        except ProcessLookupError:
-            pass
-        except subprocess.TimeoutExpired:
-            os.killpg(self.process.pid, signal.SIGKILL)
-            self.process.wait()
-
-
-def core(url, *arguments):
-    subprocess.run([CORE, "--db", url, *arguments], cwd=ROOT, check=True, capture_output=True)
+    return ServerProcess("core serve", [CORE, "--db", url, "serve"],
+                         os.path.join(folder, "server.log"), lambda port: JsonClient(port).post(
+                             "/longpolling/poll", {"channels": ["x"], "options": {"timeout": 0}}))
 
 
 def scratch_postgres(server_url):
@@ -296,12 +251,6 @@ def raw_commit_rate(url, folder):
 
 
 # --- figures ---------------------------------------------------------------------------------
-
-def percentile(sorted_values, p):
-    if not sorted_values:
-        return math.nan
-    return sorted_values[max(0, math.ceil(p / 100 * len(sorted_values)) - 1)]
-
 
 def figures_of(stats, tills, started, sent_until):
     others = len(tills) - 1
@@ -356,10 +305,15 @@ def print_summary(f, baseline, backend, args, usage):
         print(f"{label:48}{value:>22}")
     for error in sorted(set(f["errors"]))[:10]:
         print(f"error: {error}")
-    met = f["delivered_per_s"] >= GOAL_DELIVERED_PER_SECOND and not f["missing"]
-    print(f"\ngoal: >= {GOAL_DELIVERED_PER_SECOND} delivered updates/s on SQLite; this run "
-          f"({backend}, {args.tills} tills): {f['delivered_per_s']:.0f} — "
-          f"{'met' if met else 'NOT met'}")
+    print()
+    # "Delivered updates/s" reads two ways; say both rather than pick the flattering one.
+    for reading, figure in (("an update delivered to one till counts once (deliveries/s)",
+                             f["deliveries_per_s"]),
+                            (f"an update counts once delivered to all {args.tills - 1} "
+                             "other tills", f["delivered_per_s"])):
+        met = figure >= GOAL_DELIVERED_PER_SECOND and not f["missing"]
+        print(f"goal >= {GOAL_DELIVERED_PER_SECOND} delivered updates/s on SQLite, {reading}: "
+              f"{figure:.0f} ({backend}, {args.tills} tills) — {'met' if met else 'NOT met'}")
 
 
 def main():
@@ -386,7 +340,7 @@ def main():
             print(f"baseline: {baseline:.0f} raw {backend} commits/s", flush=True)
             core(url, "install", "--demo", "pos_multi_session")
             core(url, "param", "set", "pos_longpolling.allow_public", "1")
-            server = Server(url, folder)
+            server = start_server(url, folder)
             try:
                 stats, tills, started, sent_until, usage = run_tills(server, args)
             finally:
