@@ -10,6 +10,7 @@ from sqlalchemy.orm import DeclarativeBase
 from core.errors import CoreError
 
 DEFAULT_URL = "sqlite:///core.db"
+POOL_SIZE, POOL_OVERFLOW = 20, 10  # PostgreSQL, per process
 SUPPORTED_BACKENDS = ("sqlite", "postgresql")
 
 # Stable constraint names, so that migrations can drop what they created on every backend.
@@ -57,7 +58,12 @@ def make_engine(url):
         engine = create_engine(url, connect_args={"timeout": 30})
         _make_sqlite_transactional(engine)
         return engine
-    return create_engine(url, pool_pre_ping=True)
+    # Connections kept open per process: tills' requests come in bursts (a message wakes them
+    # all), and a connection opened past the pool for a burst is closed again on return, which
+    # costs far more than the query. PostgreSQL's max_connections must exceed
+    # workers x (POOL_SIZE + POOL_OVERFLOW).
+    return create_engine(url, pool_pre_ping=True, pool_size=POOL_SIZE,
+                         max_overflow=POOL_OVERFLOW)
 
 
 def _make_sqlite_transactional(engine):

@@ -48,3 +48,41 @@ def test_different_questions_get_their_own_answers_and_old_ones_are_dropped():
         reads.read(("a",), last, Fetcher([]))
     fetch = Fetcher(["again"])
     assert reads.read(("a",), 1, fetch) == ["again"] and fetch.calls == 1
+
+
+def test_pollers_asking_while_the_same_read_is_under_way_wait_for_its_answer():
+    """PostgreSQL reads yield: the pollers woken meanwhile must not each query the database."""
+    import threading
+    reads, started, release = SharedReads(), threading.Event(), threading.Event()
+    calls = []
+
+    def slow_fetch():
+        calls.append(1)
+        started.set()
+        release.wait(5)
+        return ["m1"]
+
+    answers = []
+    first = threading.Thread(target=lambda: answers.append(reads.read(("a",), 0, slow_fetch)))
+    first.start()
+    started.wait(5)
+    others = [threading.Thread(target=lambda: answers.append(reads.read(("a",), 0, slow_fetch)))
+              for _ in range(20)]
+    for thread in others:
+        thread.start()
+    release.set()
+    for thread in [first, *others]:
+        thread.join(5)
+    assert answers == [["m1"]] * 21 and len(calls) == 1
+
+
+def test_a_failed_read_lets_the_waiting_pollers_read_for_themselves():
+    reads = SharedReads()
+
+    def failing():
+        raise ConnectionError("database gone")
+    try:
+        reads.read(("a",), 0, failing)
+    except ConnectionError:
+        pass
+    assert reads.read(("a",), 0, Fetcher(["m1"])) == ["m1"]
