@@ -130,9 +130,8 @@ def poll(engine, channels, last, timeout, since=None):
     with dispatcher.waiting(channels) as woken:
         while True:
             woken.clear()  # before reading: a wake-up after this read is not lost
-            # Pollers woken together share one read (a first poll, `since`, is its own).
-            messages = read() if since is not None else dispatcher.reads.read(
-                tuple(channels), last, read)
+            # Pollers woken together share one read.
+            messages = dispatcher.reads.read(tuple(channels), (last, since), read)
             remaining = deadline - time.monotonic()
             if messages or remaining <= 0:
                 return messages

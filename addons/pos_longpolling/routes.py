@@ -31,8 +31,10 @@ def poll(params):
     timeout = _timeout(params.get("options", {}))
     require_channels(caller_scope(), channels)
     settings = current_settings()
-    # A client that never polled (last = 0) gets what is recent, not the whole retention.
-    since = utc_now() - timedelta(seconds=settings.poll_timeout) if last == 0 else None
+    # A client that never polled (last = 0) gets what is recent, not the whole retention; to
+    # the second, so that tills reconnecting together share their reads.
+    since = (utc_now().replace(microsecond=0) - timedelta(seconds=settings.poll_timeout)
+             if last == 0 else None)
     engine = current_instance().engine
     messages = bus.poll(engine, channels, last, timeout, since=since)
     bus.collect_garbage(engine, settings.retention_seconds)

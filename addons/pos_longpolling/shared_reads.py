@@ -35,8 +35,9 @@ class SharedReads:
         return (self._wake_alls, *(self._generations.get(c, 0) for c in channels))
 
     def read(self, channels, last, fetch):
-        """The messages on `channels` (a tuple) after `last`: a kept answer, the answer of the
-        same read under way, or fetch()'s. The list returned may be shared: do not change it."""
+        """The messages on `channels` (a tuple) after `last` (any hashable position): a kept
+        answer, the answer of the same read under way, or fetch()'s. The list returned may be
+        shared: do not change it."""
         key = (channels, last)
         with self._lock:
             stamp = self._stamp(channels)

@@ -199,6 +199,9 @@ async function call(action, data) {
   if (!response.ok) {
     throw new Refused(answer.error ? answer.error.message : `HTTP ${response.status}`);
   }
+  if (body.dataset.multiSession === "refused") {
+    render("online", `Orders shared with the other tills of ${ms.name}.`); // refused once, fine now
+  }
   if (answer.action === "outdated_run") {
     pos.blockUi("The shared orders' session was closed and a new one started: reload this " +
                 "page to see the orders of the new session.");
@@ -245,8 +248,8 @@ async function sendUpdate(uuid) {
   });
   if (reply.action === "update_revision_ID") {
     if (reply.conflicts && reply.conflicts.length) {
-      pos.notify("Another till changed the same line at the same time: its change was kept.",
-                 "error");
+      pos.notify("Another till changed the same line at the same time: that till's change was "
+                 + "kept, this one's was not.", "error");
     }
     // Merged against what was sent: changes made while the request was out stay, and go next.
     // (A later copy that came over the bus meanwhile makes this one stale: skipped.)
