@@ -2,28 +2,19 @@
 "Attach to the open session". Signed-in admins only, every POST with the page's CSRF token (the
 kernel's own guard, as point_of_sale's admin pages)."""
 import json
-from datetime import timezone
 
 from flask import Blueprint, flash, g, redirect, render_template, url_for
 from sqlalchemy import select
 
 from addons.point_of_sale.models import PosConfig, PosSession
 from core.web import current_instance, current_plugins
-from core.web.admin import require_login_and_csrf
+from core.web.admin import moment, require_login_and_csrf
 
 from .rejected import AttachError, attach, pending, state_words
 
 admin_blueprint = Blueprint("pos_check_session_state_admin", __name__,
                             url_prefix="/web/pos/rejected", template_folder="templates")
 admin_blueprint.before_request(require_login_and_csrf)
-
-
-def moment(value):
-    if value is None:
-        return ""
-    if value.tzinfo is not None:
-        value = value.astimezone(timezone.utc)
-    return value.strftime("%Y-%m-%d %H:%M:%S")
 
 
 @admin_blueprint.get("/")

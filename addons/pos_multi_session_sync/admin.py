@@ -1,12 +1,10 @@
 """/web/pos_multi_session_sync/unpaid: shared orders left unpaid when their run ended, each
 with Restore. Signed-in admins only, every POST with the page's CSRF token (the kernel's own
 guard, as the other admin pages)."""
-from datetime import timezone
-
 from flask import Blueprint, flash, redirect, render_template, url_for
 
 from core.web import current_instance
-from core.web.admin import require_login_and_csrf
+from core.web.admin import moment, require_login_and_csrf
 
 from .unpaid import RestoreError, listing, restore
 
@@ -14,14 +12,6 @@ admin_blueprint = Blueprint("pos_multi_session_sync_admin", __name__,
                             url_prefix="/web/pos_multi_session_sync",
                             template_folder="templates")
 admin_blueprint.before_request(require_login_and_csrf)
-
-
-def moment(value):
-    if value is None:
-        return ""
-    if value.tzinfo is not None:
-        value = value.astimezone(timezone.utc)
-    return value.strftime("%Y-%m-%d %H:%M:%S")
 
 
 @admin_blueprint.get("/")

@@ -1,5 +1,6 @@
 """The admin pages: sign-in, Apps, System Parameters (developer mode) and record settings."""
 import re
+from datetime import timezone
 from functools import wraps
 from urllib.parse import urlsplit
 
@@ -15,6 +16,15 @@ from core.web.users import authenticate, login_of
 
 admin = Blueprint("admin", __name__, url_prefix=ADMIN_PREFIX, template_folder="templates")
 PUBLIC_ENDPOINTS = {"admin.login"}
+
+
+def moment(value):
+    """A stored time as admin pages show it: UTC, to the second ("" for none)."""
+    if value is None:
+        return ""
+    if value.tzinfo is not None:
+        value = value.astimezone(timezone.utc)
+    return value.strftime("%Y-%m-%d %H:%M:%S")
 
 
 @admin.before_request

@@ -8,6 +8,7 @@ import sys
 import textwrap
 import time
 import uuid
+from contextlib import contextmanager
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -213,9 +214,10 @@ def make_pos_server(db_url, tmp_path):
 
 # -- the browser ----------------------------------------------------------------------------
 
-@pytest.fixture
-def browser_context():
-    """A fresh Chromium context (its own IndexedDB and cookies) of a tablet's size."""
+@contextmanager
+def tablet_contexts(count):
+    """`count` fresh Chromium contexts (each its own IndexedDB, localStorage and cookies, as
+    separate tablets) of a tablet's size, from Debian's Chromium (never a downloaded one)."""
     if not CHROMIUM.exists():
         pytest.skip(f"{CHROMIUM} is missing: install Debian's chromium (apt-get install -y "
                     "chromium); these tests never download a browser")
@@ -223,12 +225,21 @@ def browser_context():
     with sync_playwright() as playwright:
         browser = playwright.chromium.launch(executable_path=str(CHROMIUM), args=CHROMIUM_ARGS)
         try:
-            context = browser.new_context(viewport={"width": 1100, "height": 760})
-            context.set_default_timeout(5000)
-            context.set_default_navigation_timeout(10000)
-            yield context
+            contexts = [browser.new_context(viewport={"width": 1100, "height": 760})
+                        for _ in range(count)]
+            for context in contexts:
+                context.set_default_timeout(5000)
+                context.set_default_navigation_timeout(10000)
+            yield contexts
         finally:
             browser.close()
+
+
+@pytest.fixture
+def browser_context():
+    """A fresh Chromium context of a tablet's size."""
+    with tablet_contexts(1) as (context,):
+        yield context
 
 
 def watch_errors(page):

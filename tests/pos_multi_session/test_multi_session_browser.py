@@ -11,7 +11,7 @@ from core.addons import AddonCatalog
 from core.instance import Instance
 from multi_session_helpers import (ADMIN_LOGIN, ADMIN_PASSWORD, BUILT_IN_ADDONS_ONLY,
                                    share_secret_and_origin)
-from pos_browser_helpers import CHROMIUM, CHROMIUM_ARGS, screenshot, watch_errors
+from pos_browser_helpers import screenshot, tablet_contexts, watch_errors
 from support import bearer_header, free_port, start_core_server, stop_process_group
 
 pytestmark = [pytest.mark.timeout(120), pytest.mark.browser]
@@ -28,21 +28,9 @@ def expect(*args, **kwargs):
 
 @pytest.fixture
 def two_tablets():
-    """Two Chromium contexts: each its own cookies, IndexedDB and localStorage."""
-    if not CHROMIUM.exists():
-        pytest.skip(f"{CHROMIUM} is missing: install Debian's chromium (apt-get install -y "
-                    "chromium); these tests never download a browser")
-    from playwright.sync_api import sync_playwright
-    with sync_playwright() as playwright:
-        browser = playwright.chromium.launch(executable_path=str(CHROMIUM), args=CHROMIUM_ARGS)
-        try:
-            contexts = [browser.new_context(viewport={"width": 1100, "height": 760})
-                        for _ in range(2)]
-            for context in contexts:
-                context.set_default_timeout(5000)
-            yield contexts
-        finally:
-            browser.close()
+    """Two browser contexts: each its own cookies, IndexedDB and localStorage."""
+    with tablet_contexts(2) as contexts:
+        yield contexts
 
 
 def open_till(context, main_url, config_id, multi_session="online"):
