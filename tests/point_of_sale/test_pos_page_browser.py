@@ -331,9 +331,10 @@ def test_the_page_computes_totals_exactly_as_the_server(browser_context):
 
 
 def test_the_page_documents_its_extension_points():
-    """The main module's header and docs/pos_page.md name every event the page dispatches."""
-    source = (ADDONS / "point_of_sale" / "static" / "src" / "pos.js").read_text()
-    header = source.split("*/", 1)[0]
+    """The event hub's header and docs/pos_page.md name every event the page's modules emit."""
+    modules = ADDONS / "point_of_sale" / "static" / "src"
+    source = "\n".join(path.read_text() for path in sorted(modules.glob("*.js")))
+    header = (modules / "hub.js").read_text().split("\n\n", 1)[0]
     docs = (Path(__file__).resolve().parents[2] / "docs" / "pos_page.md").read_text()
     dispatched = set(re.findall(r'emit\("(pos:[a-z-]+)"', source))
     assert dispatched >= {"pos:loaded", "pos:order-changed", "pos:before-push"}

@@ -41,13 +41,11 @@ function block(session, answer) {
 }
 
 async function check(session, waitMs) {
-  const controller = new AbortController();
-  const abort = setTimeout(() => controller.abort(), waitMs);
   try {
-    const response = await fetch(
+    const response = await pos.http.fetch(
       `${root}/pos_check_session_state/state/${encodeURIComponent(session.id)}`,
-      { credentials: "same-origin", cache: "no-store", signal: controller.signal,
-        headers: { Accept: "application/json" } });
+      { credentials: "same-origin", cache: "no-store", headers: { Accept: "application/json" } },
+      waitMs);
     if (response.status === 401) return report("signed-out");
     if (!response.ok) return report(response.status >= 500 ? "unreachable" : "error");
     const answer = await response.json();
@@ -57,9 +55,7 @@ async function check(session, waitMs) {
       report("opened");
     }
   } catch (error) {
-    report("unreachable"); // offline, server down, aborted: keep selling
-  } finally {
-    clearTimeout(abort);
+    report("unreachable"); // offline, server down, no answer in time: keep selling
   }
 }
 

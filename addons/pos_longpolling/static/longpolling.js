@@ -230,17 +230,12 @@ export class Bus {
   async post(path, payload, timeoutMs, controller = new AbortController()) {
     const headers = { "Content-Type": "application/json", Accept: "application/json" };
     if (this.token) headers.Authorization = `Bearer ${this.token}`;
-    const timer = setTimeout(() => controller.abort(), timeoutMs);
-    try {
-      const response = await fetch(this.serverUrl + path, {
-        method: "POST", headers, body: JSON.stringify(payload), signal: controller.signal,
-        cache: "no-store", credentials: this.token ? "omit" : "same-origin",
-      });
-      if (!response.ok) throw new RequestError(response.status, `${path}: HTTP ${response.status}`);
-      return await response.json();
-    } finally {
-      clearTimeout(timer);
-    }
+    const response = await pos.http.fetch(this.serverUrl + path, {
+      method: "POST", headers, body: JSON.stringify(payload), signal: controller.signal,
+      cache: "no-store", credentials: this.token ? "omit" : "same-origin",
+    }, timeoutMs);
+    if (!response.ok) throw new RequestError(response.status, `${path}: HTTP ${response.status}`);
+    return response.json();
   }
 }
 

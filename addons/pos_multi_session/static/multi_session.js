@@ -171,25 +171,21 @@ function nonce() {
 }
 
 async function call(action, data) {
-  const controller = new AbortController();
-  const timer = setTimeout(() => controller.abort(), REQUEST_TIMEOUT_MS);
   const headers = { "Content-Type": "application/json", Accept: "application/json" };
   if (ms.token) headers.Authorization = `Bearer ${ms.token}`;
   let response;
   try {
-    response = await fetch(`${ms.sync_server || root}/pos_multi_session_sync/update`, {
-      method: "POST", headers, signal: controller.signal, cache: "no-store",
+    response = await pos.http.fetch(`${ms.sync_server || root}/pos_multi_session_sync/update`, {
+      method: "POST", headers, cache: "no-store",
       credentials: ms.sync_server ? "omit" : "same-origin",
       body: JSON.stringify({
         multi_session_id: ms.id, dbname: ms.db_name, user_ID: ms.user.id,
         message: { action, data: { ...data, pos_id: config.id, run_ID: ms.run_ID, nonce: nonce() },
                    session_id: session.id, login_number: session.login_number },
       }),
-    });
+    }, REQUEST_TIMEOUT_MS);
   } catch (error) {
-    throw new Unreachable(error.name === "AbortError" ? "no answer within 30 s" : "no connection");
-  } finally {
-    clearTimeout(timer);
+    throw new Unreachable(error.timedOut ? "no answer within 30 s" : "no connection");
   }
   let answer = null;
   try { answer = await response.json(); } catch (error) { /* not JSON: a proxy's error page */ }

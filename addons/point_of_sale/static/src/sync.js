@@ -3,10 +3,12 @@
 // pending. Orders leave the outbox only when the server answers "created" or "duplicate";
 // "rejected" ones stay, marked, for the "Needs attention" list.
 
+import { SignedOut, fetchWithTimeout } from "./http.js";
+
 const BATCH = 50; // orders per request (the server takes at most 200)
 const REQUEST_TIMEOUT_MS = 15000;
 
-export class SignedOut extends Error {}
+export { SignedOut };
 
 export class Sync {
   /**
@@ -116,25 +118,13 @@ export class Sync {
     // Copies: listeners of "pos:before-push" may add fields; the outbox keeps what was paid.
     const orders = entries.map((entry) => structuredClone(entry.order));
     this.beforePush(orders);
-    const controller = new AbortController();
-    const timeout = setTimeout(() => controller.abort(), REQUEST_TIMEOUT_MS);
-    let response;
-    try {
-      response = await fetch("/pos/orders", {
-        method: "POST",
-        headers: { "Content-Type": "application/json", Accept: "application/json" },
-        credentials: "same-origin",
-        body: JSON.stringify(orders),
-        signal: controller.signal,
-      });
-    } catch (error) {
-      const failure = new Error(controller.signal.aborted ? "the server did not answer in time"
-        : "cannot reach the server");
-      failure.offline = true;
-      throw failure;
-    } finally {
-      clearTimeout(timeout);
-    }
+    const root = document.body.dataset.root || "";
+    const response = await fetchWithTimeout(`${root}/pos/orders`, {
+      method: "POST",
+      headers: { "Content-Type": "application/json", Accept: "application/json" },
+      credentials: "same-origin",
+      body: JSON.stringify(orders),
+    }, REQUEST_TIMEOUT_MS);
     if (response.status === 401) throw new SignedOut("signed out: sign in again to send orders");
     let body = null;
     try {

@@ -1,0 +1,244 @@
+// Start-up: open the device's store, load the data (server, else the offline cache), log in on
+// the session, restore the open orders, wire the page's events, then "pos:loaded".
+import { loaded as announceLoaded, emit } from "./hub.js";
+import { SignedOut, Unreachable, api } from "./http.js";
+import { reference } from "./order.js";
+import { keypad, openPayment, renderPayment, validatePayment } from "./payment.js";
+import { nextOrder } from "./receipt.js";
+import {
+  deleteCurrentOrder, newOrder, onSearchKey, renderCategories, renderCustomers, renderProducts,
+  saveOrder, selectOrder, setCustomer,
+} from "./sell.js";
+import { body, configId, loginUrl, setting, state } from "./state.js";
+import { refreshAttention, renderAttention, renderSync, updateBanner } from "./status.js";
+import { Store } from "./store.js";
+import { Sync } from "./sync.js";
+import { $, focusField, showMessage, showScreen, toast } from "./ui.js";
+
+// The page's own modules, which no <script> or <link> names (imports): cached for offline reloads.
+const MODULES = ["./pos.js", "./hub.js", "./state.js", "./http.js", "./ui.js", "./order.js",
+                 "./sell.js", "./payment.js", "./receipt.js", "./status.js", "./startup.js",
+                 "./money.js", "./store.js", "./sync.js", "./pos.css"];
+
+function showSignedOut() {
+  showMessage("You are signed out",
+    "Sign in again to use this till. Paid orders stay on this device until they are sent.",
+    [{ label: "Sign in", href: loginUrl() }]);
+}
+
+async function loadData() {
+  const key = `data:${configId}`;
+  try {
+    const response = await api(`/pos/config/${configId}/data`);
+    if (response.ok && response.body && Array.isArray(response.body.products)) {
+      await state.store.setCached(key, { data: response.body, at: new Date().toISOString() });
+      return { data: response.body, source: "server" };
+    }
+    const error = response.body && response.body.error;
+    if (response.status === 404 || response.status === 403) {
+      showMessage("This till cannot start", error ? error.message : `HTTP ${response.status}`);
+      return null;
+    }
+    console.warn("POS data:", response.status, error);
+  } catch (error) {
+    if (error instanceof SignedOut) {
+      showSignedOut();
+      return null;
+    }
+    if (!(error instanceof Unreachable)) throw error;
+  }
+  const cached = await state.store.getCached(key);
+  if (cached) {
+    state.cachedAt = cached.at;
+    return { data: cached.data, source: "cache" };
+  }
+  showMessage("Cannot reach the server",
+    "This till has never loaded its products, so it cannot sell offline yet. Connect it to the "
+    + "network once, then reload.", [{ label: "Try again", onClick: () => location.reload() }]);
+  return null;
+}
+
+async function logIn(session, source) {
+  const key = `login:${session.id}`;
+  if (source === "server") {
+    try {
+      const response = await api(`/pos/session/${session.id}/login`, { method: "POST", json: {} });
+      if (response.ok && response.body && Number.isInteger(response.body.login_number)) {
+        await state.store.setCached(key, response.body.login_number);
+        return response.body.login_number;
+      }
+    } catch (error) {
+      if (error instanceof SignedOut) throw error;
+    }
+  }
+  // Offline: the login number of the last page load on this device (its sequence goes on).
+  return (await state.store.getCached(key)) ?? session.login_number ?? 0;
+}
+
+function registerServiceWorker() {
+  const url = body.dataset.serviceWorker;
+  const root = body.dataset.root || "";
+  if (!url || !("serviceWorker" in navigator) || !window.isSecureContext) {
+    body.dataset.offlineReload = "unavailable";
+    return;
+  }
+  navigator.serviceWorker.addEventListener("message", (event) => {
+    if (event.data && event.data.type === "precached") body.dataset.offlineReload = "ready";
+  });
+  navigator.serviceWorker.register(root + url, { scope: `${root}/pos/` }).then(async () => {
+    const registration = await navigator.serviceWorker.ready;
+    const urls = [location.href,
+      ...[...document.querySelectorAll("script[src], link[rel=stylesheet][href]")].map((n) => n.src || n.href),
+      ...MODULES.map((m) => new URL(m, import.meta.url).href)];
+    (registration.active || navigator.serviceWorker.controller)?.postMessage({ type: "precache", urls });
+  }).catch((error) => {
+    body.dataset.offlineReload = "unavailable";
+    console.info(`POS: no service worker (${error.message}); reloading needs the server`);
+  });
+}
+
+function wireEvents() {
+  $("new-order").addEventListener("click", () => { if (state.canSell) { showScreen("sell"); newOrder(); } });
+  $("delete-order").addEventListener("click", deleteCurrentOrder);
+  $("customer").addEventListener("change", (event) => {
+    setCustomer(event.target.value ? Number(event.target.value) : null);
+  });
+  $("search").addEventListener("input", (event) => {
+    state.search = event.target.value.trim();
+    renderProducts();
+  });
+  $("search").addEventListener("keydown", onSearchKey);
+  $("pay-button").addEventListener("click", openPayment);
+  $("payment-back").addEventListener("click", () => showScreen("sell"));
+  $("cash-input").addEventListener("input", renderPayment);
+  $("cash-input").addEventListener("keydown", (event) => {
+    if (event.key === "Enter") { event.preventDefault(); validatePayment(); }
+    if (event.key === "Escape") showScreen("sell");
+  });
+  $("keypad").addEventListener("click", (event) => {
+    const key = event.target.closest("button")?.dataset.key;
+    if (key) keypad(key);
+  });
+  $("validate-payment").addEventListener("click", validatePayment);
+  $("print-receipt").addEventListener("click", () => window.print());
+  $("next-order").addEventListener("click", nextOrder);
+  $("attention-button").addEventListener("click", () => {
+    renderAttention();
+    $("attention-dialog").hidden = false;
+    $("attention-close").focus();
+  });
+  $("attention-close").addEventListener("click", () => { $("attention-dialog").hidden = true; });
+  $("block-reload").addEventListener("click", () => location.reload());
+  window.addEventListener("online", () => renderSync(state.sync ? state.sync.state : { status: "synced", pending: 0 }));
+  window.addEventListener("offline", () => renderSync(state.sync ? state.sync.state : { status: "offline", pending: 0 }));
+  // A barcode scanner types into whatever has focus: send its keys to the right field.
+  document.addEventListener("keydown", (event) => {
+    const target = event.target;
+    if (event.ctrlKey || event.metaKey || event.altKey || event.key.length !== 1) return;
+    if (target instanceof HTMLInputElement || target instanceof HTMLSelectElement
+        || target instanceof HTMLTextAreaElement) return;
+    if (!$("confirm-dialog").hidden || !$("block-dialog").hidden || !$("attention-dialog").hidden) return;
+    if (state.screen === "sell") $("search").focus();
+    else if (state.screen === "payment" && /[\d.,]/.test(event.key)) $("cash-input").focus();
+  });
+}
+
+function startSync() {
+  state.sync = new Sync(state.store, {
+    baseDelay: setting("push_retry_ms", "pushRetryMs", 1000),
+    maxDelay: Math.max(setting("push_retry_ms", "pushRetryMs", 1000),
+                       setting("push_retry_max_ms", "pushRetryMaxMs", 30000)),
+    beforePush: (orders) => emit("pos:before-push", { orders }),
+    onState: renderSync,
+    onResults: (results) => {
+      state.serverBack = true;
+      emit("pos:pushed", { results });
+      const rejected = results.filter((r) => r.status === "rejected");
+      if (rejected.length) {
+        toast(`${rejected.length} order${rejected.length > 1 ? "s were" : " was"} refused by the server: see Needs attention`, "error");
+      }
+    },
+  });
+}
+
+/** Open orders of this till survive reloads; those of an older session move to this one. */
+async function restoreOpenOrders(session) {
+  const stored = (await state.store.all("open_orders"))
+    .filter((order) => order.config_id === configId)
+    .sort((a, b) => (a.opened_at < b.opened_at ? -1 : 1));
+  for (const order of stored) {
+    if (order.session_id !== session.id) {
+      order.session_id = session.id;
+      order.login_number = state.loginNumber;
+      order.sequence_number = await state.store.nextSequence(session.id, session.sequence_number || 0);
+      order.reference = reference(session.id, state.loginNumber, order.sequence_number);
+      saveOrder(order);
+    }
+    state.orders.push(order);
+  }
+}
+
+export async function start() {
+  wireEvents();
+  if (!Number.isInteger(configId)) {
+    showMessage("This till cannot start", "The page has no POS config id.");
+    return;
+  }
+  try {
+    state.store = await Store.open();
+  } catch (error) {
+    showMessage("This browser cannot keep orders",
+      `IndexedDB is not available (${error.message || error}); a till needs it to sell offline. `
+      + "Leave private browsing, or use another browser.");
+    return;
+  }
+  registerServiceWorker();
+  if (navigator.storage && navigator.storage.persist) {
+    navigator.storage.persist().catch(() => {});
+  }
+  startSync();
+
+  const loaded = await loadData();
+  state.sync.kick(); // whatever the outbox holds goes, even when this page cannot sell
+  if (!loaded) return;
+  const { data, source } = loaded;
+  state.data = data;
+  state.source = source;
+
+  const session = data.session;
+  $("session-name").textContent = session ? session.name : "";
+  if (!session || session.state !== "opened") {
+    showMessage(`No open session for ${data.config.name}`,
+      `No open session for ${data.config.name}: open one from the admin or with `
+      + `\`core pos open ${data.config.id}\`.`,
+      [{ label: "Check again", onClick: () => location.reload() }]);
+    return;
+  }
+  try {
+    state.loginNumber = await logIn(session, source);
+  } catch (error) {
+    if (error instanceof SignedOut) { showSignedOut(); return; }
+    throw error;
+  }
+  state.canSell = true;
+  await restoreOpenOrders(session);
+
+  renderCustomers();
+  renderCategories();
+  renderProducts();
+  showScreen("sell");
+  if (state.orders.length) selectOrder(state.orders[state.orders.length - 1].uuid);
+  else await newOrder();
+  updateBanner();
+  renderSync(state.sync.state);
+  refreshAttention();
+  body.dataset.ready = "true";
+  announceLoaded(data);
+  focusField("search");
+}
+
+export function fatal(error) {
+  console.error(error);
+  showMessage("The point of sale stopped", `${error.message || error}. Reload the page; paid `
+    + "orders are kept on this device.", [{ label: "Reload", onClick: () => location.reload() }]);
+}
