@@ -11,6 +11,7 @@ from .merge import merge_order
 from .models import DELETED, DRAFT
 from .store import MultiSessionKey, StoredOrder
 from .validation import REMOVE_ORDER, SYNC_ALL, UPDATE_ORDER
+from .wire import order_message
 
 CHANNEL = "pos.multi_session"
 PAID_OFFLINE_NONCE = "paid offline"
@@ -65,9 +66,11 @@ def deliver(bus, key, outgoing):
         bus.send(channel, message)
 
 
-def to_every_till(update, action, data):
-    return Outgoing({"action": action, "data": data, "session_id": update.session_id,
-                     "login_number": update.login_number})
+def to_every_till(update, action, data, as_sender=True):
+    """`as_sender=False`: from no session, so that the sender takes it for another till's."""
+    return Outgoing({"action": action, "data": data,
+                     "session_id": update.session_id if as_sender else None,
+                     "login_number": update.login_number if as_sender else None})
 
 
 def revision_error(order):
@@ -94,16 +97,17 @@ def create_order(connection, run, data, nonce, renumber=True):
 def update_order(connection, run, update):
     data = update.data
     stored = store.load_order(connection, run.key, data["uid"])
-    if stored is not None and stored.nonce == data["nonce"]:
+    if stored is not None and data["nonce"] is not None and stored.nonce == data["nonce"]:
         # The same send again (its reply was lost): already applied.
         return {"action": "", "revision_ID": stored.revision, "uid": stored.uid}, []
     if stored is not None and (stored.state != DRAFT or data["revision_ID"] > stored.revision):
         return revision_error(stored), []
-    conflicts = []
+    conflicts, behind = [], False
     if stored is None:
         stored = create_order(connection, run, data, data["nonce"])
         changed = True
     else:
+        behind = data["revision_ID"] < stored.revision
         incoming = {**data, "sequence_number": stored.sequence_number, "run_ID": run.run_id}
         merged = merge_order(stored.order, stored.stamps, stored.tombstones,
                              stored.header_stamp, stored.revision, incoming, data["revision_ID"],
@@ -118,15 +122,18 @@ def update_order(connection, run, update):
     reply = {"action": "update_revision_ID", "revision_ID": stored.revision, "uid": stored.uid,
              "order_ID": stored.sequence_number, "run_ID": run.run_id, "conflicts": conflicts,
              "order": order}
-    # Nothing of the till's was applied (all conflicts, or a re-send): nothing to tell others.
-    outgoing = [to_every_till(update, UPDATE_ORDER, order)] if changed else []
-    return reply, outgoing
+    if not changed:  # nothing of the till's was applied (all conflicts): nothing to tell
+        return reply, []
+    # Merged with changes the sender had not seen: the original client ignores its own echo
+    # and reads nothing but numbers from the reply, so the merged order goes to it as another
+    # till's change (from no session), and it then shows what the server holds.
+    return reply, [to_every_till(update, UPDATE_ORDER, order, as_sender=not behind)]
 
 
 def sync_all(connection, run, update):
     data = update.data
     uid = data.get("uid")
-    payload = {"orders": [order.with_revision()
+    payload = {"orders": [order_message(order.with_revision())
                           for order in store.draft_orders(connection, run.key, run.run_id, uid)],
                "order_ID": run.order_counter, "uid": uid,
                "login_number": data.get("login_number", update.login_number),

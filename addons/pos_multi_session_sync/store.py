@@ -8,6 +8,7 @@ from sqlalchemy import and_, insert, select, update
 
 from core.models import utc_now
 
+from .wire import order_to_wire
 from .models import DRAFT, UNPAID, SyncMultiSession, SyncOrder, SyncPos
 
 
@@ -34,8 +35,8 @@ class StoredOrder:
     versions: dict
 
     def with_revision(self):
-        """The order as tills receive it."""
-        return {**self.order, "revision_ID": self.revision}
+        """The order as tills receive it (`wire.order_to_wire`)."""
+        return order_to_wire({**self.order, "revision_ID": self.revision})
 
 
 def _where(model, key):

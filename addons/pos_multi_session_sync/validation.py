@@ -6,6 +6,8 @@ from dataclasses import dataclass
 
 from core.web.errors import ApiError
 
+from .wire import fill_in, line_object, order_data_object
+
 MAX_ID = 2**31 - 1  # the columns are 32-bit integers on PostgreSQL
 MAX_SEQUENCE_NUMBER = 10**9 - 1  # room left for the numbers that follow a paid one
 MAX_DBNAME = 128
@@ -86,7 +88,8 @@ def json_object(container, name, field, optional=False):
 
 def check_order(order, field):
     """An order as tills send it: uid, sequence_number, revision_ID and lines with unique
-    uids; other keys are the till's and kept as they are."""
+    uids; other keys are the till's and kept as they are. Lines sent as Odoo's `[0, 0, {...}]`
+    triples are replaced by their objects (in `order`, a copy of what was sent)."""
     text(order, "uid", f"{field}.uid", MAX_UID)
     whole_number(order, "sequence_number", f"{field}.sequence_number",
                  maximum=MAX_SEQUENCE_NUMBER)
@@ -101,14 +104,17 @@ def check_order(order, field):
     seen = set()
     for index, line in enumerate(lines):
         where = f"{field}.lines[{index}]"
-        if not isinstance(line, dict):
-            _fail(where, "an object with a uid (send Odoo's [0, 0, {...}] triples as the "
-                         "object alone)", line)
+        line = line_object(line)
+        if line is None:
+            _fail(where, "an object with a uid, or Odoo's [0, 0, {...}] triple of one",
+                  lines[index])
+        lines[index] = line
         uid = text(line, "uid", f"{where}.uid", MAX_LINE_UID)
         if uid in seen:
             raise ApiError(400, "duplicate_line_uid",
                            f"{where}.uid {_shown(uid)} is used by another line of the order")
         seen.add(uid)
+    fill_in(order)
 
 
 def check_update(params):
@@ -121,11 +127,22 @@ def check_update(params):
     data = copy.deepcopy(json_object(message, "data", "message.data"))
     session_id = whole_number(message, "session_id", "message.session_id", optional=True)
     login_number = whole_number(message, "login_number", "message.login_number", optional=True)
+    if action == SYNC_ALL:
+        # The original client puts these two beside `data`, not in it (and its server reads
+        # them there): take them from either place.
+        for name in ("uid", "immediate_rerendering"):
+            if name in message and name not in data:
+                data[name] = message[name]
     pos_id = whole_number(data, "pos_id", "message.data.pos_id", minimum=1)
     run_id = whole_number(data, "run_ID", "message.data.run_ID", minimum=1)
     if action == UPDATE_ORDER:
         check_order(data, "message.data")
-        text(data, "nonce", "message.data.nonce", MAX_NONCE)
+        # The original's nonce, (Math.random() + 1).toString(36).substring(7), is now and
+        # then empty: taken, and never mistaken for a repeat.
+        if data.get("nonce") == "":
+            data["nonce"] = None
+        else:
+            text(data, "nonce", "message.data.nonce", MAX_NONCE)
         flag(data, "new_order", "message.data.new_order")
     elif action == SYNC_ALL:
         text(data, "uid", "message.data.uid", MAX_UID, optional=True)
@@ -135,6 +152,8 @@ def check_update(params):
         uid = text(data, "uid", "message.data.uid", MAX_UID)
         whole_number(data, "revision_ID", "message.data.revision_ID", minimum=1)
         flag(data, "finalized", "message.data.finalized")
+        if "order_data" in data:
+            data["order_data"] = order_data_object(data["order_data"], "message.data.order_data")
         order_data = json_object(data, "order_data", "message.data.order_data", optional=True)
         if order_data is not None:
             check_order(order_data, "message.data.order_data")

@@ -4,6 +4,7 @@ import uuid
 
 from addons.pos_longpolling import bus
 from addons.pos_longpolling.bus import pos_channel
+from addons.pos_multi_session_sync.wire import lines_of
 
 DBNAME = "shop"  # the main instance's database name, as the tills send it
 MULTI_SESSION = 1
@@ -82,3 +83,14 @@ def bus_messages(instance, pos_id, dbname=DBNAME):
 
 def message_ids(instance, pos_id, dbname=DBNAME):
     return [m["data"]["message_ID"] for m in bus_messages(instance, pos_id, dbname)]
+
+
+def lines(order):
+    """An order's line objects: tills receive `[0, 0, {...}]` triples."""
+    return lines_of(order)
+
+
+def synced(reply):
+    """The orders of a sync_all (its data), each sent as a stored message {action, data}."""
+    data = reply["data"] if "orders" in reply.get("data", {}) else reply
+    return [entry["data"] for entry in data["orders"]]

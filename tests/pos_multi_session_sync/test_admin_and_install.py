@@ -5,7 +5,8 @@ from sqlalchemy import inspect, text
 
 from addons.pos_multi_session_sync.protocol import end_run
 from support import post_form, scalar, table_row, text_of
-from sync_helpers import DBNAME, MULTI_SESSION, Till, bus_messages, line, message_ids, order
+from sync_helpers import (DBNAME, MULTI_SESSION, Till, bus_messages, line, message_ids, order,
+                          synced)
 
 PAGE = "/web/pos_multi_session_sync/unpaid"
 
@@ -75,7 +76,7 @@ def test_restore_puts_the_order_back_in_the_current_run_and_tells_the_tills(sync
         assert message["data"]["uid"] == "A" and message["data"]["sequence_number"] == 2
         assert message["data"]["revision_ID"] == restored["revision_id"]
         assert message_ids(sync_instance, pos_id) == before[pos_id] + [before[pos_id][-1] + 1]
-    assert [o["uid"] for o in shop.sync_all()["data"]["orders"]] == ["C", "A"]
+    assert [o["uid"] for o in synced(shop.sync_all())] == ["C", "A"]
     assert shop.update_order(order("D", run=2))["order_ID"] == 3  # no number given twice
     # Restoring it again says why not.
     response = post_form(signed_in, f"{PAGE}/{row['id']}/restore", page=PAGE,

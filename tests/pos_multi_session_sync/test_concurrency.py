@@ -23,7 +23,8 @@ from addons.pos_multi_session_sync.validation import check_update
 from core.addons import AddonCatalog
 from core.instance import Instance
 from support import free_port, stop_process_group
-from sync_helpers import DBNAME, Till, line, order
+from sync_helpers import DBNAME, Till, line, order, synced
+from sync_helpers import lines as order_lines
 
 pytestmark = pytest.mark.server
 
@@ -145,7 +146,7 @@ def run_tills(instance, send_pool, tills):
         for round_ in range(ROUNDS):
             uid = rng.choice(shared)
             copy = copies[uid]
-            lines = [dict(l) for l in copy["lines"]]
+            lines = [dict(l) for l in order_lines(copy)]
             if mine[uid] and rng.random() < 0.3:  # remove one of its own lines
                 gone = mine[uid].pop(rng.randrange(len(mine[uid])))
                 lines = [l for l in lines if l["uid"] != gone]
@@ -189,10 +190,10 @@ def check_outcome(instance, tills, expected, numbers, first_bus_id):
         # 1 was the immediate sync_all each till loaded with (its reply, not the bus).
         assert ids == list(range(first_bus_id, first_bus_id + len(ids))), \
             f"POS {till.pos_id}: message_IDs with a gap or a duplicate: {ids}"
-    final = {o["uid"]: o for o in tills[0].sync_all()["data"]["orders"]}
+    final = {o["uid"]: o for o in synced(tills[0].sync_all())}
     assert sorted(o["sequence_number"] for o in final.values()) == list(range(1, total + 1))
     for uid, lines in expected.items():
-        got = {l["uid"]: l["qty"] for l in final[uid]["lines"]}
+        got = {l["uid"]: l["qty"] for l in order_lines(final[uid])}
         assert got == lines, f"order {uid}: lines lost, kept or changed wrongly"
 
 

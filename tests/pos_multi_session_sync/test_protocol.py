@@ -7,7 +7,8 @@ from sqlalchemy import text
 
 from addons.pos_multi_session_sync.protocol import end_run
 from support import scalar
-from sync_helpers import DBNAME, MULTI_SESSION, Till, bus_messages, line, message_ids, order
+from sync_helpers import (DBNAME, MULTI_SESSION, Till, bus_messages, line, lines, message_ids, order,
+                          synced)
 
 
 @pytest.fixture
@@ -46,7 +47,7 @@ def test_a_new_order_is_numbered_stored_and_sent_to_every_till(sync_instance, bo
     assert reply["action"] == "update_revision_ID"
     assert reply["revision_ID"] == 1 and reply["uid"] == "A" and reply["order_ID"] == 1
     assert reply["run_ID"] == 1 and reply["conflicts"] == []
-    assert [l["uid"] for l in reply["order"]["lines"]] == [first["uid"]]
+    assert reply["order"]["lines"] == [[0, 0, {**first, "pack_lot_ids": [], "is_changed": True}]]
     assert reply["order"]["revision_ID"] == 1
     for pos_id in (1, 2):  # the sender too: it counts its own echo's message_ID
         [message] = bus_messages(sync_instance, pos_id)
@@ -54,7 +55,7 @@ def test_a_new_order_is_numbered_stored_and_sent_to_every_till(sync_instance, bo
         assert message["session_id"] == 101 and message["login_number"] == 1
         assert message["data"]["uid"] == "A" and message["data"]["revision_ID"] == 1
         assert message["data"]["message_ID"] == 2  # 1 was the sync_all at load
-        assert message["data"]["lines"][0]["qty"] == 1
+        assert message["data"]["lines"][0][2]["qty"] == 1
         assert "nonce" not in message["data"]
     row = stored(sync_instance, "A")
     assert row["state"] == "draft" and row["revision_id"] == 1 and row["run_id"] == 1
@@ -103,18 +104,18 @@ def test_sync_all_gives_the_draft_orders_of_the_current_run(sync_instance, both)
     reply = bar.sync_all()
     assert reply["action"] == "sync_all"
     data = reply["data"]
-    assert [o["uid"] for o in data["orders"]] == ["A"]
-    assert data["orders"][0]["revision_ID"] == 1
+    assert [o["uid"] for o in synced(data)] == ["A"]
+    assert synced(data)[0]["revision_ID"] == 1
     assert data["order_ID"] == 2 and data["uid"] is None
     assert data["session_id"] == 102 and data["login_number"] == 1
-    assert bar.sync_all(uid="A")["data"]["orders"][0]["uid"] == "A"
+    assert synced(bar.sync_all(uid="A"))[0]["uid"] == "A"
     assert bar.sync_all(uid="B")["data"]["orders"] == []  # removed
     # Over the bus: to that till only.
     before_shop = message_ids(sync_instance, 1)
     assert bar.sync_all(immediate=False, uid="A") == {"action": ""}
     message = bus_messages(sync_instance, 2)[-1]
     assert message["action"] == "sync_all" and message["data"]["uid"] == "A"
-    assert [o["uid"] for o in message["data"]["orders"]] == ["A"]
+    assert [o["uid"] for o in synced(message["data"])] == ["A"]
     assert message_ids(sync_instance, 1) == before_shop
 
 
@@ -134,7 +135,7 @@ def test_a_new_run_leaves_old_drafts_unpaid_and_restarts_numbering(sync_instance
     assert stored(sync_instance, "A")["state"] == "unpaid"
     assert stored(sync_instance, "B")["state"] == "unpaid"
     assert stored(sync_instance, "C")["state"] == "draft"
-    assert [o["uid"] for o in bar.sync_all()["data"]["orders"]] == ["C"]
+    assert [o["uid"] for o in synced(bar.sync_all())] == ["C"]
 
 
 def test_a_till_of_an_ended_run_must_reload_and_changes_nothing(sync_instance, both):
@@ -206,12 +207,12 @@ def test_two_tills_adding_lines_from_the_same_revision_keep_both(sync_instance, 
     reply = bar.update_order(order("A", [first, bar_line], revision=1, pos_id=2))
     assert reply["action"] == "update_revision_ID" and reply["revision_ID"] == 3
     assert reply["conflicts"] == []
-    uids = [l["uid"] for l in reply["order"]["lines"]]
+    uids = [l["uid"] for l in lines(reply["order"])]
     assert uids == [first["uid"], shop_line["uid"], bar_line["uid"]]
-    assert [l["is_changed"] for l in reply["order"]["lines"]] == [False, False, True]
+    assert [l["is_changed"] for l in lines(reply["order"])] == [False, False, True]
     # Every till got the merged order.
     last = bus_messages(sync_instance, 1)[-1]["data"]
-    assert [l["uid"] for l in last["lines"]] == uids and last["revision_ID"] == 3
+    assert [l["uid"] for l in lines(last)] == uids and last["revision_ID"] == 3
 
 
 def test_the_same_line_changed_by_two_tills_keeps_the_first_and_says_so(sync_instance, both):
@@ -222,7 +223,7 @@ def test_the_same_line_changed_by_two_tills_keeps_the_first_and_says_so(sync_ins
     before = message_ids(sync_instance, 1)
     reply = bar.update_order(order("A", [{**first, "qty": 5}], revision=1, pos_id=2))
     assert reply["conflicts"] == [first["uid"]] and reply["revision_ID"] == 2
-    assert reply["order"]["lines"][0]["qty"] == 2
+    assert lines(reply["order"])[0]["qty"] == 2
     assert message_ids(sync_instance, 1) == before  # nothing applied: nothing sent
 
 

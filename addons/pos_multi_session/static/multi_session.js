@@ -69,6 +69,12 @@ function restore() {
 
 const me = () => ({ user: ms.user, pos: { id: config.id, name: config.name } });
 
+/** An order as the sync server sends it (lines as Odoo's [0, 0, {...}] triples, the
+ * original's shape) with its lines as objects. */
+function unwire(order) {
+  return { ...order, lines: (order.lines || []).map((line) => (Array.isArray(line) ? line[2] : line)) };
+}
+
 function toSync(order) {
   return {
     uid: order.uuid,
@@ -78,7 +84,7 @@ function toSync(order) {
     creation_date: order.opened_at,
     ms_info: order.ms_info || { created: me(), changed: me() },
     lines: order.lines.map((line) => ({
-      uid: `${order.uuid}-${line.id}`, product_id: line.product_id, name: line.name,
+      uid: line.ms_uid || `${order.uuid}-${line.id}`, product_id: line.product_id, name: line.name,
       qty: line.qty, price_unit: line.price_unit, discount: line.discount,
       tax_rate: line.tax_rate,
     })),
@@ -86,17 +92,24 @@ function toSync(order) {
 }
 
 function fromSync(data) {
+  const products = new Map((pos.currentData()?.products || []).map((p) => [p.id, p]));
   return {
     uuid: data.uid,
     reference: data.name,
     sequence_number: data.sequence_number,
-    partner_id: data.partner_id ?? null,
+    partner_id: data.partner_id || null,
     opened_at: data.creation_date,
-    lines: (data.lines || []).map((line) => ({
-      id: line.uid.slice(data.uid.length + 1), product_id: line.product_id, name: line.name,
-      qty: line.qty, price_unit: line.price_unit, discount: line.discount,
-      tax_rate: line.tax_rate,
-    })),
+    lines: (data.lines || []).map((line) => {
+      const product = products.get(line.product_id) || {};
+      // An original till's line uid need not start with the order's uid: kept whole.
+      const own = line.uid.startsWith(`${data.uid}-`);
+      return {
+        id: own ? line.uid.slice(data.uid.length + 1) : line.uid, ms_uid: line.uid,
+        product_id: line.product_id, name: line.name ?? product.name,
+        qty: String(line.qty), price_unit: String(line.price_unit ?? product.price),
+        discount: line.discount ?? 0, tax_rate: line.tax_rate ?? product.tax_rate,
+      };
+    }),
   };
 }
 
@@ -133,12 +146,12 @@ function mergeIntoLocal(base, theirs, mine) {
     // Only here: added here (not sent yet), or removed elsewhere but changed here since.
     if (!theirLines.has(uid) && changedHere(uid)) lines.push(line);
   }
-  const partnerChangedHere = base && (mine.partner_id ?? null) !== (base.partner_id ?? null);
+  const partnerChangedHere = base && (mine.partner_id || null) !== (base.partner_id || null);
   return { ...theirs, partner_id: partnerChangedHere ? mine.partner_id : theirs.partner_id, lines };
 }
 
-const sameOrder = (a, b) => JSON.stringify([a.partner_id ?? null, a.lines.map(content),
-  a.lines.map((l) => l.uid)]) === JSON.stringify([b.partner_id ?? null, b.lines.map(content),
+const sameOrder = (a, b) => JSON.stringify([a.partner_id || null, a.lines.map(content),
+  a.lines.map((l) => l.uid)]) === JSON.stringify([b.partner_id || null, b.lines.map(content),
   b.lines.map((l) => l.uid)]);
 
 /** Take a server copy (a reply or a broadcast) of an order; returns whether local changes
@@ -249,7 +262,7 @@ async function sendUpdate(uuid) {
     }
     // Merged against what was sent: changes made while the request was out stay, and go next.
     // (A later copy that came over the bus meanwhile makes this one stale: skipped.)
-    const theirs = { ...reply.order, revision_ID: reply.revision_ID };
+    const theirs = { ...unwire(reply.order), revision_ID: reply.revision_ID };
     if (takeServerCopy(theirs, { base: sent })) scheduleUpdate(uuid);
   } else if (reply.action === "revision_error") {
     if (reply.state === "deleted") {
@@ -309,7 +322,7 @@ function onMessage(message) {
   save();
   const own = message.session_id === session.id && message.login_number === session.login_number;
   if (message.action === "update_order" && !own) {
-    if (takeServerCopy(data, { incoming: true })) scheduleUpdate(data.uid);
+    if (takeServerCopy(unwire(data), { incoming: true })) scheduleUpdate(data.uid);
   } else if (message.action === "remove_order" && !own) {
     delete synced[data.uid];
     save();
@@ -328,8 +341,10 @@ async function syncAll({ uid = null } = {}) {
 
 function applySyncAll(data) {
   if (typeof data.message_ID === "number") lastMessageId = Math.max(lastMessageId, data.message_ID);
-  const onServer = new Set(data.orders.map((order) => order.uid));
-  for (const order of data.orders) {
+  // Each order is the stored message {action, data}, as the original client reads it.
+  const orders = data.orders.map((entry) => unwire(entry.data || entry));
+  const onServer = new Set(orders.map((order) => order.uid));
+  for (const order of orders) {
     if (takeServerCopy(order, { incoming: true })) scheduleUpdate(order.uid);
   }
   if (!data.uid) {

@@ -1,0 +1,76 @@
+"""The shapes orders travel in, so that the original Odoo tills (itpp-labs pos_multi_session
+10.0-12.0) and Comptoir's page share one multi-session through one server.
+
+In: a line is Odoo's `[0, 0, {...}]` triple (what `Order.export_as_JSON` makes) or the object
+alone; `remove_order`'s `order_data` is the order, the wrapper the original pushes
+(`{"id", "data": {...}, "to_invoice"}`), or a JSON string of either (`JSON.stringify(item)`).
+The server stores the objects alone, with the keys the original's `init_from_JSON` reads
+without checking (`statement_ids`, `partner_id`, a line's `id` and `pack_lot_ids`) filled in
+when the sending till (Comptoir's page) left them out.
+
+Out (broadcasts, the `sync_all` orders, the `update_order` reply's `order`): lines as triples,
+since the original reads `dline[2]` of every line. Each `sync_all` order is a
+stored message `{"action": "update_order", "data": {...}}`: the original reads `o.data.uid`.
+"""
+import json
+
+from core.web.errors import ApiError
+
+UPDATE_ORDER = "update_order"
+
+
+def line_object(value):
+    """The line object of `[0, 0, {...}]` or of `{...}`; None for anything else."""
+    if isinstance(value, dict):
+        return value
+    if (isinstance(value, list) and len(value) == 3 and value[0] == 0 and value[1] == 0
+            and not isinstance(value[0], bool) and isinstance(value[2], dict)):
+        return value[2]
+    return None
+
+
+def _refuse_constant(name):
+    raise ValueError(f"{name} is not a number JSON allows")
+
+
+def order_data_object(value, field):
+    """`remove_order`'s `order_data` as the order object (see the module's docstring), or a
+    400. None stays None."""
+    if isinstance(value, str):
+        try:
+            value = json.loads(value, parse_constant=_refuse_constant)
+        except (ValueError, RecursionError):
+            raise ApiError(400, "invalid_order_data",
+                           f"{field} is a string but not the JSON of an order") from None
+    if isinstance(value, dict) and "uid" not in value and isinstance(value.get("data"), dict):
+        value = value["data"]  # the pushed order's wrapper {"id", "data", "to_invoice"}
+    return value
+
+
+def fill_in(order):
+    """Give an incoming order (lines as objects, changed in place) the keys the original's
+    `init_from_JSON` reads without checking, when the sending till left them out, so that
+    what is stored is what every till receives and sends back."""
+    order.setdefault("statement_ids", [])
+    if order.get("partner_id") is None:
+        order["partner_id"] = False
+    for index, line in enumerate(order.get("lines") or []):
+        line.setdefault("pack_lot_ids", [])
+        if isinstance(line.get("id"), bool) or not isinstance(line.get("id"), int):
+            suffix = str(line.get("uid", "")).rsplit("-", 1)[-1]
+            line["id"] = int(suffix) if suffix.isdigit() and len(suffix) < 10 else index + 1
+
+
+def order_to_wire(order):
+    """A stored order (lines as objects) as every till receives it: lines as triples."""
+    return {**order, "lines": [[0, 0, line] for line in order.get("lines") or []]}
+
+
+def order_message(order):
+    """One order of a `sync_all` answer: the stored message, as the original keeps them."""
+    return {"action": UPDATE_ORDER, "data": order}
+
+
+def lines_of(order):
+    """The line objects of an order in either shape (for readers of what was sent)."""
+    return [line_object(line) for line in order.get("lines") or []]
