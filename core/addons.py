@@ -5,14 +5,14 @@ records what is installed (`core.lifecycle`), and only installed addons are load
 (`core.plugins`).
 """
 import importlib
-import os
-import sys
 import importlib.metadata
 import importlib.util
+import os
 from dataclasses import dataclass
 from graphlib import CycleError, TopologicalSorter
 from pathlib import Path
 
+from core.addon_imports import NAMESPACE, map_addon
 from core.errors import DependencyError, ManifestError, UnknownAddon
 from core.manifest import Manifest, read_manifest
 
@@ -24,11 +24,15 @@ BUILTIN_ADDONS = Path(__file__).resolve().parent.parent / "addons"
 class Addon:
     manifest: Manifest
     path: Path
-    package: str  # the importable name, e.g. "addons.pos_longpolling"
 
     @property
     def name(self):
         return self.manifest.technical_name
+
+    @property
+    def package(self):
+        """The one import name, wherever the folder is: `addons.<technical name>`."""
+        return f"{NAMESPACE}.{self.name}"
 
     @property
     def migrations_dir(self):
@@ -42,29 +46,27 @@ class Addon:
         return importlib.import_module(f"{self.package}.{submodule}")
 
 
-@dataclass(frozen=True)
-class AddonRoot:
-    """A folder whose subfolders are addons, importable as `<package>.<subfolder>`."""
-    path: Path
-    package: str
-
-
 class AddonCatalog:
-    """The addons available to this instance, by technical name."""
+    """The addons available to this instance, by technical name.
+
+    `roots` are folders whose subfolders are addons (default: the built-in `addons/`). Every
+    addon found, in a folder or through an entry point, imports as `addons.<name>`.
+    """
 
     def __init__(self, roots=None, entry_points=True):
         if roots is None:
-            roots = [AddonRoot(BUILTIN_ADDONS, "addons")]
+            roots = [BUILTIN_ADDONS]
         found = {}
         for root in roots:
-            for folder in sorted(Path(root.path).iterdir()):
+            for folder in sorted(Path(root).iterdir()):
                 if (folder / "__manifest__.py").exists():
-                    _add(found, Addon(read_manifest(folder.name, folder), folder,
-                                      f"{root.package}.{folder.name}"))
+                    _add(found, Addon(read_manifest(folder.name, folder), folder))
         if entry_points:
             for entry_point in importlib.metadata.entry_points(group=ENTRY_POINT_GROUP):
                 _add(found, _addon_from_entry_point(entry_point))
         self.addons = dict(sorted(found.items()))
+        for addon in self.addons.values():
+            map_addon(addon.name, addon.path)
 
     def names(self):
         return list(self.addons)
@@ -134,7 +136,8 @@ def _add(found, addon):
 
 
 def _addon_from_entry_point(entry_point):
-    """An entry point `name = package` names an addon package; it is located, not imported."""
+    """An entry point `name = package` names an addon package; it is located, not imported
+    (it is imported later as `addons.<name>`, never under its distribution's package name)."""
     package = entry_point.value.split(":")[0]
     spec = importlib.util.find_spec(package)
     if spec is None or not spec.submodule_search_locations:
@@ -142,15 +145,14 @@ def _addon_from_entry_point(entry_point):
             f"addon {entry_point.name!r}: entry point {entry_point.value!r} is not a package"
         )
     folder = Path(list(spec.submodule_search_locations)[0])
-    return Addon(read_manifest(entry_point.name, folder), folder, package)
+    return Addon(read_manifest(entry_point.name, folder), folder)
 
 
 def catalog_from_environment():
     """The catalog the `core` command and the server use.
 
     `CORE_ADDONS_PATH` (folders separated by `os.pathsep`, each holding addon packages) replaces
-    the built-in `addons/` folder, as Odoo's --addons-path does; each folder's parent is put on
-    `sys.path` so its addons import as `<folder name>.<addon>`. Entry points of installed
+    the built-in `addons/` folder, as Odoo's --addons-path does. Entry points of installed
     packages are read unless `CORE_LOAD_ENTRY_POINTS=0` (the test suite sets it).
     """
     roots = None
@@ -161,7 +163,5 @@ def catalog_from_environment():
             folder = Path(folder).resolve()
             if not folder.is_dir():
                 raise ManifestError(f"CORE_ADDONS_PATH: {folder} is not a folder")
-            if str(folder.parent) not in sys.path:
-                sys.path.insert(0, str(folder.parent))
-            roots.append(AddonRoot(folder, folder.name))
+            roots.append(folder)
     return AddonCatalog(roots, entry_points=os.environ.get("CORE_LOAD_ENTRY_POINTS") != "0")

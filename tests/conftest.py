@@ -9,7 +9,7 @@ import pytest
 from sqlalchemy import create_engine, text
 from sqlalchemy.engine import make_url
 
-from core.addons import AddonCatalog, AddonRoot
+from core.addons import AddonCatalog
 from core.db import resolve_url
 from core.instance import Instance
 
@@ -22,7 +22,7 @@ os.environ["CORE_ADDONS_PATH"] = str(FIXTURE_ADDONS)
 
 
 def fixture_catalog():
-    return AddonCatalog([AddonRoot(FIXTURE_ADDONS, "fixture_addons")], entry_points=False)
+    return AddonCatalog([FIXTURE_ADDONS], entry_points=False)
 
 
 def fresh_database(tmp_path, stem):

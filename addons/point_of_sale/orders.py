@@ -56,6 +56,27 @@ class ParsedOrder:
     payments: tuple
     amount_total: Decimal | None  # what the till computed, checked against ours
 
+    def to_wire(self):
+        """The wire form `parse_order` reads (decimals as strings, UTC times with a Z)."""
+        created_at = self.created_at
+        if created_at.tzinfo is None:
+            created_at = created_at.replace(tzinfo=timezone.utc)
+        wire = {
+            "uuid": self.uuid,
+            "session_id": self.session_id,
+            "created_at": created_at.astimezone(timezone.utc).isoformat().replace("+00:00", "Z"),
+            "partner_id": self.partner_id,
+            "reference": self.reference,
+            "sequence_number": self.sequence_number,
+            "lines": [{"product_id": line.product_id, "qty": str(line.qty),
+                       "price_unit": str(line.price_unit), "discount": str(line.discount)}
+                      for line in self.lines],
+            "payments": [{"method": p.method, "amount": str(p.amount)} for p in self.payments],
+        }
+        if self.amount_total is not None:
+            wire["amount_total"] = str(self.amount_total)
+        return wire
+
 
 # -- parsing: the wire shape, checked field by field -----------------------------------------
 

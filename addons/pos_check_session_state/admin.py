@@ -6,7 +6,7 @@ import json
 from flask import Blueprint, flash, g, redirect, render_template, url_for
 from sqlalchemy import select
 
-from addons.point_of_sale.models import PosConfig, PosSession
+from addons.point_of_sale import PosConfig, PosSession
 from core.web import current_instance, current_plugins
 from core.web.admin import moment, require_login_and_csrf
 

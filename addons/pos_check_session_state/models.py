@@ -5,7 +5,7 @@ from datetime import datetime
 from sqlalchemy import DateTime, ForeignKey, Integer, String, Text
 from sqlalchemy.orm import Mapped, mapped_column
 
-from addons.point_of_sale import models as pos_models  # noqa: F401  (the tables referred to)
+import addons.point_of_sale  # noqa: F401  (defines the tables referred to)
 from core.db import Model
 from core.models import utc_now
 

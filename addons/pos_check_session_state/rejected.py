@@ -2,13 +2,10 @@
 only: point_of_sale's push isolates each order) and kept whole, so that a manager can attach it
 to the config's open session instead of losing it."""
 import json
-from datetime import timezone
 
 from sqlalchemy import select, update
 
-from addons.point_of_sale import sessions
-from addons.point_of_sale.models import OPENED
-from addons.point_of_sale.orders import push_orders
+from addons.point_of_sale import OPENED, current_session, get_config, push_orders
 from core.db import upsert
 from core.errors import CoreError
 from core.models import utc_now
@@ -34,29 +31,6 @@ class AttachError(CoreError):
     pass
 
 
-def payload_of(order):
-    """The wire order rebuilt from a `ParsedOrder` (decimals as strings), as push_orders reads
-    it."""
-    created_at = order.created_at
-    if created_at.tzinfo is None:
-        created_at = created_at.replace(tzinfo=timezone.utc)
-    payload = {
-        "uuid": order.uuid,
-        "session_id": order.session_id,
-        "created_at": created_at.astimezone(timezone.utc).isoformat().replace("+00:00", "Z"),
-        "partner_id": order.partner_id,
-        "reference": order.reference,
-        "sequence_number": order.sequence_number,
-        "lines": [{"product_id": line.product_id, "qty": str(line.qty),
-                   "price_unit": str(line.price_unit), "discount": str(line.discount)}
-                  for line in order.lines],
-        "payments": [{"method": p.method, "amount": str(p.amount)} for p in order.payments],
-    }
-    if order.amount_total is not None:
-        payload["amount_total"] = str(order.amount_total)
-    return payload
-
-
 def refuse_if_not_opened(connection, order, session):
     """check_pos_order: None for an opened session; else keep the order and refuse it."""
     if session.state == OPENED:
@@ -72,7 +46,7 @@ def record_rejected(connection, order, session):
     """Insert or refresh the row of this uuid (a till re-sending never adds a second one)."""
     upsert(connection, RejectedOrder.__table__, {"uuid": order.uuid},
            {"session_id": session.id, "config_id": session.config_id,
-            "payload": json.dumps(payload_of(order), sort_keys=True), "rejected_at": utc_now()})
+            "payload": json.dumps(order.to_wire(), sort_keys=True), "rejected_at": utc_now()})
 
 
 def pending(connection):
@@ -92,8 +66,8 @@ def attach(connection, rejected_id, login, check_order=None):
     if row.attached_order_id is not None:
         raise AttachError(f"order {row.uuid} is already attached (order "
                           f"{row.attached_order_id})")
-    config = sessions.get_config(connection, row.config_id)
-    target = sessions.current_session(connection, row.config_id)
+    config = get_config(connection, row.config_id)
+    target = current_session(connection, row.config_id)
     if target is None or target.state != OPENED:
         what = "no session" if target is None else \
             f"only session {target.name}, which is {state_words(target.state)}"

@@ -2,8 +2,8 @@
 from flask import Blueprint, jsonify
 from sqlalchemy import select
 
-from addons.point_of_sale.access import caller_config_scope, require_config_access
-from addons.point_of_sale.models import OPENED, PosSession
+from addons.point_of_sale import (OPENED, PosSession, caller_config_scope,
+                                  require_config_access)
 from core.web import current_instance
 from core.web.errors import ApiError
 

@@ -1,0 +1,17 @@
+"""pos_longpolling's public face: what other addons may use, as
+`from addons.pos_longpolling import X`.
+
+- sending on the bus: `BusTransaction` (messages sent when the transaction commits) and
+  `pos_channel(db_name, name, config_id)`, the channel a till of that config listens on;
+- who is calling: `caller_scope()` (the configs the caller may reach) and
+  `require_pos(scope, pos_id)`;
+- `json_route`: a view decorator taking a plain JSON body or Odoo's JSON-RPC envelope;
+- hooks other addons implement: `hookspecs.py` (`longpolling_cors_paths`).
+
+Every other module of this package is private.
+"""
+from .access import caller_scope, require_pos
+from .bus import BusTransaction, pos_channel
+from .jsonrpc import json_route
+
+__all__ = ["BusTransaction", "pos_channel", "caller_scope", "require_pos", "json_route"]

@@ -11,7 +11,7 @@ import json
 
 from flask import request
 
-from addons.point_of_sale.access import ANY_CONFIG, caller_config_scope
+from addons.point_of_sale import ANY_CONFIG, caller_config_scope
 from core.web.errors import ApiError
 
 from .settings import current_settings

@@ -3,7 +3,7 @@ member configs). Signed-in admins only, every POST with the page's CSRF token.""
 from flask import Blueprint, abort, flash, redirect, render_template, request, url_for
 from sqlalchemy import insert, select, update
 
-from addons.point_of_sale.models import PosConfig
+from addons.point_of_sale import PosConfig
 from core.web import current_instance
 from core.web.admin import require_login_and_csrf
 

@@ -6,7 +6,7 @@ from dataclasses import replace
 
 from sqlalchemy import select
 
-from addons.point_of_sale.models import CLOSED, PosSession
+from addons.point_of_sale import CLOSED, PosSession
 from core import ConfigField
 from core.config_fields import write_values
 from core.models import RecordSetting

@@ -2,7 +2,7 @@
 from flask import session
 from sqlalchemy import select
 
-from addons.point_of_sale.tokens import issue_token
+from addons.point_of_sale import issue_token
 from core.models import User
 from core.web import current_instance, current_plugins
 

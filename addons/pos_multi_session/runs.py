@@ -3,7 +3,7 @@ next run starts with the order counter at 0; unpaid orders of the old run stay l
 manager (never silently dropped, unlike the original)."""
 from sqlalchemy import update
 
-from addons.pos_multi_session_sync.protocol import end_run
+from addons.pos_multi_session_sync import end_run
 from core.db import database_name
 
 from .membership import multi_session_of, open_member_sessions

@@ -4,7 +4,7 @@ updates of one multi-session run one after the other whatever the number of work
 processes, and its bus messages commit with its changes, sent last."""
 from dataclasses import dataclass
 
-from addons.pos_longpolling.bus import BusTransaction, pos_channel
+from addons.pos_longpolling import BusTransaction, pos_channel
 
 from . import store
 from .merge import merge_order

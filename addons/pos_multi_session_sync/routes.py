@@ -2,8 +2,7 @@
 JSON-RPC envelope), from the main instance's page or across origins on a separate server."""
 from flask import Blueprint
 
-from addons.pos_longpolling.access import caller_scope, require_pos
-from addons.pos_longpolling.jsonrpc import json_route
+from addons.pos_longpolling import caller_scope, json_route, require_pos
 from core.web import current_instance
 
 from .protocol import handle_update

@@ -1,7 +1,7 @@
 """Orders left unpaid when their run ended (every session of the multi-session closed): the
 original dropped them silently (pos-addons #1239). They are kept, listed for a manager, and
 restored into the current run in one action, which tells every till of the multi-session."""
-from addons.pos_longpolling.bus import BusTransaction
+from addons.pos_longpolling import BusTransaction
 from core.errors import CoreError
 
 from . import store

@@ -5,7 +5,7 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from core.addons import AddonCatalog, AddonRoot, catalog_from_environment
+from core.addons import AddonCatalog, catalog_from_environment
 from core.errors import DependencyError, ManifestError, UnknownAddon
 
 
@@ -16,14 +16,14 @@ def make_root(tmp_path, manifests):
     for name, text in manifests.items():
         (root / name).mkdir()
         (root / name / "__manifest__.py").write_text(text)
-    return AddonCatalog([AddonRoot(root, "addons_root")], entry_points=False)
+    return AddonCatalog([root], entry_points=False)
 
 
 def test_addons_are_discovered_from_folders_with_a_manifest(tmp_path):
     catalog = make_root(tmp_path, {"a": "{}", "b": "{'depends': ['a']}"})
     (tmp_path / "addons_root" / "not_an_addon").mkdir()
     assert catalog.names() == ["a", "b"]
-    assert catalog.get("b").package == "addons_root.b"
+    assert catalog.get("b").package == "addons.b"
 
 
 def test_dependencies_come_first_and_levels_are_alphabetical(tmp_path):
@@ -62,7 +62,7 @@ def test_the_same_addon_twice_is_an_error(tmp_path):
         (tmp_path / root / "dup").mkdir(parents=True)
         (tmp_path / root / "dup" / "__manifest__.py").write_text("{}")
     with pytest.raises(ManifestError, match="'dup' is available twice"):
-        AddonCatalog([AddonRoot(tmp_path / "one", "one"), AddonRoot(tmp_path / "two", "two")],
+        AddonCatalog([tmp_path / "one", tmp_path / "two"],
                      entry_points=False)
 
 
@@ -85,7 +85,7 @@ def test_addons_are_discovered_from_the_entry_point_group(tmp_path, monkeypatch)
     monkeypatch.syspath_prepend(str(tmp_path / "site"))
     catalog = AddonCatalog(roots=[], entry_points=True)
     assert catalog.get("loyalty").manifest.summary == "shipped by a package"
-    assert catalog.get("loyalty").package == "thirdparty_loyalty"
+    assert catalog.get("loyalty").package == "addons.loyalty"
 
 
 @st.composite

@@ -37,7 +37,7 @@ def test_hook_post_install(instance):
 
 
 def test_hook_pre_uninstall(instance):
-    from fixture_addons.base_thing import hooks
+    from addons.base_thing import hooks
     hooks.SEEN_BEFORE_UNINSTALL.clear()
     instance.install(["base_thing"], demo=True)
     instance.uninstall(["base_thing"])

@@ -5,7 +5,7 @@ import uuid
 import pytest
 from sqlalchemy import inspect, select, text
 
-from core.addons import AddonCatalog, AddonRoot
+from core.addons import AddonCatalog
 from core.errors import CoreError, MigrationError, UnknownAddon
 from core.instance import Instance
 from core.models import AddonState
@@ -151,7 +151,7 @@ def test_a_misspelt_hookimpl_fails_loudly(db_url, scratch_root):
     (root / "typo" / "__manifest__.py").write_text("{}")
     (root / "typo" / "hooks.py").write_text(
         "from core import hookimpl\n\n@hookimpl\ndef register_rutes():\n    return []\n")
-    instance = Instance(db_url, AddonCatalog([AddonRoot(root, package)], entry_points=False))
+    instance = Instance(db_url, AddonCatalog([root], entry_points=False))
     with pytest.raises(CoreError, match="addon 'typo'.*register_rutes"):
         instance.install(["typo"])
     assert instance.installed() == {}
@@ -184,7 +184,7 @@ def test_upgrade_applies_revisions_added_after_install(db_url, scratch_root):
     (root / "grower" / "__manifest__.py").write_text("{}")
     (versions / "first.py").write_text(REVISION.format(
         revision="960e00000001", down=None, labels=("grower",), table="grower_first"))
-    instance = Instance(db_url, AddonCatalog([AddonRoot(root, package)], entry_points=False))
+    instance = Instance(db_url, AddonCatalog([root], entry_points=False))
     instance.install(["grower"])
     assert instance.upgrade() == []
     (versions / "second.py").write_text(REVISION.format(
@@ -202,10 +202,10 @@ def test_upgrade_records_a_new_manifest_version(db_url, scratch_root):
     (root / "shelf").mkdir()
     (root / "shelf" / "__init__.py").write_text("")
     (root / "shelf" / "__manifest__.py").write_text("{'version': '1.0.0'}")
-    instance = Instance(db_url, AddonCatalog([AddonRoot(root, package)], entry_points=False))
+    instance = Instance(db_url, AddonCatalog([root], entry_points=False))
     instance.install(["shelf"])
     (root / "shelf" / "__manifest__.py").write_text("{'version': '1.1.0'}")
-    instance.catalog = AddonCatalog([AddonRoot(root, package)], entry_points=False)
+    instance.catalog = AddonCatalog([root], entry_points=False)
     assert instance.upgrade() == ["shelf"]
     assert instance.installed() == {"shelf": "1.1.0"}
 
@@ -214,7 +214,7 @@ def test_upgrade_refuses_when_an_installed_addon_has_disappeared(db_url, scratch
     root, package = scratch_root
     (root / "gone").mkdir()
     (root / "gone" / "__manifest__.py").write_text("{}")
-    instance = Instance(db_url, AddonCatalog([AddonRoot(root, package)], entry_points=False))
+    instance = Instance(db_url, AddonCatalog([root], entry_points=False))
     instance.install(["gone"])
     instance.catalog = AddonCatalog([], entry_points=False)
     with pytest.raises(CoreError, match="installed addons are no longer available: gone"):

@@ -18,7 +18,7 @@ from decimal import Decimal
 from sqlalchemy import create_engine, text
 from sqlalchemy.engine import make_url
 
-from core.addons import AddonCatalog, AddonRoot, BUILTIN_ADDONS
+from core.addons import BUILTIN_ADDONS, AddonCatalog
 from core.db import resolve_url
 from core.instance import Instance
 from core.web import create_app
@@ -124,9 +124,8 @@ def write_extending_addon(folder, name):
 
 
 def catalog_with(root, package):
-    """The built-in addons plus those of `root` (importable as `package`)."""
-    return AddonCatalog([AddonRoot(BUILTIN_ADDONS, "addons"), AddonRoot(root, package)],
-                        entry_points=False)
+    """The built-in addons plus those of `root` (each importable as `addons.<name>`)."""
+    return AddonCatalog([BUILTIN_ADDONS, root], entry_points=False)
 
 
 def forget_package(package):

@@ -16,7 +16,7 @@ import pytest
 import requests
 from sqlalchemy import text
 
-from core.addons import AddonCatalog, AddonRoot
+from core.addons import AddonCatalog
 from core.instance import Instance
 from core.web.users import set_password
 from support import free_port, stop_process_group
@@ -123,12 +123,10 @@ class PosDatabase:
 def prepare_database(db_url, extra_addons=None):
     """point_of_sale with its demo data, config 1's session opened, and the admin user.
     `extra_addons`: a folder of further addons, all of which are installed too."""
-    roots = [AddonRoot(ADDONS, "addons")]
+    roots = [ADDONS]
     path = [str(ADDONS)]
     if extra_addons is not None:
-        if str(extra_addons.parent) not in sys.path:
-            sys.path.insert(0, str(extra_addons.parent))
-        roots.append(AddonRoot(extra_addons, extra_addons.name))
+        roots.append(extra_addons)
         path.append(str(extra_addons))
     instance = Instance(db_url, AddonCatalog(roots, entry_points=False))
     try:
@@ -200,7 +198,7 @@ def make_pos_server(db_url, tmp_path):
     def make(*stand_ins):
         extra = None
         if stand_ins:
-            # A package name of its own: another test's may already be imported.
+            # A folder of its own: the catalog then forgets another test's imported copy.
             extra = tmp_path / f"pos_test_addons_{uuid.uuid4().hex[:8]}"
             write_stand_in_addons(extra, stand_ins)
         server = PosServer(prepare_database(db_url, extra_addons=extra), tmp_path)

@@ -9,7 +9,7 @@ from dataclasses import replace
 
 import pytest
 
-from core.addons import AddonCatalog, AddonRoot
+from core.addons import AddonCatalog
 from core.config_fields import write_values
 from core.instance import Instance
 from pos_browser_helpers import (ADDONS, ADMIN_LOGIN, ADMIN_PASSWORD, CORE_COMMAND,  # noqa: F401
@@ -31,7 +31,7 @@ def checking_server(db_url, tmp_path):
     """point_of_sale (demo data, Shop's session opened) with pos_check_session_state, Shop
     checking every second; a started server, stopped at teardown."""
     database = prepare_database(db_url)
-    instance = Instance(db_url, AddonCatalog([AddonRoot(ADDONS, "addons")], entry_points=False))
+    instance = Instance(db_url, AddonCatalog([ADDONS], entry_points=False))
     try:
         instance.install(["pos_check_session_state"])
         from addons.pos_check_session_state.hooks import register_config_fields
@@ -192,7 +192,7 @@ def test_an_order_paid_offline_on_a_session_closed_meanwhile_waits_then_is_attac
     # The manager attaches it to the open session (as the admin page's button does).
     from addons.pos_check_session_state.rejected import attach
     instance = Instance(server.database.url,
-                        AddonCatalog([AddonRoot(ADDONS, "addons")], entry_points=False))
+                        AddonCatalog([ADDONS], entry_points=False))
     try:
         with instance.engine.begin() as connection:
             row_id = connection.exec_driver_sql(

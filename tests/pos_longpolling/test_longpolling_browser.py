@@ -9,7 +9,7 @@ from dataclasses import replace
 
 import pytest
 
-from core.addons import AddonCatalog, AddonRoot
+from core.addons import AddonCatalog
 from core.config_fields import write_values
 from core.instance import Instance
 from pos_browser_helpers import (ADDONS, ADMIN_LOGIN, ADMIN_PASSWORD,  # noqa: F401
@@ -51,7 +51,7 @@ def make_bus_server(db_url, tmp_path):
 
     def make(poll_timeout=2, max_silence=60, pong_timeout=10):
         database = prepare_database(db_url)
-        instance = Instance(db_url, AddonCatalog([AddonRoot(ADDONS, "addons")],
+        instance = Instance(db_url, AddonCatalog([ADDONS],
                                                  entry_points=False))
         try:
             instance.install(["pos_longpolling"])

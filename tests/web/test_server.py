@@ -10,7 +10,7 @@ import pytest
 import requests
 from sqlalchemy.engine import make_url
 
-from core.addons import AddonCatalog, AddonRoot
+from core.addons import AddonCatalog
 from core.instance import Instance
 from web_helpers import CORE_COMMAND, free_port
 
@@ -75,7 +75,7 @@ def test_the_server_serves_an_addon_installed_from_another_process(start_server,
 @pytest.fixture
 def nap_server(db_url, start_server):
     """A server whose database has the nap_thing test addon installed."""
-    catalog = AddonCatalog([AddonRoot(WEB_ADDONS, "web_addons")], entry_points=False)
+    catalog = AddonCatalog([WEB_ADDONS], entry_points=False)
     instance = Instance(db_url, catalog)
     instance.install(["nap_thing"])
     instance.engine.dispose()
