@@ -8,6 +8,7 @@ from sqlalchemy.exc import OperationalError
 
 from core.errors import CoreError
 from core.instance import Instance
+from core.plugins import make_plugin_manager
 
 
 class CoreGroup(click.Group):
@@ -22,11 +23,22 @@ class CoreGroup(click.Group):
         except Exception:  # no database yet, or it cannot be read: built-in commands only
             return {}
 
+    def _setup_commands(self, ctx):
+        try:
+            catalog = Instance(ctx.params.get("db")).catalog
+            addons = [catalog.addons[name] for name in catalog.ordered(catalog.names())]
+            group = click.Group()
+            make_plugin_manager(addons).hook.register_setup_commands(cli=group)
+            return group.commands
+        except Exception:  # an available addon that cannot load: built-in commands only
+            return {}
+
     def list_commands(self, ctx):
         return sorted(set(super().list_commands(ctx)) | set(self._addon_commands(ctx)))
 
     def get_command(self, ctx, name):
-        return super().get_command(ctx, name) or self._addon_commands(ctx).get(name)
+        return (super().get_command(ctx, name) or self._addon_commands(ctx).get(name)
+                or self._setup_commands(ctx).get(name))
 
 
 def fail_cleanly(function):

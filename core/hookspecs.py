@@ -84,3 +84,10 @@ def register_assets(page):
 @hookspec
 def register_commands(cli):
     """Add click commands to the `core` command group `cli` (a click.Group). Return nothing."""
+
+
+@hookspec
+def register_setup_commands(cli):
+    """Add click commands that work on a database where this addon is not installed yet (for
+    example creating a database from a file this addon made elsewhere). Offered by every
+    available addon; an installed addon's `register_commands` of the same name wins."""

@@ -89,6 +89,16 @@ def test_hook_register_commands(instance):
     assert result.output == "hello Ann from other_thing\n"
 
 
+def test_hook_register_setup_commands(instance):
+    """Offered by available addons on a database where they are not installed."""
+    runner = CliRunner()
+    result = runner.invoke(cli, ["--db", instance.url, "other-setup"])
+    assert result.exit_code == 0, result.output
+    assert result.output == "setting up other_thing\n"
+    assert "No such command 'other-hello'" in runner.invoke(
+        cli, ["--db", instance.url, "other-hello", "Ann"]).output
+
+
 def test_hook_register_menu_links(instance):
     from core.web.users import set_password
     instance.install(["base_thing"])

@@ -18,6 +18,14 @@ def register_commands(cli):
 
 
 @hookimpl
+def register_setup_commands(cli):
+    @cli.command("other-setup")
+    def other_setup():
+        """Works before other_thing is installed (a setup command)."""
+        click.echo("setting up other_thing")
+
+
+@hookimpl
 def configure_app(app):
     @app.after_request
     def sign(response):

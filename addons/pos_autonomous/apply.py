@@ -1,0 +1,196 @@
+"""Applying one pull answer on a till: every table part and its new checkpoint in one transaction,
+so a page is applied whole or not at all, and never twice.
+
+The till applies the columns both sides have. When that set differs from the one a table's
+checkpoint was built with (an addon upgrade added a column on either side), the part is not
+applied: the table alone restarts a full import (`schema_changed`)."""
+from datetime import datetime
+
+from sqlalchemy import DateTime, Numeric, select
+from sqlalchemy.exc import IntegrityError
+
+from core.models import User, utc_now
+
+from .models import FULL, INCREMENTAL, Checkpoint, TillCashierLogin
+
+DELETE_CHUNK = 500
+
+
+def positions(connection):
+    """{table name: position} as the pull request sends it."""
+    result = {}
+    for row in connection.execute(select(Checkpoint)):
+        if row.mode == INCREMENTAL:
+            result[row.table_name] = {"mode": INCREMENTAL, "version": row.version}
+        else:
+            result[row.table_name] = {"mode": FULL, "snapshot": row.snapshot, "after": row.after}
+    return result
+
+
+def restart_full(connection, table_name, reason):
+    """Make `table_name` start a full import at the next pull (rows stay until replaced)."""
+    _save_checkpoint(connection, table_name, {"mode": FULL, "snapshot": None, "after": None},
+                     reason=reason, columns="", rows_done=0, rows_total=0, started_at=None)
+
+
+def apply_answer(connection, answer, declared_by_name):
+    """Apply `answer` inside `connection`'s transaction. Return a list of events in words
+    (full imports started and why), for the synchroniser's status."""
+    events = []
+    for name, part in answer["tables"].items():
+        declared = declared_by_name.get(name)
+        if declared is None:  # the till lacks the addon that owns this table
+            continue
+        events += _apply_part(connection, declared, part)
+    if "accounts" in answer.get("cashiers", {}):
+        _apply_cashiers(connection, answer["cashiers"]["accounts"])
+    return events
+
+
+def _checkpoint(connection, name):
+    return connection.execute(select(Checkpoint).where(Checkpoint.table_name == name)).first()
+
+
+def _apply_part(connection, declared, part):
+    local = [column.name for column in declared.table.columns]
+    shared = [column for column in part["columns"] if column in local]
+    held = _checkpoint(connection, declared.name)
+    starting = part["mode"] == FULL and part.get("after") is None
+    if not starting and held is not None and held.columns != ",".join(shared):
+        restart_full(connection, declared.name, "schema_changed")
+        return [f"{declared.name}: full import (its columns changed)"]
+    indexes = [part["columns"].index(column) for column in shared]
+    key_index = shared.index(declared.key)
+    rows = [[row[i] for i in indexes] for row in part["rows"]]
+    keys = [row[key_index] for row in rows]
+    # Deletions first: a unique value (a barcode) may have moved to a row of this page.
+    if part["mode"] == INCREMENTAL:
+        _delete_keys(connection, declared, part["deleted"])
+    else:
+        _delete_missing(connection, declared, part["after"], part["last"], part["done"], keys)
+    _upsert(connection, declared, shared, rows)
+    events, extra = [], {}
+    if part["mode"] == FULL:
+        if starting:
+            reason = part.get("reason") or (held.reason if held is not None else "") or "new"
+            events.append(f"{declared.name}: full import ({_REASONS.get(reason, reason)})")
+            extra = {"reason": reason, "rows_done": 0, "rows_total": part.get("total", 0),
+                     "started_at": utc_now()}
+        extra["rows_done"] = (extra.get("rows_done", held.rows_done if held else 0) + len(rows))
+    _save_checkpoint(connection, declared.name, part["checkpoint"], columns=",".join(shared),
+                     **extra)
+    return events
+
+
+_REASONS = {"new": "a table new to this till", "checkpoint_expired":
+            "its checkpoint is older than the server's tombstone retention",
+            "schema_changed": "its columns changed", "full_kind": "a full-only table changed",
+            "requested": "asked for"}
+
+
+def _converters(connection, declared, columns):
+    """Per column, a function turning the JSON value into what the database takes."""
+    dialect = connection.dialect
+    result = []
+    for name in columns:
+        column_type = declared.table.c[name].type
+        if isinstance(column_type, Numeric) and dialect.name == "sqlite":
+            result.append(lambda v: None if v is None else float(v))
+        elif isinstance(column_type, DateTime):
+            process = column_type.bind_processor(dialect) or (lambda v: v)
+            result.append(lambda v, p=process: None if v is None
+                          else p(datetime.fromisoformat(v)))
+        else:
+            result.append(None)
+    return result
+
+
+def _placeholders(connection, count):
+    mark = "?" if connection.dialect.paramstyle == "qmark" else "%s"
+    return ", ".join([mark] * count)
+
+
+def _upsert(connection, declared, columns, rows):
+    if not rows:
+        return
+    converters = _converters(connection, declared, columns)
+    if any(converters):
+        rows = [tuple(value if convert is None else convert(value)
+                      for convert, value in zip(converters, row)) for row in rows]
+    quoted = ", ".join(f'"{c}"' for c in columns)
+    updates = ", ".join(f'"{c}" = excluded."{c}"' for c in columns if c != declared.key)
+    statement = (f'INSERT INTO "{declared.table.name}" ({quoted}) VALUES '
+                 f"({_placeholders(connection, len(columns))}) "
+                 f'ON CONFLICT ("{declared.key}") DO '
+                 + (f"UPDATE SET {updates}" if updates else "NOTHING"))
+    connection.exec_driver_sql(statement, [tuple(row) for row in rows])
+
+
+def _delete_keys(connection, declared, keys):
+    key = declared.table.c[declared.key]
+    for start in range(0, len(keys), DELETE_CHUNK):
+        chunk = keys[start:start + DELETE_CHUNK]
+        try:
+            with connection.begin_nested():
+                connection.execute(declared.table.delete().where(key.in_(chunk)))
+        except IntegrityError:
+            _delete_one_by_one(connection, declared, chunk)
+
+
+def _delete_one_by_one(connection, declared, keys):
+    """A row this till's own records refer to (an order's product) stays; the others go."""
+    key = declared.table.c[declared.key]
+    for value in keys:
+        try:
+            with connection.begin_nested():
+                connection.execute(declared.table.delete().where(key == value))
+        except IntegrityError:
+            pass
+
+
+def _delete_missing(connection, declared, after, last, done, kept):
+    """A full page holds every row of its key range (after, last]: the till's other rows in that
+    range are gone on the server; on the last page, so is everything past it."""
+    key = declared.table.c[declared.key]
+    query = select(key)
+    if after is not None:
+        query = query.where(key > after)
+    if not done:
+        query = query.where(key <= last)
+    kept = set(kept)
+    gone = [value for (value,) in connection.execute(query) if value not in kept]
+    _delete_keys(connection, declared, gone)
+
+
+def _save_checkpoint(connection, name, checkpoint, **values):
+    table = Checkpoint.__table__
+    values = {"mode": checkpoint["mode"], "version": checkpoint.get("version") or 0,
+              "snapshot": checkpoint.get("snapshot"), "after": checkpoint.get("after"),
+              "updated_at": utc_now(), **values}
+    if checkpoint["mode"] == INCREMENTAL:
+        values["reason"] = ""
+    done = connection.execute(table.update().where(table.c.table_name == name).values(**values))
+    if not done.rowcount:
+        values.setdefault("columns", "")
+        values.setdefault("reason", "")
+        values.setdefault("rows_done", 0)
+        values.setdefault("rows_total", 0)
+        connection.execute(table.insert().values(table_name=name, **values))
+
+
+def _apply_cashiers(connection, accounts):
+    """The cashier accounts the central admin allows here, with their password hashes; the
+    ones it no longer allows are removed (only those that came down this way)."""
+    users, logins = User.__table__, TillCashierLogin.__table__
+    wanted = {account["login"]: account["password_hash"] for account in accounts}
+    previous = {login for (login,) in connection.execute(select(logins.c.login))}
+    for login in previous - set(wanted):
+        connection.execute(users.delete().where(users.c.login == login))
+        connection.execute(logins.delete().where(logins.c.login == login))
+    for login, password_hash in wanted.items():
+        updated = connection.execute(users.update().where(users.c.login == login)
+                                     .values(password_hash=password_hash))
+        if not updated.rowcount:
+            connection.execute(users.insert().values(login=login, password_hash=password_hash))
+        if login not in previous:
+            connection.execute(logins.insert().values(login=login))

@@ -1,0 +1,64 @@
+"""The till's HTTP client to the central instance: one kept-alive connection, a timeout per
+request, JSON in and out. Errors come out as SyncError with a message a person can act on."""
+import http.client
+import json
+from urllib.parse import urlsplit
+
+
+class SyncError(Exception):
+    pass
+
+
+class CentralClient:
+    def __init__(self, server_url, token, timeout_seconds):
+        parts = urlsplit(server_url)
+        if parts.scheme not in ("http", "https") or not parts.hostname:
+            raise SyncError(f"the server address {server_url!r} is not an http(s) URL")
+        self.server_url, self.token, self.timeout = server_url, token, timeout_seconds
+        self._parts = parts
+        self._connection = None
+        self.round_trips = 0
+
+    def _connect(self):
+        cls = (http.client.HTTPSConnection if self._parts.scheme == "https"
+               else http.client.HTTPConnection)
+        return cls(self._parts.hostname, self._parts.port, timeout=self.timeout)
+
+    def post(self, path, body):
+        payload = json.dumps(body, separators=(",", ":")).encode()
+        headers = {"Content-Type": "application/json", "Authorization": f"Bearer {self.token}"}
+        url = self._parts.path.rstrip("/") + path
+        for attempt in (1, 2):  # a kept-alive connection the server closed: reconnect once
+            if self._connection is None:
+                self._connection = self._connect()
+            try:
+                self._connection.request("POST", url, payload, headers)
+                response = self._connection.getresponse()
+                data = response.read()
+                break
+            except (http.client.RemoteDisconnected, BrokenPipeError,
+                    ConnectionResetError) as exc:
+                self.close()
+                if attempt == 2:
+                    raise SyncError(f"{self.server_url} closed the connection ({exc})") from None
+            except (OSError, http.client.HTTPException) as exc:
+                self.close()
+                raise SyncError(f"cannot reach {self.server_url}: {exc or type(exc).__name__}"
+                                ) from None
+        self.round_trips += 1
+        try:
+            answer = json.loads(data)
+        except ValueError:
+            raise SyncError(f"{self.server_url} answered {response.status} with something "
+                            "that is not JSON; is it a Comptoir server with pos_autonomous?"
+                            ) from None
+        if response.status != 200:
+            error = answer.get("error", {}) if isinstance(answer, dict) else {}
+            raise SyncError(f"{self.server_url} refused ({response.status} "
+                            f"{error.get('code', '')}): {error.get('message', data[:200])}")
+        return answer
+
+    def close(self):
+        if self._connection is not None:
+            self._connection.close()
+            self._connection = None

@@ -1,0 +1,161 @@
+"""`core autonomous ...`: package and tills (central); init, sync, status, import (till)."""
+import json
+import signal
+
+import click
+
+from core.cli import fail_cleanly, pass_instance
+from core.errors import CoreError
+
+from . import settings, tills
+from .client import SyncError
+from .package import init_till, make_package
+from .status import till_status
+from .synchroniser import Synchroniser, request_full_import
+from .tracking import purge_tombstones
+
+
+@click.group()
+def autonomous():
+    """Autonomous tills: packages, the synchroniser, its status."""
+
+
+@autonomous.command()
+@click.argument("config_id", type=int)
+@click.option("-o", "--output", required=True, type=click.Path(dir_okay=False),
+              help="The package file to write.")
+@click.option("--server", "server_url", metavar="URL",
+              help="The address the till reaches this server at (default: the parameter "
+                   "pos_autonomous.server_url).")
+@click.option("--cashier", "cashiers", multiple=True, metavar="LOGIN",
+              help="A user who may sign in on the till (repeat for several).")
+@click.option("--name", help="The till's name (default: the config's).")
+@pass_instance
+@fail_cleanly
+def package(instance, config_id, output, server_url, cashiers, name):
+    """Register a till for CONFIG_ID and write its package (central instance)."""
+    with instance.engine.connect() as connection:
+        server_url = server_url or settings.read(instance, connection)[settings.SERVER_URL]
+    till_id = make_package(instance, config_id, output, server_url, cashiers, name,
+                           say=click.echo)
+    click.echo(f"Till {till_id} of POS config {config_id}: package written to {output}.")
+
+
+@click.group("autonomous")
+def setup_group():
+    """Autonomous tills: create a till from its package."""
+
+
+@autonomous.command()
+@click.argument("package_file", type=click.Path(exists=True, dir_okay=False))
+@pass_instance
+@fail_cleanly
+def init(instance, package_file):
+    """Create this till's database from PACKAGE_FILE."""
+    row = init_till(instance, package_file)
+    click.echo(f"Till {row.till_id} (POS config {row.config_id}) is ready; it synchronises with "
+               f"{row.server_url}. Run `core serve` and `core autonomous sync`.")
+
+
+setup_group.add_command(init)
+
+
+@autonomous.command()
+@click.option("--once", is_flag=True, help="One pass, then exit (non-zero if it failed).")
+@pass_instance
+@fail_cleanly
+def sync(instance, once):
+    """Synchronise this till with the central instance, in a loop (till)."""
+    try:
+        synchroniser = Synchroniser(instance, say=click.echo)
+    except SyncError as exc:
+        raise CoreError(str(exc)) from None
+    stopping = []
+    signal.signal(signal.SIGTERM, lambda *_: stopping.append(True))
+    try:
+        synchroniser.run(once=once, should_stop=lambda: bool(stopping))
+    except SyncError as exc:
+        raise CoreError(f"synchronisation failed: {exc}") from None
+    finally:
+        synchroniser.client.close()
+
+
+@autonomous.command("import")
+@click.option("--full", is_flag=True, required=True, help="Reload every table from scratch.")
+@pass_instance
+@fail_cleanly
+def import_command(instance, full):
+    """Reload every table in full at the next synchronisation, and run it now (till)."""
+    names = request_full_import(instance)
+    click.echo(f"Full import of {', '.join(names)}.")
+    synchroniser = Synchroniser(instance, say=click.echo)
+    try:
+        synchroniser.run(once=True)
+    except SyncError as exc:
+        raise CoreError(f"the full import will go on at the next synchronisation: {exc}"
+                        ) from None
+
+
+@autonomous.command()
+@click.option("--json", "as_json", is_flag=True, help="Print the status as JSON.")
+@pass_instance
+@fail_cleanly
+def status(instance, as_json):
+    """The synchroniser's state: last success, last error, checkpoints, imports under way."""
+    with instance.engine.connect() as connection:
+        state = till_status(connection)
+        till_rows = tills.tills(connection) if state["role"] == "central" else []
+    if as_json:
+        if state["role"] == "central":
+            state["tills"] = [{"id": t.id, "config_id": t.config_id, "name": t.name,
+                               "revoked": t.revoked_at is not None,
+                               "last_contact_at": t.last_contact_at.isoformat()
+                               if t.last_contact_at else None} for t in till_rows]
+        click.echo(json.dumps(state, indent=2))
+        return
+    if state["role"] == "central":
+        click.echo("Central instance. Tills:" if till_rows else "Central instance; no till yet.")
+        for t in till_rows:
+            click.echo(f"  {t.id} {t.name} (config {t.config_id})"
+                       f"{' revoked' if t.revoked_at else ''}, last contact "
+                       f"{t.last_contact_at or 'never'}")
+        return
+    click.echo(f"Till {state['till_id']} of config {state['config_id']} -> {state['server_url']}")
+    click.echo(f"state: {state['state']}; last success: {state['last_success_at'] or 'never'}; "
+               f"last attempt: {state['last_attempt_at'] or 'never'}")
+    if state["last_error"]:
+        click.echo(f"last error ({state['failures']} failure(s) in a row): "
+                   f"{state['last_error']}")
+    if state["last_event"]:
+        click.echo(f"last event: {state['last_event']}")
+    for name, table in state["tables"].items():
+        line = f"  {name}: {table['mode']}"
+        if table["mode"] == "incremental":
+            line += f" from version {table['version']}"
+        elif table["progress"]:
+            p = table["progress"]
+            line += (f" ({table['reason']}): {p['rows_done']}/{p['rows_total']} rows, "
+                     f"{p['rate']:.0f} rows/s")
+        click.echo(line)
+
+
+@autonomous.command()
+@click.argument("till_id", type=int)
+@pass_instance
+@fail_cleanly
+def revoke(instance, till_id):
+    """Refuse TILL_ID's credentials from now on (central instance)."""
+    with instance.engine.begin() as connection:
+        tills.revoke(connection, till_id)
+    click.echo(f"Till {till_id} is revoked.")
+
+
+@autonomous.command()
+@pass_instance
+@fail_cleanly
+def purge(instance):
+    """Forget tombstones older than pos_autonomous.tombstone_retention_days (central)."""
+    with instance.engine.begin() as connection:
+        days = settings.read(instance, connection)[settings.TOMBSTONE_RETENTION_DAYS]
+        count = purge_tombstones(connection, days)
+    click.echo(f"{count} tombstone(s) older than {days} days purged.")

@@ -1,0 +1,83 @@
+"""The syncable tables installed addons declare (hook `register_syncable_tables`) and the rows of
+*Tables to synchronise* (direction, kind, switch) the central admin keeps for them."""
+from dataclasses import dataclass
+
+from sqlalchemy import select
+
+from core.errors import CoreError
+from core.plugins import flatten
+
+from .models import DOWN, INCREMENTAL, KINDS, UP, SyncTable
+
+DIRECTIONS = (DOWN, UP)
+
+
+@dataclass(frozen=True)
+class DeclaredTable:
+    name: str
+    table: object  # sqlalchemy.Table
+    key: str
+    config_column: str | None
+    directions: tuple
+
+
+def declared_tables(manager):
+    """Every declared table, in the order the addons load (dependencies first)."""
+    tables, seen = [], set()
+    for entry in flatten(manager, "register_syncable_tables"):
+        table = getattr(entry["table"], "__table__", entry["table"])
+        declared = DeclaredTable(entry["name"], table, entry.get("key", "id"),
+                                 entry.get("config_column"),
+                                 tuple(entry.get("directions", (DOWN,))))
+        if declared.name in seen:
+            raise CoreError(f"syncable table {declared.name!r} is declared twice")
+        if not set(declared.directions) <= set(DIRECTIONS):
+            raise CoreError(f"syncable table {declared.name!r}: directions must be among "
+                            f"{DIRECTIONS}, not {declared.directions}")
+        seen.add(declared.name)
+        tables.append(declared)
+    return tables
+
+
+def sync_rows(connection, declared):
+    """[(declared table, direction, kind, active)] for every declared (table, direction), adding
+    the missing rows of *Tables to synchronise* (incremental, active)."""
+    stored = {(row.table_name, row.direction): row
+              for row in connection.execute(select(SyncTable))}
+    result = []
+    for table in declared:
+        for direction in table.directions:
+            row = stored.get((table.name, direction))
+            if row is None:
+                _insert_missing(connection, table.name, direction)
+                result.append((table, direction, INCREMENTAL, True))
+            else:
+                result.append((table, direction, row.kind, row.active))
+    return result
+
+
+def _insert_missing(connection, table_name, direction):
+    """Insert a default row, unless another worker just did."""
+    if connection.dialect.name == "postgresql":
+        from sqlalchemy.dialects.postgresql import insert
+    else:
+        from sqlalchemy.dialects.sqlite import insert
+    connection.execute(insert(SyncTable).values(
+        table_name=table_name, direction=direction, kind=INCREMENTAL, active=True)
+        .on_conflict_do_nothing())
+
+
+def active_down_tables(connection, declared):
+    """{name: (declared table, kind)} of the switched-on server → till tables, in order."""
+    return {table.name: (table, kind) for table, direction, kind, active
+            in sync_rows(connection, declared) if direction == DOWN and active}
+
+
+def set_row(connection, table_name, direction, kind=None, active=None):
+    if kind is not None and kind not in KINDS:
+        raise CoreError(f"kind must be one of {KINDS}, not {kind!r}")
+    values = {k: v for k, v in (("kind", kind), ("active", active)) if v is not None}
+    done = connection.execute(SyncTable.__table__.update().where(
+        SyncTable.table_name == table_name, SyncTable.direction == direction).values(**values))
+    if not done.rowcount:
+        raise CoreError(f"no table to synchronise {table_name!r} ({direction})")

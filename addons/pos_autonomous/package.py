@@ -1,0 +1,125 @@
+"""The deployment package (central side) and creating a till from it (till side).
+
+A package is one SQLite database file: `point_of_sale` and `pos_autonomous` installed, the full
+import of the till's data applied with its checkpoints, the link to the central instance (its
+address, the till's own credentials), the till's cashier accounts and a `core.secret_key` of its
+own. `init` copies it into place with SQLite's backup API.
+"""
+import sqlite3
+from pathlib import Path
+
+from sqlalchemy.engine import make_url
+
+from addons.point_of_sale import SessionError, get_config
+from core.errors import CoreError
+from core.instance import Instance
+
+from . import apply, pages, tills
+from .declarations import active_down_tables, declared_tables
+from .models import Link
+from .status import link
+from .tracking import ensure_tracked
+
+TILL_ADDONS = ["point_of_sale", "pos_autonomous"]
+
+
+def make_package(central, config_id, output, server_url, cashiers=(), name=None,
+                 page_size=pages.MAX_PAGE_SIZE, say=lambda message: None):
+    """Register a till for `config_id` on `central` and write its package to `output`.
+    Return the till's id."""
+    output = Path(output)
+    if output.exists():
+        raise CoreError(f"{output} already exists; choose another file or remove it")
+    if not server_url:
+        raise CoreError("give the address tills reach this server at (--server URL, or the "
+                        "parameter pos_autonomous.server_url)")
+    manager = central.plugin_manager()
+    declared = declared_tables(manager)
+    with central.engine.begin() as connection:
+        try:
+            config = get_config(connection, config_id)
+        except SessionError as exc:
+            raise CoreError(str(exc)) from None
+        ensure_tracked(connection, declared)
+        till_id, token = tills.register_till(connection, config_id, name or config.name,
+                                             cashiers)
+    building = output.with_name(output.name + ".building")
+    building.unlink(missing_ok=True)
+    till = Instance(f"sqlite:///{building}", central.catalog)
+    try:
+        till.install(TILL_ADDONS)
+        _, secret = token.split(".", 1)
+        with till.engine.begin() as connection:
+            connection.execute(Link.__table__.insert().values(
+                id=1, server_url=server_url, till_id=till_id, secret=secret,
+                config_id=config_id, cashiers_digest="", last_error="", failures=0,
+                last_event=""))
+        _full_import(central, till, till_id, config_id, declared, page_size, say)
+    finally:
+        till.engine.dispose()
+    single_file = sqlite3.connect(building)  # the WAL folded in: one file, no -wal beside it
+    try:
+        single_file.execute("PRAGMA journal_mode = DELETE")
+    finally:
+        single_file.close()
+    building.rename(output)
+    return till_id
+
+
+def _full_import(central, till, till_id, config_id, declared, page_size, say):
+    """The till's first import, page by page, straight from the central database."""
+    by_name = {table.name: table for table in declared}
+    while True:
+        with till.engine.connect() as connection:
+            positions = apply.positions(connection)
+            digest = connection.scalar(Link.__table__.select().with_only_columns(
+                Link.cashiers_digest))
+        with central.engine.connect() as connection:
+            tables = active_down_tables(connection, declared)
+            answer = pages.answer_pull(connection, tables, positions, config_id, page_size)
+            answer["cashiers"] = tills.cashiers_part(connection, till_id, digest)
+            connection.commit()
+        with till.engine.begin() as connection:
+            for event in apply.apply_answer(connection, answer, by_name):
+                say(event)
+            connection.execute(Link.__table__.update().values(
+                cashiers_digest=answer["cashiers"]["digest"]))
+        if not answer["more"]:
+            return
+
+
+def init_till(instance, package):
+    """Create the till database of `instance` (a SQLite URL) from `package`."""
+    package = Path(package)
+    url = make_url(instance.url)
+    if url.get_backend_name() != "sqlite" or not url.database:
+        raise CoreError("an autonomous till runs on a SQLite file: use --db sqlite:///till.db")
+    target = Path(url.database)
+    if target.exists() and _has_tables(target):
+        raise CoreError(f"{target} already holds a database; an autonomous till starts from an "
+                        "empty one")
+    try:
+        source = sqlite3.connect(f"file:{package}?mode=ro", uri=True)
+        with source:
+            source.execute("SELECT 1 FROM pos_autonomous_link")
+    except sqlite3.Error:
+        raise CoreError(f"{package} is not a till package (made by `core autonomous "
+                        "package`)") from None
+    destination = sqlite3.connect(target)
+    try:
+        source.backup(destination)
+    finally:
+        destination.close()
+        source.close()
+    instance.engine.dispose()
+    with instance.engine.connect() as connection:
+        row = link(connection)
+    return row
+
+
+def _has_tables(path):
+    database = sqlite3.connect(path)
+    try:
+        return database.execute("SELECT count(*) FROM sqlite_master").fetchone()[0] > 0
+    finally:
+        database.close()

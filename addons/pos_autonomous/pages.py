@@ -1,0 +1,109 @@
+"""Building the answer to one pull (central side): for each switched-on table, an incremental
+page (changes after the till's version) or a full page (rows by key), within one page budget.
+
+A till's position per table is {"mode": "incremental", "version": V} or
+{"mode": "full", "snapshot": S or None, "after": last key applied or None}.
+"""
+from sqlalchemy import exists, func, select
+
+from .models import FULL, INCREMENTAL, Change
+from .tracking import newest_version, purged_versions
+
+DEFAULT_PAGE_SIZE = 2000
+MAX_PAGE_SIZE = 10000
+NEW_TABLE = {"mode": FULL, "snapshot": None, "after": None}
+
+
+def answer_pull(connection, tables, positions, config_id, page_size=DEFAULT_PAGE_SIZE):
+    """The answer to a pull: {"version", "more", "tables": {name: part}}. `tables` is
+    {name: (DeclaredTable, kind)} in order, `positions` the till's {name: position}."""
+    newest = newest_version(connection)
+    purged = purged_versions(connection)
+    budget, more, parts = page_size, False, {}
+    for name, (declared, kind) in tables.items():
+        if budget <= 0:
+            more = True
+            break
+        part, done = table_part(connection, declared, kind, positions.get(name) or NEW_TABLE,
+                                config_id, budget, newest, purged.get(name, 0))
+        budget -= len(part["rows"]) + len(part.get("deleted", ()))
+        parts[name] = part
+        more = more or not done
+    return {"version": newest, "more": more, "tables": parts}
+
+
+def table_part(connection, declared, kind, position, config_id, budget, newest, purged):
+    """(part, done): one table's share of the answer, and whether the till is then up to date."""
+    reason = None
+    if position["mode"] == INCREMENTAL:
+        since = position["version"]
+        if since < purged:
+            reason = "checkpoint_expired"
+        elif kind == FULL and _changed_since(connection, declared.name, since):
+            reason = "full_kind"
+        else:
+            return _incremental_part(connection, declared, since, config_id, budget)
+    return _full_part(connection, declared, None if reason else position, config_id, budget,
+                      newest, reason)
+
+
+def _changed_since(connection, name, version):
+    return connection.scalar(select(exists().where(
+        Change.table_name == name, Change.version > version)))
+
+
+def _scoped(query, declared, config_id):
+    if declared.config_column:
+        query = query.where(declared.table.c[declared.config_column] == config_id)
+    return query
+
+
+def _columns(declared):
+    return [column.name for column in declared.table.columns]
+
+
+def _incremental_part(connection, declared, since, config_id, budget):
+    changes = connection.execute(
+        select(Change.row_key, Change.version, Change.deleted)
+        .where(Change.table_name == declared.name, Change.version > since)
+        .order_by(Change.version).limit(budget)).all()
+    alive = [change.row_key for change in changes if not change.deleted]
+    rows = []
+    if alive:
+        key = declared.table.c[declared.key]
+        rows = [list(row) for row in connection.execute(
+            _scoped(select(*declared.table.columns).where(key.in_(alive)), declared, config_id))]
+    found = {row[_columns(declared).index(declared.key)] for row in rows}
+    # A key changed then deleted (its tombstone comes later) or out of this till's scope: the
+    # till must not keep it.
+    deleted = [change.row_key for change in changes
+               if change.deleted or change.row_key not in found]
+    version = changes[-1].version if changes else since
+    part = {"mode": INCREMENTAL, "columns": _columns(declared), "rows": rows, "deleted": deleted,
+            "checkpoint": {"mode": INCREMENTAL, "version": version}}
+    return part, len(changes) < budget
+
+
+def _full_part(connection, declared, position, config_id, budget, newest, reason):
+    """A page of a full import. `position` None starts one: its snapshot is the newest version,
+    and what commits during the import comes again incrementally from there."""
+    key = declared.table.c[declared.key]
+    part = {"mode": FULL, "columns": _columns(declared)}
+    if position is None or position.get("after") is None:
+        snapshot, after = newest, None
+        part["total"] = connection.scalar(
+            _scoped(select(func.count()).select_from(declared.table), declared, config_id))
+    else:
+        snapshot, after = position.get("snapshot") or newest, position["after"]
+    query = _scoped(select(*declared.table.columns), declared, config_id)
+    if after is not None:
+        query = query.where(key > after)
+    rows = [list(row) for row in connection.execute(query.order_by(key).limit(budget))]
+    done = len(rows) < budget
+    last = rows[-1][_columns(declared).index(declared.key)] if rows else after
+    part.update(rows=rows, after=after, last=last, done=done)
+    if reason:
+        part["reason"] = reason
+    part["checkpoint"] = ({"mode": INCREMENTAL, "version": snapshot} if done
+                          else {"mode": FULL, "snapshot": snapshot, "after": last})
+    return part, done

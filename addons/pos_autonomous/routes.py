@@ -1,0 +1,110 @@
+"""HTTP: `POST /pos_autonomous/pull` (central, for tills) and `GET /pos_autonomous/status`
+(till, for its POS page's indicator)."""
+import json
+import time
+from datetime import date, datetime
+from decimal import Decimal
+
+from flask import Blueprint, Response, jsonify, request
+
+from addons.point_of_sale import caller_config_scope
+from core.web import current_instance, current_plugins
+from core.web.errors import ApiError, json_object
+
+from . import pages, tills
+from .declarations import active_down_tables, declared_tables
+from .models import FULL, INCREMENTAL
+from .status import till_status
+
+blueprint = Blueprint("pos_autonomous", __name__, url_prefix="/pos_autonomous",
+                      static_folder="static")
+
+MAX_ID = 2**63 - 1
+
+
+def _json_default(value):
+    if isinstance(value, Decimal):
+        return str(value)
+    if isinstance(value, (datetime, date)):
+        return value.isoformat()
+    raise TypeError(f"{type(value).__name__} is not JSON serialisable")
+
+
+def dumps(value):
+    return json.dumps(value, separators=(",", ":"), default=_json_default)
+
+
+def _whole(value, where, allow_none=False):
+    if value is None and allow_none:
+        return None
+    if isinstance(value, bool) or not isinstance(value, int) or not 0 <= value <= MAX_ID:
+        raise ApiError(400, "invalid_position",
+                       f"{where} must be a whole number from 0 to {MAX_ID}, not {value!r}")
+    return value
+
+
+def parse_positions(raw):
+    """{name: position} from the request, each checked (400 naming the field otherwise)."""
+    if not isinstance(raw, dict):
+        raise ApiError(400, "invalid_tables", "tables must be an object {table name: position}")
+    positions = {}
+    for name, position in raw.items():
+        where = f"tables[{name!r}]"
+        if not isinstance(position, dict) or position.get("mode") not in (INCREMENTAL, FULL):
+            raise ApiError(400, "invalid_position", f"{where} must be an object whose mode is "
+                                                    f"'{INCREMENTAL}' or '{FULL}'")
+        if position["mode"] == INCREMENTAL:
+            positions[name] = {"mode": INCREMENTAL,
+                               "version": _whole(position.get("version"), where + ".version")}
+        else:
+            positions[name] = {
+                "mode": FULL,
+                "snapshot": _whole(position.get("snapshot"), where + ".snapshot", True),
+                "after": _whole(position.get("after"), where + ".after", True)}
+    return positions
+
+
+def _till_from_request(connection):
+    header = request.headers.get("Authorization", "")
+    if not header.startswith("Bearer "):
+        raise ApiError(401, "unauthorized", "send 'Authorization: Bearer <till token>' (the "
+                                            "token is in the till's package)")
+    try:
+        return tills.authenticate(connection, header[len("Bearer "):].strip())
+    except tills.TillAuthError as exc:
+        raise ApiError(401, "invalid_token", str(exc)) from None
+
+
+@blueprint.post("/pull")
+def pull():
+    """One page of the server's data for the calling till (README: the pull protocol)."""
+    started = time.perf_counter()
+    body = json_object()
+    positions = parse_positions(body.get("tables", {}))
+    page_size = body.get("page_size", pages.DEFAULT_PAGE_SIZE)
+    if isinstance(page_size, bool) or not isinstance(page_size, int) \
+            or not 1 <= page_size <= pages.MAX_PAGE_SIZE:
+        raise ApiError(400, "invalid_page_size",
+                       f"page_size must be a whole number from 1 to {pages.MAX_PAGE_SIZE}")
+    digest = body.get("cashiers", "")
+    if not isinstance(digest, str) or len(digest) > 64:
+        raise ApiError(400, "invalid_cashiers", "cashiers must be the digest the till holds")
+    declared = declared_tables(current_plugins())
+    with current_instance().engine.begin() as connection:
+        till = _till_from_request(connection)
+        tables = active_down_tables(connection, declared)
+        answer = pages.answer_pull(connection, tables, positions, till.config_id, page_size)
+        answer["cashiers"] = tills.cashiers_part(connection, till.id, digest)
+        tills.note_contact(connection, till)
+    response = Response(dumps(answer), mimetype="application/json")
+    response.headers["Server-Timing"] = f"pull;dur={(time.perf_counter() - started) * 1000:.2f}"
+    return response
+
+
+@blueprint.get("/status")
+def status():
+    """The till's synchronisation state, for the POS page's indicator (no secret in it):
+    signed-in users and POS tokens, as the POS routes."""
+    caller_config_scope()
+    with current_instance().engine.connect() as connection:
+        return jsonify(till_status(connection))

@@ -1,0 +1,123 @@
+"""The till's synchroniser, the one module that uses the HTTP client and the page applier
+together (the outbox of #14 joins them): a pass pulls pages until the till is up to date; the
+loop repeats passes at the configured interval and backs off while the server is unreachable.
+"""
+import time
+
+from sqlalchemy import select
+
+from core.models import utc_now
+
+from . import apply, settings
+from .client import CentralClient, SyncError
+from .declarations import declared_tables
+from .models import Link
+from .status import link
+
+
+class Synchroniser:
+    def __init__(self, instance, say=lambda message: None):
+        self.instance = instance
+        self.say = say
+        self.manager = instance.plugin_manager()
+        self.declared = {table.name: table for table in declared_tables(self.manager)}
+        with instance.engine.connect() as connection:
+            self.settings = settings.read(instance, connection, self.manager)
+            row = link(connection)
+        if row is None:
+            raise SyncError("this database is not an autonomous till (create one with "
+                            "`core autonomous init PACKAGE`)")
+        self.client = CentralClient(row.server_url, f"{row.till_id}.{row.secret}",
+                                    self.settings[settings.REQUEST_TIMEOUT_MS] / 1000)
+
+    def pull_page(self):
+        """Fetch one page and apply it with its checkpoints; return the answer."""
+        with self.instance.engine.connect() as connection:
+            positions = apply.positions(connection)
+            digest = connection.scalar(select(Link.cashiers_digest))
+        answer = self.client.post("/pos_autonomous/pull", {
+            "tables": positions, "cashiers": digest,
+            "page_size": self.settings[settings.PAGE_SIZE]})
+        with self.instance.engine.begin() as connection:
+            events = apply.apply_answer(connection, answer, self.declared)
+            connection.execute(Link.__table__.update().values(
+                cashiers_digest=answer.get("cashiers", {}).get("digest", digest),
+                **({"last_event": events[-1]} if events else {})))
+        for event in events:
+            self.say(event)
+        return answer
+
+    def sync_once(self):
+        """One pass: (#14: push first) then pull until the till is up to date. Record the
+        outcome; raise SyncError on failure. Return the number of pages."""
+        self._record(last_attempt_at=utc_now())
+        pages = 0
+        try:
+            while True:
+                answer = self.pull_page()
+                pages += 1
+                self._report_progress(answer)
+                if not answer["more"]:
+                    break
+        except SyncError as exc:
+            self._failed(str(exc))
+            raise
+        except Exception as exc:  # a page the till could not apply: say it, keep the till
+            self._failed(f"{type(exc).__name__}: {exc}")
+            raise SyncError(str(exc)) from exc
+        self._record(last_success_at=utc_now(), last_error="", failures=0)
+        return pages
+
+    def _report_progress(self, answer):
+        for name, part in answer["tables"].items():
+            if part["mode"] == "full" and part["rows"]:
+                with self.instance.engine.connect() as connection:
+                    from .status import till_status
+                    progress = till_status(connection)["tables"].get(name, {}).get("progress")
+                if progress:
+                    left = progress["seconds_left"]
+                    self.say(f"{name}: {progress['rows_done']}/{progress['rows_total']} rows, "
+                             f"{progress['rate']:.0f} rows/s"
+                             + (f", {left:.0f} s left" if left is not None else ""))
+
+    def _failed(self, message):
+        with self.instance.engine.begin() as connection:
+            connection.execute(Link.__table__.update().values(
+                last_error=message, failures=Link.failures + 1))
+
+    def _record(self, **values):
+        with self.instance.engine.begin() as connection:
+            connection.execute(Link.__table__.update().values(**values))
+
+    def retry_wait(self, failures):
+        """Seconds to wait after `failures` failures in a row: doubling, capped."""
+        wait = self.settings[settings.RETRY_WAIT_MS] * 2 ** max(failures - 1, 0)
+        return min(wait, self.settings[settings.MAX_RETRY_WAIT_MS]) / 1000
+
+    def run(self, once=False, should_stop=lambda: False):
+        failures = 0
+        while not should_stop():
+            try:
+                pages = self.sync_once()
+                failures = 0
+                self.say(f"synchronised ({pages} page{'s' if pages != 1 else ''})")
+                wait = self.settings[settings.SYNC_INTERVAL_MS] / 1000
+            except SyncError as exc:
+                failures += 1
+                wait = self.retry_wait(failures)
+                self.say(f"synchronisation failed: {exc}; next try in {wait:.1f} s")
+                if once:
+                    raise
+            if once:
+                return
+            time.sleep(wait)
+
+
+def request_full_import(instance, manager=None):
+    """`core autonomous import --full`: every table restarts a full import at the next pull."""
+    declared = declared_tables(manager or instance.plugin_manager())
+    with instance.engine.begin() as connection:
+        for table in declared:
+            if "down" in table.directions:
+                apply.restart_full(connection, table.name, "requested")
+    return [table.name for table in declared]

@@ -1,0 +1,95 @@
+"""Tills as the central instance knows them: credentials of their own (revocable) and the
+cashier accounts allowed on each."""
+import hashlib
+import hmac
+import json
+import secrets
+from datetime import timedelta
+
+from sqlalchemy import select
+
+from core.errors import CoreError
+from core.models import User, utc_now
+
+from .models import Till, TillCashier
+
+CONTACT_WRITE_INTERVAL = timedelta(seconds=30)  # last_contact_at is not written on every pull
+
+
+class TillAuthError(Exception):
+    pass
+
+
+def _digest(secret):
+    return hashlib.sha256(secret.encode()).hexdigest()
+
+
+def register_till(connection, config_id, name, cashier_logins=()):
+    """A new till for `config_id`; return (till id, its bearer token). Only the secret's
+    SHA-256 is stored: the token is shown once, in the package."""
+    secret = secrets.token_urlsafe(32)
+    till_id = connection.execute(Till.__table__.insert().values(
+        config_id=config_id, name=name, secret_hash=_digest(secret),
+        created_at=utc_now())).inserted_primary_key[0]
+    set_cashiers(connection, till_id, cashier_logins)
+    return till_id, f"{till_id}.{secret}"
+
+
+def set_cashiers(connection, till_id, logins):
+    users = dict(connection.execute(
+        select(User.login, User.id).where(User.login.in_(logins))).all())
+    unknown = sorted(set(logins) - set(users))
+    if unknown:
+        raise CoreError(f"no user {', '.join(unknown)} (create them with `core user add`)")
+    connection.execute(TillCashier.__table__.delete().where(TillCashier.till_id == till_id))
+    if users:
+        connection.execute(TillCashier.__table__.insert(),
+                           [{"till_id": till_id, "user_id": uid} for uid in users.values()])
+
+
+def revoke(connection, till_id):
+    done = connection.execute(Till.__table__.update().where(
+        Till.id == till_id, Till.revoked_at.is_(None)).values(revoked_at=utc_now()))
+    if not done.rowcount:
+        raise CoreError(f"no active till {till_id}")
+
+
+def authenticate(connection, token):
+    """The Till row the bearer token belongs to; TillAuthError says why not."""
+    till_id, _, secret = (token or "").partition(".")
+    if not till_id.isdigit() or not secret:
+        raise TillAuthError("this is not a till token (it comes in the till's package)")
+    till = connection.execute(select(Till).where(Till.id == int(till_id))).first()
+    if till is None or not hmac.compare_digest(till.secret_hash, _digest(secret)):
+        raise TillAuthError("unknown till or wrong secret")
+    if till.revoked_at is not None:
+        raise TillAuthError(f"till {till.id} was revoked on the central admin; make it a new "
+                            "package")
+    return till
+
+
+def note_contact(connection, till):
+    now = utc_now()
+    last = till.last_contact_at
+    if last is not None and last.tzinfo is None:
+        last = last.replace(tzinfo=now.tzinfo)
+    if last is None or now - last > CONTACT_WRITE_INTERVAL:
+        connection.execute(Till.__table__.update().where(Till.id == till.id)
+                           .values(last_contact_at=now))
+
+
+def cashiers_part(connection, till_id, digest_held):
+    """{"digest", "accounts"?}: the till's cashier accounts (login, password hash), the accounts
+    only when the till's digest differs."""
+    accounts = [{"login": login, "password_hash": password_hash}
+                for login, password_hash in connection.execute(
+                    select(User.login, User.password_hash)
+                    .join(TillCashier, TillCashier.user_id == User.id)
+                    .where(TillCashier.till_id == till_id).order_by(User.login))]
+    digest = hashlib.sha256(json.dumps(accounts, sort_keys=True).encode()).hexdigest()
+    return {"digest": digest} if digest == digest_held else {"digest": digest,
+                                                             "accounts": accounts}
+
+
+def tills(connection):
+    return connection.execute(select(Till).order_by(Till.id)).all()
