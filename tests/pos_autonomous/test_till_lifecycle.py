@@ -6,7 +6,7 @@ from decimal import Decimal
 
 from sqlalchemy import create_engine, text
 
-from addons.point_of_sale.models import Partner, PosConfig, Product
+from addons.point_of_sale import Partner, PosConfig, Product
 from conftest import BUILT_IN_ADDONS_ONLY, core, table_digest
 from support import start_core_server, stop_process_group
 
