@@ -3,6 +3,7 @@ PYTHON ?= python3
 VENV ?= .venv
 BIN = $(VENV)/bin
 DEMO_DB ?= sqlite:///demo.db
+PORT ?= 8069
 PYTEST_ARGS ?=
 
 .PHONY: demo test test-postgres clean
@@ -17,8 +18,8 @@ demo: $(VENV)/.installed
 	$(BIN)/core --db $(DEMO_DB) install --demo --all
 	$(BIN)/core --db $(DEMO_DB) pos open 1
 	$(BIN)/core --db $(DEMO_DB) pos open 2
-	@echo "Tills: http://127.0.0.1:8069/pos/ui/1 (Shop) and /pos/ui/2 (Bar); admin: http://127.0.0.1:8069/web — sign in as admin / admin"
-	$(BIN)/core --db $(DEMO_DB) serve
+	@echo "Tills: http://127.0.0.1:$(PORT)/pos/ui/1 (Shop) and /pos/ui/2 (Bar); admin: http://127.0.0.1:$(PORT)/web — sign in as admin / admin"
+	$(BIN)/core --db $(DEMO_DB) serve --port $(PORT)
 
 test: $(VENV)/.installed
 	-@scripts/ensure-chromium

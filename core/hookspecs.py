@@ -77,6 +77,14 @@ def register_assets(page):
     """Return the URLs of scripts and stylesheets this addon adds to the page named `page`."""
 
 
+@hookspec
+def check_health(instance):
+    """Return a list of `(name, problem)` pairs for `GET /web/health`: what this addon needs in
+    order to serve (say, a listener connection), `problem` None when it works, else one line
+    saying what does not. Any problem makes the answer 503. Keep it fast: checks come every few
+    seconds."""
+
+
 # ---------------------------------------------------------------------------
 # Command line
 # ---------------------------------------------------------------------------

@@ -17,7 +17,8 @@ from core.db import upsert
 from core.errors import ParameterError
 from core.models import Parameter
 
-DECLARATIONS_FILE = Path(__file__).resolve().parent.parent / "system_parameters.yaml"
+# The root file, linked from core/ so that it ships in the wheel too.
+DECLARATIONS_FILE = Path(__file__).resolve().parent / "system_parameters.yaml"
 
 
 @dataclass(frozen=True)

@@ -45,6 +45,13 @@ def configure_app(app):
 
 
 @hookimpl
+def check_health(instance):
+    """GET /web/health: tills wait in vain on a worker whose bus listener is down."""
+    from .wakeup import listener_problem
+    return [("bus listener", listener_problem(instance.engine))]
+
+
+@hookimpl
 def register_assets(page):
     return [SCRIPT_URL, STYLE_URL] if page == "pos" else []
 

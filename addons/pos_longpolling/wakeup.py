@@ -25,6 +25,7 @@ logger = logging.getLogger(__name__)
 NOTIFY_CHANNEL = "pos_longpolling"
 MAX_PAYLOAD = 7900  # PostgreSQL refuses NOTIFY payloads of 8000 bytes or more
 LISTEN_READY_TIMEOUT = 5.0
+HEALTH_WAIT = 2.0  # a health check waits at most this long for a listener being (re)started
 RECONNECT_DELAY = 1.0
 
 _registry_lock = threading.Lock()
@@ -97,7 +98,7 @@ def after_commit(engine, channels):
         dispatcher_for(engine).wake(channels)
 
 
-def ensure_listening(engine):
+def ensure_listening(engine, timeout=LISTEN_READY_TIMEOUT):
     """On PostgreSQL, make sure this process LISTENs before a poller reads the bus."""
     if engine.dialect.name != "postgresql":
         return
@@ -107,7 +108,20 @@ def ensure_listening(engine):
         if listener is None or not listener.alive():
             listener = _listeners[key] = PostgresListener(engine, dispatcher)
             listener.start()
-    listener.ready.wait(LISTEN_READY_TIMEOUT)
+    listener.ready.wait(timeout)
+
+
+def listener_problem(engine):
+    """For the health check: None when this process's pollers will be woken (always on SQLite,
+    where the wake-up is in memory), else what is wrong. Starts the listener if need be."""
+    if engine.dialect.name != "postgresql":
+        return None
+    ensure_listening(engine, HEALTH_WAIT)
+    with _registry_lock:
+        listener = _listeners.get(str(engine.url))
+    if listener is not None and listener.alive() and listener.ready.is_set():
+        return None
+    return "the bus listener is not listening (PostgreSQL LISTEN); it keeps reconnecting"
 
 
 class PostgresListener:

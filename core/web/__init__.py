@@ -36,7 +36,9 @@ def create_app(url=None, catalog=None, instance=None):
     register_error_handlers(app)
 
     from core.web.admin import admin
+    from core.web.health import health
     app.register_blueprint(admin)
+    app.register_blueprint(health)
     for blueprint in flatten(manager, "register_routes"):
         app.register_blueprint(blueprint)
     manager.hook.configure_app(app=app)

@@ -8,13 +8,17 @@ next request check at once. The system parameters are watched too: the app and i
 them when it is built (the secret key, the body size limit, an addon's settings), so a changed
 value reaches every worker within `interval` seconds.
 """
+import logging
 import threading
 import time
 
 from sqlalchemy import select
+from sqlalchemy.exc import SQLAlchemyError
 
 from core.models import Parameter
 from core.web import REBUILD_FLAG
+
+logger = logging.getLogger(__name__)
 
 class ReloadingApp:
     def __init__(self, instance, build, interval=2.0):
@@ -42,7 +46,12 @@ class ReloadingApp:
         with self._lock:
             self._checked_at = time.monotonic()
             self._app.extensions.pop(REBUILD_FLAG, None)
-            state = self._read_state()
+            try:
+                state = self._read_state()
+            except SQLAlchemyError as exc:
+                # The database is away: keep serving (/web/health says 503), look again later.
+                logger.warning("cannot check the installed addons: %s", exc)
+                return
             if state != self._state:
                 self._app = self.build(self.instance)
                 self._state = state
