@@ -1,5 +1,9 @@
 """The POS's HTTP endpoints: the page tills run, the data it loads, and the order push."""
-from flask import Blueprint, jsonify, redirect, render_template, request, session, url_for
+import json
+from pathlib import Path
+
+from flask import (Blueprint, current_app, jsonify, redirect, render_template, request, session,
+                   url_for)
 from sqlalchemy import select
 
 from core.config_fields import declared_fields, read_values
@@ -10,6 +14,7 @@ from core.web.errors import ApiError, json_object
 from . import sessions
 from .access import caller_config_scope, require_config_access
 from .models import Partner, PosSession, Product
+from .offline import offline_manifest
 from .orders import push_orders
 
 CONFIG_FORM = "pos.config"
@@ -36,8 +41,13 @@ def pos_page(config_id):
 @blueprint.get("/sw.js")
 def service_worker():
     """The POS page's service worker, served from /pos/ so that its scope covers /pos/ui/: it
-    lets a till reload its page while the server is unreachable."""
-    response = blueprint.send_static_file("sw.js")
+    lets a till reload its page while the server is unreachable. Its first line names what it
+    keeps (offline.py): a new addon or a changed file makes it a new worker."""
+    manifest = offline_manifest(current_plugins(), current_instance().installed())
+    source = (Path(blueprint.static_folder) / "sw.js").read_text()
+    response = current_app.response_class(
+        f"self.COMPTOIR_POS_OFFLINE = {json.dumps(manifest)};\n{source}",
+        mimetype="text/javascript")
     response.headers["Cache-Control"] = "no-cache"
     return response
 

@@ -15,11 +15,6 @@ import { Store } from "./store.js";
 import { Sync } from "./sync.js";
 import { $, focusField, showMessage, showScreen, toast } from "./ui.js";
 
-// The page's own modules, which no <script> or <link> names (imports): cached for offline reloads.
-const MODULES = ["./pos.js", "./hub.js", "./state.js", "./http.js", "./ui.js", "./order.js",
-                 "./sell.js", "./payment.js", "./receipt.js", "./status.js", "./startup.js",
-                 "./money.js", "./store.js", "./sync.js", "./pos.css"];
-
 function showSignedOut() {
   showMessage("You are signed out",
     "Sign in again to use this till. Paid orders stay on this device until they are sent.",
@@ -75,6 +70,11 @@ async function logIn(session, source) {
   return (await state.store.getCached(key)) ?? session.login_number ?? 0;
 }
 
+const SERVICE_WORKER_CHECK_MS = 15 * 60 * 1000;
+
+/** The service worker keeps what an offline reload needs (static/sw.js); the page asks it to
+ * keep this page and its assets now, and asks the browser for a newer worker (an addon was
+ * installed) every quarter of an hour and whenever the network comes back. */
 function registerServiceWorker() {
   const url = body.dataset.serviceWorker;
   const root = body.dataset.root || "";
@@ -83,14 +83,22 @@ function registerServiceWorker() {
     return;
   }
   navigator.serviceWorker.addEventListener("message", (event) => {
-    if (event.data && event.data.type === "precached") body.dataset.offlineReload = "ready";
+    if (event.data && event.data.type === "precached") {
+      body.dataset.offlineVersion = event.data.version;
+      body.dataset.offlineReload = "ready";
+    }
   });
-  navigator.serviceWorker.register(root + url, { scope: `${root}/pos/` }).then(async () => {
-    const registration = await navigator.serviceWorker.ready;
-    const urls = [location.href,
-      ...[...document.querySelectorAll("script[src], link[rel=stylesheet][href]")].map((n) => n.src || n.href),
-      ...MODULES.map((m) => new URL(m, import.meta.url).href)];
-    (registration.active || navigator.serviceWorker.controller)?.postMessage({ type: "precache", urls });
+  const precache = (worker) => worker?.postMessage({ type: "precache", urls: [location.href,
+    ...[...document.querySelectorAll("script[src], link[rel=stylesheet][href]")].map((n) => n.src || n.href)] });
+  // A newer worker (an addon was installed) took over: it keeps this page in its new cache too.
+  navigator.serviceWorker.addEventListener("controllerchange",
+    () => precache(navigator.serviceWorker.controller));
+  navigator.serviceWorker.register(root + url, { scope: `${root}/pos/` }).then(async (registration) => {
+    const ready = await navigator.serviceWorker.ready;
+    precache(ready.active || navigator.serviceWorker.controller);
+    const update = () => registration.update().catch(() => {});
+    setInterval(update, SERVICE_WORKER_CHECK_MS);
+    window.addEventListener("online", update);
   }).catch((error) => {
     body.dataset.offlineReload = "unavailable";
     console.info(`POS: no service worker (${error.message}); reloading needs the server`);
