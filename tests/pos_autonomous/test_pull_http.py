@@ -1,0 +1,189 @@
+"""POST /pos_autonomous/pull through Flask's test client: who may call it, bad input, what a
+till receives (its own config, changes after its version, tombstones, expired checkpoints), and
+the commit order of versions under concurrent writers on PostgreSQL."""
+import json
+import os
+import threading
+from decimal import Decimal
+
+import pytest
+from sqlalchemy import select, text
+
+from addons.point_of_sale import Partner, PosConfig, Product
+from addons.pos_autonomous.tills import register_till, revoke
+from addons.pos_autonomous.tracking import purge_tombstones
+from conftest import ADMIN_LOGIN
+from support import post_form, signed_in_client, text_of
+from support import testing_app as built_app
+
+NAMES = ("point_of_sale.config", "point_of_sale.product", "point_of_sale.partner")
+
+
+@pytest.fixture
+def app(central):
+    return built_app(central)  # attaches the triggers (configure_app)
+
+
+@pytest.fixture
+def till_token(central, app):
+    with central.engine.begin() as connection:
+        return register_till(connection, 1, "Shop till")[1]
+
+
+def pull(app, token, tables=None, **extra):
+    headers = {"Authorization": f"Bearer {token}"} if token else {}
+    return app.test_client().post("/pos_autonomous/pull", headers=headers,
+                                  json={"tables": tables or {}, **extra})
+
+
+def pull_all(app, token, tables=None):
+    """Pull until up to date; return (the positions reached, every page)."""
+    tables, answers = dict(tables or {}), []
+    while True:
+        answer = pull(app, token, tables).get_json()
+        answers.append(answer)
+        tables.update({name: part["checkpoint"] for name, part in answer["tables"].items()})
+        if not answer["more"]:
+            return tables, answers
+
+
+def test_a_till_needs_its_own_valid_token(app, central, till_token):
+    assert pull(app, None).status_code == 401
+    answer = pull(app, till_token.split(".")[0] + ".wrong")
+    assert answer.status_code == 401 and answer.get_json()["error"]["code"] == "invalid_token"
+    assert pull(app, "not a till token").status_code == 401
+    assert pull(app, till_token).status_code == 200
+    with central.engine.begin() as connection:
+        revoke(connection, int(till_token.split(".")[0]))
+    answer = pull(app, till_token)
+    assert answer.status_code == 401 and "revoked" in answer.get_json()["error"]["message"]
+
+
+@pytest.mark.parametrize("body, code", [
+    ({"tables": []}, "invalid_tables"),
+    ({"tables": {"point_of_sale.product": {"mode": "sideways"}}}, "invalid_position"),
+    ({"tables": {"point_of_sale.product": {"mode": "incremental", "version": -1}}},
+     "invalid_position"),
+    ({"tables": {"point_of_sale.product": {"mode": "incremental", "version": 1.5}}},
+     "invalid_position"),
+    ({"tables": {"point_of_sale.product": {"mode": "full", "after": "7"}}}, "invalid_position"),
+    ({"page_size": 0}, "invalid_page_size"),
+    ({"page_size": 10**9}, "invalid_page_size"),
+    ({"cashiers": ["x"]}, "invalid_cashiers"),
+])
+def test_bad_input_is_a_400_naming_the_field(app, till_token, body, code):
+    answer = app.test_client().post("/pos_autonomous/pull", json=body,
+                                    headers={"Authorization": f"Bearer {till_token}"})
+    assert answer.status_code == 400 and answer.get_json()["error"]["code"] == code
+
+
+def test_a_body_that_is_not_json_is_refused(app, till_token):
+    client = app.test_client()
+    headers = {"Authorization": f"Bearer {till_token}"}
+    assert client.post("/pos_autonomous/pull", data="{", headers=headers,
+                       content_type="application/json").status_code == 400
+    assert client.post("/pos_autonomous/pull", data="x", headers=headers).status_code == 415
+
+
+def test_a_new_till_gets_everything_of_its_config_then_one_small_answer(app, central,
+                                                                         till_token):
+    positions, answers = pull_all(app, till_token)
+    configs = answers[0]["tables"]["point_of_sale.config"]
+    assert configs["mode"] == "full" and [row[:2] for row in configs["rows"]] == [[1, "Shop"]]
+    with central.engine.connect() as connection:
+        products = connection.scalar(select(text("count(*)")).select_from(Product))
+    assert len(answers[0]["tables"]["point_of_sale.product"]["rows"]) == products
+    assert all(positions[name]["mode"] == "incremental" for name in NAMES)
+    response = pull(app, till_token, positions)
+    nothing = response.get_json()
+    assert not nothing["more"] and all(
+        not part["rows"] and not part["deleted"] for part in nothing["tables"].values())
+    assert len(response.get_data()) < 2048
+
+
+def test_changes_and_tombstones_after_the_version_held(app, central, till_token):
+    positions, _ = pull_all(app, till_token)
+    with central.engine.begin() as connection:
+        connection.execute(Product.__table__.update().where(Product.id == 3)
+                           .values(price=Decimal("4.40")))
+        connection.execute(Product.__table__.delete().where(Product.id == 4))
+        connection.execute(PosConfig.__table__.update().values(name="Renamed"))  # both configs
+    answer = pull(app, till_token, positions).get_json()
+    products = answer["tables"]["point_of_sale.product"]
+    assert [row[0] for row in products["rows"]] == [3] and products["deleted"] == [4]
+    price = products["columns"].index("price")
+    assert products["rows"][0][price] == "4.40"
+    configs = answer["tables"]["point_of_sale.config"]
+    assert [row[0] for row in configs["rows"]] == [1]  # never the other till's config
+
+
+def test_an_expired_checkpoint_gets_a_full_import_of_that_table_and_says_so(app, central,
+                                                                           till_token):
+    positions, _ = pull_all(app, till_token)
+    with central.engine.begin() as connection:
+        connection.execute(Partner.__table__.delete().where(Partner.id == 1))
+    with central.engine.begin() as connection:  # its version is given at the commit
+        assert purge_tombstones(connection, retention_days=-1) == 1
+    answer = pull(app, till_token, positions).get_json()
+    partners = answer["tables"]["point_of_sale.partner"]
+    assert partners["mode"] == "full" and partners["reason"] == "checkpoint_expired"
+    assert answer["tables"]["point_of_sale.product"]["mode"] == "incremental"
+
+
+def test_full_imports_go_by_pages_and_resume_after_the_last_key(app, till_token):
+    first = pull(app, till_token, page_size=5).get_json()
+    assert first["more"]
+    assert first["tables"]["point_of_sale.config"]["checkpoint"]["mode"] == "incremental"
+    products = first["tables"]["point_of_sale.product"]
+    assert len(products["rows"]) == 4 and products["checkpoint"]["after"] == 4
+    resumed = pull(app, till_token, {**{name: part["checkpoint"] for name, part
+                                        in first["tables"].items()}}, page_size=5).get_json()
+    assert [row[0] for row in resumed["tables"]["point_of_sale.product"]["rows"]] == \
+        [5, 6, 7, 8, 9]
+
+
+def test_a_switched_off_table_is_not_sent(app, central, till_token):
+    client = signed_in_client(app, central, ADMIN_LOGIN)
+    page = client.get("/web/pos_autonomous/")
+    assert page.status_code == 200 and "point_of_sale.partner" in text_of(page)
+    answer = post_form(client, "/web/pos_autonomous/tables/point_of_sale.partner/down",
+                       {"kind": "incremental"}, page="/web/pos_autonomous/")
+    assert answer.status_code == 302
+    tables = pull(app, till_token).get_json()["tables"]
+    assert "point_of_sale.partner" not in tables and "point_of_sale.product" in tables
+
+
+@pytest.mark.skipif(not os.environ.get("CORE_TEST_DB"), reason="PostgreSQL's concurrency")
+def test_versions_become_visible_in_commit_order(app, central):
+    """A writer that started first but commits last still gets the larger version, so a till
+    that read `> V` in between never skips it."""
+    first_wrote, release = threading.Event(), threading.Event()
+
+    def slow_writer():
+        with central.engine.begin() as connection:
+            connection.execute(Product.__table__.update().where(Product.id == 1)
+                               .values(name="slow"))
+            first_wrote.set()
+            release.wait(10)
+
+    thread = threading.Thread(target=slow_writer)
+    thread.start()
+    first_wrote.wait(10)
+    with central.engine.begin() as connection:
+        connection.execute(Product.__table__.update().where(Product.id == 2).values(name="fast"))
+    with central.engine.connect() as connection:
+        fast = connection.scalar(text("SELECT version FROM pos_autonomous_change "
+                                      "WHERE row_key = 2 AND table_name = 'point_of_sale.product'"))
+    release.set()
+    thread.join()
+    with central.engine.connect() as connection:
+        slow = connection.scalar(text("SELECT version FROM pos_autonomous_change "
+                                      "WHERE row_key = 1 AND table_name = 'point_of_sale.product'"))
+    assert slow > fast
+
+
+def test_status_route_needs_a_signed_in_user_or_token(app, central):
+    client = app.test_client()
+    assert client.get("/pos_autonomous/status").status_code == 401
+    signed = signed_in_client(app, central, ADMIN_LOGIN)
+    assert json.loads(signed.get("/pos_autonomous/status").get_data()) == {"role": "central"}
