@@ -3,6 +3,8 @@
 
 - sending on the bus: `BusTransaction` (messages sent when the transaction commits) and
   `pos_channel(db_name, name, config_id)`, the channel a till of that config listens on;
+  `NumberedCopies`: one message encoded once for many tills, each copy with its own number
+  (`BusTransaction.send_encoded`);
 - who is calling: `caller_scope()` (the configs the caller may reach) and
   `require_pos(scope, pos_id)`;
 - `json_route`: a view decorator taking a plain JSON body or Odoo's JSON-RPC envelope;
@@ -12,6 +14,8 @@ Every other module of this package is private.
 """
 from .access import caller_scope, require_pos
 from .bus import BusTransaction, pos_channel
+from .encoding import NumberedCopies
 from .jsonrpc import json_route
 
-__all__ = ["BusTransaction", "pos_channel", "caller_scope", "require_pos", "json_route"]
+__all__ = ["BusTransaction", "NumberedCopies", "pos_channel", "caller_scope", "require_pos",
+           "json_route"]

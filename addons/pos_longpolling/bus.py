@@ -21,6 +21,7 @@ from sqlalchemy import delete, func, insert, select
 from core.models import utc_now
 
 from . import wakeup
+from .encoding import Encoded, dumps
 from .models import BusMessage
 
 MAX_MESSAGES_PER_POLL = 1000
@@ -37,7 +38,7 @@ def pos_channel(db_name, name, config_id):
 
 
 def compact_json(value):
-    return json.dumps(value, separators=(",", ":"), ensure_ascii=False)
+    return dumps(value)
 
 
 def normalise_channel(channel):
@@ -65,8 +66,12 @@ class BusTransaction:
         return self
 
     def send(self, channel, message):
-        self.outgoing.append({"channel": normalise_channel(channel),
-                              "message": compact_json(message), "created_at": utc_now()})
+        self.send_encoded(channel, compact_json(message))
+
+    def send_encoded(self, channel, text):
+        """send() of a message already encoded as JSON text (see encoding.NumberedCopies)."""
+        self.outgoing.append({"channel": normalise_channel(channel), "message": text,
+                              "created_at": utc_now()})
 
     @property
     def channels(self):
@@ -94,13 +99,32 @@ class BusTransaction:
 
 def fetch(connection, channels, last, since=None, limit=MAX_MESSAGES_PER_POLL):
     """[{id, channel, message}] on `channels` with id > last (and created after `since`)."""
+    return [{**item, "message": item["message"].decode()}
+            for item in fetch_encoded(connection, channels, last, since, limit)]
+
+
+def fetch_encoded(connection, channels, last, since=None, limit=MAX_MESSAGES_PER_POLL):
+    """fetch() with each message left as JSON text (`encoding.Encoded`)."""
     query = (select(BusMessage.id, BusMessage.channel, BusMessage.message)
              .where(BusMessage.channel.in_(channels), BusMessage.id > last)
              .order_by(BusMessage.id).limit(limit))
     if since is not None:
         query = query.where(BusMessage.created_at > since)
-    return [{"id": row.id, "channel": row.channel, "message": json.loads(row.message)}
+    return [{"id": row.id, "channel": row.channel, "message": Encoded(row.message)}
             for row in connection.execute(query)]
+
+
+def _read_after(engine, after, limit):
+    """Every channel's messages with id > after: what feeds the in-memory tail."""
+    with engine.connect() as connection:
+        return connection.execute(
+            select(BusMessage.id, BusMessage.channel, BusMessage.message)
+            .where(BusMessage.id > after).order_by(BusMessage.id).limit(limit)).all()
+
+
+def _read_high(engine):
+    with engine.connect() as connection:
+        return connection.execute(select(func.coalesce(func.max(BusMessage.id), 0))).scalar()
 
 
 def collect_garbage(engine, retention_seconds, force=False):
@@ -115,24 +139,39 @@ def collect_garbage(engine, retention_seconds, force=False):
         return connection.execute(delete(BusMessage).where(BusMessage.created_at < cutoff)).rowcount
 
 
-def poll(engine, channels, last, timeout, since=None):
+def poll(engine, channels, last, timeout, since=None, encoded=False):
     """The messages on `channels` (sorted) after `last`, at once if there are some, else as soon
     as one commits, else [] after `timeout` seconds. No database connection is held while
-    waiting."""
+    waiting. With `encoded`, each message is left as JSON text (`encoding.Encoded`) for an
+    answer to write as it is (encoding.json_response)."""
     wakeup.ensure_listening(engine)
     deadline = time.monotonic() + timeout
     dispatcher = wakeup.dispatcher_for(engine)
+    wanted = set(channels)
 
     def read():
         with engine.connect() as connection:
-            return fetch(connection, channels, last, since)
+            return fetch_encoded(connection, channels, last, since)
 
     with dispatcher.waiting(channels) as woken:
         while True:
             woken.clear()  # before reading: a wake-up after this read is not lost
-            # Pollers woken together share one read.
-            messages = dispatcher.reads.read(tuple(channels), (last, since), read)
+            messages = None
+            if since is None:
+                # One read per wake-up for every poller of this process, answered from memory.
+                dispatcher.tail.catch_up(lambda after, limit: _read_after(engine, after, limit),
+                                         lambda: _read_high(engine))
+                entries = dispatcher.tail.after(wanted, last, MAX_MESSAGES_PER_POLL)
+                if entries is not None:
+                    messages = [{"id": e.id, "channel": e.channel, "message": Encoded(e.message)}
+                                for e in entries]
+            if messages is None:
+                # Behind the tail, or a first poll: the database; pollers woken together
+                # share one read.
+                messages = dispatcher.reads.read(tuple(channels), (last, since), read)
             remaining = deadline - time.monotonic()
             if messages or remaining <= 0:
-                return messages
+                return messages if encoded else [
+                    {**item, "message": item["message"].decode()}
+                    for item in messages]
             woken.wait(remaining)

@@ -8,9 +8,9 @@ envelope they are `{"jsonrpc": "2.0", "id": N, "error": {"code": status, "messag
 """
 import functools
 
-from flask import jsonify
-
 from core.web.errors import ApiError, json_object
+
+from .encoding import json_response
 
 
 def json_route(view):
@@ -18,7 +18,7 @@ def json_route(view):
     def wrapper(*args, **kwargs):
         body = json_object()
         if body.get("jsonrpc") is None:
-            return jsonify(view(body, *args, **kwargs))
+            return json_response(view(body, *args, **kwargs))
         call_id = body.get("id")
         try:
             if body.get("jsonrpc") != "2.0":
@@ -27,10 +27,10 @@ def json_route(view):
             if not isinstance(params, dict):
                 raise ApiError(400, "invalid_envelope",
                                'the JSON-RPC "params" must be an object of named parameters')
-            return jsonify(jsonrpc="2.0", id=call_id, result=view(params, *args, **kwargs))
+            return json_response({"jsonrpc": "2.0", "id": call_id,
+                                  "result": view(params, *args, **kwargs)})
         except ApiError as error:
-            response = jsonify(jsonrpc="2.0", id=call_id, error={
-                "code": error.status, "message": error.message, "data": {"code": error.code}})
-            response.status_code = error.status
-            return response
+            return json_response({"jsonrpc": "2.0", "id": call_id, "error": {
+                "code": error.status, "message": error.message, "data": {"code": error.code}}},
+                status=error.status)
     return wrapper

@@ -36,7 +36,7 @@ def poll(params):
     since = (utc_now().replace(microsecond=0) - timedelta(seconds=settings.poll_timeout)
              if last == 0 else None)
     engine = current_instance().engine
-    messages = bus.poll(engine, channels, last, timeout, since=since)
+    messages = bus.poll(engine, channels, last, timeout, since=since, encoded=True)
     bus.collect_garbage(engine, settings.retention_seconds)
     return messages
 

@@ -19,6 +19,7 @@ import psycopg
 from sqlalchemy import func, select
 
 from .shared_reads import WAKE_ALL, SharedReads
+from .tail import MessageTail
 
 logger = logging.getLogger(__name__)
 
@@ -33,13 +34,18 @@ _dispatchers = {}  # database URL -> Dispatcher
 _listeners = {}  # database URL -> PostgresListener
 
 
-class Dispatcher:
-    """The pollers of one database waiting in this process, by channel."""
+SQLITE_TAIL_MAX_AGE = 1.0  # seconds: nothing wakes us for another process's SQLite commits
 
-    def __init__(self):
+
+class Dispatcher:
+    """The pollers of one database waiting in this process, by channel, and what they read:
+    the bus's latest messages (`tail`) and, for pollers behind it, shared database reads."""
+
+    def __init__(self, tail_max_age=None):
         self._lock = threading.Lock()
         self._waiting = {}  # channel -> set of threading.Event
         self.reads = SharedReads()
+        self.tail = MessageTail(max_age=tail_max_age)
 
     @contextmanager
     def waiting(self, channels):
@@ -60,7 +66,8 @@ class Dispatcher:
                             del self._waiting[channel]
 
     def wake(self, channels):
-        self.reads.invalidate(channels)  # before any woken poller reads again
+        self.tail.woken()  # before any woken poller reads again
+        self.reads.invalidate(channels)
         with self._lock:
             if channels == WAKE_ALL:
                 events = set().union(*self._waiting.values())
@@ -78,7 +85,8 @@ def dispatcher_for(engine):
     key = str(engine.url)
     with _registry_lock:
         if key not in _dispatchers:
-            _dispatchers[key] = Dispatcher()
+            _dispatchers[key] = Dispatcher(
+                None if engine.dialect.name == "postgresql" else SQLITE_TAIL_MAX_AGE)
         return _dispatchers[key]
 
 

@@ -4,7 +4,7 @@ updates of one multi-session run one after the other whatever the number of work
 processes, and its bus messages commit with its changes, sent last."""
 from dataclasses import dataclass
 
-from addons.pos_longpolling import BusTransaction, pos_channel
+from addons.pos_longpolling import BusTransaction, NumberedCopies, pos_channel
 
 from . import store
 from .merge import merge_order
@@ -55,15 +55,15 @@ def handle_update(engine, update):
 
 
 def deliver(bus, key, outgoing):
-    """Number every till's copy of each message, then send them all."""
+    """Number every till's copy of each message, then send them all (each message is encoded
+    once; the copies differ only by the number spliced in)."""
     addressed = []
     for item in outgoing:
+        copies = NumberedCopies(item.message, "data", "message_ID")
         for pos_id, message_id in store.next_message_ids(bus.connection, key, item.pos_id):
-            message = {**item.message, "data": {**item.message["data"],
-                                                "message_ID": message_id}}
-            addressed.append((pos_channel(key.dbname, CHANNEL, pos_id), message))
-    for channel, message in addressed:
-        bus.send(channel, message)
+            addressed.append((pos_channel(key.dbname, CHANNEL, pos_id), copies.text(message_id)))
+    for channel, text in addressed:
+        bus.send_encoded(channel, text)
 
 
 def to_every_till(update, action, data, as_sender=True):

@@ -1,0 +1,187 @@
+"""The in-memory tail of the bus: one read per wake-up for every poller of a process, never a
+message skipped or repeated, pollers behind it sent to the database."""
+import random
+import threading
+import time
+
+from sqlalchemy import event
+
+from addons.pos_longpolling import bus, wakeup
+from addons.pos_longpolling.tail import MessageTail
+
+
+class Bus:
+    """A list of (id, channel, message) standing for the table, counting reads."""
+
+    def __init__(self):
+        self.rows, self.reads = [], 0
+
+    def add(self, channel, message):
+        self.rows.append((len(self.rows) + 1, channel, message))
+
+    def read_after(self, after, limit):
+        self.reads += 1
+        return [row for row in self.rows if row[0] > after][:limit]
+
+    def read_high(self):
+        return len(self.rows)
+
+    def catch_up(self, tail):
+        tail.catch_up(self.read_after, self.read_high)
+
+
+def ids(entries):
+    return [entry.id for entry in entries]
+
+
+def test_a_new_tail_covers_what_comes_after_the_bus_as_it_found_it():
+    table, tail = Bus(), MessageTail()
+    table.add("a", '"old"')
+    assert tail.after({"a"}, 0, 10) is None  # nothing read yet
+    table.catch_up(tail)
+    assert tail.after({"a"}, 0, 10) is None  # before the tail: the database answers
+    assert tail.after({"a"}, 1, 10) == []
+    table.add("a", '"new"')
+    table.add("b", '"other"')
+    tail.woken()
+    table.catch_up(tail)
+    assert [(e.id, e.message) for e in tail.after({"a"}, 1, 10)] == [(2, '"new"')]
+    assert ids(tail.after({"a", "b"}, 1, 10)) == [2, 3]
+    assert ids(tail.after({"a", "b"}, 1, 1)) == [2]
+
+
+def test_one_read_per_wake_up_whatever_the_number_of_pollers():
+    table, tail = Bus(), MessageTail()
+    table.catch_up(tail)
+    table.add("a", "1")
+    tail.woken()
+    reads_before = table.reads
+    for _ in range(1000):
+        table.catch_up(tail)
+        assert ids(tail.after({"a"}, 0, 10)) == [1]
+    assert table.reads == reads_before + 1
+
+
+def test_no_read_without_a_wake_up_unless_the_tail_is_older_than_its_max_age():
+    table, tail = Bus(), MessageTail(max_age=0.05)
+    table.catch_up(tail)
+    table.add("a", "1")  # committed by a process that cannot wake this one
+    table.catch_up(tail)
+    assert tail.after({"a"}, 0, 10) == []
+    time.sleep(0.06)
+    table.catch_up(tail)
+    assert ids(tail.after({"a"}, 0, 10)) == [1]
+
+
+def test_the_oldest_messages_go_past_the_limits_and_their_pollers_read_the_database():
+    table, tail = Bus(), MessageTail(max_messages=8, max_bytes=1000)
+    table.catch_up(tail)
+    for n in range(1, 10):
+        table.add("a", str(n))
+    tail.woken()
+    table.catch_up(tail)
+    assert tail.low == 3  # 9 > 8: three quarters (6) kept
+    assert tail.after({"a"}, 2, 100) is None
+    assert ids(tail.after({"a"}, 3, 100)) == [4, 5, 6, 7, 8, 9]
+    table.add("a", "x" * 1000)  # alone above the bytes' limit: kept, the older ones go
+    tail.woken()
+    table.catch_up(tail)
+    assert tail.low == 9 and ids(tail.after({"a"}, 9, 100)) == [10]
+
+
+def test_long_catch_ups_read_page_by_page(monkeypatch):
+    monkeypatch.setattr("addons.pos_longpolling.tail.READ_PAGE", 3)
+    table, tail = Bus(), MessageTail()
+    table.catch_up(tail)
+    for n in range(7):
+        table.add("a", str(n))
+    tail.woken()
+    table.catch_up(tail)
+    assert ids(tail.after({"a"}, 0, 100)) == list(range(1, 8))
+
+
+def test_pollers_of_a_process_read_the_bus_once_per_wake_up(bus_instance):
+    """Twenty pollers of twenty channels, one message each in one transaction: the tail reads
+    the bus once (plus its first read), and every poller gets its own message."""
+    engine, channels = bus_instance.engine, [bus.pos_channel("test", "x", n) for n in range(20)]
+    bus.poll(engine, channels[:1], 0, timeout=0)  # the tail's first read
+    selects = []
+    event.listen(engine, "before_cursor_execute",
+                 lambda *args: selects.append(args[2]) if args[2].startswith("SELECT") else None)
+    last = wakeup.dispatcher_for(engine).tail.high
+    answers = {}
+
+    def poller(channel):
+        answers[channel] = bus.poll(engine, [channel], last, timeout=10)
+
+    threads = [threading.Thread(target=poller, args=(c,)) for c in channels]
+    for thread in threads:
+        thread.start()
+    deadline = time.monotonic() + 10
+    while wakeup.dispatcher_for(engine).waiting_count() < len(channels):
+        assert time.monotonic() < deadline
+        time.sleep(0.01)
+    selects.clear()
+    with bus.BusTransaction(engine) as transaction:
+        for channel in channels:
+            transaction.send(channel, {"to": channel})
+    for thread in threads:
+        thread.join(15)
+    assert {c: [m["message"] for m in answers[c]] for c in channels} == {
+        c: [{"to": c}] for c in channels}
+    assert len([s for s in selects if "pos_longpolling_message" in s]) == 1
+
+
+def test_racing_senders_and_pollers_get_every_message_once_in_id_order(bus_instance):
+    """Four senders in transactions held open a random while, six pollers (two channels each,
+    one starting behind the tail): each poller gets exactly its channels' messages, once, in
+    id order."""
+    engine, senders, per_sender = bus_instance.engine, 4, 30
+    channels = [bus.pos_channel("test", "race", n) for n in range(3)]
+    start_ids = {}
+
+    def sender(number):
+        for n in range(per_sender):
+            with bus.BusTransaction(engine) as transaction:
+                transaction.send(channels[n % 3], {"sender": number, "n": n})
+                if n % 5 == 0:
+                    transaction.send(channels[(n + 1) % 3], {"sender": number, "n": -n})
+                time.sleep(random.random() * 0.003)
+
+    received = {}
+
+    def poller(index, polled, last):
+        start_ids[index] = last
+        got = received[index] = []
+        deadline = time.monotonic() + 60
+        while time.monotonic() < deadline and not done.is_set():
+            for message in bus.poll(engine, polled, last, timeout=0.3):
+                got.append((message["id"], message["channel"], message["message"]))
+                last = message["id"]
+
+    for n in range(5):  # before the tail's first read: poller 0 starts behind it
+        with bus.BusTransaction(engine) as transaction:
+            transaction.send(channels[n % 3], {"sender": -1, "n": n})
+    bus.poll(engine, channels, 0, timeout=0)  # the tail's first read
+    tail = wakeup.dispatcher_for(engine).tail
+    assert tail.after(set(channels), 0, 10) is None and tail.low > 0
+    done = threading.Event()
+    pollers = [threading.Thread(target=poller, args=(
+        i, [channels[i % 3], channels[(i + 1) % 3]], 0 if i == 0 else tail.high))
+        for i in range(6)]
+    sending = [threading.Thread(target=sender, args=(i,)) for i in range(senders)]
+    for thread in [*pollers, *sending]:
+        thread.start()
+    for thread in sending:
+        thread.join(90)
+    time.sleep(1.0)  # the pollers' last answers
+    done.set()
+    for thread in pollers:
+        thread.join(10)
+    with engine.connect() as connection:
+        stored = bus.fetch(connection, channels, 0, limit=100000)
+    for index, got in received.items():
+        polled = {channels[index % 3], channels[(index + 1) % 3]}
+        expected = [(m["id"], m["channel"], m["message"]) for m in stored
+                    if m["channel"] in polled and m["id"] > start_ids[index]]
+        assert got == expected, f"poller {index}"
