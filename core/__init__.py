@@ -3,6 +3,6 @@
 The kernel knows nothing about point of sale; everything POS lives in `addons/`.
 """
 from core.hookspecs import hookimpl, hookspec
-from core.config_fields import ConfigField
+from core.config_fields import ConfigField, ConfigForm
 
-__all__ = ["hookimpl", "hookspec", "ConfigField"]
+__all__ = ["hookimpl", "hookspec", "ConfigField", "ConfigForm"]

@@ -4,6 +4,10 @@ An addon returns `ConfigField`s from its `register_config_fields(form)` hook; th
 them, validates what is typed in, and stores the values in `core_record_setting`, keyed by
 (form, record id, field name) and owned by the declaring addon, so uninstalling the addon
 removes its values.
+
+The addon owning a form declares it (`register_config_forms`) with the keys the form uses itself
+(`name`, `id`...). A field named like one of those, or like another addon's field on the same
+form, would silently replace it: installing the addon that brings it is refused instead.
 """
 from dataclasses import dataclass, field, replace
 
@@ -11,6 +15,7 @@ from sqlalchemy import delete, select
 
 from core import values
 from core.db import upsert
+from core.errors import CoreError
 from core.plugins import call_per_addon
 from core.models import RecordSetting
 
@@ -49,6 +54,48 @@ class ConfigField:
             if self.max is not None and value > self.max:
                 raise ValueError(f"must be at most {self.max}")
         return value
+
+
+# Every admin form posts it (Flask-WTF).
+KERNEL_KEYS = ("csrf_token",)
+
+
+@dataclass(frozen=True)
+class ConfigForm:
+    """A form other addons may add config fields to, and the keys it uses itself."""
+    name: str
+    own_keys: tuple = ()
+    addon: str = field(default="", compare=False)  # filled in by the kernel
+
+
+class ConfigFieldCollision(CoreError):
+    pass
+
+
+def declared_forms(manager):
+    """The forms the addons of `manager` own, each marked with its addon."""
+    return [replace(form, addon=addon)
+            for addon, items in call_per_addon(manager, "register_config_forms")
+            for form in items]
+
+
+def collisions(manager):
+    """One sentence per config field of `manager`'s addons that takes a name already taken on
+    its form: by the form itself, by the kernel, or by another field."""
+    problems = []
+    for form in declared_forms(manager):
+        taken = {key: "the kernel's own key" for key in KERNEL_KEYS}
+        taken.update({key: f"a key of the form itself (addon {form.addon!r})"
+                      for key in form.own_keys})
+        for config_field in declared_fields(manager, form.name):
+            owner = taken.get(config_field.name)
+            if owner is not None:
+                problems.append(f"addon {config_field.addon!r} declares the field "
+                                f"{config_field.name!r} on form {form.name!r}, which is "
+                                f"already {owner}")
+            else:
+                taken[config_field.name] = f"a field of addon {config_field.addon!r}"
+    return problems
 
 
 def declared_fields(manager, form):

@@ -62,6 +62,12 @@ def configure_app(app):
 
 
 @hookspec
+def register_config_forms():
+    """Return the `core.ConfigForm`s this addon owns (forms other addons may add config fields
+    to), each with the keys the form uses itself, so that no field can take one of them."""
+
+
+@hookspec
 def register_config_fields(form):
     """Return the `core.ConfigField`s this addon adds to the admin form named `form`
     (for example ``"pos.config"``), or an empty list."""

@@ -104,6 +104,8 @@ class Instance:
     def install(self, names, demo=False, progress=lambda message: None):
         self.init()
         plan = self.plan_install(names)
+        if plan:
+            self._refuse_config_field_collisions(plan)
         for name in plan:
             progress(f"installing {name}")
             self._run_step(name, "install", lambda connection: self._install_one(
@@ -148,6 +150,16 @@ class Instance:
                 connection, a))
             done.append(addon.name)
         return done
+
+    def _refuse_config_field_collisions(self, plan):
+        """Before anything is installed: the fields of the installed addons plus `plan` must
+        not take each other's names, nor their forms' own keys."""
+        names = [a.name for a in self.loadable_addons()] + list(plan)
+        addons = [self.catalog.addons[name] for name in self.catalog.ordered(names)]
+        problems = config_fields.collisions(make_plugin_manager(addons))
+        if problems:
+            raise config_fields.ConfigFieldCollision(
+                f"cannot install {', '.join(plan)}: " + "; ".join(problems))
 
     # -- one addon, inside one transaction ---------------------------------------------------
 

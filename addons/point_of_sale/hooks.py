@@ -1,9 +1,9 @@
 """Wires point_of_sale into the kernel."""
 
-from core import hookimpl
+from core import ConfigForm, hookimpl
 
 from .models import MODELS
-from .routes import blueprint
+from .routes import CONFIG_FORM, blueprint
 
 
 @hookimpl
@@ -25,6 +25,12 @@ def configure_app(app):
     with instance.engine.connect() as connection:
         app.extensions[TOKEN_MAX_AGE] = instance.parameters(
             connection, app.extensions["core.plugins"]).get(TOKEN_MAX_AGE)
+
+
+@hookimpl
+def register_config_forms():
+    """The POS config form: its own keys are also the POS page's `config` keys."""
+    return [ConfigForm(CONFIG_FORM, own_keys=("id", "name", "active"))]
 
 
 @hookimpl
