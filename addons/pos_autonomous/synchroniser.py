@@ -11,8 +11,8 @@ from core.models import utc_now
 from . import apply, settings
 from .client import CentralClient, SyncError
 from .declarations import declared_tables
-from .models import Link
-from .status import link
+from .models import FULL, INCREMENTAL, Link
+from .status import link, till_status
 
 
 class Synchroniser:
@@ -70,9 +70,11 @@ class Synchroniser:
 
     def _report_progress(self, answer):
         for name, part in answer["tables"].items():
-            if part["mode"] == "full" and part["rows"]:
+            if part["mode"] == INCREMENTAL and (part["rows"] or part["deleted"]):
+                self.say(f"{name}: {len(part['rows'])} changed, {len(part['deleted'])} deleted "
+                         f"(version {part['checkpoint']['version']})")
+            if part["mode"] == FULL and part["rows"]:
                 with self.instance.engine.connect() as connection:
-                    from .status import till_status
                     progress = till_status(connection)["tables"].get(name, {}).get("progress")
                 if progress:
                     left = progress["seconds_left"]
