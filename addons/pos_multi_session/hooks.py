@@ -1,7 +1,6 @@
 """Wires pos_multi_session into the kernel, point_of_sale and the sync server addon."""
 from core import ConfigField, hookimpl
 
-from .membership import MEMBERSHIP
 from .models import MODELS
 
 SCRIPT_URL = "/pos_multi_session/static/multi_session.js?v=1"
@@ -18,7 +17,6 @@ def register_config_fields(form):
     if form != "pos.config":
         return []
     return [
-        MEMBERSHIP,
         ConfigField("multi_session_accept_incoming_orders", "Accept orders of other tills",
                     type="bool", default=True,
                     help="Off: this till shows only the orders it created or edited."),

@@ -1,47 +1,36 @@
-"""Which POS configs belong to which multi-session: the config field `multi_session_id`
-(stored by the kernel in core_record_setting), read and written here in one place."""
+"""Which POS configs belong to which multi-session (the table pos_multi_session_member), read
+and written here in one place; and the sync server's address, checked."""
 from urllib.parse import urlsplit
 
-from dataclasses import replace
-
-from sqlalchemy import select
+from sqlalchemy import delete, select
 
 from addons.point_of_sale import CLOSED, PosSession
-from core import ConfigField
-from core.config_fields import write_values
-from core.models import RecordSetting
+from core.db import upsert
 
-from .models import MultiSession
-
-CONFIG_FORM = "pos.config"
-MEMBERSHIP_FIELD = "multi_session_id"
-MEMBERSHIP = ConfigField(
-    MEMBERSHIP_FIELD, "Multi-session", type="int", default=0, min=0,
-    help="The multi-session whose tills share open orders with this one: its number under "
-         "Point of Sale › Multi-sessions (0 = none). Takes effect when the till reloads.")
+from .models import MultiSession, MultiSessionMember
 
 
 def set_membership(connection, config_id, multi_session_id):
-    """Put a config in a multi-session (0: in none), as saving its config form would."""
-    write_values(connection, CONFIG_FORM, config_id,
-                 [replace(MEMBERSHIP, addon="pos_multi_session")],
-                 {MEMBERSHIP_FIELD: multi_session_id})
+    """Put a config in a multi-session (0 or None: in none)."""
+    if multi_session_id:
+        upsert(connection, MultiSessionMember.__table__, {"config_id": config_id},
+               {"multi_session_id": multi_session_id})
+    else:
+        connection.execute(delete(MultiSessionMember).where(
+            MultiSessionMember.config_id == config_id))
 
 
 def member_config_ids(connection, multi_session_id):
-    return sorted(connection.scalars(select(RecordSetting.record_id).where(
-        RecordSetting.form == CONFIG_FORM, RecordSetting.field == MEMBERSHIP_FIELD,
-        RecordSetting.value == str(multi_session_id))).all())
+    return list(connection.scalars(select(MultiSessionMember.config_id).where(
+        MultiSessionMember.multi_session_id == multi_session_id)
+        .order_by(MultiSessionMember.config_id)).all())
 
 
 def multi_session_of(connection, config_id):
-    """The multi-session row of a config, or None (none set, or an id that does not exist)."""
-    value = connection.scalar(select(RecordSetting.value).where(
-        RecordSetting.form == CONFIG_FORM, RecordSetting.field == MEMBERSHIP_FIELD,
-        RecordSetting.record_id == config_id))
-    if not value or not value.isdigit() or int(value) == 0:
-        return None
-    return connection.execute(select(MultiSession).where(MultiSession.id == int(value))).first()
+    """The multi-session row of a config, or None."""
+    return connection.execute(select(MultiSession).join(
+        MultiSessionMember, MultiSessionMember.multi_session_id == MultiSession.id).where(
+        MultiSessionMember.config_id == config_id)).first()
 
 
 def open_member_sessions(connection, multi_session_id):

@@ -1,8 +1,9 @@
-"""Multi-sessions: POS configs whose tills share their open orders. Which configs belong to one
-is the POS config field `multi_session_id` (see membership.py), so it shows on the config form."""
-from sqlalchemy import Boolean, Integer, String
+"""Multi-sessions: POS configs whose tills share their open orders, and which configs belong to
+which (membership.py reads and writes that)."""
+from sqlalchemy import Boolean, ForeignKey, Integer, String
 from sqlalchemy.orm import Mapped, mapped_column
 
+import addons.point_of_sale  # noqa: F401  (defines point_of_sale_config, referred to below)
 from core.db import Model
 
 
@@ -18,4 +19,13 @@ class MultiSession(Model):
     sync_server: Mapped[str] = mapped_column(String(255), default="")
 
 
-MODELS = [MultiSession]
+class MultiSessionMember(Model):
+    """A POS config in a multi-session: at most one multi-session per config."""
+    __tablename__ = "pos_multi_session_member"
+    config_id: Mapped[int] = mapped_column(
+        ForeignKey("point_of_sale_config.id", ondelete="CASCADE"), primary_key=True)
+    multi_session_id: Mapped[int] = mapped_column(
+        ForeignKey("pos_multi_session_multi_session.id", ondelete="CASCADE"), index=True)
+
+
+MODELS = [MultiSession, MultiSessionMember]
