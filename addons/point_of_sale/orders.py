@@ -6,6 +6,7 @@ nothing behind and never takes the others with it, and a push costs one commit.
 Orders are recognised by the `uuid` the till made: sending one again answers `duplicate` and
 changes nothing (a till that timed out re-sends; see Odoo #40567).
 """
+import logging
 import re
 from dataclasses import dataclass
 from datetime import datetime, timezone
@@ -18,10 +19,17 @@ from core.models import utc_now
 
 from .models import PAYMENT_METHODS, Order, OrderLine, Partner, Payment, PosSession, Product
 
+log = logging.getLogger(__name__)
+
 MAX_LINES = 500
 MAX_PAYMENTS = 20
 CENT = Decimal("0.01")
-UUID_PATTERN = re.compile(r"^[A-Za-z0-9_-]{1,64}$")
+UUID_PATTERN = re.compile(r"[A-Za-z0-9_-]{1,64}")
+# An amount sent as a string: plain ASCII digits with an optional decimal part. Python's
+# Decimal would also read "1_000", " 2 " and full-width digits.
+AMOUNT_TEXT = re.compile(r"[0-9]{1,12}(\.[0-9]{1,12})?")
+MAX_AMOUNT = Decimal("1000000000")
+MONEY_LIMIT = Decimal("10000000000")  # Numeric(12, 2) holds less than this
 
 
 class Rejection(Exception):
@@ -84,7 +92,7 @@ def parse_order(raw):
     if not isinstance(raw, dict):
         raise Rejection("invalid_order", "each order must be a JSON object")
     uuid = raw.get("uuid")
-    if not isinstance(uuid, str) or not UUID_PATTERN.match(uuid):
+    if not isinstance(uuid, str) or not UUID_PATTERN.fullmatch(uuid):
         raise Rejection("invalid_uuid", "'uuid' must be 1 to 64 letters, digits, - or _")
     lines = raw.get("lines")
     if not isinstance(lines, list) or not lines:
@@ -148,14 +156,17 @@ def _integer(value, name):
 
 
 def _amount(value, name, places="0.01"):
-    """A JSON number or numeric string, as a non-negative Decimal rounded to `places`."""
-    if isinstance(value, bool) or not isinstance(value, (int, float, str)):
-        raise Rejection("invalid_field", f"'{name}' must be a number")
+    """A JSON number or a string of plain decimal digits ("12.50"), as a non-negative Decimal
+    rounded to `places`."""
+    if isinstance(value, bool) or not isinstance(value, (int, float, str)) or (
+            isinstance(value, str) and not AMOUNT_TEXT.fullmatch(value)):
+        raise Rejection("invalid_field", f"'{name}' must be a number, or a string of digits "
+                                         "with an optional decimal point such as \"12.50\"")
     try:
         number = Decimal(str(value))
     except InvalidOperation:
         raise Rejection("invalid_field", f"'{name}' must be a number") from None
-    if not number.is_finite() or number < 0 or number > Decimal("1000000000"):
+    if not number.is_finite() or number < 0 or number > MAX_AMOUNT:
         raise Rejection("invalid_field", f"'{name}' must be a number from 0 to 1000000000")
     return number.quantize(Decimal(places), rounding=ROUND_HALF_UP)
 
@@ -165,11 +176,14 @@ def _timestamp(value):
         raise Rejection("invalid_field", "'created_at' must be an ISO 8601 date and time")
     try:
         moment = datetime.fromisoformat(value.replace("Z", "+00:00"))
-    except ValueError:
-        raise Rejection("invalid_field", "'created_at' must be an ISO 8601 date and time, "
+        # Stored in UTC: SQLite keeps no offset, and tills in other zones must still sort right.
+        # Near year 1 or 9999 the conversion itself overflows.
+        return (moment.astimezone(timezone.utc) if moment.tzinfo
+                else moment.replace(tzinfo=timezone.utc))
+    except (ValueError, OverflowError):
+        raise Rejection("invalid_field", "'created_at' must be an ISO 8601 date and time "
+                                         "between the years 1 and 9999, "
                                          "e.g. 2026-11-22T10:15:00Z") from None
-    # Stored in UTC: SQLite keeps no offset, and tills in other zones must still sort right.
-    return moment.astimezone(timezone.utc) if moment.tzinfo else moment.replace(tzinfo=timezone.utc)
 
 
 # -- totals: the server's own arithmetic ----------------------------------------------------
@@ -202,6 +216,9 @@ def compute_totals(order, tax_rates):
     if card > total:
         raise Rejection("overpaid_by_card", f"card payments of {card} exceed the total of "
                                             f"{total}; only cash gives change")
+    if paid >= MONEY_LIMIT:  # paid >= total >= every line
+        raise Rejection("amount_too_large", f"an order's amounts must stay below "
+                                            f"{MONEY_LIMIT}; split it")
     return Totals(tuple(amounts), untaxed, total - untaxed, total, paid, paid - total)
 
 
@@ -241,13 +258,10 @@ def push_orders(connection, raw_orders, allowed_config_id=None, check_order=None
 
     `allowed_config_id` limits the push to sessions of that config (a bearer token's);
     `check_order(connection, order, session)` may return (code, message) to reject an order.
+    Whatever goes wrong with one order, an unforeseen error included, is that order's
+    rejection: it is logged with the uuid and answered as `unexpected_error`.
     """
-    parsed = []
-    for raw in raw_orders:
-        try:
-            parsed.append(parse_order(raw))
-        except Rejection as rejection:
-            parsed.append(rejection)
+    parsed = [_parse_isolated(raw) for raw in raw_orders]
     context = PushContext(connection, [o for o in parsed if isinstance(o, ParsedOrder)])
     results = [None] * len(parsed)
     accepted = []  # (index, order, session, totals), to insert
@@ -261,25 +275,68 @@ def push_orders(connection, raw_orders, allowed_config_id=None, check_order=None
             elif order.uuid in first_index:
                 results[index] = first_index[order.uuid]  # resolved once that one is stored
             else:
-                session, totals = _check(connection, order, context, allowed_config_id,
-                                         check_order)
+                session, totals = _check_isolated(connection, order, context,
+                                                  allowed_config_id, check_order)
                 first_index[order.uuid] = index
                 accepted.append((index, order, session, totals))
         except Rejection as rejection:
-            raw = raw_orders[index]
-            uuid = raw.get("uuid") if isinstance(raw, dict) else None
-            results[index] = {"uuid": uuid if isinstance(uuid, str) else None, "index": index,
-                              "status": "rejected",
-                              "error": {"code": rejection.code, "message": rejection.message}}
-    _insert_accepted(connection, accepted, results, context)
+            results[index] = _rejected(raw_orders[index], index, rejection)
+    _insert_accepted(connection, accepted, results, context, raw_orders)
     for index, result in enumerate(results):
         if isinstance(result, int):  # the same uuid twice in one push: the second is a duplicate
-            results[index] = _duplicate(parsed[index].uuid, results[result]["order_id"])
+            first = results[result]
+            results[index] = (_duplicate(parsed[index].uuid, first["order_id"])
+                              if first["status"] != "rejected"
+                              else _rejected(raw_orders[index], index, _unexpected()))
     for session_id, sequence in context.highest_sequence.items():
         connection.execute(update(PosSession).where(
             PosSession.id == session_id, PosSession.sequence_number < sequence
         ).values(sequence_number=sequence))
     return results
+
+
+def _unexpected():
+    return Rejection("unexpected_error", "the server could not store this order (the error is "
+                                         "in its log with the order's uuid); keep the order and "
+                                         "tell the administrator")
+
+
+def _log_unexpected(raw_or_order, stage):
+    uuid = raw_or_order.get("uuid") if isinstance(raw_or_order, dict) else getattr(
+        raw_or_order, "uuid", None)
+    log.exception("pushed order %r failed while %s", uuid, stage)
+    return _unexpected()
+
+
+def _parse_isolated(raw):
+    try:
+        return parse_order(raw)
+    except Rejection as rejection:
+        return rejection
+    except Exception:  # noqa: BLE001 - one order's surprise is that order's rejection
+        return _log_unexpected(raw, "reading it")
+
+
+def _check_isolated(connection, order, context, allowed_config_id, check_order):
+    """`_check` in a savepoint of its own: what the hooks wrote stays with a refusal (a closed
+    session's order is kept), and goes with an unforeseen error."""
+    savepoint = connection.begin_nested()
+    try:
+        checked = _check(connection, order, context, allowed_config_id, check_order)
+    except Rejection:
+        savepoint.commit()
+        raise
+    except Exception:  # noqa: BLE001
+        savepoint.rollback()
+        raise _log_unexpected(order, "checking it") from None
+    savepoint.commit()
+    return checked
+
+
+def _rejected(raw, index, rejection):
+    uuid = raw.get("uuid") if isinstance(raw, dict) else None
+    return {"uuid": uuid if isinstance(uuid, str) else None, "index": index,
+            "status": "rejected", "error": {"code": rejection.code, "message": rejection.message}}
 
 
 def _duplicate(uuid, order_id):
@@ -306,19 +363,24 @@ def _check(connection, order, context, allowed_config_id, check_order):
     return session, compute_totals(order, context.tax_rates)
 
 
-def _insert_accepted(connection, accepted, results, context):
+def _insert_accepted(connection, accepted, results, context, raw_orders):
     """Insert the accepted orders in one savepoint; only if that fails (a concurrent push stored
-    one of these uuids after we looked) insert them again one savepoint each."""
+    one of these uuids after we looked, or one order cannot be stored) insert them again one
+    savepoint each, so that only the order at fault is rejected."""
     batch = connection.begin_nested()
     try:
-        order_ids = [_insert(connection, order, session, totals)
-                     for _index, order, session, totals in accepted]
+        outcomes = [_insert(connection, order, session, totals)
+                    for _index, order, session, totals in accepted]
         batch.commit()
-    except IntegrityError:
+    except Exception:  # noqa: BLE001 - sorted out order by order below
         batch.rollback()
-        order_ids = [_insert_alone(connection, order, session, totals)
-                     for _index, order, session, totals in accepted]
-    for (index, order, session, _totals), (order_id, created) in zip(accepted, order_ids):
+        outcomes = [_insert_alone(connection, order, session, totals)
+                    for _index, order, session, totals in accepted]
+    for (index, order, session, _totals), outcome in zip(accepted, outcomes):
+        if isinstance(outcome, Rejection):
+            results[index] = _rejected(raw_orders[index], index, outcome)
+            continue
+        order_id, created = outcome
         context.stored[order.uuid] = order_id
         if not created:
             results[index] = _duplicate(order.uuid, order_id)
@@ -330,6 +392,7 @@ def _insert_accepted(connection, accepted, results, context):
 
 
 def _insert_alone(connection, order, session, totals):
+    """(order id, created?) or the Rejection of an order that cannot be stored."""
     savepoint = connection.begin_nested()
     try:
         created = _insert(connection, order, session, totals)
@@ -339,8 +402,11 @@ def _insert_alone(connection, order, session, totals):
         savepoint.rollback()
         existing = connection.scalar(select(Order.id).where(Order.uuid == order.uuid))
         if existing is None:
-            raise
+            return _log_unexpected(order, "storing it")
         return existing, False
+    except Exception:  # noqa: BLE001
+        savepoint.rollback()
+        return _log_unexpected(order, "storing it")
 
 
 def _insert(connection, order, session, totals):

@@ -9,7 +9,7 @@ from sqlalchemy import select
 from core.config_fields import declared_fields, read_values
 from core.plugins import flatten
 from core.web import current_instance, current_plugins
-from core.web.errors import ApiError, json_object
+from core.web.errors import ApiError, json_body
 
 from . import sessions
 from .access import caller_config_scope, require_config_access
@@ -94,11 +94,9 @@ def pos_login(session_id):
 def push():
     """Store pushed orders: `[order, ...]` or `{"orders": [...]}`; one result per order."""
     scope = caller_config_scope()
-    orders = request.get_json(silent=True) if request.is_json else None
+    orders = json_body()
     if isinstance(orders, dict):
-        orders = json_object().get("orders")
-    elif orders is None:
-        json_object()  # raises the right 415 / 400 for a missing or malformed body
+        orders = orders.get("orders")
     if not isinstance(orders, list):
         raise ApiError(400, "invalid_body", "send a JSON array of orders, or {\"orders\": [...]}")
     if len(orders) > MAX_ORDERS_PER_PUSH:

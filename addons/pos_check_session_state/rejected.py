@@ -46,7 +46,8 @@ def record_rejected(connection, order, session):
     """Insert or refresh the row of this uuid (a till re-sending never adds a second one)."""
     upsert(connection, RejectedOrder.__table__, {"uuid": order.uuid},
            {"session_id": session.id, "config_id": session.config_id,
-            "payload": json.dumps(order.to_wire(), sort_keys=True), "rejected_at": utc_now()})
+            "payload": json.dumps(order.to_wire(), sort_keys=True, allow_nan=False),
+            "rejected_at": utc_now()})
 
 
 def pending(connection):

@@ -42,7 +42,7 @@ def dumps(value):
     try:
         return orjson.dumps(value, option=OPTIONS).decode()
     except (TypeError, orjson.JSONEncodeError):
-        return json.dumps(value, separators=(",", ":"), ensure_ascii=False)
+        return json.dumps(value, separators=(",", ":"), ensure_ascii=False, allow_nan=False)
 
 
 def json_response(value, status=200):
@@ -50,7 +50,7 @@ def json_response(value, status=200):
     try:
         body = orjson.dumps(value, default=_fragment, option=OPTIONS)
     except (TypeError, orjson.JSONEncodeError):
-        body = json.dumps(value, default=_decoded, separators=(",", ":"))
+        body = json.dumps(value, default=_decoded, separators=(",", ":"), allow_nan=False)
     return Response(body, status=status, mimetype="application/json")
 
 

@@ -21,6 +21,10 @@ def json_route(view):
             return json_response(view(body, *args, **kwargs))
         call_id = body.get("id")
         try:
+            if isinstance(call_id, (bool, dict, list)):
+                call_id = None
+                raise ApiError(400, "invalid_envelope", 'a JSON-RPC "id" must be a string, a '
+                                                        "number or null")
             if body.get("jsonrpc") != "2.0":
                 raise ApiError(400, "invalid_envelope", 'a JSON-RPC call needs "jsonrpc": "2.0"')
             params = body.get("params", {})

@@ -1,4 +1,5 @@
 """POST /longpolling/poll (wait for bus messages) and POST /pos_longpolling/update (PING)."""
+import math
 from datetime import timedelta
 
 from flask import Blueprint
@@ -85,6 +86,7 @@ def _timeout(options):
         raise ApiError(400, "invalid_options", "options must be an object, e.g. {\"timeout\": 30}")
     server_cycle = current_settings().poll_timeout
     timeout = options.get("timeout", server_cycle)
-    if isinstance(timeout, bool) or not isinstance(timeout, (int, float)) or timeout < 0:
+    if (isinstance(timeout, bool) or not isinstance(timeout, (int, float))
+            or not 0 <= timeout < math.inf):  # NaN too: it would never end a poll
         raise ApiError(400, "invalid_timeout", "options.timeout must be a number of seconds ≥ 0")
     return min(float(timeout), server_cycle)

@@ -71,7 +71,8 @@ def line_content(line):
 
 
 def digest(content):
-    canonical = json.dumps(content, sort_keys=True, separators=(",", ":"), ensure_ascii=False)
+    canonical = json.dumps(content, sort_keys=True, separators=(",", ":"), ensure_ascii=False,
+                           allow_nan=False)
     return hashlib.sha256(canonical.encode()).hexdigest()[:16]
 
 

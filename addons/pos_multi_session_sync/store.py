@@ -120,11 +120,13 @@ def draft_orders(connection, key, run_id, uid=None):
 
 
 def _columns(order: StoredOrder):
-    return {"order_json": json.dumps(order.order, ensure_ascii=False),
+    return {"order_json": json.dumps(order.order, ensure_ascii=False, allow_nan=False),
             "sequence_number": order.sequence_number, "nonce": order.nonce,
             "run_id": order.run_id, "state": order.state, "revision_id": order.revision,
-            "line_stamps": json.dumps(order.stamps), "tombstones": json.dumps(order.tombstones),
-            "header_stamp": order.header_stamp, "versions": json.dumps(order.versions)}
+            "line_stamps": json.dumps(order.stamps, allow_nan=False),
+            "tombstones": json.dumps(order.tombstones, allow_nan=False),
+            "header_stamp": order.header_stamp,
+            "versions": json.dumps(order.versions, allow_nan=False)}
 
 
 def insert_order(connection, key, order: StoredOrder):

@@ -39,7 +39,7 @@ MISSING = object()
 
 def _shown(value):
     """The value as JSON (what the caller sent), cut short."""
-    shown = json.dumps(value, ensure_ascii=False)
+    shown = json.dumps(value, ensure_ascii=False, allow_nan=False)
     return shown if len(shown) <= 60 else shown[:57] + "..."
 
 

@@ -1,16 +1,19 @@
 """The Flask app: the kernel's admin pages plus the blueprints of the installed addons."""
 from flask import Flask, current_app
 from flask_wtf.csrf import CSRFProtect
+from werkzeug.routing import IntegerConverter, ValidationError
 
 from core.instance import Instance
 from core.plugins import flatten
 from core.web.errors import register_error_handlers
 from core.web.request_limits import CoreRequest
+from core.web.strict_json import StrictJSONProvider
 from core.web.users import SignInThrottle
 
 csrf = CSRFProtect()
 # Set on an app by a page that changed what the app is built from; see `request_rebuild`.
 REBUILD_FLAG = "core.rebuild"
+MAX_ID = 2**31 - 1
 
 
 def create_app(url=None, catalog=None, instance=None):
@@ -21,6 +24,7 @@ def create_app(url=None, catalog=None, instance=None):
     manager = instance.plugin_manager()
     app = Flask(__name__)
     app.request_class = CoreRequest
+    app.json = StrictJSONProvider(app)
     with instance.engine.connect() as connection:
         parameters = instance.parameters(connection, manager)
         app.config["SECRET_KEY"] = parameters.get("core.secret_key")
@@ -34,6 +38,9 @@ def create_app(url=None, catalog=None, instance=None):
     app.extensions["core.sign_in_throttle"] = SignInThrottle()
     csrf.init_app(app)
     register_error_handlers(app)
+    # Ids in paths (`<int:...>`) beyond what an id column holds are unknown: 404, not a 500
+    # from the database.
+    app.url_map.converters["int"] = IdConverter
 
     from core.web.admin import admin
     from core.web.health import health
@@ -43,6 +50,19 @@ def create_app(url=None, catalog=None, instance=None):
         app.register_blueprint(blueprint)
     manager.hook.configure_app(app=app)
     return app
+
+
+class IdConverter(IntegerConverter):
+    """`<int:...>` for database ids: 0 to 2^31 - 1 (PostgreSQL's integer)."""
+
+    def __init__(self, map, *args, **kwargs):
+        kwargs.setdefault("max", MAX_ID)
+        super().__init__(map, *args, **kwargs)
+
+    def to_python(self, value):
+        if len(value) > len(str(MAX_ID)):
+            raise ValidationError()
+        return super().to_python(value)
 
 
 def current_instance() -> Instance:

@@ -32,15 +32,21 @@ def error_response(status, code, message):
     return response
 
 
-def json_object():
-    """The request body as a JSON object, or an ApiError saying what is wrong with it."""
+def json_body():
+    """The request body as a JSON value (the app's strict JSON: see core.web.strict_json), or
+    an ApiError saying what is wrong with it."""
     if not request.is_json:
         raise ApiError(415, "unsupported_media_type",
                        "send the body as JSON with the header Content-Type: application/json")
     try:
-        body = request.get_json()  # `null` is valid JSON: tell it apart from a parse failure
+        return request.get_json()  # `null` is valid JSON: tell it apart from a parse failure
     except BadRequest:
         raise ApiError(400, "malformed_json", "the body is not valid JSON") from None
+
+
+def json_object():
+    """The request body as a JSON object, or an ApiError saying what is wrong with it."""
+    body = json_body()
     if not isinstance(body, dict):
         raise ApiError(400, "invalid_body", "the body must be a JSON object, not "
                        + JSON_TYPE_NAMES.get(type(body), type(body).__name__))

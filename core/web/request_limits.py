@@ -1,7 +1,11 @@
-"""Request bodies larger than `core.max_request_bytes` are refused with 413, chunked ones too."""
+"""Request bodies larger than `core.max_request_bytes` are refused with 413, chunked ones too;
+JSON bodies beyond the limits of core.web.strict_json with a 400 naming the limit."""
 from flask import Request
 from werkzeug.utils import cached_property
 from werkzeug.wsgi import LimitedStream, get_input_stream
+
+from core.web.errors import ApiError
+from core.web.strict_json import JsonRefused
 
 
 class BodyAtMost(LimitedStream):
@@ -24,6 +28,11 @@ class BodyAtMost(LimitedStream):
 
 
 class CoreRequest(Request):
+    def on_json_loading_failed(self, e):
+        if isinstance(e, JsonRefused):
+            raise ApiError(400, e.code, e.message)
+        return super().on_json_loading_failed(e)
+
     @cached_property
     def stream(self):
         if self.shallow:

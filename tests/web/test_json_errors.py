@@ -48,7 +48,7 @@ def test_malformed_json_is_refused(items_client, instance):
     response = items_client.post(ITEMS, data='{"label": "unclosed',
                                  content_type="application/json")
     error = assert_error(response, 400, "malformed_json")
-    assert error["message"] == "the body is not valid JSON"
+    assert error["message"].startswith("the body is not valid JSON")
     assert item_count(instance) == 1
 
 
@@ -214,12 +214,14 @@ def test_the_reloading_app_keeps_its_app_while_nothing_changes(instance):
 
 # -- property: whatever non-object JSON comes in, the answer is a clean 4xx -------------------
 
-json_primitives = (st.none() | st.booleans() | st.integers(min_value=-2**63, max_value=2**63)
-                   | st.floats(allow_nan=False, allow_infinity=False) | st.text(max_size=20))
+# Within the limits where JSON is read (64-bit integers, no NUL: see core.web.strict_json).
+json_strings = st.text(st.characters(exclude_characters="\x00"), max_size=20)
+json_primitives = (st.none() | st.booleans() | st.integers(min_value=-2**63, max_value=2**63 - 1)
+                   | st.floats(allow_nan=False, allow_infinity=False) | json_strings)
 json_values = st.recursive(
     json_primitives,
     lambda children: st.lists(children, max_size=4)
-    | st.dictionaries(st.text(max_size=8), children, max_size=4),
+    | st.dictionaries(json_strings, children, max_size=4),
     max_leaves=12)
 not_objects = json_primitives | st.lists(json_values, max_size=4)
 

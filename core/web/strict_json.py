@@ -1,0 +1,133 @@
+"""Standard JSON only, in and out, with limits set once for every route.
+
+Python's json module reads `NaN`, `Infinity`, integers of any size, lone surrogates and nesting
+until the interpreter's recursion limit; what it reads it may then fail to store (a surrogate or
+a NUL byte in a text column, 10^400 in an integer column) or write back as bare `NaN`, which
+browsers cannot parse. The app's JSON provider (`StrictJSONProvider`) refuses all of that where
+the body is read, with a `JsonRefused` naming what was wrong, and never writes anything but
+standard JSON.
+"""
+import json
+import math
+import re
+
+from flask.json.provider import DefaultJSONProvider
+
+MAX_DEPTH = 32  # arrays and objects inside one another; an Odoo order needs under 10
+MAX_STRING_CHARS = 65_536
+MAX_NUMBER_CHARS = 40
+INT_RANGE = (-(2**63), 2**63 - 1)  # what a database integer column holds
+# Escapes that may decode to a lone surrogate or a NUL byte; without one, no string needs a look.
+SUSPECT_ESCAPE = re.compile(r"\\u(?:0000|[dD][89a-fA-F])")
+
+
+class JsonRefused(ValueError):
+    """The body is not JSON this server accepts; `code` and `message` say why."""
+
+    def __init__(self, code, message):
+        super().__init__(message)
+        self.code, self.message = code, message
+
+
+def _refuse_constant(name):
+    raise JsonRefused("non_finite_number", f"{name} is not JSON: send numbers as finite decimals "
+                                           "(or null)")
+
+
+def _integer(literal):
+    if len(literal) > MAX_NUMBER_CHARS:
+        raise JsonRefused("number_too_long", f"a number has more than {MAX_NUMBER_CHARS} "
+                                             "characters")
+    value = int(literal)
+    if not INT_RANGE[0] <= value <= INT_RANGE[1]:
+        raise JsonRefused("number_out_of_range", f"the integer {literal} does not fit in 64 bits")
+    return value
+
+
+def _float(literal):
+    if len(literal) > MAX_NUMBER_CHARS:
+        raise JsonRefused("number_too_long", f"a number has more than {MAX_NUMBER_CHARS} "
+                                             "characters")
+    value = float(literal)
+    if not math.isfinite(value):
+        raise JsonRefused("number_out_of_range", f"the number {literal} is too large")
+    return value
+
+
+_DECODER = json.JSONDecoder(parse_constant=_refuse_constant, parse_int=_integer,
+                            parse_float=_float)
+
+
+def loads(text):
+    """JSON text (str or UTF-8 bytes) -> value, or JsonRefused."""
+    if isinstance(text, (bytes, bytearray)):
+        try:
+            text = text.decode("utf-8")
+        except UnicodeDecodeError:
+            raise JsonRefused("malformed_json", "the body is not UTF-8 text") from None
+    try:
+        value = _DECODER.decode(text)
+    except RecursionError:
+        raise JsonRefused("too_deep", f"the JSON is nested deeper than {MAX_DEPTH} "
+                                      "arrays or objects") from None
+    except JsonRefused:
+        raise
+    except ValueError as exc:
+        raise JsonRefused("malformed_json", f"the body is not valid JSON: {exc}") from None
+    # Cheap tests first: most bodies cannot break a limit, so their values are not walked.
+    brackets = text.count("[") + text.count("{")
+    if (brackets > MAX_DEPTH or len(text) > MAX_STRING_CHARS
+            or SUSPECT_ESCAPE.search(text) is not None):
+        _check_values(value)
+    return value
+
+
+def _check_values(value):
+    """Walk the value (without recursion) for nesting, long strings, surrogates and NULs."""
+    pending = [(value, 1)]
+    while pending:
+        item, depth = pending.pop()
+        if isinstance(item, str):
+            _check_string(item)
+            continue
+        if not isinstance(item, (dict, list)):
+            continue
+        if depth > MAX_DEPTH:
+            raise JsonRefused("too_deep", f"the JSON is nested deeper than {MAX_DEPTH} "
+                                          "arrays or objects")
+        if isinstance(item, dict):
+            for key, child in item.items():
+                _check_string(key)
+                pending.append((child, depth + 1))
+        else:
+            pending.extend((child, depth + 1) for child in item)
+
+
+def _check_string(text):
+    if len(text) > MAX_STRING_CHARS:
+        raise JsonRefused("string_too_long", f"a string is longer than {MAX_STRING_CHARS} "
+                                             "characters")
+    if "\x00" in text:
+        raise JsonRefused("nul_character", "strings may not contain the NUL character \\u0000")
+    try:
+        text.encode("utf-8")
+    except UnicodeEncodeError:
+        raise JsonRefused("lone_surrogate", "a string holds a lone UTF-16 surrogate "
+                                            "(\\ud800-\\udfff not in a pair)") from None
+
+
+def dumps(value, **kwargs):
+    """Standard JSON: a NaN or infinity to write is a bug (ValueError), never a bare token."""
+    return json.dumps(value, allow_nan=False, **kwargs)
+
+
+class StrictJSONProvider(DefaultJSONProvider):
+    """Flask's JSON for `request.get_json()` and `jsonify`: read with `loads`, write standard
+    JSON only."""
+
+    def loads(self, s, **kwargs):
+        return loads(s)
+
+    def dumps(self, obj, **kwargs):
+        kwargs.setdefault("allow_nan", False)
+        return super().dumps(obj, **kwargs)
