@@ -1,10 +1,12 @@
 """The database: URL resolution, engine creation and the declarative base every model uses."""
+import contextlib
+import functools
 import os
 from pathlib import Path
 
 from sqlalchemy import MetaData, create_engine, event
 from sqlalchemy.engine import make_url
-from sqlalchemy.exc import ArgumentError
+from sqlalchemy.exc import ArgumentError, DBAPIError, OperationalError
 from sqlalchemy.orm import DeclarativeBase
 
 from core.errors import CoreError
@@ -12,6 +14,7 @@ from core.errors import CoreError
 DEFAULT_URL = "sqlite:///core.db"
 POOL_SIZE, POOL_OVERFLOW = 20, 10  # PostgreSQL, per process
 SUPPORTED_BACKENDS = ("sqlite", "postgresql")
+SQLITE_BUSY_TIMEOUT = 30  # seconds a writer waits for another process's write lock
 
 # Stable constraint names, so that migrations can drop what they created on every backend.
 NAMING_CONVENTION = {
@@ -55,7 +58,7 @@ def make_engine(url):
     if backend not in SUPPORTED_BACKENDS:
         raise CoreError(f"unsupported database {backend!r}; use SQLite or PostgreSQL")
     if backend == "sqlite":
-        engine = create_engine(url, connect_args={"timeout": 30})
+        engine = create_engine(url, connect_args={"timeout": SQLITE_BUSY_TIMEOUT})
         _make_sqlite_transactional(engine)
         return engine
     # Connections kept open per process: tills' requests come in bursts (a message wakes them
@@ -81,7 +84,26 @@ def _make_sqlite_transactional(engine):
 
     @event.listens_for(engine, "begin")
     def on_begin(connection):
-        connection.exec_driver_sql("BEGIN")
+        connection.exec_driver_sql(
+            "BEGIN IMMEDIATE" if connection.get_execution_options().get(WRITE_LOCK) else "BEGIN")
+
+    engine.begin = functools.partial(_begin_writing, engine)
+
+
+# `engine.begin()` is how the code opens a write transaction. On SQLite it starts with
+# BEGIN IMMEDIATE: the write lock is taken first, waiting up to the busy timeout for another
+# process's writer. A deferred BEGIN that reads and then writes would instead fail at once with
+# "database is locked" when another process wrote meanwhile (SQLite cannot wait there without
+# risking a deadlock). Reads (`engine.connect()`) keep the deferred BEGIN and never wait.
+WRITE_LOCK = "core_sqlite_write_lock"
+
+
+@contextlib.contextmanager
+def _begin_writing(engine):
+    with engine.connect() as connection:
+        connection.execution_options(**{WRITE_LOCK: True})
+        with connection.begin():
+            yield connection
 
 
 def upsert(connection, table, key, values):
@@ -93,3 +115,22 @@ def upsert(connection, table, key, values):
         from sqlalchemy.dialects.sqlite import insert
     statement = insert(table).values(**key, **values)
     connection.execute(statement.on_conflict_do_update(index_elements=list(key), set_=values))
+
+
+# PostgreSQL error classes a retry may not meet: connection, transaction rollback (serialization,
+# deadlock), insufficient resources, operator intervention.
+TRANSIENT_SQLSTATE_CLASSES = {"08", "40", "53", "57"}
+
+
+def is_transient(error):
+    """Whether a database error says "try again later" (a lock held past the busy timeout, a
+    lost connection, a serialization failure) rather than something about the data."""
+    if not isinstance(error, DBAPIError):
+        return False
+    if error.connection_invalidated:
+        return True
+    sqlstate = getattr(error.orig, "sqlstate", None)
+    if sqlstate:
+        return sqlstate[:2] in TRANSIENT_SQLSTATE_CLASSES
+    message = str(error.orig).lower()
+    return isinstance(error, OperationalError) and ("locked" in message or "busy" in message)

@@ -16,6 +16,7 @@ import socket  # noqa: E402
 
 from gevent.pywsgi import WSGIServer  # noqa: E402
 
+from core.http_errors import JsonErrorHandler  # noqa: E402
 from core.instance import Instance  # noqa: E402
 from core.web import create_app  # noqa: E402
 from core.web.reloader import ReloadingApp  # noqa: E402
@@ -40,7 +41,9 @@ def main():
     logging.basicConfig(level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s: %(message)s")
     app = wsgi_app()
     # A deep accept queue: after a restart every till reconnects at once.
-    server = WSGIServer((args.host, args.port), app, backlog=LISTEN_BACKLOG)
+    # Requests the server refuses itself (oversized headers...) are answered in JSON too.
+    server = WSGIServer((args.host, args.port), app, backlog=LISTEN_BACKLOG,
+                        handler_class=JsonErrorHandler)
     try:
         server.init_socket()
     except OSError as exc:

@@ -15,6 +15,7 @@ from decimal import ROUND_HALF_UP, Decimal, InvalidOperation
 from sqlalchemy import select, update
 from sqlalchemy.exc import IntegrityError
 
+from core.db import is_transient
 from core.models import utc_now
 
 from .models import PAYMENT_METHODS, Order, OrderLine, Partner, Payment, PosSession, Product
@@ -326,7 +327,9 @@ def _check_isolated(connection, order, context, allowed_config_id, check_order):
     except Rejection:
         savepoint.commit()
         raise
-    except Exception:  # noqa: BLE001
+    except Exception as error:  # noqa: BLE001
+        if is_transient(error):
+            raise  # the database, not the order (busy, gone): the push fails, the till retries
         savepoint.rollback()
         raise _log_unexpected(order, "checking it") from None
     savepoint.commit()
@@ -372,7 +375,9 @@ def _insert_accepted(connection, accepted, results, context, raw_orders):
         outcomes = [_insert(connection, order, session, totals)
                     for _index, order, session, totals in accepted]
         batch.commit()
-    except Exception:  # noqa: BLE001 - sorted out order by order below
+    except Exception as error:  # noqa: BLE001 - sorted out order by order below
+        if is_transient(error):
+            raise  # see _check_isolated
         batch.rollback()
         outcomes = [_insert_alone(connection, order, session, totals)
                     for _index, order, session, totals in accepted]
@@ -404,7 +409,9 @@ def _insert_alone(connection, order, session, totals):
         if existing is None:
             return _log_unexpected(order, "storing it")
         return existing, False
-    except Exception:  # noqa: BLE001
+    except Exception as error:  # noqa: BLE001
+        if is_transient(error):
+            raise
         savepoint.rollback()
         return _log_unexpected(order, "storing it")
 

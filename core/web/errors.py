@@ -2,10 +2,16 @@
 
 JSON routes raise `ApiError` (or any werkzeug HTTPException); admin pages keep HTML errors.
 """
+import logging
+
 from flask import jsonify, request
+from sqlalchemy.exc import DBAPIError
+
+from core.db import is_transient
 from werkzeug.exceptions import BadRequest, HTTPException
 
 ADMIN_PREFIX = "/web"
+log = logging.getLogger(__name__)
 
 # Messages a person can act on, for the errors werkzeug raises itself.
 FRIENDLY = {
@@ -57,6 +63,18 @@ def register_error_handlers(app):
     @app.errorhandler(ApiError)
     def on_api_error(error):
         return error_response(error.status, error.code, error.message)
+
+    @app.errorhandler(DBAPIError)
+    def on_database_unavailable(error):
+        # Busy (SQLite's lock held past the busy timeout) or unreachable: nothing was stored,
+        # and the same request can succeed later.
+        if not is_transient(error) or request.path.startswith(ADMIN_PREFIX + "/"):
+            raise error
+        log.warning("database unavailable for %s %s: %s", request.method, request.path, error)
+        response = error_response(503, "database_unavailable", "the database is busy or "
+                                  "unreachable; nothing was stored: send the same request again")
+        response.headers["Retry-After"] = "5"
+        return response
 
     @app.errorhandler(HTTPException)
     def on_http_error(error):
