@@ -6,7 +6,7 @@ checkpoint was built with (an addon upgrade added a column on either side), the 
 applied: the table alone restarts a full import (`schema_changed`)."""
 from datetime import datetime
 
-from sqlalchemy import DateTime, Numeric, select
+from sqlalchemy import DateTime, select
 from sqlalchemy.exc import IntegrityError
 
 from core.models import User, utc_now
@@ -61,7 +61,9 @@ def _apply_part(connection, declared, part):
         return [f"{declared.name}: full import (its columns changed)"]
     indexes = [part["columns"].index(column) for column in shared]
     key_index = shared.index(declared.key)
-    rows = [[row[i] for i in indexes] for row in part["rows"]]
+    rows = part["rows"]
+    if indexes != list(range(len(part["columns"]))):  # the server has columns the till lacks
+        rows = [[row[i] for i in indexes] for row in rows]
     keys = [row[key_index] for row in rows]
     # Deletions first: a unique value (a barcode) may have moved to a row of this page.
     if part["mode"] == INCREMENTAL:
@@ -89,14 +91,14 @@ _REASONS = {"new": "a table new to this till", "checkpoint_expired":
 
 
 def _converters(connection, declared, columns):
-    """Per column, a function turning the JSON value into what the database takes."""
+    """Per column, a function turning the JSON value into what the database takes, or None
+    when it takes it as it is. Decimals travel as text, which both databases read exactly into
+    their numeric columns (SQLite's NUMERIC affinity, PostgreSQL's numeric input)."""
     dialect = connection.dialect
     result = []
     for name in columns:
         column_type = declared.table.c[name].type
-        if isinstance(column_type, Numeric) and dialect.name == "sqlite":
-            result.append(lambda v: None if v is None else float(v))
-        elif isinstance(column_type, DateTime):
+        if isinstance(column_type, DateTime):
             process = column_type.bind_processor(dialect) or (lambda v: v)
             result.append(lambda v, p=process: None if v is None
                           else p(datetime.fromisoformat(v)))
@@ -123,7 +125,11 @@ def _upsert(connection, declared, columns, rows):
                  f"({_placeholders(connection, len(columns))}) "
                  f'ON CONFLICT ("{declared.key}") DO '
                  + (f"UPDATE SET {updates}" if updates else "NOTHING"))
-    connection.exec_driver_sql(statement, [tuple(row) for row in rows])
+    cursor = connection.connection.cursor()  # the DB-API's executemany, in this transaction
+    try:
+        cursor.executemany(statement, rows)
+    finally:
+        cursor.close()
 
 
 def _delete_keys(connection, declared, keys):

@@ -1,7 +1,8 @@
 """The till's HTTP client to the central instance: one kept-alive connection, a timeout per
 request, JSON in and out. Errors come out as SyncError with a message a person can act on."""
 import http.client
-import json
+
+import orjson
 from urllib.parse import urlsplit
 
 
@@ -18,6 +19,8 @@ class CentralClient:
         self._parts = parts
         self._connection = None
         self.round_trips = 0
+        self.last_server_ms = None  # the server's own time for the last request (Server-Timing)
+        self.last_bytes = 0
 
     def _connect(self):
         cls = (http.client.HTTPSConnection if self._parts.scheme == "https"
@@ -25,7 +28,7 @@ class CentralClient:
         return cls(self._parts.hostname, self._parts.port, timeout=self.timeout)
 
     def post(self, path, body):
-        payload = json.dumps(body, separators=(",", ":")).encode()
+        payload = orjson.dumps(body)
         headers = {"Content-Type": "application/json", "Authorization": f"Bearer {self.token}"}
         url = self._parts.path.rstrip("/") + path
         for attempt in (1, 2):  # a kept-alive connection the server closed: reconnect once
@@ -46,9 +49,12 @@ class CentralClient:
                 raise SyncError(f"cannot reach {self.server_url}: {exc or type(exc).__name__}"
                                 ) from None
         self.round_trips += 1
+        self.last_bytes = len(payload) + len(data)
+        timing = response.getheader("Server-Timing") or ""
+        self.last_server_ms = (float(timing.partition("dur=")[2]) if "dur=" in timing else None)
         try:
-            answer = json.loads(data)
-        except ValueError:
+            answer = orjson.loads(data)
+        except orjson.JSONDecodeError:
             raise SyncError(f"{self.server_url} answered {response.status} with something "
                             "that is not JSON; is it a Comptoir server with pos_autonomous?"
                             ) from None

@@ -4,7 +4,7 @@ page (changes after the till's version) or a full page (rows by key), within one
 A till's position per table is {"mode": "incremental", "version": V} or
 {"mode": "full", "snapshot": S or None, "after": last key applied or None}.
 """
-from sqlalchemy import exists, func, select
+from sqlalchemy import DateTime, Numeric, String, cast, exists, func, select
 
 from .models import FULL, INCREMENTAL, Change
 from .tracking import newest_version, purged_versions
@@ -62,6 +62,24 @@ def _columns(declared):
     return [column.name for column in declared.table.columns]
 
 
+def _wire_columns(declared):
+    """The table's columns as they travel: exact decimals and times as text (read so by the
+    database itself, so the JSON encoder meets only plain types)."""
+    return [cast(column, String).label(column.name)
+            if isinstance(column.type, (Numeric, DateTime)) else column
+            for column in declared.table.columns]
+
+
+def _raw_rows(connection, query):
+    """The rows as the database driver returns them (tuples: the page's hot path skips
+    SQLAlchemy's row objects; the wire columns need no conversion)."""
+    result = connection.execute(query)
+    try:
+        return result.cursor.fetchall()
+    finally:
+        result.close()
+
+
 def _incremental_part(connection, declared, since, config_id, budget):
     changes = connection.execute(
         select(Change.row_key, Change.version, Change.deleted)
@@ -71,8 +89,8 @@ def _incremental_part(connection, declared, since, config_id, budget):
     rows = []
     if alive:
         key = declared.table.c[declared.key]
-        rows = [list(row) for row in connection.execute(
-            _scoped(select(*declared.table.columns).where(key.in_(alive)), declared, config_id))]
+        rows = _raw_rows(connection, _scoped(select(*_wire_columns(declared))
+                                             .where(key.in_(alive)), declared, config_id))
     found = {row[_columns(declared).index(declared.key)] for row in rows}
     # A key changed then deleted (its tombstone comes later) or out of this till's scope: the
     # till must not keep it.
@@ -95,10 +113,10 @@ def _full_part(connection, declared, position, config_id, budget, newest, reason
             _scoped(select(func.count()).select_from(declared.table), declared, config_id))
     else:
         snapshot, after = position.get("snapshot") or newest, position["after"]
-    query = _scoped(select(*declared.table.columns), declared, config_id)
+    query = _scoped(select(*_wire_columns(declared)), declared, config_id)
     if after is not None:
         query = query.where(key > after)
-    rows = [list(row) for row in connection.execute(query.order_by(key).limit(budget))]
+    rows = _raw_rows(connection, query.order_by(key).limit(budget))
     done = len(rows) < budget
     last = rows[-1][_columns(declared).index(declared.key)] if rows else after
     part.update(rows=rows, after=after, last=last, done=done)

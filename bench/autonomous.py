@@ -1,0 +1,243 @@
+"""Autonomous tills (pos_autonomous): full import, incremental import and no-change sync.
+
+(a) a full import of --products products (100,000) from a served central instance into a till,
+    rows/s, against a plain sqlite3 `executemany` of the same rows into the same kind of SQLite
+    database (same table, same PRAGMAs, one transaction): goal ratio >= 0.5;
+(b) an incremental import of 100 changed rows with a 1,000-row and a --big (1,000,000) row
+    product table on both sides: goal ratio (big / small time) <= 1.5;
+(c) a sync with nothing new against the big table: goal one round trip, < 50 ms server time.
+
+The central instance runs under `core serve` (SQLite by default; --postgres URL of a PostgreSQL
+server to put it there: the script creates and drops its databases); the till is a SQLite
+database made by `core autonomous package` and driven in this process by the synchroniser.
+"""
+import argparse
+import sqlite3
+import statistics
+import sys
+import tempfile
+import time
+import uuid
+from pathlib import Path
+
+sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
+
+from sqlalchemy import create_engine, text  # noqa: E402
+from sqlalchemy.engine import make_url  # noqa: E402
+
+from addons.pos_autonomous.package import init_till, make_package  # noqa: E402
+from addons.pos_autonomous.synchroniser import Synchroniser, request_full_import  # noqa: E402
+from bench_support import CORE, ServerProcess  # noqa: E402
+from core.addons import AddonCatalog  # noqa: E402
+from core.instance import Instance  # noqa: E402
+
+PRODUCT_ROWS_SQL = {
+    # n from 1 to :count, each a product named, priced and barcoded from n
+    "sqlite": ("WITH RECURSIVE n(i) AS (SELECT 1 UNION ALL SELECT i + 1 FROM n WHERE i < :count) "
+               "INSERT INTO point_of_sale_product (name, barcode, price, tax_rate, category, "
+               "active) SELECT 'Product ' || i, 'BC' || i, (i % 1000) / 10.0 + 0.5, 20, "
+               "'Cat ' || (i % 50), 1 FROM n"),
+    "postgresql": ("INSERT INTO point_of_sale_product (name, barcode, price, tax_rate, category, "
+                   "active) SELECT 'Product ' || i, 'BC' || i, (i % 1000) / 10.0 + 0.5, 20, "
+                   "'Cat ' || (i % 50), true FROM generate_series(1, :count) AS i"),
+}
+
+
+class Scratch:
+    """Databases for one run: SQLite files in a temporary folder, or PostgreSQL databases."""
+
+    def __init__(self, postgres):
+        self.folder = Path(tempfile.mkdtemp(prefix="bench-autonomous-"))
+        self.postgres = make_url(postgres) if postgres else None
+        self.created = []
+
+    def central_url(self, name):
+        if not self.postgres:
+            return f"sqlite:///{self.folder / (name + '.db')}"
+        database = f"bench_autonomous_{name}_{uuid.uuid4().hex[:8]}"
+        admin = create_engine(self.postgres, isolation_level="AUTOCOMMIT")
+        with admin.connect() as connection:
+            connection.execute(text(f'CREATE DATABASE "{database}"'))
+        admin.dispose()
+        self.created.append(database)
+        return self.postgres.set(database=database).render_as_string(hide_password=False)
+
+    def till_url(self, name):
+        return f"sqlite:///{self.folder / (name + '.db')}"
+
+    def drop(self):
+        if not self.created:
+            return
+        admin = create_engine(self.postgres, isolation_level="AUTOCOMMIT")
+        with admin.connect() as connection:
+            for database in self.created:
+                connection.execute(text(f'DROP DATABASE IF EXISTS "{database}" WITH (FORCE)'))
+        admin.dispose()
+
+
+def make_central(url, products):
+    central = Instance(url, AddonCatalog())
+    central.install(["point_of_sale", "pos_autonomous"])
+    with central.engine.begin() as connection:
+        connection.execute(text("INSERT INTO point_of_sale_config (id, name, active) "
+                                "VALUES (1, 'Shop', true)"))
+    central.engine.dispose()  # the server attaches the change tracking when it starts
+    return central
+
+
+def add_products(engine, count):
+    with engine.begin() as connection:
+        connection.execute(text(PRODUCT_ROWS_SQL[engine.dialect.name]), {"count": count})
+
+
+def serve(central, folder):
+    def ready(port):
+        import urllib.request
+        urllib.request.urlopen(f"http://127.0.0.1:{port}/web/login", timeout=1)
+    return ServerProcess("central", [CORE, "--db", central.url, "serve"],
+                         folder / f"central-{uuid.uuid4().hex[:6]}.log", ready)
+
+
+def make_till(central, server, scratch, name):
+    package = scratch.folder / f"{name}.package"
+    make_package(central, 1, package, f"http://127.0.0.1:{server.port}")
+    till = Instance(scratch.till_url(name), AddonCatalog())
+    init_till(till, package)
+    return till
+
+
+def full_import(scratch, products, page_size, postgres):
+    """(a): rows/s of the till's full import, and of the baseline."""
+    central = make_central(scratch.central_url("full"), 0)
+    server = serve(central, scratch.folder)
+    try:
+        till = make_till(central, server, scratch, "full-till")
+        add_products(central.engine, products)
+        with till.engine.begin() as connection:
+            connection.execute(text("UPDATE core_parameter SET value = :size "
+                                    "WHERE key = 'pos_autonomous.page_size'"),
+                               {"size": str(page_size)})
+        request_full_import(till)
+        synchroniser = Synchroniser(till)
+        started = time.perf_counter()
+        pages = synchroniser.sync_once()
+        elapsed = time.perf_counter() - started
+        synchroniser.client.close()
+        with till.engine.connect() as connection:
+            count = connection.scalar(text("SELECT count(*) FROM point_of_sale_product"))
+            ddl = connection.scalar(text("SELECT sql FROM sqlite_master "
+                                         "WHERE name = 'point_of_sale_product'"))
+            indexes = [sql for (sql,) in connection.execute(text(
+                "SELECT sql FROM sqlite_master WHERE tbl_name = 'point_of_sale_product' "
+                "AND type = 'index' AND sql IS NOT NULL"))]
+        with central.engine.connect() as connection:
+            rows = connection.execute(text(
+                "SELECT id, name, barcode, price, tax_rate, category, active "
+                "FROM point_of_sale_product ORDER BY id")).all()
+        assert count == len(rows) == products, (count, len(rows))
+    finally:
+        server.stop()
+        central.engine.dispose()
+    baseline = scratch.folder / "baseline.db"
+    database = sqlite3.connect(baseline, isolation_level=None)
+    for pragma in ("journal_mode = WAL", "synchronous = FULL", "foreign_keys = ON"):
+        database.execute(f"PRAGMA {pragma}")
+    database.execute(ddl)
+    for sql in indexes:
+        database.execute(sql)
+    plain = [(r[0], r[1], r[2], float(r[3]), float(r[4]), r[5], bool(r[6])) for r in rows]
+    started = time.perf_counter()
+    database.execute("BEGIN")
+    database.executemany("INSERT INTO point_of_sale_product (id, name, barcode, price, tax_rate, "
+                         "category, active) VALUES (?, ?, ?, ?, ?, ?, ?)", plain)
+    database.execute("COMMIT")
+    baseline_elapsed = time.perf_counter() - started
+    database.close()
+    return products / elapsed, products / baseline_elapsed, pages
+
+
+def incremental(scratch, size, changes, repeats):
+    """(b), (c): median seconds of an incremental import of `changes` changed rows with `size`
+    products on both sides; then no-change syncs (round trips, server ms, bytes)."""
+    central = make_central(scratch.central_url(f"inc{size}"), 0)
+    server = serve(central, scratch.folder)
+    try:
+        till = make_till(central, server, scratch, f"inc{size}-till")
+        add_products(central.engine, size)
+        add_products(till.engine, size)  # the till holds the same rows (loaded directly)
+        with central.engine.connect() as connection:
+            newest = connection.scalar(text("SELECT max(version) FROM pos_autonomous_change"))
+        with till.engine.begin() as connection:  # as if it had imported them
+            connection.execute(text("UPDATE pos_autonomous_checkpoint SET version = :v "
+                                    "WHERE table_name = 'point_of_sale.product'"), {"v": newest})
+        synchroniser = Synchroniser(till)
+        synchroniser.sync_once()
+        times = []
+        for repeat in range(repeats):
+            with central.engine.begin() as connection:
+                connection.execute(text(
+                    "UPDATE point_of_sale_product SET price = price + 1 WHERE id IN "
+                    f"(SELECT id FROM point_of_sale_product ORDER BY id LIMIT {changes} "
+                    f"OFFSET {(repeat * 7919) % max(size - changes, 1)})"))
+            started = time.perf_counter()
+            synchroniser.sync_once()
+            times.append(time.perf_counter() - started)
+        quiet = []
+        for _ in range(repeats * 4):
+            before = synchroniser.client.round_trips
+            started = time.perf_counter()
+            synchroniser.sync_once()
+            quiet.append((synchroniser.client.round_trips - before,
+                          synchroniser.client.last_server_ms, synchroniser.client.last_bytes,
+                          time.perf_counter() - started))
+        synchroniser.client.close()
+    finally:
+        server.stop()
+        central.engine.dispose()
+    return statistics.median(times), quiet
+
+
+def main():
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--products", type=int, default=100_000)
+    parser.add_argument("--page-size", type=int, default=2000)
+    parser.add_argument("--small", type=int, default=1_000)
+    parser.add_argument("--big", type=int, default=1_000_000)
+    parser.add_argument("--changes", type=int, default=100)
+    parser.add_argument("--repeats", type=int, default=5)
+    parser.add_argument("--postgres", metavar="URL",
+                        help="a PostgreSQL server for the central instance "
+                             "(postgresql://postgres@127.0.0.1:5432/test)")
+    parser.add_argument("--only", choices=["a", "b"], help="run one part")
+    args = parser.parse_args()
+    scratch = Scratch(args.postgres)
+    central_kind = "PostgreSQL" if args.postgres else "SQLite"
+    try:
+        if args.only in (None, "a"):
+            rate, baseline, pages = full_import(scratch, args.products, args.page_size,
+                                                args.postgres)
+            print(f"(a) full import of {args.products} products (central on {central_kind}, "
+                  f"{pages} pages of {args.page_size}): {rate:,.0f} rows/s; plain executemany "
+                  f"{baseline:,.0f} rows/s; ratio {rate / baseline:.2f} (goal >= 0.5: "
+                  f"{'met' if rate / baseline >= 0.5 else 'NOT met'})")
+        if args.only in (None, "b"):
+            small, _ = incremental(scratch, args.small, args.changes, args.repeats)
+            big, quiet = incremental(scratch, args.big, args.changes, args.repeats)
+            ratio = big / small
+            print(f"(b) incremental import of {args.changes} changed rows: {small * 1000:.1f} ms "
+                  f"with {args.small} rows, {big * 1000:.1f} ms with {args.big} rows; ratio "
+                  f"{ratio:.2f} (goal <= 1.5: {'met' if ratio <= 1.5 else 'NOT met'})")
+            trips = {q[0] for q in quiet}
+            server_ms = sorted(q[1] for q in quiet)
+            print(f"(c) no-change sync with {args.big} rows: round trips per sync "
+                  f"{sorted(trips)}, server time median {statistics.median(server_ms):.2f} ms, "
+                  f"max {server_ms[-1]:.2f} ms, {max(q[2] for q in quiet)} bytes, whole sync "
+                  f"median {statistics.median(q[3] for q in quiet) * 1000:.1f} ms (goal one "
+                  f"round trip and < 50 ms: "
+                  f"{'met' if trips == {1} and server_ms[-1] < 50 else 'NOT met'})")
+    finally:
+        scratch.drop()
+
+
+if __name__ == "__main__":
+    main()
