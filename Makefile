@@ -6,7 +6,7 @@ DEMO_DB ?= sqlite:///demo.db
 PORT ?= 8069
 PYTEST_ARGS ?=
 
-.PHONY: demo test test-postgres clean
+.PHONY: demo test test-postgres lint clean
 
 $(VENV)/.installed: setup.cfg pyproject.toml
 	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
@@ -27,6 +27,9 @@ test: $(VENV)/.installed
 
 test-postgres: $(VENV)/.installed
 	CORE_TEST_DB=postgresql://postgres@127.0.0.1:5432/test $(BIN)/python -m pytest $(PYTEST_ARGS)
+
+lint: $(VENV)/.installed
+	$(BIN)/ruff check .
 
 clean:
 	rm -rf $(VENV) demo.db *.egg-info .pytest_cache test-artifacts

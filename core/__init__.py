@@ -2,7 +2,7 @@
 
 The kernel knows nothing about point of sale; everything POS lives in `addons/`.
 """
-from core.hookspecs import hookimpl, hookspec
 from core.config_fields import ConfigField, ConfigForm
+from core.hookspecs import hookimpl, hookspec
 
 __all__ = ["hookimpl", "hookspec", "ConfigField", "ConfigForm"]

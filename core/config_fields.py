@@ -16,8 +16,8 @@ from sqlalchemy import delete, select
 from core import values
 from core.db import upsert
 from core.errors import CoreError
-from core.plugins import call_per_addon
 from core.models import RecordSetting
+from core.plugins import call_per_addon
 
 
 @dataclass(frozen=True)

@@ -108,7 +108,7 @@ class Instance:
             self._refuse_config_field_collisions(plan)
         for name in plan:
             progress(f"installing {name}")
-            self._run_step(name, "install", lambda connection: self._install_one(
+            self._run_step(name, "install", lambda connection, name=name: self._install_one(
                 connection, name, demo))
         return plan
 
@@ -126,7 +126,7 @@ class Instance:
         plan = self.plan_uninstall(names)
         for name in plan:
             progress(f"uninstalling {name}")
-            self._run_step(name, "uninstall", lambda connection: self._uninstall_one(
+            self._run_step(name, "uninstall", lambda connection, name=name: self._uninstall_one(
                 connection, name))
         return plan
 

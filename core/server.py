@@ -21,7 +21,6 @@ from core.instance import Instance  # noqa: E402
 from core.web import create_app  # noqa: E402
 from core.web.reloader import ReloadingApp  # noqa: E402
 
-
 LISTEN_BACKLOG = 2048
 
 
@@ -47,7 +46,8 @@ def main():
     try:
         server.init_socket()
     except OSError as exc:
-        raise SystemExit(f"Error: cannot listen on {args.host}:{args.port}: {os.strerror(exc.errno) if exc.errno else exc}")
+        reason = os.strerror(exc.errno) if exc.errno else exc
+        raise SystemExit(f"Error: cannot listen on {args.host}:{args.port}: {reason}")
     # gevent writes a reply's headers and body separately; with Nagle's algorithm the body
     # would wait for the client's delayed ACK (~40 ms) on keep-alive connections. Accepted
     # sockets inherit the option (gunicorn sets it the same way).

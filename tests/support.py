@@ -1,5 +1,6 @@
-"""Helpers shared by the test folders (tests/ is on sys.path): reading admin pages, posting
-forms with their CSRF token, reading the database directly, and running server processes."""
+"""Helpers shared by the test folders (`from tests.support import ...`): reading admin pages,
+posting forms with their CSRF token, reading the database directly, running server processes,
+and instances of the built-in addons. The fixtures built on them are in tests/plugin.py."""
 import html
 import os
 import re
@@ -17,6 +18,10 @@ from sqlalchemy import text
 
 CORE_COMMAND = str(Path(sys.executable).with_name("core"))  # the virtualenv's `core` script
 SERVER_START_TIMEOUT = 20  # seconds
+BUILT_IN_ADDONS = Path(__file__).resolve().parents[1] / "addons"
+# Servers started by the tests see the built-in addons only, not the kernel tests' fixtures.
+BUILT_IN_ADDONS_ONLY = {**os.environ, "CORE_ADDONS_PATH": "", "CORE_LOAD_ENTRY_POINTS": "0"}
+ADMIN_LOGIN, ADMIN_PASSWORD = "manager", "password123"  # every test instance's admin (not the demo's)
 
 
 def csrf_token(page_html):
@@ -99,6 +104,10 @@ def start_core_server(db_url, log_folder, *args, env=None, port=None):
     own (stop it with `stop_process_group(server.process)`) and wait until it answers."""
     port = port or free_port()
     log_path = log_folder / f"server-{port}.log"
+    restarts = 1
+    while log_path.exists():  # the same port again: keep the earlier run's log
+        restarts += 1
+        log_path = log_folder / f"server-{port}-{restarts}.log"
     with open(log_path, "wb") as log:  # a file, not a pipe: a full pipe would block it
         process = subprocess.Popen(
             [CORE_COMMAND, "--db", db_url, "serve", "--port", str(port), *args],
@@ -123,16 +132,16 @@ def start_core_server(db_url, log_folder, *args, env=None, port=None):
 
 # -- instances of built-in addons, their apps and clients --------------------------------------
 
-def installed_instance(db_url, addons, admin_login, demo=True, admin_password="password123"):
-    """An Instance of the built-in addons with `addons` installed (demo data by default) and an
-    admin; dispose of its engine at teardown."""
+def installed_instance(db_url, addons, demo=True):
+    """An Instance of the built-in addons with `addons` installed (demo data by default) and the
+    admin ADMIN_LOGIN; dispose of its engine at teardown."""
     from core.addons import AddonCatalog
     from core.instance import Instance
     from core.web.users import set_password
     instance = Instance(db_url, AddonCatalog())
     instance.install(list(addons), demo=demo)
     with instance.engine.begin() as connection:
-        set_password(connection, admin_login, admin_password)
+        set_password(connection, ADMIN_LOGIN, ADMIN_PASSWORD)
     return instance
 
 
@@ -144,7 +153,7 @@ def testing_app(instance):
     return app
 
 
-def signed_in_client(app, instance, login):
+def signed_in_client(app, instance, login=ADMIN_LOGIN):
     """A test client carrying `login`'s session cookie, as the POS page and admin pages have."""
     user_id = scalar(instance, "SELECT id FROM core_user WHERE login = :login", login=login)
     client = app.test_client()

@@ -13,8 +13,19 @@
 Every other module of this package is private and may change without notice.
 """
 from .access import ANY_CONFIG, caller_config_scope, require_config_access
-from .models import (CLOSED, CLOSING_CONTROL, OPENED, OPENING_CONTROL, Order, OrderLine, Partner,
-                     Payment, PosConfig, PosSession, Product)
+from .models import (
+                     CLOSED,
+                     CLOSING_CONTROL,
+                     OPENED,
+                     OPENING_CONTROL,
+                     Order,
+                     OrderLine,
+                     Partner,
+                     Payment,
+                     PosConfig,
+                     PosSession,
+                     Product,
+)
 from .orders import ParsedOrder, Rejection, compute_totals, parse_order, push_orders
 from .sessions import SessionError, close_session, current_session, get_config, open_session
 from .tokens import TokenError, issue_token, verify_token

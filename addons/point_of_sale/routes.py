@@ -2,8 +2,16 @@
 import json
 from pathlib import Path
 
-from flask import (Blueprint, current_app, jsonify, redirect, render_template, request, session,
-                   url_for)
+from flask import (
+    Blueprint,
+    current_app,
+    jsonify,
+    redirect,
+    render_template,
+    request,
+    session,
+    url_for,
+)
 from sqlalchemy import select
 
 from core.config_fields import declared_fields, read_values

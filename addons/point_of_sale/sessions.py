@@ -8,7 +8,7 @@ from sqlalchemy import func, select, update
 from core.errors import CoreError
 from core.models import utc_now
 
-from .models import (CLOSED, CLOSING_CONTROL, OPENED, OPENING_CONTROL, PosConfig, PosSession)
+from .models import CLOSED, CLOSING_CONTROL, OPENED, OPENING_CONTROL, PosConfig, PosSession
 
 
 class SessionError(CoreError):

@@ -2,8 +2,7 @@
 from flask import Blueprint, jsonify
 from sqlalchemy import select
 
-from addons.point_of_sale import (OPENED, PosSession, caller_config_scope,
-                                  require_config_access)
+from addons.point_of_sale import OPENED, PosSession, caller_config_scope, require_config_access
 from core.web import current_instance
 from core.web.errors import ApiError
 

@@ -7,8 +7,14 @@ from addons.point_of_sale import PosConfig
 from core.web import current_instance
 from core.web.admin import require_login_and_csrf
 
-from .membership import (SyncServerError, clean_sync_server, is_loopback, member_config_ids,
-                         multi_session_of, set_membership)
+from .membership import (
+    SyncServerError,
+    clean_sync_server,
+    is_loopback,
+    member_config_ids,
+    multi_session_of,
+    set_membership,
+)
 from .models import MultiSession
 
 admin_blueprint = Blueprint("pos_multi_session_admin", __name__,

@@ -62,7 +62,7 @@ def clean_sync_server(text):
     if parts.query or parts.fragment:
         raise SyncServerError("an address without ?query or #fragment")
     try:
-        parts.port
+        _ = parts.port  # raises ValueError when it is not a number in range
     except ValueError:
         raise SyncServerError("the port must be a number from 1 to 65535") from None
     return text.rstrip("/")

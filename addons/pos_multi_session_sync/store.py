@@ -8,8 +8,8 @@ from sqlalchemy import and_, insert, select, update
 
 from core.models import utc_now
 
-from .wire import order_to_wire
 from .models import DRAFT, UNPAID, SyncMultiSession, SyncOrder, SyncPos
+from .wire import order_to_wire
 
 
 @dataclass(frozen=True)

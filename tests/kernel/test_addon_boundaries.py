@@ -1,7 +1,6 @@
 """Addons use each other only through the public face: the names in the other addon's
 `__init__.py` `__all__`. Reaching into another addon's private module fails this test."""
 import ast
-from pathlib import Path
 
 from core.addons import BUILTIN_ADDONS
 

@@ -65,7 +65,8 @@ def test_a_failed_migration_leaves_the_addon_uninstalled_with_nothing_half_writt
     assert "broken_migration_half" not in tables(instance)
     assert tables(instance) == before | {"base_thing_item"}
     with instance.engine.connect() as connection:
-        versions = {row[0] for row in connection.execute(text("SELECT version_num FROM alembic_version"))}
+        versions = {row[0] for row in
+                    connection.execute(text("SELECT version_num FROM alembic_version"))}
     assert "b40c00000001" not in versions
 
 

@@ -3,7 +3,6 @@
 * `TemplateDatabase`: point_of_sale with its demo data and an admin user, installed once per test
   module and copied for each test (a file copy on SQLite, `CREATE DATABASE ... TEMPLATE` on
   PostgreSQL): a tenth of what an install costs, so every test still starts from a fresh database.
-* The HTML readers shared with the other test folders (tests/support.py), re-exported.
 * Orders made the way a till makes them, through `orders.push_orders`.
 """
 import html
@@ -21,13 +20,8 @@ from sqlalchemy.engine import make_url
 from core.addons import BUILTIN_ADDONS, AddonCatalog
 from core.db import resolve_url
 from core.instance import Instance
-from core.web import create_app
 from core.web.users import set_password
-from support import (csrf_token, input_value, is_checked, post_form, scalar,  # noqa: F401
-                     table_row, text_of)
-
-ADMIN_LOGIN, ADMIN_PASSWORD = "pos-manager", "password123"
-
+from tests.support import ADMIN_LOGIN, ADMIN_PASSWORD, signed_in_client, testing_app
 
 # -- databases ------------------------------------------------------------------------------------
 
@@ -84,14 +78,7 @@ class TemplateDatabase:
 
 def admin_client_of(instance):
     """A test client of the app of `instance` (as installed now), signed in as the admin."""
-    app = create_app(instance=instance)
-    app.testing = True  # errors raise in the test instead of becoming a bare 500
-    client = app.test_client()
-    user_id = scalar(instance, "SELECT id FROM core_user WHERE login = :login",
-                     login=ADMIN_LOGIN)
-    with client.session_transaction() as session:
-        session["user_id"] = user_id
-    return client
+    return signed_in_client(testing_app(instance), instance)
 
 
 # -- a throwaway addon extending the POS config form ----------------------------------------------

@@ -92,58 +92,58 @@ def test_malformed_fields_are_named_in_the_rejection(changes, code, message):
 
 # -- storing ----------------------------------------------------------------------------------
 
-def test_an_order_is_stored_with_its_lines_payments_and_server_totals(pos_instance, shop_session):
-    with pos_instance.engine.begin() as connection:
+def test_an_order_is_stored_with_its_lines_payments_and_server_totals(addon_instance, shop_session):
+    with addon_instance.engine.begin() as connection:
         [result] = push_orders(connection, [an_order(shop_session, reference="Order 1-1-1")])
     assert result["status"] == "created"
-    with pos_instance.engine.connect() as connection:
+    with addon_instance.engine.connect() as connection:
         order = connection.execute(select(Order)).one()
         assert (order.reference, order.amount_total, order.amount_return) == (
             "Order 1-1-1", Decimal("5.65"), Decimal("4.35"))
-    assert count(pos_instance, OrderLine) == 2 and count(pos_instance, Payment) == 1
+    assert count(addon_instance, OrderLine) == 2 and count(addon_instance, Payment) == 1
 
 
-def test_one_bad_order_leaves_nothing_and_does_not_reject_the_others(pos_instance, shop_session):
+def test_one_bad_order_leaves_nothing_and_does_not_reject_the_others(addon_instance, shop_session):
     good_1, good_2 = an_order(shop_session), an_order(shop_session)
     bad = an_order(shop_session, lines=[{"product_id": 1, "qty": 1, "price_unit": 1},
                                         {"product_id": 999, "qty": 1, "price_unit": 1}])
-    with pos_instance.engine.begin() as connection:
+    with addon_instance.engine.begin() as connection:
         results = push_orders(connection, [good_1, bad, good_2])
     assert [r["status"] for r in results] == ["created", "rejected", "created"]
     assert results[1]["error"] == {"code": "unknown_product", "message": "unknown product ids: [999]"}
-    assert count(pos_instance, Order) == 2 and count(pos_instance, OrderLine) == 4
+    assert count(addon_instance, Order) == 2 and count(addon_instance, OrderLine) == 4
 
 
-def test_an_addon_check_rejects_one_order_before_anything_is_written(pos_instance, shop_session):
+def test_an_addon_check_rejects_one_order_before_anything_is_written(addon_instance, shop_session):
     def refuse(connection, order, session):
         return ("house_rule", "no sales on Sundays")
-    with pos_instance.engine.begin() as connection:
+    with addon_instance.engine.begin() as connection:
         [result] = push_orders(connection, [an_order(shop_session)], check_order=refuse)
     assert result["error"] == {"code": "house_rule", "message": "no sales on Sundays"}
-    assert count(pos_instance, Order) == 0
+    assert count(addon_instance, Order) == 0
 
 
-def test_a_resent_order_is_a_duplicate_and_changes_nothing(pos_instance, shop_session):
+def test_a_resent_order_is_a_duplicate_and_changes_nothing(addon_instance, shop_session):
     order = an_order(shop_session)
-    with pos_instance.engine.begin() as connection:
+    with addon_instance.engine.begin() as connection:
         [first] = push_orders(connection, [order])
     changed = {**order, "lines": [{"product_id": 2, "qty": 9, "price_unit": 1}]}
-    with pos_instance.engine.begin() as connection:
+    with addon_instance.engine.begin() as connection:
         [again] = push_orders(connection, [changed])
     assert again == {"uuid": order["uuid"], "status": "duplicate", "order_id": first["order_id"]}
-    assert count(pos_instance, OrderLine) == 2
+    assert count(addon_instance, OrderLine) == 2
 
 
-def test_the_same_uuid_twice_in_one_push_is_stored_once(pos_instance, shop_session):
+def test_the_same_uuid_twice_in_one_push_is_stored_once(addon_instance, shop_session):
     order = an_order(shop_session)
-    with pos_instance.engine.begin() as connection:
+    with addon_instance.engine.begin() as connection:
         first, second = push_orders(connection, [order, order])
     assert first["status"] == "created"
     assert second == {"uuid": order["uuid"], "status": "duplicate", "order_id": first["order_id"]}
-    assert count(pos_instance, Order) == 1
+    assert count(addon_instance, Order) == 1
 
 
-def test_an_order_stored_concurrently_after_the_checks_becomes_a_duplicate(pos_instance,
+def test_an_order_stored_concurrently_after_the_checks_becomes_a_duplicate(addon_instance,
                                                                           shop_session):
     """Another push stores the same uuid between our checks and our insert: the unique index
     refuses ours, the others of the push are still stored, and ours answers `duplicate`."""
@@ -155,30 +155,30 @@ def test_an_order_stored_concurrently_after_the_checks_becomes_a_duplicate(pos_i
             assert stored["status"] == "created"
         return None
 
-    with pos_instance.engine.begin() as connection:
+    with addon_instance.engine.begin() as connection:
         results = push_orders(connection, [raced, other], check_order=concurrent_push)
     assert [r["status"] for r in results] == ["duplicate", "created"]
-    assert count(pos_instance, Order) == 2 and count(pos_instance, OrderLine) == 4
+    assert count(addon_instance, Order) == 2 and count(addon_instance, OrderLine) == 4
 
 
 @pytest.mark.parametrize("changes, code", [
     ({"session_id": 999}, "unknown_session"),
     ({"partner_id": 999}, "unknown_partner"),
 ])
-def test_unknown_references_are_rejected(pos_instance, shop_session, changes, code):
-    with pos_instance.engine.begin() as connection:
+def test_unknown_references_are_rejected(addon_instance, shop_session, changes, code):
+    with addon_instance.engine.begin() as connection:
         [result] = push_orders(connection, [an_order(shop_session, **changes)])
     assert result["error"]["code"] == code
 
 
-def test_a_token_for_another_config_cannot_push_to_this_session(pos_instance, shop_session):
-    with pos_instance.engine.begin() as connection:
+def test_a_token_for_another_config_cannot_push_to_this_session(addon_instance, shop_session):
+    with addon_instance.engine.begin() as connection:
         [result] = push_orders(connection, [an_order(shop_session)], allowed_config_id=2)
     assert result["error"]["code"] == "forbidden_session"
 
 
-def test_the_session_remembers_the_highest_sequence_number(pos_instance, shop_session):
-    with pos_instance.engine.begin() as connection:
+def test_the_session_remembers_the_highest_sequence_number(addon_instance, shop_session):
+    with addon_instance.engine.begin() as connection:
         push_orders(connection, [an_order(shop_session, sequence_number=7),
                                  an_order(shop_session, sequence_number=3)])
         assert connection.scalar(text("SELECT sequence_number FROM point_of_sale_session "
@@ -187,29 +187,29 @@ def test_the_session_remembers_the_highest_sequence_number(pos_instance, shop_se
 
 @settings(max_examples=25, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
 @given(data=st.data())
-def test_any_sequence_of_pushes_stores_each_uuid_exactly_once(pos_instance, shop_session, data):
-    with pos_instance.engine.begin() as connection:
+def test_any_sequence_of_pushes_stores_each_uuid_exactly_once(addon_instance, shop_session, data):
+    with addon_instance.engine.begin() as connection:
         connection.execute(text("DELETE FROM point_of_sale_order"))
     orders = [an_order(shop_session) for _ in range(data.draw(st.integers(1, 5)))]
     pushes = data.draw(st.lists(st.lists(st.sampled_from(orders), min_size=1, max_size=6),
                                 min_size=1, max_size=5))
     seen = set()
     for push in pushes:
-        with pos_instance.engine.begin() as connection:
+        with addon_instance.engine.begin() as connection:
             results = push_orders(connection, push)
         for order, result in zip(push, results):
             expected = "duplicate" if order["uuid"] in seen else "created"
             assert result["status"] == expected
             seen.add(order["uuid"])
-    with pos_instance.engine.connect() as connection:
+    with addon_instance.engine.connect() as connection:
         stored = connection.execute(text("SELECT uuid FROM point_of_sale_order")).scalars().all()
     assert sorted(stored) == sorted(seen)
 
 
-def test_till_times_are_stored_in_utc(pos_instance, shop_session):
-    with pos_instance.engine.begin() as connection:
+def test_till_times_are_stored_in_utc(addon_instance, shop_session):
+    with addon_instance.engine.begin() as connection:
         push_orders(connection, [an_order(shop_session, created_at="2026-11-22T10:00:00+02:00")])
-    with pos_instance.engine.connect() as connection:
+    with addon_instance.engine.connect() as connection:
         stored = connection.scalar(select(Order.created_at))
     # SQLite gives the UTC time back without an offset, PostgreSQL with the server's zone.
     in_utc = stored.astimezone(timezone.utc) if stored.tzinfo else stored

@@ -20,10 +20,29 @@ from addons.point_of_sale.models import Partner, PosConfig, PosSession, Product
 from core.addons import AddonCatalog
 from core.instance import Instance
 from core.web import create_app
-from pos_admin_helpers import (ADMIN_LOGIN, ADMIN_PASSWORD, TemplateDatabase, admin_client_of,
-                               an_order, catalog_with, csrf_token, field_error, forget_package,
-                               input_value, insert_orders, is_checked, post_form, push, row_ids,
-                               rows, table_row, text_of, write_extending_addon)
+from tests.point_of_sale.pos_admin_helpers import (
+    TemplateDatabase,
+    admin_client_of,
+    an_order,
+    catalog_with,
+    field_error,
+    forget_package,
+    insert_orders,
+    push,
+    row_ids,
+    rows,
+    write_extending_addon,
+)
+from tests.support import (
+    ADMIN_LOGIN,
+    ADMIN_PASSWORD,
+    csrf_token,
+    input_value,
+    is_checked,
+    post_form,
+    table_row,
+    text_of,
+)
 
 ESPRESSO_BARCODE = "2000000000015"
 

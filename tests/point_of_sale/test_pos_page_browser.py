@@ -7,13 +7,23 @@ Reloading while the server is unreachable works through the page's service worke
 outage: the page cannot be reloaded until the server is back, but nothing is lost."""
 import json
 import re
+import textwrap
 from decimal import Decimal
 from pathlib import Path
+from uuid import uuid4
 
 import pytest
 
-from pos_browser_helpers import (ADDONS, ADMIN_LOGIN, ADMIN_PASSWORD, browser_context,  # noqa: F401
-                                 make_pos_server, screenshot, watch_errors)
+from tests.browser import (
+    PosServer,
+    expect,
+    prepare_database,
+    screenshot,
+    sign_in_to_till,
+    watch_errors,
+)
+from tests.support import ADMIN_LOGIN, ADMIN_PASSWORD
+from tests.support import BUILT_IN_ADDONS as ADDONS
 
 pytestmark = pytest.mark.timeout(90)
 
@@ -21,19 +31,90 @@ ESPRESSO_BARCODE = "2000000000015"
 FAST_RETRY = "push_retry_ms=100&push_retry_max_ms=800"
 
 
-def expect(*args, **kwargs):
-    from playwright.sync_api import expect as playwright_expect
-    return playwright_expect(*args, **kwargs)
+# Throwaway addons the tests install beside point_of_sale, written into the test's tmp_path.
+STAND_IN_ADDONS = {
+    # An addon extending the page as docs/pos_page.md says: a module and a stylesheet.
+    "pos_test_extension": {
+        "__manifest__.py": """\
+            {"name": "POS page extension (test)", "depends": ["point_of_sale"]}
+            """,
+        "hooks.py": """\
+            from flask import Blueprint
+
+            from core import hookimpl
+
+            blueprint = Blueprint("pos_test_extension", __name__, static_folder="static",
+                                  url_prefix="/pos_test_extension")
 
 
-def sign_in_to_till(page, server, config_id=1):
-    """Open the till's page; it sends a visitor to the login form, then back."""
-    page.goto(f"{server.url}/pos/ui/{config_id}?{FAST_RETRY}")
-    expect(page).to_have_url(re.compile(r"/web/login\?next="))
-    page.get_by_label("Login").fill(ADMIN_LOGIN)
-    page.get_by_label("Password").fill(ADMIN_PASSWORD)
-    page.get_by_role("button", name="Sign in").click()
-    expect(page).to_have_url(re.compile(rf"/pos/ui/{config_id}\?"))
+            @hookimpl
+            def register_routes():
+                return [blueprint]
+
+
+            @hookimpl
+            def register_assets(page):
+                if page != "pos":
+                    return []
+                return ["/pos_test_extension/static/extension.js?v=1",
+                        "/pos_test_extension/static/extension.css"]
+            """,
+        "static/extension.js": """\
+            const pos = window.comptoirPos;
+            const seen = window.extensionSeen = { loaded: null, changed: 0, pushed: [] };
+            pos.addEventListener("pos:loaded", (event) => { seen.loaded = event.detail.config.name; });
+            pos.addEventListener("pos:order-changed", () => { seen.changed += 1; });
+            pos.addEventListener("pos:before-push", (event) => {
+              for (const order of event.detail.orders) {
+                order.extension_note = "added by pos_test_extension";
+                seen.pushed.push(order.uuid);
+              }
+            });
+            pos.ready.then(() => pos.addButton("Extension", (order) => {
+              pos.blockUi(`Blocked by the extension on ${order.reference}`);
+            }));
+            """,
+        "static/extension.css": """\
+            .pos-header { border-bottom: 4px solid rgb(200, 30, 30); }
+            """,
+    },
+}
+
+
+def write_stand_in_addons(folder, names):
+    """Write the named STAND_IN_ADDONS under `folder`, an addons path entry of its own."""
+    folder.mkdir(parents=True, exist_ok=True)
+    (folder / "__init__.py").write_text("")
+    for name in names:
+        for relative, source in {"__init__.py": "", **STAND_IN_ADDONS[name]}.items():
+            path = folder / name / relative
+            path.parent.mkdir(parents=True, exist_ok=True)
+            path.write_text(textwrap.dedent(source))
+
+
+@pytest.fixture
+def make_pos_server(db_url, tmp_path):
+    """`make_pos_server(*stand_in_addons)`: a started server on a database prepared by
+    `prepare_database`, with those STAND_IN_ADDONS installed too. Stopped at teardown."""
+    servers = []
+
+    def make(*stand_ins):
+        extra = None
+        if stand_ins:
+            # A folder of its own: the catalog then forgets another test's imported copy.
+            extra = tmp_path / f"pos_test_addons_{uuid4().hex[:8]}"
+            write_stand_in_addons(extra, stand_ins)
+        server = PosServer(prepare_database(db_url, extra_addons=extra), tmp_path)
+        servers.append(server)
+        return server.start()
+
+    yield make
+    for server in servers:
+        server.stop()
+
+
+def sign_in(page, server, config_id=1):
+    sign_in_to_till(page, server.url, config_id, FAST_RETRY)
 
 
 def wait_until_ready(page):
@@ -81,7 +162,7 @@ def test_a_till_sells_by_tap_and_barcode_gives_change_and_flags_refused_orders(
     database = server.database
     page = browser_context.new_page()
     errors = watch_errors(page)
-    sign_in_to_till(page, server)
+    sign_in(page, server)
     wait_until_ready(page)
     expect(sync_status(page)).to_have_text("synced")
     expect(page.locator("#session-name")).to_have_text("Shop/00001")
@@ -183,7 +264,7 @@ def test_a_till_reloads_during_an_outage_and_every_order_reaches_the_server_once
     database = server.database
     page = browser_context.new_page()
     errors = watch_errors(page)
-    sign_in_to_till(page, server)
+    sign_in(page, server)
     wait_until_ready(page)
     # The service worker has cached the page and its modules.
     expect(page.locator("body")).to_have_attribute("data-offline-reload", "ready")
@@ -242,7 +323,7 @@ def test_paid_orders_survive_closing_the_page_during_an_outage(
     database = server.database
     page = browser_context.new_page()
     errors = watch_errors(page)
-    sign_in_to_till(page, server)
+    sign_in(page, server)
     wait_until_ready(page)
 
     server.stop()
@@ -294,8 +375,7 @@ CASES = [
 @pytest.mark.browser
 def test_the_page_computes_totals_exactly_as_the_server(browser_context):
     """money.js (cents and BigInt) against orders.compute_totals (Decimal), without a server."""
-    from addons.point_of_sale.orders import (ParsedLine, ParsedOrder, ParsedPayment,
-                                             compute_totals)
+    from addons.point_of_sale.orders import ParsedLine, ParsedOrder, ParsedPayment, compute_totals
 
     static = ADDONS / "point_of_sale" / "static"
 

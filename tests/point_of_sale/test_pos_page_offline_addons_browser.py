@@ -7,9 +7,9 @@ import time
 import pytest
 import requests
 
-from pos_browser_helpers import (ADDONS, ADMIN_LOGIN, ADMIN_PASSWORD, PosDatabase, PosServer,
-                                 browser_context, screenshot, watch_errors)  # noqa: F401
-from support import installed_instance
+from tests.browser import PosDatabase, PosServer, expect, screenshot, watch_errors
+from tests.support import ADMIN_LOGIN, ADMIN_PASSWORD, installed_instance
+from tests.support import BUILT_IN_ADDONS as ADDONS
 
 pytestmark = [pytest.mark.timeout(120), pytest.mark.browser, pytest.mark.server]
 
@@ -19,17 +19,12 @@ FAST = ("push_retry_ms=100&push_retry_max_ms=800&bus_retry_ms=200&bus_jitter_ms=
 BACK_WITHIN = 6000  # ms: every addon online again after the server returns
 
 
-def expect(*args, **kwargs):
-    from playwright.sync_api import expect as playwright_expect
-    return playwright_expect(*args, **kwargs)
-
-
 def every_addon_database(db_url):
     """Every POS addon with demo data (Shop and Bar share orders), both sessions opened, Shop
     checking its session every second, and the admin."""
     from addons.point_of_sale.sessions import open_session
     from core.config_fields import declared_fields, write_values
-    instance = installed_instance(db_url, EVERY_ADDON, ADMIN_LOGIN, admin_password=ADMIN_PASSWORD)
+    instance = installed_instance(db_url, EVERY_ADDON)
     try:
         with instance.engine.begin() as connection:
             open_session(connection, 1)
@@ -128,8 +123,7 @@ def test_installing_an_addon_refreshes_the_offline_copy(browser_context, db_url,
     """A till that had only point_of_sale: pos_longpolling is installed, the page is loaded once
     online, and an offline reload then has the bus too."""
     from addons.point_of_sale.sessions import open_session
-    instance = installed_instance(db_url, ["point_of_sale"], ADMIN_LOGIN,
-                                  admin_password=ADMIN_PASSWORD)
+    instance = installed_instance(db_url, ["point_of_sale"])
     with instance.engine.begin() as connection:
         open_session(connection, 1)
     server = PosServer(PosDatabase(db_url, [str(ADDONS)]), tmp_path).start()

@@ -9,8 +9,7 @@ from addons.point_of_sale.models import Order
 from addons.point_of_sale.tokens import issue_token
 from core.cli import cli
 from core.web import create_app
-
-from test_order_push import an_order
+from tests.point_of_sale.test_order_push import an_order
 
 
 def secret(instance):
@@ -37,56 +36,56 @@ def assert_error(response, status, code):
 
 @pytest.mark.parametrize("method, path", [
     ("post", "/pos/orders"), ("get", "/pos/config/1/data"), ("post", "/pos/session/1/login")])
-def test_anonymous_callers_get_401_json(pos_app, shop_session, method, path):
-    response = getattr(pos_app.test_client(), method)(path, json=[])
+def test_anonymous_callers_get_401_json(app, shop_session, method, path):
+    response = getattr(app.test_client(), method)(path, json=[])
     assert_error(response, 401, "unauthorized")
     assert "core token CONFIG_ID" in response.json["error"]["message"]
 
 
-def test_a_forged_token_is_refused(pos_app, shop_session):
-    response = pos_app.test_client().get("/pos/config/1/data",
+def test_a_forged_token_is_refused(app, shop_session):
+    response = app.test_client().get("/pos/config/1/data",
                                          headers={"Authorization": "Bearer not.a.token"})
     assert_error(response, 401, "invalid_token")
 
 
-def test_a_token_signed_by_another_secret_is_refused(pos_app, shop_session):
+def test_a_token_signed_by_another_secret_is_refused(app, shop_session):
     headers = {"Authorization": f"Bearer {issue_token('another secret', 1)}"}
-    assert_error(pos_app.test_client().get("/pos/config/1/data", headers=headers), 401,
+    assert_error(app.test_client().get("/pos/config/1/data", headers=headers), 401,
                  "invalid_token")
 
 
-def test_an_expired_token_is_refused(pos_instance, shop_session):
-    headers = bearer(pos_instance, 1)
-    with pos_instance.engine.begin() as connection:
-        pos_instance.parameters(connection).set("point_of_sale.token_max_age", 0)
+def test_an_expired_token_is_refused(addon_instance, shop_session):
+    headers = bearer(addon_instance, 1)
+    with addon_instance.engine.begin() as connection:
+        addon_instance.parameters(connection).set("point_of_sale.token_max_age", 0)
     time.sleep(1.1)
     # Built after the change, as a served app is rebuilt within seconds of one.
-    response = create_app(instance=pos_instance).test_client().get("/pos/config/1/data",
+    response = create_app(instance=addon_instance).test_client().get("/pos/config/1/data",
                                                                     headers=headers)
     assert_error(response, 401, "invalid_token")
     assert "expired" in response.json["error"]["message"]
 
 
-def test_a_token_opens_only_its_own_config(pos_instance, pos_app, shop_session):
-    client = pos_app.test_client()
-    assert client.get("/pos/config/1/data", headers=bearer(pos_instance, 1)).status_code == 200
-    assert_error(client.get("/pos/config/1/data", headers=bearer(pos_instance, 2)), 403,
+def test_a_token_opens_only_its_own_config(addon_instance, app, shop_session):
+    client = app.test_client()
+    assert client.get("/pos/config/1/data", headers=bearer(addon_instance, 1)).status_code == 200
+    assert_error(client.get("/pos/config/1/data", headers=bearer(addon_instance, 2)), 403,
                  "forbidden")
     assert_error(client.post(f"/pos/session/{shop_session}/login",
-                             headers=bearer(pos_instance, 2)), 403, "forbidden")
+                             headers=bearer(addon_instance, 2)), 403, "forbidden")
 
 
-def test_a_second_instance_sharing_the_secret_accepts_the_token(pos_instance, shop_session,
+def test_a_second_instance_sharing_the_secret_accepts_the_token(addon_instance, shop_session,
                                                                  tmp_path):
     from addons.point_of_sale.tokens import verify_token
-    token = issue_token(secret(pos_instance), 1)
-    assert verify_token(secret(pos_instance), token, max_age=60) == 1
+    token = issue_token(secret(addon_instance), 1)
+    assert verify_token(secret(addon_instance), token, max_age=60) == 1
 
 
 # -- the data the page loads ------------------------------------------------------------------
 
-def test_pos_data_lists_config_session_products_and_partners(signed_in_client, shop_session):
-    data = signed_in_client.get("/pos/config/1/data").json
+def test_pos_data_lists_config_session_products_and_partners(admin_client, shop_session):
+    data = admin_client.get("/pos/config/1/data").json
     assert data["config"] == {"id": 1, "name": "Shop"}
     assert data["session"]["id"] == shop_session and data["session"]["state"] == "opened"
     assert len(data["products"]) == 32
@@ -97,15 +96,15 @@ def test_pos_data_lists_config_session_products_and_partners(signed_in_client, s
         "Walk-in customer (template)"]
 
 
-def test_pos_data_says_when_no_session_is_open(signed_in_client):
-    assert signed_in_client.get("/pos/config/2/data").json["session"] is None
+def test_pos_data_says_when_no_session_is_open(admin_client):
+    assert admin_client.get("/pos/config/2/data").json["session"] is None
 
 
-def test_pos_data_of_an_unknown_config_is_404(signed_in_client):
-    assert_error(signed_in_client.get("/pos/config/99/data"), 404, "unknown_config")
+def test_pos_data_of_an_unknown_config_is_404(admin_client):
+    assert_error(admin_client.get("/pos/config/99/data"), 404, "unknown_config")
 
 
-def test_addons_extend_the_pos_data_through_their_hook(pos_app, signed_in_client, shop_session):
+def test_addons_extend_the_pos_data_through_their_hook(app, admin_client, shop_session):
     from core import hookimpl
 
     class LoyaltyAddon:
@@ -113,45 +112,45 @@ def test_addons_extend_the_pos_data_through_their_hook(pos_app, signed_in_client
         def extend_pos_data(self, config_id, data):
             data["loyalty"] = {"points_per_euro": 1, "config": config_id}
 
-    manager = pos_app.extensions["core.plugins"]
+    manager = app.extensions["core.plugins"]
     manager.register(LoyaltyAddon(), name="loyalty")
     try:
-        data = signed_in_client.get("/pos/config/1/data").json
+        data = admin_client.get("/pos/config/1/data").json
     finally:
         manager.unregister(name="loyalty")
     assert data["loyalty"] == {"points_per_euro": 1, "config": 1}
 
 
-def test_a_page_load_gets_the_next_login_number(signed_in_client, shop_session):
-    numbers = [signed_in_client.post(f"/pos/session/{shop_session}/login").json["login_number"]
+def test_a_page_load_gets_the_next_login_number(admin_client, shop_session):
+    numbers = [admin_client.post(f"/pos/session/{shop_session}/login").json["login_number"]
                for _ in range(2)]
     assert numbers == [1, 2]
-    assert_error(signed_in_client.post("/pos/session/999/login"), 404, "unknown_session")
+    assert_error(admin_client.post("/pos/session/999/login"), 404, "unknown_session")
 
 
 # -- pushing orders ---------------------------------------------------------------------------
 
-def test_a_push_answers_one_result_per_order(signed_in_client, pos_instance, shop_session):
+def test_a_push_answers_one_result_per_order(admin_client, addon_instance, shop_session):
     orders = [an_order(shop_session), an_order(shop_session, lines=[])]
-    response = signed_in_client.post("/pos/orders", json=orders)
+    response = admin_client.post("/pos/orders", json=orders)
     assert response.status_code == 200
     created, rejected = response.json["results"]
     assert created["status"] == "created" and isinstance(created["order_id"], int)
     assert rejected["status"] == "rejected" and rejected["error"]["code"] == "empty_order"
-    assert stored_orders(pos_instance) == 1
+    assert stored_orders(addon_instance) == 1
 
 
-def test_orders_may_also_come_wrapped_in_an_object(signed_in_client, shop_session):
-    response = signed_in_client.post("/pos/orders", json={"orders": [an_order(shop_session)]})
+def test_orders_may_also_come_wrapped_in_an_object(admin_client, shop_session):
+    response = admin_client.post("/pos/orders", json={"orders": [an_order(shop_session)]})
     assert response.json["results"][0]["status"] == "created"
 
 
-def test_a_token_pushes_to_its_own_config_only(pos_app, pos_instance, shop_session):
-    client = pos_app.test_client()
-    ok = client.post("/pos/orders", json=[an_order(shop_session)], headers=bearer(pos_instance, 1))
+def test_a_token_pushes_to_its_own_config_only(app, addon_instance, shop_session):
+    client = app.test_client()
+    ok = client.post("/pos/orders", json=[an_order(shop_session)], headers=bearer(addon_instance, 1))
     assert ok.json["results"][0]["status"] == "created"
     other = client.post("/pos/orders", json=[an_order(shop_session)],
-                        headers=bearer(pos_instance, 2))
+                        headers=bearer(addon_instance, 2))
     assert other.json["results"][0]["error"]["code"] == "forbidden_session"
 
 
@@ -165,45 +164,45 @@ def test_a_token_pushes_to_its_own_config_only(pos_app, pos_instance, shop_sessi
     ({"json": [{}] * 201}, 413, "too_many_orders"),
     ({"json": [{"uuid": "x" * 2_000_000}]}, 413, "payload_too_large"),
 ])
-def test_bad_push_bodies_get_a_4xx_and_store_nothing(signed_in_client, pos_instance,
+def test_bad_push_bodies_get_a_4xx_and_store_nothing(admin_client, addon_instance,
                                                       shop_session, kwargs, status, code):
-    assert_error(signed_in_client.post("/pos/orders", **kwargs), status, code)
-    assert stored_orders(pos_instance) == 0
+    assert_error(admin_client.post("/pos/orders", **kwargs), status, code)
+    assert stored_orders(addon_instance) == 0
 
 
-def test_a_rejected_order_carries_its_uuid_and_position(signed_in_client, shop_session):
+def test_a_rejected_order_carries_its_uuid_and_position(admin_client, shop_session):
     order = an_order(shop_session, session_id="one")
-    result = signed_in_client.post("/pos/orders", json=[7, order]).json["results"]
+    result = admin_client.post("/pos/orders", json=[7, order]).json["results"]
     assert result[0] == {"uuid": None, "index": 0, "status": "rejected",
                          "error": {"code": "invalid_order",
                                    "message": "each order must be a JSON object"}}
     assert result[1]["uuid"] == order["uuid"] and result[1]["index"] == 1
 
 
-def test_the_wrong_method_is_405_json(signed_in_client):
-    assert_error(signed_in_client.get("/pos/orders"), 405, "method_not_allowed")
+def test_the_wrong_method_is_405_json(admin_client):
+    assert_error(admin_client.get("/pos/orders"), 405, "method_not_allowed")
 
 
 # -- the POS page and the commands ------------------------------------------------------------
 
-def test_the_pos_page_asks_staff_to_sign_in_first(pos_app):
-    response = pos_app.test_client().get("/pos/ui/1")
+def test_the_pos_page_asks_staff_to_sign_in_first(app):
+    response = app.test_client().get("/pos/ui/1")
     assert response.status_code == 302
     assert response.headers["Location"].startswith("/web/login?next=/pos/ui/1")
 
 
-def test_the_pos_page_of_an_unknown_config_says_so(signed_in_client):
-    response = signed_in_client.get("/pos/ui/99")
+def test_the_pos_page_of_an_unknown_config_says_so(admin_client):
+    response = admin_client.get("/pos/ui/99")
     assert response.status_code == 404
     assert "no POS config with id 99" in response.get_data(as_text=True)
 
 
-def test_core_pos_open_close_and_token(pos_instance):
+def test_core_pos_open_close_and_token(addon_instance):
     # The command builds its own instance; point it at the built-in addons.
-    env = {"CORE_ADDONS_PATH": str(pos_instance.catalog.get("point_of_sale").path.parent)}
+    env = {"CORE_ADDONS_PATH": str(addon_instance.catalog.get("point_of_sale").path.parent)}
 
     def core(*args):
-        return CliRunner().invoke(cli, ["--db", pos_instance.url, *args], env=env)
+        return CliRunner().invoke(cli, ["--db", addon_instance.url, *args], env=env)
 
     opened = core("pos", "open", "1")
     assert opened.exit_code == 0, opened.output
@@ -211,17 +210,17 @@ def test_core_pos_open_close_and_token(pos_instance):
     assert core("pos", "close", "1").output == f"{session_id}\n"
     again = core("pos", "close", "1")
     assert again.exit_code == 1 and again.output == "Error: Shop has no open session\n"
-    with pos_instance.engine.connect() as connection:
+    with addon_instance.engine.connect() as connection:
         assert connection.scalar(text("SELECT state FROM point_of_sale_session WHERE id = :i"),
                                  {"i": session_id}) == "closed"
     token = core("token", "1").output.strip()
     from addons.point_of_sale.tokens import verify_token
-    assert verify_token(secret(pos_instance), token, 60) == 1
+    assert verify_token(secret(addon_instance), token, 60) == 1
     unknown = core("token", "9")
     assert unknown.exit_code == 1 and "no POS config with id 9" in unknown.output
 
 
-def test_the_demo_manager_signs_in_as_admin_admin(pos_instance):
+def test_the_demo_manager_signs_in_as_admin_admin(addon_instance):
     from core.web.users import authenticate
-    with pos_instance.engine.connect() as connection:
+    with addon_instance.engine.connect() as connection:
         assert authenticate(connection, "admin", "admin") is not None

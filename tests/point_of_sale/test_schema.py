@@ -2,12 +2,12 @@
 from sqlalchemy import inspect
 
 
-def test_migrations_build_exactly_the_models(pos_instance):
-    assert pos_instance.schema_problems("point_of_sale") == []
+def test_migrations_build_exactly_the_models(addon_instance):
+    assert addon_instance.schema_problems("point_of_sale") == []
 
 
-def test_uninstall_drops_every_point_of_sale_table(pos_instance):
-    pos_instance.uninstall(["point_of_sale"])
-    left = [t for t in inspect(pos_instance.engine).get_table_names()
+def test_uninstall_drops_every_point_of_sale_table(addon_instance):
+    addon_instance.uninstall(["point_of_sale"])
+    left = [t for t in inspect(addon_instance.engine).get_table_names()
             if t.startswith("point_of_sale_")]
     assert left == []

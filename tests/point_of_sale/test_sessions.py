@@ -11,58 +11,58 @@ def state_of(instance, session_id):
         return connection.scalar(select(PosSession.state).where(PosSession.id == session_id))
 
 
-def test_opening_a_session_makes_it_opened_and_names_it_after_the_config(pos_instance):
-    with pos_instance.engine.begin() as connection:
+def test_opening_a_session_makes_it_opened_and_names_it_after_the_config(addon_instance):
+    with addon_instance.engine.begin() as connection:
         session_id = sessions.open_session(connection, 1)
         row = sessions.current_session(connection, 1)
     assert (row.id, row.name, row.state) == (session_id, "Shop/00001", "opened")
 
 
-def test_opening_twice_returns_the_same_session(pos_instance, shop_session):
-    with pos_instance.engine.begin() as connection:
+def test_opening_twice_returns_the_same_session(addon_instance, shop_session):
+    with addon_instance.engine.begin() as connection:
         assert sessions.open_session(connection, 1) == shop_session
 
 
-def test_closing_goes_through_closing_control_to_closed(pos_instance, shop_session):
-    with pos_instance.engine.begin() as connection:
+def test_closing_goes_through_closing_control_to_closed(addon_instance, shop_session):
+    with addon_instance.engine.begin() as connection:
         assert sessions.start_closing(connection, 1) == shop_session
-    assert state_of(pos_instance, shop_session) == "closing_control"
-    with pos_instance.engine.begin() as connection:
+    assert state_of(addon_instance, shop_session) == "closing_control"
+    with addon_instance.engine.begin() as connection:
         with pytest.raises(sessions.SessionError, match="being closed"):
             sessions.open_session(connection, 1)
         sessions.close_session(connection, 1)
-    assert state_of(pos_instance, shop_session) == "closed"
+    assert state_of(addon_instance, shop_session) == "closed"
 
 
-def test_a_new_session_after_closing_gets_the_next_number(pos_instance, shop_session):
-    with pos_instance.engine.begin() as connection:
+def test_a_new_session_after_closing_gets_the_next_number(addon_instance, shop_session):
+    with addon_instance.engine.begin() as connection:
         sessions.close_session(connection, 1)
         second = sessions.open_session(connection, 1)
         assert sessions.current_session(connection, 1).name == "Shop/00002"
     assert second != shop_session
 
 
-def test_closing_without_an_open_session_is_an_error(pos_instance):
-    with pos_instance.engine.begin() as connection:
+def test_closing_without_an_open_session_is_an_error(addon_instance):
+    with addon_instance.engine.begin() as connection:
         with pytest.raises(sessions.SessionError, match="Shop has no open session"):
             sessions.close_session(connection, 1)
 
 
-def test_an_unknown_config_is_an_error(pos_instance):
-    with pos_instance.engine.begin() as connection:
+def test_an_unknown_config_is_an_error(addon_instance):
+    with addon_instance.engine.begin() as connection:
         with pytest.raises(sessions.SessionError, match="no POS config with id 99"):
             sessions.open_session(connection, 99)
 
 
-def test_the_database_refuses_a_second_session_that_is_not_closed(pos_instance, shop_session):
+def test_the_database_refuses_a_second_session_that_is_not_closed(addon_instance, shop_session):
     from sqlalchemy.exc import IntegrityError
     with pytest.raises(IntegrityError):
-        with pos_instance.engine.begin() as connection:
+        with addon_instance.engine.begin() as connection:
             connection.execute(PosSession.__table__.insert().values(
                 config_id=1, name="Shop/extra", state="opening_control", login_number=0,
                 sequence_number=0))
 
 
-def test_each_page_load_gets_a_new_login_number(pos_instance, shop_session):
-    with pos_instance.engine.begin() as connection:
+def test_each_page_load_gets_a_new_login_number(addon_instance, shop_session):
+    with addon_instance.engine.begin() as connection:
         assert [sessions.log_in(connection, shop_session) for _ in range(3)] == [1, 2, 3]

@@ -1,34 +1,21 @@
 """Fixtures of the pos_autonomous tests: a central instance (point_of_sale demo data: configs
 1 Shop and 2 Bar; on PostgreSQL in the PostgreSQL run) served by a real `core serve`, and tills
 made the way a shop makes them: `core autonomous package`, then `core autonomous init`."""
-import hashlib
-import os
-import subprocess
-
 import pytest
-from sqlalchemy import select
 
-from support import CORE_COMMAND, installed_instance, start_core_server, stop_process_group
-
-ADMIN_LOGIN = "central-admin"
-BUILT_IN_ADDONS_ONLY = {**os.environ, "CORE_ADDONS_PATH": "", "CORE_LOAD_ENTRY_POINTS": "0"}
-FAST_SYNC = {"pos_autonomous.retry_wait_ms": "50", "pos_autonomous.max_retry_wait_ms": "200",
-             "pos_autonomous.sync_interval_ms": "50", "pos_autonomous.request_timeout_ms": "5000"}
-
-
-def core(*args, check=True, timeout=120):
-    """Run the real `core` command (built-in addons); return the CompletedProcess."""
-    result = subprocess.run([CORE_COMMAND, *args], env=BUILT_IN_ADDONS_ONLY, capture_output=True,
-                            text=True, timeout=timeout)
-    if check and result.returncode != 0:
-        pytest.fail(f"core {' '.join(args)} exited {result.returncode}:\n{result.stdout}\n"
-                    f"{result.stderr}")
-    return result
+from tests.pos_autonomous.till_helpers import FAST_SYNC, core, set_parameters
+from tests.support import (
+    BUILT_IN_ADDONS_ONLY,
+    free_port,
+    installed_instance,
+    start_core_server,
+    stop_process_group,
+)
 
 
 @pytest.fixture
 def central(db_url):
-    instance = installed_instance(db_url, ["point_of_sale", "pos_autonomous"], ADMIN_LOGIN)
+    instance = installed_instance(db_url, ["point_of_sale", "pos_autonomous"])
     yield instance
     instance.engine.dispose()
 
@@ -36,7 +23,6 @@ def central(db_url):
 @pytest.fixture
 def central_server(central, tmp_path):
     """`start()` serves the central instance (again, after a kill) on one port."""
-    from support import free_port
     port = free_port()
     servers = []
 
@@ -78,37 +64,3 @@ def make_till(central, central_server, tmp_path):
         set_parameters(url, FAST_SYNC)
         return url
     return make
-
-
-def set_parameters(url, values):
-    from core.addons import AddonCatalog
-    from core.instance import Instance
-    instance = Instance(url, AddonCatalog())
-    with instance.engine.begin() as connection:
-        parameters = instance.parameters(connection)
-        for key, value in values.items():
-            parameters.set(key, value)
-    instance.engine.dispose()
-
-
-def till_state(url):
-    """The till's status, as `core autonomous status --json` prints it."""
-    from sqlalchemy import create_engine
-
-    from addons.pos_autonomous import till_status
-    engine = create_engine(url)
-    try:
-        with engine.connect() as connection:
-            return till_status(connection)
-    finally:
-        engine.dispose()
-
-
-def table_digest(engine, table, where=None):
-    """SHA-256 of a table's rows read through SQLAlchemy (Decimals, ordered by id)."""
-    query = select(*table.columns).order_by(table.c.id)
-    if where is not None:
-        query = query.where(where)
-    with engine.connect() as connection:
-        rows = [tuple(str(value) for value in row) for row in connection.execute(query)]
-    return hashlib.sha256(repr(rows).encode()).hexdigest(), len(rows)

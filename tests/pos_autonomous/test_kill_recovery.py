@@ -14,8 +14,8 @@ from sqlalchemy import create_engine, text
 
 from addons.point_of_sale import Product
 from addons.pos_autonomous.synchroniser import request_full_import
-from conftest import BUILT_IN_ADDONS_ONLY, core, set_parameters, table_digest
-from support import CORE_COMMAND, stop_process_group
+from tests.pos_autonomous.till_helpers import core, set_parameters, table_digest
+from tests.support import BUILT_IN_ADDONS_ONLY, CORE_COMMAND, stop_process_group
 
 TRIALS = int(os.environ.get("AUTONOMOUS_KILL_TRIALS", "3"))
 PRODUCTS = 1500 * max(TRIALS, 2)

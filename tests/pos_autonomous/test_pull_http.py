@@ -12,9 +12,8 @@ from sqlalchemy import select, text
 from addons.point_of_sale import Partner, PosConfig, Product
 from addons.pos_autonomous.tills import register_till, revoke
 from addons.pos_autonomous.tracking import purge_tombstones
-from conftest import ADMIN_LOGIN
-from support import post_form, signed_in_client, text_of
-from support import testing_app as built_app
+from tests.support import post_form, signed_in_client, text_of
+from tests.support import testing_app as built_app
 
 NAMES = ("point_of_sale.config", "point_of_sale.product", "point_of_sale.partner")
 
@@ -143,7 +142,7 @@ def test_full_imports_go_by_pages_and_resume_after_the_last_key(app, till_token)
 
 
 def test_a_switched_off_table_is_not_sent(app, central, till_token):
-    client = signed_in_client(app, central, ADMIN_LOGIN)
+    client = signed_in_client(app, central)
     page = client.get("/web/pos_autonomous/")
     assert page.status_code == 200 and "point_of_sale.partner" in text_of(page)
     answer = post_form(client, "/web/pos_autonomous/tables/point_of_sale.partner/down",
@@ -185,5 +184,5 @@ def test_versions_become_visible_in_commit_order(app, central):
 def test_status_route_needs_a_signed_in_user_or_token(app, central):
     client = app.test_client()
     assert client.get("/pos_autonomous/status").status_code == 401
-    signed = signed_in_client(app, central, ADMIN_LOGIN)
+    signed = signed_in_client(app, central)
     assert json.loads(signed.get("/pos_autonomous/status").get_data()) == {"role": "central"}

@@ -7,8 +7,8 @@ from decimal import Decimal
 from sqlalchemy import create_engine, text
 
 from addons.point_of_sale import Partner, PosConfig, Product
-from conftest import BUILT_IN_ADDONS_ONLY, core, table_digest
-from support import start_core_server, stop_process_group
+from tests.pos_autonomous.till_helpers import core, table_digest
+from tests.support import BUILT_IN_ADDONS_ONLY, start_core_server, stop_process_group
 
 
 def assert_till_equals_central(central, till_url, config_id=1):

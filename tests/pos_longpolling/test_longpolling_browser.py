@@ -4,7 +4,6 @@ bus, `last` survives a reload so that no message is delivered twice, and a PING 
 turns the icon red. The server's cycle (pos_longpolling.poll_timeout), the page's polls and its
 retries are short, so each test takes seconds."""
 import json
-import re
 from dataclasses import replace
 
 import pytest
@@ -12,9 +11,15 @@ import pytest
 from core.addons import AddonCatalog
 from core.config_fields import write_values
 from core.instance import Instance
-from pos_browser_helpers import (ADDONS, ADMIN_LOGIN, ADMIN_PASSWORD,  # noqa: F401
-                                 PosServer, browser_context, prepare_database, screenshot,
-                                 watch_errors)
+from tests.browser import (
+    PosServer,
+    expect,
+    prepare_database,
+    screenshot,
+    sign_in_to_till,
+    watch_errors,
+)
+from tests.support import BUILT_IN_ADDONS as ADDONS
 
 pytestmark = [pytest.mark.timeout(90), pytest.mark.browser, pytest.mark.server]
 
@@ -35,11 +40,6 @@ document.addEventListener("DOMContentLoaded", () => {
   });
 });
 """
-
-
-def expect(*args, **kwargs):
-    from playwright.sync_api import expect as playwright_expect
-    return playwright_expect(*args, **kwargs)
 
 
 @pytest.fixture
@@ -82,12 +82,7 @@ def open_till(context, server, poll_timeout=1):
     page = context.new_page()
     page.add_init_script(RECORD_BUS)
     errors = watch_errors(page)
-    page.goto(f"{server.url}/pos/ui/1?{FAST}&bus_poll_timeout={poll_timeout}")
-    expect(page).to_have_url(re.compile(r"/web/login\?next="))
-    page.get_by_label("Login").fill(ADMIN_LOGIN)
-    page.get_by_label("Password").fill(ADMIN_PASSWORD)
-    page.get_by_role("button", name="Sign in").click()
-    expect(page).to_have_url(re.compile(r"/pos/ui/1\?"))
+    sign_in_to_till(page, server.url, 1, f"{FAST}&bus_poll_timeout={poll_timeout}")
     expect(page.locator("body")).to_have_attribute("data-ready", "true")
     return page, errors
 

@@ -34,89 +34,89 @@ def send(instance, channel_name, message):
 
 # -- answers ----------------------------------------------------------------------------------
 
-def test_a_ping_puts_pong_on_the_pos_channel_and_a_poll_returns_it(signed_in):
-    assert ping(signed_in).get_json() == 1
-    answer = poll(signed_in, [channel(1)])
+def test_a_ping_puts_pong_on_the_pos_channel_and_a_poll_returns_it(admin_client):
+    assert ping(admin_client).get_json() == 1
+    answer = poll(admin_client, [channel(1)])
     assert answer.status_code == 200
     [message] = answer.get_json()
     assert message == {"id": message["id"], "channel": channel(1), "message": "PONG"}
     # Nothing after it: a poll with last = its id and no wait answers [] at once.
-    assert poll(signed_in, [channel(1)], last=message["id"]).get_json() == []
+    assert poll(admin_client, [channel(1)], last=message["id"]).get_json() == []
 
 
-def test_a_poll_returns_only_the_asked_channels_in_id_order_after_last(bus_instance, signed_in):
-    send(bus_instance, channel(1), {"n": 1})
-    send(bus_instance, channel(2), {"n": 2})
-    send(bus_instance, channel(1), {"n": 3})
-    messages = poll(signed_in, [channel(1)]).get_json()
+def test_a_poll_returns_only_the_asked_channels_in_id_order_after_last(addon_instance, admin_client):
+    send(addon_instance, channel(1), {"n": 1})
+    send(addon_instance, channel(2), {"n": 2})
+    send(addon_instance, channel(1), {"n": 3})
+    messages = poll(admin_client, [channel(1)]).get_json()
     assert [m["message"] for m in messages] == [{"n": 1}, {"n": 3}]
-    assert poll(signed_in, [channel(1)], last=messages[0]["id"]).get_json()[0]["message"] == {"n": 3}
-    both = poll(signed_in, [channel(2), channel(1)]).get_json()
+    assert poll(admin_client, [channel(1)], last=messages[0]["id"]).get_json()[0]["message"] == {"n": 3}
+    both = poll(admin_client, [channel(2), channel(1)]).get_json()
     assert [m["message"]["n"] for m in both] == [1, 2, 3]
 
 
-def test_channels_are_matched_whatever_the_spacing_of_their_json(bus_instance, signed_in):
-    send(bus_instance, '["test", "pos.longpolling", "1"]', "spaced")
-    [message] = poll(signed_in, ['["test","pos.longpolling","1"]']).get_json()
+def test_channels_are_matched_whatever_the_spacing_of_their_json(addon_instance, admin_client):
+    send(addon_instance, '["test", "pos.longpolling", "1"]', "spaced")
+    [message] = poll(admin_client, ['["test","pos.longpolling","1"]']).get_json()
     assert message["channel"] == channel(1) and message["message"] == "spaced"
 
 
-def test_a_first_poll_gets_recent_messages_only_not_the_whole_retention(bus_instance, signed_in):
-    with bus_instance.engine.begin() as connection:
+def test_a_first_poll_gets_recent_messages_only_not_the_whole_retention(addon_instance, admin_client):
+    with addon_instance.engine.begin() as connection:
         for text in ('"older"', '"old"'):
             connection.execute(insert(BusMessage).values(
                 channel=channel(1), message=text, created_at=utc_now() - timedelta(minutes=30)))
-    send(bus_instance, channel(1), "new")
-    assert [m["message"] for m in poll(signed_in, [channel(1)]).get_json()] == ["new"]
+    send(addon_instance, channel(1), "new")
+    assert [m["message"] for m in poll(admin_client, [channel(1)]).get_json()] == ["new"]
     # A client that polled before (last > 0) gets everything after its last, however old.
-    older_id = poll(signed_in, [channel(1)], last=0).get_json()[0]["id"] - 2
-    assert [m["message"] for m in poll(signed_in, [channel(1)], last=older_id).get_json()] == [
+    older_id = poll(admin_client, [channel(1)], last=0).get_json()[0]["id"] - 2
+    assert [m["message"] for m in poll(admin_client, [channel(1)], last=older_id).get_json()] == [
         "old", "new"]
 
 
-def test_the_collector_deletes_messages_older_than_the_retention_only(bus_instance):
-    with bus_instance.engine.begin() as connection:
+def test_the_collector_deletes_messages_older_than_the_retention_only(addon_instance):
+    with addon_instance.engine.begin() as connection:
         connection.execute(insert(BusMessage).values(
             channel=channel(1), message='"old"', created_at=utc_now() - timedelta(hours=2)))
-    send(bus_instance, channel(1), "new")
-    assert bus.collect_garbage(bus_instance.engine, retention_seconds=3600, force=True) == 1
-    with bus_instance.engine.connect() as connection:
+    send(addon_instance, channel(1), "new")
+    assert bus.collect_garbage(addon_instance.engine, retention_seconds=3600, force=True) == 1
+    with addon_instance.engine.connect() as connection:
         assert connection.scalars(select(BusMessage.message)).all() == ['"new"']
 
 
 # -- waiting ----------------------------------------------------------------------------------
 
-def test_a_poll_with_nothing_to_read_waits_for_its_timeout_then_answers_empty(signed_in):
+def test_a_poll_with_nothing_to_read_waits_for_its_timeout_then_answers_empty(admin_client):
     started = time.monotonic()
-    assert poll(signed_in, [channel(1)], timeout=0.4).get_json() == []
+    assert poll(admin_client, [channel(1)], timeout=0.4).get_json() == []
     assert 0.35 <= time.monotonic() - started < 3
 
 
-def test_the_server_cycle_caps_the_timeout_a_client_asks_for(set_parameter, make_bus_app,
-                                                             signed_in):
+def test_the_server_cycle_caps_the_timeout_a_client_asks_for(set_parameter, make_app,
+                                                             admin_client):
     set_parameter("pos_longpolling.poll_timeout", 1)
-    client = make_bus_app().test_client()
-    client.set_cookie("session", signed_in.get_cookie("session").value)
+    client = make_app().test_client()
+    client.set_cookie("session", admin_client.get_cookie("session").value)
     started = time.monotonic()
     assert poll(client, [channel(1)], timeout=30).get_json() == []
     assert 0.9 <= time.monotonic() - started < 4
 
 
-def test_a_waiting_poll_wakes_when_a_message_commits(bus_instance, signed_in):
+def test_a_waiting_poll_wakes_when_a_message_commits(addon_instance, admin_client):
     answers = []
     waiter = threading.Thread(target=lambda: answers.append(
-        (poll(signed_in, [channel(1)], timeout=10).get_json(), time.monotonic())))
+        (poll(admin_client, [channel(1)], timeout=10).get_json(), time.monotonic())))
     waiter.start()
     time.sleep(0.5)  # the poller is waiting by now
     sent_at = time.monotonic()
-    send(bus_instance, channel(1), "wake up")
+    send(addon_instance, channel(1), "wake up")
     waiter.join(15)
     [(messages, answered_at)] = answers
     assert [m["message"] for m in messages] == ["wake up"]
     assert answered_at - sent_at < 1.0
 
 
-def test_a_poller_misses_no_message_sent_by_racing_senders(bus_instance):
+def test_a_poller_misses_no_message_sent_by_racing_senders(addon_instance):
     """Four threads send 40 messages each, in transactions that stay open a random while (so
     ids are taken out of commit order if nothing prevents it), while a client polls with its
     last id: every message arrives, once, in id order."""
@@ -125,7 +125,7 @@ def test_a_poller_misses_no_message_sent_by_racing_senders(bus_instance):
 
     def sender(number):
         for n in range(per_sender):
-            with bus.BusTransaction(bus_instance.engine) as transaction:
+            with bus.BusTransaction(addon_instance.engine) as transaction:
                 transaction.send(channel(1), {"sender": number, "n": n})
                 time.sleep(random.random() * 0.004)
 
@@ -135,7 +135,7 @@ def test_a_poller_misses_no_message_sent_by_racing_senders(bus_instance):
         nonlocal last
         deadline = time.monotonic() + 60
         while len(received) < expected and time.monotonic() < deadline:
-            for message in bus.poll(bus_instance.engine, [channel(1)], last, timeout=0.5):
+            for message in bus.poll(addon_instance.engine, [channel(1)], last, timeout=0.5):
                 received.append(message)
                 last = message["id"]
 
@@ -153,20 +153,20 @@ def test_a_poller_misses_no_message_sent_by_racing_senders(bus_instance):
 
 # -- the JSON-RPC envelope --------------------------------------------------------------------
 
-def test_the_routes_answer_odoo_json_rpc_calls_in_the_envelope(signed_in):
-    answer = signed_in.post("/pos_longpolling/update", json={
+def test_the_routes_answer_odoo_json_rpc_calls_in_the_envelope(admin_client):
+    answer = admin_client.post("/pos_longpolling/update", json={
         "jsonrpc": "2.0", "method": "call", "id": 7,
         "params": {"pos_id": 1, "message": "PING", "db_name": "test"}})
     assert answer.get_json() == {"jsonrpc": "2.0", "id": 7, "result": 1}
-    answer = signed_in.post("/longpolling/poll", json={
+    answer = admin_client.post("/longpolling/poll", json={
         "jsonrpc": "2.0", "method": "call", "id": 8,
         "params": {"channels": [channel(1)], "last": 0, "options": {}}})
     body = answer.get_json()
     assert body["id"] == 8 and [m["message"] for m in body["result"]] == ["PONG"]
 
 
-def test_errors_in_the_envelope_keep_their_status_and_say_what_is_wrong(signed_in, anonymous):
-    answer = signed_in.post("/longpolling/poll", json={
+def test_errors_in_the_envelope_keep_their_status_and_say_what_is_wrong(admin_client, anonymous):
+    answer = admin_client.post("/longpolling/poll", json={
         "jsonrpc": "2.0", "method": "call", "id": 9, "params": {"channels": "nope"}})
     assert answer.status_code == 400
     assert answer.get_json() == {"jsonrpc": "2.0", "id": 9, "error": {
@@ -182,8 +182,8 @@ def test_errors_in_the_envelope_keep_their_status_and_say_what_is_wrong(signed_i
     ({"jsonrpc": "1.0", "params": {}}, "invalid_envelope"),
     ({"jsonrpc": "2.0", "params": ["positional"]}, "invalid_envelope"),
 ])
-def test_a_broken_envelope_is_refused(signed_in, envelope, code):
-    answer = signed_in.post("/longpolling/poll", json=envelope)
+def test_a_broken_envelope_is_refused(admin_client, envelope, code):
+    answer = admin_client.post("/longpolling/poll", json=envelope)
     assert answer.status_code == 400 and answer.get_json()["error"]["data"]["code"] == code
 
 
@@ -213,14 +213,14 @@ def test_a_bad_or_expired_token_is_refused(anonymous):
     assert answer.status_code == 401 and answer.get_json()["error"]["code"] == "invalid_token"
 
 
-def test_a_signed_in_user_reads_any_channel(signed_in):
-    assert poll(signed_in, [channel(1), channel(2), "anything"]).status_code == 200
+def test_a_signed_in_user_reads_any_channel(admin_client):
+    assert poll(admin_client, [channel(1), channel(2), "anything"]).status_code == 200
 
 
 def test_allow_public_lets_anonymous_callers_in_but_still_checks_a_sent_token(
-        set_parameter, make_bus_app):
+        set_parameter, make_app):
     set_parameter("pos_longpolling.allow_public", True)
-    client = make_bus_app().test_client()
+    client = make_app().test_client()
     assert ping(client, 2).get_json() == 1
     assert [m["message"] for m in poll(client, [channel(2)]).get_json()] == ["PONG"]
     answer = poll(client, [channel(2)], headers={"Authorization": "Bearer forged"})
@@ -240,10 +240,10 @@ def test_no_cors_headers_unless_origins_are_configured(anonymous):
     assert "Access-Control-Allow-Origin" not in answer.headers
 
 
-def test_configured_origins_get_preflight_answers_and_cors_headers(set_parameter, make_bus_app,
+def test_configured_origins_get_preflight_answers_and_cors_headers(set_parameter, make_app,
                                                                    token_for):
     set_parameter("pos_longpolling.cors_origins", "https://till.example, https://other.example")
-    client = make_bus_app().test_client()
+    client = make_app().test_client()
     for path in ("/longpolling/poll", "/pos_longpolling/update"):
         answer = preflight(client, path, "https://till.example")
         assert answer.status_code == 204 and answer.get_data() == b""
@@ -261,9 +261,9 @@ def test_configured_origins_get_preflight_answers_and_cors_headers(set_parameter
                                                           "https://till.example").headers
 
 
-def test_a_star_allows_every_origin(set_parameter, make_bus_app):
+def test_a_star_allows_every_origin(set_parameter, make_app):
     set_parameter("pos_longpolling.cors_origins", "*")
-    answer = preflight(make_bus_app().test_client(), "/longpolling/poll", "https://any.example")
+    answer = preflight(make_app().test_client(), "/longpolling/poll", "https://any.example")
     assert answer.status_code == 204
     assert answer.headers["Access-Control-Allow-Origin"] in ("*", "https://any.example")
 
@@ -286,8 +286,8 @@ def test_a_star_allows_every_origin(set_parameter, make_bus_app):
     ({"channels": ["c"], "options": {"timeout": -1}}, "invalid_timeout"),
     ({"channels": ["c"], "options": {"timeout": "10"}}, "invalid_timeout"),
 ])
-def test_bad_poll_bodies_get_400_with_the_field_named(signed_in, body, code):
-    answer = signed_in.post("/longpolling/poll", json=body)
+def test_bad_poll_bodies_get_400_with_the_field_named(admin_client, body, code):
+    answer = admin_client.post("/longpolling/poll", json=body)
     assert answer.status_code == 400
     assert answer.get_json()["error"]["code"] == code
 
@@ -302,35 +302,35 @@ def test_bad_poll_bodies_get_400_with_the_field_named(signed_in, body, code):
     ({"pos_id": 1, "message": "PING", "db_name": 5}, "invalid_db_name"),
     ({"pos_id": 1, "message": "PING", "db_name": ""}, "invalid_db_name"),
 ])
-def test_bad_update_bodies_get_400_and_send_nothing(bus_instance, signed_in, body, code):
-    answer = signed_in.post("/pos_longpolling/update", json=body)
+def test_bad_update_bodies_get_400_and_send_nothing(addon_instance, admin_client, body, code):
+    answer = admin_client.post("/pos_longpolling/update", json=body)
     assert answer.status_code == 400
     assert answer.get_json()["error"]["code"] == code
-    with bus_instance.engine.connect() as connection:
+    with addon_instance.engine.connect() as connection:
         assert connection.scalars(select(BusMessage.id)).all() == []
 
 
 @pytest.mark.parametrize("path", ["/longpolling/poll", "/pos_longpolling/update"])
-def test_bodies_that_are_not_a_json_object_are_refused(signed_in, path):
-    assert signed_in.post(path, data="channels=1").status_code == 415
-    malformed = signed_in.post(path, data="{", content_type="application/json")
+def test_bodies_that_are_not_a_json_object_are_refused(admin_client, path):
+    assert admin_client.post(path, data="channels=1").status_code == 415
+    malformed = admin_client.post(path, data="{", content_type="application/json")
     assert malformed.status_code == 400 and malformed.get_json()["error"]["code"] == "malformed_json"
-    array = signed_in.post(path, json=[1, 2])
+    array = admin_client.post(path, json=[1, 2])
     assert array.status_code == 400 and "JSON object" in array.get_json()["error"]["message"]
-    assert signed_in.get(path).status_code == 405
+    assert admin_client.get(path).status_code == 405
 
 
-def test_an_oversized_body_gets_413(set_parameter, make_bus_app, signed_in):
+def test_an_oversized_body_gets_413(set_parameter, make_app, admin_client):
     set_parameter("core.max_request_bytes", 2000)
-    client = make_bus_app().test_client()
-    client.set_cookie("session", signed_in.get_cookie("session").value)
+    client = make_app().test_client()
+    client.set_cookie("session", admin_client.get_cookie("session").value)
     answer = client.post("/longpolling/poll", json={"channels": ["c" * 200] * 20, "last": 0})
     assert answer.status_code == 413 and answer.get_json()["error"]["code"] == "payload_too_large"
 
 
-def test_the_page_data_names_the_db_and_the_config_fields(bus_instance, signed_in):
-    data = signed_in.get("/pos/config/1/data").get_json()
-    assert data["longpolling"] == {"db_name": bus_instance.db_name}
+def test_the_page_data_names_the_db_and_the_config_fields(addon_instance, admin_client):
+    data = admin_client.get("/pos/config/1/data").get_json()
+    assert data["longpolling"] == {"db_name": addon_instance.db_name}
     assert data["config"]["longpolling_max_silence_timeout"] == 60
     assert data["config"]["longpolling_pong_timeout"] == 10
     assert data["config"]["autostart_longpolling"] is True

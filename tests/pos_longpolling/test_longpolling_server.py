@@ -9,19 +9,19 @@ import pytest
 import requests
 
 from addons.pos_longpolling.bus import pos_channel
-from support import start_core_server, stop_process_group
+from tests.support import start_core_server, stop_process_group
 
 WAKE_WITHIN = 1.0  # seconds, the issue's goal between workers
 
 
 @pytest.fixture
-def serve(bus_instance, tmp_path):
+def serve(addon_instance, tmp_path):
     """`serve(*args)`: a started `core serve` on the bus instance's database."""
     servers = []
     env = {**os.environ, "CORE_ADDONS_PATH": "", "CORE_LOAD_ENTRY_POINTS": "0"}
 
     def start(*args):
-        servers.append(start_core_server(bus_instance.url, tmp_path, *args, env=env))
+        servers.append(start_core_server(addon_instance.url, tmp_path, *args, env=env))
         return servers[-1].url
 
     yield start
@@ -30,8 +30,8 @@ def serve(bus_instance, tmp_path):
 
 
 @pytest.fixture
-def on_postgresql(bus_instance):
-    if bus_instance.engine.dialect.name != "postgresql":
+def on_postgresql(addon_instance):
+    if addon_instance.engine.dialect.name != "postgresql":
         pytest.skip("several processes share wake-ups through PostgreSQL's LISTEN/NOTIFY only; "
                     "set CORE_TEST_DB to run this test")
 
@@ -55,17 +55,17 @@ def ping(url, headers, db_name, pos_id=1):
 
 
 def test_a_waiting_poll_wakes_at_the_ping_and_an_idle_one_ends_with_the_cycle(
-        bus_instance, set_parameter, token_for, serve):
+        addon_instance, set_parameter, token_for, serve):
     set_parameter("pos_longpolling.poll_timeout", 1)
     url, headers = serve(), token_for(1)
-    channel = pos_channel(bus_instance.db_name, "pos.longpolling", 1)
+    channel = pos_channel(addon_instance.db_name, "pos.longpolling", 1)
     with ThreadPoolExecutor(2) as pool:
         idle = pool.submit(poll_later(url, token_for(2), pos_channel(
-            bus_instance.db_name, "pos.longpolling", 2), timeout=30))
+            addon_instance.db_name, "pos.longpolling", 2), timeout=30))
         waiting = pool.submit(poll_later(url, headers, channel, timeout=0.9))
         started = time.monotonic()
         time.sleep(0.3)
-        sent_at = ping(url, headers, bus_instance.db_name)
+        sent_at = ping(url, headers, addon_instance.db_name)
         messages, answered_at = waiting.result(15)
         assert [m["message"] for m in messages] == ["PONG"]
         assert answered_at - sent_at < WAKE_WITHIN
@@ -75,27 +75,27 @@ def test_a_waiting_poll_wakes_at_the_ping_and_an_idle_one_ends_with_the_cycle(
 
 
 def test_a_ping_through_one_server_wakes_a_poller_held_by_another(
-        bus_instance, on_postgresql, token_for, serve):
+        addon_instance, on_postgresql, token_for, serve):
     server_a, server_b = serve(), serve()
     headers = token_for(1)
-    channel = pos_channel(bus_instance.db_name, "pos.longpolling", 1)
+    channel = pos_channel(addon_instance.db_name, "pos.longpolling", 1)
     with ThreadPoolExecutor(1) as pool:
         waiting = pool.submit(poll_later(server_b, headers, channel))
         time.sleep(0.5)
-        sent_at = ping(server_a, headers, bus_instance.db_name)
+        sent_at = ping(server_a, headers, addon_instance.db_name)
         messages, answered_at = waiting.result(15)
     assert [m["message"] for m in messages] == ["PONG"]
     assert answered_at - sent_at < WAKE_WITHIN
 
 
-def test_every_gunicorn_worker_wakes_its_pollers(bus_instance, on_postgresql, token_for, serve):
+def test_every_gunicorn_worker_wakes_its_pollers(addon_instance, on_postgresql, token_for, serve):
     """Twelve pollers spread over two workers by the kernel; one PING wakes them all."""
     url, headers = serve("--workers", "2"), token_for(1)
-    channel = pos_channel(bus_instance.db_name, "pos.longpolling", 1)
+    channel = pos_channel(addon_instance.db_name, "pos.longpolling", 1)
     with ThreadPoolExecutor(12) as pool:
         waiting = [pool.submit(poll_later(url, headers, channel)) for _ in range(12)]
         time.sleep(1.0)
-        sent_at = ping(url, headers, bus_instance.db_name)
+        sent_at = ping(url, headers, addon_instance.db_name)
         answers = [future.result(15) for future in waiting]
     assert all([m["message"] for m in messages] == ["PONG"] for messages, _ in answers)
     assert max(answered_at for _, answered_at in answers) - sent_at < WAKE_WITHIN

@@ -100,10 +100,10 @@ def test_long_catch_ups_read_page_by_page(monkeypatch):
     assert ids(tail.after({"a"}, 0, 100)) == list(range(1, 8))
 
 
-def test_pollers_of_a_process_read_the_bus_once_per_wake_up(bus_instance):
+def test_pollers_of_a_process_read_the_bus_once_per_wake_up(addon_instance):
     """Twenty pollers of twenty channels, one message each in one transaction: the tail reads
     the bus once (plus its first read), and every poller gets its own message."""
-    engine, channels = bus_instance.engine, [bus.pos_channel("test", "x", n) for n in range(20)]
+    engine, channels = addon_instance.engine, [bus.pos_channel("test", "x", n) for n in range(20)]
     bus.poll(engine, channels[:1], 0, timeout=0)  # the tail's first read
     selects = []
     event.listen(engine, "before_cursor_execute",
@@ -132,11 +132,11 @@ def test_pollers_of_a_process_read_the_bus_once_per_wake_up(bus_instance):
     assert len([s for s in selects if "pos_longpolling_message" in s]) == 1
 
 
-def test_racing_senders_and_pollers_get_every_message_once_in_id_order(bus_instance):
+def test_racing_senders_and_pollers_get_every_message_once_in_id_order(addon_instance):
     """Four senders in transactions held open a random while, six pollers (two channels each,
     one starting behind the tail): each poller gets exactly its channels' messages, once, in
     id order."""
-    engine, senders, per_sender = bus_instance.engine, 4, 30
+    engine, senders, per_sender = addon_instance.engine, 4, 30
     channels = [bus.pos_channel("test", "race", n) for n in range(3)]
     start_ids = {}
 

@@ -1,12 +1,5 @@
-"""Constants and helpers of the pos_multi_session tests (imported by name: every test folder's
-conftest is a module called `conftest`, so tests never import from it)."""
-import os
-
-from support import get_parameter, set_parameter
-
-ADMIN_LOGIN, ADMIN_PASSWORD = "admin", "password123"
-# Servers started by the tests see the built-in addons only, not the kernel tests' fixtures.
-BUILT_IN_ADDONS_ONLY = {**os.environ, "CORE_ADDONS_PATH": "", "CORE_LOAD_ENTRY_POINTS": "0"}
+"""Helpers of the pos_multi_session tests."""
+from tests.support import get_parameter, set_parameter
 
 
 def share_secret_and_origin(sync, main, main_url):

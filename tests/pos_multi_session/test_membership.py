@@ -6,8 +6,7 @@ from sqlalchemy import insert, select, text
 from sqlalchemy.exc import IntegrityError
 
 from addons.point_of_sale.models import PosConfig
-from addons.pos_multi_session.membership import (member_config_ids, multi_session_of,
-                                                 set_membership)
+from addons.pos_multi_session.membership import member_config_ids, multi_session_of, set_membership
 from addons.pos_multi_session.models import MultiSession
 from core.schema import alembic_config
 
@@ -17,8 +16,8 @@ def rows(instance, sql):
         return [tuple(row) for row in connection.execute(text(sql))]
 
 
-def test_a_config_belongs_to_one_multi_session_at_most(main_instance):
-    with main_instance.engine.begin() as connection:
+def test_a_config_belongs_to_one_multi_session_at_most(addon_instance):
+    with addon_instance.engine.begin() as connection:
         terrace = connection.execute(insert(MultiSession).values(
             name="Terrace", active=True, run_id=1, sync_server="")).inserted_primary_key[0]
         set_membership(connection, 2, terrace)
@@ -27,27 +26,27 @@ def test_a_config_belongs_to_one_multi_session_at_most(main_instance):
         assert multi_session_of(connection, 2).name == "Terrace"
         set_membership(connection, 2, 0)
         assert multi_session_of(connection, 2) is None
-    assert rows(main_instance, "SELECT config_id, multi_session_id FROM pos_multi_session_member"
+    assert rows(addon_instance, "SELECT config_id, multi_session_id FROM pos_multi_session_member"
                 ) == [(1, 1)]
 
 
-def test_membership_refuses_a_config_or_multi_session_that_does_not_exist(main_instance):
-    with main_instance.engine.connect() as connection:  # (the kernel enforces them on SQLite)
+def test_membership_refuses_a_config_or_multi_session_that_does_not_exist(addon_instance):
+    with addon_instance.engine.connect() as connection:  # (the kernel enforces them on SQLite)
         for config_id, multi_session_id in ((999, 1), (2, 999)):
             with pytest.raises(IntegrityError), connection.begin():
                 set_membership(connection, config_id, multi_session_id)
 
 
-def test_the_migration_carries_memberships_out_of_the_kernels_key_value_table(main_instance):
+def test_the_migration_carries_memberships_out_of_the_kernels_key_value_table(addon_instance):
     """Back to the revision before (memberships as config-field text), then forward again."""
-    with main_instance.engine.begin() as connection:
-        command.downgrade(alembic_config(main_instance.catalog, connection),
+    with addon_instance.engine.begin() as connection:
+        command.downgrade(alembic_config(addon_instance.catalog, connection),
                           "pos_multi_session@-1")
-    assert rows(main_instance, "SELECT record_id, value, addon FROM core_record_setting WHERE "
+    assert rows(addon_instance, "SELECT record_id, value, addon FROM core_record_setting WHERE "
                                "form = 'pos.config' AND field = 'multi_session_id' "
                                "ORDER BY record_id") == [
         (1, "1", "pos_multi_session"), (2, "1", "pos_multi_session")]
-    with main_instance.engine.begin() as connection:
+    with addon_instance.engine.begin() as connection:
         third = connection.execute(insert(PosConfig).values(name="Terrace", active=True)
                                    ).inserted_primary_key[0]
         connection.execute(text(
@@ -57,18 +56,18 @@ def test_the_migration_carries_memberships_out_of_the_kernels_key_value_table(ma
             "INSERT INTO core_record_setting (form, record_id, field, addon, value) VALUES "
             "('pos.config', :third, 'multi_session_id', 'pos_multi_session', '0')"),
             {"third": third})
-    assert main_instance.upgrade() == ["pos_multi_session"]
-    assert rows(main_instance, "SELECT config_id, multi_session_id FROM pos_multi_session_member"
+    assert addon_instance.upgrade() == ["pos_multi_session"]
+    assert rows(addon_instance, "SELECT config_id, multi_session_id FROM pos_multi_session_member"
                 ) == [(1, 1)]
-    assert rows(main_instance, "SELECT record_id FROM core_record_setting "
+    assert rows(addon_instance, "SELECT record_id FROM core_record_setting "
                                "WHERE field = 'multi_session_id'") == []
-    with main_instance.engine.connect() as connection:
+    with addon_instance.engine.connect() as connection:
         assert connection.scalar(select(MultiSession.name)) == "Shop floor"
 
 
-def test_uninstall_drops_the_memberships(main_instance):
-    main_instance.uninstall(["pos_multi_session"])
-    assert rows(main_instance, "SELECT count(*) FROM core_record_setting "
+def test_uninstall_drops_the_memberships(addon_instance):
+    addon_instance.uninstall(["pos_multi_session"])
+    assert rows(addon_instance, "SELECT count(*) FROM core_record_setting "
                                "WHERE addon = 'pos_multi_session'") == [(0,)]
-    with main_instance.engine.connect() as connection:
+    with addon_instance.engine.connect() as connection:
         assert not connection.dialect.has_table(connection, "pos_multi_session_member")

@@ -9,21 +9,23 @@ from sqlalchemy import update
 
 from core.addons import AddonCatalog
 from core.instance import Instance
-from multi_session_helpers import (ADMIN_LOGIN, ADMIN_PASSWORD, BUILT_IN_ADDONS_ONLY,
-                                   share_secret_and_origin)
-from pos_browser_helpers import screenshot, tablet_contexts, watch_errors
-from support import bearer_header, free_port, start_core_server, stop_process_group
+from tests.browser import expect, screenshot, tablet_contexts, watch_errors
+from tests.pos_multi_session.multi_session_helpers import share_secret_and_origin
+from tests.support import (
+    ADMIN_LOGIN,
+    ADMIN_PASSWORD,
+    BUILT_IN_ADDONS_ONLY,
+    bearer_header,
+    free_port,
+    start_core_server,
+    stop_process_group,
+)
 
 pytestmark = [pytest.mark.timeout(120), pytest.mark.browser]
 
 FAST = ("push_retry_ms=100&push_retry_max_ms=800&bus_retry_ms=200&bus_jitter_ms=0"
         "&ms_retry_ms=300&ms_jitter_ms=200")
 WITHIN = 2000  # ms: the issue's goal for an order or an edit to reach the other till
-
-
-def expect(*args, **kwargs):
-    from playwright.sync_api import expect as playwright_expect
-    return playwright_expect(*args, **kwargs)
 
 
 @pytest.fixture
@@ -124,9 +126,9 @@ def test_two_tills_share_orders_through_a_separate_sync_server(main_and_sync_ser
         raise
 
 
-def test_tills_share_orders_through_their_own_instance(main_instance, tmp_path, two_tablets):
+def test_tills_share_orders_through_their_own_instance(addon_instance, tmp_path, two_tablets):
     """The demo's set-up: no sync server, so the main instance syncs (same origin, cookie)."""
-    server = start_core_server(main_instance.url, tmp_path, env=BUILT_IN_ADDONS_ONLY)
+    server = start_core_server(addon_instance.url, tmp_path, env=BUILT_IN_ADDONS_ONLY)
     try:
         shop = open_till(two_tablets[0], server.url, 1)
         bar = open_till(two_tablets[1], server.url, 2)
@@ -141,15 +143,15 @@ def test_tills_share_orders_through_their_own_instance(main_instance, tmp_path, 
 
 
 def test_an_unreachable_sync_server_is_named_and_the_till_sells_and_retries(
-        main_instance, other_db_url, tmp_path, two_tablets):
+        addon_instance, other_db_url, tmp_path, two_tablets):
     """The original hung on "Sync Orders" (pos-addons #924, #1273). Here the till says which
     server it cannot reach, sells on, and shares its orders once that server answers."""
     from addons.pos_multi_session.models import MultiSession
     sync_port = free_port()
     sync_url = f"http://127.0.0.1:{sync_port}"
-    with main_instance.engine.begin() as connection:
+    with addon_instance.engine.begin() as connection:
         connection.execute(update(MultiSession).values(sync_server=sync_url))
-    main = start_core_server(main_instance.url, tmp_path, env=BUILT_IN_ADDONS_ONLY)
+    main = start_core_server(addon_instance.url, tmp_path, env=BUILT_IN_ADDONS_ONLY)
     sync_server = None
     try:
         shop = open_till(two_tablets[0], main.url, 1, multi_session="offline")
@@ -169,7 +171,7 @@ def test_an_unreachable_sync_server_is_named_and_the_till_sells_and_retries(
         # The sync server comes up at that address: the till retries, then shares its order.
         sync = Instance(other_db_url, AddonCatalog())
         sync.install(["pos_multi_session_sync"])
-        share_secret_and_origin(sync, main_instance, main.url)
+        share_secret_and_origin(sync, addon_instance, main.url)
         sync.engine.dispose()
         sync_server = start_core_server(other_db_url, tmp_path, env=BUILT_IN_ADDONS_ONLY,
                                         port=sync_port)
@@ -183,12 +185,12 @@ def test_an_unreachable_sync_server_is_named_and_the_till_sells_and_retries(
             stop_process_group(sync_server.process)
 
 
-def test_a_gap_in_message_ids_makes_the_till_ask_for_a_full_sync(main_instance, tmp_path,
+def test_a_gap_in_message_ids_makes_the_till_ask_for_a_full_sync(addon_instance, tmp_path,
                                                                   two_tablets):
     """A till that sees message_ID n+3 after n missed two: it asks for sync_all instead of
     applying the message after the gap, and gets the order from that sync."""
     from addons.pos_multi_session_sync.models import SyncPos
-    server = start_core_server(main_instance.url, tmp_path, env=BUILT_IN_ADDONS_ONLY)
+    server = start_core_server(addon_instance.url, tmp_path, env=BUILT_IN_ADDONS_ONLY)
     try:
         shop = open_till(two_tablets[0], server.url, 1)
         actions = []
@@ -196,12 +198,12 @@ def test_a_gap_in_message_ids_makes_the_till_ask_for_a_full_sync(main_instance, 
             request.post_data_json["message"]["action"])
             if request.url.endswith("/pos_multi_session_sync/update") else None)
         # Two messages to Shop are lost: its counter on the server moves on without them.
-        with main_instance.engine.begin() as connection:
+        with addon_instance.engine.begin() as connection:
             connection.execute(update(SyncPos).where(SyncPos.pos_id == 1)
                                .values(message_id=SyncPos.message_id + 2))
         answer = requests.post(f"{server.url}/pos_multi_session_sync/update", timeout=10,
-                               headers=bearer_header(main_instance, 2), json={
-            "multi_session_id": 1, "dbname": main_instance.db_name, "user_ID": 1,
+                               headers=bearer_header(addon_instance, 2), json={
+            "multi_session_id": 1, "dbname": addon_instance.db_name, "user_ID": 1,
             "message": {"action": "update_order", "session_id": 2, "login_number": 1, "data": {
                 "uid": "after-the-gap", "name": "Order after the gap", "sequence_number": 1,
                 "revision_ID": 1, "new_order": True, "nonce": "n1", "pos_id": 2, "run_ID": 1,

@@ -4,9 +4,17 @@ import json
 from sqlalchemy import inspect, text
 
 from addons.pos_multi_session_sync.protocol import end_run
-from support import post_form, scalar, table_row, text_of
-from sync_helpers import (DBNAME, MULTI_SESSION, Till, bus_messages, line, message_ids, order,
-                          synced)
+from tests.pos_multi_session_sync.sync_helpers import (
+    DBNAME,
+    MULTI_SESSION,
+    Till,
+    bus_messages,
+    line,
+    message_ids,
+    order,
+    synced,
+)
+from tests.support import post_form, scalar, table_row, text_of
 
 PAGE = "/web/pos_multi_session_sync/unpaid"
 
@@ -35,81 +43,81 @@ def test_the_page_needs_a_signed_in_admin(anonymous):
     assert anonymous.post(PAGE + "/1/restore").status_code in (302, 400)
 
 
-def test_an_empty_list_says_nothing_was_lost(signed_in):
-    response = signed_in.get(PAGE)
+def test_an_empty_list_says_nothing_was_lost(admin_client):
+    response = admin_client.get(PAGE)
     assert response.status_code == 200
     assert "No unpaid orders" in text_of(response)
     assert f'href="{PAGE}"' in response.get_data(as_text=True)  # the header's menu link
-    assert signed_in.get("/web/pos_multi_session_sync/").status_code == 302
+    assert admin_client.get("/web/pos_multi_session_sync/").status_code == 302
 
 
-def test_orders_left_when_the_run_ended_are_listed(sync_instance, signed_in):
-    left_unpaid(sync_instance, signed_in)
-    page = signed_in.get(PAGE).get_data(as_text=True)
-    row_id = order_row(sync_instance, "A")["id"]
+def test_orders_left_when_the_run_ended_are_listed(addon_instance, admin_client):
+    left_unpaid(addon_instance, admin_client)
+    page = admin_client.get(PAGE).get_data(as_text=True)
+    row_id = order_row(addon_instance, "A")["id"]
     cells = table_row(page, f"unpaid-{row_id}")
     assert cells[:5] == [DBNAME, "1", "1", "2", "Alice (Shop)"]
     assert cells[5]  # updated
     assert "Restore" in cells[6]
 
 
-def test_restore_puts_the_order_back_in_the_current_run_and_tells_the_tills(sync_instance,
-                                                                            signed_in):
-    shop, _ = left_unpaid(sync_instance, signed_in)
+def test_restore_puts_the_order_back_in_the_current_run_and_tells_the_tills(addon_instance,
+                                                                            admin_client):
+    shop, _ = left_unpaid(addon_instance, admin_client)
     shop.run = 2
     shop.sync_all()  # the reloaded till
     shop.update_order(order("C", run=2))  # number 1 of run 2
-    row = order_row(sync_instance, "A")
-    before = {pos_id: message_ids(sync_instance, pos_id) for pos_id in (1, 2)}
-    response = post_form(signed_in, f"{PAGE}/{row['id']}/restore", page=PAGE,
+    row = order_row(addon_instance, "A")
+    before = {pos_id: message_ids(addon_instance, pos_id) for pos_id in (1, 2)}
+    response = post_form(admin_client, f"{PAGE}/{row['id']}/restore", page=PAGE,
                          follow_redirects=True)
     assert response.status_code == 200
     assert "Restored order A as number 2 of multi-session 1" in text_of(response)
-    restored = order_row(sync_instance, "A")
+    restored = order_row(addon_instance, "A")
     assert (restored["state"], restored["run_id"]) == ("draft", 2)
     assert restored["revision_id"] == row["revision_id"] + 1
     assert restored["sequence_number"] == 2
     assert json.loads(restored["order_json"])["run_ID"] == 2
     for pos_id in (1, 2):
-        message = bus_messages(sync_instance, pos_id)[-1]
+        message = bus_messages(addon_instance, pos_id)[-1]
         assert message["action"] == "update_order" and message["session_id"] is None
         assert message["data"]["uid"] == "A" and message["data"]["sequence_number"] == 2
         assert message["data"]["revision_ID"] == restored["revision_id"]
-        assert message_ids(sync_instance, pos_id) == before[pos_id] + [before[pos_id][-1] + 1]
+        assert message_ids(addon_instance, pos_id) == before[pos_id] + [before[pos_id][-1] + 1]
     assert [o["uid"] for o in synced(shop.sync_all())] == ["C", "A"]
     assert shop.update_order(order("D", run=2))["order_ID"] == 3  # no number given twice
     # Restoring it again says why not.
-    response = post_form(signed_in, f"{PAGE}/{row['id']}/restore", page=PAGE,
+    response = post_form(admin_client, f"{PAGE}/{row['id']}/restore", page=PAGE,
                          follow_redirects=True)
     assert "Not restored: order A is draft, not unpaid" in text_of(response)
-    response = post_form(signed_in, f"{PAGE}/9999/restore", page=PAGE, follow_redirects=True)
+    response = post_form(admin_client, f"{PAGE}/9999/restore", page=PAGE, follow_redirects=True)
     assert "Not restored: there is no shared order 9999" in text_of(response)
 
 
-def test_restore_needs_the_csrf_token(sync_instance, signed_in):
-    left_unpaid(sync_instance, signed_in)
-    row = order_row(sync_instance, "A")
-    assert signed_in.post(f"{PAGE}/{row['id']}/restore").status_code == 400
-    assert order_row(sync_instance, "A")["state"] == "unpaid"
+def test_restore_needs_the_csrf_token(addon_instance, admin_client):
+    left_unpaid(addon_instance, admin_client)
+    row = order_row(addon_instance, "A")
+    assert admin_client.post(f"{PAGE}/{row['id']}/restore").status_code == 400
+    assert order_row(addon_instance, "A")["state"] == "unpaid"
 
 
-def test_installed_alone_its_migrations_build_its_models(sync_instance):
-    assert set(sync_instance.installed()) >= {"point_of_sale", "pos_longpolling",
+def test_installed_alone_its_migrations_build_its_models(addon_instance):
+    assert set(addon_instance.installed()) >= {"point_of_sale", "pos_longpolling",
                                              "pos_multi_session_sync"}
-    assert sync_instance.schema_problems("pos_multi_session_sync") == []
+    assert addon_instance.schema_problems("pos_multi_session_sync") == []
 
 
-def test_uninstall_drops_its_tables_and_keeps_the_bus(sync_instance):
-    sync_instance.uninstall(["pos_multi_session_sync"])
-    tables = inspect(sync_instance.engine).get_table_names()
+def test_uninstall_drops_its_tables_and_keeps_the_bus(addon_instance):
+    addon_instance.uninstall(["pos_multi_session_sync"])
+    tables = inspect(addon_instance.engine).get_table_names()
     assert not [t for t in tables if t.startswith("pos_multi_session_sync_")]
     assert "pos_longpolling_message" in tables
-    assert "pos_multi_session_sync" not in sync_instance.installed()
+    assert "pos_multi_session_sync" not in addon_instance.installed()
 
 
-def test_cors_covers_the_sync_route_for_the_configured_origins(set_parameter, make_sync_app):
+def test_cors_covers_the_sync_route_for_the_configured_origins(set_parameter, make_app):
     set_parameter("pos_longpolling.cors_origins", "https://shop.example.com")
-    client = make_sync_app().test_client()
+    client = make_app().test_client()
     preflight = client.options("/pos_multi_session_sync/update", headers={
         "Origin": "https://shop.example.com", "Access-Control-Request-Method": "POST",
         "Access-Control-Request-Headers": "Content-Type, Authorization"})
@@ -120,14 +128,14 @@ def test_cors_covers_the_sync_route_for_the_configured_origins(set_parameter, ma
     assert "Access-Control-Allow-Origin" not in other.headers
 
 
-def test_a_separate_server_accepts_the_main_instances_tokens(sync_instance, sync_app,
+def test_a_separate_server_accepts_the_main_instances_tokens(addon_instance, app,
                                                              set_parameter):
     """The same core.secret_key on both: a token issued by the main instance works here."""
     from addons.point_of_sale.tokens import issue_token
     set_parameter("core.secret_key", "shared-secret-of-the-two-instances")
     from core.web import create_app
-    app = create_app(instance=sync_instance)
+    app = create_app(instance=addon_instance)
     headers = {"Authorization": f"Bearer {issue_token('shared-secret-of-the-two-instances', 2)}"}
     till = Till(app.test_client(), pos_id=2, headers=headers)
     assert till.update_order(order("A", pos_id=2))["order_ID"] == 1
-    assert scalar(sync_instance, "SELECT count(*) FROM pos_multi_session_sync_pos") == 1
+    assert scalar(addon_instance, "SELECT count(*) FROM pos_multi_session_sync_pos") == 1

@@ -1,37 +1,18 @@
 """The admin pages in a real browser (Debian's Chromium, driven by Playwright) against a real
 `core serve` process, used as a person would: by labels, buttons and what the page says."""
 import re
-from pathlib import Path
 
 import pytest
 
-from web_helpers import ADMIN_LOGIN, ADMIN_PASSWORD, scalar
+from tests.browser import ARTIFACTS
+from tests.support import ADMIN_LOGIN, ADMIN_PASSWORD, scalar
 
 pytestmark = pytest.mark.browser
 
-CHROMIUM = Path("/usr/bin/chromium")
-ARTIFACTS = Path(__file__).resolve().parents[2] / "test-artifacts"
-CHROMIUM_ARGS = ["--no-sandbox", "--disable-gpu", "--disable-background-networking",
-                 "--disable-component-update", "--disable-sync", "--disable-quic",
-                 "--no-first-run"]
-
 
 @pytest.fixture
-def page():
-    if not CHROMIUM.exists():
-        pytest.skip(f"{CHROMIUM} is missing: install Debian's chromium (apt-get install -y "
-                    "chromium); these tests never download a browser")
-    from playwright.sync_api import sync_playwright
-    with sync_playwright() as playwright:
-        browser = playwright.chromium.launch(executable_path=str(CHROMIUM), args=CHROMIUM_ARGS)
-        try:
-            context = browser.new_context(viewport={"width": 1100, "height": 760})
-            page = context.new_page()
-            page.set_default_timeout(5000)
-            page.set_default_navigation_timeout(10000)
-            yield page
-        finally:
-            browser.close()
+def page(browser_context):
+    return browser_context.new_page()
 
 
 def test_an_admin_installs_an_addon_fixes_a_setting_and_creates_a_parameter(

@@ -8,8 +8,17 @@ from werkzeug.test import Client
 from core.web import create_app
 from core.web.admin import local_path
 from core.web.reloader import ReloadingApp
-from web_helpers import (ADMIN_LOGIN, csrf_token, input_value, is_checked, post_form, scalar,
-                         sign_in, table_row, text_of)
+from tests.support import (
+    ADMIN_LOGIN,
+    csrf_token,
+    input_value,
+    is_checked,
+    post_form,
+    scalar,
+    table_row,
+    text_of,
+)
+from tests.web.web_helpers import sign_in
 
 SETTINGS = "/web/settings/base_thing.item/1"
 
@@ -29,40 +38,40 @@ def stored_settings(instance, record_id=1):
 
 # -- signing in ---------------------------------------------------------------------------------
 
-def test_an_admin_page_sends_a_visitor_who_is_not_signed_in_to_the_login_page(client):
-    response = client.get("/web/apps")
+def test_an_admin_page_sends_a_visitor_who_is_not_signed_in_to_the_login_page(anonymous):
+    response = anonymous.get("/web/apps")
     assert response.status_code == 302
     location = urlsplit(response.headers["Location"])
     assert location.path == "/web/login"
     assert parse_qs(location.query)["next"][0].startswith("/web/apps")
 
 
-def test_the_login_page_is_open_to_everyone(client):
-    response = client.get("/web/login")
+def test_the_login_page_is_open_to_everyone(anonymous):
+    response = anonymous.get("/web/login")
     assert response.status_code == 200
     page = response.get_data(as_text=True)
     assert 'name="login"' in page and 'name="password"' in page
     assert csrf_token(page)
 
 
-def test_login_with_a_wrong_login_or_password_is_refused(client, admin_user, subtests):
+def test_login_with_a_wrong_login_or_password_is_refused(anonymous, admin_user, subtests):
     for login, password in [(ADMIN_LOGIN, "not-the-password"), (ADMIN_LOGIN, ""),
                             ("nobody", "password123"), ("", "")]:
         with subtests.test(login=login, password=password):
-            response = sign_in(client, login, password)
+            response = sign_in(anonymous, login, password)
             assert response.status_code == 401
             assert "Wrong login or password." in text_of(response)
-            assert client.get("/web/apps").status_code == 302  # still not signed in
+            assert anonymous.get("/web/apps").status_code == 302  # still not signed in
 
 
-def test_repeated_failed_sign_ins_are_throttled_for_that_login(client, admin_user):
+def test_repeated_failed_sign_ins_are_throttled_for_that_login(anonymous, admin_user):
     for _attempt in range(5):
-        assert sign_in(client, ADMIN_LOGIN, "guess").status_code == 401
-    refused = sign_in(client)  # even the right password waits now
+        assert sign_in(anonymous, ADMIN_LOGIN, "guess").status_code == 401
+    refused = sign_in(anonymous)  # even the right password waits now
     assert refused.status_code == 429
-    assert "Too many failed sign-ins for admin: try again in" in text_of(refused)
-    assert client.get("/web/apps").status_code == 302
-    assert sign_in(client, "someone-else", "guess").status_code == 401  # other logins are free
+    assert f"Too many failed sign-ins for {ADMIN_LOGIN}: try again in" in text_of(refused)
+    assert anonymous.get("/web/apps").status_code == 302
+    assert sign_in(anonymous, "someone-else", "guess").status_code == 401  # other logins are free
 
 
 def test_the_throttle_forgets_failures_after_its_window():
@@ -81,20 +90,20 @@ def test_the_throttle_forgets_failures_after_its_window():
     assert throttle.wait_seconds("ann") == 0
 
 
-def test_login_with_the_right_password_opens_the_apps_page(client, admin_user):
-    response = sign_in(client)
+def test_login_with_the_right_password_opens_the_apps_page(anonymous, admin_user):
+    response = sign_in(anonymous)
     assert response.status_code == 302
     assert response.headers["Location"] == "/web/apps"
-    apps = client.get("/web/apps")
+    apps = anonymous.get("/web/apps")
     assert apps.status_code == 200
     assert "<h1>Apps</h1>" in apps.get_data(as_text=True)
     assert f"<span>{ADMIN_LOGIN}</span>" in apps.get_data(as_text=True)
 
 
-def test_login_returns_to_the_page_that_asked_for_it(client, admin_user):
-    asked = client.get("/web/parameters?debug=1")
+def test_login_returns_to_the_page_that_asked_for_it(anonymous, admin_user):
+    asked = anonymous.get("/web/parameters?debug=1")
     next_path = parse_qs(urlsplit(asked.headers["Location"]).query)["next"][0]
-    response = sign_in(client, next_path=next_path)
+    response = sign_in(anonymous, next_path=next_path)
     assert response.headers["Location"] == "/web/parameters?debug=1"
 
 
@@ -127,19 +136,19 @@ def test_a_next_target_on_this_site_is_kept(target):
     assert local_path(target) == target
 
 
-def test_login_never_redirects_to_another_site(client, admin_user, subtests):
+def test_login_never_redirects_to_another_site(anonymous, admin_user, subtests):
     for next_path in ["//evil.example", "/\t/evil.example", "/\n/evil.example"]:
         with subtests.test(next_path=next_path):
-            response = sign_in(client, next_path=next_path)
+            response = sign_in(anonymous, next_path=next_path)
             assert response.status_code == 302
             assert response.headers["Location"] == "/web/apps"
 
 
-def test_a_login_without_the_csrf_token_is_refused(client, admin_user):
-    response = client.post("/web/login", data={"login": ADMIN_LOGIN, "password": "password123"})
+def test_a_login_without_the_csrf_token_is_refused(anonymous, admin_user):
+    response = anonymous.post("/web/login", data={"login": ADMIN_LOGIN, "password": "password123"})
     assert response.status_code == 400
     assert "CSRF" in response.get_data(as_text=True)
-    assert client.get("/web/apps").status_code == 302
+    assert anonymous.get("/web/apps").status_code == 302
 
 
 def test_a_form_posted_with_a_missing_or_forged_csrf_token_is_refused(admin_client, instance):

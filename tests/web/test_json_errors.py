@@ -9,7 +9,7 @@ from werkzeug.test import Client
 
 from core.web import create_app
 from core.web.reloader import ReloadingApp
-from web_helpers import item_count
+from tests.web.web_helpers import item_count
 
 ITEMS = "/base_thing/items"
 
@@ -159,9 +159,9 @@ def test_a_body_without_a_content_length_within_the_limit_is_accepted(instance, 
     assert item_count(instance) == 2
 
 
-def test_the_routes_of_an_addon_that_is_not_installed_do_not_exist(client):
-    assert_error(client.get(ITEMS), 404, "not_found")
-    assert_error(client.post(ITEMS, json={"label": "x"}), 404, "not_found")
+def test_the_routes_of_an_addon_that_is_not_installed_do_not_exist(anonymous):
+    assert_error(anonymous.get(ITEMS), 404, "not_found")
+    assert_error(anonymous.post(ITEMS, json={"label": "x"}), 404, "not_found")
 
 
 def test_the_routes_of_an_uninstalled_addon_are_gone_from_the_next_app(instance, make_app):
@@ -171,8 +171,8 @@ def test_the_routes_of_an_uninstalled_addon_are_gone_from_the_next_app(instance,
     assert_error(make_app().test_client().get(ITEMS), 404, "not_found")
 
 
-def test_admin_pages_keep_html_errors(client):
-    response = client.get("/web/no_such_page")
+def test_admin_pages_keep_html_errors(anonymous):
+    response = anonymous.get("/web/no_such_page")
     assert response.status_code == 404
     assert response.mimetype == "text/html"
 

@@ -12,7 +12,7 @@ from sqlalchemy.engine import make_url
 
 from core.addons import AddonCatalog
 from core.instance import Instance
-from web_helpers import CORE_COMMAND, free_port
+from tests.support import CORE_COMMAND, free_port
 
 pytestmark = pytest.mark.server
 

@@ -1,11 +1,5 @@
-"""Helpers of the web tests (imported by tests/web/conftest.py and the test modules)."""
-from support import (CORE_COMMAND, csrf_token, free_port, input_value, is_checked,  # noqa: F401
-                     post_form, scalar, stop_process_group, table_row, text_of)
-
-ADMIN_LOGIN, ADMIN_PASSWORD = "admin", "password123"
-
-
-# -- apps and clients -------------------------------------------------------------------------
+"""Helpers of the web tests."""
+from tests.support import ADMIN_LOGIN, ADMIN_PASSWORD, csrf_token, scalar
 
 
 def sign_in(client, login=ADMIN_LOGIN, password=ADMIN_PASSWORD, next_path=None):

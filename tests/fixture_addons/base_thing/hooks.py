@@ -3,8 +3,8 @@ from sqlalchemy import func, select
 from sqlalchemy.exc import IntegrityError
 
 from core import ConfigField, hookimpl
-from core.web.errors import ApiError, json_object
 from core.web import current_instance
+from core.web.errors import ApiError, json_object
 
 from .models import Item
 
