@@ -18,5 +18,8 @@ def extend_pos_data(connection, config_id, data):
 
 @hookspec
 def pos_session_closed(connection, session_id, config_id):
-    """A POS session was just closed (in `connection`'s transaction, which the hook may use).
-    Return nothing."""
+    """Session `session_id` of config `config_id` was just closed, by `core pos close` or the
+    admin's *Close* (`point_of_sale.close_session` with the plugin manager). The hook runs in
+    `connection`'s transaction, which it may use to write its own rows; raising an error rolls
+    the closing back. Return nothing. (pos_multi_session ends the shared run here when the last
+    session of a multi-session closes.)"""

@@ -104,7 +104,30 @@ def test_pos_data_of_an_unknown_config_is_404(admin_client):
     assert_error(admin_client.get("/pos/config/99/data"), 404, "unknown_config")
 
 
-def test_addons_extend_the_pos_data_through_their_hook(app, admin_client, shop_session):
+def test_hook_check_pos_order_refuses_one_order_of_a_push(app, admin_client, addon_instance,
+                                                         shop_session):
+    from core import hookimpl
+
+    class SundayRule:
+        @hookimpl
+        def check_pos_order(self, order):
+            if order.reference == "Sunday":
+                return ("house_rule", "no sales on Sundays")
+            return None
+
+    manager = app.extensions["core.plugins"]
+    manager.register(SundayRule(), name="sunday_rule")
+    try:
+        results = admin_client.post("/pos/orders", json=[
+            an_order(shop_session, reference="Sunday"), an_order(shop_session)]).json["results"]
+    finally:
+        manager.unregister(name="sunday_rule")
+    assert [r["status"] for r in results] == ["rejected", "created"]
+    assert results[0]["error"] == {"code": "house_rule", "message": "no sales on Sundays"}
+    assert stored_orders(addon_instance) == 1
+
+
+def test_hook_extend_pos_data_adds_keys_to_the_page_data(app, admin_client, shop_session):
     from core import hookimpl
 
     class LoyaltyAddon:

@@ -66,3 +66,38 @@ def test_the_database_refuses_a_second_session_that_is_not_closed(addon_instance
 def test_each_page_load_gets_a_new_login_number(addon_instance, shop_session):
     with addon_instance.engine.begin() as connection:
         assert [sessions.log_in(connection, shop_session) for _ in range(3)] == [1, 2, 3]
+
+
+def test_hook_pos_session_closed_runs_in_the_closing_transaction(addon_instance):
+    from core import hookimpl
+
+    seen = []
+
+    class Recorder:
+        @hookimpl
+        def pos_session_closed(self, connection, session_id, config_id):
+            state = connection.scalar(select(PosSession.state).where(PosSession.id == session_id))
+            seen.append((session_id, config_id, state))
+
+    manager = addon_instance.plugin_manager()
+    manager.register(Recorder(), name="recorder")
+    with addon_instance.engine.begin() as connection:
+        opened = sessions.open_session(connection, 1)
+        closed = sessions.close_session(connection, 1, manager)
+    assert closed == opened
+    assert seen == [(opened, 1, "closed")]
+
+    class Refuser:
+        @hookimpl
+        def pos_session_closed(self):
+            raise RuntimeError("the safe is open")
+
+    manager.unregister(name="recorder")
+    manager.register(Refuser(), name="refuser")
+    with addon_instance.engine.begin() as connection:
+        second = sessions.open_session(connection, 1)
+    with pytest.raises(RuntimeError), addon_instance.engine.begin() as connection:
+        sessions.close_session(connection, 1, manager)
+    with addon_instance.engine.connect() as connection:
+        state = connection.scalar(select(PosSession.state).where(PosSession.id == second))
+    assert state == "opened"  # the failed hook rolled the closing back

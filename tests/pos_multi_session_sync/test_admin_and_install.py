@@ -115,7 +115,8 @@ def test_uninstall_drops_its_tables_and_keeps_the_bus(addon_instance):
     assert "pos_multi_session_sync" not in addon_instance.installed()
 
 
-def test_cors_covers_the_sync_route_for_the_configured_origins(set_parameter, make_app):
+def test_hook_longpolling_cors_paths_opens_the_sync_route_to_the_configured_origins(
+        set_parameter, make_app):
     set_parameter("pos_longpolling.cors_origins", "https://shop.example.com")
     client = make_app().test_client()
     preflight = client.options("/pos_multi_session_sync/update", headers={
