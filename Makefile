@@ -18,7 +18,7 @@ demo: $(VENV)/.installed
 	$(BIN)/core --db $(DEMO_DB) install --demo --all
 	$(BIN)/core --db $(DEMO_DB) pos open 1
 	$(BIN)/core --db $(DEMO_DB) pos open 2
-	@echo "Tills: http://127.0.0.1:$(PORT)/pos/ui/1 (Shop) and /pos/ui/2 (Bar); admin: http://127.0.0.1:$(PORT)/web — sign in as admin / admin"
+	@echo "Open http://127.0.0.1:$(PORT)/ and sign in as admin / admin123 (core: .venv/bin/core --db $(DEMO_DB) ...)"
 	$(BIN)/core --db $(DEMO_DB) serve --port $(PORT)
 
 test: $(VENV)/.installed

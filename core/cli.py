@@ -2,19 +2,53 @@
 import json
 import os
 import sys
+from pathlib import Path
 
 import click
-from sqlalchemy.exc import OperationalError
+from sqlalchemy.engine import make_url
+from sqlalchemy.exc import ArgumentError, OperationalError
 
+from core.db import resolve_url
 from core.errors import CoreError
 from core.instance import Instance
 from core.plugins import make_plugin_manager
+
+# The commands that may start from no database at all: they create it. The others need an
+# instance that exists, and never leave an empty SQLite file behind a typo.
+CREATING_COMMANDS = {"init", "install", "param", "user", "revision"}
+# Where `make demo` puts its database (the repository's folder, as DEMO_DB says).
+DEMO_DATABASE = Path(__file__).resolve().parent.parent / "demo.db"
+
+
+def missing_sqlite_file(url):
+    """The path of the SQLite file `url` names when that file does not exist, else None."""
+    try:
+        parsed = make_url(resolve_url(url))
+    except ArgumentError:
+        return None  # Instance() says what is wrong with it
+    if parsed.get_backend_name() != "sqlite" or not parsed.database:
+        return None
+    path = Path(parsed.database)
+    return None if path.exists() else path
+
+
+def demo_hint(url):
+    """Where the demo's database is, when it exists and `url` is not it."""
+    parsed = make_url(resolve_url(url))
+    for path in (Path("demo.db"), DEMO_DATABASE):
+        if path.exists() and (parsed.get_backend_name() != "sqlite"
+                              or Path(parsed.database or "").resolve() != path.resolve()):
+            return (f"The demo's database (make demo) is {path}: add --db sqlite:///{path} "
+                    f"(or set CORE_DB=sqlite:///{path}).")
+    return ""
 
 
 class CoreGroup(click.Group):
     """Built-in commands plus those installed addons add through `register_commands`."""
 
     def _addon_commands(self, ctx):
+        if missing_sqlite_file(ctx.params.get("db")) is not None:
+            return {}  # reading it would create an empty database file
         try:
             instance = Instance(ctx.params.get("db"))
             group = click.Group()
@@ -37,8 +71,50 @@ class CoreGroup(click.Group):
         return sorted(set(super().list_commands(ctx)) | set(self._addon_commands(ctx)))
 
     def get_command(self, ctx, name):
-        return (super().get_command(ctx, name) or self._addon_commands(ctx).get(name)
-                or self._setup_commands(ctx).get(name))
+        return (super().get_command(ctx, name) or self._setup_commands(ctx).get(name)
+                or self._addon_commands(ctx).get(name))
+
+    def resolve_command(self, ctx, args):
+        name = args[0] if args else None
+        if name and not name.startswith("-") and self.get_command(ctx, name) is None:
+            raise click.ClickException(self._unknown_command(ctx, name))
+        return super().resolve_command(ctx, args)
+
+    def _unknown_command(self, ctx, name):
+        """Which database was read, what it lacks, and where the command would be found."""
+        url = ctx.params.get("db")
+        shown = _safe(resolve_url(url))
+        missing = missing_sqlite_file(url)
+        if missing is not None:
+            where = f"the database {shown} does not exist (no file {missing})"
+        else:
+            try:
+                installed = ", ".join(Instance(url).installed()) or "none"
+                where = (f"no addon installed in the database {shown} provides it "
+                         f"(installed: {installed})")
+            except Exception as exc:  # whatever stops it from being read is named
+                where = f"the database {shown} cannot be read ({exc.__class__.__name__})"
+        providers = self._providers(ctx, name)
+        provided = (f" The addon {' or '.join(providers)} provides it: core install "
+                    f"{providers[0]}." if providers else "")
+        return " ".join(filter(None, [f"no command {name!r}: {where}.{provided}",
+                                      demo_hint(url), "Commands: core --help."]))
+
+    def _providers(self, ctx, name):
+        """The available addons whose `register_commands` adds `name`."""
+        try:
+            catalog = Instance(ctx.params.get("db")).catalog
+            manager = make_plugin_manager(
+                [catalog.addons[n] for n in catalog.ordered(catalog.names())])
+        except Exception:  # an available addon that cannot load: say nothing
+            return []
+        found = []
+        for impl in manager.hook.register_commands.get_hookimpls():
+            group = click.Group()
+            impl.function(**{arg: group for arg in impl.argnames})
+            if name in group.commands:
+                found.append(impl.plugin_name)
+        return found
 
 
 def fail_cleanly(function):
@@ -65,6 +141,12 @@ pass_instance = click.make_pass_decorator(Instance)
 @fail_cleanly
 def cli(ctx, db):
     """Comptoir's core: install addons, manage parameters, serve the web app."""
+    missing = missing_sqlite_file(db)
+    if (missing is not None and ctx.invoked_subcommand not in CREATING_COMMANDS
+            and ctx.invoked_subcommand not in ctx.command._setup_commands(ctx)):
+        raise CoreError(" ".join(filter(None, [
+            f"the database {_safe(resolve_url(db))} does not exist (no file {missing}); "
+            "core init or core install creates it.", demo_hint(db)])))
     ctx.obj = Instance(db)
 
 
@@ -247,6 +329,8 @@ def serve(instance, host, port, workers):
         command = [sys.executable, "-m", "gunicorn", "--worker-class", "gevent",
                    "--workers", str(workers), "--bind", f"{host}:{port}",
                    "core.server:wsgi_app()"]
+        from core.web.start import served_addresses
+        click.echo(served_addresses(instance, f"http://{host}:{port}"))
     os.execvpe(command[0], command, env)
 
 
@@ -278,6 +362,10 @@ def revision(instance, addon, message, autogenerate):
 
 def _safe_url(instance):
     return instance.engine.url.render_as_string(hide_password=True)
+
+
+def _safe(url):
+    return make_url(url).render_as_string(hide_password=True)
 
 
 def main():

@@ -79,6 +79,12 @@ def register_menu_links():
 
 
 @hookspec
+def register_start_links(connection):
+    """Return (label, path) pairs: the pages people start from on this instance (point_of_sale
+    lists its tills), shown on the start page `/` and printed by `core serve`."""
+
+
+@hookspec
 def register_assets(page):
     """Return the URLs of scripts and stylesheets this addon adds to the page named `page`."""
 

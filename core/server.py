@@ -20,6 +20,7 @@ from core.http_errors import JsonErrorHandler  # noqa: E402
 from core.instance import Instance  # noqa: E402
 from core.web import create_app  # noqa: E402
 from core.web.reloader import ReloadingApp  # noqa: E402
+from core.web.start import served_addresses  # noqa: E402
 
 LISTEN_BACKLOG = 2048
 
@@ -47,7 +48,8 @@ def main():
         server.init_socket()
     except OSError as exc:
         reason = os.strerror(exc.errno) if exc.errno else exc
-        raise SystemExit(f"Error: cannot listen on {args.host}:{args.port}: {reason}")
+        raise SystemExit(f"Error: cannot listen on {args.host}:{args.port}: {reason}; pick another "
+                         f"port with --port (make demo PORT=8070)")
     # gevent writes a reply's headers and body separately; with Nagle's algorithm the body
     # would wait for the client's delayed ACK (~40 ms) on keep-alive connections. Accepted
     # sockets inherit the option (gunicorn sets it the same way).
@@ -55,8 +57,7 @@ def main():
     # What is loaded by now (modules, the app) lives as long as the process: keep it out of the
     # garbage collector's full passes, which would otherwise walk it while tills wait.
     gc.freeze()
-    print(f"Comptoir serving database {app.instance.db_name!r} on "
-          f"http://{args.host}:{args.port}/web (Ctrl+C to stop)", flush=True)
+    print(served_addresses(app.instance, f"http://{args.host}:{args.port}"), flush=True)
     try:
         server.serve_forever()
     except KeyboardInterrupt:

@@ -39,6 +39,16 @@ def register_menu_links():
 
 
 @hookimpl
+def register_start_links(connection):
+    """Each till's page, for the start page `/` and what `core serve` prints."""
+    from sqlalchemy import select
+
+    from .models import PosConfig
+    configs = connection.execute(select(PosConfig.id, PosConfig.name).order_by(PosConfig.id))
+    return [(f"Till {name}", f"/pos/ui/{config_id}") for config_id, name in configs]
+
+
+@hookimpl
 def register_commands(cli):
     from .commands import pos, token
     cli.add_command(pos)
@@ -63,12 +73,12 @@ def register_syncable_tables():
 
 @hookimpl
 def load_demo_data(connection):
-    """The demo's manager signs in as admin / admin (too short for `core user add`, which is
-    the point: a demo database is not a shop's)."""
+    """The demo's manager signs in as admin / admin123 (8 characters, as `core user add`
+    requires)."""
     from sqlalchemy import select
     from werkzeug.security import generate_password_hash
 
     from core.models import User
     if connection.scalar(select(User.id).where(User.login == "admin")) is None:
         connection.execute(User.__table__.insert().values(
-            login="admin", password_hash=generate_password_hash("admin")))
+            login="admin", password_hash=generate_password_hash("admin123")))

@@ -44,8 +44,10 @@ def create_app(url=None, catalog=None, instance=None):
 
     from core.web.admin import admin
     from core.web.health import health
+    from core.web.start import start
     app.register_blueprint(admin)
     app.register_blueprint(health)
+    app.register_blueprint(start)
     for blueprint in flatten(manager, "register_routes"):
         app.register_blueprint(blueprint)
     manager.hook.configure_app(app=app)

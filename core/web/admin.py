@@ -22,7 +22,7 @@ from core.errors import CoreError
 from core.plugins import flatten
 from core.web import csrf, current_instance, current_plugins, request_rebuild
 from core.web.errors import ADMIN_PREFIX
-from core.web.users import authenticate, login_of
+from core.web.users import authenticate, has_any_user, login_of
 
 admin = Blueprint("admin", __name__, url_prefix=ADMIN_PREFIX, template_folder="templates")
 PUBLIC_ENDPOINTS = {"admin.login"}
@@ -75,21 +75,28 @@ def developer_mode_only(view):
     return wrapper
 
 
+def render_login(error=None):
+    """The sign-in page; it says how to make a first account only when there is none."""
+    with current_instance().engine.connect() as connection:
+        has_users = has_any_user(connection)
+    return render_template("login.html", error=error, has_users=has_users)
+
+
 @admin.route("/login", methods=["GET", "POST"])
 def login():
     if request.method == "GET":
-        return render_template("login.html", error=None)
+        return render_login()
     throttle = current_app.extensions["core.sign_in_throttle"]
     login_name = (request.form.get("login") or "").strip()
     wait = throttle.wait_seconds(login_name)
     if wait:
         error = f"Too many failed sign-ins for {login_name}: try again in {wait} seconds."
-        return render_template("login.html", error=error), 429
+        return render_login(error), 429
     with current_instance().engine.connect() as connection:
         user_id = authenticate(connection, login_name, request.form.get("password"))
     if user_id is None:
         throttle.failed(login_name)
-        return render_template("login.html", error="Wrong login or password."), 401
+        return render_login("Wrong login or password."), 401
     throttle.succeeded(login_name)
     session.clear()
     session["user_id"] = user_id

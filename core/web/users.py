@@ -36,6 +36,10 @@ def authenticate(connection, login, password):
     return row.id
 
 
+def has_any_user(connection):
+    return connection.scalar(select(User.id).limit(1)) is not None
+
+
 def login_of(connection, user_id):
     return connection.scalar(select(User.login).where(User.id == user_id))
 

@@ -113,6 +113,7 @@ def test_check_passes_for_the_test_addons(run):
 
 
 def test_serve_refuses_several_workers_on_sqlite(tmp_path):
+    CliRunner().invoke(cli, ["--db", f"sqlite:///{tmp_path}/x.db", "init"])
     result = CliRunner().invoke(cli, ["--db", f"sqlite:///{tmp_path}/x.db", "serve",
                                       "--workers", "2"])
     assert result.exit_code == 1
@@ -127,6 +128,35 @@ def test_the_console_script_uses_core_db_and_exits_1_on_error(tmp_path):
     assert done.stderr.startswith("Error: no addon named 'nope'")
     info = subprocess.run([CORE, "info"], env=env, capture_output=True, text=True, timeout=60)
     assert "db_name:      shop" in info.stdout
+
+
+def test_an_addon_command_not_installed_names_the_database_and_the_addon(run, db_url):
+    run("init")
+    result = run("other-hello", "ann")
+    assert result.exit_code == 1
+    message = result.output.strip()
+    assert message.startswith("Error: no command 'other-hello': no addon installed in the "
+                              "database ")
+    assert "(installed: none). The addon other_thing provides it: core install other_thing." \
+        in message
+    run("install", "other_thing")
+    assert run("other-hello", "ann").output == "hello ann from other_thing\n"
+
+
+def test_a_command_on_a_missing_sqlite_file_says_so_and_creates_nothing(tmp_path):
+    (tmp_path / "demo.db").write_bytes(b"")  # where `make demo` leaves its database
+    env = {k: v for k, v in os.environ.items() if k != "CORE_DB"}
+    for args, start in [(["other-hello", "ann"], "Error: no command 'other-hello': the database "
+                                                 "sqlite:///core.db does not exist"),
+                        (["info"], "Error: the database sqlite:///core.db does not exist")]:
+        done = subprocess.run([CORE, *args], env=env, cwd=tmp_path, capture_output=True,
+                              text=True, timeout=60)
+        assert done.returncode == 1
+        assert done.stderr.startswith(start), done.stderr
+        assert "The demo's database (make demo) is demo.db: add --db sqlite:///demo.db" \
+            in done.stderr
+        assert len(done.stderr.strip().splitlines()) == 1
+    assert not (tmp_path / "core.db").exists()
 
 
 def test_default_database_is_core_db_in_the_current_folder(tmp_path):
@@ -155,7 +185,7 @@ def test_install_without_addons_says_how_to_name_them(run):
 @pytest.mark.parametrize("url, message", [
     ("not a url", "'not a url' is not a database URL"),
     ("mysql://root@127.0.0.1/test", "unsupported database 'mysql'"),
-    ("sqlite:////no/such/folder/x.db", "cannot use the database: unable to open database file"),
+    ("sqlite:////no/such/folder/x.db", "the database sqlite:////no/such/folder/x.db does not exist"),
 ])
 def test_a_bad_database_url_is_one_clear_line(url, message):
     result = CliRunner().invoke(cli, ["--db", url, "info"])
@@ -170,7 +200,10 @@ def test_serve_says_when_the_port_is_taken(tmp_path):
         taken.bind(("127.0.0.1", 0))
         taken.listen()
         port = taken.getsockname()[1]
+        subprocess.run([CORE, "--db", f"sqlite:///{tmp_path}/x.db", "init"], check=True,
+                       capture_output=True, timeout=60)
         done = subprocess.run([CORE, "--db", f"sqlite:///{tmp_path}/x.db", "serve", "--port",
                                str(port)], capture_output=True, text=True, timeout=60)
     assert done.returncode == 1
-    assert done.stderr.strip() == f"Error: cannot listen on 127.0.0.1:{port}: Address already in use"
+    assert done.stderr.strip() == (f"Error: cannot listen on 127.0.0.1:{port}: Address already in "
+                                   "use; pick another port with --port (make demo PORT=8070)")
