@@ -243,7 +243,37 @@ def test_core_pos_open_close_and_token(addon_instance):
     assert unknown.exit_code == 1 and "no POS config with id 9" in unknown.output
 
 
-def test_the_demo_manager_signs_in_as_admin_admin(addon_instance):
-    from core.web.users import authenticate
+def test_the_demo_manager_signs_in_as_admin_admin123(addon_instance):
+    from core.web.users import MIN_PASSWORD_LENGTH, authenticate
+    assert len("admin123") >= MIN_PASSWORD_LENGTH  # what `core user add` would accept too
     with addon_instance.engine.connect() as connection:
-        assert authenticate(connection, "admin", "admin") is not None
+        assert authenticate(connection, "admin", "admin123") is not None
+        assert authenticate(connection, "admin", "admin") is None
+
+
+def test_the_bare_address_sends_a_visitor_to_sign_in_and_back(anonymous):
+    response = anonymous.get("/")
+    assert response.status_code == 302
+    assert response.headers["Location"] == "/web/login?next=/"
+
+
+def test_hook_register_start_links_lists_the_tills_on_the_start_page(admin_client,
+                                                                     addon_instance):
+    page = admin_client.get("/").get_data(as_text=True)
+    assert '<a href="/pos/ui/1">Till Shop</a>' in page
+    assert '<a href="/pos/ui/2">Till Bar</a>' in page
+    from core.web.start import served_addresses
+    assert served_addresses(addon_instance, "http://127.0.0.1:8070").splitlines() == [
+        f"Comptoir serving database {addon_instance.db_name!r} on http://127.0.0.1:8070/web "
+        "(Ctrl+C to stop)",
+        "  Till Shop: http://127.0.0.1:8070/pos/ui/1",
+        "  Till Bar: http://127.0.0.1:8070/pos/ui/2"]
+
+
+def test_every_page_names_the_favicon_and_it_is_served(admin_client, anonymous, shop_session):
+    for path in ("/web/login", "/pos/ui/1", "/"):
+        client = anonymous if path == "/web/login" else admin_client
+        assert '<link rel="icon" href="/favicon.ico"' in client.get(path).get_data(as_text=True)
+    icon = anonymous.get("/favicon.ico")
+    assert icon.status_code == 200 and icon.mimetype == "image/svg+xml"
+    assert icon.get_data(as_text=True).startswith("<svg")

@@ -8,6 +8,7 @@ from werkzeug.test import Client
 from core.web import create_app
 from core.web.admin import local_path
 from core.web.reloader import ReloadingApp
+from core.web.users import set_password
 from tests.support import (
     ADMIN_LOGIN,
     csrf_token,
@@ -44,6 +45,16 @@ def test_an_admin_page_sends_a_visitor_who_is_not_signed_in_to_the_login_page(an
     location = urlsplit(response.headers["Location"])
     assert location.path == "/web/login"
     assert parse_qs(location.query)["next"][0].startswith("/web/apps")
+
+
+def test_the_login_page_says_how_to_make_an_account_only_when_there_is_none(instance):
+    from tests.support import testing_app
+    nobody = testing_app(instance).test_client().get("/web/login").get_data(as_text=True)
+    assert "core user add LOGIN" in nobody
+    with instance.engine.begin() as connection:
+        set_password(connection, "ann", "long enough")
+    someone = testing_app(instance).test_client().get("/web/login").get_data(as_text=True)
+    assert "core user add" not in someone
 
 
 def test_the_login_page_is_open_to_everyone(anonymous):
