@@ -326,9 +326,10 @@ def serve(instance, host, port, workers):
         if instance.engine.dialect.name == "sqlite":
             raise CoreError("--workers > 1 needs PostgreSQL (SQLite holds one writer and the "
                             "in-memory bus does not cross processes); use --db postgresql://...")
+        from core.access_log import GUNICORN_ARGUMENTS
         command = [sys.executable, "-m", "gunicorn", "--worker-class", "gevent",
                    "--workers", str(workers), "--bind", f"{host}:{port}",
-                   "core.server:wsgi_app()"]
+                   *GUNICORN_ARGUMENTS, "core.server:wsgi_app()"]
         from core.web.start import served_addresses
         click.echo(served_addresses(instance, f"http://{host}:{port}"))
     os.execvpe(command[0], command, env)

@@ -13,9 +13,11 @@ import gc  # noqa: E402
 import logging  # noqa: E402
 import os  # noqa: E402
 import socket  # noqa: E402
+import sys  # noqa: E402
 
 from gevent.pywsgi import WSGIServer  # noqa: E402
 
+from core.access_log import CombinedLogHandler  # noqa: E402
 from core.http_errors import JsonErrorHandler  # noqa: E402
 from core.instance import Instance  # noqa: E402
 from core.web import create_app  # noqa: E402
@@ -23,6 +25,11 @@ from core.web.reloader import ReloadingApp  # noqa: E402
 from core.web.start import served_addresses  # noqa: E402
 
 LISTEN_BACKLOG = 2048
+
+
+class RequestHandler(JsonErrorHandler, CombinedLogHandler):
+    """Requests the server refuses itself (oversized headers...) are answered in JSON too, and
+    every request is logged in the combined format."""
 
 
 def wsgi_app():
@@ -41,9 +48,8 @@ def main():
     logging.basicConfig(level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s: %(message)s")
     app = wsgi_app()
     # A deep accept queue: after a restart every till reconnects at once.
-    # Requests the server refuses itself (oversized headers...) are answered in JSON too.
     server = WSGIServer((args.host, args.port), app, backlog=LISTEN_BACKLOG,
-                        handler_class=JsonErrorHandler)
+                        handler_class=RequestHandler, log=sys.stdout)
     try:
         server.init_socket()
     except OSError as exc:
