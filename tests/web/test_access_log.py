@@ -38,7 +38,7 @@ def ask(server, path):
                         headers={"User-Agent": "till/1.0", "Referer": "http://shop/pos"})
 
 
-def test_one_process_logs_each_request_in_the_combined_format(start_server):
+def test_one_process_logs_each_request_in_the_combined_format(instance, start_server):
     server = start_server()
     assert ask(server, "/web/health?probe=1").status_code == 200
     assert ask(server, "/no/such/page").status_code == 404
@@ -53,7 +53,7 @@ def test_one_process_logs_each_request_in_the_combined_format(start_server):
 
 
 @pytest.mark.skipif(not os.environ.get("CORE_TEST_DB"), reason="--workers needs PostgreSQL")
-def test_workers_log_each_request_in_the_combined_format(start_server):
+def test_workers_log_each_request_in_the_combined_format(instance, start_server):
     server = start_server("--workers", "2")
     assert ask(server, "/web/health?probe=2").status_code == 200
     [health] = access_lines(server, "/web/health?probe=2")
