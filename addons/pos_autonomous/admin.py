@@ -6,7 +6,7 @@ from core.errors import CoreError
 from core.web import current_instance, current_plugins
 from core.web.admin import moment, require_login_and_csrf
 
-from . import tills
+from . import files, tills
 from .declarations import declared_tables, set_row, sync_rows
 from .models import KINDS
 from .status import till_status
@@ -39,6 +39,21 @@ def update_table(table_name, direction):
         flash(f"Not saved: {exc}", "error")
     else:
         flash(f"Saved {table_name} ({direction}).")
+    return redirect(url_for(".index"))
+
+
+@admin_blueprint.post("/test-connection")
+def test_connection():
+    """Download test.txt from a folder or FTP server (the original's *Tester la connexion*)."""
+    location = (request.form.get("location") or "").strip()
+    try:
+        if not location:
+            raise CoreError("give a folder or an ftp://user:password@host/folder address")
+        size = files.test_connection(location)
+    except CoreError as exc:
+        flash(f"Connection failed: {exc}", "error")
+    else:
+        flash(f"Connection works: {files.TEST_FILE} downloaded ({size} bytes).")
     return redirect(url_for(".index"))
 
 

@@ -7,7 +7,7 @@ import click
 from core.cli import fail_cleanly, pass_instance
 from core.errors import CoreError
 
-from . import settings, tills
+from . import files, settings, tills
 from .client import SyncError
 from .package import init_till, make_package
 from .status import till_status
@@ -81,11 +81,20 @@ def sync(instance, once):
 
 
 @autonomous.command("import")
-@click.option("--full", is_flag=True, required=True, help="Reload every table from scratch.")
+@click.option("--full", is_flag=True, help="Reload every table from scratch (over HTTP).")
+@click.option("--from", "source", metavar="FOLDER|FTP-URL",
+              help="Apply the exported pages found there instead of asking over HTTP.")
 @pass_instance
 @fail_cleanly
-def import_command(instance, full):
-    """Reload every table in full at the next synchronisation, and run it now (till)."""
+def import_command(instance, full, source):
+    """Import now: a full reload over HTTP (--full) or the exports of a folder or FTP server
+    (--from) (till)."""
+    if bool(full) == bool(source):
+        raise CoreError("say --full (over HTTP) or --from FOLDER|ftp://user:password@host/dir")
+    if source:
+        count = files.import_from(instance, source, say=click.echo)
+        click.echo(f"{count} exported page(s) applied.")
+        return
     names = request_full_import(instance)
     click.echo(f"Full import of {', '.join(names)}.")
     synchroniser = Synchroniser(instance, say=click.echo)
@@ -94,6 +103,31 @@ def import_command(instance, full):
     except SyncError as exc:
         raise CoreError(f"the full import will go on at the next synchronisation: {exc}"
                         ) from None
+
+
+@autonomous.command("export")
+@click.argument("config_id", type=int)
+@click.option("--to", "location", required=True, metavar="FOLDER|FTP-URL",
+              help="A folder, or ftp://user:password@host:port/folder.")
+@click.option("--full", is_flag=True, help="A full export (else the changes since the last "
+                                           "export to that target).")
+@pass_instance
+@fail_cleanly
+def export_command(instance, config_id, location, full):
+    """Write the data of CONFIG_ID's tills as files into a folder or onto an FTP server
+    (central)."""
+    written, was_full = files.export(instance, config_id, location, full=full)
+    click.echo(f"{'Full export' if was_full else 'Changes'}: {len(written)} file(s) written "
+               f"({written[0]} ... {written[-1]}).")
+
+
+@autonomous.command("test-connection")
+@click.argument("location", metavar="FOLDER|FTP-URL")
+@fail_cleanly
+def test_connection_command(location):
+    """Download test.txt from a folder or FTP server, as the admin's Test connection does."""
+    size = files.test_connection(location)
+    click.echo(f"Connection works: {files.TEST_FILE} downloaded ({size} bytes).")
 
 
 @autonomous.command()

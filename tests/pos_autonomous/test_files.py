@@ -1,0 +1,120 @@
+"""Exports as files: a folder and a real FTP server on loopback (pyftpdlib), full then
+incremental, imported by a till; Test connection downloads test.txt."""
+import threading
+from decimal import Decimal
+
+import pytest
+from pyftpdlib.authorizers import DummyAuthorizer
+from pyftpdlib.handlers import FTPHandler
+from pyftpdlib.servers import FTPServer
+
+from addons.point_of_sale import Partner, PosConfig, Product
+from addons.pos_autonomous.files import export, import_from, test_connection as try_target
+from addons.pos_autonomous.package import init_till, make_package
+from addons.pos_autonomous.synchroniser import request_full_import
+from conftest import ADMIN_LOGIN, table_digest
+from core.addons import AddonCatalog
+from core.errors import CoreError
+from core.instance import Instance
+from support import post_form, signed_in_client, text_of
+from support import testing_app as built_app
+
+
+@pytest.fixture
+def ftp_folder(tmp_path):
+    """A real FTP server on 127.0.0.1 (user till / secret123) serving a folder; its URL."""
+    folder = tmp_path / "ftp"
+    folder.mkdir()
+    authorizer = DummyAuthorizer()
+    authorizer.add_user("till", "secret123", str(folder), perm="elradfmw")
+    handler = type("Handler", (FTPHandler,), {"authorizer": authorizer,
+                                               "passive_ports": range(60000, 60200)})
+    server = FTPServer(("127.0.0.1", 0), handler)
+    thread = threading.Thread(target=server.serve_forever, kwargs={"timeout": 0.1},
+                              daemon=True)
+    thread.start()
+    port = server.socket.getsockname()[1]
+    yield folder, f"ftp://till:secret123@127.0.0.1:{port}/"
+    server.close_all()
+
+
+@pytest.fixture
+def till(central, tmp_path):
+    built_app(central)  # the central's app attaches change tracking
+    package = tmp_path / "till.package"
+    make_package(central, 1, package, "http://127.0.0.1:9")  # no HTTP in these tests
+    instance = Instance(f"sqlite:///{tmp_path / 'till.db'}", AddonCatalog())
+    init_till(instance, package)
+    yield instance
+    instance.engine.dispose()
+
+
+def assert_same(central, till):
+    for table, where in ((Product.__table__, None), (Partner.__table__, None),
+                         (PosConfig.__table__, PosConfig.__table__.c.id == 1)):
+        assert table_digest(till.engine, table, where) == table_digest(central.engine, table,
+                                                                       where)
+
+
+def change_central(central):
+    with central.engine.begin() as connection:
+        connection.execute(Product.__table__.update().where(Product.id == 1)
+                           .values(price=Decimal("7.70")))
+        connection.execute(Product.__table__.delete().where(Product.id == 5))
+        connection.execute(Partner.__table__.insert().values(name="Filed"))
+
+
+@pytest.mark.parametrize("kind", ["folder", "ftp"])
+def test_full_then_incremental_exports_reach_a_till(kind, central, till, tmp_path, ftp_folder):
+    location = str(tmp_path / "exports") if kind == "folder" else ftp_folder[1]
+    written, full = export(central, 1, location)
+    assert full and written[0].startswith("c1-0001-full-")
+    request_full_import(till)
+    assert import_from(till, location) == len(written)
+    assert_same(central, till)
+    change_central(central)
+    written, full = export(central, 1, location)
+    assert not full and written[0].startswith("c1-0002-incr-")
+    assert import_from(till, location) == len(written)
+    assert_same(central, till)
+    with pytest.raises(CoreError, match="no exported page"):
+        import_from(till, location)  # nothing new: said so, nothing applied twice
+
+
+def test_test_connection_downloads_test_txt(tmp_path, ftp_folder):
+    folder, url = ftp_folder
+    with pytest.raises(CoreError, match="has no test.txt: create it there by hand"):
+        try_target(url)
+    (folder / "test.txt").write_text("hello")
+    assert try_target(url) == 5
+    with pytest.raises(CoreError, match="refused"):
+        try_target(url.replace("secret123", "wrong"))
+    with pytest.raises(CoreError, match="cannot reach"):
+        try_target("ftp://till:secret123@127.0.0.1:9/")
+    with pytest.raises(CoreError, match="is not a folder"):
+        try_target(str(tmp_path / "missing"))
+
+
+def test_the_admin_test_connection_button(central, ftp_folder):
+    folder, url = ftp_folder
+    (folder / "test.txt").write_text("ok")
+    app = built_app(central)
+    client = signed_in_client(app, central, ADMIN_LOGIN)
+    answer = post_form(client, "/web/pos_autonomous/test-connection", {"location": url},
+                       page="/web/pos_autonomous/", follow_redirects=True)
+    assert "Connection works: test.txt downloaded (2 bytes)." in text_of(answer)
+    answer = post_form(client, "/web/pos_autonomous/test-connection",
+                       {"location": url.replace("secret123", "nope")},
+                       page="/web/pos_autonomous/", follow_redirects=True)
+    assert "Connection failed: the FTP server" in text_of(answer)
+
+
+def test_a_full_export_is_imported_into_a_till_database_alone(central, till, tmp_path):
+    """`--full` writes a full export even after earlier ones; the till's tables then equal the
+    central's, changes made after its package included."""
+    change_central(central)
+    location = str(tmp_path / "exports")
+    export(central, 1, location, full=True)
+    request_full_import(till)
+    import_from(till, location)
+    assert_same(central, till)
