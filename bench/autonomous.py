@@ -22,12 +22,12 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
+from bench_support import CORE, ServerProcess  # noqa: E402
 from sqlalchemy import create_engine, text  # noqa: E402
 from sqlalchemy.engine import make_url  # noqa: E402
 
 from addons.pos_autonomous.package import init_till, make_package  # noqa: E402
 from addons.pos_autonomous.synchroniser import Synchroniser, request_full_import  # noqa: E402
-from bench_support import CORE, ServerProcess  # noqa: E402
 from core.addons import AddonCatalog  # noqa: E402
 from core.instance import Instance  # noqa: E402
 

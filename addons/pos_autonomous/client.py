@@ -1,9 +1,9 @@
 """The till's HTTP client to the central instance: one kept-alive connection, a timeout per
 request, JSON in and out. Errors come out as SyncError with a message a person can act on."""
 import http.client
+from urllib.parse import urlsplit
 
 import orjson
-from urllib.parse import urlsplit
 
 
 class SyncError(Exception):

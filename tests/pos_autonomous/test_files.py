@@ -4,20 +4,21 @@ import threading
 from decimal import Decimal
 
 import pytest
+from conftest import ADMIN_LOGIN, table_digest
 from pyftpdlib.authorizers import DummyAuthorizer
 from pyftpdlib.handlers import FTPHandler
 from pyftpdlib.servers import FTPServer
+from support import post_form, signed_in_client, text_of
+from support import testing_app as built_app
 
 from addons.point_of_sale import Partner, PosConfig, Product
-from addons.pos_autonomous.files import export, import_from, test_connection as try_target
+from addons.pos_autonomous.files import export, import_from
+from addons.pos_autonomous.files import test_connection as try_target
 from addons.pos_autonomous.package import init_till, make_package
 from addons.pos_autonomous.synchroniser import request_full_import
-from conftest import ADMIN_LOGIN, table_digest
 from core.addons import AddonCatalog
 from core.errors import CoreError
 from core.instance import Instance
-from support import post_form, signed_in_client, text_of
-from support import testing_app as built_app
 
 
 @pytest.fixture
