@@ -4,12 +4,9 @@ import threading
 from decimal import Decimal
 
 import pytest
-from conftest import ADMIN_LOGIN, table_digest
 from pyftpdlib.authorizers import DummyAuthorizer
 from pyftpdlib.handlers import FTPHandler
 from pyftpdlib.servers import FTPServer
-from support import post_form, signed_in_client, text_of
-from support import testing_app as built_app
 
 from addons.point_of_sale import Partner, PosConfig, Product
 from addons.pos_autonomous.files import export, import_from
@@ -19,6 +16,9 @@ from addons.pos_autonomous.synchroniser import request_full_import
 from core.addons import AddonCatalog
 from core.errors import CoreError
 from core.instance import Instance
+from tests.pos_autonomous.till_helpers import table_digest
+from tests.support import post_form, signed_in_client, text_of
+from tests.support import testing_app as built_app
 
 
 @pytest.fixture
@@ -100,7 +100,7 @@ def test_the_admin_test_connection_button(central, ftp_folder):
     folder, url = ftp_folder
     (folder / "test.txt").write_text("ok")
     app = built_app(central)
-    client = signed_in_client(app, central, ADMIN_LOGIN)
+    client = signed_in_client(app, central)
     answer = post_form(client, "/web/pos_autonomous/test-connection", {"location": url},
                        page="/web/pos_autonomous/", follow_redirects=True)
     assert "Connection works: test.txt downloaded (2 bytes)." in text_of(answer)
