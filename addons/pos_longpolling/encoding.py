@@ -45,13 +45,18 @@ def dumps(value):
         return json.dumps(value, separators=(",", ":"), ensure_ascii=False, allow_nan=False)
 
 
-def json_response(value, status=200):
-    """A Flask response of `value` as JSON; `Encoded` texts in it are written as they are."""
+def json_bytes(value):
+    """`value` as JSON (UTF-8 bytes); `Encoded` texts in it are written as they are."""
     try:
-        body = orjson.dumps(value, default=_fragment, option=OPTIONS)
+        return orjson.dumps(value, default=_fragment, option=OPTIONS)
     except (TypeError, orjson.JSONEncodeError):
-        body = json.dumps(value, default=_decoded, separators=(",", ":"), allow_nan=False)
-    return Response(body, status=status, mimetype="application/json")
+        return json.dumps(value, default=_decoded, separators=(",", ":"),
+                          allow_nan=False).encode()
+
+
+def json_response(value, status=200):
+    """A Flask response of `value` as JSON (json_bytes)."""
+    return Response(json_bytes(value), status=status, mimetype="application/json")
 
 
 def _decoded(value):

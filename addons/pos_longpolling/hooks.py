@@ -3,7 +3,7 @@ from core import ConfigField, hookimpl
 
 from .models import MODELS
 
-SCRIPT_URL = "/pos_longpolling/static/longpolling.js?v=1"
+SCRIPT_URL = "/pos_longpolling/static/longpolling.js?v=2"
 STYLE_URL = "/pos_longpolling/static/longpolling.css?v=1"
 
 

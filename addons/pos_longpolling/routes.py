@@ -12,6 +12,7 @@ from . import bus
 from .access import caller_scope, require_channels, require_pos
 from .jsonrpc import json_route
 from .settings import current_settings
+from .websocket import serve_websocket
 
 MAX_CHANNELS = 100
 MAX_CHANNEL_LENGTH = 255
@@ -27,19 +28,33 @@ blueprint = Blueprint("pos_longpolling", __name__, url_prefix="/pos_longpolling"
 def poll(params):
     """{channels, last, options: {timeout}} -> [{id, channel, message}, ...], or [] once the
     server's cycle (pos_longpolling.poll_timeout) or the asked-for shorter timeout is over."""
-    channels = _channels(params.get("channels"))
-    last = _whole_number(params.get("last", 0), "last")
+    channels, last, since = _subscription(params)
     timeout = _timeout(params.get("options", {}))
     require_channels(caller_scope(), channels)
     settings = current_settings()
-    # A client that never polled (last = 0) gets what is recent, not the whole retention; to
-    # the second, so that tills reconnecting together share their reads.
-    since = (utc_now().replace(microsecond=0) - timedelta(seconds=settings.poll_timeout)
-             if last == 0 else None)
     engine = current_instance().engine
     messages = bus.poll(engine, channels, last, timeout, since=since, encoded=True)
     bus.collect_garbage(engine, settings.retention_seconds)
     return messages
+
+
+@poll_blueprint.get("/websocket", websocket=True)
+def websocket():
+    """The bus over a WebSocket: subscribe with {channels, last}, receive poll answers as they
+    come (websocket.py)."""
+    return serve_websocket(lambda params: (*_subscription(params),
+                                           _timeout(params.get("options", {}))))
+
+
+def _subscription(params):
+    """(channels, last, since) of a poll or a WebSocket subscription."""
+    channels = _channels(params.get("channels"))
+    last = _whole_number(params.get("last", 0), "last")
+    # A client that never polled (last = 0) gets what is recent, not the whole retention; to
+    # the second, so that tills reconnecting together share their reads.
+    since = (utc_now().replace(microsecond=0)
+             - timedelta(seconds=current_settings().poll_timeout) if last == 0 else None)
+    return channels, last, since
 
 
 @blueprint.post("/update")

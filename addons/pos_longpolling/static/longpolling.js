@@ -1,11 +1,16 @@
 /**
  * pos_longpolling on the POS page: the bus client, its PING/PONG heartbeat, a status icon per bus.
  *
- * A Bus long-polls POST {serverUrl}/longpolling/poll for its channels, each
- * JSON.stringify([dbName, name, String(configId)]), and hands every notification to the callbacks
- * subscribed to its name. `last` (the highest id seen) is kept in localStorage, so a reload
- * neither repeats nor misses a message. A failed poll marks the bus offline and is retried after
- * a back-off with jitter, so that the tills of a shop do not all come back at the same instant.
+ * A Bus listens on its channels, each JSON.stringify([dbName, name, String(configId)]), and hands
+ * every notification to the callbacks subscribed to its name. It opens a WebSocket to
+ * {serverUrl}/longpolling/websocket when it can (the server pushes each answer on it); when the
+ * socket cannot be opened (an old server, a proxy without WebSocket, a browser without it, or a
+ * bus with a token, which a WebSocket cannot carry) it long-polls POST {serverUrl}/longpolling/poll
+ * instead, and tries the socket again after SOCKET_RETRY_MS. After a failure it polls until a
+ * poll gets through, then opens a socket again. `last` (the highest id seen) is
+ * kept in localStorage, so a reload neither repeats nor misses a message. A failed poll or a
+ * dropped socket marks the bus offline and is retried after a back-off with jitter, so that the
+ * tills of a shop do not all come back at the same instant.
  *
  * The heartbeat, as the original module's: when nothing came for longpolling_max_silence_timeout
  * seconds, PING (POST /pos_longpolling/update); the server answers with a "PONG" on the bus. If it
@@ -17,12 +22,15 @@
  *     addBus  another Bus (a separate sync server), with its own icon; subscribe, then start()
  *   Events on window.comptoirPos: "longpolling:state" {bus, state} (state "offline",
  *   "connecting" or "online") and "longpolling:message" {bus, notification}.
- *   document.body.dataset.busState mirrors the main bus's state (tests read it).
+ *   document.body.dataset.busState mirrors the main bus's state, and busTransportInUse its
+ *   transport ("websocket" or "poll") (tests read them). Event "longpolling:transport"
+ *   {bus, transport} when it changes.
  *
  * Settings (query parameters win over <body data-…> attributes; tests use them to run fast):
  *   ?bus_retry_ms= / data-bus-retry-ms          wait after a failed poll (10000)
  *   ?bus_jitter_ms= / data-bus-jitter-ms        plus a random share of this (20000; 0 for none)
  *   ?bus_poll_timeout= / data-bus-poll-timeout  a poll's options.timeout, in seconds (50)
+ *   ?bus_transport=poll / data-bus-transport    long-poll only (default "auto": WebSocket first)
  */
 const pos = window.comptoirPos;
 const body = document.body;
@@ -32,6 +40,7 @@ const query = new URLSearchParams(location.search);
 const HEARTBEAT = "pos.longpolling";
 const POLL_GRACE_S = 10; // the server answers by the poll's timeout; give the network 10 s more
 const PING_TIMEOUT_MS = 30000;
+const SOCKET_RETRY_MS = 300000; // after a socket could not be opened, long-poll this long
 const SIGNED_OUT_SLOWDOWN = 6; // signed out (401): nobody is there to sign in again soon
 const STATE_WORDS = { online: "online", connecting: "connecting", offline: "offline — retrying" };
 
@@ -63,9 +72,15 @@ class RequestError extends Error {
 
 export class Bus {
   constructor({ serverUrl = "", token = null, dbName, configId, label = "Bus", pollTimeout = 50,
-                retryMs = 10000, jitterMs = 20000, maxSilence = 60, pongTimeout = 10 }) {
+                retryMs = 10000, jitterMs = 20000, maxSilence = 60, pongTimeout = 10,
+                transport = "auto" }) {
     Object.assign(this, { serverUrl: serverUrl.replace(/\/+$/, ""), token, dbName, configId,
                           label, pollTimeout, retryMs, jitterMs, maxSilence, pongTimeout });
+    this.socketWanted = transport !== "poll";
+    this.socketRetryAt = 0; // Date.now() from which to try a socket again
+    this.pollFirst = false; // after a failure: a poll tells when the server is back, then a socket
+    this.socket = null; // the WebSocket open or opening
+    this.transport = null; // "websocket" or "poll", once one worked
     this.state = "offline";
     this.running = false;
     this.callbacks = new Map(); // channel name -> [callback]
@@ -104,6 +119,7 @@ export class Bus {
     this.running = false;
     this.run += 1;
     if (this.poll) this.poll.abort();
+    if (this.socket) this.socket.close();
     this.wakeUp();
     clearTimeout(this.silenceTimer);
     clearTimeout(this.pongTimer);
@@ -137,6 +153,18 @@ export class Bus {
 
   async loop(run) {
     while (this.run === run) {
+      if (this.socketUsable()) {
+        const outcome = await this.listen(run);
+        if (this.run !== run) return;
+        if (outcome === "refused") {
+          this.socketRetryAt = Date.now() + SOCKET_RETRY_MS;
+          continue; // long-poll at once
+        }
+        this.setState("offline"); // it worked, then dropped: the network or the server
+        this.pollFirst = true;
+        await this.sleep(this.retryMs + Math.random() * this.jitterMs);
+        continue;
+      }
       const controller = this.poll = new AbortController();
       let wait = 0;
       try {
@@ -146,11 +174,16 @@ export class Bus {
           options: { timeout: this.pollTimeout },
         }, (this.pollTimeout + POLL_GRACE_S) * 1000, controller);
         if (this.run !== run) return;
+        this.setTransport("poll");
+        this.pollFirst = false;
         this.alive();
         this.receive(Array.isArray(notifications) ? notifications : []);
       } catch (error) {
         if (this.run !== run) return; // stopped or restarted: that abort is no failure
         this.setState("offline");
+        // The server itself is away: once a poll gets through again, try a socket.
+        this.pollFirst = true;
+        this.socketRetryAt = 0;
         wait = this.retryMs * (error.status === 401 ? SIGNED_OUT_SLOWDOWN : 1)
           + Math.random() * this.jitterMs;
       } finally {
@@ -160,10 +193,75 @@ export class Bus {
     }
   }
 
+  socketUsable() {
+    return this.socketWanted && !this.token && typeof WebSocket === "function"
+      && !this.pollFirst && Date.now() >= this.socketRetryAt;
+  }
+
+  /** One WebSocket session: resolves "refused" if it never opened or the server refused the
+   * subscription (then long-poll), "closed" if it dropped after it worked. */
+  listen(run) {
+    return new Promise((resolve) => {
+      const url = new URL(this.serverUrl + "/longpolling/websocket", location.href);
+      url.protocol = url.protocol === "https:" ? "wss:" : "ws:";
+      let socket;
+      try {
+        socket = this.socket = new WebSocket(url);
+      } catch (error) {
+        resolve("refused");
+        return;
+      }
+      let opened = false;
+      let refused = false;
+      let watchdog = null;
+      // The server speaks at least once a cycle ([] when nothing came): silence means dead.
+      const watch = () => {
+        clearTimeout(watchdog);
+        watchdog = setTimeout(() => socket.close(), (this.pollTimeout + POLL_GRACE_S) * 1000);
+      };
+      socket.onopen = () => {
+        opened = true;
+        socket.send(JSON.stringify({
+          channels: [...this.callbacks.keys()].map((name) => this.channel(name)),
+          last: this.last,
+          options: { timeout: this.pollTimeout },
+        }));
+        watch();
+      };
+      socket.onmessage = (event) => {
+        if (this.run !== run) return;
+        watch();
+        let answer = null;
+        try { answer = JSON.parse(event.data); } catch (error) { return; }
+        if (Array.isArray(answer)) {
+          this.setTransport("websocket");
+          this.alive();
+          this.receive(answer);
+        } else if (answer && answer.error) {
+          console.warn("longpolling: the server refused the WebSocket subscription",
+                       answer.error);
+          refused = true;
+        }
+      };
+      socket.onclose = () => {
+        clearTimeout(watchdog);
+        if (this.socket === socket) this.socket = null;
+        resolve(opened && !refused ? "closed" : "refused");
+      };
+    });
+  }
+
+  setTransport(transport) {
+    if (transport === this.transport) return;
+    this.transport = transport;
+    emit("longpolling:transport", { bus: this, transport });
+  }
+
   /** Abort the poll under way and poll again at once (new channels, or a dead connection). */
   restartPoll() {
     if (!this.running) return;
     if (this.poll) this.poll.abort();
+    if (this.socket) this.socket.close();
     this.wakeUp();
     this.loop(++this.run);
   }
@@ -252,6 +350,7 @@ function busOptions(data) {
     jitterMs: setting("bus_jitter_ms", "busJitterMs", 20000, true),
     maxSilence: seconds(config.longpolling_max_silence_timeout, 60),
     pongTimeout: seconds(config.longpolling_pong_timeout, 10),
+    transport: query.get("bus_transport") || body.dataset.busTransport || "auto",
   };
 }
 
@@ -299,6 +398,9 @@ function startMainBus(data) {
   pos.longpolling.bus = bus;
   pos.addEventListener("longpolling:state", (event) => {
     if (event.detail.bus === bus) body.dataset.busState = event.detail.state;
+  });
+  pos.addEventListener("longpolling:transport", (event) => {
+    if (event.detail.bus === bus) body.dataset.busTransportInUse = event.detail.transport;
   });
   body.dataset.busState = bus.state;
   addIcon(bus);

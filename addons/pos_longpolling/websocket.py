@@ -1,0 +1,96 @@
+"""GET /longpolling/websocket: the bus over one WebSocket, beside long polling.
+
+A long-polling till costs one request and one answer per message it receives; over a WebSocket
+the server pushes each answer on the open connection instead. The client opens the socket
+(cookie or `pos_longpolling.allow_public`, checked before the upgrade; browsers cannot send an
+Authorization header on a WebSocket, so token clients long-poll), then sends one text message
+`{"channels": [...], "last": N, "options": {"timeout": 50}}`; the server answers with text
+messages, each exactly what /longpolling/poll would answer: `[{"id", "channel", "message"},
+...]` when messages commit (`last` advancing on the server's side), and `[]` after a cycle
+(`options.timeout`, at most `pos_longpolling.poll_timeout`) when nothing came, which tells the
+client the connection lives. A bad subscription gets `{"error": {"code", "message"}}` and the socket is closed
+(code 1008). To change channels, the client opens a new socket.
+
+simple-websocket runs the protocol (wsproto) on the connection's socket, under gevent's
+WSGIServer (`core serve`) as under gunicorn's gevent worker.
+"""
+import errno
+
+import simple_websocket
+from flask import Response, request
+
+from core.web import current_instance, strict_json
+from core.web.errors import ApiError
+
+from . import bus
+from .access import caller_scope, require_channels
+from .encoding import json_bytes
+from .settings import current_settings
+
+SUBSCRIBE_TIMEOUT = 30  # seconds for the client's first message
+MAX_CLIENT_MESSAGE = 64 * 1024  # bytes: a subscription is small
+POLICY_VIOLATION = 1008
+
+
+def serve_websocket(read_subscription):
+    """The view. `read_subscription(params)`: (channels, last, since, cycle) as the poll route
+    reads its parameters (cycle: options.timeout capped by the server's), or an ApiError."""
+    if request.headers.get("Upgrade", "").lower() != "websocket":
+        raise ApiError(400, "websocket_expected", "this endpoint takes a WebSocket handshake "
+                                                  "(Upgrade: websocket); long-poll "
+                                                  "POST /longpolling/poll otherwise")
+    scope = caller_scope()  # 401 before the upgrade
+    settings, engine = current_settings(), current_instance().engine
+    socket = simple_websocket.Server.accept(request.environ,
+                                            max_message_size=MAX_CLIENT_MESSAGE)
+    try:
+        try:
+            channels, last, since, cycle = read_subscription(
+                _subscription(socket.receive(timeout=SUBSCRIBE_TIMEOUT)))
+            require_channels(scope, channels)
+        except ApiError as error:
+            socket.send(json_bytes({"error": {"code": error.code, "message": error.message}})
+                        .decode())
+            _close(socket, POLICY_VIOLATION, error.code)
+            return _Closed()
+        while socket.connected:
+            messages = bus.poll(engine, channels, last, cycle, since=since, encoded=True)
+            if messages:
+                last, since = messages[-1]["id"], None
+            socket.send(json_bytes(messages).decode())
+            bus.collect_garbage(engine, settings.retention_seconds)
+    except simple_websocket.ConnectionClosed:
+        pass
+    finally:
+        _close(socket)
+    return _Closed()
+
+
+def _close(socket, *reason):
+    try:
+        socket.close(*reason)
+    except simple_websocket.ConnectionClosed:
+        pass  # the client closed it first
+
+
+def _subscription(text):
+    if text is None:
+        raise ApiError(400, "no_subscription", f"send {{\"channels\": [...], \"last\": N}} "
+                                               f"within {SUBSCRIBE_TIMEOUT} s of opening")
+    try:
+        value = strict_json.loads(text)  # the limits every JSON body of this server has
+    except strict_json.JsonRefused as refused:
+        raise ApiError(400, refused.code, refused.message) from None
+    if not isinstance(value, dict):
+        raise ApiError(400, "invalid_body", 'the subscription must be an object '
+                                            '{"channels": [...], "last": N}')
+    return value
+
+
+class _Closed(Response):
+    """What the view returns once the WebSocket is over: the connection is no longer HTTP, so
+    nothing must be written on it. gevent's server takes a reset connection for a client that
+    left and closes it without a word."""
+
+    def __call__(self, environ, start_response):
+        raise ConnectionResetError(errno.ECONNRESET, "the WebSocket is over")
