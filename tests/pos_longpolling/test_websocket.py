@@ -9,25 +9,24 @@ import threading
 import pytest
 import requests
 import simple_websocket
-from pos_browser_helpers import browser_context  # noqa: F401 (a fixture)
-from support import start_core_server, stop_process_group
-from test_longpolling_browser import (  # noqa: F401 (a fixture)
+
+from addons.pos_longpolling.bus import pos_channel
+from tests.pos_longpolling.test_longpolling_browser import (  # noqa: F401 (a fixture)
     RECORD_BUS,
     make_bus_server,
     open_till,
     wait_for_pongs,
 )
-
-from addons.pos_longpolling.bus import pos_channel
+from tests.support import start_core_server, stop_process_group
 
 pytestmark = pytest.mark.server
 
 
 @pytest.fixture
-def server_url(bus_instance, set_parameter, tmp_path):
+def server_url(addon_instance, set_parameter, tmp_path):
     set_parameter("pos_longpolling.poll_timeout", 1)  # a short cycle: empty answers come fast
     env = {**os.environ, "CORE_ADDONS_PATH": "", "CORE_LOAD_ENTRY_POINTS": "0"}
-    server = start_core_server(bus_instance.url, tmp_path, env=env)
+    server = start_core_server(addon_instance.url, tmp_path, env=env)
     yield server.url
     stop_process_group(server.process)
 
@@ -47,9 +46,9 @@ def answers(socket, until, timeout=10):
     return got
 
 
-def test_messages_come_as_they_commit_once_each_in_id_order(bus_instance, server_url,
+def test_messages_come_as_they_commit_once_each_in_id_order(addon_instance, server_url,
                                                             token_for):
-    headers, db_name = token_for(1), bus_instance.db_name
+    headers, db_name = token_for(1), addon_instance.db_name
     channel = pos_channel(db_name, "pos.longpolling", 1)
     socket = connect(server_url, headers)
     socket.send(json.dumps({"channels": [channel], "last": 0, "options": {"timeout": 1}}))
@@ -76,7 +75,7 @@ def test_messages_come_as_they_commit_once_each_in_id_order(bus_instance, server
 
 
 def test_the_handshake_needs_credentials_and_the_subscription_its_channels(
-        bus_instance, server_url, token_for):
+        addon_instance, server_url, token_for):
     with pytest.raises(simple_websocket.ConnectionError) as refused:
         connect(server_url)
     assert refused.value.status_code == 401
@@ -84,10 +83,10 @@ def test_the_handshake_needs_credentials_and_the_subscription_its_channels(
     assert plain.status_code == 400 and "error" in plain.json()
 
     for subscription, code in [
-            ({"channels": [pos_channel(bus_instance.db_name, "pos.longpolling", 2)]},
+            ({"channels": [pos_channel(addon_instance.db_name, "pos.longpolling", 2)]},
              "forbidden_channel"),
             ({"channels": "all"}, "invalid_channels"),
-            ({"channels": [pos_channel(bus_instance.db_name, "x", 1)], "last": -1},
+            ({"channels": [pos_channel(addon_instance.db_name, "x", 1)], "last": -1},
              "invalid_last"),
             ([1, 2], "invalid_body")]:
         socket = connect(server_url, token_for(1))
@@ -107,7 +106,7 @@ def test_the_handshake_needs_credentials_and_the_subscription_its_channels(
 @pytest.mark.timeout(90)
 def test_the_page_uses_the_websocket_and_falls_back_to_polling_by_itself(
         browser_context, make_bus_server):  # noqa: F811 (fixtures)
-    from playwright.sync_api import expect
+    from tests.browser import expect
     server = make_bus_server()
     page, errors = open_till(browser_context, server)
     body = page.locator("body")
