@@ -35,13 +35,19 @@ def restart_full(connection, table_name, reason):
 
 def apply_answer(connection, answer, declared_by_name):
     """Apply `answer` inside `connection`'s transaction. Return a list of events in words
-    (full imports started and why), for the synchroniser's status."""
+    (full imports started and why), for the synchroniser's status. A table whose columns
+    changed is not applied but restarts a full import: `answer["more"]` then becomes true, so
+    the caller asks again at once."""
     events = []
     for name, part in answer["tables"].items():
         declared = declared_by_name.get(name)
         if declared is None:  # the till lacks the addon that owns this table
             continue
-        events += _apply_part(connection, declared, part)
+        restarted = _apply_part(connection, declared, part)
+        if restarted is None:  # the full import's first page will say why
+            answer["more"] = True
+        else:
+            events += restarted
     if "accounts" in answer.get("cashiers", {}):
         _apply_cashiers(connection, answer["cashiers"]["accounts"])
     return events
@@ -52,13 +58,15 @@ def _checkpoint(connection, name):
 
 
 def _apply_part(connection, declared, part):
+    """Apply one table's part; return its events, or None when the table must restart a full
+    import instead (its shared columns changed)."""
     local = [column.name for column in declared.table.columns]
     shared = [column for column in part["columns"] if column in local]
     held = _checkpoint(connection, declared.name)
     starting = part["mode"] == FULL and part.get("after") is None
     if not starting and held is not None and held.columns != ",".join(shared):
         restart_full(connection, declared.name, "schema_changed")
-        return [f"{declared.name}: full import (its columns changed)"]
+        return None
     indexes = [part["columns"].index(column) for column in shared]
     key_index = shared.index(declared.key)
     rows = part["rows"]

@@ -12,15 +12,31 @@ from addons.point_of_sale import caller_config_scope
 from core.web import current_instance, current_plugins
 from core.web.errors import ApiError, json_object
 
-from . import pages, tills
+from . import pages, settings, tills
 from .declarations import active_down_tables, declared_tables
 from .models import FULL, INCREMENTAL
 from .status import till_status
+from .tracking import purge_tombstones
 
 blueprint = Blueprint("pos_autonomous", __name__, url_prefix="/pos_autonomous",
                       static_folder="static")
 
 MAX_ID = 2**63 - 1
+PURGE_INTERVAL = 3600.0  # seconds between two tombstone purges in one process
+_last_purge = {}  # database URL -> time.monotonic() of this process's last purge
+
+
+def _purge_now_and_then(instance):
+    """Forget tombstones past the retention, at most once an hour per process (the purge
+    records what it forgot, so no till misses a deletion silently)."""
+    key, now = str(instance.engine.url), time.monotonic()
+    if now - _last_purge.get(key, float("-inf")) < PURGE_INTERVAL:
+        return
+    _last_purge[key] = now
+    with instance.engine.begin() as connection:
+        days = instance.parameters(connection, current_plugins()).get(
+            settings.TOMBSTONE_RETENTION_DAYS)
+        purge_tombstones(connection, days)
 
 
 def _json_default(value):
@@ -96,6 +112,7 @@ def pull():
     if not isinstance(digest, str) or len(digest) > 64:
         raise ApiError(400, "invalid_cashiers", "cashiers must be the digest the till holds")
     declared = declared_tables(current_plugins())
+    _purge_now_and_then(current_instance())
     with current_instance().engine.begin() as connection:
         till = _till_from_request(connection)
         tables = active_down_tables(connection, declared)
