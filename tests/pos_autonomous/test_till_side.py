@@ -1,0 +1,80 @@
+"""A till's own pages and data: its admin shows the synchroniser's state, its POS page carries
+the indicator, and the cashier accounts the central admin allows come down (and go again)."""
+from sqlalchemy import select
+
+from addons.pos_autonomous import apply, pages, tills
+from addons.pos_autonomous.declarations import active_down_tables, declared_tables
+from addons.pos_autonomous.models import Till
+from addons.pos_autonomous.package import init_till, make_package
+from core.addons import AddonCatalog
+from core.instance import Instance
+from core.models import User
+from core.web.users import set_password
+from tests.support import signed_in_client, text_of
+from tests.support import testing_app as built_app
+
+
+def make_till(central, tmp_path, cashiers=()):
+    built_app(central)
+    package = tmp_path / "till.package"
+    make_package(central, 1, package, "http://127.0.0.1:9", cashiers=cashiers)
+    till = Instance(f"sqlite:///{tmp_path / 'till.db'}", AddonCatalog())
+    init_till(till, package)
+    return till
+
+
+def users(instance):
+    with instance.engine.connect() as connection:
+        return dict(connection.execute(select(User.login, User.password_hash)).all())
+
+
+def pull_once(central, till):
+    with till.engine.connect() as connection:
+        positions = apply.positions(connection)
+        digest = connection.exec_driver_sql(
+            "SELECT cashiers_digest FROM pos_autonomous_link").scalar()
+    with central.engine.begin() as connection:
+        till_id = connection.scalar(select(Till.id))
+        answer = pages.answer_pull(connection, active_down_tables(
+            connection, declared_tables(central.plugin_manager())), positions, 1)
+        answer["cashiers"] = tills.cashiers_part(connection, till_id, digest)
+    with till.engine.begin() as connection:
+        apply.apply_answer(connection, answer, {
+            t.name: t for t in declared_tables(till.plugin_manager())})
+        connection.exec_driver_sql("UPDATE pos_autonomous_link SET cashiers_digest = ?",
+                                   (answer["cashiers"]["digest"],))
+    return answer
+
+
+def test_cashiers_come_down_with_their_passwords_and_leave_when_revoked(central, tmp_path):
+    with central.engine.begin() as connection:
+        set_password(connection, "anna", "anna-secret-1")
+        set_password(connection, "boris", "boris-secret-1")
+    till = make_till(central, tmp_path, cashiers=["anna"])
+    assert users(till)["anna"] == users(central)["anna"]  # she signs in offline, same password
+    assert "boris" not in users(till)
+    with central.engine.begin() as connection:
+        tills.set_cashiers(connection, connection.scalar(select(Till.id)), ["boris"])
+    answer = pull_once(central, till)
+    assert [a["login"] for a in answer["cashiers"]["accounts"]] == ["boris"]
+    assert "anna" not in users(till) and users(till)["boris"] == users(central)["boris"]
+    assert "accounts" not in pull_once(central, till)["cashiers"]  # unchanged: digest only
+    till.engine.dispose()
+
+
+def test_the_till_admin_and_pos_page_show_the_synchroniser_state(central, tmp_path):
+    with central.engine.begin() as connection:
+        set_password(connection, "cashier", "cashier-pass-1")
+    till = make_till(central, tmp_path, cashiers=["cashier"])
+    app = built_app(till)
+    client = signed_in_client(app, till, "cashier")
+    page = text_of(client.get("/web/pos_autonomous/"))
+    assert "Autonomous till" in page and "http://127.0.0.1:9" in page
+    assert "point_of_sale.product" in page
+    state = client.get("/pos_autonomous/status").get_json()
+    assert state["role"] == "till" and state["state"] == "never"
+    assert set(state["tables"]) == {"point_of_sale.config", "point_of_sale.product",
+                                    "point_of_sale.partner"}
+    assert "/pos_autonomous/static/autonomous.js" in text_of(client.get("/pos/ui/1"))
+    assert client.get("/pos_autonomous/static/autonomous.js").status_code == 200
+    till.engine.dispose()
