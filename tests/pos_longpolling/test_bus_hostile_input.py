@@ -1,0 +1,89 @@
+"""Hostile input on the bus routes (POST /longpolling/poll, POST /pos_longpolling/update, plain
+and JSON-RPC): a 400 JSON error, never a 5xx or a poll that never ends, nothing written
+(issue #10 items 3 and 4)."""
+import json
+
+import pytest
+from hypothesis import HealthCheck, given, settings
+
+import hostile_json as hj
+from support import scalar, signed_in_client
+
+POLL, PING = "/longpolling/poll", "/pos_longpolling/update"
+
+
+def bus_rows(instance):
+    return scalar(instance, "SELECT count(*) FROM pos_longpolling_message")
+
+
+def post_text(client, path, body):
+    return client.post(path, data=body.encode("utf-8", "surrogatepass"),
+                       content_type="application/json")
+
+
+def poll_with(path, raw, dbname):
+    return hj.json_text(hj.with_text_at(hj.poll_body(dbname), path, raw))
+
+
+def cases(dbname):
+    return {
+        "NaN timeout (a poll that never ends)": (
+            POLL, poll_with(("options", "timeout"), "NaN", dbname), "non_finite_number"),
+        "Infinity timeout": (POLL, poll_with(("options", "timeout"), "Infinity", dbname),
+                             "non_finite_number"),
+        "1e400 timeout": (POLL, poll_with(("options", "timeout"), "1e400", dbname),
+                          "number_out_of_range"),
+        "10^400 timeout": (POLL, poll_with(("options", "timeout"), "1" + "0" * 400, dbname),
+                           "number_too_long"),
+        "10^400 last": (POLL, poll_with(("last",), "1" + "0" * 400, dbname), "number_too_long"),
+        "2^64 last": (POLL, poll_with(("last",), str(2**64), dbname), "number_out_of_range"),
+        "lone surrogate channel": (POLL, poll_with(("channels", 0), '"\\udc00"', dbname),
+                                   "lone_surrogate"),
+        "NUL channel": (POLL, poll_with(("channels", 0), '"a\\u0000"', dbname),
+                        "nul_character"),
+        "nested 1,000 deep": (POLL, hj.deep_array(), "too_deep"),
+        "10^400 pos_id": (PING, hj.json_text({**hj.ping_body(dbname),
+                                              "pos_id": hj.Raw("1" + "0" * 400)}),
+                          "number_too_long"),
+        "NaN JSON-RPC id": (PING, '{"jsonrpc": "2.0", "id": NaN, "params": '
+                            + json.dumps(hj.ping_body(dbname)) + "}", "non_finite_number"),
+        "lone surrogate db_name": (PING, hj.json_text({**hj.ping_body(dbname),
+                                                       "db_name": "\ud800"}), "lone_surrogate"),
+    }
+
+
+CASE_NAMES = list(cases("db"))
+
+
+@pytest.mark.parametrize("case", CASE_NAMES)
+def test_hostile_bus_calls_are_refused_and_write_nothing(bus_instance, signed_in, case):
+    path, body, code = cases(bus_instance.db_name)[case]
+    before = bus_rows(bus_instance)
+    response = post_text(signed_in, path, body)
+    assert response.status_code == 400, response.get_data(as_text=True)
+    assert json.loads(response.get_data(as_text=True))["error"]["code"] == code
+    assert bus_rows(bus_instance) == before
+
+
+@pytest.fixture
+def quick_polls(bus_instance, set_parameter, make_bus_app):
+    """A signed-in client of an app whose polls wait at most a second."""
+    set_parameter("pos_longpolling.poll_timeout", 1)
+    return signed_in_client(make_bus_app(), bus_instance, "bus-manager")  # conftest's admin
+
+
+@settings(max_examples=60, deadline=None, database=None,
+          suppress_health_check=[HealthCheck.function_scoped_fixture,
+                                 HealthCheck.too_slow, HealthCheck.data_too_large])
+@given(data=hj.st.data())
+def test_hostile_bus_calls_never_make_a_5xx(bus_instance, quick_polls, data):
+    dbname = bus_instance.db_name
+    path, valid = data.draw(hj.st.sampled_from([
+        (POLL, hj.poll_body(dbname)), (POLL, hj.envelope(hj.poll_body(dbname))),
+        (PING, hj.ping_body(dbname)), (PING, hj.envelope(hj.ping_body(dbname)))]))
+    body = data.draw(hj.hostile_bodies(valid))
+    response = post_text(quick_polls, path, body)
+    assert response.status_code < 500
+    answer = json.loads(response.get_data(as_text=True), parse_constant=pytest.fail)
+    if response.status_code >= 400:
+        assert "error" in answer
