@@ -6,9 +6,9 @@ import logging
 
 from flask import jsonify, request
 from sqlalchemy.exc import DBAPIError
+from werkzeug.exceptions import BadRequest, HTTPException
 
 from core.db import is_transient
-from werkzeug.exceptions import BadRequest, HTTPException
 
 ADMIN_PREFIX = "/web"
 log = logging.getLogger(__name__)

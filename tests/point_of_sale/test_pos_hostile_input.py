@@ -4,11 +4,11 @@ import json
 import logging
 import uuid as uuid_module
 
+import hostile_json as hj
 import pytest
 from hypothesis import HealthCheck, given, settings
 from sqlalchemy import func, select, text
 
-import hostile_json as hj
 from addons.point_of_sale.models import Order
 from core import hookimpl
 

@@ -6,9 +6,7 @@ import uuid
 
 import pytest
 import requests
-
-from support import (bearer_header, installed_instance, scalar, start_core_server,
-                     stop_process_group)
+from support import bearer_header, installed_instance, scalar, start_core_server, stop_process_group
 
 pytestmark = [pytest.mark.server,
               pytest.mark.skipif(bool(os.environ.get("CORE_TEST_DB")),

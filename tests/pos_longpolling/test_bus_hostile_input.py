@@ -3,10 +3,9 @@ and JSON-RPC): a 400 JSON error, never a 5xx or a poll that never ends, nothing 
 (issue #10 items 3 and 4)."""
 import json
 
+import hostile_json as hj
 import pytest
 from hypothesis import HealthCheck, given, settings
-
-import hostile_json as hj
 from support import scalar, signed_in_client
 
 POLL, PING = "/longpolling/poll", "/pos_longpolling/update"

@@ -3,10 +3,9 @@ numbers, deep nesting, lone surrogates, NUL bytes and out-of-range integers get 
 error, nothing is stored and nothing is broadcast (issue #10 items 3 and 4)."""
 import json
 
+import hostile_json as hj
 import pytest
 from hypothesis import HealthCheck, given, settings
-
-import hostile_json as hj
 from support import scalar
 from sync_helpers import DBNAME, URL, Till, line, order
 
