@@ -4,13 +4,13 @@ import json
 import logging
 import uuid as uuid_module
 
-import hostile_json as hj
 import pytest
 from hypothesis import HealthCheck, given, settings
 from sqlalchemy import func, select, text
 
 from addons.point_of_sale.models import Order
 from core import hookimpl
+from tests import hostile_json as hj
 
 
 def an_order(session, **changes):
@@ -62,13 +62,13 @@ BODY_CASES = {
 
 
 @pytest.mark.parametrize("case", BODY_CASES)
-def test_a_hostile_push_body_is_refused_whole_and_writes_nothing(signed_in_client, pos_instance,
+def test_a_hostile_push_body_is_refused_whole_and_writes_nothing(admin_client, addon_instance,
                                                                  shop_session, case):
     body, code = BODY_CASES[case]
     data = body.encode("latin-1") if case == "not UTF-8" else body.encode("utf-8")
-    response = signed_in_client.post("/pos/orders", data=data, content_type="application/json")
+    response = admin_client.post("/pos/orders", data=data, content_type="application/json")
     assert_json_error(response, 400, code or "malformed_json")
-    assert order_count(pos_instance) == 0
+    assert order_count(addon_instance) == 0
 
 
 # -- one bad order is that order's rejection; the others are stored --------------------------
@@ -100,22 +100,22 @@ ORDER_CASES = {
 
 
 @pytest.mark.parametrize("case", ORDER_CASES)
-def test_a_bad_order_is_rejected_alone(signed_in_client, pos_instance, shop_session, case):
+def test_a_bad_order_is_rejected_alone(admin_client, addon_instance, shop_session, case):
     changes, code = ORDER_CASES[case]
     good = an_order(shop_session)
-    response = signed_in_client.post("/pos/orders", json=[
+    response = admin_client.post("/pos/orders", json=[
         an_order(shop_session, **changes), good])
     assert response.status_code == 200, response.get_data(as_text=True)
     bad, stored = response.get_json()["results"]
     assert bad["status"] == "rejected" and bad["error"]["code"] == code, bad
     assert stored["status"] == "created" and stored["uuid"] == good["uuid"]
-    assert order_count(pos_instance) == 1
+    assert order_count(addon_instance) == 1
 
 
-def test_amounts_as_numbers_or_plain_digit_strings_are_read(signed_in_client, shop_session):
+def test_amounts_as_numbers_or_plain_digit_strings_are_read(admin_client, shop_session):
     order = an_order(shop_session, lines=[{"product_id": 1, "qty": "2", "price_unit": 1.8}],
                      payments=[{"method": "cash", "amount": "10.50"}])
-    result = signed_in_client.post("/pos/orders", json=[order]).get_json()["results"][0]
+    result = admin_client.post("/pos/orders", json=[order]).get_json()["results"][0]
     assert result["status"] == "created", result
 
 
@@ -136,18 +136,18 @@ class FailingCheck:
 
 @pytest.mark.parametrize("how", ["python", "database"])
 def test_an_unexpected_error_in_one_order_is_logged_and_rejects_that_order_only(
-        pos_app, signed_in_client, pos_instance, shop_session, caplog, how):
+        app, admin_client, addon_instance, shop_session, caplog, how):
     poison, before, after = (an_order(shop_session) for _ in range(3))
-    pos_app.extensions["core.plugins"].register(FailingCheck(poison["uuid"], how), "failing")
+    app.extensions["core.plugins"].register(FailingCheck(poison["uuid"], how), "failing")
     with caplog.at_level(logging.ERROR, logger="addons.point_of_sale.orders"):
-        response = signed_in_client.post("/pos/orders", json=[before, poison, after])
+        response = admin_client.post("/pos/orders", json=[before, poison, after])
     assert response.status_code == 200, response.get_data(as_text=True)
     results = response.get_json()["results"]
     assert [r["status"] for r in results] == ["created", "rejected", "created"]
     assert results[1]["error"]["code"] == "unexpected_error"
     assert results[1]["uuid"] == poison["uuid"]
     assert poison["uuid"] in caplog.text
-    assert order_count(pos_instance) == 2
+    assert order_count(addon_instance) == 2
 
 
 # -- ids in paths ------------------------------------------------------------------------------
@@ -156,8 +156,8 @@ def test_an_unexpected_error_in_one_order_is_logged_and_rejects_that_order_only(
 @pytest.mark.parametrize("method, template", [("GET", "/pos/config/{}/data"),
                                               ("POST", "/pos/session/{}/login"),
                                               ("GET", "/pos/ui/{}")])
-def test_ids_beyond_an_id_column_are_unknown(signed_in_client, method, template, number):
-    response = signed_in_client.open(template.format(number), method=method, json={})
+def test_ids_beyond_an_id_column_are_unknown(admin_client, method, template, number):
+    response = admin_client.open(template.format(number), method=method, json={})
     assert response.status_code == 404
 
 
@@ -167,14 +167,14 @@ def test_ids_beyond_an_id_column_are_unknown(signed_in_client, method, template,
           suppress_health_check=[HealthCheck.function_scoped_fixture,
                                  HealthCheck.too_slow, HealthCheck.data_too_large])
 @given(body=hj.hostile_bodies({"orders": [hj.order(), hj.order()]}))
-def test_hostile_pushes_never_make_a_5xx(signed_in_client, pos_instance, shop_session, body):
-    before = order_count(pos_instance)
-    response = post_text(signed_in_client, "/pos/orders", body)
+def test_hostile_pushes_never_make_a_5xx(admin_client, addon_instance, shop_session, body):
+    before = order_count(addon_instance)
+    response = post_text(admin_client, "/pos/orders", body)
     assert response.status_code < 500
     answer = json.loads(response.get_data(as_text=True))
     if response.status_code >= 400:
         assert set(answer["error"]) == {"code", "message"}
-        assert order_count(pos_instance) == before
+        assert order_count(addon_instance) == before
     else:
         created = sum(r["status"] == "created" for r in answer["results"])
-        assert order_count(pos_instance) == before + created
+        assert order_count(addon_instance) == before + created

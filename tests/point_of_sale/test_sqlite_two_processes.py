@@ -6,13 +6,20 @@ import uuid
 
 import pytest
 import requests
-from support import bearer_header, installed_instance, scalar, start_core_server, stop_process_group
+
+from tests.support import (
+    BUILT_IN_ADDONS_ONLY,
+    bearer_header,
+    installed_instance,
+    scalar,
+    start_core_server,
+    stop_process_group,
+)
 
 pytestmark = [pytest.mark.server,
               pytest.mark.skipif(bool(os.environ.get("CORE_TEST_DB")),
                                  reason="SQLite only: PostgreSQL has its own locking")]
 PUSHERS_PER_SERVER, PUSHES, ORDERS_PER_PUSH = 4, 8, 3
-BUILT_IN_ADDONS_ONLY = {**os.environ, "CORE_ADDONS_PATH": "", "CORE_LOAD_ENTRY_POINTS": "0"}
 
 
 def a_push(session_id):
@@ -25,7 +32,7 @@ def a_push(session_id):
 
 def test_two_servers_on_one_sqlite_file_store_every_concurrent_push(db_url, tmp_path):
     from addons.point_of_sale.sessions import open_session
-    instance = installed_instance(db_url, ["point_of_sale"], "manager")
+    instance = installed_instance(db_url, ["point_of_sale"])
     with instance.engine.begin() as connection:
         session_id = open_session(connection, 1)
     headers = bearer_header(instance, 1)

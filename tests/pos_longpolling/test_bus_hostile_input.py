@@ -3,10 +3,11 @@ and JSON-RPC): a 400 JSON error, never a 5xx or a poll that never ends, nothing 
 (issue #10 items 3 and 4)."""
 import json
 
-import hostile_json as hj
 import pytest
 from hypothesis import HealthCheck, given, settings
-from support import scalar, signed_in_client
+
+from tests import hostile_json as hj
+from tests.support import scalar, signed_in_client
 
 POLL, PING = "/longpolling/poll", "/pos_longpolling/update"
 
@@ -55,28 +56,28 @@ CASE_NAMES = list(cases("db"))
 
 
 @pytest.mark.parametrize("case", CASE_NAMES)
-def test_hostile_bus_calls_are_refused_and_write_nothing(bus_instance, signed_in, case):
-    path, body, code = cases(bus_instance.db_name)[case]
-    before = bus_rows(bus_instance)
-    response = post_text(signed_in, path, body)
+def test_hostile_bus_calls_are_refused_and_write_nothing(addon_instance, admin_client, case):
+    path, body, code = cases(addon_instance.db_name)[case]
+    before = bus_rows(addon_instance)
+    response = post_text(admin_client, path, body)
     assert response.status_code == 400, response.get_data(as_text=True)
     assert json.loads(response.get_data(as_text=True))["error"]["code"] == code
-    assert bus_rows(bus_instance) == before
+    assert bus_rows(addon_instance) == before
 
 
 @pytest.fixture
-def quick_polls(bus_instance, set_parameter, make_bus_app):
+def quick_polls(addon_instance, set_parameter, make_app):
     """A signed-in client of an app whose polls wait at most a second."""
     set_parameter("pos_longpolling.poll_timeout", 1)
-    return signed_in_client(make_bus_app(), bus_instance, "bus-manager")  # conftest's admin
+    return signed_in_client(make_app(), addon_instance)
 
 
 @settings(max_examples=60, deadline=None, database=None,
           suppress_health_check=[HealthCheck.function_scoped_fixture,
                                  HealthCheck.too_slow, HealthCheck.data_too_large])
 @given(data=hj.st.data())
-def test_hostile_bus_calls_never_make_a_5xx(bus_instance, quick_polls, data):
-    dbname = bus_instance.db_name
+def test_hostile_bus_calls_never_make_a_5xx(addon_instance, quick_polls, data):
+    dbname = addon_instance.db_name
     path, valid = data.draw(hj.st.sampled_from([
         (POLL, hj.poll_body(dbname)), (POLL, hj.envelope(hj.poll_body(dbname))),
         (PING, hj.ping_body(dbname)), (PING, hj.envelope(hj.ping_body(dbname)))]))

@@ -3,11 +3,12 @@ numbers, deep nesting, lone surrogates, NUL bytes and out-of-range integers get 
 error, nothing is stored and nothing is broadcast (issue #10 items 3 and 4)."""
 import json
 
-import hostile_json as hj
 import pytest
 from hypothesis import HealthCheck, given, settings
-from support import scalar
-from sync_helpers import DBNAME, URL, Till, line, order
+
+from tests import hostile_json as hj
+from tests.pos_multi_session_sync.sync_helpers import DBNAME, URL, Till, line, order
+from tests.support import scalar
 
 TABLES = ["pos_multi_session_sync_order", "pos_longpolling_message"]
 
@@ -49,30 +50,30 @@ CASES = {
 
 
 @pytest.mark.parametrize("case", CASES)
-def test_a_hostile_update_is_refused_and_writes_nothing(sync_instance, signed_in, case):
+def test_a_hostile_update_is_refused_and_writes_nothing(addon_instance, admin_client, case):
     body, code = CASES[case]
-    before = row_counts(sync_instance)
-    response = post_text(signed_in, body)
+    before = row_counts(addon_instance)
+    response = post_text(admin_client, body)
     assert response.status_code == 400, response.get_data(as_text=True)
     assert json.loads(response.get_data(as_text=True))["error"]["code"] == code
-    assert row_counts(sync_instance) == before
+    assert row_counts(addon_instance) == before
 
 
 @pytest.mark.parametrize("call_id", [{"a": 1}, [1], True])
-def test_a_json_rpc_id_that_is_not_a_string_or_number_is_refused(sync_instance, signed_in,
+def test_a_json_rpc_id_that_is_not_a_string_or_number_is_refused(addon_instance, admin_client,
                                                                  call_id):
-    before = row_counts(sync_instance)
-    response = signed_in.post(URL, json={"jsonrpc": "2.0", "method": "call", "id": call_id,
+    before = row_counts(addon_instance)
+    response = admin_client.post(URL, json={"jsonrpc": "2.0", "method": "call", "id": call_id,
                                          "params": an_update()})
     assert response.status_code == 400
     answer = json.loads(response.get_data(as_text=True))
     assert answer["id"] is None and answer["error"]["data"]["code"] == "invalid_envelope"
-    assert row_counts(sync_instance) == before
+    assert row_counts(addon_instance) == before
 
 
-def test_what_the_sync_server_broadcasts_is_standard_json(sync_instance, signed_in):
-    Till(signed_in, pos_id=1).update_order(order("B", [line("B", qty=1.5, number=1)]))
-    with sync_instance.engine.connect() as connection:
+def test_what_the_sync_server_broadcasts_is_standard_json(addon_instance, admin_client):
+    Till(admin_client, pos_id=1).update_order(order("B", [line("B", qty=1.5, number=1)]))
+    with addon_instance.engine.connect() as connection:
         texts = [row[0] for row in connection.exec_driver_sql(
             "SELECT message FROM pos_longpolling_message")]
     assert texts
@@ -85,11 +86,11 @@ def test_what_the_sync_server_broadcasts_is_standard_json(sync_instance, signed_
                                  HealthCheck.too_slow, HealthCheck.data_too_large])
 @given(body=hj.hostile_bodies(hj.sync_body(DBNAME)) | hj.hostile_bodies(
     hj.envelope(hj.sync_body(DBNAME, action="sync_all"))))
-def test_hostile_updates_never_make_a_5xx_or_store_bad_json(sync_instance, signed_in, body):
-    response = post_text(signed_in, body)
+def test_hostile_updates_never_make_a_5xx_or_store_bad_json(addon_instance, admin_client, body):
+    response = post_text(admin_client, body)
     assert response.status_code < 500
     json.loads(response.get_data(as_text=True), parse_constant=pytest.fail)
-    with sync_instance.engine.connect() as connection:
+    with addon_instance.engine.connect() as connection:
         for (text,) in connection.exec_driver_sql(
                 "SELECT order_json FROM pos_multi_session_sync_order"):
             json.loads(text, parse_constant=pytest.fail)

@@ -4,18 +4,20 @@ import re
 from pathlib import Path
 
 import yaml
-from support import installed_instance
-from support import testing_app as app_of
+
+from tests.support import installed_instance
+from tests.support import testing_app as app_of
 
 OPENAPI = Path(__file__).resolve().parents[2] / "docs" / "openapi.yaml"
-# a page, a script, the health probe, the bus's WebSocket (not an HTTP JSON exchange)
-NOT_JSON = {"/pos/ui/{config_id}", "/pos/sw.js", "/web/health", "/longpolling/websocket"}
+# pages, a script, an icon, the health probe, the bus's WebSocket (not an HTTP JSON exchange)
+NOT_JSON = {"/", "/favicon.ico", "/pos/ui/{config_id}", "/pos/sw.js", "/web/health",
+            "/longpolling/websocket"}
 
 
 def test_every_json_route_is_in_the_openapi_document(db_url):
     from core.addons import AddonCatalog
     catalog = AddonCatalog()
-    instance = installed_instance(db_url, list(catalog.names()), "manager", demo=False)
+    instance = installed_instance(db_url, list(catalog.names()), demo=False)
     app = app_of(instance)
     routes = {}
     for rule in app.url_map.iter_rules():
