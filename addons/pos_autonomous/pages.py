@@ -112,7 +112,8 @@ def _full_part(connection, declared, position, config_id, budget, newest, reason
         part["total"] = connection.scalar(
             _scoped(select(func.count()).select_from(declared.table), declared, config_id))
     else:
-        snapshot, after = position.get("snapshot") or newest, position["after"]
+        snapshot = position["snapshot"] if position.get("snapshot") is not None else newest
+        after = position["after"]  # (a snapshot of 0 is one: nothing had changed yet)
     query = _scoped(select(*_wire_columns(declared)), declared, config_id)
     if after is not None:
         query = query.where(key > after)
@@ -124,4 +125,5 @@ def _full_part(connection, declared, position, config_id, budget, newest, reason
         part["reason"] = reason
     part["checkpoint"] = ({"mode": INCREMENTAL, "version": snapshot} if done
                           else {"mode": FULL, "snapshot": snapshot, "after": last})
-    return part, done
+    # Rows that changed during the import come next, incrementally: not up to date yet.
+    return part, done and snapshot >= newest

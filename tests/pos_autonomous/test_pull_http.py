@@ -186,3 +186,20 @@ def test_status_route_needs_a_signed_in_user_or_token(app, central):
     assert client.get("/pos_autonomous/status").status_code == 401
     signed = signed_in_client(app, central)
     assert json.loads(signed.get("/pos_autonomous/status").get_data()) == {"role": "central"}
+
+
+def test_a_change_during_a_full_import_from_snapshot_zero_still_arrives(app, central,
+                                                                       till_token):
+    """Nothing had changed when the full import began (its snapshot is version 0): a row that
+    changes behind it, once its page is applied, comes again incrementally."""
+    first = pull(app, till_token, page_size=5).get_json()
+    positions = {name: part["checkpoint"] for name, part in first["tables"].items()}
+    assert positions["point_of_sale.product"] == {"mode": "full", "snapshot": 0, "after": 4}
+    with central.engine.begin() as connection:
+        connection.execute(Product.__table__.update().where(Product.id == 1)
+                           .values(name="Changed behind"))
+    positions, answers = pull_all(app, till_token, positions)
+    later = [row for answer in answers
+             for row in answer["tables"].get("point_of_sale.product", {}).get("rows", [])
+             if row[0] == 1]
+    assert later and later[-1][1] == "Changed behind"
