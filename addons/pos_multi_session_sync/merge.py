@@ -31,8 +31,13 @@ from dataclasses import dataclass, field
 
 # Keys that describe one send or are set by the server, not edits of the order: never
 # compared, never a conflict. The server overrides uid, sequence_number and run_ID.
+# The original client's export also carries what each till works out for itself (totals from
+# the lines, its own session, user and clock, its payments in progress, whether it has
+# synced): they follow the last send too.
 SEND_KEYS = frozenset({"revision_ID", "nonce", "message_ID", "pos_id", "new_order",
-                       "uid", "sequence_number", "run_ID"})
+                       "uid", "sequence_number", "run_ID",
+                       "amount_paid", "amount_total", "amount_tax", "amount_return", "user_id",
+                       "pos_session_id", "creation_date", "order_on_server", "statement_ids"})
 NOT_STORED = frozenset({"revision_ID", "nonce", "message_ID"})
 EDITOR_KEY = "ms_info"  # who created / last changed the order: follows the last applied change
 # Line keys each till sets for itself (its local id, the server's change flag): not content.

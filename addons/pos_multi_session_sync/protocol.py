@@ -11,7 +11,7 @@ from .merge import merge_order
 from .models import DELETED, DRAFT
 from .store import MultiSessionKey, StoredOrder
 from .validation import REMOVE_ORDER, SYNC_ALL, UPDATE_ORDER
-from .wire import order_message
+from .wire import adopt_renamed_lines, order_message
 
 CHANNEL = "pos.multi_session"
 PAID_OFFLINE_NONCE = "paid offline"
@@ -108,6 +108,8 @@ def update_order(connection, run, update):
         changed = True
     else:
         behind = data["revision_ID"] < stored.revision
+        adopt_renamed_lines(stored.order, stored.versions.get("lines", {}), stored.tombstones,
+                            data, data["revision_ID"])
         incoming = {**data, "sequence_number": stored.sequence_number, "run_ID": run.run_id}
         merged = merge_order(stored.order, stored.stamps, stored.tombstones,
                              stored.header_stamp, stored.revision, incoming, data["revision_ID"],

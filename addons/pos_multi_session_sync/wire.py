@@ -16,6 +16,8 @@ import json
 
 from core.web.errors import ApiError
 
+from . import merge
+
 UPDATE_ORDER = "update_order"
 
 
@@ -74,3 +76,32 @@ def order_message(order):
 def lines_of(order):
     """The line objects of an order in either shape (for readers of what was sent)."""
     return [line_object(line) for line in order.get("lines") or []]
+
+
+def _prefix(line_uid):
+    return line_uid.rsplit("-", 1)[0]
+
+
+def adopt_renamed_lines(stored_order, line_versions, tombstones, incoming, base):
+    """Give back their server uid to the lines an original till renamed.
+
+    The original client renames every line of an order it builds from JSON (one received,
+    or its own after a reload): `uid = order.generate_unique_id() + "-" + id`, its own
+    session's prefix (pos_multi_session.js, Orderline.initialize). A line of `incoming` whose
+    uid the server never had, with the `id` and `product_id` of a stored line that existed at
+    the till's base revision under another prefix, is that line: it takes the stored uid, so
+    the merge sees an edit of it, not a new line beside it. Changes `incoming` in place."""
+    stored_lines = {line["uid"]: line for line in stored_order.get("lines") or []}
+    incoming_uids = {line["uid"] for line in incoming.get("lines") or []}
+    by_id = {}
+    for uid, line in stored_lines.items():
+        if uid not in incoming_uids and merge.had_at(line_versions.get(uid, []), base):
+            by_id.setdefault((line.get("id"), line.get("product_id")), []).append(uid)
+    for line in incoming.get("lines") or []:
+        if line["uid"] in stored_lines or line["uid"] in tombstones:
+            continue
+        candidates = [uid for uid in by_id.get((line.get("id"), line.get("product_id")), [])
+                      if _prefix(uid) != _prefix(line["uid"])]
+        if len(candidates) == 1:
+            line["uid"] = candidates[0]
+            by_id[(line.get("id"), line.get("product_id"))].remove(candidates[0])
