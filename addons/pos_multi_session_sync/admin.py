@@ -6,7 +6,7 @@ from flask import Blueprint, flash, redirect, render_template, url_for
 from core.web import current_instance
 from core.web.admin import moment, require_login_and_csrf
 
-from .unpaid import RestoreError, listing, restore
+from .unpaid import RestoreError, listing, reference, restore
 
 admin_blueprint = Blueprint("pos_multi_session_sync_admin", __name__,
                             url_prefix="/web/pos_multi_session_sync",
@@ -35,6 +35,7 @@ def restore_order(order_id):
     except RestoreError as exc:
         flash(f"Not restored: {exc}", "error")
     else:
-        flash(f"Restored order {order.uid} as number {order.sequence_number} of multi-session "
-              f"{key.multi_session_id} ({key.dbname}); its tills show it again.")
+        flash(f"Restored {reference(order.order, order.uid)} as number "
+              f"{order.sequence_number} of multi-session {key.multi_session_id} "
+              f"({key.dbname}); its tills show it again.")
     return redirect(url_for(".index"))

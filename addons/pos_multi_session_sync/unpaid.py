@@ -1,6 +1,8 @@
 """Orders left unpaid when their run ended (every session of the multi-session closed): the
 original dropped them silently (pos-addons #1239). They are kept, listed for a manager, and
 restored into the current run in one action, which tells every till of the multi-session."""
+from decimal import Decimal, InvalidOperation
+
 from addons.pos_longpolling import BusTransaction
 from core.errors import CoreError
 
@@ -28,11 +30,52 @@ def last_editor(order):
     return f"{user} ({pos})" if user and pos else user or pos
 
 
+def reference(order, uid):
+    """What the till showed and printed: the order's `name`, else "Order <uid>"."""
+    name = order.get("name")
+    return str(name) if isinstance(name, str) and name.strip() else f"Order {uid}"
+
+
+def _number(value, default="0"):
+    try:
+        number = Decimal(str(value if value not in (None, "", False) else default))
+    except (InvalidOperation, ValueError):
+        return Decimal(default)
+    return number if number.is_finite() else Decimal(default)
+
+
+def content(order):
+    """["2 × Espresso", ...]: each line's quantity and name (or product id: an original
+    till's lines carry no name)."""
+    shown = []
+    for line in order.get("lines") or []:
+        if not isinstance(line, dict):
+            continue
+        name = line.get("name") or f"product #{line.get('product_id')}"
+        shown.append(f"{_number(line.get('qty')).normalize():f} × {name}")
+    return shown
+
+
+def total(order):
+    """The order's total as its tills last worked it out (`amount_total`, the original's),
+    else from its lines (quantity × unit price, less discount, plus tax_rate %)."""
+    if order.get("amount_total") not in (None, "", False):
+        return _number(order["amount_total"]).quantize(Decimal("0.01"))
+    amount = Decimal(0)
+    for line in order.get("lines") or []:
+        if isinstance(line, dict):
+            amount += (_number(line.get("qty")) * _number(line.get("price_unit"))
+                       * (1 - _number(line.get("discount")) / 100)
+                       * (1 + _number(line.get("tax_rate")) / 100))
+    return amount.quantize(Decimal("0.01"))
+
+
 def listing(connection):
     """The unpaid orders, most recently changed first, as the admin page shows them."""
     return [{"id": order.id, "dbname": key.dbname, "multi_session_id": key.multi_session_id,
              "uid": order.uid, "number": order.sequence_number,
-             "lines": len(order.order.get("lines") or []),
+             "reference": reference(order.order, order.uid), "total": total(order.order),
+             "content": content(order.order),
              "editor": last_editor(order.order), "run_id": order.run_id,
              "updated_at": updated_at}
             for key, order, updated_at in store.unpaid_orders(connection)]

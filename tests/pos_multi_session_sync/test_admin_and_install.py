@@ -30,8 +30,9 @@ def left_unpaid(instance, client):
     shop, bar = Till(client, pos_id=1), Till(client, pos_id=2)
     shop.sync_all()
     bar.sync_all()
-    shop.update_order(order("A", [line("A"), line("A")]))
-    bar.update_order(order("B", pos_id=2))
+    espresso = {**line("A", qty=2, price="1.80"), "name": "Espresso"}
+    shop.update_order(order("A", [espresso, line("A")], name="Order 00005-001-0001"))
+    bar.update_order(order("B", pos_id=2, amount_total=7.25))  # as an original till sends it
     with instance.engine.begin() as connection:
         end_run(connection, DBNAME, MULTI_SESSION, 2)
     return shop, bar
@@ -56,9 +57,13 @@ def test_orders_left_when_the_run_ended_are_listed(addon_instance, admin_client)
     page = admin_client.get(PAGE).get_data(as_text=True)
     row_id = order_row(addon_instance, "A")["id"]
     cells = table_row(page, f"unpaid-{row_id}")
-    assert cells[:5] == [DBNAME, "1", "1", "2", "Alice (Shop)"]
-    assert cells[5]  # updated
-    assert "Restore" in cells[6]
+    # What a manager needs to tell the orders apart: reference, content, total.
+    assert cells[:7] == [DBNAME, "1", "1", "Order 00005-001-0001",
+                         "2 × Espresso, 1 × product #1", "5.10", "Alice (Shop)"]
+    assert cells[7]  # updated
+    assert "Restore" in cells[8]
+    cells = table_row(page, f"unpaid-{order_row(addon_instance, 'B')['id']}")
+    assert cells[3:6] == ["Order B", "no lines", "7.25"]
 
 
 def test_restore_puts_the_order_back_in_the_current_run_and_tells_the_tills(addon_instance,
@@ -72,7 +77,7 @@ def test_restore_puts_the_order_back_in_the_current_run_and_tells_the_tills(addo
     response = post_form(admin_client, f"{PAGE}/{row['id']}/restore", page=PAGE,
                          follow_redirects=True)
     assert response.status_code == 200
-    assert "Restored order A as number 2 of multi-session 1" in text_of(response)
+    assert "Restored Order 00005-001-0001 as number 2 of multi-session 1" in text_of(response)
     restored = order_row(addon_instance, "A")
     assert (restored["state"], restored["run_id"]) == ("draft", 2)
     assert restored["revision_id"] == row["revision_id"] + 1

@@ -75,7 +75,11 @@ function unwire(order) {
   return { ...order, lines: (order.lines || []).map((line) => (Array.isArray(line) ? line[2] : line)) };
 }
 
+/** The order as the sync server takes it. Each line carries who last changed it (`ms_info`,
+ * as the original's lines do): a line that differs from the last synced copy is this till's. */
 function toSync(order) {
+  const known = synced[order.uuid];
+  const before = new Map((known ? known.order.lines : []).map((line) => [line.uid, line]));
   return {
     uid: order.uuid,
     name: order.reference,
@@ -83,11 +87,18 @@ function toSync(order) {
     partner_id: order.partner_id ?? null,
     creation_date: order.opened_at,
     ms_info: order.ms_info || { created: me(), changed: me() },
-    lines: order.lines.map((line) => ({
-      uid: line.ms_uid || `${order.uuid}-${line.id}`, product_id: line.product_id, name: line.name,
-      qty: line.qty, price_unit: line.price_unit, discount: line.discount,
-      tax_rate: line.tax_rate,
-    })),
+    lines: order.lines.map((line) => {
+      const sent = {
+        uid: line.ms_uid || `${order.uuid}-${line.id}`, product_id: line.product_id,
+        name: line.name, qty: line.qty, price_unit: line.price_unit, discount: line.discount,
+        tax_rate: line.tax_rate,
+      };
+      const previous = before.get(sent.uid);
+      // Unchanged: the server's line as it is (an original till's keys, e.g. tax_ids, too).
+      if (previous && content(previous) === content(sent)) return previous;
+      return { ...previous, ...sent,
+               ms_info: { created: line.ms_info?.created || me(), changed: me() } };
+    }),
   };
 }
 
@@ -108,6 +119,7 @@ function fromSync(data) {
         product_id: line.product_id, name: line.name ?? product.name,
         qty: String(line.qty), price_unit: String(line.price_unit ?? product.price),
         discount: line.discount ?? 0, tax_rate: line.tax_rate ?? product.tax_rate,
+        ms_info: line.ms_info || {},
       };
     }),
   };
@@ -167,14 +179,84 @@ function takeServerCopy(theirs, { incoming = false, base } = {}) {
                                 theirs, mine);
   synced[theirs.uid] = { revision: theirs.revision_ID, order: theirs };
   save();
-  const emptyHere = incoming && !local && config.multi_session_replace_empty_order
-    ? pos.openOrders().find((order) => !order.lines.length && !synced[order.uuid]) : null;
+  learnTillNames(theirs);
+  // First time this till sees the order with lines (it may have come empty before).
+  const firstLines = incoming && theirs.lines.length && (!local || !local.lines.length);
   pos.applyOrder({ ...fromSync(merged), byline: byline(theirs.ms_info) });
   pos.patchOrder(theirs.uid, { ms_info: theirs.ms_info });
-  if (emptyHere && pos.currentOrder() && pos.currentOrder().uuid === emptyHere.uuid) {
-    pos.dropOrder(emptyHere.uuid); // the incoming order takes its place on screen
-  }
+  if (firstLines && !loading) replaceEmptyOrder(theirs);
   return !sameOrder(merged, theirs);
+}
+
+// -- the order on screen --------------------------------------------------------------------
+//
+// The cashier's order never changes under them by surprise. After the order on screen ends
+// elsewhere, the till shows its own newest order, or a new empty one; a page opens on its own
+// order. "Replace an empty order" follows the original (pos_multi_session.js,
+// ms_on_add_order): only this till's untouched first order (the page's, or the one opened
+// after a payment) is replaced, by an order of another till that has lines; an incoming empty
+// order never takes the screen (the original never sends an empty order). Every change of the
+// order on screen that the cashier did not ask for is said in a toast naming the till.
+
+let loading = true; // until the first sync_all is applied: nothing takes the screen
+let replaceable = null; // uuid of this till's untouched first order
+let afterPayment = false;
+const tillNames = new Map(); // POS config id -> name, from the ms_info of the orders seen
+
+function learnTillNames(order) {
+  for (const who of [order.ms_info?.created, order.ms_info?.changed]) {
+    if (who && who.pos) tillNames.set(who.pos.id, who.pos.name);
+  }
+}
+
+const tillName = (posId) => (posId === config.id ? config.name
+  : tillNames.get(posId) || "another till");
+
+const isOwn = (order) => !order.ms_info?.created || order.ms_info.created.pos.id === config.id;
+
+const current = () => pos.currentOrder();
+
+/** Put this till's newest open order (other than `except`) on screen, or a new empty one. */
+async function showOwnOrder(except = null) {
+  const own = pos.openOrders().filter((order) => order.uuid !== except && isOwn(order));
+  if (own.length) pos.selectOrder(own[own.length - 1].uuid);
+  else await pos.newOrder();
+  return current();
+}
+
+/** Remove an order that ended on another till; `why` completes "<reference> ...". */
+async function dropShared(uuid, why) {
+  const order = pos.openOrders().find((o) => o.uuid === uuid);
+  delete synced[uuid];
+  save();
+  if (!order) return;
+  const wasShown = current()?.uuid === uuid;
+  const shown = wasShown ? await showOwnOrder(uuid) : null;
+  await pos.dropOrder(uuid);
+  pos.notify(wasShown
+    ? `${order.reference}, the order on screen, ${why}. Now showing ${shown.reference} of ` +
+      `${config.name}.`
+    : `${order.reference} ${why}.`, wasShown ? "error" : "info");
+}
+
+function replaceEmptyOrder(theirs) {
+  const shown = current();
+  if (!config.multi_session_replace_empty_order || !shown || shown.uuid !== replaceable
+      || shown.lines.length || shown.uuid === theirs.uid) return;
+  replaceable = null;
+  pos.selectOrder(theirs.uid);
+  pos.dropOrder(shown.uuid).then(() => queueRemoval(shown, { paid: false }));
+  const from = tillName(theirs.ms_info?.created?.pos?.id);
+  pos.notify(`${current().reference} from ${from} replaced this till's empty order on screen ` +
+             "(Replace an empty order is on).");
+}
+
+/** At start: the page shows one of this till's own orders. */
+async function openOnOwnOrder() {
+  const shown = current();
+  if (!shown || !isOwn(shown)) await showOwnOrder();
+  const first = current();
+  if (first && !first.lines.length && isOwn(first)) replaceable = first.uuid;
 }
 
 // -- talking to the sync server -------------------------------------------------------------
@@ -212,8 +294,9 @@ async function call(action, data) {
     render("online", `Orders shared with the other tills of ${ms.name}.`); // refused once, fine now
   }
   if (answer.action === "outdated_run") {
-    pos.blockUi("The shared orders' session was closed and a new one started: reload this " +
-                "page to see the orders of the new session.");
+    pos.blockUi(`Sharing orders with the tills of ${ms.name} stopped: every session of ` +
+                `${ms.name} was closed, this till's included. Orders left unpaid are kept for ` +
+                "a manager (Unpaid shared orders). Reload this page once a session is open.");
     throw new Refused("outdated run");
   }
   return answer;
@@ -256,17 +339,14 @@ async function sendUpdate(uuid) {
     ...sent, revision_ID: known ? known.revision : 1, new_order: !known,
   });
   if (reply.action === "update_revision_ID") {
-    if (reply.conflicts && reply.conflicts.length) {
-      pos.notify("Another till changed the same line at the same time: that till's change was "
-                 + "kept, this one's was not.", "error");
-    }
+    if (reply.conflicts && reply.conflicts.length) conflictToast(order, reply);
     // Merged against what was sent: changes made while the request was out stay, and go next.
     // (A later copy that came over the bus meanwhile makes this one stale: skipped.)
     const theirs = { ...unwire(reply.order), revision_ID: reply.revision_ID };
     if (takeServerCopy(theirs, { base: sent })) scheduleUpdate(uuid);
   } else if (reply.action === "revision_error") {
     if (reply.state === "deleted") {
-      await pos.dropOrder(uuid, `${order.reference} was paid or deleted on another till.`);
+      await dropShared(uuid, "was paid or deleted on another till");
     } else {
       enqueue(() => syncAll({ uid: uuid }));
     }
@@ -276,10 +356,27 @@ async function sendUpdate(uuid) {
   }
 }
 
+/** Whose change of each conflicting line was kept, by name (the kept line's ms_info). */
+function conflictToast(order, reply) {
+  const kept = new Map(unwire(reply.order).lines.map((line) => [line.uid, line]));
+  const names = new Set(reply.conflicts.map((uid) => {
+    const posId = uid === "header" ? reply.order.ms_info?.changed?.pos?.id
+      : kept.get(uid)?.ms_info?.changed?.pos?.id;
+    return posId === undefined ? "another till" : tillName(posId);
+  }));
+  const whose = [...names].join(" and ");
+  pos.notify(names.has(config.name) && names.size === 1
+    ? `${order.reference}: this till changed the same line twice at once; its earlier change ` +
+      "was kept, the later one was not. Change it again if needed."
+    : `${order.reference}: ${whose} changed the same line at the same time; ${whose}'s change ` +
+      `was kept, this till's (${config.name}) was not.`, "error");
+}
+
 function queueRemoval(order, { paid }) {
   const known = synced[order.uuid];
   if (!known && !paid) return; // never shared: nothing to remove
   removals.push({ uid: order.uuid, revision_ID: known ? known.revision : 1, finalized: paid,
+                  pos_name: config.name,
                   ...(paid && !known ? { order_data: { ...toSync(order), revision_ID: 1 } } : {}) });
   save();
   if (online) enqueue(sendRemovals);
@@ -324,9 +421,8 @@ function onMessage(message) {
   if (message.action === "update_order" && !own) {
     if (takeServerCopy(unwire(data), { incoming: true })) scheduleUpdate(data.uid);
   } else if (message.action === "remove_order" && !own) {
-    delete synced[data.uid];
-    save();
-    pos.dropOrder(data.uid, "An order was paid or removed on another till.");
+    const where = data.pos_name || tillName(data.pos_id);
+    dropShared(data.uid, data.finalized ? `was paid on ${where}` : `was deleted on ${where}`);
   } else if (message.action === "sync_all") {
     applySyncAll(data);
   }
@@ -351,8 +447,7 @@ function applySyncAll(data) {
     for (const order of pos.openOrders()) {
       const known = synced[order.uuid];
       if (known && !onServer.has(order.uuid)) {
-        delete synced[order.uuid];
-        pos.dropOrder(order.uuid, `${order.reference} was paid or removed on another till.`);
+        dropShared(order.uuid, "was paid or removed on another till");
       } else if (known ? !sameOrder(toSync(order), known.order) : order.lines.length) {
         scheduleUpdate(order.uuid); // changed or made here while offline: share it now
       }
@@ -376,14 +471,15 @@ function render(state, title) {
 }
 
 function goOffline(reason) {
-  const where = ms.sync_server || "this server";
+  const where = ms.sync_server ? `the sync server ${ms.sync_server}`
+    : "this server (the sync server)";
   if (!offlineSaid) {
     offlineSaid = true;
-    pos.notify(`Shared orders: cannot reach the sync server ${where} (${reason}). This till ` +
+    pos.notify(`Shared orders: cannot reach ${where} (${reason}). This till ` +
                "keeps selling; its changes are sent when the server is back.", "error");
   }
   online = false;
-  render("offline", `Cannot reach the sync server ${where}: ${reason}. Retrying.`);
+  render("offline", `Cannot reach ${where}: ${reason}. Retrying.`);
   clearTimeout(retryTimer);
   retryTimer = setTimeout(reconnect, RETRY_MS + Math.random() * JITTER_MS);
 }
@@ -393,6 +489,10 @@ function reconnect() {
   enqueue(async () => {
     await sendRemovals();
     await syncAll();
+    if (loading) {
+      loading = false;
+      await openOnOwnOrder();
+    }
     online = true;
     offlineSaid = false;
     render("online", `Orders shared with the other tills of ${ms.name}.`);
@@ -420,9 +520,16 @@ function start(data) {
   pos.addEventListener("pos:order-changed", (event) => {
     const order = event.detail;
     if (order.remote) return;
+    if (order.uuid === replaceable && (order.deleted || order.lines.length)) replaceable = null;
     if (order.deleted) queueRemoval(order, { paid: false });
-    else if (order.state === "paid") queueRemoval(order, { paid: true });
-    else {
+    else if (order.state === "paid") {
+      afterPayment = true; // the next order is the cashier's untouched first one again
+      queueRemoval(order, { paid: true });
+    } else {
+      if (afterPayment && !order.lines.length && !synced[order.uuid] && !order.ms_info) {
+        afterPayment = false;
+        replaceable = order.uuid;
+      }
       const info = { created: (order.ms_info && order.ms_info.created) || me(), changed: me() };
       pos.patchOrder(order.uuid, { ms_info: info, byline: byline(info) });
       scheduleUpdate(order.uuid);

@@ -26,7 +26,7 @@
  */
 import { hub, ready } from "./hub.js";
 import { SignedOut, Unreachable, api, fetchWithTimeout } from "./http.js";
-import { applyOrder, dropOrder, patchOrder } from "./sell.js";
+import { applyOrder, dropOrder, newOrder, patchOrder, selectOrder } from "./sell.js";
 import { fatal, start } from "./startup.js";
 import { currentOrder, state } from "./state.js";
 import { $, blockUi, element, toast, unblockUi } from "./ui.js";
@@ -56,6 +56,8 @@ class ComptoirPos {
   applyOrder(order) { return applyOrder(order); }
   dropOrder(uuid, message) { return dropOrder(uuid, message); }
   patchOrder(uuid, fields) { patchOrder(uuid, fields); }
+  selectOrder(uuid) { if (state.orders.some((o) => o.uuid === uuid)) selectOrder(uuid); }
+  newOrder() { return state.canSell ? newOrder().then((o) => structuredClone(o)) : Promise.resolve(null); }
 
   addButton(label, onClick) {
     const button = element("button", { type: "button", className: "secondary big" }, label);

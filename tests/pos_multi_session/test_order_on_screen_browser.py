@@ -1,0 +1,164 @@
+"""The order on a till's screen never changes under the cashier by surprise (issue #12, item 3),
+tried as a new user would with Shop and Bar sharing orders through their own instance. Each
+case runs several times over: the faults it guards against depended on timing."""
+import re
+
+import pytest
+
+from multi_session_helpers import ADMIN_LOGIN, ADMIN_PASSWORD, BUILT_IN_ADDONS_ONLY
+from pos_browser_helpers import screenshot, tablet_contexts, watch_errors
+from support import start_core_server, stop_process_group
+
+pytestmark = [pytest.mark.timeout(180), pytest.mark.browser]
+
+FAST = ("push_retry_ms=100&push_retry_max_ms=800&bus_retry_ms=200&bus_jitter_ms=0"
+        "&ms_retry_ms=300&ms_jitter_ms=200")
+WITHIN = 3000
+REPEATS = 3
+
+
+def expect(*args, **kwargs):
+    from playwright.sync_api import expect as playwright_expect
+    return playwright_expect(*args, **kwargs)
+
+
+@pytest.fixture
+def shop_and_bar(main_instance, tmp_path):
+    server = start_core_server(main_instance.url, tmp_path, env=BUILT_IN_ADDONS_ONLY)
+    try:
+        with tablet_contexts(2) as contexts:
+            shop = open_till(contexts[0], server.url, 1)
+            bar = open_till(contexts[1], server.url, 2)
+            errors = watch_errors(shop) + watch_errors(bar)
+            try:
+                yield shop, bar
+                assert errors == []
+            except BaseException:
+                screenshot(shop, "order-on-screen-shop.png")
+                screenshot(bar, "order-on-screen-bar.png")
+                raise
+    finally:
+        stop_process_group(server.process)
+
+
+def open_till(context, url, config_id):
+    page = context.new_page()
+    page.goto(f"{url}/pos/ui/{config_id}?{FAST}")
+    page.get_by_label("Login").fill(ADMIN_LOGIN)
+    page.get_by_label("Password").fill(ADMIN_PASSWORD)
+    page.get_by_role("button", name="Sign in").click()
+    wait_online(page)
+    return page
+
+
+def wait_online(page):
+    expect(page.locator("body")).to_have_attribute("data-ready", "true")
+    expect(page.locator("body")).to_have_attribute("data-multi-session", "online",
+                                                   timeout=10000)
+
+
+def add(page, name):
+    page.locator("#products").get_by_role("button", name=re.compile(rf"^{name} ")).click()
+
+
+def shown(page):
+    """The order on screen: {uuid, reference, till (config id that started it), lines}."""
+    return page.evaluate("""() => {
+        const order = window.comptoirPos.currentOrder();
+        return order && {uuid: order.uuid, reference: order.reference,
+                         till: order.ms_info?.created?.pos?.id ?? null,
+                         lines: order.lines.length};
+    }""")
+
+
+def tab(page, uuid):
+    return page.locator(f'#order-tabs [data-uuid="{uuid}"]')
+
+
+def pay(page):
+    page.get_by_role("button", name=re.compile(r"^Pay")).click()
+    page.get_by_role("button", name=re.compile(r"^Exact")).click()
+    page.get_by_role("button", name="Validate").click()
+    expect(page.locator("#receipt")).to_be_visible()
+    page.get_by_role("button", name="New order").click()
+
+
+def test_when_another_till_pays_the_order_on_screen_the_till_shows_its_own(shop_and_bar):
+    """(a) Shop has its order on screen; Bar pays it: Shop shows its own newest order, never
+    one of Bar's, and the toast says which order went, where, and what is shown now."""
+    shop, bar = shop_and_bar
+    for attempt in range(REPEATS):
+        add(bar, "Croissant")  # an order of Bar's, which Shop also holds
+        bars = shown(bar)["uuid"]
+        expect(tab(shop, bars)).to_be_visible(timeout=WITHIN)
+        shop.get_by_role("button", name="Add order").click()
+        add(shop, "Latte")
+        older = shown(shop)
+        shop.get_by_role("button", name="Add order").click()
+        add(shop, "Espresso")
+        on_screen = shown(shop)
+        expect(tab(bar, on_screen["uuid"])).to_be_visible(timeout=WITHIN)
+        tab(bar, on_screen["uuid"]).click()
+        pay(bar)
+        expect(tab(shop, on_screen["uuid"])).to_have_count(0, timeout=WITHIN)
+        now = shown(shop)
+        assert now["uuid"] == older["uuid"], (attempt, now)
+        toast = shop.locator("#toast")
+        expect(toast).to_contain_text(f"{on_screen['reference']}, the order on screen, was "
+                                      f"paid on Bar")
+        expect(toast).to_contain_text(f"Now showing {older['reference']} of Shop")
+        # Its last own order paid on Bar too: Shop shows a new empty order of its own.
+        tab(bar, older["uuid"]).click()
+        pay(bar)
+        expect(tab(shop, older["uuid"])).to_have_count(0, timeout=WITHIN)
+        now = shown(shop)
+        assert now["till"] in (None, 1) and now["lines"] == 0, (attempt, now)
+        expect(toast).to_contain_text(f"Now showing {now['reference']} of Shop")
+
+
+def test_a_page_opens_on_its_own_order(shop_and_bar):
+    """(b) Bar's page (re)opened while Shop's newest order, an empty one, is shared: it shows
+    an order of Bar's, not Shop's."""
+    shop, bar = shop_and_bar
+    for attempt in range(REPEATS):
+        add(bar, "Croissant")
+        shop.get_by_role("button", name="Add order").click()
+        add(shop, "Latte")
+        shop.get_by_role("button", name="Add order").click()  # Shop's newest: empty
+        empty = shown(shop)["uuid"]
+        expect(tab(bar, empty)).to_be_visible(timeout=WITHIN)
+        bar.reload()
+        wait_online(bar)
+        now = shown(bar)
+        assert now["till"] in (None, 2), (attempt, now)
+        assert now["uuid"] != empty
+
+
+def test_replace_an_empty_order_behaves_the_same_every_time(shop_and_bar):
+    """(c) With "Replace an empty order" on (the default): Bar pressing "+" never replaces
+    Shop's untouched empty order (an incoming empty order never takes the screen); Bar's first
+    product in that order does, every time, and Shop says so, naming Bar."""
+    shop, bar = shop_and_bar
+    for attempt in range(REPEATS):
+        shop.reload()  # a page's first order is the untouched one the option may replace
+        wait_online(shop)
+        first = shown(shop)
+        assert first["lines"] == 0 and first["till"] in (None, 1), (attempt, first)
+        bar.get_by_role("button", name="Add order").click()
+        incoming = shown(bar)["uuid"]
+        expect(tab(shop, incoming)).to_be_visible(timeout=WITHIN)
+        shop.wait_for_timeout(300)  # anything that would move the screen has had its chance
+        assert shown(shop)["uuid"] == first["uuid"], attempt
+        add(bar, "Espresso")
+        shop.wait_for_function("(uuid) => window.comptoirPos.currentOrder().uuid === uuid",
+                               arg=incoming, timeout=WITHIN)
+        expect(shop.locator("#toast")).to_contain_text(
+            "from Bar replaced this till's empty order on screen")
+        expect(tab(shop, first["uuid"])).to_have_count(0)
+        # The order Shop touched is no longer replaceable: the next incoming order stays aside.
+        bar.get_by_role("button", name="Add order").click()
+        add(bar, "Latte")
+        other = shown(bar)["uuid"]
+        expect(tab(shop, other)).to_be_visible(timeout=WITHIN)
+        shop.wait_for_timeout(300)
+        assert shown(shop)["uuid"] == incoming, attempt
