@@ -168,9 +168,12 @@ const sameOrder = (a, b) => JSON.stringify([a.partner_id || null, a.lines.map(co
 
 /** Take a server copy (a reply or a broadcast) of an order; returns whether local changes
  * remain to be sent. */
-function takeServerCopy(theirs, { incoming = false, base } = {}) {
+function takeServerCopy(theirs, { incoming = false, base, conflicted = false } = {}) {
   const known = synced[theirs.uid];
-  if (known && theirs.revision_ID <= known.revision) return false; // seen already (an echo)
+  // Seen already (an echo), unless a conflict lost this till's change: the kept version is
+  // then taken even if a broadcast of that revision was merged under the lost change.
+  if (known && (theirs.revision_ID < known.revision
+                || (theirs.revision_ID === known.revision && !conflicted))) return false;
   const local = pos.openOrders().find((order) => order.uuid === theirs.uid);
   if (!local && incoming && !config.multi_session_accept_incoming_orders) return false;
   if (!local && known) return false; // paid or deleted here: its removal is on its way
@@ -343,7 +346,8 @@ async function sendUpdate(uuid) {
     // Merged against what was sent: changes made while the request was out stay, and go next.
     // (A later copy that came over the bus meanwhile makes this one stale: skipped.)
     const theirs = { ...unwire(reply.order), revision_ID: reply.revision_ID };
-    if (takeServerCopy(theirs, { base: sent })) scheduleUpdate(uuid);
+    const conflicted = Boolean(reply.conflicts && reply.conflicts.length);
+    if (takeServerCopy(theirs, { base: sent, conflicted })) scheduleUpdate(uuid);
   } else if (reply.action === "revision_error") {
     if (reply.state === "deleted") {
       await dropShared(uuid, "was paid or deleted on another till");
@@ -360,9 +364,10 @@ async function sendUpdate(uuid) {
 function conflictToast(order, reply) {
   const kept = new Map(unwire(reply.order).lines.map((line) => [line.uid, line]));
   const names = new Set(reply.conflicts.map((uid) => {
-    const posId = uid === "header" ? reply.order.ms_info?.changed?.pos?.id
-      : kept.get(uid)?.ms_info?.changed?.pos?.id;
-    return posId === undefined ? "another till" : tillName(posId);
+    const who = uid === "header" ? reply.order.ms_info?.changed?.pos
+      : kept.get(uid)?.ms_info?.changed?.pos;
+    if (!who) return "another till";
+    return who.id === config.id ? config.name : who.name || tillName(who.id);
   }));
   const whose = [...names].join(" and ");
   pos.notify(names.has(config.name) && names.size === 1
