@@ -5,9 +5,14 @@ import re
 
 import pytest
 
-from multi_session_helpers import ADMIN_LOGIN, ADMIN_PASSWORD, BUILT_IN_ADDONS_ONLY
-from pos_browser_helpers import screenshot, tablet_contexts, watch_errors
-from support import start_core_server, stop_process_group
+from tests.browser import expect, screenshot, tablet_contexts, watch_errors
+from tests.support import (
+    ADMIN_LOGIN,
+    ADMIN_PASSWORD,
+    BUILT_IN_ADDONS_ONLY,
+    start_core_server,
+    stop_process_group,
+)
 
 pytestmark = [pytest.mark.timeout(180), pytest.mark.browser]
 
@@ -17,14 +22,9 @@ WITHIN = 5000  # ms; generous: the tests share two cores with others
 REPEATS = 3
 
 
-def expect(*args, **kwargs):
-    from playwright.sync_api import expect as playwright_expect
-    return playwright_expect(*args, **kwargs)
-
-
 @pytest.fixture
-def shop_and_bar(main_instance, tmp_path):
-    server = start_core_server(main_instance.url, tmp_path, env=BUILT_IN_ADDONS_ONLY)
+def shop_and_bar(addon_instance, tmp_path):
+    server = start_core_server(addon_instance.url, tmp_path, env=BUILT_IN_ADDONS_ONLY)
     try:
         with tablet_contexts(2) as contexts:
             shop = open_till(contexts[0], server.url, 1)

@@ -29,7 +29,7 @@ import string
 
 import pytest
 
-from sync_helpers import DBNAME, MULTI_SESSION
+from tests.pos_multi_session_sync.sync_helpers import DBNAME, MULTI_SESSION
 
 UPDATE_URL = "/pos_multi_session_sync/update"
 POLL_URL = "/longpolling/poll"
@@ -307,8 +307,8 @@ def quick_polls(set_parameter):
 
 
 @pytest.fixture
-def client(quick_polls, signed_in):
-    return signed_in
+def client(quick_polls, admin_client):
+    return admin_client
 
 
 @pytest.fixture
