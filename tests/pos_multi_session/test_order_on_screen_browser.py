@@ -171,3 +171,42 @@ def test_replace_an_empty_order_behaves_the_same_every_time(shop_and_bar):
         expect(tab(shop, other)).to_be_visible(timeout=WITHIN)
         shop.wait_for_timeout(300)
         assert shown(shop)["uuid"] == incoming, attempt
+
+
+NUMBERS_AGREE = """() => {
+    const tabs = [...document.querySelectorAll('#order-tabs [data-uuid]')];
+    const orders = window.comptoirPos.openOrders();
+    const numbers = tabs.map((tab) => tab.querySelector('.tab-number').textContent);
+    return tabs.length === orders.length && new Set(numbers).size === numbers.length
+        && tabs.every((tab) => {
+            const order = orders.find((o) => o.uuid === tab.dataset.uuid);
+            const number = tab.querySelector('.tab-number').textContent;
+            return order && order.reference.endsWith('-' + number.slice(1));
+        });
+}"""
+
+
+def test_tab_numbers_are_the_orders_numbers_and_stay_unique_offline(shop_and_bar):
+    """Issue #12: tab "#0004" showed "Order 00001-005-0003", and after an offline reload two
+    tabs read "#0010". A tab shows the number in its order's reference, one number per order."""
+    shop, bar = shop_and_bar
+    for _ in range(2):
+        add(bar, "Croissant")
+        new_order(bar)
+        add(shop, "Espresso")
+        new_order(shop)
+    for page in (shop, bar):
+        page.wait_for_function(NUMBERS_AGREE, timeout=WITHIN)
+    shop.context.set_offline(True)
+    try:
+        shop.reload()
+        expect(shop.locator("body")).to_have_attribute("data-ready", "true", timeout=10000)
+        add(shop, "Latte")
+        new_order(shop)
+        add(shop, "Latte")
+        shop.wait_for_function(NUMBERS_AGREE, timeout=WITHIN)
+    finally:
+        shop.context.set_offline(False)
+    wait_online(shop)
+    for page in (shop, bar):
+        page.wait_for_function(NUMBERS_AGREE, timeout=WITHIN)

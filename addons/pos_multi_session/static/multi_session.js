@@ -102,11 +102,27 @@ function toSync(order) {
   };
 }
 
+/** The reference with the multi-session's number of the order (which the sync server gives,
+ * unique in the run) in place of its last part, so that tab and reference agree. */
+function numbered(name, sequence) {
+  if (typeof name !== "string" || !/-\d+$/.test(name) || !sequence) return name;
+  return name.replace(/-\d+$/, `-${String(sequence).padStart(4, "0")}`);
+}
+
+/** The next local order number is above every number the multi-session gave (the original's
+ * `pos_session.sequence_number = max(..., order_ID + 1)`): no two tabs share a number. */
+function raiseSequenceFloor(number) {
+  const session = pos.currentData()?.session;
+  if (session && Number.isInteger(number)) {
+    session.sequence_number = Math.max(session.sequence_number || 0, number);
+  }
+}
+
 function fromSync(data) {
   const products = new Map((pos.currentData()?.products || []).map((p) => [p.id, p]));
   return {
     uuid: data.uid,
-    reference: data.name,
+    reference: numbered(data.name, data.sequence_number),
     sequence_number: data.sequence_number,
     partner_id: data.partner_id || null,
     opened_at: data.creation_date,
@@ -183,6 +199,7 @@ function takeServerCopy(theirs, { incoming = false, base, conflicted = false } =
   synced[theirs.uid] = { revision: theirs.revision_ID, order: theirs };
   save();
   learnTillNames(theirs);
+  raiseSequenceFloor(theirs.sequence_number);
   // First time this till sees the order with lines (it may have come empty before).
   const firstLines = incoming && theirs.lines.length && (!local || !local.lines.length);
   pos.applyOrder({ ...fromSync(merged), byline: byline(theirs.ms_info) });
@@ -442,6 +459,7 @@ async function syncAll({ uid = null } = {}) {
 
 function applySyncAll(data) {
   if (typeof data.message_ID === "number") lastMessageId = Math.max(lastMessageId, data.message_ID);
+  raiseSequenceFloor(data.order_ID);
   // Each order is the stored message {action, data}, as the original client reads it.
   const orders = data.orders.map((entry) => unwire(entry.data || entry));
   const onServer = new Set(orders.map((order) => order.uid));
