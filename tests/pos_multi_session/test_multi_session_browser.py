@@ -137,7 +137,7 @@ def test_tills_share_orders_through_their_own_instance(addon_instance, tmp_path,
         expect(tab(shop, shared)).to_be_visible(timeout=WITHIN)
         tab(shop, shared).click()
         expect(line_names(shop)).to_have_text(["Cappuccino"])
-        expect(shop.locator("#order-byline")).to_contain_text("Started on Bar (admin)")
+        expect(shop.locator("#order-byline")).to_contain_text(f"Started on Bar ({ADMIN_LOGIN})")
     finally:
         stop_process_group(server.process)
 
