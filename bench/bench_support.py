@@ -65,11 +65,31 @@ class ServerProcess:
         return int(fields[11]) + int(fields[12])  # utime + stime
 
     def scheduler_seconds(self):
-        """(seconds on a CPU, seconds runnable but waiting for one) of its main thread, the
-        one that serves every request under gevent: on a shared machine, the second tells how
-        much other processes slowed it down."""
-        on_cpu, waiting = Path(f"/proc/{self.process.pid}/schedstat").read_text().split()[:2]
-        return int(on_cpu) / 1e9, int(waiting) / 1e9
+        """(seconds on a CPU, seconds runnable but waiting for one) of the main threads of its
+        processes (the server, or gunicorn's master and workers), those that serve every
+        request under gevent: on a shared machine, the second tells how much other processes
+        slowed it down. Processes that ended meanwhile are not counted."""
+        on_cpu = waiting = 0
+        for pid in self.group_pids():
+            try:
+                fields = Path(f"/proc/{pid}/schedstat").read_text().split()[:2]
+            except OSError:
+                continue
+            on_cpu, waiting = on_cpu + int(fields[0]), waiting + int(fields[1])
+        return on_cpu / 1e9, waiting / 1e9
+
+    def group_pids(self):
+        """The processes of its process group (it started one of its own)."""
+        pids = []
+        for entry in Path("/proc").iterdir():
+            if entry.name.isdigit():
+                try:
+                    stat = (entry / "stat").read_text().rpartition(")")[2].split()
+                except OSError:
+                    continue
+                if int(stat[2]) == self.process.pid:  # field 5, pgrp
+                    pids.append(int(entry.name))
+        return pids
 
     def stop(self):
         try:
