@@ -178,3 +178,34 @@ def bearer_header(instance, config_id):
     from addons.point_of_sale.tokens import issue_token
     token = issue_token(get_parameter(instance, "core.secret_key"), config_id)
     return {"Authorization": f"Bearer {token}"}
+
+
+# -- schemas -------------------------------------------------------------------------------------
+
+def addon_tables(instance, addon):
+    """The tables of `addon`'s models (`register_models`) that the database holds, sorted."""
+    from sqlalchemy import inspect
+
+    from core.plugins import flatten
+    models = flatten(instance.addon_plugin_manager(instance.catalog.get(addon)), "register_models")
+    names = {getattr(model, "__table__", model).name for model in models}
+    return sorted(names & set(inspect(instance.engine).get_table_names()))
+
+
+def assert_migrations_build_exactly_the_models(instance, addon):
+    """The addon's migrations built exactly its models, and the check would see a drift: a
+    column added by hand to one of its tables is then named (this changes the database)."""
+    assert instance.schema_problems(addon) == []
+    table = addon_tables(instance, addon)[0]
+    with instance.engine.begin() as connection:
+        connection.execute(text(f'ALTER TABLE "{table}" ADD COLUMN drift_probe INTEGER'))
+    problems = instance.schema_problems(addon)
+    assert any("drift_probe" in problem and table in problem for problem in problems), problems
+
+
+def assert_uninstall_drops_every_table(instance, addon):
+    """Uninstalling `addon` drops each of its tables (it had some) and leaves it uninstalled."""
+    assert addon_tables(instance, addon), f"{addon} has no tables to drop"
+    instance.uninstall([addon])
+    assert addon_tables(instance, addon) == []
+    assert addon not in instance.installed()

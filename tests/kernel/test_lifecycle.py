@@ -1,4 +1,5 @@
 """Installing, uninstalling and upgrading addons, on the database under test."""
+import re
 import sys
 import uuid
 
@@ -9,6 +10,7 @@ from core.addons import AddonCatalog
 from core.errors import CoreError, MigrationError, UnknownAddon
 from core.instance import Instance
 from core.models import AddonState
+from tests.support import assert_migrations_build_exactly_the_models
 
 
 def tables(instance):
@@ -113,8 +115,24 @@ def test_only_installed_addons_are_registered(instance):
 
 def test_migrations_of_the_test_addons_match_their_models(instance):
     instance.install(["child_thing"])
-    assert instance.schema_problems("base_thing") == []
     assert instance.schema_problems("child_thing") == []
+    assert_migrations_build_exactly_the_models(instance, "base_thing")
+
+
+def test_a_table_changed_by_hand_is_a_schema_problem_and_core_check_fails(instance):
+    from click.testing import CliRunner
+
+    from core.cli import cli
+    instance.install(["base_thing"])
+    with instance.engine.begin() as connection:
+        connection.execute(text("DROP TABLE base_thing_item"))
+    assert any("base_thing_item" in p for p in instance.schema_problems("base_thing"))
+    result = CliRunner().invoke(cli, ["--db", instance.url, "check"])
+    assert result.exit_code == 1
+    lines = result.output.splitlines()
+    assert lines[0].startswith("base_thing: migrations and models differ: ")
+    assert "base_thing_item" in lines[0]
+    assert re.fullmatch(r"Error: [1-9][0-9]* schema problem\(s\) found", lines[-1])
 
 
 def test_kernel_migrations_match_the_kernel_models(instance):

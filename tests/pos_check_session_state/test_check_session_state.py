@@ -13,7 +13,7 @@ from addons.point_of_sale.orders import ParsedOrder, parse_order, push_orders
 from addons.point_of_sale.tokens import issue_token
 from addons.pos_check_session_state.models import RejectedOrder
 from addons.pos_check_session_state.rejected import AttachError, attach
-from tests.support import ADMIN_LOGIN, csrf_token
+from tests.support import ADMIN_LOGIN, assert_migrations_build_exactly_the_models, csrf_token
 
 TABLE = "pos_check_session_state_rejected_order"
 
@@ -350,7 +350,7 @@ def test_a_manager_attaches_a_refused_order_and_the_till_resend_is_a_duplicate(
 # -- schema ---------------------------------------------------------------------------------
 
 def test_the_migrations_build_exactly_the_models(addon_instance):
-    assert addon_instance.schema_problems("pos_check_session_state") == []
+    assert_migrations_build_exactly_the_models(addon_instance, "pos_check_session_state")
 
 
 def test_uninstalling_drops_the_table_and_the_frequency_values(addon_instance, admin_client):

@@ -1,4 +1,9 @@
 """Unit tests of SharedReads: pollers woken together share one read, and never a stale one."""
+import threading
+
+import pytest
+
+from addons.pos_longpolling import shared_reads
 from addons.pos_longpolling.shared_reads import MAX_ANSWERS, WAKE_ALL, SharedReads
 
 
@@ -52,7 +57,6 @@ def test_different_questions_get_their_own_answers_and_old_ones_are_dropped():
 
 def test_pollers_asking_while_the_same_read_is_under_way_wait_for_its_answer():
     """PostgreSQL reads yield: the pollers woken meanwhile must not each query the database."""
-    import threading
     reads, started, release = SharedReads(), threading.Event(), threading.Event()
     calls = []
 
@@ -76,13 +80,51 @@ def test_pollers_asking_while_the_same_read_is_under_way_wait_for_its_answer():
     assert answers == [["m1"]] * 21 and len(calls) == 1
 
 
-def test_a_failed_read_lets_the_waiting_pollers_read_for_themselves():
-    reads = SharedReads()
+def test_a_failed_read_lets_the_waiting_pollers_read_for_themselves(monkeypatch):
+    """The first poller gets the error; those that waited for its read then read themselves
+    and get the messages, never None."""
+    waiting = threading.Semaphore(0)
+
+    class CountedRead(shared_reads._Read):
+        def __init__(self):
+            super().__init__()
+            wait = self.done.wait
+
+            def counted_wait(timeout=None):
+                waiting.release()
+                return wait(timeout)
+            self.done.wait = counted_wait
+
+    monkeypatch.setattr(shared_reads, "_Read", CountedRead)
+    reads, started, release = SharedReads(), threading.Event(), threading.Event()
 
     def failing():
+        started.set()
+        release.wait(5)
         raise ConnectionError("database gone")
-    try:
-        reads.read(("a",), 0, failing)
-    except ConnectionError:
-        pass
-    assert reads.read(("a",), 0, Fetcher(["m1"])) == ["m1"]
+
+    errors, answers = [], []
+
+    def first_poller():
+        try:
+            answers.append(reads.read(("a",), 0, failing))
+        except ConnectionError as exc:
+            errors.append(exc)
+
+    first = threading.Thread(target=first_poller)
+    first.start()
+    assert started.wait(5)
+    waiters = [threading.Thread(target=lambda: answers.append(
+        reads.read(("a",), 0, Fetcher(["m1"])))) for _ in range(5)]
+    for thread in waiters:
+        thread.start()
+    for _ in waiters:  # every one of them waits for the failing read before it fails
+        assert waiting.acquire(timeout=5)
+    release.set()
+    for thread in [first, *waiters]:
+        thread.join(5)
+    assert [str(e) for e in errors] == ["database gone"]
+    assert answers == [["m1"]] * 5
+    release.set()
+    with pytest.raises(ConnectionError):  # and a read alone reports its error too
+        reads.read(("b",), 0, failing)
