@@ -10,6 +10,7 @@ from addons.point_of_sale.tokens import issue_token
 from core.cli import cli
 from core.web import create_app
 from tests.point_of_sale.test_order_push import an_order
+from tests.support import installed_instance, set_parameter, testing_app
 
 
 def secret(instance):
@@ -76,10 +77,19 @@ def test_a_token_opens_only_its_own_config(addon_instance, app, shop_session):
 
 
 def test_a_second_instance_sharing_the_secret_accepts_the_token(addon_instance, shop_session,
-                                                                 tmp_path):
-    from addons.point_of_sale.tokens import verify_token
-    token = issue_token(secret(addon_instance), 1)
-    assert verify_token(secret(addon_instance), token, max_age=60) == 1
+                                                                 other_db_url):
+    second = installed_instance(other_db_url, ["point_of_sale"])
+    try:
+        headers = bearer(addon_instance, 1)  # signed by the first instance
+        second_client = testing_app(second).test_client()
+        assert_error(second_client.get("/pos/config/1/data", headers=headers), 401,
+                     "invalid_token")  # its own secret, another one
+        set_parameter(second, "core.secret_key", secret(addon_instance))
+        answer = testing_app(second).test_client().get("/pos/config/1/data", headers=headers)
+        assert answer.status_code == 200, answer.get_data(as_text=True)
+        assert answer.json["config"] == {"id": 1, "name": "Shop"}
+    finally:
+        second.engine.dispose()
 
 
 # -- the data the page loads ------------------------------------------------------------------
