@@ -8,7 +8,7 @@ from datetime import timedelta
 import pytest
 from sqlalchemy import insert, select
 
-from addons.pos_longpolling import bus
+from addons.pos_longpolling import bus, wakeup
 from addons.pos_longpolling.models import BusMessage
 from core.models import utc_now
 
@@ -86,34 +86,52 @@ def test_the_collector_deletes_messages_older_than_the_retention_only(addon_inst
 
 # -- waiting ----------------------------------------------------------------------------------
 
-def test_a_poll_with_nothing_to_read_waits_for_its_timeout_then_answers_empty(admin_client):
-    started = time.monotonic()
-    assert poll(admin_client, [channel(1)], timeout=0.4).get_json() == []
-    assert 0.35 <= time.monotonic() - started < 3
+def poll_in_thread(client, timeout):
+    """Start a poll of channel 1 in a thread; its answer lands in the list returned."""
+    answers = []
+    thread = threading.Thread(target=lambda: answers.append(
+        poll(client, [channel(1)], timeout=timeout).get_json()))
+    thread.start()
+    return thread, answers
 
 
-def test_the_server_cycle_caps_the_timeout_a_client_asks_for(set_parameter, make_app,
-                                                             admin_client):
+def wait_until_waiting(instance, count=1, within=5):
+    """Until `count` pollers of this process wait on the instance's bus (a condition, not a
+    sleep: what happens next then happens to a waiting poller)."""
+    dispatcher = wakeup.dispatcher_for(instance.engine)
+    deadline = time.monotonic() + within
+    while dispatcher.waiting_count() < count:
+        assert time.monotonic() < deadline, f"no {count} poller(s) waiting within {within} s"
+        time.sleep(0.01)
+
+
+def test_a_poll_with_nothing_to_read_waits_for_its_timeout_then_answers_empty(
+        addon_instance, admin_client):
+    thread, answers = poll_in_thread(admin_client, timeout=0.4)
+    wait_until_waiting(addon_instance)  # it waits, rather than answering at once
+    thread.join(5)
+    assert not thread.is_alive() and answers == [[]]
+
+
+def test_the_server_cycle_caps_the_timeout_a_client_asks_for(addon_instance, set_parameter,
+                                                             make_app, admin_client):
     set_parameter("pos_longpolling.poll_timeout", 1)
     client = make_app().test_client()
     client.set_cookie("session", admin_client.get_cookie("session").value)
-    started = time.monotonic()
-    assert poll(client, [channel(1)], timeout=30).get_json() == []
-    assert 0.9 <= time.monotonic() - started < 4
+    thread, answers = poll_in_thread(client, timeout=30)
+    wait_until_waiting(addon_instance)
+    thread.join(5)  # the 1 s cycle ends it, long before the 30 s it asked for
+    assert not thread.is_alive() and answers == [[]]
 
 
 def test_a_waiting_poll_wakes_when_a_message_commits(addon_instance, admin_client):
-    answers = []
-    waiter = threading.Thread(target=lambda: answers.append(
-        (poll(admin_client, [channel(1)], timeout=10).get_json(), time.monotonic())))
-    waiter.start()
-    time.sleep(0.5)  # the poller is waiting by now
-    sent_at = time.monotonic()
+    thread, answers = poll_in_thread(admin_client, timeout=30)
+    wait_until_waiting(addon_instance)
     send(addon_instance, channel(1), "wake up")
-    waiter.join(15)
-    [(messages, answered_at)] = answers
+    thread.join(5)  # woken, not at the end of its 30 s
+    assert not thread.is_alive()
+    [messages] = answers
     assert [m["message"] for m in messages] == ["wake up"]
-    assert answered_at - sent_at < 1.0
 
 
 def test_a_poller_misses_no_message_sent_by_racing_senders(addon_instance):
