@@ -8,8 +8,8 @@ Authorization header on a WebSocket, so token clients long-poll), then sends one
 messages, each exactly what /longpolling/poll would answer: `[{"id", "channel", "message"},
 ...]` when messages commit (`last` advancing on the server's side), and `[]` after a cycle
 (`options.timeout`, at most `pos_longpolling.poll_timeout`) when nothing came, which tells the
-client the connection lives. A bad subscription gets `{"error": {"code", "message"}}` and the socket is closed
-(code 1008). To change channels, the client opens a new socket.
+client the connection lives. A bad subscription gets `{"error": {"code", "message"}}` and the
+socket is closed (code 1008). To change channels, the client opens a new socket.
 
 simple-websocket runs the protocol (wsproto) on the connection's socket, under gevent's
 WSGIServer (`core serve`) as under gunicorn's gevent worker.

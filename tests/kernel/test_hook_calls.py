@@ -82,7 +82,7 @@ def test_hook_register_assets(instance):
 def test_hook_register_commands(instance):
     runner = CliRunner()
     result = runner.invoke(cli, ["--db", instance.url, "other-hello", "Ann"])
-    assert result.exit_code == 2 and "No such command 'other-hello'" in result.output
+    assert result.exit_code == 1 and "no command 'other-hello'" in result.output
     instance.install(["other_thing"])
     result = runner.invoke(cli, ["--db", instance.url, "other-hello", "Ann"])
     assert result.exit_code == 0, result.output
@@ -95,7 +95,7 @@ def test_hook_register_setup_commands(instance):
     result = runner.invoke(cli, ["--db", instance.url, "other-setup"])
     assert result.exit_code == 0, result.output
     assert result.output == "setting up other_thing\n"
-    assert "No such command 'other-hello'" in runner.invoke(
+    assert "no command 'other-hello'" in runner.invoke(
         cli, ["--db", instance.url, "other-hello", "Ann"]).output
 
 

@@ -4,7 +4,6 @@ import json
 import logging
 import uuid as uuid_module
 
-import hostile_json as hj
 import pytest
 from hypothesis import HealthCheck, given, settings
 from sqlalchemy import func, select, text
