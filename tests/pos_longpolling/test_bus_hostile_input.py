@@ -87,3 +87,11 @@ def test_hostile_bus_calls_never_make_a_5xx(addon_instance, quick_polls, data):
     answer = json.loads(response.get_data(as_text=True), parse_constant=pytest.fail)
     if response.status_code >= 400:
         assert "error" in answer
+
+
+@pytest.mark.parametrize("last", [2**63 - 1, 2**31])
+def test_the_largest_last_a_poll_may_send_is_answered(addon_instance, admin_client, last):
+    body = {**hj.poll_body(addon_instance.db_name), "last": last}
+    response = admin_client.post(POLL, json=body)
+    assert response.status_code == 200, response.get_data(as_text=True)
+    assert response.get_json() == []
