@@ -2,7 +2,7 @@
 both have all of them (one addon, one schema)."""
 from datetime import datetime
 
-from sqlalchemy import BigInteger, Boolean, DateTime, Index, Integer, String, Text
+from sqlalchemy import BigInteger, Boolean, DateTime, Index, Integer, String, Text, text
 from sqlalchemy.orm import Mapped, mapped_column
 
 from core.db import Model
@@ -29,6 +29,9 @@ class Change(Model):
         Index("ix_pos_autonomous_change_table_version", "table_name", "version"),
         Index("ix_pos_autonomous_change_version", "version"),  # the newest version, at once
         Index("ix_pos_autonomous_change_tombstones", "deleted", "changed_at"),
+        # Rows of transactions still running (PostgreSQL): the commit gives them versions.
+        Index("ix_pos_autonomous_change_pending", "table_name",
+              postgresql_where=text("version IS NULL"), sqlite_where=text("version IS NULL")),
     )
 
 
