@@ -257,6 +257,7 @@ def measure(server, channel, db_name, args):
 def prepare_database(url):
     """Install pos_longpolling with its demo POS configs and set the bench's parameters;
     return a function that puts back what it changed."""
+    core(url, "init")  # `core info` refuses a database that does not exist yet
     installed_before = set(json.loads(core(url, "info", "--json"))["installed"])
     core(url, "install", "--demo", "pos_longpolling")
     previous = {key: core(url, "param", "get", key) for key in BENCH_PARAMETERS}
