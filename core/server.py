@@ -55,7 +55,7 @@ def main():
     except OSError as exc:
         reason = os.strerror(exc.errno) if exc.errno else exc
         raise SystemExit(f"Error: cannot listen on {args.host}:{args.port}: {reason}; pick another "
-                         f"port with --port (make demo PORT=8070)")
+                         f"port with --port (make demo PORT={args.port + 1})")
     # gevent writes a reply's headers and body separately; with Nagle's algorithm the body
     # would wait for the client's delayed ACK (~40 ms) on keep-alive connections. Accepted
     # sockets inherit the option (gunicorn sets it the same way).

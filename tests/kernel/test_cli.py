@@ -206,4 +206,4 @@ def test_serve_says_when_the_port_is_taken(tmp_path):
                                str(port)], capture_output=True, text=True, timeout=60)
     assert done.returncode == 1
     assert done.stderr.strip() == (f"Error: cannot listen on 127.0.0.1:{port}: Address already in "
-                                   "use; pick another port with --port (make demo PORT=8070)")
+                                   f"use; pick another port with --port (make demo PORT={port + 1})")
