@@ -71,8 +71,10 @@ class CoreGroup(click.Group):
         return sorted(set(super().list_commands(ctx)) | set(self._addon_commands(ctx)))
 
     def get_command(self, ctx, name):
-        return (super().get_command(ctx, name) or self._setup_commands(ctx).get(name)
-                or self._addon_commands(ctx).get(name))
+        # An installed addon's command wins over the setup command of the same name (a till's
+        # `core autonomous` group has more than the `init` an empty database is offered).
+        return (super().get_command(ctx, name) or self._addon_commands(ctx).get(name)
+                or self._setup_commands(ctx).get(name))
 
     def resolve_command(self, ctx, args):
         name = args[0] if args else None

@@ -97,6 +97,9 @@ def test_hook_register_setup_commands(instance):
     assert result.output == "setting up other_thing\n"
     assert "no command 'other-hello'" in runner.invoke(
         cli, ["--db", instance.url, "other-hello", "Ann"]).output
+    instance.install(["other_thing"])
+    result = runner.invoke(cli, ["--db", instance.url, "other-setup"])
+    assert result.output == "other_thing is already set up\n"  # the installed addon's wins
 
 
 def test_hook_register_menu_links(instance):

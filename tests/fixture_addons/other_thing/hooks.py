@@ -16,6 +16,11 @@ def register_commands(cli):
         """Greet NAME (a command added by the other_thing test addon)."""
         click.echo(f"hello {name} from other_thing")
 
+    @cli.command("other-setup")
+    def other_setup_done():
+        """Once installed, other_thing's own command of that name is the one that runs."""
+        click.echo("other_thing is already set up")
+
 
 @hookimpl
 def register_setup_commands(cli):
