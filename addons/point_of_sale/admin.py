@@ -232,6 +232,7 @@ def close_session(config_id):
         with engine().begin() as connection:
             session_id = sessions.close_session(connection, config_id, current_plugins())
             name = connection.scalar(select(PosSession.name).where(PosSession.id == session_id))
+        sessions.announce_closed(engine(), current_plugins(), session_id, config_id)
         flash(f"Session {name} is closed.")
     except sessions.SessionError as exc:
         flash(str(exc), "error")

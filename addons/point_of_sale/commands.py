@@ -28,8 +28,11 @@ def open_command(instance, config_id):
 @fail_cleanly
 def close_command(instance, config_id):
     """Close CONFIG_ID's session (closing control, then closed); print its id."""
+    manager = instance.plugin_manager()
     with instance.engine.begin() as connection:
-        click.echo(sessions.close_session(connection, config_id, instance.plugin_manager()))
+        session_id = sessions.close_session(connection, config_id, manager)
+    sessions.announce_closed(instance.engine, manager, session_id, config_id)
+    click.echo(session_id)
 
 
 @click.command()

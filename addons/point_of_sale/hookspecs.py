@@ -23,3 +23,11 @@ def pos_session_closed(connection, session_id, config_id):
     `connection`'s transaction, which it may use to write its own rows; raising an error rolls
     the closing back. Return nothing. (pos_multi_session ends the shared run here when the last
     session of a multi-session closes.)"""
+
+
+@hookspec
+def pos_session_closed_committed(engine, manager, session_id, config_id):
+    """A POS session's closing has committed (`pos_session_closed` ran in that transaction):
+    tell whoever must know at once, e.g. its tills through the bus. `manager` is the plugin
+    manager (which addons are installed). Return nothing; an exception here is logged and does
+    not undo the closing."""

@@ -13,6 +13,7 @@ from flask import (
     url_for,
 )
 from sqlalchemy import select
+from sqlalchemy.exc import IntegrityError
 
 from core.config_fields import declared_fields, read_values
 from core.plugins import flatten
@@ -83,6 +84,26 @@ def pos_data(config_id):
         }
         manager.hook.extend_pos_data(connection=connection, config_id=config_id, data=data)
     return jsonify(data)
+
+
+@blueprint.post("/config/<int:config_id>/open-session")
+def pos_open_session(config_id):
+    """A signed-in manager opens the config's session from the till's page (a till's bearer
+    token may not: opening is a manager's decision)."""
+    if session.get("user_id") is None:
+        if request.headers.get("Authorization"):
+            raise ApiError(403, "manager_only", "Only a signed-in manager can open a session: "
+                           "ask one to sign in on this till, or to open it from the admin.")
+        raise ApiError(401, "unauthorized", "Sign in as a manager to open a session.")
+    try:
+        with current_instance().engine.begin() as connection:
+            session_id = sessions.open_session(connection, config_id)
+    except sessions.SessionError as exc:
+        raise ApiError(404, "unknown_config", str(exc)) from None
+    except IntegrityError:
+        raise ApiError(409, "session_conflict", "Another session of this config was opened at "
+                       "the same moment: reload the page.") from None
+    return jsonify(session_id=session_id)
 
 
 @blueprint.post("/session/<int:session_id>/login")

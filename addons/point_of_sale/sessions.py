@@ -3,12 +3,16 @@
 `open_session` goes straight to `opened` (there is no cash control yet), `close_session` passes
 through `closing_control`; at most one session per config is not closed (also a unique index).
 """
+import logging
+
 from sqlalchemy import func, select, update
 
 from core.errors import CoreError
 from core.models import utc_now
 
 from .models import CLOSED, CLOSING_CONTROL, OPENED, OPENING_CONTROL, PosConfig, PosSession
+
+logger = logging.getLogger(__name__)
 
 
 class SessionError(CoreError):
@@ -62,6 +66,17 @@ def close_session(connection, config_id, manager=None):
         manager.hook.pos_session_closed(connection=connection, session_id=session.id,
                                         config_id=config_id)
     return session.id
+
+
+def announce_closed(engine, manager, session_id, config_id):
+    """After the transaction of `close_session` committed: the installed addons'
+    `pos_session_closed_committed` hooks (pos_check_session_state tells the tills on the bus).
+    A failing hook is logged: the session is closed whatever it says."""
+    try:
+        manager.hook.pos_session_closed_committed(engine=engine, manager=manager,
+                                                  session_id=session_id, config_id=config_id)
+    except Exception:  # noqa: BLE001 - the closing stands; the periodic check still tells tills
+        logger.exception("announcing the closing of POS session %s failed", session_id)
 
 
 def start_closing(connection, config_id):

@@ -46,3 +46,10 @@ def check_pos_order(connection, order, session):
     """Refuse an order whose session is not opened (this order only) and keep it."""
     from .rejected import refuse_if_not_opened
     return refuse_if_not_opened(connection, order, session)
+
+
+@hookimpl
+def pos_session_closed_committed(engine, manager, session_id, config_id):
+    """Tell the config's tills on the bus (pos_longpolling installed) that the session closed."""
+    from .announce import announce_closed
+    announce_closed(engine, manager, session_id, config_id)

@@ -246,13 +246,21 @@ def test_a_till_sells_by_tap_and_barcode_gives_change_and_flags_refused_orders(
     wait_until_ready(page)
     expect(page.get_by_role("button", name=re.compile("Needs attention"))).to_contain_text("1")
 
-    # A till without an open session says so and sells nothing.
+    # A till without an open session says so to the cashier and sells nothing; the signed-in
+    # manager opens a session right there.
     page.goto(f"{server.url}/pos/ui/2")
-    expect(page.get_by_role("heading", name="No open session for Bar")).to_be_visible()
+    expect(page.get_by_role("heading", name="Bar is closed")).to_be_visible()
     expect(page.locator("#message-text")).to_contain_text(
-        "No open session for Bar: open one from the admin or with core pos open 2")
+        "There is no open session for Bar, so this till cannot take orders. A manager can open "
+        "one here")
+    expect(page.locator("#message-text")).not_to_contain_text("core pos")
     expect(page.locator("#sell-screen")).to_be_hidden()
     screenshot(page, "pos-no-session.png")
+    page.get_by_role("button", name="Open a session").click()
+    wait_until_ready(page)
+    expect(page.locator("#session-name")).to_have_text("Bar/00001")
+    assert database.scalar("SELECT state FROM point_of_sale_session WHERE config_id = 2") == \
+        "opened"
     assert errors == []
 
 

@@ -15,13 +15,13 @@ pytestmark = [pytest.mark.timeout(120), pytest.mark.browser, pytest.mark.server]
 
 EVERY_ADDON = ["pos_multi_session", "pos_longpolling", "pos_check_session_state"]
 FAST = ("push_retry_ms=100&push_retry_max_ms=800&bus_retry_ms=200&bus_jitter_ms=0"
-        "&bus_poll_timeout=5&ms_retry_ms=300&ms_jitter_ms=200")
+        "&bus_poll_timeout=2&ms_retry_ms=300&ms_jitter_ms=200")
 BACK_WITHIN = 6000  # ms: every addon online again after the server returns
 
 
-def every_addon_database(db_url):
+def every_addon_database(db_url, check_every=1):
     """Every POS addon with demo data (Shop and Bar share orders), both sessions opened, Shop
-    checking its session every second, and the admin."""
+    checking its session every `check_every` seconds, and the admin."""
     from addons.point_of_sale.sessions import open_session
     from core.config_fields import declared_fields, write_values
     instance = installed_instance(db_url, EVERY_ADDON)
@@ -31,7 +31,7 @@ def every_addon_database(db_url):
             open_session(connection, 2)
             fields = [f for f in declared_fields(instance.plugin_manager(), "pos.config")
                       if f.name == "check_session_frequency"]
-            write_values(connection, "pos.config", 1, fields, {"check_session_frequency": 1})
+            write_values(connection, "pos.config", 1, fields, {"check_session_frequency": check_every})
     finally:
         instance.engine.dispose()
     return PosDatabase(db_url, [str(ADDONS)])
@@ -44,8 +44,8 @@ def every_addon_server(db_url, tmp_path):
     server.stop()
 
 
-def open_till(page, server):
-    page.goto(f"{server.url}/pos/ui/1?{FAST}")
+def open_till(page, server, query=FAST):
+    page.goto(f"{server.url}/pos/ui/1?{query}")
     page.get_by_label("Login").fill(ADMIN_LOGIN)
     page.get_by_label("Password").fill(ADMIN_PASSWORD)
     page.get_by_role("button", name="Sign in").click()

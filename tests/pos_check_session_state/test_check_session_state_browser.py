@@ -118,7 +118,7 @@ def test_a_session_closed_on_the_server_blocks_the_till_within_two_seconds(
 
     # Its one action, Reload: the page then says there is no open session, and sells nothing.
     dialog.get_by_role("button", name="Reload").click()
-    expect(page.get_by_role("heading", name="No open session for Shop")).to_be_visible()
+    expect(page.get_by_role("heading", name="Shop is closed")).to_be_visible()
     expect(page.locator("#sell-screen")).to_be_hidden()
 
 

@@ -164,7 +164,11 @@ def test_an_unreachable_sync_server_is_named_and_the_till_sells_and_retries(
         shop.get_by_role("button", name=re.compile(r"^Exact")).click()
         shop.get_by_role("button", name="Validate").click()
         expect(shop.locator("#receipt")).to_be_visible()
-        expect(shop.locator("#sync-indicator")).to_contain_text("synced", timeout=5000)
+        # The order went (nothing pending); the one status is not green: sharing is offline.
+        status = shop.locator("#sync-indicator")
+        expect(status).to_contain_text("shared orders offline", timeout=5000)
+        expect(status).not_to_contain_text("pending", timeout=5000)
+        expect(status).to_have_attribute("data-state", "down")
         shop.get_by_role("button", name="New order").click()
         add(shop, "Latte")
         waiting = current_uuid(shop)

@@ -8,6 +8,9 @@
  *    (401): that is not a closed session. Keep selling, keep checking; the page's own sync
  *    indicator already says offline / signed out.
  *
+ * With pos_longpolling installed, closing a session also tells its tills on the bus (channel
+ * "pos.session_state", sent once the closing committed): they block within a second or two.
+ *
  * document.body.dataset.sessionCheck tells what the last check saw: "opened", "blocked",
  * "unreachable", "signed-out", "error" (tests and curious staff read it).
  */
@@ -20,13 +23,25 @@ const STATE_WORDS = {
   closed: "closed",
 };
 const MAX_WAIT_MS = 10000;
+const BUS_CHANNEL = "pos.session_state";
 
 let timer = null;
 let stopped = false;
 
+// What each outcome adds to the page's one status (comptoirPos.status).
+const STATUS = {
+  opened: ["ok", ""],
+  blocked: ["down", "session closed"],
+  unreachable: ["down", "session not checked"],
+  "signed-out": ["down", "signed out"],
+  error: ["waiting", "session check failed"],
+};
+
 function report(status) {
   body.dataset.sessionCheck = status;
   body.dataset.sessionChecks = String(Number(body.dataset.sessionChecks || 0) + 1);
+  const [level, text] = STATUS[status];
+  pos.status?.report("session", { level, text, title: level === "ok" ? "" : `Session check: ${status}` });
 }
 
 function block(session, answer) {
@@ -73,9 +88,36 @@ function start(data) {
   loop(); // once at once (a cached start may be on a session closed since), then every period
 }
 
+/** With pos_longpolling: the server says on the bus when the session closes (announce.py), so
+ * the till blocks within a second or two; the periodic check stays as the fallback. */
+function listenOnTheBus(data) {
+  const session = data && data.session;
+  if (!session) return;
+  const onMessage = (message) => {
+    if (stopped || !message || message.session_id !== session.id) return;
+    if (typeof message.state === "string" && message.state !== "opened") block(session, message);
+  };
+  const subscribe = (bus) => {
+    bus.subscribe(BUS_CHANNEL, onMessage);
+    body.dataset.sessionBus = "listening";
+  };
+  const main = pos.longpolling && pos.longpolling.bus;
+  if (main) return subscribe(main);
+  // longpolling.js makes its bus on "pos:loaded" too, maybe after this module's listener ran.
+  const onState = (event) => {
+    const bus = pos.longpolling && pos.longpolling.bus;
+    if (!bus || event.detail.bus !== bus) return;
+    pos.removeEventListener("longpolling:state", onState);
+    subscribe(bus);
+  };
+  pos.addEventListener("longpolling:state", onState);
+}
+
 if (pos) {
   let started = false;
-  const once = (data) => { if (!started) { started = true; start(data); } };
+  const once = (data) => {
+    if (!started) { started = true; start(data); listenOnTheBus(data); }
+  };
   pos.addEventListener("pos:loaded", (event) => once(event.detail));
   if (pos.ready) pos.ready.then(once);
 }

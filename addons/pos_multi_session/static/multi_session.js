@@ -491,6 +491,10 @@ function render(state, title) {
   chip.textContent = { online: "Shared", connecting: "Shared · connecting" }[state]
     || "Shared · offline";
   chip.title = title;
+  const [level, words] = { online: ["ok", ""], connecting: ["waiting", "shared orders connecting"],
+                           refused: ["down", "shared orders refused"] }[state]
+    || ["down", "shared orders offline"];
+  pos.status?.report("shared", { level, text: words, title, sameServer: !ms.sync_server });
 }
 
 function goOffline(reason) {

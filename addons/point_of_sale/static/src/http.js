@@ -5,6 +5,9 @@
 //       init.signal (the caller gave up) rethrows the AbortError as is.
 //   api(path, {method, json})  a JSON call to this server with the page's cookie:
 //       {status, ok, body}; 401 throws SignedOut, no answer throws Unreachable.
+// Every call to this page's own server says whether it got through ("pos:server" on the hub,
+// {reachable, reason}): the page's status hears it from whichever module made the call.
+import { emit } from "./hub.js";
 
 export const DEFAULT_TIMEOUT_MS = 10000;
 
@@ -34,16 +37,30 @@ export async function fetchWithTimeout(url, init = {}, timeoutMs = DEFAULT_TIMEO
   }
   let timedOut = false;
   const timer = setTimeout(() => { timedOut = true; controller.abort(); }, timeoutMs);
+  const own = new URL(url, location.href).origin === location.origin;
   try {
-    return await fetch(url, { ...init, signal: controller.signal });
+    const response = await fetch(url, { ...init, signal: controller.signal });
+    // A 502/503/504 is a proxy saying the server behind it is not there.
+    if (own) serverSeen(![502, 503, 504].includes(response.status), `HTTP ${response.status}`);
+    return response;
   } catch (error) {
     if (outer && outer.aborted) throw error;
-    throw new Unreachable(timedOut ? "the server did not answer in time" : "cannot reach the server",
-                          { timedOut });
+    const reason = timedOut ? "the server did not answer in time" : "cannot reach the server";
+    if (own) serverSeen(false, reason);
+    throw new Unreachable(reason, { timedOut });
   } finally {
     clearTimeout(timer);
     if (outer) outer.removeEventListener("abort", forward);
   }
+}
+
+let lastSeen = 0;
+/** When this server last answered or failed (Date.now()), for the status' probe. */
+export const serverLastSeen = () => lastSeen;
+
+function serverSeen(reachable, reason) {
+  lastSeen = Date.now();
+  emit("pos:server", { reachable, reason: reachable ? null : reason });
 }
 
 export async function api(path, { method = "GET", json, timeoutMs } = {}) {

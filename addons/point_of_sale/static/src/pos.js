@@ -22,6 +22,7 @@
  * Settings (attributes of <body>, or query parameters that win over them):
  *   data-push-retry-ms / ?push_retry_ms=          first retry delay of a failed push (1000)
  *   data-push-retry-max-ms / ?push_retry_max_ms=  the back-off's cap (30000)
+ *   data-server-check-ms / ?server_check_ms=      probe /web/health after this long unheard (10000)
  *   data-service-worker                           the service worker's URL ("" to go without)
  */
 import { hub, ready } from "./hub.js";
@@ -29,6 +30,7 @@ import { SignedOut, Unreachable, api, fetchWithTimeout } from "./http.js";
 import { applyOrder, dropOrder, newOrder, patchOrder, selectOrder } from "./sell.js";
 import { fatal, start } from "./startup.js";
 import { currentOrder, state } from "./state.js";
+import { clear, currentStatus, report } from "./status.js";
 import { $, blockUi, element, toast, unblockUi } from "./ui.js";
 
 class ComptoirPos {
@@ -36,6 +38,8 @@ class ComptoirPos {
     this.ready = ready;
     /** The page's HTTP helper, for addons: fetch(url, init, timeoutMs) throws Unreachable. */
     this.http = Object.freeze({ fetch: fetchWithTimeout, api, Unreachable, SignedOut });
+    /** The page's one status: report(channel, {level, text, title, sameServer}), clear, current. */
+    this.status = Object.freeze({ report, clear, current: currentStatus });
   }
 
   addEventListener(...args) { hub.addEventListener(...args); }

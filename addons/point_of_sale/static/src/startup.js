@@ -10,7 +10,9 @@ import {
   saveOrder, selectOrder, setCustomer,
 } from "./sell.js";
 import { body, configId, loginUrl, setting, state } from "./state.js";
-import { refreshAttention, renderAttention, renderSync, updateBanner } from "./status.js";
+import {
+  refreshAttention, renderAttention, renderSync, updateBanner, watchBus, watchServer,
+} from "./status.js";
 import { Store } from "./store.js";
 import { Sync } from "./sync.js";
 import { $, focusField, showMessage, showScreen, toast } from "./ui.js";
@@ -186,6 +188,32 @@ async function restoreOpenOrders(session) {
   }
 }
 
+/** The till's session is closed: say so to a cashier; a signed-in manager may open one here. */
+function showNoSession(data, source) {
+  const name = data.config.name;
+  const actions = [];
+  if (source === "server") {
+    actions.push({ label: "Open a session", onClick: async (event) => {
+      event.target.disabled = true;
+      try {
+        const response = await api(`/pos/config/${configId}/open-session`, { method: "POST", json: {} });
+        if (response.ok) { location.reload(); return; }
+        toast(response.body && response.body.error ? response.body.error.message
+          : `The session could not be opened (HTTP ${response.status})`, "error");
+      } catch (error) {
+        if (error instanceof SignedOut) { showSignedOut(); return; }
+        toast(`The session could not be opened: ${error.message}`, "error");
+      }
+      event.target.disabled = false;
+    } });
+  }
+  actions.push({ label: "Check again", onClick: () => location.reload(), secondary: true });
+  showMessage(`${name} is closed`,
+    `There is no open session for ${name}, so this till cannot take orders. A manager can open `
+    + "one here or from the admin; then tap Check again. Paid orders stay on this till and are "
+    + "sent as usual.", actions);
+}
+
 export async function start() {
   wireEvents();
   if (!Number.isInteger(configId)) {
@@ -200,6 +228,8 @@ export async function start() {
       + "Leave private browsing, or use another browser.");
     return;
   }
+  watchServer({ probeMs: setting("server_check_ms", "serverCheckMs", 10000) });
+  watchBus();
   registerServiceWorker();
   if (navigator.storage && navigator.storage.persist) {
     navigator.storage.persist().catch(() => {});
@@ -216,10 +246,7 @@ export async function start() {
   const session = data.session;
   $("session-name").textContent = session ? session.name : "";
   if (!session || session.state !== "opened") {
-    showMessage(`No open session for ${data.config.name}`,
-      `No open session for ${data.config.name}: open one from the admin or with `
-      + `\`core pos open ${data.config.id}\`.`,
-      [{ label: "Check again", onClick: () => location.reload() }]);
+    showNoSession(data, source);
     return;
   }
   try {

@@ -1,8 +1,9 @@
-// The header's sync indicator, the banner under it and the "Needs attention" list of paid orders
-// the server refused.
-import { emit } from "./hub.js";
+// The page's one status (the header's indicator), the banner under it and the "Needs attention"
+// list of paid orders the server refused.
+import { fetchWithTimeout, serverLastSeen } from "./http.js";
+import { emit, hub } from "./hub.js";
 import * as money from "./money.js";
-import { loginUrl, state } from "./state.js";
+import { loginUrl, root, state } from "./state.js";
 import { $, confirmDialog, element, money2, showBanner } from "./ui.js";
 
 export function updateBanner() {
@@ -24,24 +25,147 @@ export function updateBanner() {
   }
 }
 
-export function renderSync(syncState) {
+// -- one status, fed by every channel --------------------------------------------------------
+//
+// Each channel reports {level, text, title}: level "ok", "waiting" (orange) or "down" (red).
+// Built in: "server" (this server answers: every call through http.js says so, and a probe of
+// /web/health when nothing was heard for a while), "orders" (the push of paid orders: pending,
+// refused, signed out), "bus" (pos_longpolling's main bus, from its "longpolling:state"
+// events). Addons report their own through comptoirPos.status.report(channel, ...) (shared
+// orders, the session check). The indicator shows the worst level in colour and the words of
+// every channel not ok; it is green ("synced") only when every channel is ok.
+
+const LEVELS = { ok: 0, waiting: 1, down: 2 };
+const channels = new Map(); // name -> {level, text, title}
+let lastSync = { status: "synced", pending: 0, rejected: 0 };
+
+/** `sameServer`: the channel goes through this page's server, so "offline" says it already. */
+export function report(channel, { level = "ok", text = "", title = "", sameServer = true } = {}) {
+  if (!(level in LEVELS)) throw new Error(`status: unknown level ${level}`);
+  const previous = channels.get(channel);
+  if (previous && previous.level === level && previous.text === text && previous.title === title) return;
+  channels.set(channel, { level, text, title, sameServer });
+  renderStatus();
+}
+
+export function clear(channel) {
+  if (channels.delete(channel)) renderStatus();
+}
+
+/** {level, text, title, channels: {name: {level, text, title}}}: what the indicator shows. */
+export function currentStatus() {
+  const entries = [...channels.entries()];
+  const level = entries.reduce((worst, [, c]) => (LEVELS[c.level] > LEVELS[worst] ? c.level : worst), "ok");
+  const server = channels.get("server");
+  const serverDown = server && server.level === "down";
+  // With this server down, what goes through it is down too: say "offline" once, not per addon.
+  const words = [];
+  if (serverDown) words.push(lastSync.pending ? `offline · pending ${lastSync.pending}` : "offline");
+  for (const [name, c] of entries) {
+    if (c.level === "ok" || !c.text || name === "server") continue;
+    if (serverDown && name === "orders") {
+      if (lastSync.rejected) words.push(`${lastSync.rejected} refused`);
+      continue;
+    }
+    if (serverDown && c.sameServer) continue;
+    words.push(c.text);
+  }
+  return {
+    level,
+    text: words.length ? words.join(" · ") : "synced",
+    title: entries.filter(([, c]) => c.level !== "ok" && c.title).map(([, c]) => c.title).join("\n"),
+    channels: Object.fromEntries(entries.map(([name, c]) => [name, { level: c.level, text: c.text, title: c.title }])),
+  };
+}
+
+function renderStatus() {
+  const status = currentStatus();
   const indicator = $("sync-indicator");
+  indicator.dataset.state = status.level;
+  $("sync-text").textContent = status.text;
+  indicator.title = status.title;
+  indicator.setAttribute("aria-label", `Status: ${status.text}${status.title ? ` (${status.title})` : ""}`);
+  document.body.dataset.status = status.level;
+  emit("pos:status", status);
+}
+
+/** The push's state (sync.js) as the "orders" channel; "pos:sync" as before for addons. */
+export function renderSync(syncState) {
   let status = syncState.status;
   if (!navigator.onLine && status === "synced") status = "offline";
-  let text;
-  if (status === "synced") text = "synced";
-  else if (status === "offline") text = syncState.pending ? `offline · pending ${syncState.pending}` : "offline";
-  else if (status === "signed-out") text = `signed out · pending ${syncState.pending}`;
-  else if (status === "error") text = `pending ${syncState.pending} · retrying`;
-  else text = `pending ${syncState.pending}`;
-  indicator.dataset.state = status;
-  $("sync-text").textContent = text;
-  indicator.title = syncState.lastError
-    ? `${syncState.lastError}${syncState.nextTry ? ` — next try at ${new Date(syncState.nextTry).toLocaleTimeString()}` : ""}`
+  lastSync = syncState;
+  const refused = syncState.rejected ? `${syncState.rejected} refused` : "";
+  const pending = syncState.pending;
+  const title = syncState.lastError
+    ? `Paid orders: ${syncState.lastError}${syncState.nextTry ? ` — next try at ${new Date(syncState.nextTry).toLocaleTimeString()}` : ""}`
     : "";
+  const refusedTitle = refused ? `${refused} by the server: see Needs attention` : "";
+  let entry;
+  if (status === "signed-out") {
+    entry = { level: "down", text: `signed out · pending ${pending}`, title };
+  } else if (status === "offline") {
+    entry = { level: "down", text: pending ? `offline · pending ${pending}` : "offline", title };
+    if (!navigator.onLine) report("server", { level: "down", text: "offline", title: "This device has no network" });
+  } else if (status === "error") {
+    entry = { level: "waiting", text: `pending ${pending} · retrying`, title };
+  } else if (pending) {
+    entry = { level: "waiting", text: `pending ${pending}`, title };
+  } else {
+    entry = { level: "ok", text: "", title: "" };
+  }
+  if (refused) {
+    entry = { level: "down", text: [entry.text, refused].filter(Boolean).join(" · "),
+              title: [entry.title, refusedTitle].filter(Boolean).join("\n") };
+  }
+  report("orders", entry);
   updateBanner();
   emit("pos:sync", { ...syncState, status });
   refreshAttention();
+}
+
+/** "server": heard through every call to this server; a probe when nothing was heard lately. */
+export function watchServer({ probeMs }) {
+  hub.addEventListener("pos:server", (event) => {
+    const { reachable, reason } = event.detail;
+    if (reachable) {
+      report("server", { level: "ok" });
+    } else {
+      report("server", { level: "down", text: "offline", title: `This server: ${reason}` });
+    }
+  });
+  const probe = async () => {
+    if (Date.now() - serverLastSeen() >= probeMs) {
+      try {
+        await fetchWithTimeout(`${root}/web/health`, { cache: "no-store" }, Math.min(probeMs, 10000));
+      } catch {
+        // fetchWithTimeout already said it ("pos:server").
+      }
+    }
+    setTimeout(probe, probeMs);
+  };
+  setTimeout(probe, probeMs);
+  window.addEventListener("online", () => setTimeout(probe, 0));
+  window.addEventListener("offline", () => report("server", { level: "down", text: "offline",
+                                                              title: "This device has no network" }));
+}
+
+const BUS_WORDS = { online: null, connecting: ["waiting", "bus connecting"], offline: ["down", "bus offline"] };
+
+/** "bus": pos_longpolling's buses, when installed (their "longpolling:state" events). A bus is
+ * "connecting" until a poll answers: on a quiet bus that is the poll's timeout (50 s) or the
+ * heartbeat's PONG, and the status says so ("bus connecting", orange) meanwhile. */
+export function watchBus() {
+  hub.addEventListener("longpolling:state", (event) => {
+    const { bus, state: busState } = event.detail;
+    const main = window.comptoirPos && window.comptoirPos.longpolling && window.comptoirPos.longpolling.bus;
+    const name = bus === main ? "bus" : `bus ${bus.label}`;
+    if (!bus.running && busState === "offline") { clear(name); return; }
+    const [level, text] = BUS_WORDS[busState] || ["ok", ""];
+    const entry = { level, text: bus === main ? text : `${bus.label.toLowerCase()} ${busState}`,
+                    title: level === "ok" ? "" : `${bus.label}: ${busState}` };
+    channels.set(name, { ...entry, sameServer: bus === main });
+    renderStatus();
+  });
 }
 
 export async function refreshAttention() {

@@ -96,7 +96,8 @@ export function showMessage(title, text, actions = []) {
   const box = $("message-actions");
   box.replaceChildren(...actions.map((action) => {
     if (action.href) return element("a", { className: "button primary big", href: action.href }, action.label);
-    const button = element("button", { type: "button", className: "primary big" }, action.label);
+    const button = element("button", { type: "button", className: `${action.secondary ? "secondary" : "primary"} big` },
+                           action.label);
     button.addEventListener("click", action.onClick);
     return button;
   }));

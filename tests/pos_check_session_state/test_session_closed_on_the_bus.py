@@ -1,0 +1,62 @@
+"""Closing a session tells its tills on the bus when pos_longpolling is installed (the page then
+blocks within two seconds), once the closing has committed; without the bus nothing is sent."""
+import json
+
+from click.testing import CliRunner
+from sqlalchemy import text
+
+from core.cli import cli
+from support import installed_instance
+
+
+def bus_messages(instance):
+    with instance.engine.connect() as connection:
+        return [(json.loads(channel), json.loads(message)) for channel, message in connection.execute(
+            text("SELECT channel, message FROM pos_longpolling_message ORDER BY id"))]
+
+
+def close_with_the_cli(instance, config_id):
+    env = {"CORE_ADDONS_PATH": str(instance.catalog.get("point_of_sale").path.parent)}
+    result = CliRunner().invoke(cli, ["--db", instance.url, "pos", "close", str(config_id)],
+                                env=env)
+    assert result.exit_code == 0, result.output
+    return int(result.output.strip())
+
+
+def test_closing_a_session_sends_its_state_on_the_configs_channel(db_url):
+    from addons.point_of_sale import open_session
+    instance = installed_instance(db_url, ["pos_check_session_state", "pos_longpolling"], "boss")
+    try:
+        with instance.engine.begin() as connection:
+            open_session(connection, 1)
+        session_id = close_with_the_cli(instance, 1)
+        assert bus_messages(instance) == [
+            ([instance.db_name, "pos.session_state", "1"],
+             {"session_id": session_id, "name": "Shop/00001", "state": "closed"})]
+    finally:
+        instance.engine.dispose()
+
+
+def test_closing_from_the_admin_sends_it_too(db_url):
+    from addons.point_of_sale import open_session
+    from support import post_form, signed_in_client, testing_app
+    instance = installed_instance(db_url, ["pos_check_session_state", "pos_longpolling"], "boss")
+    try:
+        with instance.engine.begin() as connection:
+            session_id = open_session(connection, 2)
+        client = signed_in_client(testing_app(instance), instance, "boss")
+        response = post_form(client, "/web/pos/configs/2/close-session", page="/web/pos/configs")
+        assert response.status_code in (302, 303), response.get_data(as_text=True)
+        assert [message for _channel, message in bus_messages(instance)] == [
+            {"session_id": session_id, "name": "Bar/00001", "state": "closed"}]
+    finally:
+        instance.engine.dispose()
+
+
+def test_without_the_bus_closing_still_works(check_instance):
+    from addons.point_of_sale import open_session
+    with check_instance.engine.begin() as connection:
+        open_session(connection, 1)
+    close_with_the_cli(check_instance, 1)
+    with check_instance.engine.connect() as connection:
+        assert connection.scalar(text("SELECT state FROM point_of_sale_session")) == "closed"
