@@ -66,6 +66,7 @@ def sell(page, name="Espresso"):
     page.get_by_role("button", name=re.compile(r"^Pay")).click()
     page.get_by_role("button", name=re.compile(r"^Exact")).click()
     page.get_by_role("button", name="Validate").click()
+    expect(page.locator("#receipt")).to_have_attribute("data-uuid", re.compile("."))
     uuid = page.locator("#receipt").get_attribute("data-uuid")
     page.get_by_role("button", name="New order").click()
     return uuid

@@ -15,7 +15,7 @@ import {
 } from "./status.js";
 import { Store } from "./store.js";
 import { Sync } from "./sync.js";
-import { $, focusField, showMessage, showScreen, toast } from "./ui.js";
+import { $, focusField, showMessage, showScreen, toast, watchOverflow } from "./ui.js";
 
 function showSignedOut() {
   showMessage("You are signed out",
@@ -139,6 +139,8 @@ function wireEvents() {
   });
   $("attention-close").addEventListener("click", () => { $("attention-dialog").hidden = true; });
   $("block-reload").addEventListener("click", () => location.reload());
+  watchOverflow($("order-tabs"));
+  watchOverflow($("categories"));
   window.addEventListener("online", () => renderSync(state.sync ? state.sync.state : { status: "synced", pending: 0 }));
   window.addEventListener("offline", () => renderSync(state.sync ? state.sync.state : { status: "offline", pending: 0 }));
   // A barcode scanner types into whatever has focus: send its keys to the right field.

@@ -114,3 +114,20 @@ export function showBanner(content) {
   banner.replaceChildren(...content);
   banner.hidden = false;
 }
+
+/** A strip that scrolls sideways (order tabs, categories) says where more is hidden:
+ * data-more = "start", "end", "both" or absent; the stylesheet fades that side. */
+export function watchOverflow(node) {
+  const update = () => {
+    const more = node.scrollWidth - node.clientWidth > 1;
+    const atStart = node.scrollLeft <= 1;
+    const atEnd = node.scrollLeft + node.clientWidth >= node.scrollWidth - 1;
+    const side = !more ? "" : atStart ? "end" : atEnd ? "start" : "both";
+    if (side) node.dataset.more = side;
+    else delete node.dataset.more;
+  };
+  node.addEventListener("scroll", update, { passive: true });
+  if (window.ResizeObserver) new ResizeObserver(update).observe(node);
+  new MutationObserver(() => requestAnimationFrame(update)).observe(node, { childList: true, subtree: true });
+  update();
+}

@@ -1,0 +1,158 @@
+"""Selling on a phone (390x844) and a tablet (1024x768), with every POS addon installed (their
+icons in the header too), checked by element geometry and kept as screenshots
+(test-artifacts/pos-phone-*.png, pos-tablet-*.png) for a person to look at."""
+import re
+
+import pytest
+
+from pos_browser_helpers import CHROMIUM, CHROMIUM_ARGS, screenshot, watch_errors
+from test_pos_page_offline_addons_browser import (FAST, every_addon_server,  # noqa: F401
+                                                  expect)
+
+pytestmark = [pytest.mark.timeout(120), pytest.mark.browser, pytest.mark.server]
+
+PHONE = {"width": 390, "height": 844}
+TABLET = {"width": 1024, "height": 768}
+TOUCH = 44  # px: the smallest touch target
+
+# Every visible control of the sell screen and the header, with its size and place.
+CONTROLS = """() => [...document.querySelectorAll(
+    "#pos button, #pos input, #pos select, #pos a.button")]
+  .filter((node) => node.offsetParent !== null && !node.closest("[hidden]"))
+  .map((node) => { const r = node.getBoundingClientRect();
+                   return {id: node.id, cls: node.className, text: node.textContent.trim().slice(0, 20),
+                           x: r.x, y: r.y, width: r.width, height: r.height}; })"""
+
+
+def box(page, selector):
+    return page.locator(selector).first.bounding_box()
+
+
+def inside_viewport(rect, viewport):
+    return (rect["x"] >= 0 and rect["y"] >= 0 and rect["x"] + rect["width"] <= viewport["width"] + 0.5
+            and rect["y"] + rect["height"] <= viewport["height"] + 0.5)
+
+
+def overlap(a, b):
+    return not (a["x"] + a["width"] <= b["x"] or b["x"] + b["width"] <= a["x"]
+                or a["y"] + a["height"] <= b["y"] or b["y"] + b["height"] <= a["y"])
+
+
+@pytest.fixture
+def device():
+    if not CHROMIUM.exists():
+        pytest.skip(f"{CHROMIUM} is missing")
+    from playwright.sync_api import sync_playwright
+    with sync_playwright() as playwright:
+        browser = playwright.chromium.launch(executable_path=str(CHROMIUM), args=CHROMIUM_ARGS)
+
+        def make(viewport):
+            context = browser.new_context(viewport=viewport, has_touch=True, is_mobile=True,
+                                          device_scale_factor=1)
+            context.set_default_timeout(5000)
+            return context.new_page()
+        try:
+            yield make
+        finally:
+            browser.close()
+
+
+def sign_in(page, server):
+    page.goto(f"{server.url}/pos/ui/1?{FAST}")
+    page.get_by_label("Login").fill("admin")
+    page.get_by_label("Password").fill("password123")
+    page.get_by_role("button", name="Sign in").click()
+    expect(page.locator("body")).to_have_attribute("data-ready", "true")
+    expect(page.locator("body")).to_have_attribute("data-multi-session", "online")
+
+
+def product(page, name):
+    return page.locator("#products").get_by_role("button", name=re.compile(rf"^{name} "))
+
+
+def assert_fits_and_touchable(page, viewport):
+    assert page.evaluate("document.documentElement.scrollWidth") <= viewport["width"]
+    header = page.evaluate("""() => { const h = document.querySelector(".pos-header");
+        return {scroll: h.scrollWidth, client: h.clientWidth}; }""")
+    assert header["scroll"] <= header["client"], header
+    small = [c for c in page.evaluate(CONTROLS)
+             if c["width"] < TOUCH - 0.5 or c["height"] < TOUCH - 0.5]
+    assert small == [], small
+
+
+def test_a_phone_can_sell(device, every_addon_server):
+    page = device(PHONE)
+    errors = watch_errors(page)
+    sign_in(page, every_addon_server)
+    screenshot(page, "pos-phone-start.png")
+    assert_fits_and_touchable(page, PHONE)
+    tabs = box(page, "#order-tabs")
+    assert tabs["width"] >= 2 * TOUCH and tabs["height"] >= TOUCH, tabs
+
+    for name in ("Espresso", "Croissant", "Latte"):
+        product(page, name).click()
+    page.get_by_role("button", name="Add order").click()
+    expect(page.locator("#order-tabs .tab")).to_have_count(2)
+    expect(page.locator("#order-lines .line")).to_have_count(0)
+    product(page, "Cola").click()
+    expect(page.locator("#edit-qty")).to_be_visible()
+    pay = box(page, "#pay-button")
+    assert inside_viewport(pay, PHONE), pay  # on screen without scrolling
+    qty = box(page, "#edit-qty")
+    assert qty["width"] >= 64, qty
+    screenshot(page, "pos-phone-order.png")
+    assert_fits_and_touchable(page, PHONE)
+
+    # An error toast leaves Pay free.
+    page.evaluate("window.comptoirPos.notify('No product with barcode 123456789', 'error')")
+    expect(page.locator("#toast")).to_be_visible()
+    assert not overlap(box(page, "#toast"), box(page, "#pay-button"))
+    screenshot(page, "pos-phone-toast.png")
+
+    page.locator("#pay-button").tap()
+    page.get_by_role("button", name=re.compile(r"^Exact")).tap()
+    assert inside_viewport(box(page, "#validate-payment"), PHONE)  # kept on screen
+    screenshot(page, "pos-phone-payment.png")
+    page.get_by_role("button", name="Validate").tap()
+    expect(page.locator("#receipt")).to_be_visible()
+    screenshot(page, "pos-phone-receipt.png")
+    assert inside_viewport(box(page, "#next-order"), PHONE)
+    page.get_by_role("button", name="New order").tap()
+    expect(page.locator("#sync-indicator")).to_have_text("synced")
+    assert errors == []
+
+
+def test_a_tablet_can_sell_and_shows_what_is_cut_off(device, every_addon_server):
+    page = device(TABLET)
+    errors = watch_errors(page)
+    sign_in(page, every_addon_server)
+    # Many open orders: the tabs scroll, and say there are more.
+    for count in range(2, 11):
+        page.get_by_role("button", name="Add order").click()
+        expect(page.locator("#order-tabs .tab")).to_have_count(count)
+    product(page, "Espresso").click()
+    expect(page.locator("#edit-qty")).to_be_visible()
+    tabs = page.locator("#order-tabs")
+    assert page.evaluate("(n) => n.scrollWidth > n.clientWidth", tabs.element_handle())
+    expect(tabs).to_have_attribute("data-more", re.compile("start"))
+    # The selected (newest) tab is in view.
+    selected = box(page, '#order-tabs [aria-selected="true"]')
+    strip = box(page, "#order-tabs")
+    assert strip["x"] - 1 <= selected["x"] and selected["x"] + selected["width"] <= strip["x"] + strip["width"] + 1
+
+    page.set_viewport_size({"width": 1024, "height": 768})
+    categories = page.locator("#categories")
+    overflowing = page.evaluate("(n) => n.scrollWidth > n.clientWidth", categories.element_handle())
+    if overflowing:
+        expect(categories).to_have_attribute("data-more", re.compile("end"))
+    qty = box(page, "#edit-qty")
+    assert qty["width"] >= 64, qty
+    assert_fits_and_touchable(page, TABLET)
+    assert inside_viewport(box(page, "#pay-button"), TABLET)
+    screenshot(page, "pos-tablet-order.png")
+    page.locator("#pay-button").tap()
+    page.get_by_role("button", name=re.compile(r"^Exact")).tap()
+    page.get_by_role("button", name="Validate").tap()
+    expect(page.locator("#receipt")).to_be_visible()
+    screenshot(page, "pos-tablet-receipt.png")
+    assert errors == []
