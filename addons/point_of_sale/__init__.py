@@ -28,8 +28,14 @@ from .models import (
                      Product,
 )
 from .orders import ParsedOrder, Rejection, compute_totals, parse_order, push_orders
-from .sessions import (SessionError, announce_closed, close_session, current_session, get_config,
-                       open_session)
+from .sessions import (
+                     SessionError,
+                     announce_closed,
+                     close_session,
+                     current_session,
+                     get_config,
+                     open_session,
+)
 from .tokens import TokenError, issue_token, verify_token
 
 __all__ = [

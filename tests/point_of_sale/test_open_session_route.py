@@ -2,8 +2,6 @@
 a till's token and anonymous callers may not."""
 from sqlalchemy import text
 
-from addons.point_of_sale.tokens import issue_token
-
 
 def sessions_of(instance, config_id):
     with instance.engine.connect() as connection:
@@ -11,34 +9,30 @@ def sessions_of(instance, config_id):
                                        "WHERE config_id = :c"), {"c": config_id}).all()
 
 
-def test_a_signed_in_manager_opens_the_session(pos_instance, signed_in_client):
-    response = signed_in_client.post("/pos/config/2/open-session", json={})
+def test_a_signed_in_manager_opens_the_session(addon_instance, admin_client):
+    response = admin_client.post("/pos/config/2/open-session", json={})
     assert response.status_code == 200, response.get_data(as_text=True)
-    assert sessions_of(pos_instance, 2) == [("Bar/00001", "opened")]
-    again = signed_in_client.post("/pos/config/2/open-session", json={})
+    assert sessions_of(addon_instance, 2) == [("Bar/00001", "opened")]
+    again = admin_client.post("/pos/config/2/open-session", json={})
     assert again.status_code == 200
     assert again.json["session_id"] == response.json["session_id"]  # still the one session
 
 
-def test_a_tills_token_may_not_open_a_session(pos_instance, pos_app):
-    with pos_instance.engine.connect() as connection:
-        secret = pos_instance.parameters(connection).get("core.secret_key")
-    response = pos_app.test_client().post(
-        "/pos/config/2/open-session", json={},
-        headers={"Authorization": f"Bearer {issue_token(secret, 2)}"})
+def test_a_tills_token_may_not_open_a_session(addon_instance, anonymous, token_for):
+    response = anonymous.post("/pos/config/2/open-session", json={}, headers=token_for(2))
     assert response.status_code == 403
     assert response.json["error"]["code"] == "manager_only"
-    assert sessions_of(pos_instance, 2) == []
+    assert sessions_of(addon_instance, 2) == []
 
 
-def test_an_anonymous_caller_gets_401(pos_instance, pos_app):
-    response = pos_app.test_client().post("/pos/config/2/open-session", json={})
+def test_an_anonymous_caller_gets_401(addon_instance, anonymous):
+    response = anonymous.post("/pos/config/2/open-session", json={})
     assert response.status_code == 401
     assert response.json["error"]["message"]
-    assert sessions_of(pos_instance, 2) == []
+    assert sessions_of(addon_instance, 2) == []
 
 
-def test_an_unknown_config_is_404(signed_in_client):
-    response = signed_in_client.post("/pos/config/99/open-session", json={})
+def test_an_unknown_config_is_404(admin_client):
+    response = admin_client.post("/pos/config/99/open-session", json={})
     assert response.status_code == 404
     assert response.json["error"]["code"] == "unknown_config"

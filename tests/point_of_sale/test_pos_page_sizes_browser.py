@@ -5,9 +5,15 @@ import re
 
 import pytest
 
-from pos_browser_helpers import CHROMIUM, CHROMIUM_ARGS, screenshot, watch_errors
-from test_pos_page_offline_addons_browser import (FAST, every_addon_server,  # noqa: F401
-                                                  expect)
+from tests.browser import (
+    CHROMIUM,
+    CHROMIUM_ARGS,
+    expect,
+    require_chromium,
+    screenshot,
+    watch_errors,
+)
+from tests.point_of_sale.every_addon import open_till
 
 pytestmark = [pytest.mark.timeout(120), pytest.mark.browser, pytest.mark.server]
 
@@ -40,8 +46,7 @@ def overlap(a, b):
 
 @pytest.fixture
 def device():
-    if not CHROMIUM.exists():
-        pytest.skip(f"{CHROMIUM} is missing")
+    require_chromium()
     from playwright.sync_api import sync_playwright
     with sync_playwright() as playwright:
         browser = playwright.chromium.launch(executable_path=str(CHROMIUM), args=CHROMIUM_ARGS)
@@ -58,11 +63,7 @@ def device():
 
 
 def sign_in(page, server):
-    page.goto(f"{server.url}/pos/ui/1?{FAST}")
-    page.get_by_label("Login").fill("admin")
-    page.get_by_label("Password").fill("password123")
-    page.get_by_role("button", name="Sign in").click()
-    expect(page.locator("body")).to_have_attribute("data-ready", "true")
+    open_till(page, server)
     expect(page.locator("body")).to_have_attribute("data-multi-session", "online")
 
 
@@ -138,7 +139,8 @@ def test_a_tablet_can_sell_and_shows_what_is_cut_off(device, every_addon_server)
     # The selected (newest) tab is in view.
     selected = box(page, '#order-tabs [aria-selected="true"]')
     strip = box(page, "#order-tabs")
-    assert strip["x"] - 1 <= selected["x"] and selected["x"] + selected["width"] <= strip["x"] + strip["width"] + 1
+    assert strip["x"] - 1 <= selected["x"]
+    assert selected["x"] + selected["width"] <= strip["x"] + strip["width"] + 1
 
     page.set_viewport_size({"width": 1024, "height": 768})
     categories = page.locator("#categories")

@@ -5,10 +5,8 @@ import re
 
 import pytest
 
-from pos_browser_helpers import browser_context, screenshot, watch_errors  # noqa: F401
-from test_pos_page_offline_addons_browser import (FAST, every_addon_server,  # noqa: F401
-                                                  expect, expect_every_addon_online, open_till,
-                                                  sell)
+from tests.browser import expect, screenshot, watch_errors
+from tests.point_of_sale.every_addon import FAST, expect_every_addon_online, open_till, sell
 
 pytestmark = [pytest.mark.timeout(120), pytest.mark.browser, pytest.mark.server]
 

@@ -6,8 +6,8 @@ import time
 
 import pytest
 
-from pos_browser_helpers import PosServer, browser_context, screenshot, watch_errors  # noqa: F401
-from test_pos_page_offline_addons_browser import every_addon_database, expect, open_till
+from tests.browser import PosServer, expect, screenshot, watch_errors
+from tests.point_of_sale.every_addon import every_addon_database, open_till
 
 pytestmark = [pytest.mark.timeout(120), pytest.mark.browser, pytest.mark.server]
 
@@ -48,7 +48,8 @@ def test_a_session_closed_in_the_admin_blocks_its_till_within_two_seconds_via_th
     expect(till.locator("#sync-indicator")).to_contain_text("session closed")
     screenshot(till, "pos-session-closed-by-bus.png")
     assert till.evaluate("document.getElementById('pos').inert") is True
-    with pytest.raises(Exception):
+    from playwright.sync_api import TimeoutError as PlaywrightTimeout
+    with pytest.raises(PlaywrightTimeout):
         till.locator("#products").get_by_role("button", name=re.compile(r"^Espresso ")).click(
             timeout=500)
     assert errors == []

@@ -6,7 +6,7 @@ from click.testing import CliRunner
 from sqlalchemy import text
 
 from core.cli import cli
-from support import installed_instance
+from tests.support import installed_instance, post_form, signed_in_client, testing_app
 
 
 def bus_messages(instance):
@@ -25,7 +25,7 @@ def close_with_the_cli(instance, config_id):
 
 def test_closing_a_session_sends_its_state_on_the_configs_channel(db_url):
     from addons.point_of_sale import open_session
-    instance = installed_instance(db_url, ["pos_check_session_state", "pos_longpolling"], "boss")
+    instance = installed_instance(db_url, ["pos_check_session_state", "pos_longpolling"])
     try:
         with instance.engine.begin() as connection:
             open_session(connection, 1)
@@ -39,12 +39,11 @@ def test_closing_a_session_sends_its_state_on_the_configs_channel(db_url):
 
 def test_closing_from_the_admin_sends_it_too(db_url):
     from addons.point_of_sale import open_session
-    from support import post_form, signed_in_client, testing_app
-    instance = installed_instance(db_url, ["pos_check_session_state", "pos_longpolling"], "boss")
+    instance = installed_instance(db_url, ["pos_check_session_state", "pos_longpolling"])
     try:
         with instance.engine.begin() as connection:
             session_id = open_session(connection, 2)
-        client = signed_in_client(testing_app(instance), instance, "boss")
+        client = signed_in_client(testing_app(instance), instance)
         response = post_form(client, "/web/pos/configs/2/close-session", page="/web/pos/configs")
         assert response.status_code in (302, 303), response.get_data(as_text=True)
         assert [message for _channel, message in bus_messages(instance)] == [
@@ -53,10 +52,10 @@ def test_closing_from_the_admin_sends_it_too(db_url):
         instance.engine.dispose()
 
 
-def test_without_the_bus_closing_still_works(check_instance):
+def test_without_the_bus_closing_still_works(addon_instance):
     from addons.point_of_sale import open_session
-    with check_instance.engine.begin() as connection:
+    with addon_instance.engine.begin() as connection:
         open_session(connection, 1)
-    close_with_the_cli(check_instance, 1)
-    with check_instance.engine.connect() as connection:
+    close_with_the_cli(addon_instance, 1)
+    with addon_instance.engine.connect() as connection:
         assert connection.scalar(text("SELECT state FROM point_of_sale_session")) == "closed"
