@@ -6,7 +6,8 @@ from click.testing import CliRunner
 from sqlalchemy import text
 
 from core.cli import cli
-from tests.support import installed_instance, post_form, signed_in_client, testing_app
+from tests.support import installed_instance, post_form, signed_in_client
+from tests.support import testing_app as app_of
 
 
 def bus_messages(instance):
@@ -43,7 +44,7 @@ def test_closing_from_the_admin_sends_it_too(db_url):
     try:
         with instance.engine.begin() as connection:
             session_id = open_session(connection, 2)
-        client = signed_in_client(testing_app(instance), instance)
+        client = signed_in_client(app_of(instance), instance)
         response = post_form(client, "/web/pos/configs/2/close-session", page="/web/pos/configs")
         assert response.status_code in (302, 303), response.get_data(as_text=True)
         assert [message for _channel, message in bus_messages(instance)] == [
