@@ -29,6 +29,7 @@ from addons.point_of_sale.sessions import open_session  # noqa: E402
 from core.addons import AddonCatalog  # noqa: E402
 from core.instance import Instance  # noqa: E402
 from core.web import create_app  # noqa: E402
+from core.web.sessions import start_session  # noqa: E402
 from core.web.users import set_password  # noqa: E402
 
 
@@ -53,10 +54,9 @@ def fresh_instance(url):
 def run_route(instance, orders, batch):
     app = create_app(instance=instance)
     client = app.test_client()
-    with instance.engine.connect() as connection:
+    with instance.engine.begin() as connection, client.session_transaction() as session:
         user_id = connection.scalar(text("SELECT id FROM core_user WHERE login = 'bench'"))
-    with client.session_transaction() as session:
-        session["user_id"] = user_id
+        start_session(connection, session, user_id, instance.db_name)
     started = time.perf_counter()
     for start in range(0, len(orders), batch):
         response = client.post("/pos/orders", json=orders[start:start + batch])

@@ -287,8 +287,10 @@ def param_set(instance, key, value):
     """Set KEY to VALUE (checked against the declared type)."""
     instance.init()
     with instance.engine.begin() as connection:
-        stored = instance.parameters(connection).set(key, value)
-    click.echo(f"{key} = {stored}")
+        parameters = instance.parameters(connection)
+        stored = parameters.set(key, value)
+    # A secret stays off the terminal (and its scrollback, and CI logs).
+    click.echo(f"{key} = {'(hidden)' if parameters.spec(key).secret else stored}")
 
 
 @cli.group()

@@ -38,6 +38,16 @@ class User(Model):
     password_hash: Mapped[str] = mapped_column(String(256))
 
 
+class UserSession(Model):
+    """A signed-in admin session of this instance. The cookie carries a random token; only its
+    SHA-256 is stored, so the table leaks no usable session. Signing out deletes the row: a
+    copied cookie stops working, and a cookie of another instance never has a row here."""
+    __tablename__ = "core_session"
+    id: Mapped[str] = mapped_column(String(64), primary_key=True)  # sha256 hex of the token
+    user_id: Mapped[int] = mapped_column(Integer, index=True)
+    created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utc_now)
+
+
 class RecordSetting(Model):
     """The value of a config field that an addon adds to another addon's record form."""
     __tablename__ = "core_record_setting"
@@ -48,4 +58,4 @@ class RecordSetting(Model):
     value: Mapped[str] = mapped_column(Text)
 
 
-KERNEL_MODELS = [AddonState, Parameter, User, RecordSetting]
+KERNEL_MODELS = [AddonState, Parameter, User, UserSession, RecordSetting]

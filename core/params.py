@@ -28,6 +28,7 @@ class ParameterSpec:
     default: object
     description: str
     addon: str
+    generated: bool = False  # seeded with a fresh random value instead of the default
 
     @property
     def default_text(self):
@@ -43,6 +44,7 @@ def spec_from_dict(entry, source):
         spec = ParameterSpec(
             key=entry["key"], type=entry.get("type", "str"), default=entry.get("default", ""),
             description=entry.get("description", ""), addon=entry["addon"],
+            generated=bool(entry.get("generated", False)),
         )
     except (KeyError, TypeError) as exc:
         raise ParameterError(f"{source}: a parameter entry lacks {exc}: {entry!r}") from None
@@ -116,14 +118,14 @@ class SystemParameters:
                 if addons is None or spec.addon in addons]
 
     def seed(self, addon):
-        """Store the defaults of `addon`'s keys that have no value yet; the kernel's secret key
-        gets a fresh random value."""
+        """Store the defaults of `addon`'s keys that have no value yet; keys declared
+        `generated` (the secret keys) get a fresh random value."""
         for key, spec in self.specs.items():
             if spec.addon != addon:
                 continue
             if self.connection.scalar(select(Parameter.key).where(Parameter.key == key)):
                 continue
-            text = secrets.token_hex(32) if spec.secret and not spec.default else spec.default_text
+            text = secrets.token_hex(32) if spec.generated else spec.default_text
             self.connection.execute(Parameter.__table__.insert().values(key=key, value=text))
 
     def forget(self, addon):

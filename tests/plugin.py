@@ -84,6 +84,12 @@ def other_db_url(tmp_path):
 
 
 @pytest.fixture
+def third_db_url(tmp_path):
+    """A third fresh database (say, a second main instance sharing a sync server)."""
+    yield from fresh_database(tmp_path, "third")
+
+
+@pytest.fixture
 def instance(db_url):
     """An initialised instance whose available addons are the kernel tests' throwaway addons."""
     inst = Instance(db_url, fixture_catalog())
@@ -140,8 +146,10 @@ def set_parameter(addon_instance):
 
 @pytest.fixture
 def token_for(addon_instance):
-    """`token_for(config_id)`: the Authorization header of a POS token for that config."""
-    return lambda config_id: bearer_header(addon_instance, config_id)
+    """`token_for(config_id, db_name=None, multi_sessions=None)`: the Authorization header of
+    a POS token of the instance for that config (support.bearer_header)."""
+    return lambda config_id, db_name=None, multi_sessions=None: bearer_header(
+        addon_instance, config_id, db_name, multi_sessions)
 
 
 # -- real server processes and browsers --------------------------------------------------------

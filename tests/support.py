@@ -156,9 +156,15 @@ def testing_app(instance):
 def signed_in_client(app, instance, login=ADMIN_LOGIN):
     """A test client carrying `login`'s session cookie, as the POS page and admin pages have."""
     user_id = scalar(instance, "SELECT id FROM core_user WHERE login = :login", login=login)
-    client = app.test_client()
-    with client.session_transaction() as session:
-        session["user_id"] = user_id
+    return sign_in(app.test_client(), instance, user_id)
+
+
+def sign_in(client, instance, user_id):
+    """Give a test client the cookie of a session of `user_id` on `instance`, as signing in
+    does (without checking the password hash again)."""
+    from core.web.sessions import start_session
+    with instance.engine.begin() as connection, client.session_transaction() as session:
+        start_session(connection, session, user_id, instance.db_name)
     return client
 
 
@@ -172,11 +178,13 @@ def set_parameter(instance, key, value):
         instance.parameters(connection, instance.plugin_manager()).set(key, value)
 
 
-def bearer_header(instance, config_id):
-    """The Authorization header of a POS token for `config_id`, signed with the instance's
-    secret."""
+def bearer_header(instance, config_id, db_name=None, multi_sessions=None, key=None):
+    """The Authorization header of a POS token for `config_id` of `db_name` (default: the
+    instance's) with the given multi-session claims ({id: run}), signed with `key` (default: the
+    instance's point_of_sale.token_key)."""
     from addons.point_of_sale.tokens import issue_token
-    token = issue_token(get_parameter(instance, "core.secret_key"), config_id)
+    token = issue_token(key or get_parameter(instance, "point_of_sale.token_key"),
+                        db_name or instance.db_name, config_id, multi_sessions)
     return {"Authorization": f"Bearer {token}"}
 
 

@@ -6,14 +6,23 @@
   `announce_closed` (after the closing committed), `SessionError`;
 - orders: `parse_order` (wire form -> `ParsedOrder`, whose `to_wire()` goes back),
   `push_orders`, `compute_totals`, `Rejection`;
-- who is calling: `caller_config_scope`, `require_config_access`, `ANY_CONFIG`;
-- POS tokens: `issue_token`, `verify_token`, `TokenError`;
+- who is calling: `caller_credentials` (ANY_CONFIG or the caller's `PosToken`: instance,
+  config, multi-sessions), `caller_config_scope`, `require_config_access`,
+  `require_session_access`, `ANY_CONFIG`;
+- POS tokens: `issue_config_token` (this instance's, with the addons' claims), `issue_token`,
+  `verify_token`, `PosToken`, `TokenError`;
 - hooks other addons implement: `hookspecs.py` (`check_pos_order`, `extend_pos_data`,
-  `pos_session_closed`, `pos_session_closed_committed`).
+  `extend_pos_token`, `pos_session_closed`, `pos_session_closed_committed`).
 
 Every other module of this package is private and may change without notice.
 """
-from .access import ANY_CONFIG, caller_config_scope, require_config_access
+from .access import (
+    ANY_CONFIG,
+    caller_config_scope,
+    caller_credentials,
+    require_config_access,
+    require_session_access,
+)
 from .models import (
                      CLOSED,
                      CLOSING_CONTROL,
@@ -36,13 +45,14 @@ from .sessions import (
                      get_config,
                      open_session,
 )
-from .tokens import TokenError, issue_token, verify_token
+from .tokens import PosToken, TokenError, issue_config_token, issue_token, verify_token
 
 __all__ = [
-    "ANY_CONFIG", "caller_config_scope", "require_config_access",
+    "ANY_CONFIG", "caller_config_scope", "caller_credentials", "require_config_access",
+    "require_session_access",
     "CLOSED", "CLOSING_CONTROL", "OPENED", "OPENING_CONTROL",
     "Order", "OrderLine", "Partner", "Payment", "PosConfig", "PosSession", "Product",
     "ParsedOrder", "Rejection", "compute_totals", "parse_order", "push_orders",
     "SessionError", "announce_closed", "close_session", "current_session", "get_config", "open_session",
-    "TokenError", "issue_token", "verify_token",
+    "PosToken", "TokenError", "issue_config_token", "issue_token", "verify_token",
 ]

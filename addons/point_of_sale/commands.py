@@ -4,7 +4,7 @@ import click
 from core.cli import fail_cleanly, pass_instance
 
 from . import sessions
-from .tokens import issue_token
+from .tokens import issue_config_token
 
 
 @click.group()
@@ -43,5 +43,5 @@ def token(instance, config_id):
     """Print a bearer token for POS config CONFIG_ID (valid point_of_sale.token_max_age s)."""
     with instance.engine.connect() as connection:
         sessions.get_config(connection, config_id)
-        secret = instance.parameters(connection).get("core.secret_key")
-    click.echo(issue_token(secret, config_id))
+        token = issue_config_token(connection, instance, instance.plugin_manager(), config_id)
+    click.echo(token)

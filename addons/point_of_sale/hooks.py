@@ -19,12 +19,14 @@ def register_routes():
 
 @hookimpl
 def configure_app(app):
-    """Keep the token lifetime with the app, for access.caller_config_scope."""
-    from .access import TOKEN_MAX_AGE
+    """Keep the token lifetime and the token keys with the app, for access.caller_credentials."""
+    from .access import TOKEN_KEYS, TOKEN_MAX_AGE
+    from .tokens import trusted_keys
     instance = app.extensions["core"]
     with instance.engine.connect() as connection:
-        app.extensions[TOKEN_MAX_AGE] = instance.parameters(
-            connection, app.extensions["core.plugins"]).get(TOKEN_MAX_AGE)
+        parameters = instance.parameters(connection, app.extensions["core.plugins"])
+        app.extensions[TOKEN_MAX_AGE] = parameters.get(TOKEN_MAX_AGE)
+        app.extensions[TOKEN_KEYS] = trusted_keys(parameters, instance.db_name)
 
 
 @hookimpl

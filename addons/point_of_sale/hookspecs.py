@@ -31,3 +31,10 @@ def pos_session_closed_committed(engine, manager, session_id, config_id):
     tell whoever must know at once, e.g. its tills through the bus. `manager` is the plugin
     manager (which addons are installed). Return nothing; an exception here is logged and does
     not undo the closing."""
+
+
+@hookspec
+def extend_pos_token(connection, config_id, claims):
+    """Add signed claims to the POS tokens this instance issues for `config_id`, by changing
+    the dict `claims` in place (today: `claims["multi_sessions"]`, {multi-session id: run id},
+    which a sync server checks). Return nothing."""

@@ -9,7 +9,6 @@ from flask import (
     redirect,
     render_template,
     request,
-    session,
     url_for,
 )
 from sqlalchemy import select
@@ -19,9 +18,10 @@ from core.config_fields import declared_fields, read_values
 from core.plugins import flatten
 from core.web import current_instance, current_plugins
 from core.web.errors import ApiError, json_body
+from core.web.sessions import signed_in_user
 
 from . import sessions
-from .access import caller_config_scope, require_config_access
+from .access import caller_config_scope, require_config_access, require_session_access
 from .models import Partner, PosSession, Product
 from .offline import offline_manifest
 from .orders import push_orders
@@ -36,9 +36,9 @@ blueprint = Blueprint("point_of_sale", __name__, url_prefix="/pos", static_folde
 @blueprint.get("/ui/<int:config_id>")
 def pos_page(config_id):
     """The till's page. Staff sign in first; the page then works offline."""
-    if session.get("user_id") is None:
-        return redirect(url_for("admin.login", next=request.full_path.rstrip("?")))
     with current_instance().engine.connect() as connection:
+        if signed_in_user(connection) is None:
+            return redirect(url_for("admin.login", next=request.full_path.rstrip("?")))
         try:
             config = sessions.get_config(connection, config_id)
         except sessions.SessionError as exc:
@@ -109,12 +109,11 @@ def pos_open_session(config_id):
 @blueprint.post("/session/<int:session_id>/login")
 def pos_login(session_id):
     """A POS page starts on this session: returns the login number its order references use."""
+    scope = caller_config_scope()  # before anything is looked up
     instance = current_instance()
     with instance.engine.begin() as connection:
         row = connection.execute(select(PosSession).where(PosSession.id == session_id)).first()
-        if row is None:
-            raise ApiError(404, "unknown_session", f"there is no POS session {session_id}")
-        require_config_access(row.config_id)
+        require_session_access(scope, row, session_id)
         login_number = sessions.log_in(connection, session_id)
     return jsonify(session_id=session_id, login_number=login_number)
 

@@ -5,10 +5,11 @@
   `pos_channel(db_name, name, config_id)`, the channel a till of that config listens on;
   `NumberedCopies`: one message encoded once for many tills, each copy with its own number
   (`BusTransaction.send_encoded`);
-- who is calling: `caller_scope()` (the configs the caller may reach) and
-  `require_pos(scope, pos_id)`;
+- who is calling: `caller_scope()` (ANY_CONFIG, or the caller's POS token: its instance,
+  config and multi-sessions) and `require_pos(scope, pos_id, db_name)`;
 - `json_route`: a view decorator taking a plain JSON body or Odoo's JSON-RPC envelope;
-- hooks other addons implement: `hookspecs.py` (`longpolling_cors_paths`).
+- hooks other addons implement: `hookspecs.py` (`longpolling_cors_paths`,
+  `longpolling_pos_channels`).
 
 Every other module of this package is private.
 """

@@ -52,6 +52,12 @@ def check_health(instance):
 
 
 @hookimpl
+def longpolling_pos_channels():
+    from .routes import HEARTBEAT_CHANNEL
+    return [HEARTBEAT_CHANNEL]
+
+
+@hookimpl
 def register_assets(page):
     return [SCRIPT_URL, STYLE_URL] if page == "pos" else []
 

@@ -28,9 +28,10 @@ blueprint = Blueprint("pos_longpolling", __name__, url_prefix="/pos_longpolling"
 def poll(params):
     """{channels, last, options: {timeout}} -> [{id, channel, message}, ...], or [] once the
     server's cycle (pos_longpolling.poll_timeout) or the asked-for shorter timeout is over."""
+    scope = caller_scope()  # 401 before anything about the parameters
     channels, last, since = _subscription(params)
     timeout = _timeout(params.get("options", {}))
-    require_channels(caller_scope(), channels)
+    require_channels(scope, channels)
     settings = current_settings()
     engine = current_instance().engine
     messages = bus.poll(engine, channels, last, timeout, since=since, encoded=True)
@@ -69,7 +70,7 @@ def update(params):
     if not isinstance(db_name, str) or not 0 < len(db_name) <= 128:
         raise ApiError(400, "invalid_db_name", "db_name must be the database's name, a string "
                                                "of 1 to 128 characters")
-    require_pos(caller_scope(), pos_id)
+    require_pos(caller_scope(), pos_id, db_name)
     with bus.BusTransaction(instance.engine) as transaction:
         transaction.send(bus.pos_channel(db_name, HEARTBEAT_CHANNEL, pos_id), "PONG")
     return 1

@@ -4,6 +4,8 @@ from dataclasses import dataclass
 
 from flask import current_app
 
+from core.plugins import flatten
+
 EXTENSION_KEY = "pos_longpolling.settings"
 
 
@@ -13,6 +15,7 @@ class BusSettings:
     allow_public: bool
     cors_origins: tuple
     retention_seconds: int
+    pos_channel_names: frozenset  # the names a POS token may read (longpolling_pos_channels)
 
 
 def load_settings(app):
@@ -24,7 +27,8 @@ def load_settings(app):
             poll_timeout=parameters.get("pos_longpolling.poll_timeout"),
             allow_public=parameters.get("pos_longpolling.allow_public"),
             cors_origins=tuple(o.strip() for o in origins.split(",") if o.strip()),
-            retention_seconds=parameters.get("pos_longpolling.retention_seconds"))
+            retention_seconds=parameters.get("pos_longpolling.retention_seconds"),
+            pos_channel_names=frozenset(flatten(manager, "longpolling_pos_channels")))
     app.extensions[EXTENSION_KEY] = settings
     return settings
 

@@ -59,6 +59,16 @@ def extend_pos_data(connection, config_id, data):
 
 
 @hookimpl
+def extend_pos_token(connection, config_id, claims):
+    """The multi-session the config belongs to, with its run: what a sync server lets the
+    token's till touch, and how far it lets the till move the run."""
+    from .membership import multi_session_of
+    multi_session = multi_session_of(connection, config_id)
+    if multi_session is not None and multi_session.active:
+        claims["multi_sessions"][multi_session.id] = multi_session.run_id
+
+
+@hookimpl
 def pos_session_closed(connection, session_id, config_id):
     from .runs import end_run_if_last
     end_run_if_last(connection, config_id)

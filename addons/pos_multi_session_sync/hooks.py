@@ -27,3 +27,9 @@ def register_menu_links():
 def longpolling_cors_paths():
     """A POS page served by the main instance calls this server's sync route across origins."""
     return SYNC_PATHS
+
+
+@hookimpl
+def longpolling_pos_channels():
+    from .protocol import CHANNEL
+    return [CHANNEL]

@@ -33,8 +33,14 @@ class Outgoing:
     pos_id: int | None = None
 
 
-def handle_update(engine, update):
-    """Apply one checked `validation.Update`; return the reply."""
+class RunJump(ValueError):
+    """A till asked for a run further ahead than it may move the multi-session."""
+
+
+def handle_update(engine, update, run_limit=None):
+    """Apply one checked `validation.Update`; return the reply. `run_limit` is the furthest
+    run the caller may start (the run its main instance signed in its token); None: one run
+    after the stored one, so that no till can end everybody's run with a huge `run_ID`."""
     key = MultiSessionKey(update.dbname, update.multi_session_id)
     with BusTransaction(engine) as bus:
         connection = bus.connection
@@ -42,6 +48,11 @@ def handle_update(engine, update):
         if update.run_id < locked.run_id:
             # A till of a run that has ended: it must reload; nothing it sent is applied.
             return {"action": "outdated_run", "run_ID": locked.run_id}
+        limit = locked.run_id + 1 if run_limit is None else run_limit
+        if update.run_id > max(limit, locked.run_id):
+            raise RunJump(f"run_ID {update.run_id} is ahead of the run this till may start "
+                          f"({max(limit, locked.run_id)}; the multi-session is on run "
+                          f"{locked.run_id}): reload the till")
         run = Run(key, locked.run_id, locked.order_id)
         if update.run_id > locked.run_id:
             store.prepare_new_session(connection, key, update.run_id)

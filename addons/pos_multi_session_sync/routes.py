@@ -2,10 +2,12 @@
 JSON-RPC envelope), from the main instance's page or across origins on a separate server."""
 from flask import Blueprint
 
+from addons.point_of_sale import ANY_CONFIG
 from addons.pos_longpolling import caller_scope, json_route, require_pos
 from core.web import current_instance
+from core.web.errors import ApiError
 
-from .protocol import handle_update
+from .protocol import RunJump, handle_update
 from .validation import check_update
 
 blueprint = Blueprint("pos_multi_session_sync", __name__, url_prefix="/pos_multi_session_sync")
@@ -16,8 +18,27 @@ blueprint = Blueprint("pos_multi_session_sync", __name__, url_prefix="/pos_multi
 def update(params):
     """{multi_session_id, message: {action, data, session_id?, login_number?}, dbname,
     user_ID?} -> the action's reply (README.md). Callers as for the bus: a signed-in user, a
-    POS token (only for its own POS: data.pos_id), or anyone with pos_longpolling.allow_public."""
+    POS token (only for its own instance, POS and multi-sessions), or anyone with
+    pos_longpolling.allow_public."""
     scope = caller_scope()  # 401 before saying anything about the parameters
     checked = check_update(params)
-    require_pos(scope, checked.pos_id)
-    return handle_update(current_instance().engine, checked)
+    require_pos(scope, checked.pos_id, checked.dbname)
+    try:
+        return handle_update(current_instance().engine, checked, run_limit(scope, checked))
+    except RunJump as exc:
+        raise ApiError(403, "forbidden_run", str(exc)) from None
+
+
+def run_limit(scope, checked):
+    """The furthest run this caller may move the multi-session to: for a token, the run its
+    main instance signed (403 if the token's config is not in that multi-session); for other
+    callers None, which lets a run move one step at most."""
+    if scope is ANY_CONFIG:
+        return None
+    signed_run = scope.multi_sessions.get(checked.multi_session_id)
+    if signed_run is None:
+        raise ApiError(403, "forbidden_multi_session",
+                       f"POS config {scope.config_id} of {scope.db_name!r}"
+                       f" does not belong to multi-session {checked.multi_session_id} (as its "
+                       f"token says): reload the till if its multi-session changed")
+    return signed_run

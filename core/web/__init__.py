@@ -1,12 +1,14 @@
 """The Flask app: the kernel's admin pages plus the blueprints of the installed addons."""
 from flask import Flask, current_app
 from flask_wtf.csrf import CSRFProtect
+from werkzeug.middleware.proxy_fix import ProxyFix
 from werkzeug.routing import IntegerConverter, ValidationError
 
 from core.instance import Instance
 from core.plugins import flatten
 from core.web.errors import register_error_handlers
 from core.web.request_limits import CoreRequest
+from core.web.sessions import InstanceSessionInterface
 from core.web.strict_json import StrictJSONProvider
 from core.web.users import SignInThrottle
 
@@ -29,6 +31,11 @@ def create_app(url=None, catalog=None, instance=None):
         parameters = instance.parameters(connection, manager)
         app.config["SECRET_KEY"] = parameters.get("core.secret_key")
         app.config["MAX_CONTENT_LENGTH"] = parameters.get("core.max_request_bytes")
+        proxies = parameters.get("core.proxy_count")
+    if proxies > 0:
+        # Behind nginx: the client's scheme (Secure cookies over HTTPS) and address.
+        app.wsgi_app = ProxyFix(app.wsgi_app, x_for=proxies, x_proto=proxies)
+    app.session_interface = InstanceSessionInterface()
     # CSRF protects the admin forms only; JSON endpoints are for tills and declare their own
     # access rules.
     app.config["WTF_CSRF_CHECK_DEFAULT"] = False

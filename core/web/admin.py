@@ -22,7 +22,8 @@ from core.errors import CoreError
 from core.plugins import flatten
 from core.web import csrf, current_instance, current_plugins, request_rebuild
 from core.web.errors import ADMIN_PREFIX
-from core.web.users import authenticate, has_any_user, login_of
+from core.web.sessions import end_session, signed_in_user, start_session
+from core.web.users import authenticate, has_any_user
 
 admin = Blueprint("admin", __name__, url_prefix=ADMIN_PREFIX, template_folder="templates")
 PUBLIC_ENDPOINTS = {"admin.login"}
@@ -42,9 +43,8 @@ def require_login_and_csrf():
     if request.method == "POST":
         csrf.protect()
     g.debug = request.args.get("debug") == "1"
-    user_id = session.get("user_id")
     with current_instance().engine.connect() as connection:
-        g.login = login_of(connection, user_id) if user_id else None
+        g.login = signed_in_user(connection)
     if g.login is None and request.endpoint not in PUBLIC_ENDPOINTS:
         return redirect(url_for("admin.login", next=request.full_path))
 
@@ -92,20 +92,22 @@ def login():
     if wait:
         error = f"Too many failed sign-ins for {login_name}: try again in {wait} seconds."
         return render_login(error), 429
-    with current_instance().engine.connect() as connection:
+    instance = current_instance()
+    with instance.engine.begin() as connection:
         user_id = authenticate(connection, login_name, request.form.get("password"))
+        if user_id is not None:
+            start_session(connection, session, user_id, instance.db_name)
     if user_id is None:
         throttle.failed(login_name)
         return render_login("Wrong login or password."), 401
     throttle.succeeded(login_name)
-    session.clear()
-    session["user_id"] = user_id
     return redirect(local_path(request.args.get("next")) or url_for("admin.apps"))
 
 
 @admin.post("/logout")
 def logout():
-    session.clear()
+    with current_instance().engine.begin() as connection:
+        end_session(connection)
     return redirect(url_for("admin.login"))
 
 

@@ -2,11 +2,11 @@
 places installed addons list through `register_start_links`: tills, ...). Also the favicon."""
 from pathlib import Path
 
-from flask import Blueprint, redirect, render_template, send_from_directory, session, url_for
+from flask import Blueprint, redirect, render_template, send_from_directory, url_for
 
 from core.plugins import flatten
 from core.web import current_instance, current_plugins
-from core.web.users import login_of
+from core.web.sessions import signed_in_user
 
 start = Blueprint("start", __name__, template_folder="templates")
 STATIC = Path(__file__).resolve().parent / "static"
@@ -33,9 +33,8 @@ def served_addresses(instance, base):
 @start.get("/")
 def index():
     instance = current_instance()
-    user_id = session.get("user_id")
     with instance.engine.connect() as connection:
-        login = login_of(connection, user_id) if user_id else None
+        login = signed_in_user(connection)
     if login is None:
         return redirect(url_for("admin.login", next="/"))
     return render_template("start.html", links=start_links(instance, current_plugins()),

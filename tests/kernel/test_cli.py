@@ -82,6 +82,13 @@ def test_param_set_get_list(run):
     assert "core.secret_key = (hidden)" in listing
 
 
+def test_setting_a_secret_does_not_print_it(run):
+    result = run("param", "set", "core.secret_key", "a-new-secret-nobody-should-see")
+    assert result.exit_code == 0
+    assert result.output == "core.secret_key = (hidden)\n"
+    assert run("param", "get", "core.secret_key").output == "a-new-secret-nobody-should-see\n"
+
+
 @pytest.mark.parametrize("args, message", [
     (("param", "set", "core.max_request_bytes", "big"), "'big' is not a whole number"),
     (("param", "get", "core.nope"), "unknown system parameter 'core.nope'"),

@@ -5,6 +5,7 @@ from core import ConfigField
 from core.cli import cli
 from core.plugins import flatten
 from core.web import create_app
+from tests.support import sign_in
 
 
 def test_hook_register_models(instance):
@@ -111,7 +112,6 @@ def test_hook_register_menu_links(instance):
     with instance.engine.connect() as connection:
         from sqlalchemy import text
         user_id = connection.scalar(text("SELECT id FROM core_user"))
-    with client.session_transaction() as session:
-        session["user_id"] = user_id
+    sign_in(client, instance, user_id)
     page = client.get("/web/apps").get_data(as_text=True)
     assert '<a href="/base_thing/items">Items</a>' in page

@@ -6,20 +6,17 @@ from click.testing import CliRunner
 from sqlalchemy import func, select, text
 
 from addons.point_of_sale.models import Order
-from addons.point_of_sale.tokens import issue_token
+from addons.point_of_sale.tokens import issue_token, verify_token
 from core.cli import cli
 from core.web import create_app
 from tests.point_of_sale.test_order_push import an_order
-from tests.support import installed_instance, set_parameter, testing_app
+from tests.support import bearer_header as bearer
+from tests.support import get_parameter, installed_instance, set_parameter, testing_app
 
 
-def secret(instance):
-    with instance.engine.connect() as connection:
-        return instance.parameters(connection).get("core.secret_key")
-
-
-def bearer(instance, config_id):
-    return {"Authorization": f"Bearer {issue_token(secret(instance), config_id)}"}
+def own_keys(instance):
+    """The keys the instance checks its own tokens with."""
+    return {instance.db_name: [get_parameter(instance, "point_of_sale.token_key")]}
 
 
 def stored_orders(instance):
@@ -50,7 +47,8 @@ def test_a_forged_token_is_refused(app, shop_session):
 
 
 def test_a_token_signed_by_another_secret_is_refused(app, shop_session):
-    headers = {"Authorization": f"Bearer {issue_token('another secret', 1)}"}
+    db_name = app.extensions["core"].db_name
+    headers = {"Authorization": f"Bearer {issue_token('another key', db_name, 1)}"}
     assert_error(app.test_client().get("/pos/config/1/data", headers=headers), 401,
                  "invalid_token")
 
@@ -76,20 +74,36 @@ def test_a_token_opens_only_its_own_config(addon_instance, app, shop_session):
                              headers=bearer(addon_instance, 2)), 403, "forbidden")
 
 
-def test_a_second_instance_sharing_the_secret_accepts_the_token(addon_instance, shop_session,
-                                                                 other_db_url):
+def test_a_second_instance_trusting_the_token_key_opens_no_pos_route_of_its_own(
+        addon_instance, shop_session, other_db_url):
+    """A token names its instance: another instance refuses it (401 while it does not trust
+    the issuer's key; 403 on its own POS routes once it does, as a sync server would)."""
     second = installed_instance(other_db_url, ["point_of_sale"])
     try:
-        headers = bearer(addon_instance, 1)  # signed by the first instance
+        headers = bearer(addon_instance, 1)  # issued by the first instance
         second_client = testing_app(second).test_client()
         assert_error(second_client.get("/pos/config/1/data", headers=headers), 401,
-                     "invalid_token")  # its own secret, another one
-        set_parameter(second, "core.secret_key", secret(addon_instance))
-        answer = testing_app(second).test_client().get("/pos/config/1/data", headers=headers)
-        assert answer.status_code == 200, answer.get_data(as_text=True)
-        assert answer.json["config"] == {"id": 1, "name": "Shop"}
+                     "invalid_token")
+        set_parameter(second, "core.secret_key", get_parameter(addon_instance, "core.secret_key"))
+        assert_error(testing_app(second).test_client().get("/pos/config/1/data",
+                                                           headers=headers), 401,
+                     "invalid_token")  # the session secret opens nothing
+        set_parameter(second, "point_of_sale.trusted_token_keys",
+                      f"{addon_instance.db_name}="
+                      f"{get_parameter(addon_instance, 'point_of_sale.token_key')}")
+        assert_error(testing_app(second).test_client().get("/pos/config/1/data",
+                                                           headers=headers), 403,
+                     "foreign_token")
     finally:
         second.engine.dispose()
+
+
+def test_a_token_names_its_instance_and_config(addon_instance, shop_session):
+    token = issue_token(get_parameter(addon_instance, "point_of_sale.token_key"),
+                        addon_instance.db_name, 1)
+    claims = verify_token(own_keys(addon_instance), token, max_age=60)
+    assert (claims.db_name, claims.config_id, claims.multi_sessions) == (
+        addon_instance.db_name, 1, {})
 
 
 # -- the data the page loads ------------------------------------------------------------------
@@ -247,8 +261,7 @@ def test_core_pos_open_close_and_token(addon_instance):
         assert connection.scalar(text("SELECT state FROM point_of_sale_session WHERE id = :i"),
                                  {"i": session_id}) == "closed"
     token = core("token", "1").output.strip()
-    from addons.point_of_sale.tokens import verify_token
-    assert verify_token(secret(addon_instance), token, 60) == 1
+    assert verify_token(own_keys(addon_instance), token, 60).config_id == 1
     unknown = core("token", "9")
     assert unknown.exit_code == 1 and "no POS config with id 9" in unknown.output
 

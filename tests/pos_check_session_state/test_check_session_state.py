@@ -10,7 +10,6 @@ from sqlalchemy import func, inspect, select, text
 from addons.point_of_sale import sessions
 from addons.point_of_sale.models import Order, PosSession
 from addons.point_of_sale.orders import ParsedOrder, parse_order, push_orders
-from addons.point_of_sale.tokens import issue_token
 from addons.pos_check_session_state.models import RejectedOrder
 from addons.pos_check_session_state.rejected import AttachError, attach
 from tests.support import ADMIN_LOGIN, assert_migrations_build_exactly_the_models, csrf_token
@@ -45,13 +44,8 @@ def start_closing(instance, config_id=1):
         return sessions.start_closing(connection, config_id)
 
 
-def secret(instance):
-    with instance.engine.connect() as connection:
-        return instance.parameters(connection).get("core.secret_key")
-
-
 def bearer(instance, config_id):
-    return {"Authorization": f"Bearer {issue_token(secret(instance), config_id)}"}
+    return bearer_header(instance, config_id)
 
 
 def push(instance, *orders):

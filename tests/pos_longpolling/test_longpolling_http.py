@@ -213,17 +213,31 @@ def test_anonymous_callers_are_refused_by_default(anonymous):
         assert "sign in" in answer.get_json()["error"]["message"]
 
 
-def test_a_token_reads_its_own_pos_channels_only(anonymous, token_for):
+def test_hook_longpolling_pos_channels_and_the_token_limit_what_it_reads(anonymous,
+                                                                          token_for):
+    """Checked by all three elements of the channel: instance, name, config."""
     headers = token_for(1)
     assert ping(anonymous, 1, headers=headers).get_json() == 1
-    assert poll(anonymous, [channel(1), channel(1, "pos.multi_session")],
-                headers=headers).status_code == 200
-    refused = poll(anonymous, [channel(1), channel(2)], headers=headers)
-    assert refused.status_code == 403
-    assert refused.get_json()["error"]["code"] == "forbidden_channel"
-    assert channel(2) in refused.get_json()["error"]["message"]
+    assert poll(anonymous, [channel(1)], headers=headers).status_code == 200
+    for other in (channel(2), channel(1, db="other-instance"),
+                  channel(1, "pos.multi_session"), channel(1, "pos.anything")):
+        refused = poll(anonymous, [channel(1), other], headers=headers)
+        assert refused.status_code == 403
+        assert refused.get_json()["error"]["code"] == "forbidden_channel"
+    # pos.multi_session is no channel of this server: pos_multi_session_sync is not installed.
+    assert "'pos.multi_session' is not a POS channel" in refused_message(
+        poll(anonymous, [channel(1, "pos.multi_session")], headers=headers))
+    assert channel(2) in refused_message(poll(anonymous, [channel(2)], headers=headers))
     assert poll(anonymous, ["not-a-pos-channel"], headers=headers).status_code == 403
     assert ping(anonymous, 2, headers=headers).status_code == 403
+    other_instance = ping(anonymous, 1, headers=headers, db_name="other-instance")
+    assert other_instance.status_code == 403
+    assert other_instance.get_json()["error"]["code"] == "forbidden_db"
+
+
+def refused_message(response):
+    assert response.status_code == 403
+    return response.get_json()["error"]["message"]
 
 
 def test_a_bad_or_expired_token_is_refused(anonymous):

@@ -60,10 +60,10 @@ def ping(url, headers, db_name, pos_id=1):
 def test_a_waiting_poll_wakes_at_the_ping_and_an_idle_one_ends_with_the_cycle(
         addon_instance, set_parameter, token_for, serve):
     set_parameter("pos_longpolling.poll_timeout", SERVER_CYCLE)
-    url, headers = serve(), token_for(1)
+    url, headers = serve(), token_for(1, addon_instance.db_name)
     channel = pos_channel(addon_instance.db_name, "pos.longpolling", 1)
     with ThreadPoolExecutor(2) as pool:
-        idle = pool.submit(poll_later(url, token_for(2), pos_channel(
+        idle = pool.submit(poll_later(url, token_for(2, addon_instance.db_name), pos_channel(
             addon_instance.db_name, "pos.longpolling", 2)))
         waiting = pool.submit(poll_later(url, headers, channel))
         time.sleep(HEAD_START)
@@ -78,7 +78,7 @@ def test_a_waiting_poll_wakes_at_the_ping_and_an_idle_one_ends_with_the_cycle(
 def test_a_ping_through_one_server_wakes_a_poller_held_by_another(
         addon_instance, on_postgresql, token_for, serve):
     server_a, server_b = serve(), serve()
-    headers = token_for(1)
+    headers = token_for(1, addon_instance.db_name)
     channel = pos_channel(addon_instance.db_name, "pos.longpolling", 1)
     with ThreadPoolExecutor(1) as pool:
         waiting = pool.submit(poll_later(server_b, headers, channel))
@@ -90,7 +90,7 @@ def test_a_ping_through_one_server_wakes_a_poller_held_by_another(
 
 def test_every_gunicorn_worker_wakes_its_pollers(addon_instance, on_postgresql, token_for, serve):
     """Twelve pollers spread over two workers by the kernel; one PING wakes them all."""
-    url, headers = serve("--workers", "2"), token_for(1)
+    url, headers = serve("--workers", "2"), token_for(1, addon_instance.db_name)
     channel = pos_channel(addon_instance.db_name, "pos.longpolling", 1)
     with ThreadPoolExecutor(12) as pool:
         waiting = [pool.submit(poll_later(url, headers, channel)) for _ in range(12)]

@@ -48,7 +48,7 @@ def answers(socket, until, timeout=10):
 
 def test_messages_come_as_they_commit_once_each_in_id_order(addon_instance, server_url,
                                                             token_for):
-    headers, db_name = token_for(1), addon_instance.db_name
+    headers, db_name = token_for(1, addon_instance.db_name), addon_instance.db_name
     channel = pos_channel(db_name, "pos.longpolling", 1)
     socket = connect(server_url, headers)
     socket.send(json.dumps({"channels": [channel], "last": 0, "options": {"timeout": 1}}))
@@ -89,13 +89,13 @@ def test_the_handshake_needs_credentials_and_the_subscription_its_channels(
             ({"channels": [pos_channel(addon_instance.db_name, "x", 1)], "last": -1},
              "invalid_last"),
             ([1, 2], "invalid_body")]:
-        socket = connect(server_url, token_for(1))
+        socket = connect(server_url, token_for(1, addon_instance.db_name))
         socket.send(json.dumps(subscription))
         [answer] = answers(socket, lambda got: got)
         assert answer["error"]["code"] == code
         with pytest.raises(simple_websocket.ConnectionClosed):
             socket.receive(timeout=5)
-    socket = connect(server_url, token_for(1))
+    socket = connect(server_url, token_for(1, addon_instance.db_name))
     socket.send("{not json")
     assert answers(socket, lambda got: got)[0]["error"]["code"] == "malformed_json"
 

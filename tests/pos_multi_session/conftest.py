@@ -8,7 +8,7 @@ from sqlalchemy import update
 
 from core.addons import AddonCatalog
 from core.instance import Instance
-from tests.pos_multi_session.multi_session_helpers import share_secret_and_origin
+from tests.pos_multi_session.multi_session_helpers import trust_tokens_and_origin
 from tests.support import BUILT_IN_ADDONS_ONLY, start_core_server, stop_process_group
 
 
@@ -46,7 +46,7 @@ def main_and_sync_server(addon_instance, other_db_url, tmp_path):
     try:
         servers.append(start_core_server(addon_instance.url, tmp_path, env=BUILT_IN_ADDONS_ONLY))
         main_url = servers[0].url
-        share_secret_and_origin(sync, addon_instance, main_url)
+        trust_tokens_and_origin(sync, addon_instance, main_url)
         servers.append(start_core_server(sync.url, tmp_path, env=BUILT_IN_ADDONS_ONLY))
         sync_url = servers[1].url
         with addon_instance.engine.begin() as connection:

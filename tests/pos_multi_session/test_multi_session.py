@@ -138,13 +138,17 @@ def test_the_page_data_says_where_to_sync_and_who_the_till_is(admin_client, addo
     assert user_id > 0
 
 
-def test_a_separate_sync_server_gets_a_token_of_this_config(admin_client, addon_instance):
+def test_hook_extend_pos_token_names_the_multi_session_in_the_token(admin_client,
+                                                                      addon_instance):
     with addon_instance.engine.begin() as connection:
         connection.execute(update(MultiSession).values(sync_server="https://sync.example"))
     data = admin_client.get("/pos/config/2/data").get_json()["multi_session"]
-    secret = get_parameter(addon_instance, "core.secret_key")
+    key = get_parameter(addon_instance, "point_of_sale.token_key")
     assert data["sync_server"] == "https://sync.example"
-    assert verify_token(secret, data["token"], 3600) == 2
+    claims = verify_token({addon_instance.db_name: [key]}, data["token"], 3600)
+    # The instance, the config and its multi-session with the run it is on.
+    assert (claims.db_name, claims.config_id, claims.multi_sessions) == (
+        addon_instance.db_name, 2, {1: 1})
 
 
 def test_no_multi_session_data_when_inactive_or_not_a_member(admin_client, addon_instance):

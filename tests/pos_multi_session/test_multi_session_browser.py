@@ -10,7 +10,7 @@ from sqlalchemy import update
 from core.addons import AddonCatalog
 from core.instance import Instance
 from tests.browser import expect, screenshot, tablet_contexts, watch_errors
-from tests.pos_multi_session.multi_session_helpers import share_secret_and_origin
+from tests.pos_multi_session.multi_session_helpers import trust_tokens_and_origin
 from tests.support import (
     ADMIN_LOGIN,
     ADMIN_PASSWORD,
@@ -175,7 +175,7 @@ def test_an_unreachable_sync_server_is_named_and_the_till_sells_and_retries(
         # The sync server comes up at that address: the till retries, then shares its order.
         sync = Instance(other_db_url, AddonCatalog())
         sync.install(["pos_multi_session_sync"])
-        share_secret_and_origin(sync, addon_instance, main.url)
+        trust_tokens_and_origin(sync, addon_instance, main.url)
         sync.engine.dispose()
         sync_server = start_core_server(other_db_url, tmp_path, env=BUILT_IN_ADDONS_ONLY,
                                         port=sync_port)
@@ -205,8 +205,9 @@ def test_a_gap_in_message_ids_makes_the_till_ask_for_a_full_sync(addon_instance,
         with addon_instance.engine.begin() as connection:
             connection.execute(update(SyncPos).where(SyncPos.pos_id == 1)
                                .values(message_id=SyncPos.message_id + 2))
+        bar_token = bearer_header(addon_instance, 2, multi_sessions={1: 1})  # as Bar's page has
         answer = requests.post(f"{server.url}/pos_multi_session_sync/update", timeout=10,
-                               headers=bearer_header(addon_instance, 2), json={
+                               headers=bar_token, json={
             "multi_session_id": 1, "dbname": addon_instance.db_name, "user_ID": 1,
             "message": {"action": "update_order", "session_id": 2, "login_number": 1, "data": {
                 "uid": "after-the-gap", "name": "Order after the gap", "sequence_number": 1,

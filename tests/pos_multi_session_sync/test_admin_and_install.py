@@ -146,12 +146,12 @@ def test_hook_longpolling_cors_paths_opens_the_sync_route_to_the_configured_orig
 
 def test_a_separate_server_accepts_the_main_instances_tokens(addon_instance, app,
                                                              set_parameter):
-    """The same core.secret_key on both: a token issued by the main instance works here."""
+    """The main's POS token key in point_of_sale.trusted_token_keys: its tokens work here."""
     from addons.point_of_sale.tokens import issue_token
-    set_parameter("core.secret_key", "shared-secret-of-the-two-instances")
+    set_parameter("point_of_sale.trusted_token_keys", "shop=key-of-the-main-instance-shop")
     from core.web import create_app
     app = create_app(instance=addon_instance)
-    headers = {"Authorization": f"Bearer {issue_token('shared-secret-of-the-two-instances', 2)}"}
-    till = Till(app.test_client(), pos_id=2, headers=headers)
+    token = issue_token("key-of-the-main-instance-shop", "shop", 2, {1: 1})
+    till = Till(app.test_client(), pos_id=2, headers={"Authorization": f"Bearer {token}"})
     assert till.update_order(order("A", pos_id=2))["order_ID"] == 1
     assert scalar(addon_instance, "SELECT count(*) FROM pos_multi_session_sync_pos") == 1

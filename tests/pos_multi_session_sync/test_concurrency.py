@@ -22,7 +22,8 @@ from addons.pos_multi_session_sync import protocol
 from addons.pos_multi_session_sync.validation import check_update
 from core.addons import AddonCatalog
 from core.instance import Instance
-from tests.pos_multi_session_sync.sync_helpers import DBNAME, Till, line, order, synced
+from tests.pos_multi_session_sync.sync_helpers import (DBNAME, MULTI_SESSION, Till, line, order,
+                                                       synced)
 from tests.pos_multi_session_sync.sync_helpers import lines as order_lines
 from tests.support import free_port, stop_process_group
 
@@ -45,9 +46,10 @@ def is_sqlite(db_url):
 def prepared_instance(db_url):
     instance = Instance(db_url, AddonCatalog())
     instance.install(["pos_multi_session_sync"])
-    with instance.engine.connect() as connection:
-        secret = instance.parameters(connection, instance.plugin_manager()).get(
-            "core.secret_key")
+    secret = "token-key-of-the-main-instance-shop"  # trusted for the tills' instance DBNAME
+    with instance.engine.begin() as connection:
+        instance.parameters(connection, instance.plugin_manager()).set(
+            "point_of_sale.trusted_token_keys", f"{DBNAME}={secret}")
     yield instance, secret
     instance.engine.dispose()
 
@@ -201,7 +203,8 @@ def test_many_tills_at_once_on_a_real_server(sync_server):
     url, instance, secret = sync_server
     client = HttpClient(url)
     tills = [Till(client, pos_id=pos_id,
-                  headers={"Authorization": f"Bearer {issue_token(secret, pos_id)}"})
+                  headers={"Authorization": "Bearer " + issue_token(
+                      secret, DBNAME, pos_id, {MULTI_SESSION: 1})})
              for pos_id in TILLS]
     for till in tills:
         assert till.sync_all()["data"]["message_ID"] == 1

@@ -1,0 +1,66 @@
+"""Admin sessions, valid on the instance that issued them only.
+
+The cookie (signed with this instance's `core.secret_key`) carries the user id, this instance's
+db_name and a random session token; the instance keeps the token's SHA-256 in `core_session`.
+A request is signed in only when that row exists for that user: signing out deletes it, so a
+copied cookie stops working, and a cookie of another instance (even one that shares the
+secret, as the old sync-server set-up did) finds no row here.
+
+Cookies are marked `Secure` when the request came over HTTPS, which behind nginx the app learns
+from X-Forwarded-Proto (werkzeug's ProxyFix, `core.proxy_count` proxies trusted).
+"""
+import hashlib
+import secrets
+
+from flask import request, session
+from flask.sessions import SecureCookieSessionInterface
+from sqlalchemy import delete, select
+
+from core.models import User, UserSession
+
+USER, TOKEN, INSTANCE = "user_id", "session_token", "instance"
+
+
+def _digest(token):
+    return hashlib.sha256(token.encode()).hexdigest()
+
+
+def start_session(connection, cookie_session, user_id, db_name):
+    """Sign `user_id` in: a fresh session row and cookie (whatever the cookie held before)."""
+    token = secrets.token_urlsafe(32)
+    connection.execute(UserSession.__table__.insert().values(id=_digest(token), user_id=user_id))
+    cookie_session.clear()
+    cookie_session.update({USER: user_id, TOKEN: token, INSTANCE: db_name})
+
+
+def end_session(connection):
+    """Sign the current session out, here and for every copy of its cookie."""
+    token = session.get(TOKEN)
+    if isinstance(token, str):
+        connection.execute(delete(UserSession).where(UserSession.id == _digest(token)))
+    session.clear()
+
+
+def signed_in_user(connection):
+    """The login of the request's signed-in user, or None (no session, a session that was
+    signed out, or one another instance issued)."""
+    from core.web import current_instance
+    user_id, token = session.get(USER), session.get(TOKEN)
+    if not isinstance(user_id, int) or not isinstance(token, str) \
+            or session.get(INSTANCE) != current_instance().db_name:
+        return None
+    return connection.scalar(
+        select(User.login).join(UserSession, UserSession.user_id == User.id)
+        .where(UserSession.id == _digest(token), User.id == user_id))
+
+
+def signed_in_user_id():
+    """The signed-in user's id as the cookie says (call `signed_in_user` first to trust it)."""
+    return session.get(USER)
+
+
+class InstanceSessionInterface(SecureCookieSessionInterface):
+    """Flask's signed cookie, `Secure` whenever the request itself was made over HTTPS."""
+
+    def get_cookie_secure(self, app):
+        return bool(super().get_cookie_secure(app) or request.is_secure)
