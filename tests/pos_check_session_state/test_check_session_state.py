@@ -12,7 +12,12 @@ from addons.point_of_sale.models import Order, PosSession
 from addons.point_of_sale.orders import ParsedOrder, parse_order, push_orders
 from addons.pos_check_session_state.models import RejectedOrder
 from addons.pos_check_session_state.rejected import AttachError, attach
-from tests.support import ADMIN_LOGIN, assert_migrations_build_exactly_the_models, csrf_token
+from tests.support import (
+    ADMIN_LOGIN,
+    assert_migrations_build_exactly_the_models,
+    bearer_header,
+    csrf_token,
+)
 
 TABLE = "pos_check_session_state_rejected_order"
 

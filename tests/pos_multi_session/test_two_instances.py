@@ -3,14 +3,21 @@
 of one instance, nothing else."""
 import pytest
 from itsdangerous import URLSafeTimedSerializer
-from sqlalchemy import text, update as sql_update
+from sqlalchemy import text
+from sqlalchemy import update as sql_update
 
 from addons.point_of_sale.tokens import SALT, issue_config_token, issue_token
 from addons.pos_longpolling.bus import pos_channel
 from addons.pos_multi_session.membership import set_membership
 from addons.pos_multi_session.models import MultiSession
-from tests.support import (ADMIN_LOGIN, ADMIN_PASSWORD, get_parameter, installed_instance,
-                           post_form, set_parameter)
+from tests.support import (
+    ADMIN_LOGIN,
+    ADMIN_PASSWORD,
+    get_parameter,
+    installed_instance,
+    post_form,
+    set_parameter,
+)
 from tests.support import testing_app as app_of
 
 URL = "/pos_multi_session_sync/update"

@@ -22,8 +22,14 @@ from addons.pos_multi_session_sync import protocol
 from addons.pos_multi_session_sync.validation import check_update
 from core.addons import AddonCatalog
 from core.instance import Instance
-from tests.pos_multi_session_sync.sync_helpers import (DBNAME, MULTI_SESSION, Till, line, order,
-                                                       synced)
+from tests.pos_multi_session_sync.sync_helpers import (
+    DBNAME,
+    MULTI_SESSION,
+    Till,
+    line,
+    order,
+    synced,
+)
 from tests.pos_multi_session_sync.sync_helpers import lines as order_lines
 from tests.support import free_port, stop_process_group
 
