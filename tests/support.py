@@ -179,12 +179,18 @@ def set_parameter(instance, key, value):
 
 
 def bearer_header(instance, config_id, db_name=None, multi_sessions=None, key=None):
-    """The Authorization header of a POS token for `config_id` of `db_name` (default: the
-    instance's) with the given multi-session claims ({id: run}), signed with `key` (default: the
-    instance's point_of_sale.token_key)."""
-    from addons.point_of_sale.tokens import issue_token
-    token = issue_token(key or get_parameter(instance, "point_of_sale.token_key"),
-                        db_name or instance.db_name, config_id, multi_sessions)
+    """The Authorization header of a POS token for `config_id`: by default the token the
+    instance issues (its db_name, its key, the claims its addons add, e.g. the config's
+    multi-session); else naming `db_name`, with the multi-session claims ({id: run}), signed with
+    `key` (default: the instance's point_of_sale.token_key)."""
+    from addons.point_of_sale import issue_config_token, issue_token
+    if db_name is None and multi_sessions is None and key is None:
+        with instance.engine.connect() as connection:
+            token = issue_config_token(connection, instance, instance.plugin_manager(),
+                                       config_id)
+    else:
+        token = issue_token(key or get_parameter(instance, "point_of_sale.token_key"),
+                            db_name or instance.db_name, config_id, multi_sessions)
     return {"Authorization": f"Bearer {token}"}
 
 

@@ -205,7 +205,7 @@ def main_and_sync(db_url, other_db_url):
 HTTPS_BEHIND_NGINX = {"X-Forwarded-Proto": "https", "Referer": "https://localhost/web/login"}
 
 
-def signed_in_through_the_form(app, login, headers=None):
+def signed_in_through_the_form(app, login=ADMIN_LOGIN, headers=None):
     client = app.test_client()
     answer = post_form(client, "/web/login", {"login": login, "password": ADMIN_PASSWORD},
                        headers=headers)
