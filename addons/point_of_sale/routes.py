@@ -90,7 +90,9 @@ def pos_data(config_id):
 def pos_open_session(config_id):
     """A signed-in manager opens the config's session from the till's page (a till's bearer
     token may not: opening is a manager's decision)."""
-    if session.get("user_id") is None:
+    with current_instance().engine.connect() as connection:
+        signed_in = signed_in_user(connection) is not None
+    if not signed_in:
         if request.headers.get("Authorization"):
             raise ApiError(403, "manager_only", "Only a signed-in manager can open a session: "
                            "ask one to sign in on this till, or to open it from the admin.")
