@@ -24,7 +24,7 @@ def close_with_the_cli(instance, config_id):
     return int(result.output.strip())
 
 
-def test_closing_a_session_sends_its_state_on_the_configs_channel(db_url):
+def test_hook_pos_session_closed_committed_sends_the_state_on_the_configs_channel(db_url):
     from addons.point_of_sale import open_session
     instance = installed_instance(db_url, ["pos_check_session_state", "pos_longpolling"])
     try:
