@@ -157,10 +157,14 @@ def token_for(addon_instance):
 @pytest.fixture
 def start_server(db_url, tmp_path):
     """`start_server(*args, env=None)`: `core --db <db_url> serve --port <free port> *args` in a
-    session of its own, started once it answers; its process group is stopped at teardown."""
+    session of its own, started once it answers; its process group is stopped at teardown. The
+    database is initialised first (`core serve` refuses a database that does not exist)."""
     servers = []
 
     def start(*args, env=None):
+        initialised = Instance(db_url, fixture_catalog())
+        initialised.init()
+        initialised.engine.dispose()
         servers.append(start_core_server(db_url, tmp_path, *args, env=env))
         return servers[-1]
 

@@ -126,7 +126,7 @@ def test_several_workers_on_postgresql_run_under_gunicorn(db_url, start_server):
     assert len([c for c in commands if "gunicorn" in c]) == 3, commands  # arbiter + 2 workers
 
 
-def test_several_workers_on_sqlite_are_refused_in_one_line(db_url):
+def test_several_workers_on_sqlite_are_refused_in_one_line(instance, db_url):
     if not is_sqlite(db_url):
         pytest.skip("this is the SQLite refusal; the database under test is PostgreSQL")
     result = subprocess.run(
