@@ -53,3 +53,10 @@ def pos_session_closed_committed(engine, manager, session_id, config_id):
     """Tell the config's tills on the bus (pos_longpolling installed) that the session closed."""
     from .announce import announce_closed
     announce_closed(engine, manager, session_id, config_id)
+
+
+@hookimpl(optionalhook=True)
+def longpolling_pos_channels():
+    """A till holding a POS token (not only the page's cookie) may read its session's closing."""
+    from .announce import CHANNEL
+    return [CHANNEL]

@@ -60,3 +60,26 @@ def test_without_the_bus_closing_still_works(addon_instance):
     close_with_the_cli(addon_instance, 1)
     with addon_instance.engine.connect() as connection:
         assert connection.scalar(text("SELECT state FROM point_of_sale_session")) == "closed"
+
+
+def test_a_till_with_a_pos_token_may_poll_its_session_state_channel(db_url):
+    """A till holding only a POS token (no cookie) reads its own config's session-state channel,
+    not another config's."""
+    from tests.support import bearer_header
+    instance = installed_instance(db_url, ["pos_check_session_state", "pos_longpolling"])
+    try:
+        client = app_of(instance).test_client()
+
+        def poll(config_id):
+            channel = json.dumps([instance.db_name, "pos.session_state", str(config_id)])
+            return client.post("/longpolling/poll", headers=bearer_header(instance, 1),
+                               json={"channels": [channel], "last": 0,
+                                     "options": {"timeout": 0.1}})
+
+        own = poll(1)
+        assert own.status_code == 200, own.get_data(as_text=True)
+        other = poll(2)
+        assert other.status_code == 403, other.get_data(as_text=True)
+        assert other.get_json()["error"]["code"]
+    finally:
+        instance.engine.dispose()
