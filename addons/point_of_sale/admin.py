@@ -16,6 +16,7 @@ from sqlalchemy import func, or_, select, text, update
 from sqlalchemy.exc import IntegrityError
 
 from core import config_fields
+from core.plugins import flatten
 from core.web import current_instance, current_plugins
 from core.web.admin import local_path, require_login_and_csrf
 
@@ -207,8 +208,13 @@ def config_form(config_id):
 
 
 def render_config_form(config, record, fields, extra, errors):
+    links = []
+    if config is not None:
+        with engine().connect() as connection:
+            links = flatten(current_plugins(), "pos_config_form_links",
+                            connection=connection, config_id=config.id)
     return render_template("point_of_sale/admin/config_form.html", config=config, record=record,
-                           fields=fields, extra=extra, errors=errors)
+                           fields=fields, extra=extra, errors=errors, links=links)
 
 
 @admin_blueprint.post("/configs/<int:config_id>/open-session")

@@ -38,3 +38,10 @@ def extend_pos_token(connection, config_id, claims):
     """Add signed claims to the POS tokens this instance issues for `config_id`, by changing
     the dict `claims` in place (today: `claims["multi_sessions"]`, {multi-session id: run id},
     which a sync server checks). Return nothing."""
+
+
+@hookspec
+def pos_config_form_links(connection, config_id):
+    """Read-only lines about records of the addon that refer to POS config `config_id`, shown on
+    its admin form: a list of `(label, text, url)`, e.g. pos_multi_session's
+    `("Multi-session", "Restaurant", "/web/pos/multi-sessions/1")`; [] when there are none."""

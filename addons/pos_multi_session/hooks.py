@@ -78,3 +78,16 @@ def pos_session_closed(connection, session_id, config_id):
 def load_demo_data(connection):
     from .demo import load_demo
     load_demo(connection)
+
+
+@hookimpl
+def pos_config_form_links(connection, config_id):
+    """The config form links to the multi-session the config belongs to (edited there)."""
+    from flask import url_for
+
+    from .membership import multi_session_of
+    row = multi_session_of(connection, config_id)
+    if row is None:
+        return []
+    return [("Multi-session", row.name,
+             url_for("pos_multi_session_admin.form", multi_session_id=row.id))]

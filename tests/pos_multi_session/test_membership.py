@@ -71,3 +71,18 @@ def test_uninstall_drops_the_memberships(addon_instance):
                                "WHERE addon = 'pos_multi_session'") == [(0,)]
     with addon_instance.engine.connect() as connection:
         assert not connection.dialect.has_table(connection, "pos_multi_session_member")
+
+
+
+def test_hook_pos_config_form_links_the_config_form_to_its_multi_session(addon_instance,
+                                                                         admin_client):
+    """The POS config form shows the config's multi-session as a link to the multi-session's
+    form (where membership and the Sync server are edited); a config outside any has none."""
+    from tests.support import text_of
+    with addon_instance.engine.begin() as connection:
+        set_membership(connection, 2, 0)
+        shop_floor = multi_session_of(connection, 1)
+    shop = text_of(admin_client.get("/web/pos/configs/1"))
+    assert f'href="/web/pos/multi-sessions/{shop_floor.id}">{shop_floor.name}</a>' in shop
+    bar = text_of(admin_client.get("/web/pos/configs/2"))
+    assert "/web/pos/multi-sessions/" not in bar.split("<form", 1)[1]
