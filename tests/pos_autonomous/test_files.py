@@ -104,6 +104,8 @@ def test_the_admin_test_connection_button(central, ftp_folder):
     answer = post_form(client, "/web/pos_autonomous/test-connection", {"location": url},
                        page="/web/pos_autonomous/", follow_redirects=True)
     assert "Connection works: test.txt downloaded (2 bytes)." in text_of(answer)
+    assert "<title>Autonomous tills" in text_of(answer)  # the page's title is only its title
+    assert text_of(answer).count("Files (folder or FTP)") == 1
     answer = post_form(client, "/web/pos_autonomous/test-connection",
                        {"location": url.replace("secret123", "nope")},
                        page="/web/pos_autonomous/", follow_redirects=True)
