@@ -11,7 +11,7 @@ from tests.point_of_sale.every_addon import FAST, expect_every_addon_online, ope
 pytestmark = [pytest.mark.timeout(120), pytest.mark.browser, pytest.mark.server]
 
 STATUS_FAST = FAST + "&server_check_ms=300&bus_transport=poll"  # the bus-down test routes polls
-SAID_WITHIN = 3000  # ms
+SAID_WITHIN = 10000  # ms: a ceiling, not a wait (a loaded machine answers the probe late)
 
 
 def status(page):
