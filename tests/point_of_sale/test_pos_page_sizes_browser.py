@@ -64,7 +64,7 @@ def device():
 
 def sign_in(page, server):
     open_till(page, server)
-    expect(page.locator("body")).to_have_attribute("data-multi-session", "online")
+    expect(page.locator("body")).to_have_attribute("data-multi-session", "online", timeout=15000)
 
 
 def product(page, name):
@@ -119,7 +119,7 @@ def test_a_phone_can_sell(device, every_addon_server):
     screenshot(page, "pos-phone-receipt.png")
     assert inside_viewport(box(page, "#next-order"), PHONE)
     page.get_by_role("button", name="New order").tap()
-    expect(page.locator("#sync-indicator")).to_have_text("synced")
+    expect(page.locator("#sync-indicator")).to_have_text("synced", timeout=15000)
     assert errors == []
 
 
