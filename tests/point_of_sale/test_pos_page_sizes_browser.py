@@ -31,7 +31,16 @@ CONTROLS = """() => [...document.querySelectorAll(
 
 
 def box(page, selector):
-    return page.locator(selector).first.bounding_box()
+    """The element's box once it is laid out (a re-render by a broadcast may briefly detach it)."""
+    element = page.locator(selector).first
+    expect(element).to_be_visible(timeout=15000)
+    found = element.bounding_box()
+    for _retry in range(50):
+        if found is not None:
+            break
+        page.wait_for_timeout(100)
+        found = element.bounding_box()
+    return found
 
 
 def inside_viewport(rect, viewport):
