@@ -1,6 +1,8 @@
 """HTTP: `POST /pos_autonomous/pull` (central, for tills) and `GET /pos_autonomous/status`
 (till, for its POS page's indicator)."""
+import hashlib
 import json
+import logging
 import time
 from datetime import date, datetime
 from decimal import Decimal
@@ -21,6 +23,7 @@ from .tracking import purge_tombstones
 blueprint = Blueprint("pos_autonomous", __name__, url_prefix="/pos_autonomous",
                       static_folder="static")
 
+log = logging.getLogger(__name__)
 MAX_ID = 2**63 - 1
 PURGE_INTERVAL = 3600.0  # seconds between two tombstone purges in one process
 _last_purge = {}  # database URL -> time.monotonic() of this process's last purge
@@ -119,9 +122,20 @@ def pull():
         answer = pages.answer_pull(connection, tables, positions, till.config_id, page_size)
         answer["cashiers"] = tills.cashiers_part(connection, till.id, digest)
         tills.note_contact(connection, till)
+    _log_page(till, positions, answer)
     response = Response(dumps(answer), mimetype="application/json")
     response.headers["Server-Timing"] = f"pull;dur={(time.perf_counter() - started) * 1000:.2f}"
     return response
+
+
+def _log_page(till, positions, answer):
+    """One line per page that carries data (idle syncs stay quiet), naming where it starts: the
+    same start twice means the till fetched that page again (a kill before it applied it)."""
+    count = sum(len(part["rows"]) + len(part.get("deleted", ()))
+                for part in answer["tables"].values())
+    if count:
+        start = hashlib.sha256(orjson.dumps(positions, option=orjson.OPT_SORT_KEYS)).hexdigest()
+        log.info("till %s: page of %d rows from position %s", till.id, count, start[:16])
 
 
 @blueprint.get("/status")

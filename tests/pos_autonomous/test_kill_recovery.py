@@ -1,6 +1,7 @@
 """kill -9 of the till's synchroniser and of the central server at random points during a full
 and an incremental import: every run completes on restart, the till's tables equal the
-server's, and no page is applied twice (the full import's row count only ever grows).
+server's, no page is applied twice (the full import's row count only ever grows) and at most
+one page is fetched twice per kill (the central server logs where each page starts).
 
 AUTONOMOUS_KILL_TRIALS (default 3 per import) sets the number of kills; the seed is printed."""
 import os
@@ -8,6 +9,7 @@ import random
 import re
 import subprocess
 import time
+from collections import Counter
 from decimal import Decimal
 
 from sqlalchemy import create_engine, text
@@ -77,6 +79,14 @@ def product_progress(log_path):
                                              log_path.read_text(errors="replace"))]
 
 
+def pages_served(central_server):
+    """How many pages with data the central server answered, and how many of them started
+    where an earlier one had (fetched again)."""
+    starts = Counter(re.findall(r"till \d+: page of \d+ rows from position (\w+)",
+                                central_server.log()))
+    return sum(starts.values()), sum(count - 1 for count in starts.values())
+
+
 def assert_equal_products(central, till_url):
     till = create_engine(till_url)
     try:
@@ -105,18 +115,29 @@ def test_full_and_incremental_imports_survive_kills(central, central_server, mak
     till.engine.dispose()
 
     full_log = tmp_path / "full.log"
+    served_before = pages_served(central_server)
     assert kill_at_random_points(till_url, central_server, full_log, rng) == TRIALS
     core("--db", till_url, "autonomous", "sync", "--once")
     assert_equal_products(central, till_url)
     progress = product_progress(full_log)
     assert progress == sorted(set(progress)), "a page of the full import was applied twice"
+    assert_refetches_within_kills("full", served_before, pages_served(central_server))
 
     with central.engine.begin() as connection:
         connection.execute(text("UPDATE point_of_sale_product SET price = price + 1 "
                                 "WHERE category = 'Bulk'"))
         connection.execute(text("DELETE FROM point_of_sale_product WHERE category = 'Bulk' "
                                 "AND id % 7 = 0"))
+    served_before = pages_served(central_server)
     assert kill_at_random_points(till_url, central_server, tmp_path / "incremental.log",
                                  rng) == TRIALS
     core("--db", till_url, "autonomous", "sync", "--once")
     assert_equal_products(central, till_url)
+    assert_refetches_within_kills("incremental", served_before, pages_served(central_server))
+
+
+def assert_refetches_within_kills(phase, before, after):
+    served, refetched = after[0] - before[0], after[1] - before[1]
+    print(f"{phase} import: {TRIALS} kills, {served} pages served, {refetched} fetched again")
+    assert served > TRIALS
+    assert refetched <= TRIALS, f"{refetched} pages fetched again for {TRIALS} kills"
