@@ -6,7 +6,7 @@ from core.errors import CoreError
 from core.web import current_instance, current_plugins
 from core.web.admin import moment, require_login_and_csrf
 
-from . import files, tills
+from . import admin_forms, files, tills
 from .declarations import declared_tables, set_row, sync_rows
 from .models import KINDS
 from .status import till_status
@@ -23,10 +23,12 @@ def index():
         state = till_status(connection)
         rows = sync_rows(connection, declared) if state["role"] == "central" else []
         till_rows = tills.tills(connection) if state["role"] == "central" else []
+        forms = (admin_forms.central_context(connection) if state["role"] == "central"
+                 else {"timings": admin_forms.timings(connection)})
     if state["role"] == "till":
-        return render_template("pos_autonomous/till.html", state=state, moment=moment)
+        return render_template("pos_autonomous/till.html", state=state, moment=moment, **forms)
     return render_template("pos_autonomous/central.html", rows=rows, kinds=KINDS,
-                           tills=till_rows, moment=moment)
+                           tills=till_rows, moment=moment, **forms)
 
 
 @admin_blueprint.post("/tables/<table_name>/<direction>")

@@ -12,8 +12,9 @@ def register_models():
 @hookimpl
 def register_routes():
     from .admin import admin_blueprint
+    from .admin_forms import forms_blueprint
     from .routes import blueprint
-    return [blueprint, admin_blueprint]
+    return [blueprint, admin_blueprint, forms_blueprint]
 
 
 @hookimpl

@@ -30,6 +30,15 @@ class Synchroniser:
         self.client = CentralClient(row.server_url, f"{row.till_id}.{row.secret}",
                                     self.settings[settings.REQUEST_TIMEOUT_MS] / 1000)
 
+    def reload_settings(self):
+        """Read the timings again (the till's admin may have changed them)."""
+        with self.instance.engine.connect() as connection:
+            self.settings = settings.read(self.instance, connection, self.manager)
+        timeout = self.settings[settings.REQUEST_TIMEOUT_MS] / 1000
+        if timeout != self.client.timeout:
+            self.client.timeout = timeout
+            self.client.close()  # the next request connects with the new timeout
+
     def pull_page(self):
         """Fetch one page and apply it with its checkpoints; return the answer."""
         with self.instance.engine.connect() as connection:
@@ -99,6 +108,7 @@ class Synchroniser:
     def run(self, once=False, should_stop=lambda: False):
         failures = 0
         while not should_stop():
+            self.reload_settings()
             try:
                 pages = self.sync_once()
                 failures = 0

@@ -47,6 +47,20 @@ def set_cashiers(connection, till_id, logins):
                            [{"till_id": till_id, "user_id": uid} for uid in users.values()])
 
 
+def get_till(connection, till_id):
+    till = connection.execute(select(Till).where(Till.id == till_id)).first()
+    if till is None:
+        raise CoreError(f"no till {till_id}")
+    return till
+
+
+def cashier_logins(connection):
+    """[(till id, login)] of every till's cashiers."""
+    return connection.execute(select(TillCashier.till_id, User.login)
+                              .join(User, User.id == TillCashier.user_id)
+                              .order_by(TillCashier.till_id, User.login)).all()
+
+
 def revoke(connection, till_id):
     done = connection.execute(Till.__table__.update().where(
         Till.id == till_id, Till.revoked_at.is_(None)).values(revoked_at=utc_now()))

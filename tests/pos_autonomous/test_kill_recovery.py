@@ -12,6 +12,7 @@ import time
 from collections import Counter
 from decimal import Decimal
 
+import pytest
 from sqlalchemy import create_engine, text
 
 from addons.point_of_sale import Product
@@ -22,6 +23,7 @@ from tests.support import BUILT_IN_ADDONS_ONLY, CORE_COMMAND, stop_process_group
 TRIALS = int(os.environ.get("AUTONOMOUS_KILL_TRIALS", "3"))
 PRODUCTS = 1500 * max(TRIALS, 2)
 PAGE_SIZE = 40
+pytestmark = pytest.mark.timeout(max(120, 45 * TRIALS))  # the long run has time for its kills
 
 
 def start_synchroniser(till_url, log_path):

@@ -1,0 +1,146 @@
+"""The admin's till forms through Flask's test client: a package made and downloaded from the
+central admin, a till's cashiers chosen there, a till's synchroniser timings; bad fields and
+callers who are not signed in change nothing."""
+import pytest
+from sqlalchemy import func, select
+
+from addons.pos_autonomous.models import Till, TillCashier
+from addons.pos_autonomous.package import init_till
+from core.addons import AddonCatalog
+from core.instance import Instance
+from core.web.users import set_password
+from tests.pos_autonomous.test_till_side import make_till, users
+from tests.support import ADMIN_LOGIN, post_form, signed_in_client, text_of
+from tests.support import testing_app as built_app
+
+PAGE = "/web/pos_autonomous/"
+TIMINGS = {"pos_autonomous.sync_interval_ms": "1500",
+           "pos_autonomous.request_timeout_ms": "800",
+           "pos_autonomous.retry_wait_ms": "300",
+           "pos_autonomous.max_retry_wait_ms": "9000",
+           "pos_autonomous.page_size": "500"}
+
+
+@pytest.fixture
+def admin(central):
+    with central.engine.begin() as connection:
+        set_password(connection, "anna", "anna-secret-1")
+        set_password(connection, "boris", "boris-secret-1")
+    app = built_app(central)
+    return signed_in_client(app, central, ADMIN_LOGIN)
+
+
+def count_tills(central):
+    with central.engine.connect() as connection:
+        return connection.scalar(select(func.count()).select_from(Till))
+
+
+def cashiers_of(central, till_id):
+    with central.engine.connect() as connection:
+        return connection.scalar(select(func.count()).select_from(TillCashier)
+                                 .where(TillCashier.till_id == till_id))
+
+
+def test_the_central_admin_makes_a_package_a_till_starts_from(admin, central, tmp_path):
+    page = text_of(admin.get(PAGE))
+    assert "Make the package (download)" in page and "anna" in page
+    answer = post_form(admin, PAGE + "tills/package", page=PAGE, data={
+        "config_id": "1", "name": "Front till", "server_url": "http://127.0.0.1:9",
+        "cashier": ["anna"]})
+    assert answer.status_code == 200, text_of(answer)
+    assert answer.headers["Content-Disposition"].startswith("attachment;")
+    assert "till-1-config-1.package" in answer.headers["Content-Disposition"]
+    package = tmp_path / "downloaded.package"
+    package.write_bytes(answer.get_data())
+    answer.close()
+    till = Instance(f"sqlite:///{tmp_path / 'till.db'}", AddonCatalog())
+    row = init_till(till, package)
+    assert (row.till_id, row.config_id, row.server_url) == (1, 1, "http://127.0.0.1:9")
+    assert users(till)["anna"] == users(central)["anna"] and "boris" not in users(till)
+    till.engine.dispose()
+    assert "Front till" in text_of(admin.get(PAGE))
+
+
+@pytest.mark.parametrize("fields, said", [
+    ({"config_id": ""}, "choose the POS config"),
+    ({"config_id": "99"}, "no POS config with id 99"),
+    ({"config_id": "-1"}, "choose the POS config"),
+    ({"config_id": "1" * 40}, "choose the POS config"),
+    ({"config_id": "1", "server_url": "javascript:alert(1)"}, "http(s)://host"),
+    ({"config_id": "1", "server_url": "http://" + "a" * 300}, "http(s)://host"),
+    ({"config_id": "1", "name": "x" * 65}, "at most 64 characters"),
+    ({"config_id": "1", "cashier": ["nobody"]}, "no user nobody"),
+    ({"config_id": "1", "cashier": [f"u{n}" for n in range(501)]}, "at most 500 cashiers"),
+])
+def test_a_bad_package_field_is_said_and_no_till_is_made(admin, central, fields, said):
+    data = {"server_url": "http://127.0.0.1:9", **fields}
+    answer = post_form(admin, PAGE + "tills/package", page=PAGE, data=data)
+    assert answer.status_code == 303
+    assert said in text_of(admin.get(PAGE))
+    assert count_tills(central) == 0
+
+
+def test_callers_not_signed_in_or_without_the_form_token_change_nothing(admin, central):
+    stranger = built_app(central).test_client()
+    answer = post_form(stranger, PAGE + "tills/package", page="/web/login",
+                       data={"config_id": "1", "server_url": "http://x.example"})
+    assert answer.status_code in (302, 303) and "/web/login" in answer.headers["Location"]
+    assert stranger.post(PAGE + "synchroniser", data=TIMINGS).status_code in (302, 303, 400)
+    no_csrf = admin.post(PAGE + "tills/package", data={"config_id": "1",
+                                                       "server_url": "http://x.example"})
+    assert no_csrf.status_code == 400
+    assert count_tills(central) == 0
+
+
+def test_the_central_admin_chooses_a_tills_cashiers(admin, central, tmp_path):
+    till = make_till(central, tmp_path, cashiers=["anna"])
+    till.engine.dispose()
+    with central.engine.connect() as connection:
+        till_id = connection.scalar(select(Till.id))
+    path = PAGE + f"tills/{till_id}/cashiers"
+    assert post_form(admin, path, page=PAGE, data={"cashier": ["boris", "anna"]}
+                     ).status_code == 303
+    assert cashiers_of(central, till_id) == 2
+    assert "cashiers anna, boris" in text_of(admin.get(PAGE))
+    post_form(admin, path, page=PAGE, data={"cashier": ["ghost"]})
+    assert "no user ghost" in text_of(admin.get(PAGE))
+    assert cashiers_of(central, till_id) == 2  # unchanged
+    post_form(admin, PAGE + "tills/999/cashiers", page=PAGE, data={"cashier": ["anna"]})
+    assert "no till 999" in text_of(admin.get(PAGE))
+    assert admin.post(path, data={"cashier": []}).status_code == 400  # no form token
+    post_form(admin, path, page=PAGE, data={})
+    assert cashiers_of(central, till_id) == 0
+    stranger = built_app(central).test_client()
+    assert stranger.post(path, data={"cashier": ["anna"]}).status_code in (302, 303, 400)
+    assert cashiers_of(central, till_id) == 0
+
+
+def test_a_tills_admin_saves_the_synchroniser_timings(central, tmp_path):
+    with central.engine.begin() as connection:
+        set_password(connection, "cashier", "cashier-pass-1")
+    till = make_till(central, tmp_path, cashiers=["cashier"])
+    client = signed_in_client(built_app(till), till, "cashier")
+    page = text_of(client.get(PAGE))
+    assert "Request timeout (ms)" in page and 'value="5000"' in page  # the interval's default
+    assert post_form(client, PAGE + "synchroniser", page=PAGE, data=TIMINGS).status_code == 303
+    assert "Synchroniser timings saved" in text_of(client.get(PAGE))
+    with till.engine.connect() as connection:
+        parameters = till.parameters(connection)
+        assert {key: str(parameters.get(key)) for key in TIMINGS} == TIMINGS
+    for key, bad in [("pos_autonomous.request_timeout_ms", "0"),
+                     ("pos_autonomous.sync_interval_ms", "1e9"),
+                     ("pos_autonomous.page_size", "10001"),
+                     ("pos_autonomous.retry_wait_ms", "-5"),
+                     ("pos_autonomous.max_retry_wait_ms", "100")]:  # shorter than the retry
+        post_form(client, PAGE + "synchroniser", page=PAGE, data={**TIMINGS, key: bad})
+        assert "Not saved" in text_of(client.get(PAGE))
+    with till.engine.connect() as connection:
+        parameters = till.parameters(connection)
+        assert {key: str(parameters.get(key)) for key in TIMINGS} == TIMINGS
+    till.engine.dispose()
+
+
+def test_the_central_instance_has_no_synchroniser_timings(admin):
+    answer = post_form(admin, PAGE + "synchroniser", page=PAGE, data=TIMINGS)
+    assert answer.status_code == 303
+    assert "the timings are a till's" in text_of(admin.get(PAGE))
