@@ -11,8 +11,12 @@
   `require_session_access`, `ANY_CONFIG`;
 - POS tokens: `issue_config_token` (this instance's, with the addons' claims), `issue_token`,
   `verify_token`, `PosToken`, `TokenError`;
+- customers: `search_customers`, `create_customer` (from the template customer),
+  `update_customer` (phone, e-mail), `retire_customer` ("deleted" | "retired"),
+  `partner_json`;
 - hooks other addons implement: `hookspecs.py` (`check_pos_order`, `extend_pos_data`,
-  `extend_pos_token`, `pos_session_closed`, `pos_session_closed_committed`).
+  `extend_pos_token`, `pos_session_closed`, `pos_session_closed_committed`,
+  `pos_config_form_links`, `pos_create_customer`, `pos_update_customer`).
 
 Every other module of this package is private and may change without notice.
 """
@@ -22,6 +26,13 @@ from .access import (
     caller_credentials,
     require_config_access,
     require_session_access,
+)
+from .customers import (
+    create_customer,
+    partner_json,
+    retire_customer,
+    search_customers,
+    update_customer,
 )
 from .models import (
                      CLOSED,
@@ -52,6 +63,7 @@ __all__ = [
     "require_session_access",
     "CLOSED", "CLOSING_CONTROL", "OPENED", "OPENING_CONTROL",
     "Order", "OrderLine", "Partner", "Payment", "PosConfig", "PosSession", "Product",
+    "create_customer", "partner_json", "retire_customer", "search_customers", "update_customer",
     "ParsedOrder", "Rejection", "compute_totals", "parse_order", "push_orders",
     "SessionError", "announce_closed", "close_session", "current_session", "get_config", "open_session",
     "PosToken", "TokenError", "issue_config_token", "issue_token", "verify_token",

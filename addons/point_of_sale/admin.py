@@ -20,7 +20,7 @@ from core.plugins import flatten
 from core.web import current_instance, current_plugins
 from core.web.admin import local_path, require_login_and_csrf
 
-from . import sessions
+from . import sessions, shop_settings
 from .models import CLOSED, Order, OrderLine, Partner, Payment, PosConfig, PosSession, Product
 from .routes import CONFIG_FORM
 
@@ -181,7 +181,9 @@ def config_form(config_id):
                 abort(404)
         if request.method == "GET":
             record = {"name": config.name if config else "",
-                      "active": config.active if config else True}
+                      "active": config.active if config else True,
+                      **(shop_settings.settings_of(config) if config
+                         else shop_settings.DEFAULTS)}
             if config:
                 extra = config_fields.read_values(connection, CONFIG_FORM, config_id, fields)
             else:
@@ -189,11 +191,13 @@ def config_form(config_id):
             return render_config_form(config, record, fields, extra, {})
     errors = {}
     record = {"name": text_value(request.form, "name", errors, 64, required=True),
-              "active": checked(request.form, "active")}
+              "active": checked(request.form, "active"),
+              **shop_settings.clean_settings(request.form, errors)}
     cleaned, field_errors = config_fields.validate(fields, request.form)
     errors.update(field_errors)
     if errors:  # show what was typed, to fix it
-        typed = {**record, "name": request.form.get("name", "")}
+        typed = {**record, **{name: request.form.get(name, "") for name in
+                              ("name", *shop_settings.TEXT_FIELDS, "currency_code", "locale")}}
         return render_config_form(config, typed, fields, request.form.to_dict(), errors), 400
     table = PosConfig.__table__
     with engine().begin() as connection:

@@ -32,7 +32,8 @@ def configure_app(app):
 @hookimpl
 def register_config_forms():
     """The POS config form: its own keys are also the POS page's `config` keys."""
-    return [ConfigForm(CONFIG_FORM, own_keys=("id", "name", "active"))]
+    from .shop_settings import FIELD_NAMES
+    return [ConfigForm(CONFIG_FORM, own_keys=("id", "name", "active", *FIELD_NAMES))]
 
 
 @hookimpl

@@ -45,3 +45,21 @@ def pos_config_form_links(connection, config_id):
     """Read-only lines about records of the addon that refer to POS config `config_id`, shown on
     its admin form: a list of `(label, text, url)`, e.g. pos_multi_session's
     `("Multi-session", "Restaurant", "/web/pos/multi-sessions/1")`; [] when there are none."""
+
+
+@hookspec(firstresult=True)
+def pos_create_customer(connection, config_id, values):
+    """A till of config `config_id` creates a customer (`POST /pos/customers`); `values` are
+    the checked fields it sent (`name`, and any of `email`, `phone`, `street`, `zip`, `city`,
+    `country_code`). Return the created partner as a dict (`customers.partner_json`'s keys) to
+    take the creation over, or None to let point_of_sale create it locally from the template
+    customer (`create_customer`). Raise `Rejection(code, message)` to refuse: pos_autonomous on
+    a till creates on the central server and raises `Rejection("needs_server", ...)` offline."""
+
+
+@hookspec(firstresult=True)
+def pos_update_customer(connection, config_id, partner_id, values):
+    """A till of config `config_id` changes customer `partner_id`'s `phone` and/or `email`
+    (`values`, checked). Return the partner's dict to take the change over (the addon then
+    writes it locally itself, e.g. with `update_customer`, and queues it for a central
+    server), or None to let point_of_sale update it locally. Raise `Rejection` to refuse."""

@@ -24,6 +24,14 @@ class PosConfig(Model):
     id: Mapped[int] = mapped_column(Integer, primary_key=True)
     name: Mapped[str] = mapped_column(String(64))
     active: Mapped[bool] = mapped_column(Boolean, default=True)
+    # What the receipt and the till show (shop_settings.py checks and documents them).
+    shop_name: Mapped[str] = mapped_column(String(128), default="", server_default="")
+    shop_address: Mapped[str] = mapped_column(String(512), default="", server_default="")
+    vat_number: Mapped[str] = mapped_column(String(32), default="", server_default="")
+    currency_code: Mapped[str] = mapped_column(String(3), default="", server_default="")
+    locale: Mapped[str] = mapped_column(String(35), default="", server_default="")
+    prices_include_tax: Mapped[bool] = mapped_column(Boolean, default=True,
+                                                     server_default=text("true"))
 
 
 class PosSession(Model):
@@ -67,6 +75,13 @@ class Partner(Model):
     email: Mapped[str] = mapped_column(String(128), default="")
     phone: Mapped[str] = mapped_column(String(32), default="")
     is_customer_template: Mapped[bool] = mapped_column(Boolean, default=False)
+    # What the template gives a customer created at a till when the till does not send it.
+    street: Mapped[str] = mapped_column(String(128), default="", server_default="")
+    zip: Mapped[str] = mapped_column(String(16), default="", server_default="")
+    city: Mapped[str] = mapped_column(String(64), default="", server_default="")
+    country_code: Mapped[str] = mapped_column(String(2), default="", server_default="")
+    # A customer that orders reference is retired rather than deleted (customers.py).
+    active: Mapped[bool] = mapped_column(Boolean, default=True, server_default=text("true"))
 
     __table_args__ = (
         # At most one template partner.

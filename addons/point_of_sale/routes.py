@@ -20,8 +20,9 @@ from core.web import current_instance, current_plugins
 from core.web.errors import ApiError, json_body
 from core.web.sessions import signed_in_user
 
-from . import sessions
+from . import sessions, shop_settings
 from .access import caller_config_scope, require_config_access, require_session_access
+from .customers import partner_json
 from .models import Partner, PosSession, Product
 from .offline import offline_manifest
 from .orders import push_orders
@@ -75,12 +76,13 @@ def pos_data(config_id):
         open_session = sessions.current_session(connection, config_id)
         data = {
             "config": {"id": config.id, "name": config.name,
+                       **shop_settings.settings_of(config),
                        **read_values(connection, CONFIG_FORM, config.id, fields)},
             "session": _session_json(open_session) if open_session else None,
             "products": [_product_json(p) for p in connection.execute(
                 select(Product).where(Product.active).order_by(Product.category, Product.name))],
             "partners": [_partner_json(p) for p in connection.execute(
-                select(Partner).order_by(Partner.name))],
+                select(Partner).where(Partner.active).order_by(Partner.name))],
         }
         manager.hook.extend_pos_data(connection=connection, config_id=config_id, data=data)
     return jsonify(data)
@@ -150,5 +152,8 @@ def _product_json(row):
 
 
 def _partner_json(row):
-    return {"id": row.id, "name": row.name, "email": row.email, "phone": row.phone,
-            "is_customer_template": row.is_customer_template}
+    return partner_json(row)
+
+
+# The till's customer endpoints join this blueprint (after it exists: they import it).
+from . import customer_routes  # noqa: E402, F401

@@ -13,6 +13,11 @@ from tests.point_of_sale.test_order_push import an_order
 from tests.support import bearer_header as bearer
 from tests.support import get_parameter, installed_instance, set_parameter, testing_app
 
+DEMO_SHOP_SETTINGS = {
+    "shop_name": "Comptoir Café", "shop_address": "12 rue des Halles\n69001 Lyon",
+    "vat_number": "FR 32 123456789", "currency_code": "", "locale": "",
+    "prices_include_tax": True}
+
 
 def own_keys(instance):
     """The keys the instance checks its own tokens with."""
@@ -110,7 +115,7 @@ def test_a_token_names_its_instance_and_config(addon_instance, shop_session):
 
 def test_pos_data_lists_config_session_products_and_partners(admin_client, shop_session):
     data = admin_client.get("/pos/config/1/data").json
-    assert data["config"] == {"id": 1, "name": "Shop"}
+    assert data["config"] == {"id": 1, "name": "Shop", **DEMO_SHOP_SETTINGS}
     assert data["session"]["id"] == shop_session and data["session"]["state"] == "opened"
     assert len(data["products"]) == 32
     espresso = next(p for p in data["products"] if p["name"] == "Espresso")

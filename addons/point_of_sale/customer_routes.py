@@ -1,0 +1,95 @@
+"""The till's customer endpoints (customers.py has the rules): search, create, edit.
+Checked with the POS credentials as /pos/orders: a signed-in user, or a config's token."""
+from flask import jsonify, request
+
+from core.web import current_instance, current_plugins
+from core.web.errors import ApiError, json_object
+
+from .access import ANY_CONFIG, caller_config_scope
+from .customers import (
+    CUSTOMER_FIELDS,
+    EDITABLE_FIELDS,
+    MAX_RESULTS,
+    clean_values,
+    create_customer,
+    search_customers,
+    update_customer,
+)
+from .orders import Rejection
+from .routes import blueprint
+
+# A refusal's HTTP status; others are 400.
+STATUS = {"unknown_customer": 404, "no_template": 409, "template_customer": 409,
+          "needs_server": 503}
+
+
+def _refused(rejection):
+    return ApiError(STATUS.get(rejection.code, 400), rejection.code, rejection.message)
+
+
+def _config_id(scope, body):
+    """The till's config: its token's, or `config_id` in the body for a signed-in user."""
+    config_id = body.pop("config_id", None)
+    if scope is not ANY_CONFIG:
+        if config_id is not None and config_id != scope:
+            raise ApiError(403, "forbidden", f"your token is for POS config {scope}, not "
+                                             f"{config_id}")
+        return scope
+    if isinstance(config_id, bool) or not isinstance(config_id, int) or config_id <= 0:
+        raise ApiError(400, "invalid_config_id", "send 'config_id', the till's POS config id")
+    return config_id
+
+
+@blueprint.get("/customers")
+def customers_search():
+    """`?q=` (name, phone or e-mail; empty lists the first ones) and `?limit=` (1 to 50)."""
+    caller_config_scope()
+    text = request.args.get("q", "")
+    try:
+        limit = int(request.args.get("limit", "20"))
+    except ValueError:
+        raise ApiError(400, "invalid_limit", f"'limit' must be a whole number from 1 to "
+                                             f"{MAX_RESULTS}") from None
+    if not 1 <= limit <= MAX_RESULTS:
+        raise ApiError(400, "invalid_limit", f"'limit' must be from 1 to {MAX_RESULTS}")
+    if len(text) > 100:
+        raise ApiError(400, "invalid_query", "search with at most 100 characters")
+    with current_instance().engine.connect() as connection:
+        return jsonify(customers=search_customers(connection, text, limit))
+
+
+@blueprint.post("/customers")
+def customers_create():
+    """`{"config_id", "name", "phone"?, "email"?, ...}` -> 201 `{"customer": {...}}`."""
+    scope = caller_config_scope()
+    body = json_object()
+    config_id = _config_id(scope, body)
+    try:
+        values = clean_values(body, tuple(CUSTOMER_FIELDS))
+        with current_instance().engine.begin() as connection:
+            customer = current_plugins().hook.pos_create_customer(
+                connection=connection, config_id=config_id, values=values)
+            if customer is None:
+                customer = create_customer(connection, values)
+    except Rejection as rejection:
+        raise _refused(rejection) from None
+    return jsonify(customer=customer), 201
+
+
+@blueprint.post("/customers/<int:partner_id>")
+def customers_update(partner_id):
+    """`{"config_id", "phone"?, "email"?}` -> `{"customer": {...}}`."""
+    scope = caller_config_scope()
+    body = json_object()
+    config_id = _config_id(scope, body)
+    try:
+        values = clean_values(body, EDITABLE_FIELDS)
+        with current_instance().engine.begin() as connection:
+            customer = current_plugins().hook.pos_update_customer(
+                connection=connection, config_id=config_id, partner_id=partner_id,
+                values=values)
+            if customer is None:
+                customer = update_customer(connection, partner_id, values)
+    except Rejection as rejection:
+        raise _refused(rejection) from None
+    return jsonify(customer=customer)

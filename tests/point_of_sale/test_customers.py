@@ -1,0 +1,214 @@
+"""Customers at the till through HTTP (GET/POST /pos/customers, POST /pos/customers/<id>) and
+`retire_customer`: search, creation from the template customer, phone and e-mail edits, the
+hooks that take creation over, and hostile input. Demo partners: 1 the template, 2 Alice Martin
+(+33 6 12 34 56 78), 3 Bruno Lefèvre, 4 Café des Arts (compta@cafedesarts.example)."""
+import json
+
+import pytest
+from hypothesis import HealthCheck, given, settings
+from sqlalchemy import func, select, text
+
+from addons.point_of_sale import Partner, Rejection, retire_customer
+from core import hookimpl
+from tests import hostile_json as hj
+from tests.point_of_sale.test_pos_hostile_input import an_order, assert_json_error, post_text
+from tests.support import bearer_header as bearer
+
+
+def partner_count(instance):
+    with instance.engine.connect() as connection:
+        return connection.scalar(select(func.count()).select_from(Partner))
+
+
+def names(response):
+    assert response.status_code == 200, response.get_data(as_text=True)
+    return [c["name"] for c in response.get_json()["customers"]]
+
+
+def test_customers_are_found_by_name_phone_or_email_and_never_the_template(admin_client):
+    assert names(admin_client.get("/pos/customers?q=alice")) == ["Alice Martin"]
+    assert names(admin_client.get("/pos/customers?q=cafedesarts")) == ["Café des Arts"]
+    # A phone as typed, with or without its spaces.
+    assert names(admin_client.get("/pos/customers?q=98 76")) == ["Bruno Lefèvre"]
+    assert names(admin_client.get("/pos/customers?q=612345678")) == ["Alice Martin"]
+    assert names(admin_client.get("/pos/customers?q=100%")) == []  # % is a character
+    everyone = names(admin_client.get("/pos/customers?limit=50"))
+    assert "Walk-in customer (template)" not in everyone and len(everyone) == 3
+
+
+def test_a_customer_created_at_a_till_takes_what_it_lacks_from_the_template(
+        admin_client, addon_instance):
+    with addon_instance.engine.begin() as connection:
+        connection.execute(text("UPDATE point_of_sale_partner SET city = 'Lyon', "
+                                "country_code = 'FR', phone = '+33 4 00 00 00 00' WHERE id = 1"))
+    response = admin_client.post("/pos/customers", json={
+        "config_id": 1, "name": "  Chloé   Durand ", "email": "chloe@example.com"})
+    assert response.status_code == 201, response.get_data(as_text=True)
+    customer = response.get_json()["customer"]
+    assert customer["name"] == "Chloé Durand"  # one line, single spaces
+    assert customer["email"] == "chloe@example.com"  # sent by the till
+    assert (customer["city"], customer["country_code"]) == ("Lyon", "FR")  # the template's
+    assert customer["phone"] == "+33 4 00 00 00 00"
+    assert customer["is_customer_template"] is False
+    assert names(admin_client.get("/pos/customers?q=chloe")) == ["Chloé Durand"]
+    with addon_instance.engine.connect() as connection:
+        templates = connection.scalars(select(Partner.id).where(Partner.is_customer_template))
+        assert list(templates) == [1]
+
+
+def test_creation_is_refused_without_a_template_and_writes_nothing(admin_client, addon_instance):
+    with addon_instance.engine.begin() as connection:
+        connection.execute(text("UPDATE point_of_sale_partner SET is_customer_template = false"))
+    before = partner_count(addon_instance)
+    error = assert_json_error(admin_client.post("/pos/customers",
+                                                json={"config_id": 1, "name": "Dan"}),
+                              409, "no_template")
+    assert "template" in error["message"]
+    assert partner_count(addon_instance) == before
+
+
+def test_a_till_changes_a_customers_phone_or_email_and_nothing_else(admin_client):
+    response = admin_client.post("/pos/customers/2", json={"config_id": 1,
+                                                           "phone": "+33 6 00 11 22 33"})
+    assert response.status_code == 200, response.get_data(as_text=True)
+    assert response.get_json()["customer"]["phone"] == "+33 6 00 11 22 33"
+    assert response.get_json()["customer"]["email"] == "alice@example.com"
+    assert_json_error(admin_client.post("/pos/customers/2", json={"config_id": 1, "name": "X"}),
+                      400, "invalid_customer")
+    assert_json_error(admin_client.post("/pos/customers/2", json={"config_id": 1,
+                                                                  "email": "not-an-address"}),
+                      400, "invalid_customer")
+    assert_json_error(admin_client.post("/pos/customers/1", json={"config_id": 1,
+                                                                  "phone": "0102030405"}),
+                      409, "template_customer")
+    assert_json_error(admin_client.post("/pos/customers/999", json={"config_id": 1,
+                                                                    "phone": "0102030405"}),
+                      404, "unknown_customer")
+
+
+def test_who_may_call_the_customer_routes(app, addon_instance):
+    client = app.test_client()
+    for method, path in [("get", "/pos/customers"), ("post", "/pos/customers"),
+                         ("post", "/pos/customers/2")]:
+        assert_json_error(getattr(client, method)(path, json={}), 401, "unauthorized")
+    # A till's token creates for its own config only (the config is the token's).
+    assert_json_error(client.post("/pos/customers", json={"config_id": 1, "name": "Eve"},
+                                  headers=bearer(addon_instance, 2)), 403, "forbidden")
+    response = client.post("/pos/customers", json={"name": "Eve"},
+                           headers=bearer(addon_instance, 2))
+    assert response.status_code == 201, response.get_data(as_text=True)
+
+
+def test_a_customer_with_orders_is_retired_and_one_without_is_deleted(
+        admin_client, addon_instance, shop_session):
+    pushed = admin_client.post("/pos/orders", json=[an_order(shop_session, partner_id=2)])
+    assert pushed.get_json()["results"][0]["status"] == "created"
+    with addon_instance.engine.begin() as connection:
+        assert retire_customer(connection, 2) == "retired"
+        assert retire_customer(connection, 3) == "deleted"
+        with pytest.raises(Rejection):
+            retire_customer(connection, 1)  # the template stays
+    with addon_instance.engine.connect() as connection:
+        assert connection.scalar(text("SELECT partner_id FROM point_of_sale_order")) == 2
+        assert connection.scalar(text("SELECT count(*) FROM point_of_sale_partner "
+                                      "WHERE id = 3")) == 0
+    assert names(admin_client.get("/pos/customers?q=alice")) == []  # no longer offered
+    data = admin_client.get("/pos/config/1/data").get_json()
+    assert 2 not in [p["id"] for p in data["partners"]]
+    assert_json_error(admin_client.post("/pos/customers/2", json={"config_id": 1,
+                                                                  "phone": "0102030405"}),
+                      404, "unknown_customer")
+
+
+class CentralServerCustomers:
+    """pos_create_customer / pos_update_customer as pos_autonomous implements them on a till."""
+
+    def __init__(self, online):
+        self.online, self.seen = online, []
+
+    @hookimpl
+    def pos_create_customer(self, connection, config_id, values):
+        self.seen.append((config_id, values))
+        if not self.online:
+            raise Rejection("needs_server", "Creating a customer needs the connection to the "
+                                            "central server; try again when it is back.")
+        return {"id": 777, **values}
+
+    @hookimpl
+    def pos_update_customer(self, connection, config_id, partner_id, values):
+        return {"id": partner_id, "queued": True, **values}
+
+
+@pytest.mark.parametrize("online", [True, False])
+def test_an_addon_takes_customer_creation_over(app, admin_client, addon_instance, online):
+    plugin = CentralServerCustomers(online)
+    app.extensions["core.plugins"].register(plugin, "central_customers")
+    before = partner_count(addon_instance)
+    response = admin_client.post("/pos/customers", json={"config_id": 1, "name": "Fay",
+                                                         "phone": "0601020304"})
+    assert plugin.seen == [(1, {"name": "Fay", "phone": "0601020304"})]
+    if online:
+        assert response.status_code == 201
+        assert response.get_json()["customer"]["id"] == 777
+    else:
+        assert_json_error(response, 503, "needs_server")
+    assert partner_count(addon_instance) == before  # the addon's business, not ours
+    edited = admin_client.post("/pos/customers/2", json={"config_id": 1, "email": "a@b.example"})
+    assert edited.get_json()["customer"]["queued"] is True
+
+
+# -- hostile input ------------------------------------------------------------------------------
+
+HOSTILE_CREATIONS = {
+    "an array": ([], "invalid_body"),
+    "no config id": ({"name": "A"}, "invalid_config_id"),
+    "config id true": ({"config_id": True, "name": "A"}, "invalid_config_id"),
+    "config id text": ({"config_id": "1", "name": "A"}, "invalid_config_id"),
+    "no name": ({"config_id": 1, "phone": "0601020304"}, "invalid_customer"),
+    "blank name": ({"config_id": 1, "name": "   "}, "invalid_customer"),
+    "name a number": ({"config_id": 1, "name": 12}, "invalid_customer"),
+    "name an object": ({"config_id": 1, "name": {"$gt": ""}}, "invalid_customer"),
+    "name too long": ({"config_id": 1, "name": "x" * 129}, "invalid_customer"),
+    "unknown field": ({"config_id": 1, "name": "A", "is_customer_template": True},
+                      "invalid_customer"),
+    "id sent": ({"config_id": 1, "name": "A", "id": 1}, "invalid_customer"),
+    "bad e-mail": ({"config_id": 1, "name": "A", "email": "a@"}, "invalid_customer"),
+    "bad phone": ({"config_id": 1, "name": "A", "phone": "call me"}, "invalid_customer"),
+    "bad country": ({"config_id": 1, "name": "A", "country_code": "FRA"}, "invalid_customer"),
+}
+
+
+@pytest.mark.parametrize("case", HOSTILE_CREATIONS)
+def test_a_hostile_customer_is_refused_and_writes_nothing(admin_client, addon_instance, case):
+    body, code = HOSTILE_CREATIONS[case]
+    before = partner_count(addon_instance)
+    assert_json_error(admin_client.post("/pos/customers", json=body), 400, code)
+    assert partner_count(addon_instance) == before
+
+
+@pytest.mark.parametrize("query", ["limit=0", "limit=51", "limit=x", "q=" + "a" * 101])
+def test_a_bad_search_is_a_400(admin_client, query):
+    assert_json_error(admin_client.get(f"/pos/customers?{query}"), 400)
+
+
+@pytest.mark.parametrize("body", [hj.deep_object(), '{"config_id": 1, "name": NaN}',
+                                  '{"config_id": 1, "name": "\\ud800"}'])
+def test_hostile_json_on_the_customer_routes_is_a_400(admin_client, body):
+    for path in ("/pos/customers", "/pos/customers/2"):
+        assert_json_error(post_text(admin_client, path, body), 400)
+
+
+@settings(max_examples=25, deadline=None, database=None,
+          suppress_health_check=[HealthCheck.function_scoped_fixture, HealthCheck.too_slow,
+                                 HealthCheck.data_too_large])
+@given(body=hj.hostile_bodies({"config_id": 1, "name": "Gus", "phone": "0601020304"}))
+def test_hostile_customer_bodies_never_make_a_5xx(admin_client, addon_instance, body):
+    before = partner_count(addon_instance)
+    response = post_text(admin_client, "/pos/customers", body)
+    assert response.status_code < 500
+    answer = json.loads(response.get_data(as_text=True))
+    if response.status_code >= 400:
+        assert set(answer["error"]) == {"code", "message"}
+        assert partner_count(addon_instance) == before
+    else:
+        assert partner_count(addon_instance) == before + 1
