@@ -6,6 +6,9 @@
   `announce_closed` (after the closing committed), `SessionError`;
 - orders: `parse_order` (wire form -> `ParsedOrder`, whose `to_wire()` goes back),
   `push_orders`, `compute_totals`, `Rejection`;
+- the ticket ledger (ledger.py): `canonical_form`, `chain_link`, `seal_record`, `ledger_head`,
+  `ledger_entries`, `verify_chain`, `receive_sealed_entries`, `SealedEntry`, `ChainCheck`,
+  `ZERO_LINK`;
 - who is calling: `caller_credentials` (ANY_CONFIG or the caller's `PosToken`: instance,
   config, multi-sessions), `caller_config_scope`, `require_config_access`,
   `require_session_access`, `ANY_CONFIG`;
@@ -34,27 +37,39 @@ from .customers import (
     search_customers,
     update_customer,
 )
+from .ledger import (
+    ZERO_LINK,
+    ChainCheck,
+    SealedEntry,
+    canonical_form,
+    chain_link,
+    ledger_entries,
+    ledger_head,
+    receive_sealed_entries,
+    seal_record,
+    verify_chain,
+)
 from .models import (
-                     CLOSED,
-                     CLOSING_CONTROL,
-                     OPENED,
-                     OPENING_CONTROL,
-                     Order,
-                     OrderLine,
-                     Partner,
-                     Payment,
-                     PosConfig,
-                     PosSession,
-                     Product,
+    CLOSED,
+    CLOSING_CONTROL,
+    OPENED,
+    OPENING_CONTROL,
+    Order,
+    OrderLine,
+    Partner,
+    Payment,
+    PosConfig,
+    PosSession,
+    Product,
 )
 from .orders import ParsedOrder, Rejection, compute_totals, parse_order, push_orders
 from .sessions import (
-                     SessionError,
-                     announce_closed,
-                     close_session,
-                     current_session,
-                     get_config,
-                     open_session,
+    SessionError,
+    announce_closed,
+    close_session,
+    current_session,
+    get_config,
+    open_session,
 )
 from .tokens import PosToken, TokenError, issue_config_token, issue_token, verify_token
 
@@ -64,6 +79,8 @@ __all__ = [
     "CLOSED", "CLOSING_CONTROL", "OPENED", "OPENING_CONTROL",
     "Order", "OrderLine", "Partner", "Payment", "PosConfig", "PosSession", "Product",
     "create_customer", "partner_json", "retire_customer", "search_customers", "update_customer",
+    "ZERO_LINK", "ChainCheck", "SealedEntry", "canonical_form", "chain_link", "ledger_entries",
+    "ledger_head", "receive_sealed_entries", "seal_record", "verify_chain",
     "ParsedOrder", "Rejection", "compute_totals", "parse_order", "push_orders",
     "SessionError", "announce_closed", "close_session", "current_session", "get_config", "open_session",
     "PosToken", "TokenError", "issue_config_token", "issue_token", "verify_token",

@@ -1,15 +1,15 @@
-"""`core pos open|close CONFIG_ID` and `core token CONFIG_ID`."""
+"""`core pos open|close|verify CONFIG_ID` and `core token CONFIG_ID`."""
 import click
 
 from core.cli import fail_cleanly, pass_instance
 
-from . import sessions
+from . import ledger, sessions
 from .tokens import issue_config_token
 
 
 @click.group()
 def pos():
-    """Open and close POS sessions."""
+    """Open and close POS sessions; verify a config's ticket chain."""
 
 
 @pos.command("open")
@@ -33,6 +33,25 @@ def close_command(instance, config_id):
         session_id = sessions.close_session(connection, config_id, manager)
     sessions.announce_closed(instance.engine, manager, session_id, config_id)
     click.echo(session_id)
+
+
+@pos.command("verify")
+@click.argument("config_id", type=int)
+@pass_instance
+@fail_cleanly
+def verify_command(instance, config_id):
+    """Re-check CONFIG_ID's ticket chain from ticket 1; name the first broken link (exit 1)."""
+    with instance.engine.connect() as connection:
+        config = sessions.get_config(connection, config_id)
+        check = ledger.verify_chain(connection, config_id)
+    unsealed = (f"; {check.unsealed} orders stored before the ledger existed are unnumbered"
+                if check.unsealed else "")
+    if check.ok:
+        click.echo(f"{config.name}: OK, {check.reason}{unsealed}")
+        return
+    click.echo(f"{config.name}: BROKEN at ticket {check.first_broken}: {check.reason} "
+               f"({check.checked} tickets before it are intact){unsealed}", err=True)
+    raise SystemExit(1)
 
 
 @click.command()

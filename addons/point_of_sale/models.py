@@ -2,7 +2,18 @@
 from datetime import datetime
 from decimal import Decimal
 
-from sqlalchemy import Boolean, DateTime, ForeignKey, Index, Integer, Numeric, String, text
+from sqlalchemy import (
+    JSON,
+    Boolean,
+    DateTime,
+    ForeignKey,
+    Index,
+    Integer,
+    Numeric,
+    String,
+    UniqueConstraint,
+    text,
+)
 from sqlalchemy.orm import Mapped, mapped_column
 
 from core.db import Model
@@ -120,6 +131,8 @@ class OrderLine(Model):
     discount: Mapped[Decimal] = mapped_column(Numeric(5, 2), default=Decimal("0"))  # percent
     price_subtotal: Mapped[Decimal] = mapped_column(Money)  # tax excluded
     price_subtotal_incl: Mapped[Decimal] = mapped_column(Money)
+    # The product's tax rate when sold (percent): closings total taxes per rate from it.
+    tax_rate: Mapped[Decimal] = mapped_column(Numeric(5, 2), default=Decimal("0"))
 
 
 class Payment(Model):
@@ -131,4 +144,53 @@ class Payment(Model):
     amount: Mapped[Decimal] = mapped_column(Money)
 
 
-MODELS = [PosConfig, PosSession, Product, Partner, Order, OrderLine, Payment]
+# -- the ticket ledger (ledger.py, closing.py): numbers and links, never a copy of a ticket --
+
+class LedgerHead(Model):
+    """The last number and link of a config's chain; its row is locked while sealing."""
+    __tablename__ = "point_of_sale_ledger_head"
+    config_id: Mapped[int] = mapped_column(ForeignKey("point_of_sale_config.id"), primary_key=True)
+    number: Mapped[int] = mapped_column(Integer, default=0)
+    link: Mapped[str] = mapped_column(String(64))
+
+
+class LedgerEntry(Model):
+    """Ticket `number` of a config's chain: which record (`kind`, `uuid`) it seals, and how."""
+    __tablename__ = "point_of_sale_ledger_entry"
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    config_id: Mapped[int] = mapped_column(ForeignKey("point_of_sale_config.id"))
+    number: Mapped[int] = mapped_column(Integer)
+    kind: Mapped[str] = mapped_column(String(16))  # "order" | "closing"
+    uuid: Mapped[str] = mapped_column(String(64))
+    previous_link: Mapped[str] = mapped_column(String(64))
+    link: Mapped[str] = mapped_column(String(64))
+    sealed_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utc_now)
+
+    __table_args__ = (
+        UniqueConstraint("config_id", "number", name="uq_point_of_sale_ledger_entry_number"),
+        UniqueConstraint("kind", "uuid", name="uq_point_of_sale_ledger_entry_record"),
+    )
+
+
+class Closing(Model):
+    """A session's closing: its figures as computed when it closed (closing.py), sealed in the
+    config's chain. Totals per tax rate and per payment method are lists of dicts of strings."""
+    __tablename__ = "point_of_sale_closing"
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    uuid: Mapped[str] = mapped_column(String(64), unique=True)
+    session_id: Mapped[int] = mapped_column(ForeignKey("point_of_sale_session.id"), unique=True)
+    closed_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
+    order_count: Mapped[int] = mapped_column(Integer)
+    refund_count: Mapped[int] = mapped_column(Integer)
+    refund_total: Mapped[Decimal] = mapped_column(Money)
+    period_total: Mapped[Decimal] = mapped_column(Money)
+    perpetual_total: Mapped[Decimal] = mapped_column(Numeric(16, 2))
+    expected_cash: Mapped[Decimal] = mapped_column(Money)
+    counted_cash: Mapped[Decimal | None] = mapped_column(Money)
+    cash_difference: Mapped[Decimal | None] = mapped_column(Money)
+    totals_by_tax: Mapped[list] = mapped_column(JSON)
+    totals_by_method: Mapped[list] = mapped_column(JSON)
+
+
+MODELS = [PosConfig, PosSession, Product, Partner, Order, OrderLine, Payment,
+          LedgerHead, LedgerEntry, Closing]

@@ -5,6 +5,8 @@ once per push; each order is then inserted in a savepoint of its own, so a rejec
 nothing behind and never takes the others with it, and a push costs one commit.
 Orders are recognised by the `uuid` the till made: sending one again answers `duplicate` and
 changes nothing (a till that timed out re-sends; see Odoo #40567).
+Each order stored is sealed in the same transaction (ledger.py): its answer carries its ticket
+`number` and chain `link`, which a duplicate's answer repeats.
 """
 import logging
 import re
@@ -18,6 +20,7 @@ from sqlalchemy.exc import IntegrityError
 from core.db import is_transient
 from core.models import utc_now
 
+from .ledger import seal_records, sealed_entries_of
 from .models import PAYMENT_METHODS, Order, OrderLine, Partner, Payment, PosSession, Product
 
 log = logging.getLogger(__name__)
@@ -197,6 +200,7 @@ class Totals:
     total: Decimal
     paid: Decimal
     change: Decimal
+    tax_rates: tuple = ()  # the tax rate of each line (percent), stored with it
 
 
 def compute_totals(order, tax_rates):
@@ -220,7 +224,8 @@ def compute_totals(order, tax_rates):
     if paid >= MONEY_LIMIT:  # paid >= total >= every line
         raise Rejection("amount_too_large", f"an order's amounts must stay below "
                                             f"{MONEY_LIMIT}; split it")
-    return Totals(tuple(amounts), untaxed, total - untaxed, total, paid, paid - total)
+    return Totals(tuple(amounts), untaxed, total - untaxed, total, paid, paid - total,
+                  tuple(tax_rates[line.product_id] for line in order.lines))
 
 
 def _cents(value):
@@ -289,11 +294,31 @@ def push_orders(connection, raw_orders, allowed_config_id=None, check_order=None
             results[index] = (_duplicate(parsed[index].uuid, first["order_id"])
                               if first["status"] != "rejected"
                               else _rejected(raw_orders[index], index, _unexpected()))
+    _seal_created(connection, accepted, results)
     for session_id, sequence in context.highest_sequence.items():
         connection.execute(update(PosSession).where(
             PosSession.id == session_id, PosSession.sequence_number < sequence
         ).values(sequence_number=sequence))
     return results
+
+
+def _seal_created(connection, accepted, results):
+    """Number and link the orders this push stored, config by config in id order (so that two
+    pushes lock the configs' heads in the same order), each config's in push order; add the
+    number and link to every created or duplicate answer."""
+    created = {}
+    for index, order, session, _totals in accepted:
+        if results[index]["status"] == "created":
+            created.setdefault(session.config_id, []).append((index, order.uuid))
+    for config_id in sorted(created):
+        sealed = seal_records(connection, config_id, "order", [u for _i, u in created[config_id]])
+        for (index, _uuid), entry in zip(created[config_id], sealed):
+            results[index].update(number=entry.number, link=entry.link)
+    duplicates = [r for r in results if isinstance(r, dict) and r["status"] == "duplicate"]
+    known = sealed_entries_of(connection, "order", {r["uuid"] for r in duplicates})
+    for result in duplicates:
+        number, link = known.get(result["uuid"], (None, None))  # None: stored before the ledger
+        result.update(number=number, link=link)
 
 
 def _unexpected():
@@ -427,8 +452,10 @@ def _insert(connection, order, session, totals):
     connection.execute(LINE_INSERT, [
         {"order_id": order_id, "product_id": line.product_id, "qty": line.qty,
          "price_unit": line.price_unit, "discount": line.discount,
-         "price_subtotal": subtotal, "price_subtotal_incl": subtotal_incl}
-        for line, (subtotal, subtotal_incl) in zip(order.lines, totals.lines)])
+         "price_subtotal": subtotal, "price_subtotal_incl": subtotal_incl,
+         "tax_rate": tax_rate}
+        for line, (subtotal, subtotal_incl), tax_rate in zip(order.lines, totals.lines,
+                                                             totals.tax_rates)])
     if order.payments:
         connection.execute(PAYMENT_INSERT, [
             {"order_id": order_id, "method": p.method, "amount": p.amount}

@@ -130,7 +130,8 @@ def test_a_resent_order_is_a_duplicate_and_changes_nothing(addon_instance, shop_
     changed = {**order, "lines": [{"product_id": 2, "qty": 9, "price_unit": 1}]}
     with addon_instance.engine.begin() as connection:
         [again] = push_orders(connection, [changed])
-    assert again == {"uuid": order["uuid"], "status": "duplicate", "order_id": first["order_id"]}
+    assert again == {"uuid": order["uuid"], "status": "duplicate", "order_id": first["order_id"],
+                     "number": 1, "link": first["link"]}
     assert count(addon_instance, OrderLine) == 2
 
 
@@ -139,7 +140,8 @@ def test_the_same_uuid_twice_in_one_push_is_stored_once(addon_instance, shop_ses
     with addon_instance.engine.begin() as connection:
         first, second = push_orders(connection, [order, order])
     assert first["status"] == "created"
-    assert second == {"uuid": order["uuid"], "status": "duplicate", "order_id": first["order_id"]}
+    assert second == {"uuid": order["uuid"], "status": "duplicate", "order_id": first["order_id"],
+                      "number": first["number"], "link": first["link"]}
     assert count(addon_instance, Order) == 1
 
 

@@ -282,6 +282,9 @@ def test_a_till_reloads_during_an_outage_and_every_order_reaches_the_server_once
     online = pay_cash(page, "10")
     expect(sync_status(page)).to_have_text("synced")
     assert database.order_count(online) == 1
+    # Sealed by the server: the receipt shows its ticket number and the start of its link.
+    link = database.scalar("SELECT link FROM point_of_sale_ledger_entry WHERE uuid = :u", u=online)
+    expect(page.locator("#receipt .receipt-ticket")).to_have_text(f"Ticket 1 · {link[:10]}")
     page.get_by_role("button", name="New order").click()
 
     # The network goes (and the server with it): selling goes on.
@@ -293,6 +296,7 @@ def test_a_till_reloads_during_an_outage_and_every_order_reaches_the_server_once
     expect(page.locator("#total")).to_have_text("5.72")
     offline_first = pay_cash(page)
     expect(sync_status(page)).to_have_text("offline · pending 1")
+    expect(page.locator("#receipt .receipt-ticket")).to_contain_text("Ticket number pending")
     first_reference = page.locator("#receipt-reference").inner_text()
     page.get_by_role("button", name="New order").click()
     product(page, "Brioche").click()  # an open order, not paid yet
@@ -316,6 +320,7 @@ def test_a_till_reloads_during_an_outage_and_every_order_reaches_the_server_once
     server.start()
     browser_context.set_offline(False)
     expect(sync_status(page)).to_have_text("synced")
+    expect(page.locator("#receipt .receipt-ticket")).to_contain_text("Ticket 3 · ")
     for uuid in (online, offline_first, offline_second):
         assert database.order_count(uuid) == 1, uuid
     assert database.scalar("SELECT count(*) FROM point_of_sale_order") == 3

@@ -68,4 +68,8 @@ def test_two_servers_on_one_sqlite_file_store_every_concurrent_push(db_url, tmp_
     failed = len(statuses) - statuses.count(200)
     assert failures == [], f"{failed} of {total} pushes failed: {failures[:3]}"
     assert scalar(instance, "SELECT count(*) FROM point_of_sale_order") == total * ORDERS_PER_PUSH
+    # Sealed by two processes at once: ticket numbers 1..N, none twice (ledger.py).
+    assert scalar(instance, "SELECT count(DISTINCT number) || ',' || min(number) || ',' || "
+                            "max(number) FROM point_of_sale_ledger_entry") == \
+        f"{total * ORDERS_PER_PUSH},1,{total * ORDERS_PER_PUSH}"
     instance.engine.dispose()

@@ -12,6 +12,7 @@
  *   sell.js     the sell screen: tabs, lines, the line editor, products, search, barcodes
  *   payment.js  cash, change, paying (open order -> outbox in one transaction)
  *   receipt.js  the receipt screen
+ *   ticket.js   the ticket number and chain link on the receipt, once the server answered
  *   status.js   the sync indicator, the banner, "Needs attention"
  *   startup.js  store, data (server or cache), login, open orders, events, "pos:loaded"
  *   money.js, store.js, sync.js   cents arithmetic, IndexedDB, the background push
@@ -31,6 +32,7 @@ import { applyOrder, dropOrder, newOrder, patchOrder, selectOrder } from "./sell
 import { fatal, start } from "./startup.js";
 import { currentOrder, state } from "./state.js";
 import { clear, currentStatus, report } from "./status.js";
+import "./ticket.js";
 import { $, blockUi, element, toast, unblockUi } from "./ui.js";
 
 class ComptoirPos {

@@ -1,0 +1,200 @@
+"""Closings: when a session closes, its figures are computed from the stored tickets, kept in a
+closing record and sealed in the config's chain (kind "closing"), in the closing's transaction.
+
+A closing covers the session's orders sealed before it (and those stored before the ledger
+existed). Sealing takes the config's head lock before the figures are read, so an order pushed
+at the same moment is either in the figures or sealed after the closing, never lost between.
+
+Figures (all amounts strings with two places in the record and the report):
+- order_count, period_total (sum of the orders' totals, refunds negative);
+- refund_count, refund_total (orders whose total is negative);
+- totals_by_tax: per tax rate, untaxed, tax and total of the lines sold at that rate;
+- totals_by_method: per payment method code, what it took; cash net of the change given;
+- expected_cash (cash taken net of change), counted_cash (what the manager counted), and
+  cash_difference = counted - expected (None without a count);
+- perpetual_total: the config's previous closing's perpetual total plus this period's.
+"""
+import uuid as uuid_module
+from collections import defaultdict
+from decimal import Decimal
+
+from sqlalchemy import select
+
+from core.models import utc_now
+
+from .ledger import (
+    ENTRY,
+    INTEGER,
+    MONEY,
+    RATE,
+    TEXT,
+    TIME,
+    _take_numbers,
+    formatted,
+    parsed,
+    seal_record,
+    sealed_entries_of,
+)
+from .models import Closing, Order, OrderLine, Payment, PosConfig, PosSession
+
+ZERO = Decimal("0.00")
+CASH = "cash"  # the method whose payments are in the drawer and which gives the change
+
+CLOSING_FIELDS = {"uuid": TEXT, "closed_at": TIME, "order_count": INTEGER,
+                  "refund_count": INTEGER, "refund_total": MONEY, "period_total": MONEY,
+                  "perpetual_total": MONEY, "expected_cash": MONEY, "counted_cash": MONEY,
+                  "cash_difference": MONEY}
+TAX_TOTAL_FIELDS = {"tax_rate": RATE, "untaxed": MONEY, "tax": MONEY, "total": MONEY}
+METHOD_TOTAL_FIELDS = {"method": TEXT, "amount": MONEY}
+FIGURES = ("order_count", "refund_count", "refund_total", "period_total", "expected_cash",
+           "totals_by_tax", "totals_by_method")
+
+
+def session_figures(connection, session_id, before_number=None):
+    """The figures of a session's orders (canonical strings), from the stored tickets; with
+    `before_number`, only orders not sealed at or after that ticket number."""
+    session = connection.execute(select(PosSession).where(PosSession.id == session_id)).one()
+    late = select(ENTRY.c.uuid).where(ENTRY.c.kind == "order",
+                                      ENTRY.c.config_id == session.config_id,
+                                      ENTRY.c.number >= before_number)
+    orders = select(Order.id, Order.uuid, Order.amount_total, Order.amount_return).where(
+        Order.session_id == session_id)
+    if before_number is not None:
+        orders = orders.where(Order.uuid.not_in(late))
+    rows = connection.execute(orders).all()
+    ids = [row.id for row in rows]
+    by_tax = defaultdict(lambda: [ZERO, ZERO])
+    by_method = defaultdict(lambda: ZERO)
+    if ids:
+        for line in connection.execute(select(
+                OrderLine.tax_rate, OrderLine.price_subtotal, OrderLine.price_subtotal_incl)
+                .where(OrderLine.order_id.in_(ids))):
+            totals = by_tax[Decimal(line.tax_rate).quantize(Decimal("0.01"))]
+            totals[0] += _money(line.price_subtotal)
+            totals[1] += _money(line.price_subtotal_incl)
+        for payment in connection.execute(select(Payment.method, Payment.amount)
+                                          .where(Payment.order_id.in_(ids))):
+            by_method[payment.method] += _money(payment.amount)
+    change = sum((_money(row.amount_return) for row in rows), ZERO)
+    if change or CASH in by_method:
+        by_method[CASH] -= change
+    refunds = [_money(row.amount_total) for row in rows if _money(row.amount_total) < 0]
+    write = MONEY[0]
+    return {
+        "order_count": len(rows),
+        "refund_count": len(refunds),
+        "refund_total": write(sum(refunds, ZERO)),
+        "period_total": write(sum((_money(row.amount_total) for row in rows), ZERO)),
+        "expected_cash": write(by_method.get(CASH, ZERO)),
+        "totals_by_tax": [{"tax_rate": RATE[0](rate), "untaxed": write(untaxed),
+                           "tax": write(total - untaxed), "total": write(total)}
+                          for rate, (untaxed, total) in sorted(by_tax.items())],
+        "totals_by_method": [{"method": method, "amount": write(amount)}
+                             for method, amount in sorted(by_method.items())],
+    }
+
+
+def _money(value):
+    return Decimal(value).quantize(Decimal("0.01"))
+
+
+def previous_perpetual_total(connection, config_id):
+    """The perpetual grand total of the config's last sealed closing (0.00 before the first)."""
+    last = connection.scalar(select(ENTRY.c.uuid).where(
+        ENTRY.c.config_id == config_id, ENTRY.c.kind == "closing")
+        .order_by(ENTRY.c.number.desc()).limit(1))
+    if last is None:
+        return ZERO
+    return _money(connection.scalar(select(Closing.perpetual_total).where(Closing.uuid == last)))
+
+
+def record_closing(connection, session_id, counted_cash=None):
+    """Compute, store and seal the closing of session `session_id` (being closed in this
+    transaction); return the SealedEntry. `counted_cash` is a Decimal or None (no count)."""
+    session = connection.execute(select(PosSession).where(PosSession.id == session_id)).one()
+    head = _take_numbers(connection, session.config_id, 0)  # the lock, before the figures
+    figures = session_figures(connection, session_id, before_number=head + 1)
+    expected = Decimal(figures["expected_cash"])
+    counted = None if counted_cash is None else _money(counted_cash)
+    uuid = uuid_module.uuid4().hex
+    connection.execute(Closing.__table__.insert().values(
+        uuid=uuid, session_id=session_id, closed_at=utc_now(),
+        order_count=figures["order_count"], refund_count=figures["refund_count"],
+        refund_total=Decimal(figures["refund_total"]),
+        period_total=Decimal(figures["period_total"]),
+        perpetual_total=previous_perpetual_total(connection, session.config_id)
+        + Decimal(figures["period_total"]),
+        expected_cash=expected, counted_cash=counted,
+        cash_difference=None if counted is None else counted - expected,
+        totals_by_tax=figures["totals_by_tax"], totals_by_method=figures["totals_by_method"]))
+    return seal_record(connection, session.config_id, "closing", uuid)
+
+
+# -- records (for the ledger) ----------------------------------------------------------------
+
+def closing_records(connection, uuids):
+    """{uuid: canonical dict} of the stored closings among `uuids`."""
+    if not uuids:
+        return {}
+    rows = connection.execute(
+        select(Closing.__table__, PosSession.config_id, PosSession.name.label("session_name"))
+        .join(PosSession, PosSession.id == Closing.session_id)
+        .where(Closing.uuid.in_(list(uuids)))).mappings().all()
+    return {row["uuid"]: {
+        **formatted(row, CLOSING_FIELDS), "config_id": row["config_id"],
+        "session": row["session_name"],
+        "totals_by_tax": [formatted(t, TAX_TOTAL_FIELDS) for t in row["totals_by_tax"]],
+        "totals_by_method": [formatted(t, METHOD_TOTAL_FIELDS) for t in row["totals_by_method"]],
+    } for row in rows}
+
+
+def store_closing_record(connection, session_id, record):
+    """Store a closing sealed elsewhere (an autonomous till's) as it is, and close its session
+    here if it is not closed yet. ValueError says what is wrong with the record."""
+    fields = {k: v for k, v in record.items()
+              if k not in ("config_id", "session", "totals_by_tax", "totals_by_method")}
+    values = parsed(fields, CLOSING_FIELDS, "record")
+    by_tax, by_method = record.get("totals_by_tax"), record.get("totals_by_method")
+    if not isinstance(by_tax, list) or not isinstance(by_method, list):
+        raise ValueError("record.totals_by_tax and record.totals_by_method must be lists")
+    for index, total in enumerate(by_tax):
+        parsed(total, TAX_TOTAL_FIELDS, f"record.totals_by_tax[{index}]")
+    for index, total in enumerate(by_method):
+        parsed(total, METHOD_TOTAL_FIELDS, f"record.totals_by_method[{index}]")
+    if values["closed_at"] is None or values["order_count"] is None:
+        raise ValueError("record.closed_at and record.order_count are required")
+    connection.execute(Closing.__table__.insert().values(
+        **values, session_id=session_id, totals_by_tax=by_tax, totals_by_method=by_method))
+    connection.execute(PosSession.__table__.update().where(
+        PosSession.id == session_id, PosSession.state != "closed").values(
+        state="closed", closed_at=values["closed_at"]))
+
+
+# -- the report --------------------------------------------------------------------------------
+
+def session_report(connection, session_id):
+    """A session's figures for its till's close screen and the admin's session page: the
+    closing record's once closed (with its ticket number and link), else computed now. Raises
+    LookupError for an unknown session."""
+    row = connection.execute(
+        select(PosSession, PosConfig.name.label("config_name"))
+        .join(PosConfig, PosConfig.id == PosSession.config_id)
+        .where(PosSession.id == session_id)).first()
+    if row is None:
+        raise LookupError(f"there is no POS session {session_id}")
+    report = {"session": {"id": row.id, "name": row.name, "state": row.state,
+                          "config_id": row.config_id, "config_name": row.config_name,
+                          "opened_at": TIME[0](row.opened_at), "closed_at": TIME[0](row.closed_at)}}
+    closing_uuid = connection.scalar(select(Closing.uuid).where(Closing.session_id == session_id))
+    if closing_uuid is None:
+        figures = session_figures(connection, session_id)
+        perpetual = previous_perpetual_total(connection, row.config_id) + Decimal(
+            figures["period_total"])
+        return {**report, **figures, "closed": False, "perpetual_total": MONEY[0](perpetual),
+                "counted_cash": None, "cash_difference": None, "ticket": None}
+    record = closing_records(connection, [closing_uuid])[closing_uuid]
+    number, link = sealed_entries_of(connection, "closing", [closing_uuid]).get(
+        closing_uuid, (None, None))
+    return {**report, **{k: record[k] for k in (*FIGURES, "perpetual_total", "counted_cash",
+                                                 "cash_difference", "closed_at")},
+            "closed": True, "ticket": {"number": number, "link": link}}
