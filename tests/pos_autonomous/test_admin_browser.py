@@ -1,0 +1,93 @@
+"""The autonomous admin pages in Chromium: the till's page follows a full import by itself
+(rows, rate, time left, then synchronised) while the test applies its pages; the central page
+makes a till's package, downloaded as a file."""
+import re
+from decimal import Decimal
+
+import pytest
+
+from addons.point_of_sale import Product
+from addons.pos_autonomous.synchroniser import Synchroniser, request_full_import
+from core.addons import AddonCatalog
+from core.instance import Instance
+from tests.browser import expect, screenshot, watch_errors
+from tests.pos_autonomous.till_helpers import set_parameters
+from tests.support import (
+    ADMIN_LOGIN,
+    ADMIN_PASSWORD,
+    BUILT_IN_ADDONS_ONLY,
+    start_core_server,
+    stop_process_group,
+)
+
+pytestmark = [pytest.mark.browser, pytest.mark.server, pytest.mark.timeout(120)]
+
+
+def sign_in(page, url):
+    page.goto(url + "/web/pos_autonomous/")
+    expect(page).to_have_url(re.compile(r"/web/login\?next="))
+    page.get_by_label("Login").fill(ADMIN_LOGIN)
+    page.get_by_label("Password").fill(ADMIN_PASSWORD)
+    page.get_by_role("button", name="Sign in").click()
+    expect(page).to_have_url(re.compile(r"/web/pos_autonomous/"))
+
+
+def rows_done(page):
+    text = page.locator("#checkpoint-point_of_sale\\.product td").nth(3).text_content()
+    return int(re.search(r"(\d+)/\d+ rows", text).group(1))
+
+
+def test_the_till_page_follows_a_full_import_and_the_central_page_makes_a_package(
+        browser_context, central, central_server, make_till, tmp_path):
+    till_url = make_till(1, "--cashier", ADMIN_LOGIN)
+    set_parameters(till_url, {"pos_autonomous.page_size": "100"})
+    with central.engine.begin() as connection:
+        connection.execute(Product.__table__.insert(), [
+            {"name": f"Item {n}", "price": Decimal("1.50"), "tax_rate": Decimal("20"),
+             "category": "Bulk", "barcode": f"B{n}"} for n in range(3000)])
+    till = Instance(till_url, AddonCatalog())
+    request_full_import(till)
+    synchroniser = Synchroniser(till)
+    till_server = start_core_server(till_url, tmp_path, env=BUILT_IN_ADDONS_ONLY)
+    page = browser_context.new_page()
+    errors = watch_errors(page)
+    try:
+        sign_in(page, till_server.url)
+        product = page.locator("#checkpoint-point_of_sale\\.product")
+        for _ in range(3):
+            synchroniser.pull_page()
+        expect(page.locator("#sync-state td")).to_have_text("importing")
+        expect(product).to_contain_text(re.compile(r"requested: \d+/30\d\d rows, \d+ rows/s"))
+        first = rows_done(page)
+        for _ in range(10):
+            synchroniser.pull_page()
+        expect(product).to_contain_text(re.compile(r"\d+/30\d\d rows, \d+ rows/s, \d+ s left"))
+        expect(product).to_contain_text(re.compile(rf"\b{first + 1000}/"))  # by itself
+        screenshot(page, "pos_autonomous_till_admin_importing.png")
+        synchroniser.sync_once()
+        expect(page.locator("#sync-state td")).to_have_text("ok", timeout=8000)
+        expect(product.locator("td").nth(1)).to_have_text("incremental")
+        expect(product.locator("td").nth(3)).to_have_text("")
+
+        central_page = browser_context.new_page()
+        sign_in(central_page, central_server.url)
+        form = central_page.locator("#new-till")
+        form.get_by_label("POS config").select_option("2")
+        form.get_by_label("Name").fill("Bar till")
+        form.get_by_label("This server's address").fill(central_server.url)
+        form.get_by_label(ADMIN_LOGIN).check()
+        screenshot(central_page, "pos_autonomous_central_admin.png")
+        with central_page.expect_download(timeout=30000) as download:
+            form.get_by_role("button", name="Make the package (download)").click()
+        package = tmp_path / "bar.package"
+        download.value.save_as(package)
+        assert download.value.suggested_filename.endswith("-config-2.package")
+        assert package.read_bytes().startswith(b"SQLite format 3\x00")
+        central_page.reload()
+        expect(central_page.locator("tbody tr", has_text="Bar till")).to_contain_text(
+            ADMIN_LOGIN)
+    finally:
+        synchroniser.client.close()
+        till.engine.dispose()
+        stop_process_group(till_server.process)
+    assert errors == []
