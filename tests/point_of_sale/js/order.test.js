@@ -90,7 +90,8 @@ test("the receipt keeps the totals, the cash and the change", () => {
                                          paid: 500, now: new Date("2026-11-22T10:20:00Z") });
   assert.deepEqual([receipt.untaxed, receipt.tax, receipt.total, receipt.paid, receipt.change],
                    [180, 18, 198, 500, 302]);
-  assert.deepEqual(receipt.lines, [{ name: "Coffee", qty: "1", price_unit: "1.80", discount: "0", total: 198 }]);
+  assert.deepEqual(receipt.lines, [{ name: "Coffee", qty: "1", price_unit: "1.80", tax_rate: "10",
+                                     discount: "0", subtotal: 180, total: 198 }]);
   assert.equal(receipt.partner_name, null);
 });
 

@@ -93,3 +93,29 @@ export function cashSuggestions(total) {
   }
   return suggestions.sort((a, b) => a - b);
 }
+
+/** The unit price a till shows, in cents: with the line's tax (rounded half up) or without;
+ * null if the price is not a valid number. The discount is not applied (it is shown apart). */
+export function unitPrice(line, withTax) {
+  const amounts = lineAmounts({ qty: "1", price_unit: line.price_unit ?? line.price, discount: "0",
+                                tax_rate: line.tax_rate ?? "0" });
+  if (!amounts) return null;
+  return withTax ? amounts.total : amounts.subtotal;
+}
+
+/** The taxes of an order per rate, as a receipt lists them: [{rate (scaled by 100, BigInt),
+ * base, tax}] in cents, lowest rate first; their taxes add up to orderTotals(lines).tax. */
+export function taxesByRate(lines) {
+  const byRate = new Map();
+  for (const line of lines) {
+    const amounts = lineAmounts(line);
+    if (!amounts) continue;
+    const rate = parsePercent(line.tax_rate ?? "0");
+    const key = rate.toString();
+    const entry = byRate.get(key) || { rate, base: 0, tax: 0 };
+    entry.base += amounts.subtotal;
+    entry.tax += amounts.tax;
+    byRate.set(key, entry);
+  }
+  return [...byRate.values()].sort((a, b) => (a.rate < b.rate ? -1 : a.rate > b.rate ? 1 : 0));
+}

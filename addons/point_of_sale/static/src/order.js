@@ -107,20 +107,39 @@ export function toWire(order, paid, now = new Date()) {
   };
 }
 
-/** What the receipt shows, kept with the paid order in the outbox. */
-export function receipt(order, { configName, sessionName, partnerName = null, paid, now = new Date() }) {
+/** What the receipt shows, kept with the paid order in the outbox: everything it prints,
+ * the config's header, currency and locale included, as they were when the order was paid (a
+ * reprint shows the same). `payments`: [{method, amount (cents), name?}], by default `paid` in
+ * cash. `extra_lines`: [[label, value]] other modules print below the payments (receipt.js). */
+export function receipt(order, { configName, sessionName, partnerName = null, paid, payments = null,
+                                 config = {}, now = new Date() }) {
   const totals = money.orderTotals(order.lines);
   return {
     config_name: configName,
     session_name: sessionName,
+    shop_name: config.shop_name || "",
+    shop_address: config.shop_address || "",
+    vat_number: config.vat_number || "",
+    locale: config.locale || "",
+    currency_code: config.currency_code || "",
+    prices_include_tax: config.prices_include_tax !== false,
     reference: order.reference,
+    number: order.sequence_number ? shortNumber(order.sequence_number) : "",
     date: now.toISOString(),
     partner_name: partnerName,
-    lines: order.lines.map((line) => ({
-      name: line.name, qty: money.formatQty(line.qty), price_unit: line.price_unit,
-      discount: line.discount, total: money.lineAmounts(line).total,
-    })),
+    lines: order.lines.map((line) => {
+      const amounts = money.lineAmounts(line);
+      return {
+        name: line.name, qty: money.formatQty(line.qty), price_unit: line.price_unit,
+        tax_rate: line.tax_rate ?? "0", discount: line.discount,
+        subtotal: amounts.subtotal, total: amounts.total,
+      };
+    }),
+    taxes: money.taxesByRate(order.lines).map(({ rate, base, tax }) => (
+      { rate: money.formatScaled(rate, 2), base, tax })),
     untaxed: totals.untaxed, tax: totals.tax, total: totals.total, paid, change: paid - totals.total,
+    payments: payments || (paid > 0 ? [{ method: "cash", amount: paid }] : []),
+    extra_lines: [],
   };
 }
 

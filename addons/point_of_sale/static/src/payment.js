@@ -83,7 +83,7 @@ export async function validatePayment() {
       order: wire,
       status: "pending",
       paid_at: now.toISOString(),
-      receipt: model.receipt(order, { configName: state.data.config.name,
+      receipt: model.receipt(order, { configName: state.data.config.name, config: state.data.config,
                                       sessionName: state.data.session.name,
                                       partnerName: partner ? partner.name : null, paid, now }),
     };

@@ -1,47 +1,105 @@
 // The receipt screen after a payment (printable), and on to the next order.
+//
+// The receipt prints what `order.receipt()` kept when the order was paid (so a reprint is the
+// same), in the config's currency and locale of that moment (format.js): the shop header, the
+// order's number and reference, the lines, the taxes per rate, the totals, the payments and the
+// change. Other modules add lines below the payments, in the "receipt-extra" section:
+//   - data: rows [[label, value], ...] in `entry.receipt.extra_lines`, kept with the order;
+//   - code: `addReceiptSection((receipt, entry) => rows or nodes)`, asked at every render;
+// then call `refreshReceipt()` if the receipt is on screen when their data arrives.
+import { formatter } from "./format.js";
 import * as money from "./money.js";
-import { percentText } from "./order.js";
 import { newOrder } from "./sell.js";
 import { state } from "./state.js";
-import { $, element, focusField, money2, showScreen } from "./ui.js";
+import { $, element, focusField, showScreen } from "./ui.js";
 
-export function showReceipt(entry) {
+const PAYMENT_NAMES = { cash: "Cash", card: "Card" };
+const sections = [];
+
+/** `render(receipt, entry)` returns [[label, value], ...] or DOM nodes to print below the
+ * payments of every receipt (e.g. a ticket number and a short link), or nothing. */
+export function addReceiptSection(render) {
+  sections.push(render);
+}
+
+const row = (label, value, className = "") => element("div", { className: `receipt-row ${className}` },
+  element("span", {}, label), element("span", {}, value));
+
+function extraRows(r, entry) {
+  const rows = [...(r.extra_lines || [])];
+  for (const render of sections) {
+    try {
+      const added = render(r, entry);
+      if (added) rows.push(...added);
+    } catch (error) {
+      console.error("a receipt section failed", error);
+    }
+  }
+  return rows.map((item) => (Array.isArray(item) ? row(item[0], item[1]) : item));
+}
+
+/** The receipt's article for a paid entry (its `receipt` as order.receipt() made it). */
+export function receiptContent(entry) {
   const r = entry.receipt;
-  $("receipt-status").textContent = "Paid";
-  $("receipt-reference").textContent = r.reference;
-  $("receipt-change").replaceChildren(
-    element("span", {}, "Change"), element("strong", { id: "receipt-change-amount" }, money2(r.change)));
-  const row = (label, value, className = "") => element("div", { className: `receipt-row ${className}` },
-    element("span", {}, label), element("span", {}, value));
-  $("receipt").dataset.uuid = entry.uuid;
-  $("receipt").replaceChildren(
+  const f = formatter({ locale: r.locale, currency_code: r.currency_code });
+  const withTax = r.prices_include_tax !== false;
+  const payments = r.payments || [{ method: "cash", amount: r.paid }];
+  const extra = extraRows(r, entry);
+  return [
     element("header", {},
-      element("h2", {}, r.config_name),
-      element("p", {}, r.reference),
-      element("p", { className: "muted" }, new Date(r.date).toLocaleString()),
+      element("h2", { className: "receipt-shop" }, r.shop_name || r.config_name),
+      r.shop_address ? element("p", { className: "receipt-address" }, r.shop_address) : null,
+      r.vat_number ? element("p", { className: "receipt-vat" }, `VAT number ${r.vat_number}`) : null,
+      r.number ? element("p", { className: "receipt-number" }, element("strong", {}, `Order ${r.number}`)) : null,
+      element("p", { className: "receipt-reference" }, r.reference),
+      element("p", { className: "muted receipt-date" }, f.dateTime(r.date)),
       r.partner_name ? element("p", {}, `Customer: ${r.partner_name}`) : null),
     element("ul", { className: "receipt-lines" }, ...r.lines.map((line) => {
       const discount = money.parsePercent(line.discount);
+      const unit = money.unitPrice(line, withTax);
+      const shown = withTax ? line.total : line.subtotal ?? line.total;
       return element("li", {},
-        element("div", { className: "receipt-row" }, element("span", {}, line.name), element("span", {}, money2(line.total))),
+        element("div", { className: "receipt-row" }, element("span", {}, line.name), element("span", {}, f.money(shown))),
         element("div", { className: "receipt-sub muted" },
-          `${line.qty} × ${money2(money.cents(line.price_unit))} excl. tax`,
-          discount ? ` · −${percentText(discount)} %` : ""));
+          `${line.qty} × ${f.money(unit ?? 0)}${withTax ? "" : " excl. tax"}`,
+          discount ? ` · −${f.percent(discount)} %` : ""));
     })),
     element("div", { className: "receipt-totals" },
-      row("Untaxed", money2(r.untaxed)),
-      row("Taxes", money2(r.tax)),
-      row("Total", money2(r.total), "grand"),
-      row("Cash", money2(r.paid)),
-      row("Change", money2(r.change))),
-    element("footer", { className: "muted" }, `${r.session_name} · thank you!`));
+      row("Total excl. tax", f.money(r.untaxed)),
+      ...(r.taxes || [{ rate: null, base: r.untaxed, tax: r.tax }]).map((t) => row(
+        t.rate === null ? "Taxes" : `Tax ${f.percent(money.parsePercent(t.rate))} % on ${f.money(t.base)}`,
+        f.money(t.tax), "receipt-tax")),
+      row("Total", f.money(r.total), "grand")),
+    element("div", { className: "receipt-payments" },
+      ...payments.map((p) => row(p.name || PAYMENT_NAMES[p.method] || p.method, f.money(p.amount))),
+      row("Change", f.money(r.change))),
+    extra.length ? element("section", { className: "receipt-extra", id: "receipt-extra" }, ...extra) : null,
+    element("footer", { className: "muted" }, `${r.session_name} · thank you!`),
+  ].filter(Boolean);
+}
+
+export function showReceipt(entry) {
+  const r = entry.receipt;
+  const f = formatter({ locale: r.locale, currency_code: r.currency_code });
+  $("receipt-status").textContent = "Paid";
+  $("receipt-reference").textContent = r.number ? `${r.number} · ${r.reference}` : r.reference;
+  $("receipt-change").replaceChildren(
+    element("span", {}, "Change"), element("strong", { id: "receipt-change-amount" }, f.money(r.change)));
+  $("receipt").dataset.uuid = entry.uuid;
+  $("receipt").lang = f.locale;
+  $("receipt").replaceChildren(...receiptContent(entry));
   showScreen("receipt");
   $("next-order").focus();
+}
+
+/** Render the receipt on screen again (a section's data arrived). */
+export function refreshReceipt() {
+  if (state.screen === "receipt" && state.receiptEntry) showReceipt(state.receiptEntry);
 }
 
 export async function nextOrder() {
   state.receiptEntry = null;
   showScreen("sell");
-  await newOrder();
+  await newOrder({ reuseEmpty: true });
   focusField("search");
 }

@@ -19,7 +19,14 @@ export function orderChanged(order, { save = true } = {}) {
   emit("pos:order-changed", structuredClone(order));
 }
 
-export async function newOrder() {
+/** A new open order, numbered; `reuseEmpty`: select an empty open order instead, if there is
+ * one (a number is only worth taking for an order that will be rung up). */
+export async function newOrder({ reuseEmpty = false } = {}) {
+  const empty = reuseEmpty && state.orders.find((o) => !o.lines.length && o.sequence_number);
+  if (empty) {
+    selectOrder(empty.uuid);
+    return empty;
+  }
   const session = state.data.session;
   const sequence = await state.store.nextSequence(session.id, session.sequence_number || 0);
   const order = model.newOrder({ uuid: model.makeUuid(), configId, session,
@@ -103,6 +110,10 @@ export async function deleteCurrentOrder() {
   const index = state.orders.indexOf(order);
   state.orders.splice(index, 1);
   await state.store.delete("open_orders", order.uuid);
+  // Never paid: its number goes back, so that paid orders' references do not skip it.
+  if (order.session_id === state.data.session.id && order.sequence_number) {
+    await state.store.releaseSequence(order.session_id, order.sequence_number);
+  }
   emit("pos:order-changed", { ...structuredClone(order), deleted: true });
   if (!state.orders.length) await newOrder();
   else selectOrder(state.orders[Math.max(0, index - 1)].uuid);
@@ -122,7 +133,7 @@ export function setCustomer(partnerId) {
   const order = currentOrder();
   if (!order) return;
   order.partner_id = partnerId;
-  renderTabs();
+  renderOrder();
   orderChanged(order);
 }
 
@@ -161,8 +172,8 @@ export function renderOrder(flashLine = null) {
   $("order-reference").textContent = order.reference;
   $("order-byline").textContent = order.byline || "";
   $("order-byline").hidden = !order.byline;
-  const select = $("customer");
-  if (String(select.value) !== String(order.partner_id ?? "")) select.value = String(order.partner_id ?? "");
+  const partner = order.partner_id && (state.data.partners || []).find((p) => p.id === order.partner_id);
+  $("customer-name").textContent = partner ? partner.name : order.partner_id ? `#${order.partner_id}` : "None";
   const list = $("order-lines");
   if (!order.lines.length) {
     list.replaceChildren(element("li", { className: "lines-empty" },
@@ -173,15 +184,17 @@ export function renderOrder(flashLine = null) {
       const amounts = money.lineAmounts(line);
       const discount = money.parsePercent(line.discount);
       const selected = line.id === state.selectedLineId;
+      const withTax = pricesWithTax();
       const button = element("button", {
         type: "button", className: `line${selected ? " selected" : ""}${flashLine === line.id ? " flash" : ""}`,
         "aria-pressed": String(selected), dataset: { lineId: String(line.id), productId: String(line.product_id) },
       },
       element("span", { className: "line-name" }, line.name),
       element("span", { className: "line-detail" },
-        `${money.formatQty(line.qty)} × ${money2(money.cents(line.price_unit) ?? 0)}`,
+        `${money.formatQty(line.qty)} × ${money2(money.unitPrice(line, withTax) ?? 0)}`,
         discount && discount > 0n ? element("span", { className: "badge" }, `−${model.percentText(discount)} %`) : null),
-      element("span", { className: "line-total" }, amounts ? money2(amounts.total) : "—"));
+      element("span", { className: "line-total" },
+        amounts ? money2(withTax ? amounts.total : amounts.subtotal) : "—"));
       button.addEventListener("click", () => {
         state.selectedLineId = line.id;
         renderSell({ editor: true });
@@ -266,11 +279,8 @@ function renderEditor() {
   box.hidden = false;
 }
 
-export function renderCustomers() {
-  const partners = (state.data.partners || []).filter((p) => !p.is_customer_template);
-  $("customer").replaceChildren(element("option", { value: "" }, "No customer"),
-    ...partners.map((p) => element("option", { value: String(p.id) }, p.name)));
-}
+/** Unit prices on cards and lines: with tax unless the config says without. */
+const pricesWithTax = () => state.data.config.prices_include_tax !== false;
 
 export function renderCategories() {
   const categories = [...new Set(state.data.products.map((p) => p.category).filter(Boolean))];
@@ -305,14 +315,13 @@ export function renderProducts() {
     return;
   }
   grid.replaceChildren(...products.map((product) => {
-    const priceWithTax = money.lineAmounts({ qty: "1", price_unit: product.price, discount: "0",
-                                              tax_rate: product.tax_rate });
+    const price = money.unitPrice(product, pricesWithTax());
     const card = element("button", {
       type: "button", className: "product", dataset: { productId: String(product.id), category: product.category || "" },
     },
     element("span", { className: "product-initial", "aria-hidden": "true" }, product.name.slice(0, 1)),
     element("span", { className: "product-name" }, product.name),
-    element("span", { className: "product-price" }, money2(priceWithTax ? priceWithTax.total : 0)));
+    element("span", { className: "product-price" }, money2(price ?? 0)));
     card.addEventListener("click", () => addProduct(product));
     return card;
   }));

@@ -4,10 +4,11 @@ import { loaded as announceLoaded, emit } from "./hub.js";
 import { SignedOut, Unreachable, api } from "./http.js";
 import { reference } from "./order.js";
 import { keypad, openPayment, renderPayment, validatePayment } from "./payment.js";
+import { initCustomers } from "./customers.js";
 import { nextOrder } from "./receipt.js";
 import {
-  deleteCurrentOrder, newOrder, onSearchKey, renderCategories, renderCustomers, renderProducts,
-  saveOrder, selectOrder, setCustomer,
+  deleteCurrentOrder, newOrder, onSearchKey, renderCategories, renderProducts, saveOrder,
+  selectOrder,
 } from "./sell.js";
 import { body, configId, loginUrl, setting, state } from "./state.js";
 import {
@@ -110,9 +111,6 @@ function registerServiceWorker() {
 function wireEvents() {
   $("new-order").addEventListener("click", () => { if (state.canSell) { showScreen("sell"); newOrder(); } });
   $("delete-order").addEventListener("click", deleteCurrentOrder);
-  $("customer").addEventListener("change", (event) => {
-    setCustomer(event.target.value ? Number(event.target.value) : null);
-  });
   $("search").addEventListener("input", (event) => {
     state.search = event.target.value.trim();
     renderProducts();
@@ -149,7 +147,8 @@ function wireEvents() {
     if (event.ctrlKey || event.metaKey || event.altKey || event.key.length !== 1) return;
     if (target instanceof HTMLInputElement || target instanceof HTMLSelectElement
         || target instanceof HTMLTextAreaElement) return;
-    if (!$("confirm-dialog").hidden || !$("block-dialog").hidden || !$("attention-dialog").hidden) return;
+    if (!$("confirm-dialog").hidden || !$("block-dialog").hidden || !$("attention-dialog").hidden
+        || document.querySelector("#customer-dialog:not([hidden])")) return;
     if (state.screen === "sell") $("search").focus();
     else if (state.screen === "payment" && /[\d.,]/.test(event.key)) $("cash-input").focus();
   });
@@ -260,7 +259,7 @@ export async function start() {
   state.canSell = true;
   await restoreOpenOrders(session);
 
-  renderCustomers();
+  initCustomers();
   renderCategories();
   renderProducts();
   showScreen("sell");

@@ -4,7 +4,8 @@
 //                 error?, paid_at}
 //   open_orders  orders being rung up (not paid), keyed by uuid
 //   cache        {key, value}: "data:<config id>" (the last loaded data), "login:<session id>"
-//                (the login number), "sequence:<session id>" (the last order number used here)
+//                (the login number), "sequence:<session id>" (the last order number used here),
+//                "free-sequences:<session id>" (numbers of deleted unpaid orders, to use again)
 // A paid order moves from open_orders to outbox in one transaction: never both, never neither.
 
 const DB_NAME = "comptoir-pos";
@@ -73,16 +74,49 @@ export class Store {
     return this.put("cache", { key, value, saved_at: new Date().toISOString() });
   }
 
-  /** The next order number of `sessionId` on this device, never below `floor`. Atomic. */
+  /** The next order number of `sessionId` on this device, never below `floor` unless a number
+   * was given back (`releaseSequence`): the smallest of those comes first. Atomic. */
   async nextSequence(sessionId, floor = 0) {
     const transaction = this.db.transaction("cache", "readwrite");
     const store = transaction.objectStore("cache");
     const key = `sequence:${sessionId}`;
-    const row = await promised(store.get(key));
-    const next = Math.max(row ? row.value : 0, floor) + 1;
-    store.put({ key, value: next, saved_at: new Date().toISOString() });
+    const freeKey = `free-sequences:${sessionId}`;
+    const [row, freeRow] = await Promise.all([promised(store.get(key)), promised(store.get(freeKey))]);
+    const free = freeRow ? [...freeRow.value] : [];
+    let next;
+    if (free.length) {
+      next = Math.min(...free);
+      free.splice(free.indexOf(next), 1);
+      store.put({ key: freeKey, value: free, saved_at: new Date().toISOString() });
+    } else {
+      next = Math.max(row ? row.value : 0, floor) + 1;
+      store.put({ key, value: next, saved_at: new Date().toISOString() });
+    }
     await done(transaction);
     return next;
+  }
+
+  /** Give back the number of an order deleted before it was paid: the last one issued lowers
+   * the counter (and any given-back numbers just below it), another waits for nextSequence.
+   * So the references of paid orders skip no number (before: every deleted order, and every
+   * empty order made after a payment or by "+", took a number for good). Atomic. */
+  async releaseSequence(sessionId, number) {
+    const transaction = this.db.transaction("cache", "readwrite");
+    const store = transaction.objectStore("cache");
+    const key = `sequence:${sessionId}`;
+    const freeKey = `free-sequences:${sessionId}`;
+    const [row, freeRow] = await Promise.all([promised(store.get(key)), promised(store.get(freeKey))]);
+    const free = new Set(freeRow ? freeRow.value : []);
+    let last = row ? row.value : 0;
+    if (number === last) {
+      last -= 1;
+      while (free.delete(last)) last -= 1;
+      store.put({ key, value: last, saved_at: new Date().toISOString() });
+    } else if (number < last) {
+      free.add(number);
+    }
+    store.put({ key: freeKey, value: [...free].sort((a, b) => a - b), saved_at: new Date().toISOString() });
+    await done(transaction);
   }
 
   /** Move a paid order out of open_orders into the outbox, in one transaction. */

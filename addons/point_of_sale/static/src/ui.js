@@ -1,6 +1,6 @@
 // The page's small UI kit: building elements, screens, full-page messages, the banner, toasts,
 // the confirm and blocking dialogs, money as shown.
-import { formatCents } from "./money.js";
+import { formatter } from "./format.js";
 import { state } from "./state.js";
 
 export const $ = (id) => document.getElementById(id);
@@ -19,11 +19,10 @@ export function element(tag, props = {}, ...children) {
   return node;
 }
 
-/** An amount in cents as shown: "3.96 €" (the config's currency symbol, if any). */
+/** An amount in cents as the config shows it: its locale and currency (format.js), e.g.
+ * "3,96 €" for fr-FR and EUR, "3.96" with no currency. */
 export function money2(amount) {
-  const symbol = state.data && state.data.config && state.data.config.currency_symbol;
-  const text = formatCents(amount);
-  return symbol ? `${text} ${symbol}` : text;
+  return formatter(state.data && state.data.config).money(amount);
 }
 
 // A mouse or a scanner's keyboard: focus the field. A touch screen: don't, or its on-screen

@@ -1,0 +1,235 @@
+// Customers at the till: the order's customer button opens a dialog to search customers (name,
+// phone or e-mail: on the server, or among those this till holds when it is offline), choose
+// one, create one or change a customer's phone or e-mail. Creating and editing need the server
+// (it creates the customer from the template customer, customers.py): offline, the dialog says
+// so and the order goes on without. Customers created or found here join the page's data (and
+// its offline copy), so that tabs and receipts show their names.
+import { SignedOut, Unreachable, api } from "./http.js";
+import { setCustomer } from "./sell.js";
+import { configId, currentOrder, state } from "./state.js";
+import { $, element, toast } from "./ui.js";
+
+const SEARCH_DELAY_MS = 150;
+const OFFLINE_CREATE = "Creating a customer needs the connection to the server, and this till is "
+  + "offline. Try again when it is back; the order can be paid without a customer.";
+const OFFLINE_EDIT = "Changing a customer needs the connection to the server, and this till is "
+  + "offline. Try again when it is back.";
+
+let searchTimer = null;
+let searchRun = 0;
+let editing = null; // null: a new customer; else the customer being changed
+
+function field(id, label, attributes = {}) {
+  return element("div", { className: "edit-field" }, element("label", { for: id }, label),
+    element("input", { id, autocomplete: "off", ...attributes }));
+}
+
+function buildDialog() {
+  const search = element("input", { type: "search", id: "customer-search", autocomplete: "off",
+    placeholder: "Name, phone or e-mail", "aria-label": "Search customers" });
+  const list = element("div", { id: "customer-list-view" },
+    search,
+    element("p", { className: "help", id: "customer-note", role: "status" }),
+    element("ul", { className: "customer-results", id: "customer-results", "aria-label": "Customers" }),
+    element("div", { className: "dialog-actions" },
+      element("button", { type: "button", className: "secondary", id: "customer-none" }, "No customer"),
+      element("button", { type: "button", className: "secondary", id: "customer-new" }, "New customer"),
+      element("button", { type: "button", className: "primary", id: "customer-close" }, "Close")));
+  const form = element("form", { id: "customer-form", hidden: true, noValidate: true },
+    element("h3", { id: "customer-form-title" }, "New customer"),
+    field("customer-form-name", "Name", { required: true, maxLength: 128 }),
+    field("customer-form-phone", "Phone", { type: "tel", maxLength: 32, inputMode: "tel" }),
+    field("customer-form-email", "E-mail", { type: "email", maxLength: 128 }),
+    element("p", { className: "form-error", id: "customer-form-error", role: "alert", hidden: true }),
+    element("div", { className: "dialog-actions" },
+      element("button", { type: "button", className: "secondary", id: "customer-form-cancel" }, "Cancel"),
+      element("button", { type: "submit", className: "primary", id: "customer-form-save" }, "Save")));
+  const dialog = element("div", { className: "overlay", id: "customer-dialog", hidden: true },
+    element("div", { className: "dialog wide", role: "dialog", "aria-modal": "true",
+                     "aria-labelledby": "customer-title" },
+      element("h2", { id: "customer-title" }, "Customer"), list, form));
+  document.body.append(dialog);
+  search.addEventListener("input", () => {
+    clearTimeout(searchTimer);
+    searchTimer = setTimeout(() => runSearch(search.value), SEARCH_DELAY_MS);
+  });
+  dialog.addEventListener("keydown", (event) => {
+    if (event.key === "Escape") {
+      event.preventDefault();
+      if (!form.hidden) showList();
+      else closeDialog();
+    }
+  });
+  $("customer-close").addEventListener("click", closeDialog);
+  $("customer-none").addEventListener("click", () => choose(null));
+  $("customer-new").addEventListener("click", () => showForm(null));
+  $("customer-form-cancel").addEventListener("click", showList);
+  form.addEventListener("submit", (event) => {
+    event.preventDefault();
+    save();
+  });
+}
+
+/** Wire the customer button; called once the page's data is loaded. */
+export function initCustomers() {
+  if (!$("customer-dialog")) buildDialog();
+  $("customer-button").addEventListener("click", openDialog);
+}
+
+function openDialog() {
+  if (!currentOrder()) return;
+  $("customer-dialog").hidden = false;
+  showList();
+  $("customer-search").value = "";
+  runSearch("");
+  $("customer-search").focus();
+}
+
+function closeDialog() {
+  $("customer-dialog").hidden = true;
+  clearTimeout(searchTimer);
+  $("customer-button").focus();
+}
+
+function showList() {
+  $("customer-form").hidden = true;
+  $("customer-list-view").hidden = false;
+  $("customer-search").focus();
+}
+
+function showForm(customer) {
+  editing = customer;
+  $("customer-form-title").textContent = customer ? `Change ${customer.name}` : "New customer";
+  const name = $("customer-form-name");
+  name.value = customer ? customer.name : $("customer-search").value.trim();
+  name.disabled = Boolean(customer);
+  $("customer-form-phone").value = customer ? customer.phone || "" : "";
+  $("customer-form-email").value = customer ? customer.email || "" : "";
+  $("customer-list-view").hidden = true;
+  $("customer-form").hidden = false;
+  showFormError(navigator.onLine === false ? (customer ? OFFLINE_EDIT : OFFLINE_CREATE) : "");
+  (customer ? $("customer-form-phone") : name).focus();
+}
+
+function showFormError(message) {
+  const box = $("customer-form-error");
+  box.textContent = message;
+  box.hidden = !message;
+}
+
+/** The customers this till holds (the page's data) that match `text`, as the server would. */
+export function localMatches(partners, text, limit = 20) {
+  const words = text.toLowerCase().split(/\s+/).filter(Boolean);
+  const digits = text.replace(/[\s.\-/()]/g, "");
+  const phone = /^\+?\d{3,}$/.test(digits);
+  return partners.filter((p) => !p.is_customer_template && (
+    words.every((word) => `${p.name} ${p.email || ""} ${p.phone || ""}`.toLowerCase().includes(word))
+    || (phone && (p.phone || "").replace(/[\s.\-/()]/g, "").includes(digits))))
+    .sort((a, b) => a.name.localeCompare(b.name)).slice(0, limit);
+}
+
+async function runSearch(text) {
+  const run = ++searchRun;
+  let found = null;
+  let note = "";
+  try {
+    const response = await api(`/pos/customers?q=${encodeURIComponent(text.trim().slice(0, 100))}`);
+    if (response.ok && response.body && Array.isArray(response.body.customers)) {
+      found = response.body.customers;
+      found.forEach(remember);
+    } else {
+      note = response.body?.error?.message || `The server answered HTTP ${response.status}.`;
+    }
+  } catch (error) {
+    if (error instanceof SignedOut) note = "You are signed out: sign in again to search the server.";
+    else if (!(error instanceof Unreachable)) throw error;
+    else note = "Offline: searching the customers this till knows.";
+  }
+  if (run !== searchRun) return; // a newer search answered first
+  if (found === null) found = localMatches(state.data.partners || [], text);
+  $("customer-note").textContent = note || (found.length ? "" : `No customer matches “${text.trim()}”.`);
+  renderResults(found);
+}
+
+function renderResults(customers) {
+  const current = currentOrder()?.partner_id;
+  $("customer-results").replaceChildren(...customers.map((customer) => {
+    const pick = element("button", { type: "button", className: "customer-pick",
+                                     "aria-pressed": String(customer.id === current) },
+      element("strong", {}, customer.name),
+      element("span", { className: "muted" }, [customer.phone, customer.email].filter(Boolean).join(" · ")));
+    pick.addEventListener("click", () => choose(customer));
+    const edit = element("button", { type: "button", className: "ghost",
+                                     "aria-label": `Change ${customer.name}` }, "Edit");
+    edit.addEventListener("click", () => showForm(customer));
+    return element("li", { dataset: { customerId: String(customer.id) } }, pick, edit);
+  }));
+}
+
+function choose(customer) {
+  if (customer) remember(customer);
+  setCustomer(customer ? customer.id : null);
+  closeDialog();
+}
+
+/** Keep a customer in the page's data and its offline copy (replacing an older copy). */
+function remember(customer) {
+  const partners = state.data.partners || (state.data.partners = []);
+  const index = partners.findIndex((p) => p.id === customer.id);
+  if (index >= 0) partners[index] = { ...partners[index], ...customer };
+  else partners.push(customer);
+  saveData();
+}
+
+let saving = null;
+function saveData() {
+  // One write at a time, the last one winning: searches may remember many customers at once.
+  if (saving) { saving.again = true; return; }
+  saving = { again: false };
+  const key = `data:${configId}`;
+  (async () => {
+    do {
+      saving.again = false;
+      const cached = await state.store.getCached(key);
+      if (cached) await state.store.setCached(key, { ...cached, data: { ...cached.data, partners: state.data.partners } });
+    } while (saving.again);
+  })().catch((error) => console.warn("could not keep the customers offline", error))
+    .finally(() => { saving = null; });
+}
+
+async function save() {
+  const button = $("customer-form-save");
+  const values = { config_id: configId, phone: $("customer-form-phone").value.trim(),
+                   email: $("customer-form-email").value.trim() };
+  if (!editing) {
+    values.name = $("customer-form-name").value.trim();
+    if (!values.name) { showFormError("A customer needs a name."); $("customer-form-name").focus(); return; }
+    for (const key of ["phone", "email"]) if (!values[key]) delete values[key];
+  }
+  button.disabled = true;
+  try {
+    const path = editing ? `/pos/customers/${editing.id}` : "/pos/customers";
+    const response = await api(path, { method: "POST", json: values });
+    if (response.ok && response.body && response.body.customer) {
+      const customer = response.body.customer;
+      toast(editing ? `${customer.name} is changed` : `${customer.name} is created`);
+      if (editing) {
+        remember(customer);
+        showList();
+        runSearch($("customer-search").value);
+      } else {
+        choose(customer);
+      }
+      return;
+    }
+    const error = response.body && response.body.error;
+    showFormError(error && error.code === "needs_server" ? (editing ? OFFLINE_EDIT : OFFLINE_CREATE)
+      : error ? error.message : `The server answered HTTP ${response.status}; try again.`);
+  } catch (error) {
+    if (error instanceof Unreachable) showFormError(editing ? OFFLINE_EDIT : OFFLINE_CREATE);
+    else if (error instanceof SignedOut) showFormError("You are signed out: sign in again, then try again.");
+    else throw error;
+  } finally {
+    button.disabled = false;
+  }
+}
