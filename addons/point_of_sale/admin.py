@@ -20,14 +20,16 @@ from core.plugins import flatten
 from core.web import current_instance, current_plugins
 from core.web.admin import local_path, require_login_and_csrf
 
-from . import sessions, shop_settings
+from . import customers, sessions, shop_settings
 from .models import CLOSED, Order, OrderLine, Partner, Payment, PosConfig, PosSession, Product
+from .orders import Rejection
 from .routes import CONFIG_FORM
 
 PAGE_SIZE = 50
 SESSIONS_PER_CONFIG = 20  # on the sessions page; "all sessions" pages through the rest
 MAX_AMOUNT = Decimal("1000000000")  # as the order push accepts
 EMAIL_PATTERN = re.compile(r"^[^@\s]+@[^@\s]+$")
+ADDRESS_FIELDS = {"street": 128, "zip": 16, "city": 64, "country_code": 2}
 # Serialises "this partner is the template" saves on PostgreSQL (see `save_partner`).
 TEMPLATE_PARTNER_LOCK = 0x706F5F746D706C  # "po_tmpl"
 
@@ -460,15 +462,22 @@ def partner_form(partner_id):
             abort(404)
     if request.method == "GET":
         record = ({"name": partner.name, "email": partner.email, "phone": partner.phone,
-                   "is_customer_template": partner.is_customer_template}
+                   "is_customer_template": partner.is_customer_template,
+                   **{name: getattr(partner, name) for name in ADDRESS_FIELDS}}
                   if partner else {"name": "", "email": "", "phone": "",
-                                   "is_customer_template": False})
+                                   "is_customer_template": False,
+                                   **{name: "" for name in ADDRESS_FIELDS}})
         return render_partner_form(partner, record, {})
     form, errors = request.form, {}
     values = {"name": text_value(form, "name", errors, 128, required=True),
               "email": text_value(form, "email", errors, 128),
               "phone": text_value(form, "phone", errors, 32),
+              **{name: text_value(form, name, errors, length)
+                 for name, length in ADDRESS_FIELDS.items()},
               "is_customer_template": checked(form, "is_customer_template")}
+    values["country_code"] = values["country_code"].upper()
+    if values["country_code"] and not re.fullmatch(r"[A-Z]{2}", values["country_code"]):
+        errors["country_code"] = "two letters (ISO 3166), such as FR"
     if values["email"] and "email" not in errors and not EMAIL_PATTERN.match(values["email"]):
         errors["email"] = "not an email address (name@example.com)"
     if errors:
@@ -477,6 +486,25 @@ def partner_form(partner_id):
     with engine().begin() as connection:
         partner_id = save_partner(connection, partner_id, values)
     flash(f"Saved partner {values['name']}.")
+    return redirect(url_for(".partners"))
+
+
+@admin_blueprint.post("/partners/<int:partner_id>/retire")
+def retire_partner(partner_id):
+    """Delete a customer no order references; retire one that orders reference (kept for them,
+    no longer offered at the tills)."""
+    try:
+        with engine().begin() as connection:
+            name = connection.scalar(select(Partner.name).where(Partner.id == partner_id))
+            outcome = customers.retire_customer(connection, partner_id)
+    except Rejection as rejection:
+        flash(rejection.message, "error")
+        return back_to(".partners")
+    if outcome == "deleted":
+        flash(f"Deleted partner {name}.")
+    else:
+        flash(f"{name} is retired: orders refer to it, so it is kept for them and no longer "
+              "offered at the tills.")
     return redirect(url_for(".partners"))
 
 

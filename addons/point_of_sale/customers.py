@@ -136,6 +136,10 @@ def update_customer(connection, partner_id, values):
 def retire_customer(connection, partner_id):
     """"deleted" for a customer no order references; otherwise "retired": kept (the orders and
     their tickets stay intact) but no longer offered at the tills."""
+    row = connection.execute(select(Partner).where(Partner.id == partner_id)).first()
+    if row is not None and row.is_customer_template:
+        raise Rejection("template_customer", "the template customer cannot be deleted: mark "
+                                             "another partner as the template first")
     _customer(connection, partner_id)
     if connection.scalar(select(exists().where(Order.partner_id == partner_id))):
         connection.execute(update(Partner).where(Partner.id == partner_id).values(active=False))

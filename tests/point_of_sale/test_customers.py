@@ -212,3 +212,31 @@ def test_hostile_customer_bodies_never_make_a_5xx(admin_client, addon_instance, 
         assert partner_count(addon_instance) == before
     else:
         assert partner_count(addon_instance) == before + 1
+
+
+# -- the admin's side ---------------------------------------------------------------------------
+
+def test_the_admin_gives_the_template_an_address_and_retires_or_deletes_customers(
+        admin_client, addon_instance, shop_session):
+    from tests.support import post_form, text_of
+    response = post_form(admin_client, "/web/pos/partners/1", {
+        "name": "Walk-in customer (template)", "is_customer_template": "1", "street": "",
+        "zip": "69002", "city": "Lyon 2e", "country_code": "fr"})
+    assert response.status_code == 302, text_of(response)
+    created = admin_client.post("/pos/customers", json={"config_id": 1, "name": "Hugo"})
+    assert (created.get_json()["customer"]["zip"], created.get_json()["customer"]["city"],
+            created.get_json()["customer"]["country_code"]) == ("69002", "Lyon 2e", "FR")
+    bad = post_form(admin_client, "/web/pos/partners/1", {"name": "T", "country_code": "F1"})
+    assert bad.status_code == 400 and "two letters" in text_of(bad)
+
+    admin_client.post("/pos/orders", json=[an_order(shop_session, partner_id=2)])
+    page = text_of(post_form(admin_client, "/web/pos/partners/2/retire",
+                             page="/web/pos/partners/2", follow_redirects=True))
+    assert "Alice Martin is retired" in page
+    assert "This customer is retired" in text_of(admin_client.get("/web/pos/partners/2"))
+    page = text_of(post_form(admin_client, "/web/pos/partners/3/retire",
+                             page="/web/pos/partners/3", follow_redirects=True))
+    assert "Deleted partner Bruno Lefèvre." in page
+    page = text_of(post_form(admin_client, "/web/pos/partners/1/retire",
+                             page="/web/pos/partners/1", follow_redirects=True))
+    assert "the template customer cannot be deleted" in page

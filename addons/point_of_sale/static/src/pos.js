@@ -11,7 +11,9 @@
  *   order.js    the order model (pure: references, lines, the wire order, the receipt)
  *   sell.js     the sell screen: tabs, lines, the line editor, products, search, barcodes
  *   payment.js  cash, change, paying (open order -> outbox in one transaction)
- *   receipt.js  the receipt screen
+ *   receipt.js  the receipt screen (addReceiptSection: lines other modules print on it)
+ *   format.js   amounts and dates in the config's locale and currency (Intl)
+ *   customers.js  the customer dialog: search, create (needs the server), phone/e-mail edits
  *   ticket.js   the ticket number and chain link on the receipt, once the server answered
  *   status.js   the sync indicator, the banner, "Needs attention"
  *   startup.js  store, data (server or cache), login, open orders, events, "pos:loaded"
@@ -29,6 +31,7 @@
 import { hub, ready } from "./hub.js";
 import { SignedOut, Unreachable, api, fetchWithTimeout } from "./http.js";
 import { applyOrder, dropOrder, newOrder, patchOrder, selectOrder } from "./sell.js";
+import { addReceiptSection, refreshReceipt } from "./receipt.js";
 import { fatal, start } from "./startup.js";
 import { currentOrder, state } from "./state.js";
 import { clear, currentStatus, report } from "./status.js";
@@ -64,6 +67,9 @@ class ComptoirPos {
   patchOrder(uuid, fields) { patchOrder(uuid, fields); }
   selectOrder(uuid) { if (state.orders.some((o) => o.uuid === uuid)) selectOrder(uuid); }
   newOrder() { return state.canSell ? newOrder().then((o) => structuredClone(o)) : Promise.resolve(null); }
+
+  addReceiptSection(render) { addReceiptSection(render); }
+  refreshReceipt() { refreshReceipt(); }
 
   addButton(label, onClick) {
     const button = element("button", { type: "button", className: "secondary big" }, label);
