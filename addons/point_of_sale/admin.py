@@ -20,7 +20,7 @@ from core.plugins import flatten
 from core.web import current_instance, current_plugins
 from core.web.admin import local_path, require_login_and_csrf
 
-from . import customers, sessions, shop_settings
+from . import customers, payment_methods, sessions, shop_settings
 from .models import CLOSED, Order, OrderLine, Partner, Payment, PosConfig, PosSession, Product
 from .orders import Rejection
 from .routes import CONFIG_FORM
@@ -188,19 +188,24 @@ def config_form(config_id):
                          else shop_settings.DEFAULTS)}
             if config:
                 extra = config_fields.read_values(connection, CONFIG_FORM, config_id, fields)
+                methods = payment_methods.payment_methods(connection, config_id)
             else:
                 extra = {f.name: f.default for f in fields}
-            return render_config_form(config, record, fields, extra, {})
+                methods = payment_methods.BUILT_IN_METHODS
+            return render_config_form(config, record, fields, extra, {},
+                                      payment_methods.form_rows(methods))
     errors = {}
     record = {"name": text_value(request.form, "name", errors, 64, required=True),
               "active": checked(request.form, "active"),
               **shop_settings.clean_settings(request.form, errors)}
     cleaned, field_errors = config_fields.validate(fields, request.form)
     errors.update(field_errors)
-    if errors:  # show what was typed, to fix it
+    methods, method_rows, method_errors = payment_methods.methods_from_form(request.form)
+    if errors or method_errors:  # show what was typed, to fix it
         typed = {**record, **{name: request.form.get(name, "") for name in
                               ("name", *shop_settings.TEXT_FIELDS, "currency_code", "locale")}}
-        return render_config_form(config, typed, fields, request.form.to_dict(), errors), 400
+        return render_config_form(config, typed, fields, request.form.to_dict(), errors,
+                                  method_rows, method_errors), 400
     table = PosConfig.__table__
     with engine().begin() as connection:
         if config_id is None:
@@ -209,18 +214,20 @@ def config_form(config_id):
         else:
             connection.execute(table.update().where(table.c.id == config_id).values(**record))
         config_fields.write_values(connection, CONFIG_FORM, config_id, fields, cleaned)
+        payment_methods.save_payment_methods(connection, config_id, methods)
     flash(f"Saved POS config {record['name']}.")
     return redirect(url_for(".configs"))
 
 
-def render_config_form(config, record, fields, extra, errors):
+def render_config_form(config, record, fields, extra, errors, method_rows, method_errors=None):
     links = []
     if config is not None:
         with engine().connect() as connection:
             links = flatten(current_plugins(), "pos_config_form_links",
                             connection=connection, config_id=config.id)
     return render_template("point_of_sale/admin/config_form.html", config=config, record=record,
-                           fields=fields, extra=extra, errors=errors, links=links)
+                           fields=fields, extra=extra, errors=errors, links=links,
+                           method_rows=method_rows, method_errors=method_errors or {})
 
 
 @admin_blueprint.post("/configs/<int:config_id>/open-session")

@@ -8,13 +8,15 @@ from .routes import CONFIG_FORM, blueprint
 
 @hookimpl
 def register_models():
-    return MODELS
+    from .payment_methods import PaymentMethod
+    return [*MODELS, PaymentMethod]
 
 
 @hookimpl
 def register_routes():
     from .admin import admin_blueprint
-    return [blueprint, admin_blueprint]
+    from .past_orders import blueprint as past_orders_blueprint
+    return [blueprint, admin_blueprint, past_orders_blueprint]
 
 
 @hookimpl

@@ -23,7 +23,6 @@ from core.models import utc_now
 OPENING_CONTROL, OPENED, CLOSING_CONTROL, CLOSED = (
     "opening_control", "opened", "closing_control", "closed")
 SESSION_STATES = (OPENING_CONTROL, OPENED, CLOSING_CONTROL, CLOSED)
-PAYMENT_METHODS = ("cash", "card")
 
 Money = Numeric(12, 2)
 Quantity = Numeric(12, 3)
@@ -118,6 +117,9 @@ class Order(Model):
     amount_total: Mapped[Decimal] = mapped_column(Money)
     amount_paid: Mapped[Decimal] = mapped_column(Money)
     amount_return: Mapped[Decimal] = mapped_column(Money)  # change given back in cash
+    # A refund (negative quantities) names the order it refunds (refunds.py).
+    refunded_order_id: Mapped[int | None] = mapped_column(
+        ForeignKey("point_of_sale_order.id"), index=True)
 
 
 class OrderLine(Model):
@@ -133,6 +135,8 @@ class OrderLine(Model):
     price_subtotal_incl: Mapped[Decimal] = mapped_column(Money)
     # The product's tax rate when sold (percent): closings total taxes per rate from it.
     tax_rate: Mapped[Decimal] = mapped_column(Numeric(5, 2), default=Decimal("0"))
+    refunded_line_id: Mapped[int | None] = mapped_column(
+        ForeignKey("point_of_sale_order_line.id"), index=True)  # the line a refund line takes back
 
 
 class Payment(Model):

@@ -21,7 +21,9 @@ from core.db import is_transient
 from core.models import utc_now
 
 from .ledger import seal_records, sealed_entries_of
-from .models import PAYMENT_METHODS, Order, OrderLine, Partner, Payment, PosSession, Product
+from .models import Order, OrderLine, Partner, Payment, PosSession, Product
+from .payment_methods import BUILT_IN_METHODS, CODE_PATTERN, check_payments, methods_by_config
+from .refunds import Refunds
 
 log = logging.getLogger(__name__)
 
@@ -32,6 +34,7 @@ UUID_PATTERN = re.compile(r"[A-Za-z0-9_-]{1,64}")
 # An amount sent as a string: plain ASCII digits with an optional decimal part. Python's
 # Decimal would also read "1_000", " 2 " and full-width digits.
 AMOUNT_TEXT = re.compile(r"[0-9]{1,12}(\.[0-9]{1,12})?")
+SIGNED_AMOUNT_TEXT = re.compile(r"-?[0-9]{1,12}(\.[0-9]{1,12})?")  # refunds: quantities, payments
 MAX_AMOUNT = Decimal("1000000000")
 MONEY_LIMIT = Decimal("10000000000")  # Numeric(12, 2) holds less than this
 
@@ -48,6 +51,7 @@ class ParsedLine:
     qty: Decimal
     price_unit: Decimal
     discount: Decimal
+    refunded_line_index: int | None = None  # a refund line: the original's line it takes back
 
 
 @dataclass(frozen=True)
@@ -67,6 +71,7 @@ class ParsedOrder:
     lines: tuple
     payments: tuple
     amount_total: Decimal | None  # what the till computed, checked against ours
+    refunded_order_uuid: str | None = None  # a refund: the order it refunds (refunds.py)
 
     def to_wire(self):
         """The wire form `parse_order` reads (decimals as strings, UTC times with a Z)."""
@@ -81,12 +86,16 @@ class ParsedOrder:
             "reference": self.reference,
             "sequence_number": self.sequence_number,
             "lines": [{"product_id": line.product_id, "qty": str(line.qty),
-                       "price_unit": str(line.price_unit), "discount": str(line.discount)}
+                       "price_unit": str(line.price_unit), "discount": str(line.discount),
+                       **({"refunded_line_index": line.refunded_line_index}
+                          if line.refunded_line_index is not None else {})}
                       for line in self.lines],
             "payments": [{"method": p.method, "amount": str(p.amount)} for p in self.payments],
         }
         if self.amount_total is not None:
             wire["amount_total"] = str(self.amount_total)
+        if self.refunded_order_uuid is not None:
+            wire["refunded_order_uuid"] = self.refunded_order_uuid
         return wire
 
 
@@ -112,6 +121,15 @@ def parse_order(raw):
         raise Rejection("invalid_reference", "'reference' must be a string of at most 64 "
                                              "characters")
     total = raw.get("amount_total")
+    refunded = raw.get("refunded_order_uuid")
+    if refunded is not None and (not isinstance(refunded, str)
+                                 or not UUID_PATTERN.fullmatch(refunded)):
+        raise Rejection("invalid_refund", "'refunded_order_uuid' must be the uuid of the order "
+                                          "this one refunds")
+    parsed_lines = tuple(_line(line, index) for index, line in enumerate(lines))
+    if refunded is None and any(line.refunded_line_index is not None for line in parsed_lines):
+        raise Rejection("invalid_refund", "lines with a 'refunded_line_index' need the order's "
+                                          "'refunded_order_uuid'")
     return ParsedOrder(
         uuid=uuid,
         session_id=_integer(raw.get("session_id"), "session_id"),
@@ -121,9 +139,10 @@ def parse_order(raw):
         reference=reference,
         sequence_number=_integer(raw["sequence_number"], "sequence_number")
         if raw.get("sequence_number") is not None else None,
-        lines=tuple(_line(line, index) for index, line in enumerate(lines)),
+        lines=parsed_lines,
         payments=tuple(_payment(payment, index) for index, payment in enumerate(payments)),
-        amount_total=_amount(total, "amount_total") if total is not None else None,
+        amount_total=_amount(total, "amount_total", signed=True) if total is not None else None,
+        refunded_order_uuid=refunded,
     )
 
 
@@ -131,26 +150,39 @@ def _line(raw, index):
     where = f"lines[{index}]"
     if not isinstance(raw, dict):
         raise Rejection("invalid_line", f"{where} must be an object")
-    qty = _amount(raw.get("qty"), f"{where}.qty", places="0.001")
-    if qty <= 0 or qty > 100000:
-        raise Rejection("invalid_line", f"{where}.qty must be more than 0 and at most 100000")
+    refunded_line = raw.get("refunded_line_index")
+    if refunded_line is not None and (isinstance(refunded_line, bool) or not isinstance(
+            refunded_line, int) or not 0 <= refunded_line < MAX_LINES):
+        raise Rejection("invalid_refund", f"{where}.refunded_line_index must be the position "
+                                          "(from 0) of the refunded line in the original order")
+    qty = _amount(raw.get("qty"), f"{where}.qty", places="0.001", signed=True)
+    if refunded_line is None and (qty <= 0 or qty > 100000):
+        raise Rejection("invalid_line", f"{where}.qty must be more than 0 and at most 100000 "
+                                        "(a refund line, negative, names its refunded_line_index)")
+    if refunded_line is not None and not -100000 <= qty < 0:
+        raise Rejection("invalid_refund", f"{where}.qty of a refund line must be negative, "
+                                          "at least -100000")
     discount = _amount(raw.get("discount", 0), f"{where}.discount")
     if not 0 <= discount <= 100:
         raise Rejection("invalid_line", f"{where}.discount must be a percentage from 0 to 100")
     return ParsedLine(product_id=_integer(raw.get("product_id"), f"{where}.product_id"), qty=qty,
                       price_unit=_amount(raw.get("price_unit"), f"{where}.price_unit"),
-                      discount=discount)
+                      discount=discount, refunded_line_index=refunded_line)
 
 
 def _payment(raw, index):
+    """A payment names its method by code (checked against the till's config later); a
+    refund's payments are negative."""
     where = f"payments[{index}]"
-    if not isinstance(raw, dict) or raw.get("method") not in PAYMENT_METHODS:
-        raise Rejection("invalid_payment",
-                        f"{where}.method must be one of {', '.join(PAYMENT_METHODS)}")
-    amount = _amount(raw.get("amount"), f"{where}.amount")
-    if amount <= 0:
-        raise Rejection("invalid_payment", f"{where}.amount must be more than 0")
-    return ParsedPayment(raw["method"], amount)
+    method = raw.get("method") if isinstance(raw, dict) else None
+    if not isinstance(method, str) or not CODE_PATTERN.fullmatch(method):
+        raise Rejection("invalid_payment", f"{where}.method must be a payment method's code "
+                                           "such as \"cash\" or \"card\"")
+    amount = _amount(raw.get("amount"), f"{where}.amount", signed=True)
+    if amount == 0:
+        raise Rejection("invalid_payment", f"{where}.amount must be more than 0 (less than 0 "
+                                           "for a refund)")
+    return ParsedPayment(method, amount)
 
 
 def _integer(value, name):
@@ -159,19 +191,21 @@ def _integer(value, name):
     return value
 
 
-def _amount(value, name, places="0.01"):
-    """A JSON number or a string of plain decimal digits ("12.50"), as a non-negative Decimal
-    rounded to `places`."""
+def _amount(value, name, places="0.01", signed=False):
+    """A JSON number or a string of plain decimal digits ("12.50"), as a Decimal rounded to
+    `places`: non-negative unless `signed`."""
     if isinstance(value, bool) or not isinstance(value, (int, float, str)) or (
-            isinstance(value, str) and not AMOUNT_TEXT.fullmatch(value)):
+            isinstance(value, str)
+            and not (SIGNED_AMOUNT_TEXT if signed else AMOUNT_TEXT).fullmatch(value)):
         raise Rejection("invalid_field", f"'{name}' must be a number, or a string of digits "
                                          "with an optional decimal point such as \"12.50\"")
     try:
         number = Decimal(str(value))
     except InvalidOperation:
         raise Rejection("invalid_field", f"'{name}' must be a number") from None
-    if not number.is_finite() or number < 0 or number > MAX_AMOUNT:
-        raise Rejection("invalid_field", f"'{name}' must be a number from 0 to 1000000000")
+    if not number.is_finite() or abs(number) > MAX_AMOUNT or (number < 0 and not signed):
+        lowest = "-1000000000" if signed else "0"
+        raise Rejection("invalid_field", f"'{name}' must be a number from {lowest} to 1000000000")
     return number.quantize(Decimal(places), rounding=ROUND_HALF_UP)
 
 
@@ -203,8 +237,9 @@ class Totals:
     tax_rates: tuple = ()  # the tax rate of each line (percent), stored with it
 
 
-def compute_totals(order, tax_rates):
-    """Totals from the lines and the products' tax rates (percent, prices tax excluded)."""
+def compute_totals(order, tax_rates, methods=BUILT_IN_METHODS):
+    """Totals from the lines and the products' tax rates (percent, prices tax excluded); the
+    payments checked against the config's payment `methods` (payment_methods.check_payments)."""
     amounts = []
     for line in order.lines:
         subtotal = _cents(line.qty * line.price_unit * (100 - line.discount) / 100)
@@ -212,19 +247,14 @@ def compute_totals(order, tax_rates):
     untaxed = sum((a for a, _ in amounts), Decimal("0"))
     total = sum((b for _, b in amounts), Decimal("0"))
     paid = sum((p.amount for p in order.payments), Decimal("0"))
-    card = sum((p.amount for p in order.payments if p.method == "card"), Decimal("0"))
     if order.amount_total is not None and abs(order.amount_total - total) > CENT:
         raise Rejection("total_mismatch", f"the till's total {order.amount_total} differs from "
                                           f"the server's {total}; check prices and tax rates")
-    if paid < total:
-        raise Rejection("underpaid", f"payments of {paid} do not cover the total of {total}")
-    if card > total:
-        raise Rejection("overpaid_by_card", f"card payments of {card} exceed the total of "
-                                            f"{total}; only cash gives change")
-    if paid >= MONEY_LIMIT:  # paid >= total >= every line
+    change = check_payments(order.payments, total, methods)
+    if abs(paid) >= MONEY_LIMIT:  # |paid| >= |total| >= every line
         raise Rejection("amount_too_large", f"an order's amounts must stay below "
                                             f"{MONEY_LIMIT}; split it")
-    return Totals(tuple(amounts), untaxed, total - untaxed, total, paid, paid - total,
+    return Totals(tuple(amounts), untaxed, total - untaxed, total, paid, change,
                   tuple(tax_rates[line.product_id] for line in order.lines))
 
 
@@ -241,7 +271,8 @@ PAYMENT_INSERT = Payment.__table__.insert()
 
 class PushContext:
     """What a push needs from the database, read once for all its orders (not once per order):
-    the orders already stored, the sessions, the products' tax rates and the partners."""
+    the orders already stored, the sessions, the products' tax rates, the partners, the
+    configs' payment methods and the orders refunded (locked: refunds.py)."""
 
     def __init__(self, connection, orders):
         uuids = {o.uuid for o in orders}
@@ -257,6 +288,9 @@ class PushContext:
         self.partners = set(connection.execute(select(Partner.id).where(
             Partner.id.in_(partner_ids))).scalars()) if partner_ids else set()
         self.highest_sequence = {}  # session id -> highest sequence number pushed
+        self.methods = methods_by_config(
+            connection, sorted({s.config_id for s in self.sessions.values()}))
+        self.refunds = Refunds(connection, orders)
 
 
 def push_orders(connection, raw_orders, allowed_config_id=None, check_order=None):
@@ -270,7 +304,7 @@ def push_orders(connection, raw_orders, allowed_config_id=None, check_order=None
     parsed = [_parse_isolated(raw) for raw in raw_orders]
     context = PushContext(connection, [o for o in parsed if isinstance(o, ParsedOrder)])
     results = [None] * len(parsed)
-    accepted = []  # (index, order, session, totals), to insert
+    accepted = []  # (index, order, session, totals, refund links), to insert
     first_index = {}  # uuid -> index of its first accepted occurrence in this push
     for index, order in enumerate(parsed):
         try:
@@ -281,10 +315,10 @@ def push_orders(connection, raw_orders, allowed_config_id=None, check_order=None
             elif order.uuid in first_index:
                 results[index] = first_index[order.uuid]  # resolved once that one is stored
             else:
-                session, totals = _check_isolated(connection, order, context,
-                                                  allowed_config_id, check_order)
+                session, totals, links = _check_isolated(connection, order, context,
+                                                         allowed_config_id, check_order)
                 first_index[order.uuid] = index
-                accepted.append((index, order, session, totals))
+                accepted.append((index, order, session, totals, links))
         except Rejection as rejection:
             results[index] = _rejected(raw_orders[index], index, rejection)
     _insert_accepted(connection, accepted, results, context, raw_orders)
@@ -307,7 +341,7 @@ def _seal_created(connection, accepted, results):
     pushes lock the configs' heads in the same order), each config's in push order; add the
     number and link to every created or duplicate answer."""
     created = {}
-    for index, order, session, _totals in accepted:
+    for index, order, session, _totals, _links in accepted:
         if results[index]["status"] == "created":
             created.setdefault(session.config_id, []).append((index, order.uuid))
     for config_id in sorted(created):
@@ -372,7 +406,8 @@ def _duplicate(uuid, order_id):
 
 
 def _check(connection, order, context, allowed_config_id, check_order):
-    """Every rule an order must pass, before anything is written; returns (session, totals)."""
+    """Every rule an order must pass, before anything is written; returns (session, totals,
+    refund links or None)."""
     session = context.sessions.get(order.session_id)
     if session is None:
         raise Rejection("unknown_session", f"there is no POS session {order.session_id}")
@@ -388,7 +423,10 @@ def _check(connection, order, context, allowed_config_id, check_order):
         refusal = check_order(connection=connection, order=order, session=session)
         if refusal:
             raise Rejection(*refusal)
-    return session, compute_totals(order, context.tax_rates)
+    links = context.refunds.check(order, session)
+    totals = compute_totals(order, context.tax_rates, context.methods[session.config_id])
+    context.refunds.take(links)
+    return session, totals, links
 
 
 def _insert_accepted(connection, accepted, results, context, raw_orders):
@@ -397,16 +435,16 @@ def _insert_accepted(connection, accepted, results, context, raw_orders):
     savepoint each, so that only the order at fault is rejected."""
     batch = connection.begin_nested()
     try:
-        outcomes = [_insert(connection, order, session, totals)
-                    for _index, order, session, totals in accepted]
+        outcomes = [_insert(connection, order, session, totals, links)
+                    for _index, order, session, totals, links in accepted]
         batch.commit()
     except Exception as error:  # noqa: BLE001 - sorted out order by order below
         if is_transient(error):
             raise  # see _check_isolated
         batch.rollback()
-        outcomes = [_insert_alone(connection, order, session, totals)
-                    for _index, order, session, totals in accepted]
-    for (index, order, session, _totals), outcome in zip(accepted, outcomes):
+        outcomes = [_insert_alone(connection, order, session, totals, links)
+                    for _index, order, session, totals, links in accepted]
+    for (index, order, session, _totals, _links), outcome in zip(accepted, outcomes):
         if isinstance(outcome, Rejection):
             results[index] = _rejected(raw_orders[index], index, outcome)
             continue
@@ -421,11 +459,11 @@ def _insert_accepted(connection, accepted, results, context, raw_orders):
                 order.sequence_number, context.highest_sequence.get(session.id, 0))
 
 
-def _insert_alone(connection, order, session, totals):
+def _insert_alone(connection, order, session, totals, links):
     """(order id, created?) or the Rejection of an order that cannot be stored."""
     savepoint = connection.begin_nested()
     try:
-        created = _insert(connection, order, session, totals)
+        created = _insert(connection, order, session, totals, links)
         savepoint.commit()
         return created
     except IntegrityError:
@@ -441,21 +479,23 @@ def _insert_alone(connection, order, session, totals):
         return _log_unexpected(order, "storing it")
 
 
-def _insert(connection, order, session, totals):
+def _insert(connection, order, session, totals, links=None):
     order_id = connection.execute(ORDER_INSERT, {
         "uuid": order.uuid, "reference": order.reference or f"Order {order.uuid[:13]}",
         "session_id": session.id, "partner_id": order.partner_id,
         "created_at": order.created_at, "received_at": utc_now(),
         "amount_untaxed": totals.untaxed, "amount_tax": totals.tax, "amount_total": totals.total,
         "amount_paid": totals.paid, "amount_return": totals.change,
+        "refunded_order_id": links.order_id if links else None,
     }).inserted_primary_key[0]
     connection.execute(LINE_INSERT, [
         {"order_id": order_id, "product_id": line.product_id, "qty": line.qty,
          "price_unit": line.price_unit, "discount": line.discount,
          "price_subtotal": subtotal, "price_subtotal_incl": subtotal_incl,
-         "tax_rate": tax_rate}
-        for line, (subtotal, subtotal_incl), tax_rate in zip(order.lines, totals.lines,
-                                                             totals.tax_rates)])
+         "tax_rate": tax_rate,
+         "refunded_line_id": links.line_ids[index] if links else None}
+        for index, (line, (subtotal, subtotal_incl), tax_rate) in enumerate(
+            zip(order.lines, totals.lines, totals.tax_rates))])
     if order.payments:
         connection.execute(PAYMENT_INSERT, [
             {"order_id": order_id, "method": p.method, "amount": p.amount}

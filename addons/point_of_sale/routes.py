@@ -26,6 +26,7 @@ from .customers import partner_json
 from .models import Partner, PosSession, Product
 from .offline import offline_manifest
 from .orders import push_orders
+from .payment_methods import payment_methods
 
 CONFIG_FORM = "pos.config"
 MAX_ORDERS_PER_PUSH = 200
@@ -83,6 +84,8 @@ def pos_data(config_id):
                 select(Product).where(Product.active).order_by(Product.category, Product.name))],
             "partners": [_partner_json(p) for p in connection.execute(
                 select(Partner).where(Partner.active).order_by(Partner.name))],
+            "payment_methods": [m for m in payment_methods(connection, config_id)
+                                if m["active"]],
         }
         manager.hook.extend_pos_data(connection=connection, config_id=config_id, data=data)
     return jsonify(data)

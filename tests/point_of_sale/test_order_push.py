@@ -48,7 +48,8 @@ def test_a_discount_applies_before_tax():
 
 @pytest.mark.parametrize("changes, code", [
     ({"payments": [{"method": "cash", "amount": "5.64"}]}, "underpaid"),
-    ({"payments": [{"method": "card", "amount": 6}]}, "overpaid_by_card"),
+    ({"payments": [{"method": "card", "amount": 6}]}, "overpaid_without_change"),
+    ({"payments": [{"method": "cheque", "amount": 6}]}, "unknown_payment_method"),
     ({"amount_total": "5.00"}, "total_mismatch"),
 ])
 def test_money_rules(changes, code):
@@ -77,7 +78,13 @@ def test_money_rules(changes, code):
     ({"lines": [{"product_id": 1, "qty": 1, "price_unit": 1, "discount": 101}]},
      "invalid_line", "percentage"),
     ({"lines": [7]}, "invalid_line", "lines[0] must be an object"),
-    ({"payments": [{"method": "cheque", "amount": 1}]}, "invalid_payment", "cash, card"),
+    ({"payments": [{"method": "Cash!", "amount": 1}]}, "invalid_payment", "code"),
+    ({"payments": [{"method": ["cash"], "amount": 1}]}, "invalid_payment", "code"),
+    ({"lines": [{"product_id": 1, "qty": -1, "price_unit": 1}]}, "invalid_line",
+     "refunded_line_index"),
+    ({"lines": [{"product_id": 1, "qty": -1, "price_unit": 1, "refunded_line_index": 0}]},
+     "invalid_refund", "refunded_order_uuid"),
+    ({"refunded_order_uuid": "a b"}, "invalid_refund", "'refunded_order_uuid'"),
     ({"payments": [{"method": "cash", "amount": 0}]}, "invalid_payment", "more than 0"),
     ({"payments": {}}, "invalid_payments", "list"),
     ({"reference": "x" * 65}, "invalid_reference", "64"),

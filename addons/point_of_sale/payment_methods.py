@@ -1,0 +1,180 @@
+"""Payment methods per POS config: what its tills take (cash, card, vouchers, ...), and the money
+rules of an order's payments.
+
+A config with no method rows takes the two built-in ones, cash (gives change) and card, so every
+config, the existing orders and the original tills (`"method": "cash"` / `"card"`) keep working
+with nothing to set up. Saving the methods on the config's admin form writes its rows; from then
+on they are what the config takes. A method is named on the wire by its `code`; an inactive
+method is kept (old orders name it) but refused for new payments.
+"""
+import re
+from decimal import Decimal
+
+from sqlalchemy import Boolean, ForeignKey, Integer, String, UniqueConstraint, delete, select
+from sqlalchemy.orm import Mapped, mapped_column
+
+from core.db import Model
+
+CODE_PATTERN = re.compile(r"[a-z0-9_]{1,16}")
+MAX_METHODS = 20
+BUILT_IN_METHODS = (
+    {"code": "cash", "name": "Cash", "gives_change": True, "active": True, "sequence": 1},
+    {"code": "card", "name": "Card", "gives_change": False, "active": True, "sequence": 2},
+)
+
+
+class PaymentMethod(Model):
+    """One way a config's tills take money; `code` is what an order's payment names."""
+    __tablename__ = "point_of_sale_payment_method"
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    config_id: Mapped[int] = mapped_column(
+        ForeignKey("point_of_sale_config.id", ondelete="CASCADE"), index=True)
+    code: Mapped[str] = mapped_column(String(16))
+    name: Mapped[str] = mapped_column(String(64))
+    gives_change: Mapped[bool] = mapped_column(Boolean, default=False)
+    active: Mapped[bool] = mapped_column(Boolean, default=True)
+    sequence: Mapped[int] = mapped_column(Integer, default=1)
+
+    __table_args__ = (UniqueConstraint("config_id", "code"),)
+
+
+def _as_dict(row):
+    return {"code": row.code, "name": row.name, "gives_change": row.gives_change,
+            "active": row.active, "sequence": row.sequence}
+
+
+def payment_methods(connection, config_id):
+    """The config's methods, active or not, in their order: a list of dicts with `code`,
+    `name`, `gives_change`, `active`, `sequence` (the built-in cash and card when it has none)."""
+    return methods_by_config(connection, [config_id])[config_id]
+
+
+def methods_by_config(connection, config_ids):
+    """{config id: [method dict, ...]} for several configs in one query."""
+    found = {config_id: [] for config_id in config_ids}
+    if found:
+        for row in connection.execute(
+                select(PaymentMethod).where(PaymentMethod.config_id.in_(found))
+                .order_by(PaymentMethod.sequence, PaymentMethod.id)):
+            found[row.config_id].append(_as_dict(row))
+    return {config_id: methods or [dict(m) for m in BUILT_IN_METHODS]
+            for config_id, methods in found.items()}
+
+
+def save_payment_methods(connection, config_id, methods):
+    """Replace the config's methods by `methods` (dicts as `payment_methods` returns, already
+    validated by `validate_methods`); None changes nothing."""
+    if methods is None:
+        return
+    connection.execute(delete(PaymentMethod).where(PaymentMethod.config_id == config_id))
+    if methods:
+        connection.execute(PaymentMethod.__table__.insert(), [
+            {"config_id": config_id, **method} for method in methods])
+
+
+def validate_methods(methods):
+    """{row index or "methods": message} for a list of method dicts typed on the admin form."""
+    errors = {}
+    seen = set()
+    for index, method in enumerate(methods):
+        if not CODE_PATTERN.fullmatch(method["code"]):
+            errors[index] = "the code must be 1 to 16 lowercase letters, digits or _"
+        elif method["code"] in seen:
+            errors[index] = f"the code {method['code']!r} is used twice"
+        elif not method["name"] or len(method["name"]) > 64:
+            errors[index] = "the name must be 1 to 64 characters"
+        seen.add(method["code"])
+    if len(methods) > MAX_METHODS:
+        errors["methods"] = f"at most {MAX_METHODS} payment methods"
+    elif not any(m["active"] for m in methods):
+        errors["methods"] = "keep at least one active payment method, or the tills cannot take money"
+    return errors
+
+
+def check_payments(payments, total, methods):
+    """The money rules of an order's `payments` (objects with `method` and `amount`, Decimal)
+    against its `total`, with the config's `methods`; returns the change given back, or raises
+    `Rejection`.
+
+    A sale (total >= 0) is paid with positive amounts, at least its total; only the methods
+    that give change may pay more than is due (the change comes out of them). A refund
+    (total < 0) is paid back with negative amounts that add up to exactly its total."""
+    from .orders import Rejection  # orders imports this module
+    by_code = {m["code"]: m for m in methods}
+    usable = ", ".join(m["code"] for m in methods if m["active"])
+    refund = total < 0
+    for index, payment in enumerate(payments):
+        method = by_code.get(payment.method)
+        if method is None:
+            raise Rejection("unknown_payment_method",
+                            f"payments[{index}].method {payment.method!r} is not a payment "
+                            f"method of this till; it takes: {usable}")
+        if not method["active"]:
+            raise Rejection("inactive_payment_method",
+                            f"payments[{index}]: {method['name']} is no longer taken at this "
+                            f"till; use one of: {usable}")
+        if refund and payment.amount >= 0:
+            raise Rejection("invalid_payment", f"payments[{index}].amount must be negative: "
+                                               "a refund is paid back")
+        if not refund and payment.amount <= 0:
+            raise Rejection("invalid_payment", f"payments[{index}].amount must be more than 0")
+    paid = sum((p.amount for p in payments), Decimal("0"))
+    if refund:
+        if paid != total:
+            raise Rejection("refund_payment_mismatch",
+                            f"a refund of {-total} must be paid back exactly; the payments pay "
+                            f"back {-paid}")
+        return Decimal("0")
+    if paid < total:
+        raise Rejection("underpaid", f"payments of {paid} do not cover the total of {total}")
+    without_change = sum((p.amount for p in payments if not by_code[p.method]["gives_change"]),
+                         Decimal("0"))
+    if without_change > total:
+        givers = " or ".join(m["name"] for m in methods if m["gives_change"] and m["active"])
+        raise Rejection("overpaid_without_change",
+                        f"payments that give no change ({without_change}) exceed the total of "
+                        f"{total}; only {givers or 'no method of this till'} gives change")
+    return paid - total
+
+
+# -- the admin's config form ----------------------------------------------------------------------
+
+BLANK_ROWS = 2  # empty rows under the config's methods, to add new ones
+
+
+def form_rows(methods):
+    """The rows the config form shows: the methods, then blank ones to fill in."""
+    blank = {"code": "", "name": "", "gives_change": False, "active": True, "sequence": ""}
+    return [dict(m) for m in methods] + [dict(blank) for _ in range(BLANK_ROWS)]
+
+
+def methods_from_form(form):
+    """(methods, rows as typed, errors) from the `method-<n>-<field>` inputs; a row with
+    neither code nor name is left out. Errors: {row index or "methods": message}. A form with
+    no such inputs (a script's) leaves the methods as they are: methods is then None."""
+    rows, methods, errors = [], [], {}
+    indexes = sorted({int(key.split("-")[1]) for key in form
+                      if key.startswith("method-") and key.split("-")[1].isdigit()
+                      and len(key.split("-")[1]) <= 3})
+    if not indexes:
+        return None, form_rows(BUILT_IN_METHODS), {}
+    for index in indexes:
+        def value(name, index=index):
+            return (form.get(f"method-{index}-{name}") or "").strip()
+        row = {"code": value("code").lower(), "name": value("name"),
+               "gives_change": value("gives_change") in ("1", "on"),
+               "active": value("active") in ("1", "on"), "sequence": value("sequence")}
+        rows.append(row)
+        if not row["code"] and not row["name"]:
+            continue
+        sequence = row["sequence"] or str(len(methods) + 1)
+        if not (sequence.isascii() and sequence.isdigit() and len(sequence) <= 4):
+            errors[len(rows) - 1] = "the order must be a whole number from 0 to 9999"
+            continue
+        methods.append({**row, "sequence": int(sequence), "row": len(rows) - 1})
+    checks = validate_methods(methods)
+    for key, message in checks.items():
+        errors.setdefault(methods[key]["row"] if key != "methods" else key, message)
+    for method in methods:
+        del method["row"]
+    return methods, rows, errors
