@@ -118,7 +118,7 @@ class Refunds:
             left = sold.qty - sold.refunded - self.taken[sold.id]
             if wanted[sold.id] > left:
                 raise Rejection("refund_exceeds_sale",
-                                f"line {index} of {original.reference}: "
+                                f"line {index + 1} of {original.reference}: "
                                 f"{_qty(wanted[sold.id])} to refund but only {_qty(left)} of "
                                 f"{_qty(sold.qty)} sold is left to refund")
         return RefundLinks(original.id, tuple(line_ids), tuple(wanted.items()))

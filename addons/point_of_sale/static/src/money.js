@@ -58,6 +58,12 @@ export function formatQty(value) {
 
 /** A line's amounts in cents: {subtotal, tax, total}; null if a field is not a valid number. */
 export function lineAmounts(line) {
+  if (line.refunded_line_index !== undefined && String(line.qty).trim().startsWith("-")) {
+    // A refund line: the sold line's amounts, negated (the server rounds half away from zero);
+    // any other negative quantity is invalid.
+    const sold = lineAmounts({ ...line, qty: line.qty.trim().slice(1) });
+    return sold && { subtotal: -sold.subtotal, tax: -sold.tax, total: -sold.total };
+  }
   const qty = parseQty(line.qty);
   const price = parseScaled(line.price_unit, SCALE.money);
   const discount = parsePercent(line.discount ?? "0");

@@ -83,8 +83,10 @@ export function mergeIncoming(order, incoming) {
   return order;
 }
 
-/** The order as POST /pos/orders takes it, paid `paid` cents in cash at `now`. */
-export function toWire(order, paid, now = new Date()) {
+/** The order as POST /pos/orders takes it, paid at `now` with `payments` ({method, amount:
+ * "12.50"}, as payment_rules.wirePayments makes them), or `payments` cents in cash. A refund
+ * names the order it refunds, and each line the line it takes back. */
+export function toWire(order, payments, now = new Date()) {
   const total = money.orderTotals(order.lines).total;
   return {
     uuid: order.uuid,
@@ -100,10 +102,13 @@ export function toWire(order, paid, now = new Date()) {
         qty: money.formatQty(line.qty),
         price_unit: money.formatCents(money.cents(line.price_unit)),
         ...(discount ? { discount: money.formatScaled(discount, 2) } : {}),
+        ...(line.refunded_line_index !== undefined ? { refunded_line_index: line.refunded_line_index } : {}),
       };
     }),
-    payments: paid > 0 ? [{ method: "cash", amount: money.formatCents(paid) }] : [],
+    payments: Array.isArray(payments) ? payments
+      : payments > 0 ? [{ method: "cash", amount: money.formatCents(payments) }] : [],
     amount_total: money.formatCents(total),
+    ...(order.refunded_order_uuid ? { refunded_order_uuid: order.refunded_order_uuid } : {}),
   };
 }
 

@@ -1,61 +1,177 @@
-// The payment screen: cash received (keypad, quick amounts), the change, and the payment itself:
-// the paid order moves from open_orders to the outbox in one transaction, then is pushed.
+// The payment screen: the config's payment methods, one or several payments (split), the amount
+// of the selected one (keypad, quick amounts), the change, and the payment itself: the paid order
+// moves from open_orders to the outbox in one transaction, then is pushed. A refund (from the
+// past-orders screen) is paid back the same way, with amounts shown as positive.
 import { emit } from "./hub.js";
 import * as money from "./money.js";
 import * as model from "./order.js";
+import { paymentStatus, suggestedAmount, wirePayments } from "./payment_rules.js";
 import { showReceipt } from "./receipt.js";
 import { renderTabs } from "./sell.js";
 import { configId, currentOrder, state } from "./state.js";
 import { $, element, focusField, money2, showScreen, toast } from "./ui.js";
 
-function paymentAmounts() {
-  const order = currentOrder();
-  const total = money.orderTotals(order.lines).total;
-  const text = $("cash-input").value.trim();
-  const paid = text === "" ? 0 : money.cents(text);
-  return { order, total, paid };
+// Data cached by a till before payment methods existed: the server's built-in two.
+const BUILT_IN_METHODS = [
+  { code: "cash", name: "Cash", gives_change: true },
+  { code: "card", name: "Card", gives_change: false },
+];
+
+export const paymentMethods = () => (state.data && state.data.payment_methods) || BUILT_IN_METHODS;
+const methodOf = (code) => paymentMethods().find((m) => m.code === code) || { code, name: code };
+
+// {order, refund, payments: [{id, method, amount (cents, signed; null: not typed)}], selected}
+let paying = null;
+let nextPaymentId = 1;
+
+function orderTotal() {
+  return money.orderTotals(paying.order.lines).total;
 }
 
-export function openPayment() {
-  const order = currentOrder();
-  if (!order || !model.orderValid(order) || !state.canSell) return;
+function selectedPayment() {
+  return paying.payments.find((p) => p.id === paying.selected) || null;
+}
+
+function addPayment(method) {
+  const blank = paying.payments.find((p) => p.amount === null);
+  if (blank) {
+    blank.method = method.code; // an empty payment just changes method
+    paying.selected = blank.id;
+  } else {
+    const due = suggestedAmount(orderTotal(), paying.payments);
+    const payment = { id: nextPaymentId++, method: method.code,
+                      amount: (paying.refund ? due < 0 : due > 0) ? due : null };
+    paying.payments.push(payment);
+    paying.selected = payment.id;
+  }
+  showSelectedAmount();
+  renderPayment({ fromInput: false });
+  focusField("cash-input");
+}
+
+function showSelectedAmount() {
+  const payment = selectedPayment();
+  $("cash-input").value = payment && payment.amount !== null ? money.formatCents(Math.abs(payment.amount)) : "";
+}
+
+/** Open the payment screen for `order` (the order on screen, or a refund). */
+export function openPayment(order = currentOrder()) {
+  const refund = Boolean(order && order.refunded_order_uuid);
+  if (!order || !state.canSell || (!refund && !model.orderValid(order))) return;
   const total = money.orderTotals(order.lines).total;
-  $("payment-reference").textContent = order.reference;
-  $("payment-total").textContent = money2(total);
-  $("cash-input").value = "";
-  $("quick-cash").replaceChildren(...money.cashSuggestions(total).map((amount, index) => {
+  const methods = paymentMethods();
+  const first = methods.find((m) => m.gives_change) || methods[0];
+  paying = { order, refund, payments: [], selected: null };
+  const payment = { id: nextPaymentId++, method: first.code, amount: refund ? total : null };
+  paying.payments.push(payment);
+  paying.selected = payment.id;
+  $("payment-title").textContent = refund ? "Refund" : "Payment";
+  $("payment-due-label").textContent = refund ? "To pay back" : "To pay";
+  $("payment-reference").textContent = refund ? `${order.reference}, refunding ${order.refunded_order_reference}`
+    : order.reference;
+  $("payment-total").textContent = money2(Math.abs(total));
+  $("payment-methods").replaceChildren(...methods.map((method) => {
+    const button = element("button", { type: "button", className: "secondary method",
+      dataset: { method: method.code } }, method.name);
+    button.addEventListener("click", () => addPayment(method));
+    return button;
+  }));
+  showSelectedAmount();
+  showScreen("payment");
+  renderPayment({ fromInput: false });
+  focusField("cash-input");
+}
+
+/** The order being paid (null when the payment screen is not open). */
+export const payingOrder = () => (paying ? paying.order : null);
+
+function renderLines(total) {
+  $("payment-lines").replaceChildren(...paying.payments.map((payment) => {
+    const method = methodOf(payment.method);
+    const selected = payment.id === paying.selected;
+    const pick = element("button", { type: "button", className: "payment-line-pick",
+      "aria-pressed": String(selected), dataset: { method: payment.method } },
+    element("span", {}, method.name),
+    element("strong", {}, payment.amount === null ? "—" : money2(Math.abs(payment.amount))));
+    pick.addEventListener("click", () => {
+      paying.selected = payment.id;
+      showSelectedAmount();
+      renderPayment({ fromInput: false });
+      focusField("cash-input");
+    });
+    const remove = element("button", { type: "button", className: "ghost danger-text",
+      "aria-label": `Remove the ${method.name} payment` }, "×");
+    remove.addEventListener("click", () => {
+      paying.payments = paying.payments.filter((p) => p.id !== payment.id);
+      if (paying.selected === payment.id) {
+        paying.selected = paying.payments.length ? paying.payments[paying.payments.length - 1].id : null;
+      }
+      showSelectedAmount();
+      renderPayment({ fromInput: false });
+    });
+    return element("li", { className: selected ? "selected" : "" }, pick, paying.payments.length > 1 ? remove : null);
+  }));
+  const selected = selectedPayment();
+  const method = selected ? methodOf(selected.method) : null;
+  $("cash-label").textContent = method ? `${method.name} ${paying.refund ? "paid back" : "received"}` : "Amount";
+  $("cash-input").disabled = !selected;
+  const others = paying.payments.filter((p) => p !== selected).reduce((sum, p) => sum + (p.amount ?? 0), 0);
+  const left = Math.abs(total - others);
+  const quick = selected && !paying.refund && method.gives_change
+    ? money.cashSuggestions(left) : selected ? [left] : [];
+  $("quick-cash").replaceChildren(...quick.map((amount, index) => {
     const button = element("button", { type: "button", className: "secondary" },
-      index === 0 && amount === total ? "Exact" : money2(amount));
+      index === 0 && amount === left ? "Exact" : money2(amount));
     button.addEventListener("click", () => {
       $("cash-input").value = money.formatCents(amount);
       renderPayment();
     });
     return button;
   }));
-  showScreen("payment");
-  renderPayment();
-  focusField("cash-input");
 }
 
-export function renderPayment() {
-  const { total, paid } = paymentAmounts();
-  const valid = paid !== null;
-  $("cash-input").setAttribute("aria-invalid", String(!valid));
+/** Redraw the payment screen; by default the typed amount goes to the selected payment first. */
+export function renderPayment({ fromInput = true } = {}) {
+  if (!paying) return;
+  const total = orderTotal();
+  const selected = selectedPayment();
+  const text = $("cash-input").value.trim();
+  const typed = text === "" ? null : money.cents(text);
+  const typedValid = text === "" || typed !== null;
+  if (fromInput && selected) {
+    selected.amount = typed === null ? null : (paying.refund ? -typed : typed);
+  }
+  renderLines(total);
+  $("cash-input").setAttribute("aria-invalid", String(!typedValid));
+  const status = paymentStatus(total, typedPayments(), paymentMethods());
   const box = $("change-box");
-  if (!valid) {
+  if (!typedValid) {
     box.dataset.state = "invalid";
     $("change-label").textContent = "Type an amount, e.g. 20 or 12.50";
     $("change-amount").textContent = "";
-  } else if (paid >= total) {
+  } else if (status.problem) {
+    box.dataset.state = "invalid";
+    $("change-label").textContent = status.problem;
+    $("change-amount").textContent = "";
+  } else if (status.change > 0 || (status.valid && !paying.refund)) {
     box.dataset.state = "change";
     $("change-label").textContent = "Change";
-    $("change-amount").textContent = money2(paid - total);
+    $("change-amount").textContent = money2(status.change);
   } else {
-    box.dataset.state = "due";
-    $("change-label").textContent = "Remaining";
-    $("change-amount").textContent = money2(total - paid);
+    box.dataset.state = status.valid ? "change" : "due";
+    $("change-label").textContent = paying.refund ? "Left to pay back" : "Remaining";
+    $("change-amount").textContent = money2(status.remaining);
   }
-  $("validate-payment").disabled = !valid || paid < total || (total > 0 && paid === 0);
+  $("validate-payment").disabled = !typedValid || !status.valid || (total > 0 && status.paid === 0);
+}
+
+/** The payments with an amount (one added and left empty is not a payment). */
+const typedPayments = () => paying.payments.filter((p) => p.amount !== null);
+
+export function closePayment() {
+  const refund = paying && paying.refund;
+  paying = null;
+  showScreen(refund ? "orders" : "sell");
 }
 
 export function keypad(key) {
@@ -69,23 +185,38 @@ export function keypad(key) {
 
 let validating = false;
 export async function validatePayment() {
-  if (validating) return;
-  const { order, total, paid } = paymentAmounts();
-  if (!order || paid === null || paid < total || !model.orderValid(order)) return;
+  if (validating || !paying || $("validate-payment").disabled) return;
+  const { order, refund } = paying;
+  const total = orderTotal();
+  const payments = typedPayments();
+  const status = paymentStatus(total, payments, paymentMethods());
+  if (!status.valid || (!refund && !model.orderValid(order))) return;
   validating = true;
   try {
+    if (refund && !order.sequence_number) {
+      // A refund takes its number when it is paid back (past_orders.js).
+      const session = state.data.session;
+      order.sequence_number = await state.store.nextSequence(session.id, session.sequence_number || 0);
+      order.reference = model.reference(session.id, order.login_number, order.sequence_number);
+    }
     const now = new Date();
     const partner = order.partner_id ? state.data.partners.find((p) => p.id === order.partner_id) : null;
-    const wire = model.toWire(order, paid, now);
+    const wire = model.toWire(order, wirePayments(payments, money.formatCents), now);
+    const receipt = model.receipt(order, {
+      configName: state.data.config.name, config: state.data.config,
+      sessionName: state.data.session.name, partnerName: partner ? partner.name : null,
+      paid: status.paid, now,
+      payments: payments.map((p) => ({ method: p.method, name: methodOf(p.method).name, amount: p.amount })),
+    });
+    receipt.change = status.change;
+    if (refund) receipt.refunded_order_reference = order.refunded_order_reference;
     const entry = {
       uuid: order.uuid,
       config_id: configId,
       order: wire,
       status: "pending",
       paid_at: now.toISOString(),
-      receipt: model.receipt(order, { configName: state.data.config.name, config: state.data.config,
-                                      sessionName: state.data.session.name,
-                                      partnerName: partner ? partner.name : null, paid, now }),
+      receipt,
     };
     try {
       await state.store.movePaidOrder(entry);
@@ -96,13 +227,16 @@ export async function validatePayment() {
     }
     // Saved: from here on the order is paid, whatever happens on screen.
     state.sync.kick();
-    state.orders = state.orders.filter((o) => o.uuid !== order.uuid);
-    state.currentUuid = null;
+    paying = null;
+    if (!refund) {
+      state.orders = state.orders.filter((o) => o.uuid !== order.uuid);
+      state.currentUuid = null;
+    }
     order.state = "paid";
     state.receiptEntry = entry;
     renderTabs();
     showReceipt(entry);
-    emit("pos:order-changed", structuredClone(order));
+    if (!refund) emit("pos:order-changed", structuredClone(order));
     emit("pos:order-paid", { order: structuredClone(wire), entry: structuredClone(entry) });
   } finally {
     validating = false;

@@ -9,8 +9,8 @@
 // then call `refreshReceipt()` if the receipt is on screen when their data arrives.
 import { formatter } from "./format.js";
 import * as money from "./money.js";
-import { newOrder } from "./sell.js";
-import { state } from "./state.js";
+import { newOrder, selectOrder } from "./sell.js";
+import { currentOrder, state } from "./state.js";
 import { $, element, focusField, showScreen } from "./ui.js";
 
 const PAYMENT_NAMES = { cash: "Cash", card: "Card" };
@@ -52,6 +52,7 @@ export function receiptContent(entry) {
       r.vat_number ? element("p", { className: "receipt-vat" }, `VAT number ${r.vat_number}`) : null,
       r.number ? element("p", { className: "receipt-number" }, element("strong", {}, `Order ${r.number}`)) : null,
       element("p", { className: "receipt-reference" }, r.reference),
+      r.refunded_order_reference ? element("p", { className: "receipt-refund" }, `Refund of ${r.refunded_order_reference}`) : null,
       element("p", { className: "muted receipt-date" }, f.dateTime(r.date)),
       r.partner_name ? element("p", {}, `Customer: ${r.partner_name}`) : null),
     element("ul", { className: "receipt-lines" }, ...r.lines.map((line) => {
@@ -81,7 +82,7 @@ export function receiptContent(entry) {
 export function showReceipt(entry) {
   const r = entry.receipt;
   const f = formatter({ locale: r.locale, currency_code: r.currency_code });
-  $("receipt-status").textContent = "Paid";
+  $("receipt-status").textContent = r.refunded_order_reference ? "Refunded" : "Paid";
   $("receipt-reference").textContent = r.number ? `${r.number} · ${r.reference}` : r.reference;
   $("receipt-change").replaceChildren(
     element("span", {}, "Change"), element("strong", { id: "receipt-change-amount" }, f.money(r.change)));
@@ -100,6 +101,9 @@ export function refreshReceipt() {
 export async function nextOrder() {
   state.receiptEntry = null;
   showScreen("sell");
-  await newOrder({ reuseEmpty: true });
+  // After a refund or a reprint, the order that was on screen is still open: back to it.
+  const open = currentOrder();
+  if (open) selectOrder(open.uuid);
+  else await newOrder({ reuseEmpty: true });
   focusField("search");
 }

@@ -3,8 +3,9 @@
 import { loaded as announceLoaded, emit } from "./hub.js";
 import { SignedOut, Unreachable, api } from "./http.js";
 import { reference } from "./order.js";
-import { keypad, openPayment, renderPayment, validatePayment } from "./payment.js";
+import { closePayment, keypad, openPayment, renderPayment, validatePayment } from "./payment.js";
 import { initCustomers } from "./customers.js";
+import { wirePastOrders } from "./past_orders.js";
 import { nextOrder } from "./receipt.js";
 import {
   deleteCurrentOrder, newOrder, onSearchKey, renderCategories, renderProducts, saveOrder,
@@ -116,12 +117,12 @@ function wireEvents() {
     renderProducts();
   });
   $("search").addEventListener("keydown", onSearchKey);
-  $("pay-button").addEventListener("click", openPayment);
-  $("payment-back").addEventListener("click", () => showScreen("sell"));
+  $("pay-button").addEventListener("click", () => openPayment());
+  $("payment-back").addEventListener("click", closePayment);
   $("cash-input").addEventListener("input", renderPayment);
   $("cash-input").addEventListener("keydown", (event) => {
     if (event.key === "Enter") { event.preventDefault(); validatePayment(); }
-    if (event.key === "Escape") showScreen("sell");
+    if (event.key === "Escape") closePayment();
   });
   $("keypad").addEventListener("click", (event) => {
     const key = event.target.closest("button")?.dataset.key;
@@ -137,6 +138,7 @@ function wireEvents() {
   });
   $("attention-close").addEventListener("click", () => { $("attention-dialog").hidden = true; });
   $("block-reload").addEventListener("click", () => location.reload());
+  wirePastOrders();
   watchOverflow($("order-tabs"));
   watchOverflow($("categories"));
   window.addEventListener("online", () => renderSync(state.sync ? state.sync.state : { status: "synced", pending: 0 }));

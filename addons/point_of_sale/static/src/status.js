@@ -208,7 +208,7 @@ export function renderAttention() {
       element("div", { className: "attention-main" },
         element("strong", {}, entry.order.reference),
         element("span", { className: "muted" },
-          ` ${money2(money.cents(entry.order.amount_total) || 0)} · paid ${new Date(entry.paid_at).toLocaleString()}`),
+          ` ${money2(entry.receipt ? entry.receipt.total : money.cents(entry.order.amount_total) || 0)} · paid ${new Date(entry.paid_at).toLocaleString()}`),
         element("p", { className: "attention-error" },
           error.message || "rejected", error.code ? element("code", {}, ` (${error.code})`) : null)),
       element("div", { className: "attention-actions" }, retry, discard));

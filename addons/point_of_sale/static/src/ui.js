@@ -74,7 +74,7 @@ export function confirmDialog(message, okLabel = "OK") {
   });
 }
 
-const SCREENS = ["message-screen", "sell-screen", "payment-screen", "receipt-screen"];
+const SCREENS = ["message-screen", "sell-screen", "payment-screen", "receipt-screen", "orders-screen"];
 
 export function showScreen(name) {
   state.screen = name;
