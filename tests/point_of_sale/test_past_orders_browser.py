@@ -144,7 +144,7 @@ def test_offline_the_till_finds_and_reprints_the_orders_it_holds(till, browser_c
     ring_up_two_espressos_and_a_croissant(page)
     sale = pay_cash(page, "10")
     expect(sync_status(page)).to_have_text("synced")
-    reference = page.locator("#receipt-reference").inner_text()
+    reference = page.locator("#receipt .receipt-reference").inner_text()
     page.get_by_role("button", name="New order").click()
 
     server.stop()
