@@ -146,4 +146,5 @@ def json_routes(dbname):
 
 
 PATH_ID_ROUTES = [("GET", "/pos/config/{}/data"), ("POST", "/pos/session/{}/login"),
+                  ("GET", "/pos/session/{}/report"),
                   ("GET", "/pos_check_session_state/state/{}")]

@@ -9,6 +9,7 @@
 - the ticket ledger (ledger.py): `canonical_form`, `chain_link`, `seal_record`, `ledger_head`,
   `ledger_entries`, `verify_chain`, `receive_sealed_entries`, `SealedEntry`, `ChainCheck`,
   `ZERO_LINK`;
+- closings (closing.py): `session_report` (a session's figures, the closing's once closed);
 - who is calling: `caller_credentials` (ANY_CONFIG or the caller's `PosToken`: instance,
   config, multi-sessions), `caller_config_scope`, `require_config_access`,
   `require_session_access`, `ANY_CONFIG`;
@@ -19,7 +20,8 @@
   `partner_json`;
 - hooks other addons implement: `hookspecs.py` (`check_pos_order`, `extend_pos_data`,
   `extend_pos_token`, `pos_session_closed`, `pos_session_closed_committed`,
-  `pos_config_form_links`, `pos_create_customer`, `pos_update_customer`).
+  `pos_config_form_links`, `pos_create_customer`, `pos_update_customer`,
+  `pos_session_open_tills`).
 
 Every other module of this package is private and may change without notice.
 """
@@ -30,6 +32,7 @@ from .access import (
     require_config_access,
     require_session_access,
 )
+from .closing import session_report
 from .customers import (
     create_customer,
     partner_json,
@@ -80,7 +83,7 @@ __all__ = [
     "Order", "OrderLine", "Partner", "Payment", "PosConfig", "PosSession", "Product",
     "create_customer", "partner_json", "retire_customer", "search_customers", "update_customer",
     "ZERO_LINK", "ChainCheck", "SealedEntry", "canonical_form", "chain_link", "ledger_entries",
-    "ledger_head", "receive_sealed_entries", "seal_record", "verify_chain",
+    "ledger_head", "receive_sealed_entries", "seal_record", "verify_chain", "session_report",
     "ParsedOrder", "Rejection", "compute_totals", "parse_order", "push_orders",
     "SessionError", "announce_closed", "close_session", "current_session", "get_config", "open_session",
     "PosToken", "TokenError", "issue_config_token", "issue_token", "verify_token",

@@ -247,15 +247,41 @@ def open_session(config_id):
 
 @admin_blueprint.post("/configs/<int:config_id>/close-session")
 def close_session(config_id):
+    """Close the config's session; from its session page, with the counted cash (`session_id`
+    then names the session the manager saw, so a session opened since is not closed)."""
+    errors = {}
+    counted = decimal_value(request.form, "counted_cash", errors, Decimal("0"), MAX_AMOUNT,
+                            default=False)
+    if errors:
+        flash(f"Counted cash: {errors['counted_cash']}", "error")
+        return back_to(".configs")
     try:
         with engine().begin() as connection:
-            session_id = sessions.close_session(connection, config_id, current_plugins())
+            session_id = sessions.close_session(
+                connection, config_id, current_plugins(),
+                counted_cash=None if counted is False else counted,
+                session_id=request.form.get("session_id", type=int))
             name = connection.scalar(select(PosSession.name).where(PosSession.id == session_id))
         sessions.announce_closed(engine(), current_plugins(), session_id, config_id)
         flash(f"Session {name} is closed.")
     except sessions.SessionError as exc:
         flash(str(exc), "error")
     return back_to(".configs")
+
+
+@admin_blueprint.get("/sessions/<int:session_id>")
+def session_page(session_id):
+    """A session's report (closing.session_report); while it is open, the closing form."""
+    from .closing import session_report
+    from .closing_routes import open_tills
+    with engine().connect() as connection:
+        row = connection.execute(select(PosSession).where(PosSession.id == session_id)).first()
+        if row is None:
+            abort(404)
+        report = session_report(connection, session_id)
+        warnings = open_tills(connection, current_plugins(), row)
+    return render_template("point_of_sale/admin/session.html", report=report,
+                           warnings=warnings, session=row)
 
 
 # -- sessions -------------------------------------------------------------------------------------

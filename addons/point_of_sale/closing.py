@@ -54,13 +54,12 @@ def session_figures(connection, session_id, before_number=None):
     """The figures of a session's orders (canonical strings), from the stored tickets; with
     `before_number`, only orders not sealed at or after that ticket number."""
     session = connection.execute(select(PosSession).where(PosSession.id == session_id)).one()
-    late = select(ENTRY.c.uuid).where(ENTRY.c.kind == "order",
-                                      ENTRY.c.config_id == session.config_id,
-                                      ENTRY.c.number >= before_number)
     orders = select(Order.id, Order.uuid, Order.amount_total, Order.amount_return).where(
         Order.session_id == session_id)
     if before_number is not None:
-        orders = orders.where(Order.uuid.not_in(late))
+        orders = orders.where(Order.uuid.not_in(select(ENTRY.c.uuid).where(
+            ENTRY.c.kind == "order", ENTRY.c.config_id == session.config_id,
+            ENTRY.c.number >= before_number)))
     rows = connection.execute(orders).all()
     ids = [row.id for row in rows]
     by_tax = defaultdict(lambda: [ZERO, ZERO])

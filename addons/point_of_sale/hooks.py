@@ -15,8 +15,9 @@ def register_models():
 @hookimpl
 def register_routes():
     from .admin import admin_blueprint
+    from .closing_routes import closing_blueprint
     from .past_orders import blueprint as past_orders_blueprint
-    return [blueprint, admin_blueprint, past_orders_blueprint]
+    return [blueprint, admin_blueprint, past_orders_blueprint, closing_blueprint]
 
 
 @hookimpl

@@ -63,3 +63,11 @@ def pos_update_customer(connection, config_id, partner_id, values):
     (`values`, checked). Return the partner's dict to take the change over (the addon then
     writes it locally itself, e.g. with `update_customer`, and queues it for a central
     server), or None to let point_of_sale update it locally. Raise `Rejection` to refuse."""
+
+
+@hookspec
+def pos_session_open_tills(connection, session_id, config_id):
+    """Before session `session_id` of config `config_id` is closed from a till or the admin:
+    what else is still selling that closing it would affect, as a list of sentences for the
+    manager (e.g. pos_multi_session's "Bar/00004 (Bar) is still open in multi-session
+    Restaurant: its tills share orders with this one."); [] when nothing is."""

@@ -1,7 +1,8 @@
 """The session state machine: opening_control -> opened -> closing_control -> closed.
 
-`open_session` goes straight to `opened` (there is no cash control yet), `close_session` passes
-through `closing_control`; at most one session per config is not closed (also a unique index).
+`open_session` goes straight to `opened` (there is no opening cash control yet), `close_session`
+passes through `closing_control` and seals the session's closing record (closing.py); at most
+one session per config is not closed (also a unique index).
 """
 import logging
 
@@ -51,17 +52,21 @@ def open_session(connection, config_id):
     return result.inserted_primary_key[0]
 
 
-def close_session(connection, config_id, manager=None):
-    """Close the config's open session (closing control, then closed); return its id. With the
-    plugin manager, the installed addons' `pos_session_closed` hooks run in the same
-    transaction."""
+def close_session(connection, config_id, manager=None, counted_cash=None, session_id=None):
+    """Close the config's open session (closing control, then closed) and seal its closing
+    record (closing.py) with the `counted_cash` (a Decimal, or None when nobody counted);
+    return its id. With `session_id`, only if that is the open session. With the plugin
+    manager, the installed addons' `pos_session_closed` hooks run in the same transaction."""
+    from .closing import record_closing
     config = get_config(connection, config_id)
     session = current_session(connection, config_id)
-    if session is None:
-        raise SessionError(f"{config.name} has no open session")
+    if session is None or (session_id is not None and session.id != session_id):
+        raise SessionError(f"{config.name} has no open session"
+                           + (f" {session_id}" if session_id is not None else ""))
     if session.state in (OPENING_CONTROL, OPENED):
         _move(connection, session.id, session.state, CLOSING_CONTROL)
     _move(connection, session.id, CLOSING_CONTROL, CLOSED, closed_at=utc_now())
+    record_closing(connection, session.id, counted_cash)
     if manager is not None:
         manager.hook.pos_session_closed(connection=connection, session_id=session.id,
                                         config_id=config_id)

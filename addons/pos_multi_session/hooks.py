@@ -91,3 +91,25 @@ def pos_config_form_links(connection, config_id):
         return []
     return [("Multi-session", row.name,
              url_for("pos_multi_session_admin.form", multi_session_id=row.id))]
+
+
+@hookimpl
+def pos_session_open_tills(connection, session_id, config_id):
+    """Closing one session of a multi-session while its other configs' sessions stay open: the
+    manager is told which, since their tills share orders with this one."""
+    from sqlalchemy import select
+
+    from addons.point_of_sale import CLOSED, PosConfig, PosSession
+
+    from .membership import member_config_ids, multi_session_of
+    multi_session = multi_session_of(connection, config_id)
+    if multi_session is None:
+        return []
+    others = [c for c in member_config_ids(connection, multi_session.id) if c != config_id]
+    rows = connection.execute(
+        select(PosSession.name, PosConfig.name.label("config_name"))
+        .join(PosConfig, PosConfig.id == PosSession.config_id)
+        .where(PosSession.config_id.in_(others), PosSession.state != CLOSED)
+        .order_by(PosSession.id)).all() if others else []
+    return [f"{row.name} ({row.config_name}) is still open in multi-session "
+            f"{multi_session.name}: its tills share orders with this one." for row in rows]

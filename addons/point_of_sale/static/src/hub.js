@@ -8,6 +8,7 @@
 //   "pos:order-paid"     {order, entry}: the wire order and its outbox entry, right after payment
 //   "pos:before-push"    {orders}: the wire orders about to be POSTed; listeners may add fields
 //   "pos:pushed"         {results}: the server's answer to a push
+//   "pos:session-closed" {report}: this page closed its session (close.js)
 //   "pos:sync"           {status, pending, rejected}: the push's state
 //   "pos:status"         {level, text, title, channels}: the page's one status (status.js)
 //   "pos:server"         {reachable, reason}: a call to this server got through or not (http.js)

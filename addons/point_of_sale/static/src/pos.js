@@ -15,6 +15,7 @@
  *   format.js   amounts and dates in the config's locale and currency (Intl)
  *   customers.js  the customer dialog: search, create (needs the server), phone/e-mail edits
  *   ticket.js   the ticket number and chain link on the receipt, once the server answered
+ *   close.js    closing the session: cash count, confirmation, the session report
  *   status.js   the sync indicator, the banner, "Needs attention"
  *   startup.js  store, data (server or cache), login, open orders, events, "pos:loaded"
  *   money.js, store.js, sync.js   cents arithmetic, IndexedDB, the background push
@@ -36,6 +37,7 @@ import { fatal, start } from "./startup.js";
 import { currentOrder, state } from "./state.js";
 import { clear, currentStatus, report } from "./status.js";
 import "./ticket.js";
+import "./close.js";
 import { $, blockUi, element, toast, unblockUi } from "./ui.js";
 
 class ComptoirPos {
@@ -55,7 +57,15 @@ class ComptoirPos {
   loginNumber() { return state.loginNumber; }
   currentOrder() { const order = currentOrder(); return order ? structuredClone(order) : null; }
   openOrders() { return state.orders.map((order) => structuredClone(order)); }
-  blockUi(message) { blockUi(message); }
+  blockUi(message) {
+    // The page closed its session itself and shows the report: it sells nothing any more, and
+    // an addon's "session closed" block would only hide the report.
+    // While this page's closing request runs, a block (the bus is faster than the answer)
+    // waits for its outcome (close.js).
+    if (state.closedHere) return;
+    if (state.closingHere) state.blockedWhileClosing = message;
+    else blockUi(message);
+  }
   unblockUi() { unblockUi(); }
   notify(message, kind = "info") { toast(message, kind); }
   pushNow() { return state.sync ? state.sync.kick() : Promise.resolve(); }

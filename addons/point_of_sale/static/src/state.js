@@ -33,6 +33,9 @@ export const state = {
   category: null,
   screen: "message",
   receiptEntry: null,
+  closedHere: false, // this page closed the session (close.js)
+  closingHere: false, // its closing request is under way
+  blockedWhileClosing: null, // a block asked for meanwhile, shown if the closing failed
   attention: [],
 };
 

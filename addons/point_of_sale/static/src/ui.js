@@ -74,7 +74,8 @@ export function confirmDialog(message, okLabel = "OK") {
   });
 }
 
-const SCREENS = ["message-screen", "sell-screen", "payment-screen", "receipt-screen", "orders-screen"];
+const SCREENS = ["message-screen", "sell-screen", "payment-screen", "receipt-screen", "orders-screen",
+  "close-screen"];
 
 export function showScreen(name) {
   state.screen = name;

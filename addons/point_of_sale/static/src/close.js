@@ -1,0 +1,182 @@
+// Closing the session from the till, as a manager does: Close (in the header) shows what the
+// session took so far and what else is still selling on it (the server's pos_session_open_tills
+// hook), asks for the cash counted in the drawer, asks to confirm, then closes
+// (POST /pos/session/<id>/close) and shows the session report the server sealed: totals per
+// payment method and tax rate, refunds, orders, grand totals, counted / expected cash.
+// Paid orders not yet on the server must go first: the closing is computed from what it holds.
+import { emit, hub } from "./hub.js";
+import { SignedOut, api } from "./http.js";
+import * as money from "./money.js";
+import { state } from "./state.js";
+import { $, blockUi, confirmDialog, element, focusField, money2, showScreen, toast } from "./ui.js";
+
+/** "-1.69" -> -169 (cents), null when it is not an amount. */
+function signedCents(text) {
+  if (text === null || text === undefined) return null;
+  const value = String(text).trim().replace(",", ".");
+  const negative = value.startsWith("-");
+  const cents = money.cents(negative ? value.slice(1) : value);
+  return cents === null ? null : (negative ? -cents : cents);
+}
+
+const amount = (text) => (text === null || text === undefined ? "—" : money2(signedCents(text)));
+const signed = (text) => (signedCents(text) > 0 ? `+${amount(text)}` : amount(text));
+const errorText = (response, what) => (response.body && response.body.error
+  ? response.body.error.message : `${what} failed (HTTP ${response.status})`);
+
+let session = null; // the session being closed, and its report so far
+let closing = false;
+
+export async function openClose() {
+  session = state.data && state.data.session;
+  if (!session || !state.canSell) return;
+  // The closing counts what the server holds: send what is waiting first.
+  await state.sync.kick();
+  const { pending } = await state.sync.counts();
+  if (pending) {
+    toast(`${pending} paid order${pending > 1 ? "s are" : " is"} not on the server yet; `
+      + "closing waits until they are sent.", "error");
+    return;
+  }
+  let response;
+  try {
+    response = await api(`/pos/session/${session.id}/report`);
+  } catch (error) {
+    toast(error instanceof SignedOut ? "Sign in again to close the session."
+      : `Closing needs the server: ${error.message}`, "error");
+    return;
+  }
+  if (!response.ok) {
+    toast(errorText(response, "Reading the session"), "error");
+    return;
+  }
+  renderForm(response.body);
+  showScreen("close");
+  focusField("counted-cash");
+}
+
+function renderForm(report) {
+  const unpaid = state.orders.filter((order) => order.lines.length).length;
+  const warnings = [...(report.open_tills || [])];
+  if (unpaid) {
+    warnings.push(`${unpaid} order${unpaid > 1 ? "s" : ""} on this till ${unpaid > 1 ? "are" : "is"} `
+      + "not paid: they move to the next session.");
+  }
+  const input = element("input", { id: "counted-cash", className: "cash-input", inputMode: "decimal",
+                                   autocomplete: "off", "aria-describedby": "cash-difference" });
+  const difference = element("p", { id: "cash-difference", className: "cash-difference" });
+  const closeButton = element("button", { type: "button", className: "danger big", id: "confirm-close" },
+                              "Close session");
+  const update = () => {
+    const counted = signedCents(input.value);
+    const valid = input.value.trim() !== "" && counted !== null && counted >= 0;
+    input.setAttribute("aria-invalid", String(input.value.trim() !== "" && !valid));
+    closeButton.disabled = !valid || closing;
+    if (!valid) {
+      difference.textContent = `Expected in the drawer: ${amount(report.expected_cash)}`;
+      difference.dataset.state = "";
+      return;
+    }
+    const delta = counted - signedCents(report.expected_cash);
+    difference.dataset.state = delta === 0 ? "even" : delta > 0 ? "over" : "short";
+    difference.textContent = `Expected ${amount(report.expected_cash)} · difference `
+      + `${delta > 0 ? "+" : ""}${money2(delta)}`;
+  };
+  input.addEventListener("input", update);
+  input.addEventListener("keydown", (event) => {
+    if (event.key === "Enter" && !closeButton.disabled) closeSession(input.value);
+  });
+  closeButton.addEventListener("click", () => closeSession(input.value));
+  const back = element("button", { type: "button", className: "secondary big" }, "Back");
+  back.addEventListener("click", () => showScreen("sell"));
+  $("close-card").replaceChildren(
+    element("h2", {}, `Close session ${report.session.name}`),
+    element("p", { className: "muted" }, `${report.order_count} order${report.order_count === 1 ? "" : "s"} · `
+      + `${amount(report.period_total)} taken so far`),
+    warnings.length ? element("ul", { className: "close-warnings", role: "alert" },
+      ...warnings.map((text) => element("li", {}, text))) : null,
+    element("label", { for: "counted-cash", className: "cash-field" }, "Cash counted in the drawer"),
+    input,
+    difference,
+    element("div", { className: "payment-actions" }, back, closeButton));
+  update();
+}
+
+async function closeSession(text) {
+  if (closing) return;
+  const sure = await confirmDialog(`Close session ${session.name} with ${amount(text)} counted? `
+    + "No till can sell on it afterwards.", "Close session");
+  if (!sure) return;
+  closing = true;
+  state.closingHere = true;
+  $("confirm-close").disabled = true;
+  try {
+    const response = await api(`/pos/session/${session.id}/close`, {
+      method: "POST", json: { counted_cash: String(text).trim().replace(",", ".") } });
+    if (!response.ok) {
+      toast(errorText(response, "Closing"), "error");
+      return;
+    }
+    state.canSell = false;
+    state.closedHere = true; // the page shows its own report; no "session closed" block over it
+    renderReport(response.body);
+    emit("pos:session-closed", { report: structuredClone(response.body) });
+  } catch (error) {
+    toast(error instanceof SignedOut ? "Sign in again to close the session."
+      : `The session was not closed: ${error.message}`, "error");
+  } finally {
+    closing = false;
+    state.closingHere = false;
+    if (!state.closedHere && state.blockedWhileClosing) blockUi(state.blockedWhileClosing);
+    state.blockedWhileClosing = null;
+    const button = $("confirm-close");
+    if (button) button.disabled = false;
+  }
+}
+
+/** The session report as the server sealed it. */
+export function renderReport(report) {
+  const row = (label, value, className = "") => element("tr", { className },
+    element("th", { scope: "row" }, label), element("td", {}, value));
+  const table = (caption, head, rows) => element("table", { className: "report-table" },
+    element("caption", {}, caption),
+    element("thead", {}, element("tr", {}, ...head.map((h) => element("th", { scope: "col" }, h)))),
+    element("tbody", {}, ...rows));
+  const ticket = report.ticket && report.ticket.number
+    ? `Closing sealed as ticket ${report.ticket.number} · ${report.ticket.link.slice(0, 10)}` : "";
+  const done = element("button", { type: "button", className: "primary big", id: "close-done" }, "Done");
+  done.addEventListener("click", () => location.reload());
+  const print = element("button", { type: "button", className: "secondary big" }, "Print");
+  print.addEventListener("click", () => window.print());
+  $("close-card").replaceChildren(
+    element("h2", {}, `Session ${report.session.name} closed`),
+    element("p", { className: "muted", id: "closing-ticket" }, ticket),
+    element("table", { className: "report-table", id: "report-summary" }, element("tbody", {},
+      row("Orders", String(report.order_count)),
+      row("Refunds", `${report.refund_count} · ${amount(report.refund_total)}`),
+      row("Period grand total", amount(report.period_total), "grand"),
+      row("Perpetual grand total", amount(report.perpetual_total)),
+      row("Expected cash", amount(report.expected_cash)),
+      row("Counted cash", amount(report.counted_cash)),
+      row("Difference", signed(report.cash_difference),
+          signedCents(report.cash_difference) ? "difference" : ""))),
+    table("Per payment method", ["Method", "Amount"], report.totals_by_method.map((m) =>
+      element("tr", {}, element("td", {}, m.method), element("td", {}, amount(m.amount))))),
+    table("Per tax rate", ["Rate", "Untaxed", "Tax", "Total"], report.totals_by_tax.map((t) =>
+      element("tr", {}, element("td", {}, `${t.tax_rate} %`), element("td", {}, amount(t.untaxed)),
+              element("td", {}, amount(t.tax)), element("td", {}, amount(t.total))))),
+    element("div", { className: "payment-actions" }, print, done));
+  showScreen("close");
+  $("close-session-button").hidden = true;
+  $("new-order").hidden = true;
+  done.focus();
+}
+
+hub.addEventListener("pos:loaded", () => {
+  if (!state.canSell || $("close-session-button")) return;
+  const button = element("button", { type: "button", className: "header-button close-session",
+                                     id: "close-session-button" }, "Close");
+  button.title = "Close the session: count the cash, see the report";
+  button.addEventListener("click", openClose);
+  $("sync-indicator").before(button);
+});
