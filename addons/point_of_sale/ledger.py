@@ -154,6 +154,10 @@ LINE_FIELDS = {"product_id": INTEGER, "qty": QUANTITY, "price_unit": MONEY, "dis
                "price_subtotal": MONEY, "price_subtotal_incl": MONEY, "tax_rate": RATE}
 PAYMENT_FIELDS = {"method": TEXT, "amount": MONEY}
 OPTIONAL_FIELDS = set()
+# A refund names what it takes back by what is the same on every instance (ids are not): the
+# refunded order's uuid, and each refunded line's position (0, 1, ...) among that order's lines.
+# Both are left out of the canonical form of an order that refunds nothing.
+REFUNDED_ORDER, REFUNDED_LINE = "refunded_order_uuid", "refunded_line_index"
 
 
 def formatted(row, fields):
@@ -199,17 +203,43 @@ def order_records(connection, uuids):
         .where(Order.uuid.in_(list(uuids)))).mappings().all()
     by_id = {row["id"]: row for row in rows}
     lines, payments = {order_id: [] for order_id in by_id}, {order_id: [] for order_id in by_id}
-    if by_id:
-        for line in connection.execute(select(OrderLine.__table__).where(
-                OrderLine.order_id.in_(list(by_id))).order_by(OrderLine.id)).mappings():
-            lines[line["order_id"]].append(formatted(line, LINE_FIELDS))
-        for payment in connection.execute(select(Payment.__table__).where(
-                Payment.order_id.in_(list(by_id))).order_by(Payment.id)).mappings():
-            payments[payment["order_id"]].append(formatted(payment, PAYMENT_FIELDS))
-    return {row["uuid"]: {**formatted(row, ORDER_FIELDS), "config_id": row["config_id"],
-                          "session": row["session_name"], "lines": lines[row["id"]],
-                          "payments": payments[row["id"]]}
-            for row in rows}
+    line_rows = connection.execute(select(OrderLine.__table__).where(
+        OrderLine.order_id.in_(list(by_id))).order_by(OrderLine.id)).mappings().all()
+    positions = _line_positions(connection, {line["refunded_line_id"] for line in line_rows
+                                             if line["refunded_line_id"] is not None})
+    for line in line_rows:
+        values = formatted(line, LINE_FIELDS)
+        if line["refunded_line_id"] is not None:
+            values[REFUNDED_LINE] = positions.get(line["refunded_line_id"])
+        lines[line["order_id"]].append(values)
+    for payment in connection.execute(select(Payment.__table__).where(
+            Payment.order_id.in_(list(by_id))).order_by(Payment.id)).mappings():
+        payments[payment["order_id"]].append(formatted(payment, PAYMENT_FIELDS))
+    refunded_ids = {row["refunded_order_id"] for row in rows} - {None}
+    refunded_uuids = dict(connection.execute(select(Order.id, Order.uuid).where(
+        Order.id.in_(list(refunded_ids)))).all()) if refunded_ids else {}
+    records = {}
+    for row in rows:
+        record = {**formatted(row, ORDER_FIELDS), "config_id": row["config_id"],
+                  "session": row["session_name"], "lines": lines[row["id"]],
+                  "payments": payments[row["id"]]}
+        if row["refunded_order_id"] is not None:
+            record[REFUNDED_ORDER] = refunded_uuids.get(row["refunded_order_id"])
+        records[row["uuid"]] = record
+    return records
+
+
+def _line_positions(connection, line_ids):
+    """{line id: its position among its order's lines (by id)} for `line_ids`."""
+    if not line_ids:
+        return {}
+    order_ids = select(OrderLine.order_id).where(OrderLine.id.in_(list(line_ids)))
+    positions, counts = {}, {}
+    for line_id, order_id in connection.execute(select(OrderLine.id, OrderLine.order_id).where(
+            OrderLine.order_id.in_(order_ids)).order_by(OrderLine.id)):
+        positions[line_id] = counts.get(order_id, 0)
+        counts[order_id] = positions[line_id] + 1
+    return {line_id: positions[line_id] for line_id in line_ids}
 
 
 def read_records(connection, kind, uuids):
@@ -454,6 +484,19 @@ def _receive_one(connection, config_id, entry, index, session_for):
     return "stored", f"ticket {number} stored"
 
 
+def _refunded(connection, uuid):
+    """(order id, [its line ids by position]) of the order a received refund names."""
+    if uuid is None:
+        return None, []
+    if not isinstance(uuid, str):
+        raise ValueError(f"record.{REFUNDED_ORDER} must be an order's uuid")
+    order_id = connection.scalar(select(Order.id).where(Order.uuid == uuid))
+    if order_id is None:
+        raise ValueError(f"it refunds order {uuid}, which this server does not have")
+    return order_id, list(connection.scalars(select(OrderLine.id).where(
+        OrderLine.order_id == order_id).order_by(OrderLine.id)))
+
+
 def _entry_fields(entry, index):
     where = f"entries[{index}]"
     if not isinstance(entry, dict):
@@ -486,17 +529,30 @@ def _store_record(connection, config_id, kind, record, session_for):
         return store_closing_record(connection, session_for(connection, config_id, session_name),
                                     record)
     fields = {k: v for k, v in record.items() if k not in ("config_id", "session", "lines",
-                                                           "payments")}
+                                                           "payments", REFUNDED_ORDER)}
     values = parsed(fields, ORDER_FIELDS, "record")
     lines, payments = record.get("lines"), record.get("payments")
-    if not isinstance(lines, list) or not lines or not isinstance(payments, list):
-        raise ValueError("record.lines must be a non-empty list and record.payments a list")
+    if not isinstance(lines, list) or not lines or not isinstance(payments, list) or \
+            not all(isinstance(line, dict) for line in lines):
+        raise ValueError("record.lines must be a non-empty list of objects and record.payments "
+                         "a list")
+    refunded_id, refunded_lines = _refunded(connection, record.get(REFUNDED_ORDER))
     order_id = connection.execute(Order.__table__.insert().values(
         **values, session_id=session_for(connection, config_id, session_name),
-        received_at=utc_now())).inserted_primary_key[0]
-    connection.execute(OrderLine.__table__.insert(), [
-        {**parsed(line, LINE_FIELDS, f"record.lines[{i}]"), "order_id": order_id}
-        for i, line in enumerate(lines)])
+        refunded_order_id=refunded_id, received_at=utc_now())).inserted_primary_key[0]
+    rows = []
+    for i, line in enumerate(lines):
+        where = f"record.lines[{i}]"
+        position = line.get(REFUNDED_LINE)
+        row = parsed({k: v for k, v in line.items() if k != REFUNDED_LINE}, LINE_FIELDS, where)
+        if REFUNDED_LINE in line:
+            if isinstance(position, bool) or not isinstance(position, int) or \
+                    not 0 <= position < len(refunded_lines):
+                raise ValueError(f"{where}.{REFUNDED_LINE} must be the position of a line of "
+                                 "the refunded order")
+            row["refunded_line_id"] = refunded_lines[position]
+        rows.append({**row, "order_id": order_id})
+    connection.execute(OrderLine.__table__.insert(), rows)
     if payments:
         connection.execute(Payment.__table__.insert(), [
             {**parsed(payment, PAYMENT_FIELDS, f"record.payments[{i}]"), "order_id": order_id}

@@ -281,3 +281,37 @@ def test_the_central_side_answers_a_malformed_entry_invalid_and_stores_nothing(
         assert entries_of(central) == []
     with central.engine.connect() as connection:
         assert connection.scalar(text("SELECT count(*) FROM point_of_sale_order")) == 0
+
+
+def test_a_refund_is_sealed_with_what_it_refunds_and_reaches_the_central_side(
+        addon_instance, shop_session, central):
+    sale = an_order(shop_session)
+    refund = an_order(shop_session, refunded_order_uuid=sale["uuid"], lines=[
+        {"product_id": 16, "qty": "-1", "price_unit": "1.60", "refunded_line_index": 1}],
+        payments=[{"method": "cash", "amount": "-1.69"}])
+    with addon_instance.engine.begin() as connection:
+        results = push_orders(connection, [sale])
+        results += push_orders(connection, [refund])
+    assert [(r["status"], r.get("number")) for r in results] == [("created", 1), ("created", 2)], \
+        results
+    entries = entries_of(addon_instance)
+    record = entries[1]["record"]
+    assert record["refunded_order_uuid"] == sale["uuid"]
+    assert record["lines"][0]["refunded_line_index"] == 1 and record["lines"][0]["qty"] == "-1.000"
+    assert "refunded_order_uuid" not in entries[0]["record"]
+    assert statuses(receive(central, entries)) == ["stored", "stored"]
+    assert entries_of(central) == entries and check(central).ok
+    with central.engine.connect() as connection:
+        refunded = connection.execute(text(
+            "SELECT o.refunded_order_id, l.refunded_line_id FROM point_of_sale_order o JOIN "
+            "point_of_sale_order_line l ON l.order_id = o.id WHERE o.uuid = :u"),
+            {"u": refund["uuid"]}).one()
+        sale_lines = connection.execute(text(
+            "SELECT o.id, l.id FROM point_of_sale_order o JOIN point_of_sale_order_line l ON "
+            "l.order_id = o.id WHERE o.uuid = :u ORDER BY l.id"), {"u": sale["uuid"]}).all()
+    assert tuple(refunded) == (sale_lines[1][0], sale_lines[1][1])
+    # A refund of an order the central server never received is refused, not half-stored.
+    lost = {**entries[1], "number": 3, "previous_link": entries[1]["link"], "uuid": "lost",
+            "record": {**record, "uuid": "lost", "refunded_order_uuid": "unknown"}}
+    [result] = receive(central, [lost])
+    assert result["status"] == "invalid" and "does not have" in result["reason"]
