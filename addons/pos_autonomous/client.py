@@ -7,7 +7,8 @@ import orjson
 
 
 class SyncError(Exception):
-    pass
+    """`status`, `code` and `detail`: the server's answer when it refused (None otherwise)."""
+    status = code = detail = None
 
 
 class CentralClient:
@@ -60,8 +61,11 @@ class CentralClient:
                             ) from None
         if response.status != 200:
             error = answer.get("error", {}) if isinstance(answer, dict) else {}
-            raise SyncError(f"{self.server_url} refused ({response.status} "
-                            f"{error.get('code', '')}): {error.get('message', data[:200])}")
+            refused = SyncError(f"{self.server_url} refused ({response.status} "
+                                f"{error.get('code', '')}): {error.get('message', data[:200])}")
+            refused.status, refused.code = response.status, error.get("code")
+            refused.detail = error.get("message")
+            raise refused
         return answer
 
     def close(self):

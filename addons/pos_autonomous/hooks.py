@@ -2,6 +2,7 @@
 from core import hookimpl
 
 from .models import MODELS
+from .outbox import pos_create_customer, pos_update_customer  # noqa: F401 - hookimpls (#14)
 
 
 @hookimpl
@@ -11,6 +12,7 @@ def register_models():
 
 @hookimpl
 def register_routes():
+    from . import routes_up  # noqa: F401 - the up direction's routes, on the same blueprint
     from .admin import admin_blueprint
     from .admin_forms import forms_blueprint
     from .routes import blueprint

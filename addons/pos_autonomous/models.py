@@ -116,3 +116,7 @@ class TillCashierLogin(Model):
 
 
 MODELS = [Change, SyncTable, TableState, Till, TillCashier, Link, Checkpoint, TillCashierLogin]
+
+from .models_up import UP_MODELS  # noqa: E402 - the up direction's tables (#14)
+
+MODELS += UP_MODELS

@@ -6,10 +6,11 @@ MAX_RETRY_WAIT_MS = "pos_autonomous.max_retry_wait_ms"
 PAGE_SIZE = "pos_autonomous.page_size"
 TOMBSTONE_RETENTION_DAYS = "pos_autonomous.tombstone_retention_days"
 SERVER_URL = "pos_autonomous.server_url"
+PUSH_BATCH_SIZE = "pos_autonomous.push_batch_size"
 
 
 def read(instance, connection, manager=None):
     parameters = instance.parameters(connection, manager)
     return {key: parameters.get(key) for key in (
         SYNC_INTERVAL_MS, REQUEST_TIMEOUT_MS, RETRY_WAIT_MS, MAX_RETRY_WAIT_MS, PAGE_SIZE,
-        TOMBSTONE_RETENTION_DAYS, SERVER_URL)}
+        TOMBSTONE_RETENTION_DAYS, SERVER_URL, PUSH_BATCH_SIZE)}

@@ -5,6 +5,7 @@ from sqlalchemy import select
 from core.models import utc_now
 
 from .models import FULL, Checkpoint, Link
+from .push import up_status
 
 
 def _aware(moment):
@@ -51,4 +52,4 @@ def till_status(connection):
             "last_attempt_at": _iso(row.last_attempt_at),
             "last_success_at": _iso(row.last_success_at), "last_error": row.last_error or None,
             "failures": row.failures, "last_event": row.last_event or None,
-            "tables": tables}
+            "tables": tables, "up": up_status(connection, row.config_id)}

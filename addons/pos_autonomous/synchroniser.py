@@ -1,6 +1,8 @@
-"""The till's synchroniser, the one module that uses the HTTP client and the page applier
-together (the outbox of #14 joins them): a pass pulls pages until the till is up to date; the
-loop repeats passes at the configured interval and backs off while the server is unreachable.
+"""The till's synchroniser, the one module that uses the HTTP client, the page applier and the
+push together: a pass first pushes the till's sealed entries and customer changes (upload.py),
+then pulls pages until the till is up to date; the loop repeats passes at the configured
+interval and backs off while the server is unreachable. What it does and sees goes into the
+till's technical events journal (journal.py).
 """
 import time
 
@@ -8,11 +10,12 @@ from sqlalchemy import select
 
 from core.models import utc_now
 
-from . import apply, settings
+from . import apply, journal, settings
 from .client import CentralClient, SyncError
 from .declarations import declared_tables
 from .models import FULL, INCREMENTAL, Link
 from .status import link, till_status
+from .upload import upload
 
 
 class Synchroniser:
@@ -29,6 +32,8 @@ class Synchroniser:
                             "`core autonomous init PACKAGE`)")
         self.client = CentralClient(row.server_url, f"{row.till_id}.{row.secret}",
                                     self.settings[settings.REQUEST_TIMEOUT_MS] / 1000)
+        self.link = row
+        self.clock = journal.ClockWatch(time.time, time.monotonic)
 
     def reload_settings(self):
         """Read the timings again (the till's admin may have changed them)."""
@@ -52,16 +57,23 @@ class Synchroniser:
             connection.execute(Link.__table__.update().values(
                 cashiers_digest=answer.get("cashiers", {}).get("digest", digest),
                 **({"last_event": events[-1]} if events else {})))
+            for event in events:
+                journal.record(connection, journal.FULL_RELOAD, event)
         for event in events:
             self.say(event)
         return answer
 
     def sync_once(self):
-        """One pass: (#14: push first) then pull until the till is up to date. Record the
-        outcome; raise SyncError on failure. Return the number of pages."""
+        """One pass: push first, then pull until the till is up to date. Record the outcome;
+        raise SyncError on failure (a refused push too, after the pull). Return the number of
+        pages."""
         self._record(last_attempt_at=utc_now())
+        jump = self.clock.check()
+        if jump:
+            self._journal(journal.CLOCK_CHANGE, jump)
         pages = 0
         try:
+            uploaded = upload(self, self.link)
             while True:
                 answer = self.pull_page()
                 pages += 1
@@ -74,7 +86,14 @@ class Synchroniser:
         except Exception as exc:  # a page the till could not apply: say it, keep the till
             self._failed(f"{type(exc).__name__}: {exc}")
             raise SyncError(str(exc)) from exc
+        if uploaded.refusal:
+            self._failed(uploaded.refusal)
+            raise SyncError(uploaded.refusal)
         self._record(last_success_at=utc_now(), last_error="", failures=0)
+        if uploaded.entries or uploaded.customers or pages > 1:
+            self._journal(journal.SYNC, f"pushed {uploaded.entries} entries in "
+                                        f"{uploaded.batches} batches, sent {uploaded.customers} "
+                                        f"customer changes, pulled {pages} pages")
         return pages
 
     def _report_progress(self, answer):
@@ -92,9 +111,18 @@ class Synchroniser:
                              + (f", {left:.0f} s left" if left is not None else ""))
 
     def _failed(self, message):
+        """Record the failure; journal it when it differs from the last one (a server down for
+        an hour is one event, not one per retry)."""
         with self.instance.engine.begin() as connection:
+            previous = connection.scalar(select(Link.last_error))
             connection.execute(Link.__table__.update().values(
                 last_error=message, failures=Link.failures + 1))
+            if message != previous:
+                journal.record(connection, journal.SYNC_ERROR, message)
+
+    def _journal(self, kind, message):
+        with self.instance.engine.begin() as connection:
+            journal.record(connection, kind, message)
 
     def _record(self, **values):
         with self.instance.engine.begin() as connection:

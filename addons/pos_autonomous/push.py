@@ -1,0 +1,192 @@
+"""The till's side of the push (README, "Up"): its sealed ledger entries after the last
+acknowledged number, in chain order, in batches, with the sessions whose state the central
+instance has not acknowledged yet, the technical events journal and the till's own check of its
+chain. Reading what to send and recording what was acknowledged are here; sending is the
+synchroniser's (it alone holds the HTTP client).
+
+A batch: {"till", "serial", "sent_at", "first", "last", "head": {"number", "link"},
+"entries": [...], "sessions": [...], "events": [...], "chain": {"ok", "checked",
+"first_broken", "reason"}}. `serial` counts the pushes that got an answer: the central instance
+answers the highest serial it saw, so a till whose database went back (a restore) learns it.
+"""
+from dataclasses import dataclass
+from datetime import timezone
+from types import SimpleNamespace
+
+from sqlalchemy import select
+
+import addons.point_of_sale as point_of_sale
+from core.models import utc_now
+
+from . import journal
+from .models_up import PushState, SessionSent
+
+ACKNOWLEDGED = ("stored", "duplicate")
+REFUSALS = ("gap", "broken", "conflict")
+MAX_BATCH = 1000
+EVENTS_PER_BATCH = 200
+SESSIONS_PER_BATCH = 50
+COUNT_KINDS_UP_TO = 500
+
+
+@dataclass
+class Outcome:
+    """What one answered batch did: entries acknowledged, the first refusal in words (None when
+    none), and whether the till should send again at once (the central instance is behind)."""
+    acknowledged: int
+    refusal: str | None
+    again: bool
+    progressed: bool = True  # something of the batch was acknowledged
+
+
+NOTHING_PUSHED = SimpleNamespace(id=1, last_acknowledged=0, serial=0, events_acknowledged=0,
+                                 last_push_at=None, last_refusal="")
+
+
+def state(connection):
+    """The till's push state (its defaults before the first push)."""
+    return connection.execute(select(PushState)).first() or NOTHING_PUSHED
+
+
+def _iso(moment):
+    if moment is None:
+        return None
+    if moment.tzinfo is None:
+        moment = moment.replace(tzinfo=timezone.utc)
+    return moment.isoformat()
+
+
+def unsent_sessions(connection, config_id, limit=SESSIONS_PER_BATCH):
+    """The till's sessions whose current state the central instance has not acknowledged."""
+    session = point_of_sale.PosSession
+    rows = connection.execute(
+        select(session).outerjoin(SessionSent, SessionSent.session_id == session.id)
+        .where(session.config_id == config_id)
+        .where((SessionSent.state.is_(None)) | (SessionSent.state != session.state))
+        .order_by(session.id).limit(limit))
+    return [{"id": row.id, "name": row.name, "state": row.state,
+             "opened_at": _iso(row.opened_at), "closed_at": _iso(row.closed_at)} for row in rows]
+
+
+def chain_check(connection, config_id):
+    """The till's own check of its whole chain: an entry edited, deleted or reordered in its
+    database since it was sealed shows here even when it was acknowledged long ago."""
+    check = point_of_sale.verify_chain(connection, config_id)
+    return {"ok": bool(check.ok), "checked": check.checked, "first_broken": check.first_broken,
+            "reason": check.reason or ""}
+
+
+def build_batch(connection, till_id, config_id, batch_size, chain):
+    """The next batch to send (possibly without entries: sessions, events and the chain check
+    still go up)."""
+    row = state(connection)
+    entries = point_of_sale.ledger_entries(connection, config_id, row.last_acknowledged,
+                                           min(batch_size, MAX_BATCH))
+    number, link = point_of_sale.ledger_head(connection, config_id)
+    return {
+        "till": till_id, "serial": row.serial + 1, "sent_at": _iso(utc_now()),
+        "first": entries[0]["number"] if entries else None,
+        "last": entries[-1]["number"] if entries else None,
+        "head": {"number": number, "link": link},
+        "entries": entries,
+        "sessions": unsent_sessions(connection, config_id),
+        "events": journal.events_after(connection, row.events_acknowledged, EVENTS_PER_BATCH),
+        "chain": chain,
+    }
+
+
+def record_answer(connection, batch, answer):
+    """Record what the central instance acknowledged for `batch` (in `connection`'s
+    transaction); return an Outcome."""
+    row = state(connection)
+    acks = answer.get("acks", [])
+    acknowledged = [ack for ack in acks if ack.get("status") in ACKNOWLEDGED]
+    last = row.last_acknowledged
+    for ack in acknowledged:  # a prefix of the batch: entries after a refusal are not applied
+        last = max(last, ack["number"])
+    refused = next((ack for ack in acks if ack.get("status") in REFUSALS), None)
+    central_head = answer.get("acknowledged", last)
+    again = False
+    refusal = None
+    if refused is not None and refused["status"] == "gap" and central_head < row.last_acknowledged:
+        # The central instance holds fewer of this till's entries than it acknowledged once
+        # (its database went back): send again from where it stands.
+        journal.record(connection, journal.RESTORE,
+                       f"the central instance acknowledges up to number {central_head}, this "
+                       f"till had {row.last_acknowledged} acknowledged: sending again from "
+                       f"{central_head + 1}")
+        last, again = central_head, True
+    elif refused is not None:
+        refusal = (f"the central instance refused entry {refused['number']} "
+                   f"({refused['status']}): {_WORDS[refused['status']]}")
+    head_number = batch["head"]["number"]
+    if central_head > head_number:
+        journal.record(connection, journal.RESTORE,
+                       f"the central instance holds {central_head} entries of this till's "
+                       f"chain but this database only {head_number}: it was restored from an "
+                       "older copy")
+    serial = max(batch["serial"], answer.get("serial", batch["serial"]))
+    if answer.get("serial", 0) > batch["serial"]:
+        journal.record(connection, journal.RESTORE,
+                       f"the central instance saw push {answer['serial']} from this till, this "
+                       f"database only knew {batch['serial'] - 1}: it was restored from an "
+                       "older copy")
+    values = dict(
+        last_acknowledged=last, serial=serial,
+        events_acknowledged=max(row.events_acknowledged, answer.get("events_acknowledged", 0)),
+        last_push_at=utc_now(), last_refusal=refusal or "")
+    if not connection.execute(PushState.__table__.update().values(**values)).rowcount:
+        connection.execute(PushState.__table__.insert().values(id=1, **values))
+    states = {session["id"]: session["state"] for session in batch["sessions"]}
+    for session_id in answer.get("sessions", []):
+        if session_id in states:
+            _save_session_sent(connection, session_id, states[session_id])
+    progressed = bool(acknowledged) or answer.get("events_acknowledged", 0) > \
+        row.events_acknowledged or bool(set(answer.get("sessions", [])) & set(states))
+    return Outcome(len(acknowledged), refusal, again, progressed)
+
+
+_WORDS = {
+    "gap": "numbers are missing before it; they are sent again",
+    "broken": "it does not link to the chain (edited, deleted or reordered on this till?)",
+    "conflict": "the central instance holds that number or ticket with another content",
+}
+
+
+def _save_session_sent(connection, session_id, session_state):
+    table = SessionSent.__table__
+    done = connection.execute(table.update().where(table.c.session_id == session_id)
+                              .values(state=session_state))
+    if not done.rowcount:
+        connection.execute(table.insert().values(session_id=session_id, state=session_state))
+
+
+def waiting(connection, config_id):
+    """{"tickets", "closings"}: the entries sealed here the central instance has not
+    acknowledged yet, and the last acknowledged number."""
+    row = state(connection)
+    head = point_of_sale.ledger_head(connection, config_id)[0] if has_ledger() else 0
+    pending = max(head - row.last_acknowledged, 0)
+    closings = None  # split by kind only when few wait (each entry is recomputed to read it)
+    if pending == 0:
+        closings = 0
+    elif pending <= COUNT_KINDS_UP_TO:
+        closings = sum(1 for entry in point_of_sale.ledger_entries(
+            connection, config_id, row.last_acknowledged, pending) if entry["kind"] != "order")
+    return {"entries": pending, "tickets": None if closings is None else pending - closings,
+            "closings": closings,
+            "last_acknowledged": row.last_acknowledged,
+            "last_push_at": _iso(row.last_push_at), "last_refusal": row.last_refusal or None}
+
+
+def has_ledger():
+    return hasattr(point_of_sale, "ledger_entries")
+
+
+def up_status(connection, config_id):
+    """What waits to go up and what came of the last push, for `status`, the till's admin and
+    the POS page's indicator."""
+    from . import outbox
+    return {**waiting(connection, config_id), **outbox.waiting(connection),
+            "events_waiting": journal.count_after(connection,
+                                                  state(connection).events_acknowledged)}

@@ -1,0 +1,240 @@
+"""The central side of a push (README, "Up"): one batch from one till, in one transaction.
+
+1. The till's push row is locked, so two copies of a batch (a retry racing the original) are
+   handled one after the other.
+2. The till's sessions are stored as that till's sessions: a POS session of its config on the
+   central instance, same name, state and times, mapped from the till's session id.
+3. The entries, their session ids mapped, go to point_of_sale's `receive_sealed_entries`,
+   which stores each exactly once and answers per entry (stored, duplicate, gap, broken,
+   conflict, not_applied).
+4. A refusal raises an alarm (the same one raised again counts up), and so does a chain the
+   till found broken itself or a restore in its journal; a gap alarm closes when the numbers
+   arrive.
+5. The technical events are kept; the push is written in the acknowledgement journal.
+"""
+from datetime import datetime
+
+from sqlalchemy import func, select
+
+import addons.point_of_sale as point_of_sale
+from core.db import is_transient
+from core.models import utc_now
+
+from .models_up import Acknowledgement, Alarm, TillEvent, TillPush, TillSession
+
+GAP, BROKEN, CONFLICT, TILL_CHAIN, RESTORE, SESSION = (
+    "gap", "broken", "conflict", "till_chain", "restore", "session")
+ACKNOWLEDGED = ("stored", "duplicate")
+
+
+def receive_push(connection, till, batch):
+    """Apply one checked batch (routes.parse_push) from `till`; return the answer."""
+    push_row = _lock_push_row(connection, till.id)
+    mapped, session_refusal = store_sessions(connection, till, batch["sessions"])
+    entries, unmapped = _map_entries(batch["entries"], _session_map(connection, till.id))
+    results = point_of_sale.receive_sealed_entries(connection, till.config_id, entries) \
+        if entries else []
+    results += [{"number": e["number"], "uuid": e["uuid"], "status": "not_applied"}
+                for e in unmapped]
+    head_number, _ = point_of_sale.ledger_head(connection, till.config_id)
+    refused = next((r for r in results if r["status"] not in ACKNOWLEDGED), None)
+    if refused is not None and refused["status"] in (GAP, BROKEN, CONFLICT):
+        raise_alarm(connection, till, refused["status"], refused["number"], batch["last"],
+                    _refusal_words(till, refused, batch, head_number))
+    if session_refusal:
+        raise_alarm(connection, till, SESSION, None, None, session_refusal)
+    chain = batch["chain"]
+    if chain is not None and not chain["ok"]:
+        raise_alarm(connection, till, TILL_CHAIN, chain["first_broken"], None,
+                    f"till {till.name}'s own check of its chain fails at entry "
+                    f"{chain['first_broken']}: {chain['reason'] or 'no reason given'} (a ticket "
+                    "edited, deleted or reordered in the till's database)")
+    events_acknowledged = store_events(connection, till, batch["events"])
+    resolve_gaps(connection, till.id, head_number)
+    serial = max(push_row.serial, batch["serial"])
+    connection.execute(TillPush.__table__.update().where(TillPush.till_id == till.id).values(
+        last_acknowledged=head_number, serial=serial, last_push_at=utc_now()))
+    connection.execute(Acknowledgement.__table__.insert().values(
+        till_id=till.id, config_id=till.config_id, received_at=utc_now(),
+        serial=batch["serial"], first_number=batch["first"], last_number=batch["last"],
+        head_number=batch["head"]["number"], head_link=batch["head"]["link"],
+        stored=sum(1 for r in results if r["status"] == "stored"),
+        duplicates=sum(1 for r in results if r["status"] == "duplicate"),
+        refused_number=refused["number"] if refused else None,
+        refused_status=refused["status"] if refused else "", acknowledged=head_number))
+    return {"acks": results, "acknowledged": head_number, "serial": serial,
+            "events_acknowledged": events_acknowledged,
+            "sessions": sorted(mapped)}
+
+
+def _lock_push_row(connection, till_id):
+    table = TillPush.__table__
+    query = select(TillPush).where(TillPush.till_id == till_id)
+    if connection.dialect.name == "postgresql":
+        from sqlalchemy.dialects.postgresql import insert
+        connection.execute(insert(table).values(till_id=till_id, last_acknowledged=0, serial=0)
+                           .on_conflict_do_nothing())
+        return connection.execute(query.with_for_update()).first()
+    row = connection.execute(query).first()  # SQLite: the write transaction is the lock
+    if row is None:
+        connection.execute(table.insert().values(till_id=till_id, last_acknowledged=0,
+                                                 serial=0))
+        row = connection.execute(query).first()
+    return row
+
+
+def _session_map(connection, till_id):
+    return dict(connection.execute(select(TillSession.till_session_id, TillSession.session_id)
+                                   .where(TillSession.till_id == till_id)).all())
+
+
+def _moment(text):
+    return datetime.fromisoformat(text) if text else None
+
+
+def store_sessions(connection, till, sessions):
+    """Create or update the central sessions standing for the till's; return (the till
+    session ids now stored in their sent state, a refusal in words or None)."""
+    known = _session_map(connection, till.id)
+    table = point_of_sale.PosSession.__table__
+    stored, refusal = set(), None
+    for session in sessions:
+        values = {"name": session["name"], "state": session["state"],
+                  "opened_at": _moment(session["opened_at"]),
+                  "closed_at": _moment(session["closed_at"])}
+        savepoint = connection.begin_nested()
+        try:
+            if session["id"] in known:
+                connection.execute(table.update().where(table.c.id == known[session["id"]])
+                                   .values(**values))
+            else:
+                central_id = connection.execute(table.insert().values(
+                    config_id=till.config_id, login_number=0, sequence_number=0, **values)
+                ).inserted_primary_key[0]
+                connection.execute(TillSession.__table__.insert().values(
+                    till_id=till.id, till_session_id=session["id"], session_id=central_id))
+            savepoint.commit()
+        except Exception as error:  # noqa: BLE001 - said as an alarm, the others go on
+            savepoint.rollback()
+            if is_transient(error):
+                raise
+            refusal = (f"till {till.name}'s session {session['name']} ({session['state']}) "
+                       f"could not be stored: another session of POS config {till.config_id} "
+                       "is open on the central instance; close it there")
+            continue
+        stored.add(session["id"])
+    return stored, refusal
+
+
+def _map_entries(entries, session_map):
+    """(entries with the central session ids, the entries from the first one whose session is
+    not stored on: they are not applied)."""
+    mapped = []
+    for index, entry in enumerate(entries):
+        record = entry["record"]
+        till_session = record.get("session_id") if isinstance(record, dict) else None
+        if till_session is not None:
+            if till_session not in session_map:
+                return mapped, entries[index:]
+            entry = {**entry, "record": {**record, "session_id": session_map[till_session]}}
+        mapped.append(entry)
+    return mapped, []
+
+
+def _refusal_words(till, refused, batch, head_number):
+    number = refused["number"]
+    if refused["status"] == GAP:
+        return (f"till {till.name} sent entries {batch['first']} to {batch['last']} but the "
+                f"central instance holds up to {head_number}: {head_number + 1} to {number - 1} "
+                "are missing (the till sends them again; this alarm closes when they arrive)")
+    if refused["status"] == BROKEN:
+        return (f"entry {number} of till {till.name} does not link to the chain: a ticket "
+                "edited, deleted or reordered in the till's database")
+    return (f"entry {number} of till {till.name} is stored here with another content: a till "
+            "database restored from an older copy, or two tills on one POS config")
+
+
+def raise_alarm(connection, till, kind, first_number, last_number, message):
+    table = Alarm.__table__
+    now = utc_now()
+    query = select(Alarm.id).where(Alarm.till_id == till.id, Alarm.kind == kind,
+                                   Alarm.resolved_at.is_(None))
+    query = query.where(Alarm.first_number.is_(None) if first_number is None
+                        else Alarm.first_number == first_number)
+    existing = connection.scalar(query.limit(1))
+    if existing is not None:
+        connection.execute(table.update().where(table.c.id == existing).values(
+            occurrences=table.c.occurrences + 1, last_seen_at=now, message=message,
+            last_number=last_number))
+        return existing
+    return connection.execute(table.insert().values(
+        till_id=till.id, config_id=till.config_id, kind=kind, first_number=first_number,
+        last_number=last_number, message=message, raised_at=now, last_seen_at=now,
+        occurrences=1, resolution="")).inserted_primary_key[0]
+
+
+def resolve_gaps(connection, till_id, head_number):
+    """Gap alarms whose missing numbers arrived are closed."""
+    table = Alarm.__table__
+    connection.execute(table.update().where(
+        table.c.till_id == till_id, table.c.kind == GAP, table.c.resolved_at.is_(None),
+        table.c.first_number <= head_number).values(
+        resolved_at=utc_now(), resolution="the missing entries arrived"))
+
+
+def resolve(connection, alarm_id, resolution):
+    table = Alarm.__table__
+    return connection.execute(table.update().where(
+        table.c.id == alarm_id, table.c.resolved_at.is_(None)).values(
+        resolved_at=utc_now(), resolution=resolution)).rowcount
+
+
+def store_events(connection, till, events):
+    """Keep the till's events (once each); a restore in the journal raises an alarm. Return
+    the highest event id held for the till."""
+    known = set(connection.execute(select(TillEvent.event_id).where(
+        TillEvent.till_id == till.id, TillEvent.event_id.in_([e["id"] for e in events])))
+        .scalars()) if events else set()
+    new = [e for e in events if e["id"] not in known]
+    if new:
+        connection.execute(TillEvent.__table__.insert(), [
+            {"till_id": till.id, "event_id": e["id"], "at": _moment(e["at"]), "kind": e["kind"],
+             "message": e["message"], "received_at": utc_now()} for e in new])
+    for event in new:
+        if event["kind"] == RESTORE:
+            raise_alarm(connection, till, RESTORE, None, None,
+                        f"till {till.name} reports: {event['message']}")
+    return connection.scalar(select(func.max(TillEvent.event_id)).where(
+        TillEvent.till_id == till.id)) or 0
+
+
+# -- what the central admin and `status` show --------------------------------------------------
+
+def open_alarms(connection, till_id=None):
+    query = select(Alarm).where(Alarm.resolved_at.is_(None)).order_by(Alarm.id.desc())
+    if till_id is not None:
+        query = query.where(Alarm.till_id == till_id)
+    return connection.execute(query).all()
+
+
+def till_overview(connection):
+    """Per till id: {last_acknowledged, last_push_at, open_alarms}."""
+    pushes = {row.till_id: row for row in connection.execute(select(TillPush))}
+    alarms = dict(connection.execute(select(Alarm.till_id, func.count()).where(
+        Alarm.resolved_at.is_(None)).group_by(Alarm.till_id)).all())
+    return {till_id: {"last_acknowledged": pushes[till_id].last_acknowledged
+                      if till_id in pushes else 0,
+                      "last_push_at": pushes[till_id].last_push_at if till_id in pushes
+                      else None, "open_alarms": alarms.get(till_id, 0)}
+            for till_id in set(pushes) | set(alarms)}
+
+
+def recent_acknowledgements(connection, limit=20):
+    return connection.execute(select(Acknowledgement).order_by(Acknowledgement.id.desc())
+                              .limit(limit)).all()
+
+
+def recent_events(connection, limit=20):
+    return connection.execute(select(TillEvent).order_by(TillEvent.received_at.desc(),
+                                                         TillEvent.event_id.desc())
+                              .limit(limit)).all()

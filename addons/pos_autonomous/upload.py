@@ -1,0 +1,57 @@
+"""The up half of a synchroniser pass (push before pull): the ledger entries in batches until the
+central instance has acknowledged them all (push.py reads and records, the client sends), then
+the customers' outbox. A refusal (gap, broken link, conflict) stops the push but not the pass:
+the pull goes on and the pass reports the refusal as its error."""
+from dataclasses import dataclass
+
+from . import outbox, push, settings
+
+MAX_RESENDS = 3  # the central instance went back: sending again from where it stands
+
+
+@dataclass
+class Uploaded:
+    entries: int = 0
+    batches: int = 0
+    customers: int = 0
+    refusal: str | None = None
+
+
+def upload(synchroniser, link):
+    """Push, then send the outbox; return an Uploaded. Raises SyncError when the central
+    instance cannot be reached (the pass fails; nothing is lost: the till sends again)."""
+    engine, client = synchroniser.instance.engine, synchroniser.client
+    batch_size = synchroniser.settings.get(settings.PUSH_BATCH_SIZE) or 200
+    done = Uploaded()
+    if not push.has_ledger():  # a point_of_sale without the ticket ledger: customers only
+        done.customers = outbox.send_outbox(engine, client, say=synchroniser.say)
+        return done
+    with engine.connect() as connection:
+        chain = push.chain_check(connection, link.config_id)
+    resends = 0
+    while True:
+        with engine.connect() as connection:
+            batch = push.build_batch(connection, link.till_id, link.config_id, batch_size, chain)
+        answer = client.post("/pos_autonomous/push", batch)
+        with engine.begin() as connection:
+            outcome = push.record_answer(connection, batch, answer)
+        done.batches += 1
+        done.entries += outcome.acknowledged
+        if outcome.again and resends < MAX_RESENDS:
+            resends += 1
+            continue
+        if outcome.refusal:
+            done.refusal = outcome.refusal
+            break
+        more_entries = bool(batch["entries"]) and batch["last"] < batch["head"]["number"]
+        more_other = (len(batch["events"]) == push.EVENTS_PER_BATCH
+                      or len(batch["sessions"]) == push.SESSIONS_PER_BATCH)
+        if not outcome.progressed or not (more_entries or more_other):
+            break
+    if done.entries:
+        synchroniser.say(f"pushed {done.entries} entr{'ies' if done.entries != 1 else 'y'} "
+                         f"in {done.batches} batch{'es' if done.batches != 1 else ''}")
+    done.customers = outbox.send_outbox(engine, client, say=synchroniser.say)
+    if done.customers:
+        synchroniser.say(f"sent {done.customers} customer change(s)")
+    return done
