@@ -66,12 +66,16 @@ class Alarm(Model):
 
 
 class TillSession(Model):
-    """A till's session as the central instance stores it: the till's own session id and the
-    central POS session that stands for it (same name, same state, same times)."""
+    """A till's session as the central instance stores it: the till's own session id and name,
+    and the central POS session that stands for it (same name, same state, same times). The
+    entries name their session; this tells the till's from the central's own of that name."""
     __tablename__ = "pos_autonomous_till_session"
     till_id: Mapped[int] = mapped_column(Integer, primary_key=True)
     till_session_id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    name: Mapped[str] = mapped_column(String(64))
     session_id: Mapped[int] = mapped_column(Integer, unique=True)
+
+    __table_args__ = (Index("ix_pos_autonomous_till_session_name", "till_id", "name"),)
 
 
 class TillEvent(Model):

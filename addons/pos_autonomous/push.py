@@ -22,7 +22,7 @@ from . import journal
 from .models_up import PushState, SessionSent
 
 ACKNOWLEDGED = ("stored", "duplicate")
-REFUSALS = ("gap", "broken", "conflict")
+REFUSALS = ("gap", "broken", "conflict", "invalid")
 MAX_BATCH = 1000
 EVENTS_PER_BATCH = 200
 SESSIONS_PER_BATCH = 50
@@ -118,7 +118,8 @@ def record_answer(connection, batch, answer):
         last, again = central_head, True
     elif refused is not None:
         refusal = (f"the central instance refused entry {refused['number']} "
-                   f"({refused['status']}): {_WORDS[refused['status']]}")
+                   f"({refused['status']}): {_WORDS[refused['status']]}"
+                   + (f" ({refused['reason']})" if refused.get("reason") else ""))
     head_number = batch["head"]["number"]
     if central_head > head_number:
         journal.record(connection, journal.RESTORE,
@@ -150,6 +151,7 @@ _WORDS = {
     "gap": "numbers are missing before it; they are sent again",
     "broken": "it does not link to the chain (edited, deleted or reordered on this till?)",
     "conflict": "the central instance holds that number or ticket with another content",
+    "invalid": "the central instance cannot store it",
 }
 
 

@@ -4,9 +4,10 @@
    handled one after the other.
 2. The till's sessions are stored as that till's sessions: a POS session of its config on the
    central instance, same name, state and times, mapped from the till's session id.
-3. The entries, their session ids mapped, go to point_of_sale's `receive_sealed_entries`,
-   which stores each exactly once and answers per entry (stored, duplicate, gap, broken,
-   conflict, not_applied).
+3. The entries go to point_of_sale's `receive_sealed_entries`, which stores each exactly once
+   and answers per entry (stored, duplicate, gap, broken, conflict, invalid, not_applied); the
+   session an entry names is looked up among that till's sessions (`till_session`), never
+   among the central's own sessions of the same name.
 4. A refusal raises an alarm (the same one raised again counts up), and so does a chain the
    till found broken itself or a restore in its journal; a gap alarm closes when the numbers
    arrive.
@@ -22,23 +23,23 @@ from core.models import utc_now
 
 from .models_up import Acknowledgement, Alarm, TillEvent, TillPush, TillSession
 
-GAP, BROKEN, CONFLICT, TILL_CHAIN, RESTORE, SESSION = (
-    "gap", "broken", "conflict", "till_chain", "restore", "session")
+GAP, BROKEN, CONFLICT, INVALID, TILL_CHAIN, RESTORE, SESSION = (
+    "gap", "broken", "conflict", "invalid", "till_chain", "restore", "session")
 ACKNOWLEDGED = ("stored", "duplicate")
+REFUSALS = (GAP, BROKEN, CONFLICT, INVALID)
 
 
 def receive_push(connection, till, batch):
-    """Apply one checked batch (routes.parse_push) from `till`; return the answer."""
+    """Apply one checked batch (routes_up.parse_push) from `till`; return the answer."""
     push_row = _lock_push_row(connection, till.id)
-    mapped, session_refusal = store_sessions(connection, till, batch["sessions"])
-    entries, unmapped = _map_entries(batch["entries"], _session_map(connection, till.id))
-    results = point_of_sale.receive_sealed_entries(connection, till.config_id, entries) \
-        if entries else []
-    results += [{"number": e["number"], "uuid": e["uuid"], "status": "not_applied"}
-                for e in unmapped]
+    stored_sessions, session_refusal = store_sessions(connection, till, batch["sessions"])
+    results = point_of_sale.receive_sealed_entries(
+        connection, till.config_id, batch["entries"],
+        session_for=lambda connection, config_id, name: till_session(connection, till, name)
+    ) if batch["entries"] else []
     head_number, _ = point_of_sale.ledger_head(connection, till.config_id)
     refused = next((r for r in results if r["status"] not in ACKNOWLEDGED), None)
-    if refused is not None and refused["status"] in (GAP, BROKEN, CONFLICT):
+    if refused is not None and refused["status"] in REFUSALS:
         raise_alarm(connection, till, refused["status"], refused["number"], batch["last"],
                     _refusal_words(till, refused, batch, head_number))
     if session_refusal:
@@ -47,8 +48,7 @@ def receive_push(connection, till, batch):
     if chain is not None and not chain["ok"]:
         raise_alarm(connection, till, TILL_CHAIN, chain["first_broken"], None,
                     f"till {till.name}'s own check of its chain fails at entry "
-                    f"{chain['first_broken']}: {chain['reason'] or 'no reason given'} (a ticket "
-                    "edited, deleted or reordered in the till's database)")
+                    f"{chain['first_broken']}: {chain['reason'] or 'no reason given'}")
     events_acknowledged = store_events(connection, till, batch["events"])
     resolve_gaps(connection, till.id, head_number)
     serial = max(push_row.serial, batch["serial"])
@@ -62,9 +62,22 @@ def receive_push(connection, till, batch):
         duplicates=sum(1 for r in results if r["status"] == "duplicate"),
         refused_number=refused["number"] if refused else None,
         refused_status=refused["status"] if refused else "", acknowledged=head_number))
-    return {"acks": results, "acknowledged": head_number, "serial": serial,
-            "events_acknowledged": events_acknowledged,
-            "sessions": sorted(mapped)}
+    return {"acks": [{"number": r["number"], "uuid": r["uuid"], "status": r["status"],
+                      "reason": r.get("reason", "")} for r in results],
+            "acknowledged": head_number, "serial": serial,
+            "events_acknowledged": events_acknowledged, "sessions": sorted(stored_sessions)}
+
+
+def till_session(connection, till, name):
+    """The central session standing for the till's session `name` (sent in this batch or an
+    earlier one); ValueError when the till has not sent it (the entry is then refused)."""
+    found = connection.scalar(select(TillSession.session_id).where(
+        TillSession.till_id == till.id, TillSession.name == name)
+        .order_by(TillSession.till_session_id.desc()).limit(1))
+    if found is None:
+        raise ValueError(f"session {name!r} of till {till.name} has not reached the central "
+                         "instance")
+    return found
 
 
 def _lock_push_row(connection, till_id):
@@ -112,7 +125,8 @@ def store_sessions(connection, till, sessions):
                     config_id=till.config_id, login_number=0, sequence_number=0, **values)
                 ).inserted_primary_key[0]
                 connection.execute(TillSession.__table__.insert().values(
-                    till_id=till.id, till_session_id=session["id"], session_id=central_id))
+                    till_id=till.id, till_session_id=session["id"], name=session["name"],
+                    session_id=central_id))
             savepoint.commit()
         except Exception as error:  # noqa: BLE001 - said as an alarm, the others go on
             savepoint.rollback()
@@ -126,32 +140,21 @@ def store_sessions(connection, till, sessions):
     return stored, refusal
 
 
-def _map_entries(entries, session_map):
-    """(entries with the central session ids, the entries from the first one whose session is
-    not stored on: they are not applied)."""
-    mapped = []
-    for index, entry in enumerate(entries):
-        record = entry["record"]
-        till_session = record.get("session_id") if isinstance(record, dict) else None
-        if till_session is not None:
-            if till_session not in session_map:
-                return mapped, entries[index:]
-            entry = {**entry, "record": {**record, "session_id": session_map[till_session]}}
-        mapped.append(entry)
-    return mapped, []
-
-
 def _refusal_words(till, refused, batch, head_number):
     number = refused["number"]
     if refused["status"] == GAP:
         return (f"till {till.name} sent entries {batch['first']} to {batch['last']} but the "
                 f"central instance holds up to {head_number}: {head_number + 1} to {number - 1} "
                 "are missing (the till sends them again; this alarm closes when they arrive)")
+    reason = refused.get("reason") or ""
     if refused["status"] == BROKEN:
-        return (f"entry {number} of till {till.name} does not link to the chain: a ticket "
-                "edited, deleted or reordered in the till's database")
-    return (f"entry {number} of till {till.name} is stored here with another content: a till "
-            "database restored from an older copy, or two tills on one POS config")
+        return (f"entry {number} of till {till.name} does not link to the chain ({reason}): a "
+                "ticket edited, deleted or reordered in the till's database")
+    if refused["status"] == INVALID:
+        return f"entry {number} of till {till.name} cannot be stored: {reason}"
+    return (f"entry {number} of till {till.name} is stored here with another content "
+            f"({reason}): a till database restored from an older copy, or two tills on one "
+            "POS config")
 
 
 def raise_alarm(connection, till, kind, first_number, last_number, message):

@@ -106,9 +106,11 @@ def parse_push(body, till):
             "kind": entry["kind"], "uuid": _text(entry.get("uuid"), f"{where}.uuid", UUID),
             "previous_link": _text(entry.get("previous_link"), f"{where}.previous_link", LINK),
             "link": _text(entry.get("link"), f"{where}.link", LINK),
-            "record": _object(entry.get("record"), f"{where}.record")})
+            # null: the record is gone from the till's database (deleted): refused, alarmed
+            "record": None if entry.get("record") is None
+            else _object(entry.get("record"), f"{where}.record")})
     numbers = [entry["number"] for entry in batch["entries"]]
-    if numbers != list(range(numbers[0], numbers[0] + len(numbers))) if numbers else False:
+    if numbers and numbers != list(range(numbers[0], numbers[0] + len(numbers))):
         _bad("entries", "in chain order, numbers following each other")
     if (batch["first"], batch["last"]) != ((numbers[0], numbers[-1]) if numbers else (None, None)):
         _bad("first and last", "the numbers of the first and last entries (null without entries)")

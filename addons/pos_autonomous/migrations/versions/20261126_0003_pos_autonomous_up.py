@@ -63,11 +63,14 @@ def upgrade():
     op.create_table('pos_autonomous_till_session',
     sa.Column('till_id', sa.Integer(), nullable=False),
     sa.Column('till_session_id', sa.Integer(), nullable=False),
+    sa.Column('name', sa.String(length=64), nullable=False),
     sa.Column('session_id', sa.Integer(), nullable=False),
     sa.PrimaryKeyConstraint('till_id', 'till_session_id',
                             name=op.f('pk_pos_autonomous_till_session')),
     sa.UniqueConstraint('session_id', name=op.f('uq_pos_autonomous_till_session_session_id'))
     )
+    op.create_index('ix_pos_autonomous_till_session_name', 'pos_autonomous_till_session',
+                    ['till_id', 'name'], unique=False)
     op.create_table('pos_autonomous_till_event',
     sa.Column('till_id', sa.Integer(), nullable=False),
     sa.Column('event_id', sa.BigInteger(), nullable=False),
