@@ -177,11 +177,11 @@ def raise_alarm(connection, till, kind, first_number, last_number, message):
 
 
 def resolve_gaps(connection, till_id, head_number):
-    """Gap alarms whose missing numbers arrived are closed."""
+    """Gap alarms whose missing numbers (those before `first_number`) arrived are closed."""
     table = Alarm.__table__
     connection.execute(table.update().where(
         table.c.till_id == till_id, table.c.kind == GAP, table.c.resolved_at.is_(None),
-        table.c.first_number <= head_number).values(
+        table.c.first_number <= head_number + 1).values(
         resolved_at=utc_now(), resolution="the missing entries arrived"))
 
 
