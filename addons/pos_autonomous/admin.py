@@ -25,10 +25,12 @@ def index():
         till_rows = tills.tills(connection) if state["role"] == "central" else []
         forms = (admin_forms.central_context(connection) if state["role"] == "central"
                  else {"timings": admin_forms.timings(connection)})
+        up = admin_up.context(connection, state)  # the up direction's sections (#14)
     if state["role"] == "till":
-        return render_template("pos_autonomous/till.html", state=state, moment=moment, **forms)
+        return render_template("pos_autonomous/till.html", state=state, moment=moment,
+                               up=up, **forms)
     return render_template("pos_autonomous/central.html", rows=rows, kinds=KINDS,
-                           tills=till_rows, moment=moment, **forms)
+                           tills=till_rows, moment=moment, up=up, **forms)
 
 
 @admin_blueprint.post("/tables/<table_name>/<direction>")
@@ -69,3 +71,6 @@ def revoke_till(till_id):
     else:
         flash(f"Till {till_id} is revoked: its synchroniser is refused from now on.")
     return redirect(url_for(".index"))
+
+
+from . import admin_up  # noqa: E402 - its routes join this blueprint; it imports admin_blueprint

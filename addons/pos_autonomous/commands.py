@@ -7,7 +7,7 @@ import click
 from core.cli import fail_cleanly, pass_instance
 from core.errors import CoreError
 
-from . import files, settings, tills
+from . import files, receive, settings, tills
 from .client import SyncError
 from .package import init_till, make_package
 from .status import till_status
@@ -139,20 +139,28 @@ def status(instance, as_json):
     with instance.engine.connect() as connection:
         state = till_status(connection)
         till_rows = tills.tills(connection) if state["role"] == "central" else []
+        pushed = receive.till_overview(connection) if state["role"] == "central" else {}
     if as_json:
         if state["role"] == "central":
             state["tills"] = [{"id": t.id, "config_id": t.config_id, "name": t.name,
                                "revoked": t.revoked_at is not None,
                                "last_contact_at": t.last_contact_at.isoformat()
-                               if t.last_contact_at else None} for t in till_rows]
+                               if t.last_contact_at else None,
+                               "last_acknowledged": pushed.get(t.id, {}).get(
+                                   "last_acknowledged", 0),
+                               "open_alarms": pushed.get(t.id, {}).get("open_alarms", 0)}
+                              for t in till_rows]
         click.echo(json.dumps(state, indent=2))
         return
     if state["role"] == "central":
         click.echo("Central instance. Tills:" if till_rows else "Central instance; no till yet.")
         for t in till_rows:
+            seen = pushed.get(t.id, {})
             click.echo(f"  {t.id} {t.name} (config {t.config_id})"
                        f"{' revoked' if t.revoked_at else ''}, last contact "
-                       f"{t.last_contact_at or 'never'}")
+                       f"{t.last_contact_at or 'never'}, last acknowledged ticket "
+                       f"{seen.get('last_acknowledged') or 'none'}, open alarms "
+                       f"{seen.get('open_alarms', 0)}")
         return
     click.echo(f"Till {state['till_id']} of config {state['config_id']} -> {state['server_url']}")
     click.echo(f"state: {state['state']}; last success: {state['last_success_at'] or 'never'}; "
@@ -162,6 +170,13 @@ def status(instance, as_json):
                    f"{state['last_error']}")
     if state["last_event"]:
         click.echo(f"last event: {state['last_event']}")
+    up = state["up"]
+    click.echo(f"waiting to go up: {_waiting_words(up)}; last acknowledged ticket: "
+               f"{up['last_acknowledged'] or 'none'}; last push: {up['last_push_at'] or 'never'}")
+    if up["last_refusal"]:
+        click.echo(f"last refusal: {up['last_refusal']}")
+    for error in up["customer_errors"]:
+        click.echo(f"customer change refused: {error}")
     for name, table in state["tables"].items():
         line = f"  {name}: {table['mode']}"
         if table["mode"] == "incremental":
@@ -171,6 +186,13 @@ def status(instance, as_json):
             line += (f" ({table['reason']}): {p['rows_done']}/{p['rows_total']} rows, "
                      f"{p['rate']:.0f} rows/s")
         click.echo(line)
+
+
+def _waiting_words(up):
+    tickets = up["tickets"] if up["tickets"] is not None else f"{up['entries']} entries"
+    closings = up["closings"] if up["closings"] is not None else "?"
+    return (f"{tickets} ticket(s), {closings} closing(s), {up['customers']} customer "
+            f"change(s), {up['events_waiting']} event(s)")
 
 
 @autonomous.command()

@@ -13,6 +13,7 @@ import addons.point_of_sale as point_of_sale
 from addons.pos_autonomous import journal
 from addons.pos_autonomous.models_up import Acknowledgement, Alarm, TillEvent, TillSession
 from addons.pos_autonomous.receive import open_alarms
+from core.web.users import set_password
 from tests.hostile_json import deep_array, deep_object
 from tests.pos_autonomous.up_helpers import (
     batch_of,
@@ -23,6 +24,7 @@ from tests.pos_autonomous.up_helpers import (
     sell,
     token_of,
 )
+from tests.support import post_form, signed_in_client, table_row, text_of
 from tests.support import testing_app as built_app
 
 
@@ -284,3 +286,31 @@ def test_bad_batches_are_refused_naming_the_field_and_nothing_is_stored(app, cen
         assert 400 <= answer.status_code < 500 and "error" in answer.get_json(), raw
     assert central_entries(central) == []
     assert post(app, token_of(till), good).status_code == 200  # the good one still goes
+
+
+def test_the_admins_show_what_waits_what_was_acknowledged_and_the_alarms(app, central, till):
+    uuids = sell(till.engine, 3)
+    with till.engine.begin() as connection:
+        set_password(connection, "manager", "password123")
+    till_page = text_of(signed_in_client(built_app(till), till).get("/web/pos_autonomous/"))
+    assert "Waiting to go up" in till_page
+    assert table_row(till_page, "up-tickets") == ["3"]
+    with till.engine.begin() as connection:
+        connection.execute(text("UPDATE point_of_sale_order SET amount_total = 0.01 "
+                                "WHERE uuid = :uuid"), {"uuid": uuids[2]})
+    push(app, till, batch_of(till))
+    till_page = text_of(signed_in_client(built_app(till), till).get("/web/pos_autonomous/"))
+    assert table_row(till_page, "up-last-acknowledged") == ["2"]
+    assert "entry 3 (broken)" in till_page
+    client = signed_in_client(app, central)
+    page = client.get("/web/pos_autonomous/").get_data(as_text=True)
+    till_id = token_of(till).split(".")[0]
+    row = table_row(page, f"till-push-{till_id}")
+    assert row[3:] == ["2", row[4], "2"]  # last acknowledged 2, two open alarms
+    with central.engine.connect() as connection:
+        alarm = next(a for a in open_alarms(connection) if a.kind == "broken")
+    assert "entry 3" in " ".join(table_row(page, f"alarm-{alarm.id}"))
+    post_form(client, f"/web/pos_autonomous/alarms/{alarm.id}/resolve",
+              {"resolution": "ticket restored from the receipt roll"},
+              page="/web/pos_autonomous/")
+    assert ("broken", 3) not in alarms(central)

@@ -31,8 +31,13 @@ async function refreshAutonomousState() {
     if (state.role !== "till") return;
     const chip = autonomousIndicator();
     document.body.dataset.autonomousState = state.state;
-    chip.textContent = `till ${state.till_id}: ${AUTONOMOUS_WORDS[state.state] || state.state}`;
-    chip.title = state.last_error || `last synchronised ${state.last_success_at || "never"}`;
+    const up = state.up || {};
+    const waiting = (up.entries || 0) + (up.customers || 0);
+    document.body.dataset.autonomousWaiting = String(waiting);
+    chip.textContent = `till ${state.till_id}: ${AUTONOMOUS_WORDS[state.state] || state.state}`
+      + (waiting ? ` · ${waiting} waiting to go up` : "");
+    chip.title = [state.last_error || `last synchronised ${state.last_success_at || "never"}`,
+      `last acknowledged ticket: ${up.last_acknowledged || "none"}`].join("\n");
     chip.style.background = state.state === "error" ? "#fde2c8" : "#eee";
   } catch (error) {
     // this till's own server did not answer: the POS page has its own offline handling
