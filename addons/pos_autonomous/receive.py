@@ -27,6 +27,8 @@ GAP, BROKEN, CONFLICT, INVALID, TILL_CHAIN, RESTORE, SESSION = (
     "gap", "broken", "conflict", "invalid", "till_chain", "restore", "session")
 ACKNOWLEDGED = ("stored", "duplicate")
 REFUSALS = (GAP, BROKEN, CONFLICT, INVALID)
+STATES = (point_of_sale.OPENING_CONTROL, point_of_sale.OPENED, point_of_sale.CLOSING_CONTROL,
+          point_of_sale.CLOSED)  # in the order a session goes through them
 
 
 def receive_push(connection, till, batch):
@@ -117,9 +119,11 @@ def store_sessions(connection, till, sessions):
                   "closed_at": _moment(session["closed_at"])}
         savepoint = connection.begin_nested()
         try:
-            if session["id"] in known:
-                connection.execute(table.update().where(table.c.id == known[session["id"]])
-                                   .values(**values))
+            if session["id"] in known:  # a state never goes back (a late, older batch)
+                connection.execute(table.update().where(
+                    table.c.id == known[session["id"]],
+                    table.c.state.in_(STATES[:STATES.index(session["state"]) + 1]))
+                    .values(**values))
             else:
                 central_id = connection.execute(table.insert().values(
                     config_id=till.config_id, login_number=0, sequence_number=0, **values)
