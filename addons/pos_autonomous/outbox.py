@@ -54,7 +54,7 @@ def _store_locally(connection, customer):
         connection.execute(table.insert().values(**values))
 
 
-@hookimpl(optionalhook=True)
+@hookimpl
 def pos_create_customer(connection, config_id, values):
     """On a till: create on the central instance, keep its answer. Elsewhere: not ours."""
     link = _link(connection)
@@ -76,7 +76,7 @@ def pos_create_customer(connection, config_id, values):
     return customer
 
 
-@hookimpl(optionalhook=True)
+@hookimpl
 def pos_update_customer(connection, config_id, partner_id, values):
     """On a till: apply here, queue for the central instance."""
     if _link(connection) is None:

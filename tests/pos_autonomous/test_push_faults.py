@@ -17,19 +17,16 @@ from sqlalchemy import create_engine, func, select, text
 
 import addons.point_of_sale as point_of_sale
 from addons.pos_autonomous.models_up import Acknowledgement
-from addons.pos_autonomous.push import has_ledger
 from addons.pos_autonomous.receive import open_alarms
 from tests.pos_autonomous.faulty_proxy import FaultyProxy
 from tests.pos_autonomous.till_helpers import core, set_parameters
 from tests.pos_autonomous.up_helpers import sell
 from tests.support import BUILT_IN_ADDONS_ONLY, CORE_COMMAND, stop_process_group
 
-pytestmark = pytest.mark.skipif(not has_ledger(), reason="needs point_of_sale's ticket ledger "
-                                                         "(#14 item 1)")
-
 TICKETS = int(os.environ.get("AUTONOMOUS_PUSH_TICKETS", "300"))
 KILLS = int(os.environ.get("AUTONOMOUS_PUSH_KILLS", "2"))
 BATCH = max(10, min(200, TICKETS // 50))
+pytestmark = pytest.mark.timeout(max(240, TICKETS // 4 + 30 * KILLS))  # the long run's time
 
 
 def start_synchroniser(till_url, log_path):

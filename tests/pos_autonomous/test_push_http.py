@@ -12,7 +12,6 @@ from sqlalchemy import select, text
 import addons.point_of_sale as point_of_sale
 from addons.pos_autonomous import journal
 from addons.pos_autonomous.models_up import Acknowledgement, Alarm, TillEvent, TillSession
-from addons.pos_autonomous.push import has_ledger
 from addons.pos_autonomous.receive import open_alarms
 from core.web.users import set_password
 from tests.hostile_json import deep_array, deep_object
@@ -27,9 +26,6 @@ from tests.pos_autonomous.up_helpers import (
 )
 from tests.support import post_form, signed_in_client, table_row, text_of
 from tests.support import testing_app as built_app
-
-pytestmark = pytest.mark.skipif(not has_ledger(), reason="needs point_of_sale's ticket ledger "
-                                                         "(#14 item 1)")
 
 
 @pytest.fixture

@@ -5,18 +5,13 @@ and the last error in words; a ticket edited in the till's database is alarmed a
 pass."""
 import json
 
-import pytest
 from sqlalchemy import create_engine, select, text
 
 import addons.point_of_sale as point_of_sale
 from addons.pos_autonomous.models_up import TillEvent
-from addons.pos_autonomous.push import has_ledger
 from addons.pos_autonomous.receive import open_alarms
 from tests.pos_autonomous.till_helpers import core
 from tests.pos_autonomous.up_helpers import central_entries, central_order_count, sell
-
-pytestmark = pytest.mark.skipif(not has_ledger(), reason="needs point_of_sale's ticket ledger "
-                                                         "(#14 item 1)")
 
 
 def status(till_url):
