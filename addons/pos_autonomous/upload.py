@@ -2,11 +2,16 @@
 central instance has acknowledged them all (push.py reads and records, the client sends), then
 the customers' outbox. A refusal (gap, broken link, conflict) stops the push but not the pass:
 the pull goes on and the pass reports the refusal as its error."""
+import time
 from dataclasses import dataclass
 
 from . import outbox, push, settings
 
 MAX_RESENDS = 3  # the central instance went back: sending again from where it stands
+# The till's check of its whole chain costs about a millisecond per ticket: a synchroniser runs
+# it on its first pass, then at most this often (entries not acknowledged yet are checked by the
+# central instance at every push anyway: it recomputes each link).
+CHAIN_CHECK_SECONDS = 600.0
 
 
 @dataclass
@@ -26,8 +31,13 @@ def upload(synchroniser, link):
     if not push.has_ledger():  # a point_of_sale without the ticket ledger: customers only
         done.customers = outbox.send_outbox(engine, client, say=synchroniser.say)
         return done
-    with engine.connect() as connection:
-        chain = push.chain_check(connection, link.config_id)
+    chain = None
+    now = time.monotonic()
+    last = getattr(synchroniser, "chain_checked_at", None)
+    if last is None or now - last >= CHAIN_CHECK_SECONDS:
+        with engine.connect() as connection:
+            chain = push.chain_check(connection, link.config_id)
+        synchroniser.chain_checked_at = now
     resends = 0
     while True:
         with engine.connect() as connection:
