@@ -19,10 +19,16 @@ export function orderChanged(order, { save = true } = {}) {
   emit("pos:order-changed", structuredClone(order));
 }
 
-/** A new open order, numbered; `reuseEmpty`: select an empty open order instead, if there is
- * one (a number is only worth taking for an order that will be rung up). */
+/** This device drew the order's number (`own_sequence`, set when drawn) and nobody renumbered
+ * it since: a number it may give back or use again. Orders of other tills are never so. */
+const ownNumber = (order) => Boolean(order.sequence_number)
+  && order.own_sequence === order.sequence_number && order.session_id === state.data.session.id;
+
+/** A new open order, numbered; `reuseEmpty`: select an empty order of this till's instead, if
+ * there is one (a number is only worth taking for an order that will be rung up). */
 export async function newOrder({ reuseEmpty = false } = {}) {
-  const empty = reuseEmpty && state.orders.find((o) => !o.lines.length && o.sequence_number);
+  const empty = reuseEmpty && state.orders.find((o) => !o.lines.length && ownNumber(o)
+    && o.login_number === state.loginNumber);
   if (empty) {
     selectOrder(empty.uuid);
     return empty;
@@ -31,6 +37,7 @@ export async function newOrder({ reuseEmpty = false } = {}) {
   const sequence = await state.store.nextSequence(session.id, session.sequence_number || 0);
   const order = model.newOrder({ uuid: model.makeUuid(), configId, session,
                                  loginNumber: state.loginNumber, sequence });
+  order.own_sequence = sequence;
   state.orders.push(order);
   selectOrder(order.uuid);
   orderChanged(order);
@@ -111,7 +118,7 @@ export async function deleteCurrentOrder() {
   state.orders.splice(index, 1);
   await state.store.delete("open_orders", order.uuid);
   // Never paid: its number goes back, so that paid orders' references do not skip it.
-  if (order.session_id === state.data.session.id && order.sequence_number) {
+  if (ownNumber(order)) {
     await state.store.releaseSequence(order.session_id, order.sequence_number);
   }
   emit("pos:order-changed", { ...structuredClone(order), deleted: true });

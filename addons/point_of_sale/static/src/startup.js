@@ -184,6 +184,7 @@ async function restoreOpenOrders(session) {
       order.session_id = session.id;
       order.login_number = state.loginNumber;
       order.sequence_number = await state.store.nextSequence(session.id, session.sequence_number || 0);
+      order.own_sequence = order.sequence_number;
       order.reference = reference(session.id, state.loginNumber, order.sequence_number);
       saveOrder(order);
     }
