@@ -1,4 +1,6 @@
 """`core pos open|close|verify CONFIG_ID` and `core token CONFIG_ID`."""
+from decimal import Decimal
+
 import click
 
 from core.cli import fail_cleanly, pass_instance
@@ -24,13 +26,20 @@ def open_command(instance, config_id):
 
 @pos.command("close")
 @click.argument("config_id", type=int)
+@click.option("--counted-cash", type=click.FloatRange(min=0, max=1e9), default=None,
+              help="The cash counted in the drawer (kept with the closing, against the "
+                   "expected cash).")
 @pass_instance
 @fail_cleanly
-def close_command(instance, config_id):
-    """Close CONFIG_ID's session (closing control, then closed); print its id."""
+def close_command(instance, config_id, counted_cash):
+    """Close CONFIG_ID's session (closing control, then closed) and seal its closing; print
+    its id."""
     manager = instance.plugin_manager()
+    counted = None if counted_cash is None else Decimal(str(counted_cash)).quantize(
+        Decimal("0.01"))
     with instance.engine.begin() as connection:
-        session_id = sessions.close_session(connection, config_id, manager)
+        session_id = sessions.close_session(connection, config_id, manager,
+                                            counted_cash=counted)
     sessions.announce_closed(instance.engine, manager, session_id, config_id)
     click.echo(session_id)
 

@@ -2,6 +2,7 @@
 chain re-checked after the database was tampered with, `core pos verify`, and the central side
 of an autonomous till's push (`receive_sealed_entries`)."""
 import uuid as uuid_module
+from decimal import Decimal
 
 import pytest
 from click.testing import CliRunner
@@ -193,6 +194,12 @@ def test_core_pos_verify_prints_the_verdict_and_fails_on_a_broken_chain(addon_in
     broken = runner.invoke(cli, ["--db", addon_instance.url, "pos", "verify", "1"])
     assert broken.exit_code == 1
     assert "BROKEN at ticket 2" in broken.output and "1 tickets before it" in broken.output
+    closed = runner.invoke(cli, ["--db", addon_instance.url, "pos", "close", "1",
+                                 "--counted-cash", "4.5"])
+    assert closed.exit_code == 0, closed.output
+    with addon_instance.engine.connect() as connection:
+        assert connection.scalar(text("SELECT counted_cash FROM point_of_sale_closing")) == \
+            Decimal("4.50")
     unknown = runner.invoke(cli, ["--db", addon_instance.url, "pos", "verify", "99"])
     assert unknown.exit_code == 1 and "no POS config with id 99" in unknown.output
 
