@@ -39,8 +39,20 @@ function extraRows(r, entry) {
 }
 
 /** The receipt's article for a paid entry (its `receipt` as order.receipt() made it). */
+/** The receipt with the config's settings where it has none (one rebuilt from the server's
+ * copy of an order, or kept before the settings existed). */
+function withSettings(receipt) {
+  const config = (state.data && state.data.config) || {};
+  const filled = { ...receipt };
+  for (const key of ["shop_name", "shop_address", "vat_number", "locale", "currency_code",
+                     "prices_include_tax"]) {
+    if (filled[key] === undefined) filled[key] = config[key];
+  }
+  return filled;
+}
+
 export function receiptContent(entry) {
-  const r = entry.receipt;
+  const r = withSettings(entry.receipt);
   const f = formatter({ locale: r.locale, currency_code: r.currency_code });
   const withTax = r.prices_include_tax !== false;
   const payments = r.payments || [{ method: "cash", amount: r.paid }];
@@ -80,7 +92,7 @@ export function receiptContent(entry) {
 }
 
 export function showReceipt(entry) {
-  const r = entry.receipt;
+  const r = withSettings(entry.receipt);
   const f = formatter({ locale: r.locale, currency_code: r.currency_code });
   $("receipt-status").textContent = r.refunded_order_reference ? "Refunded" : "Paid";
   $("receipt-reference").textContent = r.number ? `${r.number} · ${r.reference}` : r.reference;
