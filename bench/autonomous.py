@@ -90,6 +90,18 @@ def add_products(engine, count):
         connection.execute(text(PRODUCT_ROWS_SQL[engine.dialect.name]), {"count": count})
 
 
+def settle(engine):
+    """Bring a database just bulk-loaded to its steady state, as a running system would be:
+    PostgreSQL's autovacuum analyses it (the planner sees its size), SQLite's WAL is
+    checkpointed into the database (readers stop wading through a WAL of a million rows)."""
+    if engine.dialect.name == "postgresql":
+        with engine.connect().execution_options(isolation_level="AUTOCOMMIT") as connection:
+            connection.execute(text("VACUUM ANALYZE"))
+    else:
+        with engine.connect() as connection:
+            connection.execute(text("PRAGMA wal_checkpoint(TRUNCATE)"))
+
+
 def serve(central, folder):
     def ready(port):
         import urllib.request
@@ -165,6 +177,8 @@ def incremental(scratch, size, changes, repeats):
         till = make_till(central, server, scratch, f"inc{size}-till")
         add_products(central.engine, size)
         add_products(till.engine, size)  # the till holds the same rows (loaded directly)
+        settle(central.engine)
+        settle(till.engine)
         with central.engine.connect() as connection:
             newest = connection.scalar(text("SELECT max(version) FROM pos_autonomous_change"))
         with till.engine.begin() as connection:  # as if it had imported them

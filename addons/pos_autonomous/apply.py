@@ -67,6 +67,10 @@ def _apply_part(connection, declared, part):
     if not starting and held is not None and held.columns != ",".join(shared):
         restart_full(connection, declared.name, "schema_changed")
         return None
+    if (part["mode"] == INCREMENTAL and not part["rows"] and not part["deleted"]
+            and held is not None and held.mode == INCREMENTAL
+            and held.version == part["checkpoint"]["version"]):
+        return []  # nothing new for this table: its checkpoint stands (no write)
     indexes = [part["columns"].index(column) for column in shared]
     key_index = shared.index(declared.key)
     rows = part["rows"]

@@ -14,7 +14,7 @@ from addons.point_of_sale import caller_config_scope
 from core.web import current_instance, current_plugins
 from core.web.errors import ApiError, json_object
 
-from . import pages, settings, tills
+from . import pages, read_ahead, settings, tills
 from .declarations import active_down_tables, declared_tables
 from .models import FULL, INCREMENTAL
 from .status import till_status
@@ -115,16 +115,29 @@ def pull():
     if not isinstance(digest, str) or len(digest) > 64:
         raise ApiError(400, "invalid_cashiers", "cashiers must be the digest the till holds")
     declared = declared_tables(current_plugins())
-    _purge_now_and_then(current_instance())
-    with current_instance().engine.begin() as connection:
+    instance = current_instance()
+    database = str(instance.engine.url)
+    _purge_now_and_then(instance)
+    with instance.engine.begin() as connection:  # short: the page is read after it
         till = _till_from_request(connection)
         tables = active_down_tables(connection, declared)
-        answer = pages.answer_pull(connection, tables, positions, till.config_id, page_size)
-        answer["cashiers"] = tills.cashiers_part(connection, till.id, digest)
+        cashiers = tills.cashiers_part(connection, till.id, digest)
         tills.note_contact(connection, till)
+    config_id = till.config_id
+
+    def compute(positions):
+        """The page, in a read transaction (on SQLite it takes no write lock)."""
+        with instance.engine.connect() as connection:
+            return pages.answer_pull(connection, tables, positions, config_id, page_size)
+    answer = read_ahead.take(database, till.id, positions, page_size) or compute(positions)
+    answer["cashiers"] = cashiers
     _log_page(till, positions, answer)
     response = Response(dumps(answer), mimetype="application/json")
     response.headers["Server-Timing"] = f"pull;dur={(time.perf_counter() - started) * 1000:.2f}"
+    if answer["more"]:  # an import under way: once this page is sent, prepare the next one
+        following = read_ahead.next_positions(positions, answer)
+        response.call_on_close(lambda: read_ahead.prepare(
+            database, till.id, following, page_size, lambda: compute(following)))
     return response
 
 

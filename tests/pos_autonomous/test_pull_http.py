@@ -4,12 +4,14 @@ the commit order of versions under concurrent writers on PostgreSQL."""
 import json
 import os
 import threading
+import time
 from decimal import Decimal
 
 import pytest
 from sqlalchemy import select, text
 
 from addons.point_of_sale import Partner, PosConfig, Product
+from addons.pos_autonomous import read_ahead
 from addons.pos_autonomous.tills import register_till, revoke
 from addons.pos_autonomous.tracking import purge_tombstones
 from tests.support import post_form, signed_in_client, text_of
@@ -31,8 +33,11 @@ def till_token(central, app):
 
 def pull(app, token, tables=None, **extra):
     headers = {"Authorization": f"Bearer {token}"} if token else {}
-    return app.test_client().post("/pos_autonomous/pull", headers=headers,
-                                  json={"tables": tables or {}, **extra})
+    response = app.test_client().post("/pos_autonomous/pull", headers=headers,
+                                      json={"tables": tables or {}, **extra})
+    response.get_data()
+    response.close()  # as a server does once it is sent: the next page is then read ahead
+    return response
 
 
 def pull_all(app, token, tables=None):
@@ -203,3 +208,48 @@ def test_a_change_during_a_full_import_from_snapshot_zero_still_arrives(app, cen
              for row in answer["tables"].get("point_of_sale.product", {}).get("rows", [])
              if row[0] == 1]
     assert later and later[-1][1] == "Changed behind"
+
+
+def test_the_next_page_is_read_ahead_and_a_change_behind_it_still_arrives(app, central,
+                                                                          till_token):
+    """While a till applies a page, the server prepares the next one; it is an answer
+    computed early: a row changed after it was prepared comes again incrementally."""
+    read_ahead.forget_all()
+    first = pull(app, till_token, page_size=5).get_json()
+    positions = {name: part["checkpoint"] for name, part in first["tables"].items()}
+    assert positions["point_of_sale.product"]["after"] == 4
+    deadline = time.monotonic() + 10
+    while not any(page.ready.is_set() for page in read_ahead._prepared.values()):
+        assert time.monotonic() < deadline, "no page was read ahead"
+        time.sleep(0.01)
+    with central.engine.begin() as connection:
+        connection.execute(Product.__table__.update().where(Product.id == 6)
+                           .values(name="Changed after the read-ahead"))
+    second = pull(app, till_token, positions, page_size=5).get_json()
+    rows = second["tables"]["point_of_sale.product"]["rows"]
+    assert [row[1] for row in rows if row[0] == 6] != ["Changed after the read-ahead"]
+    positions.update({name: part["checkpoint"] for name, part in second["tables"].items()})
+    positions, answers = pull_all(app, till_token, positions)
+    later = [row for answer in answers
+             for row in answer["tables"].get("point_of_sale.product", {}).get("rows", [])
+             if row[0] == 6]
+    assert later and later[-1][1] == "Changed after the read-ahead"
+    assert pull(app, till_token, positions).get_json()["more"] is False
+
+
+def test_a_page_read_ahead_is_for_its_till_and_positions_only(app, central, till_token):
+    read_ahead.forget_all()
+    with central.engine.begin() as connection:
+        other = register_till(connection, 2, "Bar till")[1]
+    first = pull(app, till_token, page_size=5).get_json()
+    positions = {name: part["checkpoint"] for name, part in first["tables"].items()}
+    deadline = time.monotonic() + 10
+    while not any(page.ready.is_set() for page in read_ahead._prepared.values()):
+        assert time.monotonic() < deadline, "no page was read ahead"
+        time.sleep(0.01)
+    # Another till asking from the same positions gets its own config's data.
+    answer = pull(app, other, positions, page_size=5).get_json()
+    assert "point_of_sale.config" not in answer["tables"] or all(
+        row[0] == 2 for row in answer["tables"]["point_of_sale.config"]["rows"])
+    assert pull(app, till_token, positions, page_size=5).get_json() == \
+        pull(app, till_token, positions, page_size=5).get_json()
