@@ -218,7 +218,7 @@ def main():
     parser.add_argument("--small", type=int, default=1_000)
     parser.add_argument("--big", type=int, default=1_000_000)
     parser.add_argument("--changes", type=int, default=100)
-    parser.add_argument("--repeats", type=int, default=5)
+    parser.add_argument("--repeats", type=int, default=9)
     parser.add_argument("--postgres", metavar="URL",
                         help="a PostgreSQL server for the central instance "
                              "(postgresql://postgres@127.0.0.1:5432/test)")
