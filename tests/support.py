@@ -1,13 +1,17 @@
 """Helpers shared by the test folders (`from tests.support import ...`): reading admin pages,
 posting forms with their CSRF token, reading the database directly, running server processes,
 and instances of the built-in addons. The fixtures built on them are in tests/plugin.py."""
+import atexit
 import html
 import os
 import re
+import secrets
+import shutil
 import signal
 import socket
 import subprocess
 import sys
+import tempfile
 import time
 from dataclasses import dataclass
 from pathlib import Path
@@ -15,6 +19,7 @@ from pathlib import Path
 import pytest
 import requests
 from sqlalchemy import text
+from sqlalchemy.engine import make_url
 
 CORE_COMMAND = str(Path(sys.executable).with_name("core"))  # the virtualenv's `core` script
 SERVER_START_TIMEOUT = 20  # seconds
@@ -134,7 +139,22 @@ def start_core_server(db_url, log_folder, *args, env=None, port=None):
 
 def installed_instance(db_url, addons, demo=True):
     """An Instance of the built-in addons with `addons` installed (demo data by default) and the
-    admin ADMIN_LOGIN; dispose of its engine at teardown."""
+    admin ADMIN_LOGIN; dispose of its engine at teardown.
+
+    Installing runs every migration and demo loader (about 2 s, more on PostgreSQL), so each
+    set of addons is installed once per test run into a template database, and each test gets a
+    copy of it (a file copy on SQLite, CREATE DATABASE ... TEMPLATE on PostgreSQL) whose
+    generated secrets are then drawn afresh: two instances of one test never share a key."""
+    from core.addons import AddonCatalog
+    from core.instance import Instance
+    template = INSTALLED_TEMPLATES.template(db_url, tuple(sorted(addons)), demo)
+    clone_database(template, db_url)
+    instance = Instance(db_url, AddonCatalog())
+    regenerate_secrets(instance)
+    return instance
+
+
+def _install_fresh(db_url, addons, demo):
     from core.addons import AddonCatalog
     from core.instance import Instance
     from core.web.users import set_password
@@ -142,7 +162,69 @@ def installed_instance(db_url, addons, demo=True):
     instance.install(list(addons), demo=demo)
     with instance.engine.begin() as connection:
         set_password(connection, ADMIN_LOGIN, ADMIN_PASSWORD)
-    return instance
+    instance.engine.dispose()
+
+
+class InstalledTemplates:
+    """One installed database per (backend, addons, demo), made on first use, dropped at exit."""
+
+    def __init__(self):
+        self.made = {}  # key -> template URL
+        self.folder = None
+
+    def template(self, db_url, addons, demo):
+        url = make_url(db_url)
+        server = url.set(database="") if url.get_backend_name() != "sqlite" else None
+        key = (str(server), addons, demo)
+        if key not in self.made:
+            self.made[key] = self._make(url, addons, demo)
+        return self.made[key]
+
+    def _make(self, url, addons, demo):
+        stem = f"core_template_{os.getpid()}_{len(self.made)}"
+        if url.get_backend_name() == "sqlite":
+            if self.folder is None:
+                self.folder = tempfile.mkdtemp(prefix="core-templates-")
+                atexit.register(shutil.rmtree, self.folder, True)
+            template = f"sqlite:///{self.folder}/{stem}.db"
+        else:
+            _server_execute(url, f'CREATE DATABASE "{stem}"')
+            atexit.register(_server_execute, url, f'DROP DATABASE IF EXISTS "{stem}" WITH (FORCE)')
+            template = url.set(database=stem).render_as_string(hide_password=False)
+        _install_fresh(template, addons, demo)
+        return template
+
+
+INSTALLED_TEMPLATES = InstalledTemplates()
+
+
+def clone_database(template_url, db_url):
+    """Make `db_url` a copy of the template (replacing the empty database the fixture made)."""
+    template, target = make_url(template_url), make_url(db_url)
+    if target.get_backend_name() == "sqlite":
+        shutil.copyfile(template.database, target.database)
+        return
+    _server_execute(target, f'DROP DATABASE IF EXISTS "{target.database}"')
+    _server_execute(target, f'CREATE DATABASE "{target.database}" TEMPLATE "{template.database}"')
+
+
+def _server_execute(url, statement):
+    from sqlalchemy import create_engine
+    engine = create_engine(url.set(database="postgres"), isolation_level="AUTOCOMMIT")
+    try:
+        with engine.connect() as connection:
+            connection.execute(text(statement))
+    finally:
+        engine.dispose()
+
+
+def regenerate_secrets(instance):
+    """Give a cloned instance its own random values for the `generated` parameters."""
+    with instance.engine.begin() as connection:
+        parameters = instance.parameters(connection, instance.plugin_manager())
+        for key, spec in parameters.specs.items():
+            if spec.generated and parameters.raw(key):
+                parameters.set(key, secrets.token_hex(32))
 
 
 def testing_app(instance):
