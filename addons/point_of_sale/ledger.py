@@ -21,7 +21,7 @@ from datetime import datetime, timezone
 from decimal import Decimal
 
 from sqlalchemy import func, insert, select, update
-from sqlalchemy.exc import IntegrityError
+from sqlalchemy.exc import DBAPIError, IntegrityError
 
 from core.db import is_transient
 from core.models import utc_now
@@ -470,16 +470,21 @@ def _receive_one(connection, config_id, entry, index, session_for):
         connection.execute(update(HEAD).where(HEAD.c.config_id == config_id)
                            .values(number=number, link=link))
         savepoint.commit()
-    except (ValueError, IntegrityError) as error:
+    except ValueError as error:
+        savepoint.rollback()
+        return "invalid", f"ticket {number}: {error}"
+    except DBAPIError as error:
+        if is_transient(error):  # the database, not the entry: the whole batch is retried
+            raise
         savepoint.rollback()
         if isinstance(error, IntegrityError):
             return "invalid", (f"ticket {number} cannot be stored here (its uuid is already "
                                "used, or it names a product, customer or session this "
                                "server does not have)")
-        return "invalid", f"ticket {number}: {error}"
-    except Exception as error:
-        if not is_transient(error):  # a transient error aborts the whole transaction anyway
-            savepoint.rollback()
+        return "invalid", (f"ticket {number} cannot be stored here (a value does not fit: "
+                           "an amount too large or a text too long)")
+    except Exception:
+        savepoint.rollback()
         raise
     return "stored", f"ticket {number} stored"
 

@@ -251,6 +251,11 @@ def test_the_central_side_refuses_gaps_broken_links_and_conflicts(addon_instance
     assert result["status"] == "broken" and "altered" in result["reason"]
     unlinked = {**one, "previous_link": "1" * 64}
     assert statuses(receive(central, [unlinked])) == ["broken"]
+    # A value the columns cannot hold (PostgreSQL says so; SQLite stores it, then the link
+    # does not match): refused either way, never a server error.
+    too_long = {**one, "record": {**one["record"], "reference": "x" * 100,
+                                  "amount_total": "12345678901234.00"}}
+    assert statuses(receive(central, [too_long])) in (["invalid"], ["broken"])
     assert check(central).checked == 0 and entries_of(central) == []
     assert statuses(receive(central, [one])) == ["stored"]
     assert statuses(receive(central, [{**one, "link": "2" * 64}])) == ["conflict"]

@@ -2,7 +2,7 @@
 point_of_sale hook pos_session_open_tills), on the till's report and the admin's session page."""
 
 
-def test_closing_a_session_warns_that_the_other_member_is_still_open(admin_client):
+def test_hook_pos_session_open_tills_warns_that_the_other_member_is_still_open(admin_client):
     report = admin_client.get("/pos/session/1/report").get_json()
     assert report["open_tills"] == [
         "Bar/00001 (Bar) is still open in multi-session Shop floor: its tills share orders "
