@@ -91,6 +91,7 @@ class Till:
         self.received = []  # (order uid, revision, monotonic receipt time)
         self.message_ids = []  # every message_ID on its channel, its own echoes included
         self.errors = []
+        self.last = 0  # the largest bus id its receiver has had
 
     def params(self, action, data):
         return {"multi_session_id": self.multi_session_id, "dbname": DBNAME, "user_ID": 2,
@@ -189,7 +190,7 @@ class Till:
     def record(self, messages, last):
         now = time.monotonic()
         for item in messages:
-            last = max(last, item["id"])
+            last = self.last = max(last, item["id"])
             message = item["message"]
             if isinstance(message.get("data"), dict) and "message_ID" in message["data"]:
                 self.message_ids.append(message["data"]["message_ID"])
@@ -219,6 +220,7 @@ def run_tills(server, args):
     for thread in pollers:
         thread.start()
     time.sleep(POLL_TIMEOUT + 0.5)  # every poller has had its first (empty) answer: waiting
+    warm_up(server, tills, args.tills)
     per_till = math.ceil(args.updates / len(tills)) if args.updates else math.inf
     started, usage_before = time.monotonic(), cpu_usage(server)
     deadline = started + (args.seconds if not args.updates else math.inf)
@@ -241,6 +243,19 @@ def run_tills(server, args):
     for thread in pollers:
         thread.join()
     return stats, tills, started, sent_until, usage
+
+
+def warm_up(server, tills, per_multi_session):
+    """One message to every till before the measured run (a relayed action of the first till
+    of each multi-session), so that every receiver polls with `last` > 0 from then on, as a
+    till that has been running does: a first poll (`last: 0`) asks the database for the
+    recent messages by age at every cycle, which is not what a running till costs."""
+    client = JsonClient(server.port)
+    for till in tills[::per_multi_session]:
+        client.post("/pos_multi_session_sync/update", till.params("bench_warm_up", {}))
+    deadline = time.monotonic() + DRAIN_SECONDS
+    while any(till.last == 0 for till in tills) and time.monotonic() < deadline:
+        time.sleep(0.05)
 
 
 def cpu_usage(server):
@@ -298,6 +313,15 @@ def raw_commit_rate(url, folder):
     rate = commits / (time.monotonic() - started)
     connection.close()
     return rate
+
+
+def worker_restarts(log_path, workers):
+    """gunicorn workers booted beyond the first ones (a worker killed for a timeout or a crash
+    is booted again, and its imports then cost the CPU the bench measures)."""
+    if not workers:
+        return 0
+    with open(log_path, errors="replace") as log:
+        return max(0, sum("Booting worker" in line for line in log) - workers)
 
 
 # --- figures ---------------------------------------------------------------------------------
@@ -365,7 +389,8 @@ def print_summary(f, baseline, backend, args, usage):
         ("deliveries missing after the drain", f"{f['missing']}"),
         ("message_IDs lost / received twice", f"{lost} / {repeated}"),
         *((f"{name}, % of the sending time", f"{seconds / f['send_seconds'] * 100:.0f}")
-          for name, seconds in usage.items()),
+          for name, seconds in usage.items() if name != "worker restarts"),
+        ("gunicorn workers restarted", f"{usage.get('worker restarts', 0)}"),
         ("server CPU per acknowledged update (ms)", f"{cpu_per_update:.2f}"),
         ("machine load average (1 min), cores", f"{os.getloadavg()[0]:.1f}, {os.cpu_count()}"),
         ("ratio delivered updates/s / raw commits/s", f"{f['delivered_per_s'] / baseline:.2f}"),
@@ -426,6 +451,7 @@ def main():
                 stats, tills, started, sent_until, usage = run_tills(server, args)
             finally:
                 server.stop()
+            usage["worker restarts"] = worker_restarts(server.log_path, args.workers)
         finally:
             if drop:
                 drop()

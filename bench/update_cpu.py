@@ -134,8 +134,9 @@ class Tills:
 
 def baseline_cpu_ms(engine, count=500):
     from sqlalchemy import text
+    key = "SERIAL" if engine.dialect.name == "postgresql" else "INTEGER"
     with engine.begin() as connection:
-        connection.execute(text("CREATE TABLE bench_commit (id INTEGER PRIMARY KEY, payload TEXT)"))
+        connection.execute(text(f"CREATE TABLE bench_commit (id {key} PRIMARY KEY, payload TEXT)"))
     started = time.process_time()
     for _ in range(count):
         with engine.begin() as connection:
@@ -149,6 +150,8 @@ def main():
     parser.add_argument("--updates", type=int, default=2000)
     parser.add_argument("--lines", type=int, default=20)
     parser.add_argument("--db", help="a scratch PostgreSQL database URL (default: SQLite file)")
+    parser.add_argument("--top", type=int, default=0,
+                        help="also print the N functions with the most CPU of their own")
     args = parser.parse_args()
     with tempfile.TemporaryDirectory(prefix="bench-update-cpu-") as folder:
         url = args.db or f"sqlite:///{os.path.join(folder, 'sync.db')}"
@@ -188,6 +191,13 @@ def main():
         cumulative = sum(timing[3] for (filename, _, function), timing in stats.items()
                          if function == name and filename.endswith(suffix))
         print(f"  {label:50}{cumulative / total * 100:6.1f} %")
+    if args.top:
+        print(f"\nthe {args.top} functions with the most CPU of their own (% of the profiled CPU):")
+        ranked = sorted(stats.items(), key=lambda item: item[1][2], reverse=True)[:args.top]
+        for (filename, lineno, function), timing in ranked:
+            where = "/".join(Path(filename).parts[-2:])
+            print(f"  {timing[2] / total * 100:5.1f} %  {timing[1]:>8} calls  "
+                  f"{function} ({where}:{lineno})")
 
 
 if __name__ == "__main__":

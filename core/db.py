@@ -2,11 +2,12 @@
 import contextlib
 import functools
 import os
+import time
 from pathlib import Path
 
 from sqlalchemy import MetaData, create_engine, event
 from sqlalchemy.engine import make_url
-from sqlalchemy.exc import ArgumentError, DBAPIError, OperationalError
+from sqlalchemy.exc import ArgumentError, DBAPIError, DisconnectionError, OperationalError
 from sqlalchemy.orm import DeclarativeBase
 
 from core.errors import CoreError
@@ -65,8 +66,41 @@ def make_engine(url):
     # all), and a connection opened past the pool for a burst is closed again on return, which
     # costs far more than the query. PostgreSQL's max_connections must exceed
     # workers x (POOL_SIZE + POOL_OVERFLOW).
-    return create_engine(url, pool_pre_ping=True, pool_size=POOL_SIZE,
-                         max_overflow=POOL_OVERFLOW)
+    engine = create_engine(url, pool_size=POOL_SIZE, max_overflow=POOL_OVERFLOW)
+    _ping_idle_connections(engine)
+    return engine
+
+
+def _ping_idle_connections(engine):
+    """SQLAlchemy's `pool_pre_ping`, but only for a connection idle more than IDLE_PING_SECONDS.
+
+    A ping is one more round trip on every checkout: on the bus's hot path (a poll is one
+    short read) it cost about as much as the read itself. A connection that worked a moment
+    ago is almost surely alive; one idle long enough for PostgreSQL to restart, a firewall to
+    drop it or an idle timeout to close it is pinged, and replaced if the ping fails (the pool
+    then tries another connection). If the server restarts under load, the requests running
+    at that moment fail as they would with a ping, and SQLAlchemy then invalidates every older
+    connection of the pool, so the next checkouts reconnect."""
+
+    @event.listens_for(engine, "checkin")
+    def note_idle_since(_dbapi_connection, record):
+        record.info[_CHECKED_IN] = time.monotonic()
+
+    @event.listens_for(engine, "checkout")
+    def ping_if_idle(dbapi_connection, record, _proxy):
+        checked_in = record.info.get(_CHECKED_IN)
+        if checked_in is None or time.monotonic() - checked_in < IDLE_PING_SECONDS:
+            return  # new (just connected), or used a moment ago
+        try:
+            alive = engine.dialect.do_ping(dbapi_connection)
+        except Exception as error:  # any failure: the pool discards it and tries another
+            raise DisconnectionError(f"idle connection failed its ping: {error}") from error
+        if alive is False:
+            raise DisconnectionError("idle connection failed its ping")
+
+
+IDLE_PING_SECONDS = 10.0
+_CHECKED_IN = "core_checked_in_at"
 
 
 def _make_sqlite_transactional(engine):

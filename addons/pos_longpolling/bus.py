@@ -12,6 +12,7 @@ its messages, at its very end, and keeps it until it commits, so a message with 
 never become visible after a poller has read a larger one (Odoo's bus can lose messages that
 way). SQLite has one writer at a time, which gives the same order.
 """
+import functools
 import json
 import time
 from datetime import timedelta
@@ -41,6 +42,7 @@ def compact_json(value):
     return dumps(value)
 
 
+@functools.lru_cache(maxsize=4096)  # the same few channels, again and again
 def normalise_channel(channel):
     """`["db", "name", "1"]` and `["db","name","1"]` are one channel; other strings stay as is."""
     try:
@@ -79,10 +81,11 @@ class BusTransaction:
 
     def _store_outgoing(self):
         if self.connection.dialect.name == "postgresql":
-            # Held until the commit: the next sender's ids come after ours are visible.
-            self.connection.execute(select(func.pg_advisory_xact_lock(SEND_LOCK_KEY)))
+            # One round trip for the lock, held until the commit (the next sender's ids come
+            # after ours are visible), and the NOTIFY, which PostgreSQL delivers at commit.
+            self.connection.execute(select(func.pg_advisory_xact_lock(SEND_LOCK_KEY),
+                                           wakeup.notify_call(self.channels)))
         self.connection.execute(insert(BusMessage), self.outgoing)
-        wakeup.before_commit(self.connection, self.channels)
 
     def __exit__(self, exc_type, exc, traceback):
         if exc_type is None and self.outgoing:
@@ -114,16 +117,26 @@ def fetch_encoded(connection, channels, last, since=None, limit=MAX_MESSAGES_PER
             for row in connection.execute(query)]
 
 
+def reading(engine):
+    """A connection for one read of the bus. On PostgreSQL it runs in autocommit: the read is
+    one round trip, without a BEGIN before it and a ROLLBACK when the connection goes back to
+    the pool (a single SELECT sees one snapshot either way)."""
+    connection = engine.connect()
+    if connection.dialect.name == "postgresql":
+        connection.execution_options(isolation_level="AUTOCOMMIT")
+    return connection
+
+
 def _read_after(engine, after, limit):
     """Every channel's messages with id > after: what feeds the in-memory tail."""
-    with engine.connect() as connection:
+    with reading(engine) as connection:
         return connection.execute(
             select(BusMessage.id, BusMessage.channel, BusMessage.message)
             .where(BusMessage.id > after).order_by(BusMessage.id).limit(limit)).all()
 
 
 def _read_high(engine):
-    with engine.connect() as connection:
+    with reading(engine) as connection:
         return connection.execute(select(func.coalesce(func.max(BusMessage.id), 0))).scalar()
 
 
@@ -150,7 +163,7 @@ def poll(engine, channels, last, timeout, since=None, encoded=False):
     wanted = set(channels)
 
     def read():
-        with engine.connect() as connection:
+        with reading(engine) as connection:
             return fetch_encoded(connection, channels, last, since)
 
     with dispatcher.waiting(channels) as woken:

@@ -16,7 +16,7 @@ import time
 from contextlib import contextmanager
 
 import psycopg
-from sqlalchemy import func, select
+from sqlalchemy import func
 
 from .shared_reads import WAKE_ALL, SharedReads
 from .tail import MessageTail
@@ -90,14 +90,13 @@ def dispatcher_for(engine):
         return _dispatchers[key]
 
 
-def before_commit(connection, channels):
-    """Inside the sending transaction: on PostgreSQL, NOTIFY (delivered at commit only)."""
-    if connection.dialect.name != "postgresql":
-        return
+def notify_call(channels):
+    """`pg_notify(...)` waking the pollers of `channels` in every process, for the sending
+    transaction to SELECT on PostgreSQL (delivered at commit only)."""
     payload = json.dumps(sorted(channels), separators=(",", ":"))
     if len(payload.encode()) > MAX_PAYLOAD:
         payload = WAKE_ALL
-    connection.execute(select(func.pg_notify(NOTIFY_CHANNEL, payload)))
+    return func.pg_notify(NOTIFY_CHANNEL, payload)
 
 
 def after_commit(engine, channels):

@@ -24,7 +24,6 @@ added or removed that line (or changed the header) itself and that change lost: 
 that merely still holds the version of its base B loses nothing and is not told of a
 conflict. Nothing here touches the database.
 """
-import copy
 import hashlib
 import json
 from dataclasses import dataclass, field
@@ -107,7 +106,9 @@ def merge_order(stored, stamps, tombstones, header_stamp, revision, incoming, ba
     server's order at `revision`, None for an order not seen yet). `stamps` and `tombstones`
     map line uids to revisions, `header_stamp` is the header's; `versions` (optional) as in
     MergeResult. Requires base ≤ revision. Returns a MergeResult; the arguments are not
-    changed."""
+    changed, and the result shares their nested values (lines are new dicts, what is inside
+    them is not copied): callers treat orders as values and never change one in place, so
+    no deep copy is paid on every update."""
     is_new = stored is None
     if is_new:
         stored, stamps, tombstones, header_stamp, revision, base = {}, {}, {}, 0, 0, 0
@@ -194,7 +195,7 @@ def merge_order(stored, stamps, tombstones, header_stamp, revision, incoming, ba
     revision = new_revision if changed else revision
     order["lines"] = [{**line, "is_changed": stamps.get(uid) == revision}
                       for uid, line in merged.items()]
-    return MergeResult(order=copy.deepcopy(order), stamps=stamps, tombstones=tombstones,
+    return MergeResult(order=order, stamps=stamps, tombstones=tombstones,
                        header_stamp=header_stamp, revision=revision, conflicts=conflicts,
                        changed=changed,
                        versions={"lines": line_versions, "header": header_versions})

@@ -44,7 +44,7 @@ def handle_update(engine, update, run_limit=None):
     key = MultiSessionKey(update.dbname, update.multi_session_id)
     with BusTransaction(engine) as bus:
         connection = bus.connection
-        locked = store.lock_multi_session(connection, key)
+        locked = store.lock_multi_session(connection, key, update.pos_id)
         if update.run_id < locked.run_id:
             # A till of a run that has ended: it must reload; nothing it sent is applied.
             return {"action": "outdated_run", "run_ID": locked.run_id}
@@ -58,7 +58,8 @@ def handle_update(engine, update, run_limit=None):
             store.prepare_new_session(connection, key, update.run_id)
             run = Run(key, update.run_id, 0)
         store.register_pos(connection, key, update.pos_id, update.user_id,
-                           refresh_user=update.action == SYNC_ALL)
+                           refresh_user=update.action == SYNC_ALL,
+                           known=(locked.pos_row is not None, locked.pos_user_id))
         action = ACTIONS.get(update.action, relay)
         reply, outgoing = action(connection, run, update)
         deliver(bus, key, outgoing)

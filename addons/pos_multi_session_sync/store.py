@@ -1,15 +1,20 @@
 """Reading and writing the sync tables. Every function that changes a multi-session's rows
 expects the caller to hold that multi-session's lock (`lock_multi_session`) in its transaction:
 that is what serializes concurrent updates across worker processes."""
+import functools
 import json
+import re
 from dataclasses import dataclass
 
-from sqlalchemy import and_, insert, select, update
+import orjson
+from sqlalchemy import and_, bindparam, insert, select, update
 
 from core.models import utc_now
 
 from .models import DRAFT, UNPAID, SyncMultiSession, SyncOrder, SyncPos
 from .wire import order_to_wire
+
+_LONG_DIGITS = re.compile(r"\d{19}")
 
 
 @dataclass(frozen=True)
@@ -52,25 +57,46 @@ def _insert_ignore(connection, table, values, index_elements):
                        .on_conflict_do_nothing(index_elements=index_elements))
 
 
-def lock_multi_session(connection, key):
+def lock_multi_session(connection, key, pos_id=None):
     """Create the multi-session's row if missing and lock it until the transaction ends;
-    return it (order_id, run_id).
+    return it (order_id, run_id). With `pos_id`, the row also says, read in the same round
+    trip, whether that till is registered (`pos_row`, None if not) and its `pos_user_id`.
 
     On SQLite the INSERT ... ON CONFLICT DO NOTHING comes first: that first write takes the
     database's write lock before any read, so the transaction never has to upgrade a read
     lock (SQLITE_BUSY in WAL mode), and FOR UPDATE is ignored. On PostgreSQL the SELECT ...
-    FOR UPDATE waits for any other holder of the row; the INSERT is tried only when the row
-    is missing (each attempt would otherwise use up a value of the id sequence)."""
-    locked = select(SyncMultiSession.order_id, SyncMultiSession.run_id).where(
-        _where(SyncMultiSession, key)).with_for_update()
+    FOR UPDATE OF the multi-session waits for any other holder of the row; the INSERT is tried
+    only when the row is missing (each attempt would otherwise use up a value of the id
+    sequence)."""
+    locked = _locking_query(pos_id is not None)
+    values = {"dbname": key.dbname, "multi_session_id": key.multi_session_id}
+    if pos_id is not None:
+        values["pos_id"] = pos_id
     if connection.dialect.name == "postgresql":
-        row = connection.execute(locked).first()
+        row = connection.execute(locked, values).first()
         if row is not None:
             return row
     _insert_ignore(connection, SyncMultiSession.__table__,
                    {"dbname": key.dbname, "multi_session_id": key.multi_session_id,
                     "order_id": 0, "run_id": 1}, ["dbname", "multi_session_id"])
-    return connection.execute(locked).one()
+    return connection.execute(locked, values).one()
+
+
+@functools.cache
+def _locking_query(with_pos):
+    """Built once: constructing a statement costs more CPU than running it."""
+    where = and_(SyncMultiSession.dbname == bindparam("dbname"),
+                 SyncMultiSession.multi_session_id == bindparam("multi_session_id"))
+    if not with_pos:
+        query = select(SyncMultiSession.order_id, SyncMultiSession.run_id)
+    else:
+        query = select(SyncMultiSession.order_id, SyncMultiSession.run_id,
+                       SyncPos.id.label("pos_row"), SyncPos.user_id.label("pos_user_id")
+                       ).select_from(SyncMultiSession).outerjoin(SyncPos, and_(
+                           SyncPos.dbname == SyncMultiSession.dbname,
+                           SyncPos.multi_session_id == SyncMultiSession.multi_session_id,
+                           SyncPos.pos_id == bindparam("pos_id")))
+    return query.where(where).with_for_update(of=SyncMultiSession)
 
 
 def prepare_new_session(connection, key, run_id):
@@ -88,12 +114,30 @@ def set_order_counter(connection, key, order_id):
                        .values(order_id=order_id))
 
 
+def _loads(text):
+    """JSON the columns hold: orjson (several times faster), or the standard library where a
+    run of 19 digits or more may be an integer beyond 64 bits (orjson would read it as a float,
+    losing digits a till sent)."""
+    if _LONG_DIGITS.search(text):
+        return json.loads(text)
+    return orjson.loads(text)
+
+
+def _dumps(value):
+    """Compact JSON; the standard library for what orjson refuses (integers beyond 64 bits).
+    Non-finite numbers never get here: request bodies refuse them."""
+    try:
+        return orjson.dumps(value, option=orjson.OPT_NON_STR_KEYS).decode()
+    except (TypeError, orjson.JSONEncodeError):
+        return json.dumps(value, separators=(",", ":"), ensure_ascii=False, allow_nan=False)
+
+
 def _stored(row):
-    return StoredOrder(id=row.id, uid=row.uid, order=json.loads(row.order_json),
+    return StoredOrder(id=row.id, uid=row.uid, order=_loads(row.order_json),
                        sequence_number=row.sequence_number, nonce=row.nonce, run_id=row.run_id,
                        state=row.state, revision=row.revision_id,
-                       stamps=json.loads(row.line_stamps), tombstones=json.loads(row.tombstones),
-                       header_stamp=row.header_stamp, versions=json.loads(row.versions))
+                       stamps=_loads(row.line_stamps), tombstones=_loads(row.tombstones),
+                       header_stamp=row.header_stamp, versions=_loads(row.versions))
 
 
 def load_order(connection, key, uid):
@@ -120,13 +164,11 @@ def draft_orders(connection, key, run_id, uid=None):
 
 
 def _columns(order: StoredOrder):
-    return {"order_json": json.dumps(order.order, ensure_ascii=False, allow_nan=False),
+    return {"order_json": _dumps(order.order),
             "sequence_number": order.sequence_number, "nonce": order.nonce,
             "run_id": order.run_id, "state": order.state, "revision_id": order.revision,
-            "line_stamps": json.dumps(order.stamps, allow_nan=False),
-            "tombstones": json.dumps(order.tombstones, allow_nan=False),
-            "header_stamp": order.header_stamp,
-            "versions": json.dumps(order.versions, allow_nan=False)}
+            "line_stamps": _dumps(order.stamps), "tombstones": _dumps(order.tombstones),
+            "header_stamp": order.header_stamp, "versions": _dumps(order.versions)}
 
 
 def insert_order(connection, key, order: StoredOrder):
@@ -142,30 +184,33 @@ def save_order(connection, order: StoredOrder):
                        .values(updated_at=utc_now(), **_columns(order)))
 
 
-def register_pos(connection, key, pos_id, user_id, refresh_user=False):
+def register_pos(connection, key, pos_id, user_id, refresh_user=False, known=None):
     """Add the till to the multi-session if missing (its message counter starts at 0); with
-    `refresh_user`, record `user_id` as its user either way."""
+    `refresh_user`, record `user_id` as its user either way. `known`: (registered, its user)
+    when the caller read them already (lock_multi_session with `pos_id`)."""
     where = and_(_where(SyncPos, key), SyncPos.pos_id == pos_id)
-    known = connection.execute(select(SyncPos.user_id).where(where)).first()
     if known is None:
+        row = connection.execute(select(SyncPos.user_id).where(where)).first()
+        known = (row is not None, None if row is None else row.user_id)
+    registered, known_user = known
+    if not registered:
         _insert_ignore(connection, SyncPos.__table__,
                        {"dbname": key.dbname, "multi_session_id": key.multi_session_id,
                         "pos_id": pos_id, "user_id": user_id, "message_id": 0},
                        ["dbname", "multi_session_id", "pos_id"])
-    elif refresh_user and user_id is not None and known.user_id != user_id:
+    elif refresh_user and user_id is not None and known_user != user_id:
         connection.execute(update(SyncPos).where(where).values(user_id=user_id))
 
 
 def next_message_ids(connection, key, pos_id=None):
     """Count one more message for every till of the multi-session (or only `pos_id`); return
-    [(pos_id, its new message id)]."""
+    [(pos_id, its new message id)] in pos_id order (one UPDATE ... RETURNING)."""
     condition = _where(SyncPos, key)
     if pos_id is not None:
         condition = and_(condition, SyncPos.pos_id == pos_id)
-    connection.execute(update(SyncPos).where(condition)
-                       .values(message_id=SyncPos.message_id + 1))
-    return [tuple(row) for row in connection.execute(
-        select(SyncPos.pos_id, SyncPos.message_id).where(condition).order_by(SyncPos.pos_id))]
+    return sorted(tuple(row) for row in connection.execute(
+        update(SyncPos).where(condition).values(message_id=SyncPos.message_id + 1)
+        .returning(SyncPos.pos_id, SyncPos.message_id)))
 
 
 def unpaid_orders(connection):

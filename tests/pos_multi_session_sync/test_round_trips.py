@@ -1,0 +1,106 @@
+"""What one update costs the database: statements per update_order (each one a round trip to
+PostgreSQL, where the multi-session's lock is held across all of them), and one read of the
+bus per wake-up for all the pollers of a process. Counted with SQLAlchemy's cursor events, on
+SQLite and PostgreSQL alike."""
+import pytest
+from sqlalchemy import event
+
+from addons.pos_longpolling import bus
+from addons.pos_longpolling.bus import pos_channel
+from addons.pos_multi_session_sync import protocol
+from addons.pos_multi_session_sync.validation import check_update
+from tests.pos_multi_session_sync.sync_helpers import DBNAME, Till, line, order
+
+TILLS = range(1, 6)
+
+
+class DirectClient:
+    """The protocol called in this process, as the route calls it."""
+
+    def __init__(self, engine):
+        self.engine = engine
+
+    def post(self, path, json, headers):
+        return _Reply(protocol.handle_update(self.engine, check_update(json)))
+
+
+class _Reply:
+    status_code = 200
+
+    def __init__(self, reply):
+        self.reply = reply
+
+    def get_json(self):
+        return self.reply
+
+
+class StatementLog:
+    """Every statement the engine sends (an executemany counts once: one round trip), but
+    SQLite's BEGIN IMMEDIATE (PostgreSQL's BEGIN does not go through a cursor either)."""
+
+    def __init__(self, engine):
+        self.statements = []
+        event.listen(engine, "before_cursor_execute", self._seen)
+        self.engine = engine
+
+    def _seen(self, _connection, _cursor, statement, _parameters, _context, _executemany):
+        if not statement.startswith("BEGIN"):
+            self.statements.append(" ".join(statement.split())[:80])
+
+    def close(self):
+        event.remove(self.engine, "before_cursor_execute", self._seen)
+
+
+@pytest.fixture
+def statements(addon_instance):
+    log = StatementLog(addon_instance.engine)
+    yield log
+    log.close()
+
+
+@pytest.fixture
+def tills(addon_instance):
+    client = DirectClient(addon_instance.engine)
+    tills = [Till(client, pos_id=pos_id) for pos_id in TILLS]
+    for till in tills:
+        till.sync_all()
+    return tills
+
+
+def test_an_update_of_a_known_order_costs_six_statements(tills, statements):
+    """Lock (with the sender's registration), load, save, number every till's copy (UPDATE ...
+    RETURNING), store the bus messages; on PostgreSQL the bus lock and the NOTIFY share one
+    SELECT, on SQLite the lock is an INSERT first (it takes the write lock)."""
+    first = tills[0].update_order(order("A", [line("A", number=1)]))
+    del statements.statements[:]
+    reply = tills[0].update_order(order("A", [line("A", number=1), line("A", number=2)],
+                                        revision=first["revision_ID"]))
+    assert reply["revision_ID"] == first["revision_ID"] + 1
+    assert len(statements.statements) == 6, statements.statements
+
+
+def test_a_till_that_never_synced_is_registered_by_its_first_update(addon_instance, tills):
+    newcomer = Till(DirectClient(addon_instance.engine), pos_id=9)
+    newcomer.update_order(order("B", [line("B", number=1)], pos_id=9))
+    tills[0].update_order(order("C", [line("C", number=1)]))
+    with addon_instance.engine.connect() as connection:
+        received = bus.fetch(connection, [pos_channel(DBNAME, "pos.multi_session", 9)], 0)
+    assert [m["message"]["data"]["message_ID"] for m in received] == [1, 2]
+    assert [m["message"]["data"]["uid"] for m in received] == ["B", "C"]
+
+
+def test_pollers_woken_together_read_the_bus_once(addon_instance, tills, statements):
+    """After an update, the other tills' polls are answered from the process's tail: one
+    SELECT for all of them (on PostgreSQL the wake-up is the NOTIFY, hence a poll that may
+    wait for it)."""
+    engine = addon_instance.engine
+    channels = [pos_channel(DBNAME, "pos.multi_session", till.pos_id) for till in tills[1:]]
+    with engine.connect() as connection:
+        last = max([m["id"] for m in bus.fetch(connection, channels, 0)] or [0])
+    bus.poll(engine, channels, last, 0)  # the tail has read the bus as it is now
+    tills[0].update_order(order("D", [line("D", number=1)]))
+    del statements.statements[:]
+    answers = [bus.poll(engine, [channel], last, 5) for channel in channels]
+    assert [[m["message"]["data"]["uid"] for m in answer] for answer in answers] == \
+        [["D"]] * len(channels)
+    assert len(statements.statements) == 1, statements.statements
