@@ -15,9 +15,10 @@ way). SQLite has one writer at a time, which gives the same order.
 import functools
 import json
 import time
+from dataclasses import dataclass
 from datetime import timedelta
 
-from sqlalchemy import delete, func, insert, select
+from sqlalchemy import BigInteger, String, bindparam, delete, func, insert, select
 
 from core.models import utc_now
 
@@ -83,9 +84,10 @@ class BusTransaction:
         if self.connection.dialect.name == "postgresql":
             # One round trip for the lock, held until the commit (the next sender's ids come
             # after ours are visible), and the NOTIFY, which PostgreSQL delivers at commit.
-            self.connection.execute(select(func.pg_advisory_xact_lock(SEND_LOCK_KEY),
-                                           wakeup.notify_call(self.channels)))
-        self.connection.execute(insert(BusMessage), self.outgoing)
+            self.connection.execute(_statements().lock_and_notify, {
+                "lock_key": SEND_LOCK_KEY, "notify_channel": wakeup.NOTIFY_CHANNEL,
+                "payload": wakeup.notify_payload(self.channels)})
+        self.connection.execute(_statements().insert, self.outgoing)
 
     def __exit__(self, exc_type, exc, traceback):
         if exc_type is None and self.outgoing:
@@ -108,13 +110,44 @@ def fetch(connection, channels, last, since=None, limit=MAX_MESSAGES_PER_POLL):
 
 def fetch_encoded(connection, channels, last, since=None, limit=MAX_MESSAGES_PER_POLL):
     """fetch() with each message left as JSON text (`encoding.Encoded`)."""
-    query = (select(BusMessage.id, BusMessage.channel, BusMessage.message)
-             .where(BusMessage.channel.in_(channels), BusMessage.id > last)
-             .order_by(BusMessage.id).limit(limit))
-    if since is not None:
-        query = query.where(BusMessage.created_at > since)
+    values = {"channels": list(channels), "last": last, "limit": limit}
+    if since is None:
+        query = _statements().fetch
+    else:
+        query, values["since"] = _statements().fetch_since, since
     return [{"id": row.id, "channel": row.channel, "message": Encoded(row.message)}
-            for row in connection.execute(query)]
+            for row in connection.execute(query, values)]
+
+
+@dataclass(frozen=True)
+class _Statements:
+    lock_and_notify: object
+    insert: object
+    fetch: object
+    fetch_since: object
+    read_after: object
+    read_high: object
+
+
+@functools.cache
+def _statements():
+    """The bus's statements, built once: building one costs SQLAlchemy several times the CPU
+    of running it."""
+    columns = (BusMessage.id, BusMessage.channel, BusMessage.message)
+    fetch = (select(*columns).where(BusMessage.channel.in_(bindparam("channels", expanding=True)),
+                                    BusMessage.id > bindparam("last"))
+             .order_by(BusMessage.id).limit(bindparam("limit")))
+    return _Statements(
+        lock_and_notify=select(
+            func.pg_advisory_xact_lock(bindparam("lock_key", type_=BigInteger)),
+            func.pg_notify(bindparam("notify_channel", type_=String),
+                           bindparam("payload", type_=String))),
+        insert=insert(BusMessage),
+        fetch=fetch,
+        fetch_since=fetch.where(BusMessage.created_at > bindparam("since")),
+        read_after=(select(*columns).where(BusMessage.id > bindparam("after"))
+                    .order_by(BusMessage.id).limit(bindparam("limit"))),
+        read_high=select(func.coalesce(func.max(BusMessage.id), 0)))
 
 
 def reading(engine):
@@ -130,19 +163,18 @@ def reading(engine):
 def _read_after(engine, after, limit):
     """Every channel's messages with id > after: what feeds the in-memory tail."""
     with reading(engine) as connection:
-        return connection.execute(
-            select(BusMessage.id, BusMessage.channel, BusMessage.message)
-            .where(BusMessage.id > after).order_by(BusMessage.id).limit(limit)).all()
+        return connection.execute(_statements().read_after,
+                                  {"after": after, "limit": limit}).all()
 
 
 def _read_high(engine):
     with reading(engine) as connection:
-        return connection.execute(select(func.coalesce(func.max(BusMessage.id), 0))).scalar()
+        return connection.execute(_statements().read_high).scalar()
 
 
 def collect_garbage(engine, retention_seconds, force=False):
     """Delete messages older than the retention, at most every GC_INTERVAL s per process."""
-    key = str(engine.url)
+    key = wakeup.engine_key(engine)
     now = time.monotonic()
     if not force and now - _last_gc.get(key, float("-inf")) < GC_INTERVAL:
         return 0

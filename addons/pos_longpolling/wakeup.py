@@ -13,10 +13,10 @@ import json
 import logging
 import threading
 import time
+import weakref
 from contextlib import contextmanager
 
 import psycopg
-from sqlalchemy import func
 
 from .shared_reads import WAKE_ALL, SharedReads
 from .tail import MessageTail
@@ -32,6 +32,7 @@ RECONNECT_DELAY = 1.0
 _registry_lock = threading.Lock()
 _dispatchers = {}  # database URL -> Dispatcher
 _listeners = {}  # database URL -> PostgresListener
+_engine_keys = weakref.WeakKeyDictionary()  # engine -> str(engine.url)
 
 
 SQLITE_TAIL_MAX_AGE = 1.0  # seconds: nothing wakes us for another process's SQLite commits
@@ -81,8 +82,18 @@ class Dispatcher:
             return len(set().union(*self._waiting.values()))
 
 
+def engine_key(engine):
+    """The engine's URL as text, what the registries are keyed by (rendering a URL costs more
+    than a poll's other bookkeeping: done once per engine)."""
+    try:
+        return _engine_keys[engine]
+    except KeyError:
+        key = _engine_keys[engine] = str(engine.url)
+        return key
+
+
 def dispatcher_for(engine):
-    key = str(engine.url)
+    key = engine_key(engine)
     with _registry_lock:
         if key not in _dispatchers:
             _dispatchers[key] = Dispatcher(
@@ -90,13 +101,11 @@ def dispatcher_for(engine):
         return _dispatchers[key]
 
 
-def notify_call(channels):
-    """`pg_notify(...)` waking the pollers of `channels` in every process, for the sending
-    transaction to SELECT on PostgreSQL (delivered at commit only)."""
+def notify_payload(channels):
+    """What the sending transaction passes to `pg_notify(NOTIFY_CHANNEL, ...)` on PostgreSQL
+    (delivered at commit only) to wake the pollers of `channels` in every process."""
     payload = json.dumps(sorted(channels), separators=(",", ":"))
-    if len(payload.encode()) > MAX_PAYLOAD:
-        payload = WAKE_ALL
-    return func.pg_notify(NOTIFY_CHANNEL, payload)
+    return WAKE_ALL if len(payload.encode()) > MAX_PAYLOAD else payload
 
 
 def after_commit(engine, channels):
@@ -109,7 +118,7 @@ def ensure_listening(engine, timeout=LISTEN_READY_TIMEOUT):
     """On PostgreSQL, make sure this process LISTENs before a poller reads the bus."""
     if engine.dialect.name != "postgresql":
         return
-    key, dispatcher = str(engine.url), dispatcher_for(engine)
+    key, dispatcher = engine_key(engine), dispatcher_for(engine)
     with _registry_lock:
         listener = _listeners.get(key)
         if listener is None or not listener.alive():
@@ -125,7 +134,7 @@ def listener_problem(engine):
         return None
     ensure_listening(engine, HEALTH_WAIT)
     with _registry_lock:
-        listener = _listeners.get(str(engine.url))
+        listener = _listeners.get(engine_key(engine))
     if listener is not None and listener.alive() and listener.ready.is_set():
         return None
     return "the bus listener is not listening (PostgreSQL LISTEN); it keeps reconnecting"

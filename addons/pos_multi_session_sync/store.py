@@ -110,8 +110,8 @@ def prepare_new_session(connection, key, run_id):
 
 
 def set_order_counter(connection, key, order_id):
-    connection.execute(update(SyncMultiSession).where(_where(SyncMultiSession, key))
-                       .values(order_id=order_id))
+    connection.execute(_statements().set_order_counter,
+                       {**_key_values(key), "order_id": order_id})
 
 
 def _loads(text):
@@ -141,8 +141,7 @@ def _stored(row):
 
 
 def load_order(connection, key, uid):
-    row = connection.execute(select(SyncOrder).where(_where(SyncOrder, key),
-                                                     SyncOrder.uid == uid)).first()
+    row = connection.execute(_statements().load_order, {**_key_values(key), "b_uid": uid}).first()
     return None if row is None else _stored(row)
 
 
@@ -180,8 +179,8 @@ def insert_order(connection, key, order: StoredOrder):
 
 
 def save_order(connection, order: StoredOrder):
-    connection.execute(update(SyncOrder).where(SyncOrder.id == order.id)
-                       .values(updated_at=utc_now(), **_columns(order)))
+    connection.execute(_statements().save_order,
+                       {"b_row_id": order.id, "updated_at": utc_now(), **_columns(order)})
 
 
 def register_pos(connection, key, pos_id, user_id, refresh_user=False, known=None):
@@ -205,12 +204,47 @@ def register_pos(connection, key, pos_id, user_id, refresh_user=False, known=Non
 def next_message_ids(connection, key, pos_id=None):
     """Count one more message for every till of the multi-session (or only `pos_id`); return
     [(pos_id, its new message id)] in pos_id order (one UPDATE ... RETURNING)."""
-    condition = _where(SyncPos, key)
-    if pos_id is not None:
-        condition = and_(condition, SyncPos.pos_id == pos_id)
-    return sorted(tuple(row) for row in connection.execute(
-        update(SyncPos).where(condition).values(message_id=SyncPos.message_id + 1)
-        .returning(SyncPos.pos_id, SyncPos.message_id)))
+    if pos_id is None:
+        rows = connection.execute(_statements().count_message_for_all, _key_values(key))
+    else:
+        rows = connection.execute(_statements().count_message_for_one,
+                                  {**_key_values(key), "b_pos_id": pos_id})
+    return sorted(tuple(row) for row in rows)
+
+
+def _key_values(key):
+    return {"b_dbname": key.dbname, "b_multi_session_id": key.multi_session_id}
+
+
+def _key_condition(model):
+    return and_(model.dbname == bindparam("b_dbname"),
+                model.multi_session_id == bindparam("b_multi_session_id"))
+
+
+@dataclass(frozen=True)
+class _Statements:
+    load_order: object
+    save_order: object
+    set_order_counter: object
+    count_message_for_all: object
+    count_message_for_one: object
+
+
+@functools.cache
+def _statements():
+    """The statements of every update, built once: building a statement costs SQLAlchemy
+    several times the CPU of running it (values come as b_* parameters; an UPDATE's other
+    parameters name the columns it sets)."""
+    counted = (update(SyncPos).values(message_id=SyncPos.message_id + 1)
+               .returning(SyncPos.pos_id, SyncPos.message_id))
+    return _Statements(
+        load_order=select(SyncOrder).where(_key_condition(SyncOrder),
+                                           SyncOrder.uid == bindparam("b_uid")),
+        save_order=update(SyncOrder).where(SyncOrder.id == bindparam("b_row_id")),
+        set_order_counter=update(SyncMultiSession).where(_key_condition(SyncMultiSession)),
+        count_message_for_all=counted.where(_key_condition(SyncPos)),
+        count_message_for_one=counted.where(_key_condition(SyncPos),
+                                            SyncPos.pos_id == bindparam("b_pos_id")))
 
 
 def unpaid_orders(connection):
