@@ -76,10 +76,21 @@ def lock_multi_session(connection, key, pos_id=None):
         row = connection.execute(locked, values).first()
         if row is not None:
             return row
-    _insert_ignore(connection, SyncMultiSession.__table__,
-                   {"dbname": key.dbname, "multi_session_id": key.multi_session_id,
-                    "order_id": 0, "run_id": 1}, ["dbname", "multi_session_id"])
+    connection.execute(_creating_query(connection.dialect.name),
+                       {"dbname": key.dbname, "multi_session_id": key.multi_session_id,
+                        "order_id": 0, "run_id": 1})
     return connection.execute(locked, values).one()
+
+
+@functools.cache
+def _creating_query(dialect_name):
+    """INSERT the multi-session's row unless it exists (built once, per dialect)."""
+    if dialect_name == "postgresql":
+        from sqlalchemy.dialects.postgresql import insert as dialect_insert
+    else:
+        from sqlalchemy.dialects.sqlite import insert as dialect_insert
+    return dialect_insert(SyncMultiSession.__table__).on_conflict_do_nothing(
+        index_elements=["dbname", "multi_session_id"])
 
 
 @functools.cache
@@ -187,9 +198,9 @@ def register_pos(connection, key, pos_id, user_id, refresh_user=False, known=Non
     """Add the till to the multi-session if missing (its message counter starts at 0); with
     `refresh_user`, record `user_id` as its user either way. `known`: (registered, its user)
     when the caller read them already (lock_multi_session with `pos_id`)."""
-    where = and_(_where(SyncPos, key), SyncPos.pos_id == pos_id)
     if known is None:
-        row = connection.execute(select(SyncPos.user_id).where(where)).first()
+        row = connection.execute(select(SyncPos.user_id).where(
+            _where(SyncPos, key), SyncPos.pos_id == pos_id)).first()
         known = (row is not None, None if row is None else row.user_id)
     registered, known_user = known
     if not registered:
@@ -198,7 +209,8 @@ def register_pos(connection, key, pos_id, user_id, refresh_user=False, known=Non
                         "pos_id": pos_id, "user_id": user_id, "message_id": 0},
                        ["dbname", "multi_session_id", "pos_id"])
     elif refresh_user and user_id is not None and known_user != user_id:
-        connection.execute(update(SyncPos).where(where).values(user_id=user_id))
+        connection.execute(update(SyncPos).where(_where(SyncPos, key), SyncPos.pos_id == pos_id)
+                           .values(user_id=user_id))
 
 
 def next_message_ids(connection, key, pos_id=None):

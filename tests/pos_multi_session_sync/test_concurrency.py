@@ -37,7 +37,7 @@ pytestmark = pytest.mark.server
 
 REPO = Path(__file__).resolve().parents[2]
 CORE_COMMAND = str(Path(sys.executable).with_name("core"))
-SERVER_START_TIMEOUT = 20
+SERVER_START_TIMEOUT = 60  # a ceiling: 3 workers boot slowly on a loaded machine
 TILLS = [1, 2, 3, 4]
 NEW_ORDERS_PER_TILL = 6
 SHARED_ORDERS = 3
