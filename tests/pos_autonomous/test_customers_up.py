@@ -3,7 +3,6 @@ till's own routes through Flask's test client): created there from the template 
 stored on the till under the same id; refused offline with a message a cashier can act on;
 edited offline and sent by the next pass; a creation abandoned at the till deleted on the
 central server, or retired when a ticket already refers to it (the ticket stays intact)."""
-import json
 
 import requests
 from sqlalchemy import select
@@ -11,7 +10,7 @@ from sqlalchemy import select
 import addons.point_of_sale as point_of_sale
 from core.addons import AddonCatalog
 from core.instance import Instance
-from tests.pos_autonomous.till_helpers import core
+from tests.pos_autonomous.till_helpers import core, till_state
 from tests.pos_autonomous.up_helpers import order
 from tests.support import bearer_header
 from tests.support import testing_app as built_app
@@ -29,8 +28,9 @@ def till_client(till_url):
 
 
 def waiting_customers(till_url):
-    return json.loads(core("--db", till_url, "autonomous", "status", "--json").stdout)[
-        "up"]["customers"]
+    """The customer changes waiting, as `core autonomous status --json` says (read in
+    process: a command costs seconds)."""
+    return till_state(till_url)["up"]["customers"]
 
 
 def test_a_customer_is_created_on_the_central_server_and_refused_offline(central,

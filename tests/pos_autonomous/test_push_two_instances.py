@@ -5,17 +5,21 @@ and the last error in words; a ticket edited in the till's database is alarmed a
 pass."""
 import json
 
+import pytest
 from sqlalchemy import create_engine, select, text
 
 import addons.point_of_sale as point_of_sale
 from addons.pos_autonomous.models_up import TillEvent
 from addons.pos_autonomous.receive import open_alarms
-from tests.pos_autonomous.till_helpers import core
+from tests.pos_autonomous.till_helpers import core, till_state
 from tests.pos_autonomous.up_helpers import central_entries, central_order_count, sell
+
+pytestmark = pytest.mark.timeout(300)  # a dozen `core` commands on a loaded machine
 
 
 def status(till_url):
-    return json.loads(core("--db", till_url, "autonomous", "status", "--json").stdout)
+    """What `core autonomous status --json` prints (read in process: a command costs seconds)."""
+    return till_state(till_url)
 
 
 def test_tickets_sold_while_the_server_is_down_reach_it_exactly_once(central, central_server,
