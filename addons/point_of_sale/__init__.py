@@ -6,6 +6,9 @@
   `announce_closed` (after the closing committed), `SessionError`;
 - orders: `parse_order` (wire form -> `ParsedOrder`, whose `to_wire()` goes back),
   `push_orders`, `compute_totals`, `Rejection`;
+- payments and refunds: `payment_methods(connection, config_id)` (the config's methods, cash and
+  card when it has none), `PaymentMethod`, `BUILT_IN_METHODS`, `check_payments`,
+  `refunded_quantities(connection, order_ids)` ({line id: refunded});
 - the ticket ledger (ledger.py): `canonical_form`, `chain_link`, `seal_record`, `ledger_head`,
   `ledger_entries`, `verify_chain`, `receive_sealed_entries`, `SealedEntry`, `ChainCheck`,
   `ZERO_LINK`;
@@ -66,6 +69,8 @@ from .models import (
     Product,
 )
 from .orders import ParsedOrder, Rejection, compute_totals, parse_order, push_orders
+from .payment_methods import BUILT_IN_METHODS, PaymentMethod, check_payments, payment_methods
+from .refunds import refunded_quantities
 from .sessions import (
     SessionError,
     announce_closed,
@@ -85,6 +90,7 @@ __all__ = [
     "ZERO_LINK", "ChainCheck", "SealedEntry", "canonical_form", "chain_link", "ledger_entries",
     "ledger_head", "receive_sealed_entries", "seal_record", "verify_chain", "session_report",
     "ParsedOrder", "Rejection", "compute_totals", "parse_order", "push_orders",
+    "BUILT_IN_METHODS", "PaymentMethod", "check_payments", "payment_methods", "refunded_quantities",
     "SessionError", "announce_closed", "close_session", "current_session", "get_config", "open_session",
     "PosToken", "TokenError", "issue_config_token", "issue_token", "verify_token",
 ]

@@ -377,8 +377,14 @@ def order(order_id):
             .where(OrderLine.order_id == order_id).order_by(OrderLine.id)).all()
         payments = connection.execute(
             select(Payment).where(Payment.order_id == order_id).order_by(Payment.id)).all()
+        # A refund's original, and the refunds of this order (refunds.py).
+        related = connection.execute(select(Order.id, Order.reference).where(or_(
+            Order.id == row.refunded_order_id,
+            Order.refunded_order_id == row.id)).order_by(Order.id)).all()
     return render_template("point_of_sale/admin/order.html", order=row, lines=lines,
-                           payments=payments)
+                           payments=payments,
+                           refunded=[r for r in related if r.id == row.refunded_order_id],
+                           refunds=[r for r in related if r.id != row.refunded_order_id])
 
 
 # -- products -------------------------------------------------------------------------------------

@@ -98,6 +98,8 @@ def test_a_split_payment_then_a_partial_refund_refused_past_what_was_sold(till):
     expect(page.locator("#payment-total")).to_have_text("1.98")
     page.get_by_role("button", name="Validate").click()
     expect(page.locator("#receipt-status")).to_have_text("Refunded")
+    expect(receipt).to_contain_text("Refund of Order 00001-001-0001")
+    screenshot(page, "pos-refund-receipt.png")
     refund = receipt.get_attribute("data-uuid")
     expect(sync_status(page)).to_have_text("synced")
     assert amounts(database, "SELECT o.amount_total, r.uuid FROM point_of_sale_order o JOIN "

@@ -124,6 +124,15 @@ def test_a_refund_takes_back_some_lines_and_is_paid_back(shop, addon_instance):
     assert (str(stored.amount_total), str(stored.amount_return)) == ("-1.98", "0.00")
     assert stored.refunded_order_id == original_id
     assert (str(line.qty), line.refunded_line_id) == ("-1.000", sold_line)
+    # The ticket ledger seals the references as every instance knows them: the refunded order's
+    # uuid and the line's position.
+    from addons.point_of_sale.ledger import ledger_entries, verify_chain
+    with addon_instance.engine.connect() as connection:
+        sale_entry, refund_entry = ledger_entries(connection, 1, 0, 10)
+        assert verify_chain(connection, 1).ok
+    assert "refunded_order_uuid" not in sale_entry["record"]  # sales sealed as before
+    assert refund_entry["record"]["refunded_order_uuid"] == sale["uuid"]
+    assert refund_entry["record"]["lines"][0]["refunded_line_index"] == 0
     detail = client.get(f"/pos/config/1/orders/{sale['uuid']}", headers=headers).json
     assert [(ln["qty"], ln["refunded_qty"], ln["refundable_qty"]) for ln in detail["lines"]] == [
         ("2", "1", "1"), ("1", "0", "1")]
@@ -349,3 +358,15 @@ def test_invalid_payment_methods_are_refused_and_nothing_is_stored(admin_client,
         assert connection.execute(select(PaymentMethod.id)).first() is None
         assert connection.scalar(text("SELECT name FROM point_of_sale_config WHERE id = 1")) == (
             "Shop")
+
+
+def test_the_admin_order_page_links_a_refund_and_its_original(shop, admin_client, addon_instance):
+    client, headers, session = shop
+    sale = an_order(session, reference="Order 00001-001-0001")
+    refund = refund_of(sale, session, ONE_ESPRESSO, [{"method": "cash", "amount": "-1.98"}],
+                       reference="Order 00001-001-0002")
+    [sold], [refunded] = push(client, headers, sale), push(client, headers, refund)
+    page = admin_client.get(f"/web/pos/orders/{refunded['order_id']}").get_data(as_text=True)
+    assert "Refund of" in page and "Order 00001-001-0001" in page
+    page = admin_client.get(f"/web/pos/orders/{sold['order_id']}").get_data(as_text=True)
+    assert "Refunds" in page and "Order 00001-001-0002" in page
