@@ -20,9 +20,16 @@ from core.plugins import flatten
 from core.web import current_instance, current_plugins
 from core.web.admin import local_path, require_login_and_csrf
 
-from . import customers, payment_methods, sessions, shop_settings
+from . import customers, sessions, shop_settings
 from .models import CLOSED, Order, OrderLine, Partner, Payment, PosConfig, PosSession, Product
 from .orders import Rejection
+from .payment_methods import (
+    BUILT_IN_METHODS,
+    form_rows,
+    methods_from_form,
+    payment_methods,
+    save_payment_methods,
+)
 from .routes import CONFIG_FORM
 
 PAGE_SIZE = 50
@@ -188,19 +195,19 @@ def config_form(config_id):
                          else shop_settings.DEFAULTS)}
             if config:
                 extra = config_fields.read_values(connection, CONFIG_FORM, config_id, fields)
-                methods = payment_methods.payment_methods(connection, config_id)
+                methods = payment_methods(connection, config_id)
             else:
                 extra = {f.name: f.default for f in fields}
-                methods = payment_methods.BUILT_IN_METHODS
+                methods = BUILT_IN_METHODS
             return render_config_form(config, record, fields, extra, {},
-                                      payment_methods.form_rows(methods))
+                                      form_rows(methods))
     errors = {}
     record = {"name": text_value(request.form, "name", errors, 64, required=True),
               "active": checked(request.form, "active"),
               **shop_settings.clean_settings(request.form, errors)}
     cleaned, field_errors = config_fields.validate(fields, request.form)
     errors.update(field_errors)
-    methods, method_rows, method_errors = payment_methods.methods_from_form(request.form)
+    methods, method_rows, method_errors = methods_from_form(request.form)
     if errors or method_errors:  # show what was typed, to fix it
         typed = {**record, **{name: request.form.get(name, "") for name in
                               ("name", *shop_settings.TEXT_FIELDS, "currency_code", "locale")}}
@@ -214,7 +221,7 @@ def config_form(config_id):
         else:
             connection.execute(table.update().where(table.c.id == config_id).values(**record))
         config_fields.write_values(connection, CONFIG_FORM, config_id, fields, cleaned)
-        payment_methods.save_payment_methods(connection, config_id, methods)
+        save_payment_methods(connection, config_id, methods)
     flash(f"Saved POS config {record['name']}.")
     return redirect(url_for(".configs"))
 
