@@ -7,7 +7,13 @@ from pathlib import Path
 
 from sqlalchemy import MetaData, create_engine, event
 from sqlalchemy.engine import make_url
-from sqlalchemy.exc import ArgumentError, DBAPIError, DisconnectionError, OperationalError
+from sqlalchemy.exc import (
+    ArgumentError,
+    DBAPIError,
+    DisconnectionError,
+    IntegrityError,
+    OperationalError,
+)
 from sqlalchemy.orm import DeclarativeBase
 
 from core.errors import CoreError
@@ -138,6 +144,33 @@ def _begin_writing(engine):
         connection.execution_options(**{WRITE_LOCK: True})
         with connection.begin():
             yield connection
+
+
+@contextlib.contextmanager
+def migrating(engine):
+    """A write transaction for schema changes. On SQLite, foreign keys are not enforced until
+    it ends: Alembic's batch mode alters a table by copying it, dropping it and renaming the
+    copy, and dropping a table that others reference with ON DELETE CASCADE would delete their
+    rows (every order line, when orders get a column). They are checked before the commit
+    (`PRAGMA foreign_key_check`), as Alembic's docs advise. The pragma only takes effect
+    outside a transaction, hence on the raw connection before BEGIN."""
+    if engine.dialect.name != "sqlite":
+        with engine.begin() as connection:
+            yield connection
+        return
+    with engine.connect() as connection:
+        raw = connection.connection.dbapi_connection
+        raw.execute("PRAGMA foreign_keys = OFF")
+        try:
+            connection.execution_options(**{WRITE_LOCK: True})
+            with connection.begin():
+                yield connection
+                broken = connection.exec_driver_sql("PRAGMA foreign_key_check").fetchmany(3)
+                if broken:
+                    raise IntegrityError("PRAGMA foreign_key_check", None, Exception(
+                        f"the migration leaves rows whose foreign keys point nowhere: {broken}"))
+        finally:
+            raw.execute("PRAGMA foreign_keys = ON")
 
 
 def upsert(connection, table, key, values):

@@ -17,7 +17,7 @@ from sqlalchemy import MetaData, inspect, select, text
 
 from core import config_fields, schema
 from core.addons import catalog_from_environment
-from core.db import database_name, make_engine, resolve_url, upsert
+from core.db import database_name, make_engine, migrating, resolve_url, upsert
 from core.errors import CoreError, MigrationError
 from core.models import INSTALLED, UNINSTALLED, AddonState, utc_now
 from core.params import SystemParameters, load_declarations
@@ -165,7 +165,7 @@ class Instance:
 
     def _run_step(self, name, verb, step):
         try:
-            with self.engine.begin() as connection:
+            with migrating(self.engine) as connection:
                 step(connection)
         except CoreError:
             raise

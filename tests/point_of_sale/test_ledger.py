@@ -327,3 +327,51 @@ def test_a_refund_is_sealed_with_what_it_refunds_and_reaches_the_central_side(
             "record": {**record, "uuid": "lost", "refunded_order_uuid": "unknown"}}
     [result] = receive(central, [lost])
     assert result["status"] == "invalid" and "does not have" in result["reason"]
+
+
+def test_orders_stored_before_the_ledger_stay_unnumbered_and_are_counted(addon_instance,
+                                                                         shop_session):
+    """What migration 3c5e7a9b1d20 leaves: older orders without a number (simulated by deleting
+    an order's entry before anything else was sealed); the chain starts after them."""
+    [old] = sell(addon_instance, shop_session, 1)
+    execute(addon_instance, "DELETE FROM point_of_sale_ledger_entry")
+    execute(addon_instance, "DELETE FROM point_of_sale_ledger_head")
+    [new] = sell(addon_instance, shop_session, 1)
+    assert new["number"] == 1
+    result = check(addon_instance)
+    assert (result.ok, result.checked, result.unsealed) == (True, 1, 1)
+    with addon_instance.engine.begin() as connection:
+        [again] = push_orders(connection, [an_order(shop_session, uuid=old["uuid"])])
+    assert (again["status"], again["number"], again["link"]) == ("duplicate", None, None)
+
+
+def test_the_ledger_migration_leaves_older_orders_unnumbered_and_keeps_their_tax_rate(
+        addon_instance, shop_session):
+    """Also: the later migrations that alter the orders table keep every line (on SQLite a
+    table is altered by copying it, and its drop cascaded to the lines before core.db.migrating
+    turned foreign keys off for migrations)."""
+    from alembic import command
+
+    from core.db import migrating
+    from core.schema import alembic_config
+    with migrating(addon_instance.engine) as connection:  # back to before the ledger
+        command.downgrade(alembic_config(addon_instance.catalog, connection), "5c1e0a7d2b44")
+        order_id = connection.execute(text(
+            "INSERT INTO point_of_sale_order (uuid, reference, session_id, created_at, "
+            "received_at, amount_untaxed, amount_tax, amount_total, amount_paid, amount_return) "
+            "VALUES ('before', 'B1', :s, :t, :t, 1.80, 0.18, 1.98, 2, 0.02) RETURNING id"),
+            {"s": shop_session, "t": "2026-11-20 10:00:00"}).scalar()
+        connection.execute(text(
+            "INSERT INTO point_of_sale_order_line (order_id, product_id, qty, price_unit, "
+            "discount, price_subtotal, price_subtotal_incl) VALUES (:o, 1, 1, 1.80, 0, 1.80, "
+            "1.98)"), {"o": order_id})
+    addon_instance.upgrade()
+    with addon_instance.engine.connect() as connection:
+        assert connection.scalar(text("SELECT tax_rate FROM point_of_sale_order_line")) == \
+            Decimal("10.00")
+        assert connection.scalar(text("SELECT count(*) FROM point_of_sale_order_line "
+                                      "WHERE order_id = :o"), {"o": order_id}) == 1
+    [new] = sell(addon_instance, shop_session, 1)
+    assert new["number"] == 1
+    result = check(addon_instance)
+    assert (result.ok, result.checked, result.unsealed) == (True, 1, 1)
