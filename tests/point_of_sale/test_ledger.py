@@ -375,3 +375,24 @@ def test_the_ledger_migration_leaves_older_orders_unnumbered_and_keeps_their_tax
     assert new["number"] == 1
     result = check(addon_instance)
     assert (result.ok, result.checked, result.unsealed) == (True, 1, 1)
+
+
+def test_no_code_edits_or_deletes_a_stored_ticket():
+    """The README's promise, checked in the sources: no addon updates or deletes orders, their
+    lines and payments, closings or ledger entries (a correction is a new ticket; uninstalling
+    drops whole tables)."""
+    import re
+    from pathlib import Path
+
+    import addons
+    models = r"(Order|OrderLine|Payment|Closing|LedgerEntry)"
+    tables = r"point_of_sale_(order|order_line|payment|closing|ledger_entry)\b"
+    pattern = re.compile(
+        rf"\b(update|delete)\(\s*{models}\b|\b{models}\.__table__\.(update|delete)\("
+        rf"|\b(UPDATE|DELETE\s+FROM)\s+{tables}", re.IGNORECASE)
+    root = Path(addons.__file__).parent
+    offenders = [f"{path.relative_to(root)}:{number}: {line.strip()}"
+                 for path in sorted(root.rglob("*.py")) if "migrations" not in path.parts
+                 for number, line in enumerate(path.read_text().splitlines(), 1)
+                 if pattern.search(line)]
+    assert offenders == []
