@@ -31,10 +31,13 @@ class ReloadingApp:
         self._checked_at = time.monotonic()
 
     def __call__(self, environ, start_response):
-        if (self._app.extensions.get(REBUILD_FLAG)
-                or time.monotonic() - self._checked_at > self.interval):
+        if self._due():
             self._reload_if_changed()
         return self._app(environ, start_response)
+
+    def _due(self):
+        return (self._app.extensions.get(REBUILD_FLAG)
+                or time.monotonic() - self._checked_at > self.interval)
 
     def _read_state(self):
         installed = self.instance.installed()
@@ -44,6 +47,8 @@ class ReloadingApp:
 
     def _reload_if_changed(self):
         with self._lock:
+            if not self._due():
+                return  # checked by a request that held the lock while this one waited
             self._checked_at = time.monotonic()
             self._app.extensions.pop(REBUILD_FLAG, None)
             try:
