@@ -96,7 +96,15 @@ def order_json(connection, config_id, row):
         "payments": [{"method": p.method, "name": names.get(p.method, p.method),
                       "amount": str(p.amount)} for p in payments],
         "refunds": [{"uuid": r.uuid, "reference": r.reference} for r in refunds],
+        "ticket": _ticket(connection, row.uuid),
     }
+
+
+def _ticket(connection, uuid):
+    """The order's ticket number and link in the ledger (a reprint shows them), or None."""
+    from .ledger import sealed_entries_of
+    found = sealed_entries_of(connection, "order", [uuid]).get(uuid)
+    return {"number": found[0], "link": found[1]} if found else None
 
 
 def _line_json(index, line, refunded, refundable):

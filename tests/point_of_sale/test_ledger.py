@@ -396,3 +396,10 @@ def test_no_code_edits_or_deletes_a_stored_ticket():
                  for number, line in enumerate(path.read_text().splitlines(), 1)
                  if pattern.search(line)]
     assert offenders == []
+
+
+def test_an_orders_detail_carries_its_ticket_for_a_reprint(admin_client, addon_instance,
+                                                          shop_session):
+    [sold] = sell(addon_instance, shop_session, 1)
+    detail = admin_client.get(f"/pos/config/1/orders/{sold['uuid']}").get_json()
+    assert detail["ticket"] == {"number": 1, "link": sold["link"]}

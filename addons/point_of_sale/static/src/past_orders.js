@@ -105,6 +105,7 @@ function receiptFromServer(order) {
     change: signedCents(order.amount_return),
     payments: order.payments.map((p) => ({ name: p.name, amount: signedCents(p.amount) })),
     refunded_order_reference: order.refunded_order_reference,
+    ticket: order.ticket || null, // the ledger's number and link (ticket.js prints them)
   };
 }
 

@@ -4,11 +4,29 @@
 // made-up one.
 import { hub } from "./hub.js";
 import { addReceiptSection, refreshReceipt } from "./receipt.js";
-import { state } from "./state.js";
+import { configId, state } from "./state.js";
 import { element } from "./ui.js";
 
 const SHORT_LINK = 10; // hex digits of the link a receipt prints (ledger.short_link)
-const sealed = new Map(); // uuid -> {number, link}, from the push answers of this page
+const KEPT = 500; // the newest numbers kept on the device, for reprints after a reload
+const sealed = new Map(); // uuid -> {number, link}, from the push answers (newest last)
+const cacheKey = () => `tickets:${configId}`;
+
+hub.addEventListener("pos:loaded", async () => {
+  try {
+    const kept = (await state.store.getCached(cacheKey())) || [];
+    for (const [uuid, ticket] of kept) if (!sealed.has(uuid)) sealed.set(uuid, ticket);
+  } catch (error) {
+    console.warn("the ticket numbers kept on this device could not be read", error);
+  }
+});
+
+function keep() {
+  const newest = [...sealed.entries()].slice(-KEPT);
+  state.store.setCached(cacheKey(), newest).catch((error) => {
+    console.warn("the ticket numbers could not be kept on this device", error);
+  });
+}
 
 addReceiptSection((receipt, entry) => {
   const ticket = sealed.get(entry.uuid) || receipt.ticket;
@@ -19,9 +37,12 @@ addReceiptSection((receipt, entry) => {
 
 hub.addEventListener("pos:pushed", (event) => {
   let shown = false;
+  let added = false;
   for (const result of event.detail.results || []) {
     if (result && Number.isInteger(result.number) && typeof result.link === "string") {
+      sealed.delete(result.uuid);
       sealed.set(result.uuid, { number: result.number, link: result.link });
+      added = true;
       const entry = state.receiptEntry;
       if (entry && entry.uuid === result.uuid) {
         entry.receipt.ticket = sealed.get(result.uuid); // kept with the entry for a reprint
@@ -29,5 +50,6 @@ hub.addEventListener("pos:pushed", (event) => {
       }
     }
   }
+  if (added) keep();
   if (shown) refreshReceipt();
 });
