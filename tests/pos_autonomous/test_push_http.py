@@ -314,3 +314,20 @@ def test_the_admins_show_what_waits_what_was_acknowledged_and_the_alarms(app, ce
               {"resolution": "ticket restored from the receipt roll"},
               page="/web/pos_autonomous/")
     assert ("broken", 3) not in alarms(central)
+
+
+def test_the_central_customer_routes_refuse_bad_values_with_a_json_error(app, till):
+    client, headers = app.test_client(), {"Authorization": f"Bearer {token_of(till)}"}
+    for path, body in [("/pos_autonomous/customers", {"values": "Zoé"}),
+                       ("/pos_autonomous/customers", {"values": {"name": "Zoé", "vip": "1"}}),
+                       ("/pos_autonomous/customers", {"values": {"name": 7}}),
+                       ("/pos_autonomous/customers", {"values": {"name": "x" * 200}}),
+                       ("/pos_autonomous/customers/1", {"values": {"phone": "call me"}}),
+                       ("/pos_autonomous/customers/999", {"values": {"phone": "0612345678"}}),
+                       ("/pos_autonomous/customers/999/delete", {})]:
+        answer = client.post(path, json=body, headers=headers)
+        assert 400 <= answer.status_code < 500, (path, body, answer.get_json())
+        assert answer.get_json()["error"]["message"], (path, body)
+    created = client.post("/pos_autonomous/customers", json={"values": {"name": "Zoé"}},
+                          headers=headers).get_json()["customer"]
+    assert created["name"] == "Zoé" and created["is_customer_template"] is False
