@@ -300,7 +300,29 @@ def push_orders(connection, raw_orders, allowed_config_id=None, check_order=None
     `check_order(connection, order, session)` may return (code, message) to reject an order.
     Whatever goes wrong with one order, an unforeseen error included, is that order's
     rejection: it is logged with the uuid and answered as `unexpected_error`.
+
+    A refund of an order of the same push (a till that sold and refunded offline) is stored
+    after the others, once the order it refunds is (refunds.py checks stored orders).
     """
+    uuids = {raw.get("uuid") for raw in raw_orders if isinstance(raw, dict)}
+    later = [index for index, raw in enumerate(raw_orders) if isinstance(raw, dict)
+             and raw.get("refunded_order_uuid") is not None
+             and raw.get("refunded_order_uuid") in uuids]
+    if not later:
+        return _push_orders(connection, raw_orders, allowed_config_id, check_order)
+    first = [index for index in range(len(raw_orders)) if index not in set(later)]
+    results = [None] * len(raw_orders)
+    for indexes in (first, later):
+        part = _push_orders(connection, [raw_orders[i] for i in indexes], allowed_config_id,
+                            check_order)
+        for index, result in zip(indexes, part):
+            if "index" in result:
+                result["index"] = index
+            results[index] = result
+    return results
+
+
+def _push_orders(connection, raw_orders, allowed_config_id, check_order):
     parsed = [_parse_isolated(raw) for raw in raw_orders]
     context = PushContext(connection, [o for o in parsed if isinstance(o, ParsedOrder)])
     results = [None] * len(parsed)

@@ -370,3 +370,16 @@ def test_the_admin_order_page_links_a_refund_and_its_original(shop, admin_client
     assert "Refund of" in page and "Order 00001-001-0001" in page
     page = admin_client.get(f"/web/pos/orders/{sold['order_id']}").get_data(as_text=True)
     assert "Refunds" in page and "Order 00001-001-0002" in page
+
+
+def test_a_sale_and_its_refund_in_one_push_are_both_stored(shop):
+    """A till that sold and refunded offline sends both at once, the refund first even."""
+    client, headers, session = shop
+    sale = an_order(session)
+    refund = refund_of(sale, session, ONE_ESPRESSO, [{"method": "cash", "amount": "-1.98"}])
+    too_much = refund_of(sale, session, [(0, 1, "-2", "1.80")],
+                         [{"method": "cash", "amount": "-3.96"}])
+    results = push(client, headers, refund, {"uuid": 7}, sale, too_much)
+    assert [r["status"] for r in results] == ["created", "rejected", "created", "rejected"]
+    assert [results[1]["index"], results[3]["index"]] == [1, 3]
+    assert results[3]["error"]["code"] == "refund_exceeds_sale"
