@@ -13,7 +13,7 @@ function setCell(rowId, text) {
 
 function progressText(table) {
   const p = table.progress;
-  if (!p) return "";
+  if (!p) return table.mode === "full" ? `${table.reason || "full"}: waiting its turn` : "";
   const left = p.seconds_left === null ? "" : `, ${Math.round(p.seconds_left)} s left`;
   return `${table.reason || "full"}: ${p.rows_done}/${p.rows_total} rows, `
     + `${Math.round(p.rate)} rows/s${left}`;
