@@ -140,7 +140,7 @@ class CentralServerCustomers:
 
 
 @pytest.mark.parametrize("online", [True, False])
-def test_an_addon_takes_customer_creation_over(app, admin_client, addon_instance, online):
+def test_hook_pos_create_customer_takes_creation_over(app, admin_client, addon_instance, online):
     plugin = CentralServerCustomers(online)
     app.extensions["core.plugins"].register(plugin, "central_customers")
     before = partner_count(addon_instance)
@@ -153,8 +153,15 @@ def test_an_addon_takes_customer_creation_over(app, admin_client, addon_instance
     else:
         assert_json_error(response, 503, "needs_server")
     assert partner_count(addon_instance) == before  # the addon's business, not ours
+
+
+def test_hook_pos_update_customer_takes_edits_over(app, admin_client, addon_instance):
+    app.extensions["core.plugins"].register(CentralServerCustomers(True), "central_customers")
     edited = admin_client.post("/pos/customers/2", json={"config_id": 1, "email": "a@b.example"})
     assert edited.get_json()["customer"]["queued"] is True
+    with addon_instance.engine.connect() as connection:  # queued by the addon, not written here
+        assert connection.scalar(text("SELECT email FROM point_of_sale_partner WHERE id = 2")) \
+            != "a@b.example"
 
 
 # -- hostile input ------------------------------------------------------------------------------
