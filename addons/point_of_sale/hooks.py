@@ -65,11 +65,15 @@ def register_commands(cli):
 @hookimpl(optionalhook=True)
 def register_syncable_tables():
     """What autonomous tills (pos_autonomous) receive from the central instance: a till gets its
-    own config only; products and partners go to every till (partners come back up, #14)."""
+    own config and its payment methods only; products and partners go to every till (partners
+    come back up, #14)."""
     from .models import Partner, PosConfig, Product
+    from .payment_methods import PaymentMethod
     return [
         {"name": "point_of_sale.config", "table": PosConfig.__table__, "key": "id",
          "config_column": "id", "directions": ("down",)},
+        {"name": "point_of_sale.payment_method", "table": PaymentMethod.__table__, "key": "id",
+         "config_column": "config_id", "directions": ("down",)},
         {"name": "point_of_sale.product", "table": Product.__table__, "key": "id",
          "config_column": None, "directions": ("down",)},
         {"name": "point_of_sale.partner", "table": Partner.__table__, "key": "id",

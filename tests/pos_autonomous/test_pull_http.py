@@ -17,7 +17,8 @@ from addons.pos_autonomous.tracking import purge_tombstones
 from tests.support import post_form, signed_in_client, text_of
 from tests.support import testing_app as built_app
 
-NAMES = ("point_of_sale.config", "point_of_sale.product", "point_of_sale.partner")
+NAMES = ("point_of_sale.config", "point_of_sale.payment_method", "point_of_sale.product",
+         "point_of_sale.partner")
 
 
 @pytest.fixture
@@ -112,7 +113,15 @@ def test_changes_and_tombstones_after_the_version_held(app, central, till_token)
                            .values(price=Decimal("4.40")))
         connection.execute(Product.__table__.delete().where(Product.id == 4))
         connection.execute(PosConfig.__table__.update().values(name="Renamed"))  # both configs
+        for config_id, code in ((1, "voucher"), (2, "cheque")):  # a method of each config
+            connection.execute(text(
+                "INSERT INTO point_of_sale_payment_method (config_id, code, name, gives_change, "
+                "active, sequence) VALUES (:config, :code, :code, false, true, 3)"),
+                {"config": config_id, "code": code})
     answer = pull(app, till_token, positions).get_json()
+    methods = answer["tables"]["point_of_sale.payment_method"]
+    code = methods["columns"].index("code")
+    assert [row[code] for row in methods["rows"]] == ["voucher"]  # its own config's only
     products = answer["tables"]["point_of_sale.product"]
     assert [row[0] for row in products["rows"]] == [3] and products["deleted"] == [4]
     price = products["columns"].index("price")

@@ -73,8 +73,8 @@ def test_the_till_admin_and_pos_page_show_the_synchroniser_state(central, tmp_pa
     assert "point_of_sale.product" in page
     state = client.get("/pos_autonomous/status").get_json()
     assert state["role"] == "till" and state["state"] == "never"
-    assert set(state["tables"]) == {"point_of_sale.config", "point_of_sale.product",
-                                    "point_of_sale.partner"}
+    assert set(state["tables"]) == {"point_of_sale.config", "point_of_sale.payment_method",
+                                    "point_of_sale.product", "point_of_sale.partner"}
     assert "/pos_autonomous/static/autonomous.js" in text_of(client.get("/pos/ui/1"))
     assert client.get("/pos_autonomous/static/autonomous.js").status_code == 200
     till.engine.dispose()
