@@ -95,6 +95,13 @@ def build_batch(connection, till_id, config_id, batch_size, chain):
     }
 
 
+def is_empty(batch):
+    """Nothing to send: every entry acknowledged, no session or event waiting, and no broken
+    chain to report (the pull tells the central instance the till is alive)."""
+    broken_chain = batch["chain"] is not None and not batch["chain"]["ok"]
+    return not (batch["entries"] or batch["sessions"] or batch["events"] or broken_chain)
+
+
 def record_answer(connection, batch, answer):
     """Record what the central instance acknowledged for `batch` (in `connection`'s
     transaction); return an Outcome."""
