@@ -1,4 +1,5 @@
-"""The till's customer endpoints (customers.py has the rules): search, create, edit.
+"""The till's customer endpoints (customers.py has the rules): search, create, edit, and
+cancel a creation.
 Checked with the POS credentials as /pos/orders: a signed-in user, or a config's token."""
 from flask import jsonify, request
 
@@ -12,6 +13,7 @@ from .customers import (
     MAX_RESULTS,
     clean_values,
     create_customer,
+    retire_customer,
     search_customers,
     update_customer,
 )
@@ -93,3 +95,24 @@ def customers_update(partner_id):
     except Rejection as rejection:
         raise _refused(rejection) from None
     return jsonify(customer=customer)
+
+
+@blueprint.post("/customers/<int:partner_id>/abandon")
+def customers_abandon(partner_id):
+    """`{"config_id"}` -> `{"outcome": "deleted" | "retired" | ...}`: the cashier cancelled a
+    customer just created (an addon may take it over: pos_abandon_customer)."""
+    scope = caller_config_scope()
+    body = json_object()
+    config_id = _config_id(scope, body)
+    if body:
+        raise ApiError(400, "invalid_body", f"unexpected field(s): {', '.join(sorted(body))}; "
+                                            "send only 'config_id'")
+    try:
+        with current_instance().engine.begin() as connection:
+            outcome = current_plugins().hook.pos_abandon_customer(
+                connection=connection, config_id=config_id, partner_id=partner_id)
+            if outcome is None:
+                outcome = retire_customer(connection, partner_id)
+    except Rejection as rejection:
+        raise _refused(rejection) from None
+    return jsonify(outcome=outcome)

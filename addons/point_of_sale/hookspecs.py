@@ -65,6 +65,15 @@ def pos_update_customer(connection, config_id, partner_id, values):
     server), or None to let point_of_sale update it locally. Raise `Rejection` to refuse."""
 
 
+@hookspec(firstresult=True)
+def pos_abandon_customer(connection, config_id, partner_id):
+    """The cashier of a till of config `config_id` cancelled customer `partner_id` just after
+    creating it. Return a word for what was done to take it over (pos_autonomous on a till
+    removes it there and queues its deletion for the central instance: "queued"), or None to let
+    point_of_sale remove it here (`retire_customer`: "deleted", or "retired" when an order
+    already refers to it). Raise `Rejection` to refuse."""
+
+
 @hookspec
 def pos_session_open_tills(connection, session_id, config_id):
     """Before session `session_id` of config `config_id` is closed from a till or the admin:

@@ -2,7 +2,11 @@
 from core import hookimpl
 
 from .models import MODELS
-from .outbox import pos_create_customer, pos_update_customer  # noqa: F401 - hookimpls (#14)
+from .outbox import (  # noqa: F401 - hookimpls (#14)
+    pos_abandon_customer,
+    pos_create_customer,
+    pos_update_customer,
+)
 
 
 @hookimpl

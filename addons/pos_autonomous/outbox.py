@@ -92,6 +92,16 @@ def queue(connection, kind, partner_id, payload=None):
         last_error=""))
 
 
+@hookimpl
+def pos_abandon_customer(connection, config_id, partner_id):
+    """On a till, the POS page's "Cancel creation": removed here, deletion queued; on the
+    central instance (no link), point_of_sale removes it itself."""
+    if _link(connection) is None:
+        return None
+    abandon_creation(connection, partner_id)
+    return "queued"
+
+
 def abandon_creation(connection, partner_id):
     """The cashier cancelled: remove the customer here (retired if an order already refers to
     it) and queue its deletion request, dropping its queued edits."""

@@ -164,6 +164,36 @@ def test_hook_pos_update_customer_takes_edits_over(app, admin_client, addon_inst
             != "a@b.example"
 
 
+def test_a_cancelled_creation_is_deleted_or_retired(admin_client, shop_session):
+    def abandon(partner_id, **body):
+        return admin_client.post(f"/pos/customers/{partner_id}/abandon",
+                                 json={"config_id": 1, **body})
+
+    created = admin_client.post("/pos/customers", json={"config_id": 1, "name": "Oops"})
+    partner_id = created.get_json()["customer"]["id"]
+    assert abandon(partner_id).get_json() == {"outcome": "deleted"}
+    assert_json_error(abandon(partner_id), 404, "unknown_customer")
+    assert_json_error(abandon(1), 409, "template_customer")
+    assert_json_error(abandon(3, name="x"), 400, "invalid_body")
+    pushed = admin_client.post("/pos/orders", json=[an_order(shop_session, partner_id=2)])
+    assert pushed.get_json()["results"][0]["status"] == "created"
+    assert abandon(2).get_json() == {"outcome": "retired"}  # the order refers to it
+
+
+def test_hook_pos_abandon_customer_takes_the_cancellation_over(app, admin_client,
+                                                               addon_instance):
+    class Queueing:
+        @hookimpl
+        def pos_abandon_customer(self, connection, config_id, partner_id):
+            return "queued"
+
+    app.extensions["core.plugins"].register(Queueing(), "queueing")
+    before = partner_count(addon_instance)
+    answer = admin_client.post("/pos/customers/2/abandon", json={"config_id": 1})
+    assert answer.get_json() == {"outcome": "queued"}
+    assert partner_count(addon_instance) == before  # the addon's business, not ours
+
+
 # -- hostile input ------------------------------------------------------------------------------
 
 HOSTILE_CREATIONS = {

@@ -152,4 +152,15 @@ def test_customers_are_searched_created_from_the_template_changed_and_refused_of
     page.context.set_offline(False)
     assert server.database.scalar(
         "SELECT count(*) FROM point_of_sale_partner WHERE name = 'Dan Offline'") == 0
+
+    # Back online, the cashier cancels Chloé's creation: deleted on the server, off the order.
+    page.locator("#customer-form-cancel").click()
+    page.get_by_label("Search customers").fill("chlo")
+    dialog.get_by_role("button", name="Cancel the creation of Chloé Durand").click()
+    expect(page.locator("#toast")).to_contain_text("The creation of Chloé Durand is cancelled")
+    screenshot(page, "customer-creation-cancelled.png")
+    expect(results.locator("li")).to_have_count(0)
+    assert server.database.scalar(
+        "SELECT count(*) FROM point_of_sale_partner WHERE name = 'Chloé Durand'") == 0
+    expect(page.locator("#customer-name")).not_to_have_text("Chloé Durand")
     assert errors == []

@@ -3,7 +3,9 @@
 // one, create one or change a customer's phone or e-mail. Creating and editing need the server
 // (it creates the customer from the template customer, customers.py): offline, the dialog says
 // so and the order goes on without. Customers created or found here join the page's data (and
-// its offline copy), so that tabs and receipts show their names.
+// its offline copy), so that tabs and receipts show their names. A customer created by mistake
+// can be cancelled from the list while the page lives ("Cancel creation": the server deletes it,
+// or on an autonomous till queues its deletion for the central server).
 import { SignedOut, Unreachable, api } from "./http.js";
 import { setCustomer } from "./sell.js";
 import { configId, currentOrder, state } from "./state.js";
@@ -18,6 +20,7 @@ const OFFLINE_EDIT = "Changing a customer needs the connection to the server, an
 let searchTimer = null;
 let searchRun = 0;
 let editing = null; // null: a new customer; else the customer being changed
+const createdHere = new Set(); // ids of the customers created from this page (cancellable)
 
 function field(id, label, attributes = {}) {
   return element("div", { className: "edit-field" }, element("label", { for: id }, label),
@@ -162,7 +165,14 @@ function renderResults(customers) {
     const edit = element("button", { type: "button", className: "ghost",
                                      "aria-label": `Change ${customer.name}` }, "Edit");
     edit.addEventListener("click", () => showForm(customer));
-    return element("li", { dataset: { customerId: String(customer.id) } }, pick, edit);
+    const actions = [pick, edit];
+    if (createdHere.has(customer.id)) {
+      const cancel = element("button", { type: "button", className: "ghost",
+                                         "aria-label": `Cancel the creation of ${customer.name}` }, "Cancel creation");
+      cancel.addEventListener("click", () => abandon(customer));
+      actions.push(cancel);
+    }
+    return element("li", { dataset: { customerId: String(customer.id) } }, ...actions);
   }));
 }
 
@@ -218,6 +228,7 @@ async function save() {
         showList();
         runSearch($("customer-search").value);
       } else {
+        createdHere.add(customer.id);
         choose(customer);
       }
       return;
@@ -232,4 +243,27 @@ async function save() {
   } finally {
     button.disabled = false;
   }
+}
+
+/** The cashier cancels a customer created here by mistake: gone from the server (or queued for
+ * the central server on an autonomous till), from this page and from the order. */
+async function abandon(customer) {
+  try {
+    const response = await api(`/pos/customers/${customer.id}/abandon`,
+                               { method: "POST", json: { config_id: configId } });
+    if (!response.ok) {
+      toast(response.body?.error?.message || `The server answered HTTP ${response.status}; try again.`, "error");
+      return;
+    }
+  } catch (error) {
+    if (error instanceof Unreachable) { toast("Cancelling a creation needs the connection to the server; try again when it is back.", "error"); return; }
+    if (error instanceof SignedOut) { toast("You are signed out: sign in again, then try again.", "error"); return; }
+    throw error;
+  }
+  createdHere.delete(customer.id);
+  state.data.partners = (state.data.partners || []).filter((p) => p.id !== customer.id);
+  saveData();
+  if (currentOrder()?.partner_id === customer.id) setCustomer(null);
+  toast(`The creation of ${customer.name} is cancelled`);
+  runSearch($("customer-search").value);
 }
