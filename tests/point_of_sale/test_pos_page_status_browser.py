@@ -65,7 +65,7 @@ def test_a_refused_order_is_not_green(till, every_addon_server):
     page.get_by_role("button", name=re.compile("Needs attention")).click()
     page.get_by_role("button", name="Discard").click()
     page.locator("#confirm-ok").click()
-    page.get_by_role("button", name="Close").click()
+    page.locator("#attention-close").click()
     expect_status(page, "ok", "synced")
 
 
