@@ -233,7 +233,7 @@ export async function validatePayment() {
       state.currentUuid = null;
     }
     order.state = "paid";
-    state.receiptEntry = entry;
+    state.receiptEntry = { ...entry, sale: !refund };
     renderTabs();
     showReceipt(entry);
     if (!refund) emit("pos:order-changed", structuredClone(order));

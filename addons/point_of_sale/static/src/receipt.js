@@ -111,10 +111,12 @@ export function refreshReceipt() {
 }
 
 export async function nextOrder() {
+  // After a sale, a fresh order of this till's. After a refund or a reprint, the order that was
+  // on screen is still open: back to it (never an order another till selected meanwhile).
+  const sale = Boolean(state.receiptEntry?.sale);
   state.receiptEntry = null;
   showScreen("sell");
-  // After a refund or a reprint, the order that was on screen is still open: back to it.
-  const open = currentOrder();
+  const open = sale ? null : currentOrder();
   if (open) selectOrder(open.uuid);
   else await newOrder({ reuseEmpty: true });
   focusField("search");
