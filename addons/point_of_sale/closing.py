@@ -194,6 +194,11 @@ def session_report(connection, session_id):
     record = closing_records(connection, [closing_uuid])[closing_uuid]
     number, link = sealed_entries_of(connection, "closing", [closing_uuid]).get(
         closing_uuid, (None, None))
+    # What this instance holds, recomputed: on a central server, the tickets a till sent beside
+    # the closing it sealed offline (they must add up to it).
+    received = session_figures(connection, session_id, before_number=number)
     return {**report, **{k: record[k] for k in (*FIGURES, "perpetual_total", "counted_cash",
                                                  "cash_difference", "closed_at")},
-            "closed": True, "ticket": {"number": number, "link": link}}
+            "closed": True, "ticket": {"number": number, "link": link},
+            "received": received,
+            "received_differs": [key for key in FIGURES if received[key] != record[key]]}

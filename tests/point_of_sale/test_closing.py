@@ -155,6 +155,7 @@ def test_a_tills_closing_reaches_the_central_server_which_recomputes_the_same_fi
                     "ticket"):
             assert received[key] == till[key], key
         assert recomputed == {k: till[k] for k in recomputed}
+        assert received["received"] == recomputed and received["received_differs"] == []
     finally:
         central.engine.dispose()
 
@@ -275,4 +276,10 @@ def test_the_admin_closes_a_session_with_its_cash_count_on_the_session_page(
     assert "Session Shop/00001 is closed." in html
     assert "Closing sealed as ticket 4" in html and "Close the session" not in html
     assert report(addon_instance, shop_session)["cash_difference"] == "0.00"
+    assert "The 3 tickets stored here add up to this closing." in html
+    with addon_instance.engine.begin() as connection:  # a payment altered after the closing
+        connection.execute(text("UPDATE point_of_sale_payment SET amount = amount + 1 "
+                                "WHERE id = (SELECT min(id) FROM point_of_sale_payment)"))
+    html = admin_client.get(f"/web/pos/sessions/{shop_session}").get_data(as_text=True)
+    assert "do not add up to this closing" in html and "totals_by_method" in html
     assert admin_client.get("/web/pos/sessions/999").status_code == 404
