@@ -51,6 +51,24 @@ function withSettings(receipt) {
   return filled;
 }
 
+/** The reference's 12 digits ("Order 00001-001-0003" -> "000010010003"), which the past-orders
+ * search takes as typed or scanned; null for a reference of another form. */
+export function barcodeDigits(reference) {
+  const found = /(\d{5})-(\d{3})-(\d{4})$/.exec(reference || "");
+  return found ? found.slice(1).join("") : null;
+}
+
+/** The reference as a Code 128 barcode (JsBarcode, jsbarcode.code128.min.js, loaded by the page
+ * and kept offline with the other modules); nothing where the page has no barcode library. */
+function barcode(reference) {
+  const digits = barcodeDigits(reference);
+  if (!digits || typeof document === "undefined" || !globalThis.JsBarcode) return null;
+  const svg = document.createElementNS("http://www.w3.org/2000/svg", "svg");
+  globalThis.JsBarcode(svg, digits, { format: "CODE128C", height: 36, width: 1.6, margin: 0,
+                                      fontSize: 12, background: "transparent" });
+  return element("div", { className: "receipt-barcode", dataset: { digits } }, svg);
+}
+
 export function receiptContent(entry) {
   const r = withSettings(entry.receipt);
   const f = formatter({ locale: r.locale, currency_code: r.currency_code });
@@ -66,6 +84,7 @@ export function receiptContent(entry) {
       element("p", { className: "receipt-reference" }, r.reference),
       r.refunded_order_reference ? element("p", { className: "receipt-refund" }, `Refund of ${r.refunded_order_reference}`) : null,
       element("p", { className: "muted receipt-date" }, f.dateTime(r.date)),
+      barcode(r.reference),
       r.partner_name ? element("p", {}, `Customer: ${r.partner_name}`) : null),
     element("ul", { className: "receipt-lines" }, ...r.lines.map((line) => {
       const discount = money.parsePercent(line.discount);
