@@ -304,10 +304,13 @@ def push_orders(connection, raw_orders, allowed_config_id=None, check_order=None
     A refund of an order of the same push (a till that sold and refunded offline) is stored
     after the others, once the order it refunds is (refunds.py checks stored orders).
     """
-    uuids = {raw.get("uuid") for raw in raw_orders if isinstance(raw, dict)}
-    later = [index for index, raw in enumerate(raw_orders) if isinstance(raw, dict)
-             and raw.get("refunded_order_uuid") is not None
-             and raw.get("refunded_order_uuid") in uuids]
+    def text(raw, key):  # only text can name an order (parse_order refuses the rest, alone)
+        value = raw.get(key) if isinstance(raw, dict) else None
+        return value if isinstance(value, str) else None
+
+    uuids = {text(raw, "uuid") for raw in raw_orders} - {None}
+    later = [index for index, raw in enumerate(raw_orders)
+             if text(raw, "refunded_order_uuid") in uuids]
     if not later:
         return _push_orders(connection, raw_orders, allowed_config_id, check_order)
     first = [index for index in range(len(raw_orders)) if index not in set(later)]

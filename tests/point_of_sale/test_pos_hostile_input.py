@@ -96,6 +96,10 @@ ORDER_CASES = {
                           "payments": [{"method": "cash", "amount": 10**9}] * 20},
                          "underpaid"),
     "session id over 32 bits": ({"session_id": 2**40}, "invalid_field"),
+    # Found by schemathesis: unhashable values once made the whole push a 500.
+    "refunded order uuid an object": ({"refunded_order_uuid": {}}, "invalid_refund"),
+    "refunded order uuid a list": ({"refunded_order_uuid": []}, "invalid_refund"),
+    "uuid a list": ({"uuid": []}, "invalid_uuid"),
 }
 
 
