@@ -58,7 +58,7 @@ def test_an_offline_reload_keeps_every_addon_and_each_reconnects_when_the_server
     assert errors == []
 
 
-def wait_for_worker_with(server, asset, timeout=10):
+def wait_for_worker_with(server, asset, timeout=30):
     """Until the running server (which picks up installed addons within 2 s) serves a worker
     whose offline copy holds `asset`."""
     deadline = time.monotonic() + timeout
@@ -87,7 +87,7 @@ def test_installing_an_addon_refreshes_the_offline_copy(browser_context, db_url,
         page.reload()
         expect(page.locator("body")).to_have_attribute("data-ready", "true")
         expect(page.locator("body")).not_to_have_attribute("data-offline-version", first,
-                                                           timeout=5000)
+                                                           timeout=15000)
         expect(page.locator(".bus-icon")).to_be_visible()
 
         server.stop()
@@ -98,7 +98,7 @@ def test_installing_an_addon_refreshes_the_offline_copy(browser_context, db_url,
         version = page.locator("body").get_attribute("data-offline-version")
         page.wait_for_function("""async (wanted) => JSON.stringify((await caches.keys())
             .filter((name) => name.startsWith("comptoir-pos-"))) === JSON.stringify([wanted])""",
-                               arg=f"comptoir-pos-{version}", timeout=5000)
+                               arg=f"comptoir-pos-{version}", timeout=15000)
     finally:
         server.stop()
         instance.engine.dispose()
