@@ -60,7 +60,27 @@ def signed_in_user_id():
 
 
 class InstanceSessionInterface(SecureCookieSessionInterface):
-    """Flask's signed cookie, `Secure` whenever the request itself was made over HTTPS."""
+    """Flask's signed cookie, `Secure` whenever the request itself was made over HTTPS.
+
+    Tills call the bus hundreds of times a second, mostly without a cookie: a request without
+    one gets an empty session without parsing cookies, and the signing serializer (costlier
+    to build than a poll's own work) is built once per secret key, not per request."""
+
+    def __init__(self):
+        self._serializer = (None, None)  # (the secret keys it signs with, the serializer)
+
+    def open_session(self, app, request):
+        if app.secret_key and "HTTP_COOKIE" not in request.environ:
+            return self.session_class()
+        return super().open_session(app, request)
+
+    def get_signing_serializer(self, app):
+        keys = (app.secret_key, tuple(app.config.get("SECRET_KEY_FALLBACKS") or ()))
+        cached_keys, serializer = self._serializer
+        if cached_keys != keys:
+            serializer = super().get_signing_serializer(app)
+            self._serializer = (keys, serializer)
+        return serializer
 
     def get_cookie_secure(self, app):
         return bool(super().get_cookie_secure(app) or request.is_secure)
