@@ -10,6 +10,9 @@ from core.plugins import flatten
 from .models import DOWN, INCREMENTAL, KINDS, UP, SyncTable
 
 DIRECTIONS = (DOWN, UP)
+# The central instance's answer (409) to what a till sends of a till → server table that is
+# switched off: the till holds the changes, it does not drop them.
+SWITCHED_OFF = "table_switched_off"
 
 
 @dataclass(frozen=True)
@@ -71,6 +74,14 @@ def active_down_tables(connection, declared):
     """{name: (declared table, kind)} of the switched-on server → till tables, in order."""
     return {table.name: (table, kind) for table, direction, kind, active
             in sync_rows(connection, declared) if direction == DOWN and active}
+
+
+def up_active(connection, table_name):
+    """Whether the central instance takes what tills send of `table_name` (its till → server
+    row is switched on; a row not stored yet is on, as the admin would add it)."""
+    active = connection.scalar(select(SyncTable.active).where(
+        SyncTable.table_name == table_name, SyncTable.direction == UP))
+    return active is None or bool(active)
 
 
 def set_row(connection, table_name, direction, kind=None, active=None):

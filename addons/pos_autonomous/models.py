@@ -90,6 +90,9 @@ class Link(Model):
     last_error: Mapped[str] = mapped_column(Text, default="")
     failures: Mapped[int] = mapped_column(Integer, default=0)
     last_event: Mapped[str] = mapped_column(Text, default="")  # e.g. a full reload and why
+    # What the central instance holds back (a till → server table switched off there), in words;
+    # empty when nothing is held. The changes stay queued and go when it is switched on again.
+    up_held: Mapped[str] = mapped_column(Text, default="")
 
 
 class Checkpoint(Model):

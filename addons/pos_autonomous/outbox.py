@@ -12,6 +12,10 @@
 
 The outbox is read and emptied by the synchroniser (`send_outbox`), in id order; one refused
 message does not hold the others back (it stays, with its error, for the status to show).
+While the central instance has point_of_sale.partner's till → server row switched off (409
+`table_switched_off`), the whole outbox is held: nothing is dropped, one message is tried per
+pass (no hot loop), the till's status says what is held and why, and the queue goes, in order,
+at the first pass after the row is switched on again.
 """
 import json
 
@@ -21,13 +25,17 @@ import addons.point_of_sale as point_of_sale
 from core import hookimpl
 
 from .client import CentralClient, SyncError
+from .declarations import SWITCHED_OFF
 from .models import Link
 from .models_up import OutboxMessage
 
 UPDATE, DELETE = "update", "delete"
+PARTNERS = "point_of_sale.partner"  # the declared table the outbox sends up
 CUSTOMER_TIMEOUT_SECONDS = 10.0  # the cashier waits for this one
 NEEDS_SERVER = ("Creating a customer needs the connection to the central server; try again "
                 "when it is back.")
+CREATION_SWITCHED_OFF = ("The central server does not take customers from the tills now (switched "
+                         "off in its Tables to synchronise); ask the manager to switch it on.")
 
 
 def _link(connection):
@@ -65,6 +73,8 @@ def pos_create_customer(connection, config_id, values):
         answer = client.post("/pos_autonomous/customers", {"values": values})
     except SyncError as exc:
         status = getattr(exc, "status", None)
+        if exc.code == SWITCHED_OFF:
+            raise point_of_sale.Rejection(SWITCHED_OFF, CREATION_SWITCHED_OFF) from None
         if status is not None and 400 <= status < 500 and status not in (401, 404):
             raise point_of_sale.Rejection(getattr(exc, "code", "") or "invalid_customer",
                                           getattr(exc, "detail", "") or str(exc)) from None
@@ -117,18 +127,28 @@ def abandon_creation(connection, partner_id):
 
 
 def waiting(connection):
-    """{"customers": messages waiting, "customer_errors": [words of the refused ones]}."""
+    """{"customers": messages waiting, "customer_errors": [words of the refused ones],
+    "customers_held": why the central instance holds them back, or None}."""
     count = connection.scalar(select(func.count()).select_from(OutboxMessage))
     errors = [f"customer {row.partner_id} ({row.kind}): {row.last_error}" for row in
               connection.execute(select(OutboxMessage).where(OutboxMessage.last_error != "")
                                  .order_by(OutboxMessage.id).limit(5))]
-    return {"customers": count, "customer_errors": errors}
+    link = _link(connection)
+    held = (link.up_held or None) if link is not None and count else None
+    return {"customers": count, "customer_errors": errors, "customers_held": held}
+
+
+def _note_held(engine, words):
+    with engine.begin() as connection:
+        connection.execute(Link.__table__.update().where(Link.up_held != words)
+                           .values(up_held=words))
 
 
 def send_outbox(engine, client, say=lambda message: None):
     """Send every waiting message (synchroniser); return how many went. A network failure
     stops and raises SyncError (the rest waits for the next pass); a refusal is kept on the
-    message and the others go on."""
+    message and the others go on; the table switched off on the central instance holds them all
+    (status: `customers_held`) until a pass after it is switched on again."""
     sent = 0
     with engine.connect() as connection:
         messages = connection.execute(select(OutboxMessage).order_by(OutboxMessage.id)).all()
@@ -143,6 +163,11 @@ def send_outbox(engine, client, say=lambda message: None):
             status = getattr(exc, "status", None)
             if status is None or status >= 500 or status == 401:
                 raise
+            if exc.code == SWITCHED_OFF:  # held, not refused: kept in order, tried next pass
+                _note_held(engine, f"{len(messages) - sent} customer change(s) held: "
+                                   f"{exc.detail}")
+                say(f"customer changes held: {exc.detail}")
+                return sent
             with engine.begin() as connection:
                 connection.execute(table.update().where(table.c.id == message.id).values(
                     attempts=table.c.attempts + 1, last_error=str(exc)[:500]))
@@ -151,4 +176,6 @@ def send_outbox(engine, client, say=lambda message: None):
         with engine.begin() as connection:
             connection.execute(table.delete().where(table.c.id == message.id))
         sent += 1
+    if messages:
+        _note_held(engine, "")  # went through: nothing held any more
     return sent

@@ -21,6 +21,7 @@ from core.web import current_instance
 from core.web.errors import ApiError, json_object
 
 from . import outbox, tills
+from .declarations import SWITCHED_OFF, up_active
 from .receive import receive_push
 from .routes import MAX_ID, _till_from_request, blueprint
 
@@ -169,6 +170,16 @@ def _customer_values(body):
     return values
 
 
+def _require_up(connection, table_name):
+    """409 while the table's till → server row is switched off: the till keeps what it sent
+    queued (outbox.py) and sends it once the row is switched on again."""
+    if not up_active(connection, table_name):
+        raise ApiError(409, SWITCHED_OFF,
+                       f"the central server does not take {table_name} from tills now (switched "
+                       "off in Autonomous tills ▸ Tables to synchronise, till → server); the till "
+                       "keeps its changes and sends them once it is switched on again")
+
+
 def _rejection(exc):
     return ApiError(400, getattr(exc, "code", "invalid_customer"),
                     getattr(exc, "message", str(exc)))
@@ -180,6 +191,7 @@ def create_customer():
     values = _customer_values(json_object())
     with current_instance().engine.begin() as connection:
         _till_from_request(connection)
+        _require_up(connection, outbox.PARTNERS)
         try:
             partner = point_of_sale.create_customer(connection, values)
         except point_of_sale.Rejection as exc:
@@ -192,6 +204,7 @@ def update_customer(partner_id):
     values = _customer_values(json_object())
     with current_instance().engine.begin() as connection:
         _till_from_request(connection)
+        _require_up(connection, outbox.PARTNERS)
         try:
             partner = point_of_sale.update_customer(connection, partner_id, values)
         except point_of_sale.Rejection as exc:
@@ -204,6 +217,7 @@ def delete_customer(partner_id):
     """An abandoned creation: deleted, or marked retired when an order refers to it."""
     with current_instance().engine.begin() as connection:
         _till_from_request(connection)
+        _require_up(connection, outbox.PARTNERS)
         try:
             outcome = point_of_sale.retire_customer(connection, partner_id)
         except point_of_sale.Rejection as exc:

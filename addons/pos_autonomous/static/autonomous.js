@@ -37,7 +37,9 @@ async function refreshAutonomousState() {
     chip.textContent = `till ${state.till_id}: ${AUTONOMOUS_WORDS[state.state] || state.state}`
       + (waiting ? ` · ${waiting} waiting to go up` : "");
     chip.title = [state.last_error || `last synchronised ${state.last_success_at || "never"}`,
-      `last acknowledged ticket: ${up.last_acknowledged || "none"}`].join("\n");
+      `last acknowledged ticket: ${up.last_acknowledged || "none"}`,
+      up.customers_held ? `customer changes held: ${up.customers_held}` : ""]
+      .filter(Boolean).join("\n");
     chip.style.background = state.state === "error" ? "#fde2c8" : "#eee";
   } catch (error) {
     // this till's own server did not answer: the POS page has its own offline handling
