@@ -331,7 +331,8 @@ def serve(instance, host, port, workers):
             raise CoreError("--workers > 1 needs PostgreSQL (SQLite holds one writer and the "
                             "in-memory bus does not cross processes); use --db postgresql://...")
         from core.access_log import GUNICORN_ARGUMENTS
-        command = [sys.executable, "-m", "gunicorn", "--worker-class", "gevent",
+        command = [sys.executable, "-m", "gunicorn",
+                   "--worker-class", "core.gunicorn_worker.GeventWorker",
                    "--workers", str(workers), "--bind", f"{host}:{port}",
                    *GUNICORN_ARGUMENTS, "core.server:wsgi_app()"]
         from core.web.start import served_addresses

@@ -1,12 +1,14 @@
 """The bus under a real `core serve` (gevent): waiting polls wake when a message commits, the
 server cycle ends a poll, and on PostgreSQL a message sent through one process wakes pollers
 held by another (LISTEN/NOTIFY), whether two servers or gunicorn workers."""
+import json
 import os
 import time
 from concurrent.futures import ThreadPoolExecutor
 
 import pytest
 import requests
+import simple_websocket
 
 from addons.pos_longpolling.bus import pos_channel
 from tests.support import start_core_server, stop_process_group
@@ -98,3 +100,19 @@ def test_every_gunicorn_worker_wakes_its_pollers(addon_instance, on_postgresql, 
         ping(url, headers, addon_instance.db_name)
         answers = [future.result(ANSWER_WITHIN) for future in waiting]
     assert all([m["message"] for m in messages] == ["PONG"] for messages in answers)
+
+
+def test_a_gunicorn_worker_serves_the_websocket(addon_instance, on_postgresql, token_for, serve):
+    """The WebSocket route finds the connection under gunicorn's workers too."""
+    url, headers = serve("--workers", "2"), token_for(1, addon_instance.db_name)
+    channel = pos_channel(addon_instance.db_name, "pos.longpolling", 1)
+    socket = simple_websocket.Client.connect(
+        url.replace("http", "ws", 1) + "/longpolling/websocket", headers=headers)
+    try:
+        socket.send(json.dumps({"channels": [channel], "last": 0, "options": {"timeout": 30}}))
+        time.sleep(HEAD_START)
+        ping(url, headers, addon_instance.db_name)
+        answer = json.loads(socket.receive(timeout=ANSWER_WITHIN))
+    finally:
+        socket.close()
+    assert [m["message"] for m in answer] == ["PONG"]

@@ -22,18 +22,32 @@ def raw_exchange(url, request_bytes):
     return status, head.decode("latin-1"), body
 
 
-@pytest.mark.parametrize("request_bytes, status, code", [
+REFUSED = [
     (b"GET /web/login HTTP/1.1\r\nHost: x\r\nX-Big: " + b"a" * 70_000 + b"\r\n\r\n",
      431, "headers_too_large"),
     (b"GET /web/login HTTP/1.1\r\nHost: x\r\n"
      + b"".join(b"X-H%d: 1\r\n" % n for n in range(150)) + b"\r\n", 431, "headers_too_large"),
     (b"GET /" + b"a" * 9_000 + b" HTTP/1.1\r\nHost: x\r\n\r\n", 414, "request_line_too_long"),
     (b"GET / HTTP/7.1\r\nHost: x\r\n\r\n", 400, "bad_request"),
-], ids=["header line over 64 KiB", "150 headers", "request line over 8 KiB", "bad version"])
+]
+
+@pytest.mark.parametrize("request_bytes, status, code", REFUSED, ids=[
+    "header line over 64 KiB", "150 headers", "request line over 8 KiB", "bad version"])
 def test_requests_the_server_refuses_get_a_json_error(start_server, instance, request_bytes,
                                                       status, code):
-    server = start_server()
-    got_status, head, body = raw_exchange(server.url, request_bytes)
+    assert_json_refusal(start_server().url, request_bytes, status, code)
+
+
+def test_gunicorn_workers_refuse_them_in_json_too(start_server, instance):
+    if instance.engine.dialect.name == "sqlite":
+        pytest.skip("--workers > 1 needs PostgreSQL; set CORE_TEST_DB to run this test")
+    url = start_server("--workers", "2").url
+    for request_bytes, status, code in REFUSED:
+        assert_json_refusal(url, request_bytes, status, code)
+
+
+def assert_json_refusal(url, request_bytes, status, code):
+    got_status, head, body = raw_exchange(url, request_bytes)
     assert got_status == status, head
     assert "Content-Type: application/json" in head
     error = json.loads(body)["error"]
