@@ -39,11 +39,12 @@ def apply_answer(connection, answer, declared_by_name):
     changed is not applied but restarts a full import: `answer["more"]` then becomes true, so
     the caller asks again at once."""
     events = []
+    held = {row.table_name: row for row in connection.execute(select(Checkpoint))}
     for name, part in answer["tables"].items():
         declared = declared_by_name.get(name)
         if declared is None:  # the till lacks the addon that owns this table
             continue
-        restarted = _apply_part(connection, declared, part)
+        restarted = _apply_part(connection, declared, part, held.get(name))
         if restarted is None:  # the full import's first page will say why
             answer["more"] = True
         else:
@@ -53,16 +54,11 @@ def apply_answer(connection, answer, declared_by_name):
     return events
 
 
-def _checkpoint(connection, name):
-    return connection.execute(select(Checkpoint).where(Checkpoint.table_name == name)).first()
-
-
-def _apply_part(connection, declared, part):
-    """Apply one table's part; return its events, or None when the table must restart a full
-    import instead (its shared columns changed)."""
+def _apply_part(connection, declared, part, held):
+    """Apply one table's part (`held`: the table's checkpoint row, or None); return its events,
+    or None when the table must restart a full import instead (its shared columns changed)."""
     local = [column.name for column in declared.table.columns]
     shared = [column for column in part["columns"] if column in local]
-    held = _checkpoint(connection, declared.name)
     starting = part["mode"] == FULL and part.get("after") is None
     if not starting and held is not None and held.columns != ",".join(shared):
         restart_full(connection, declared.name, "schema_changed")
@@ -80,9 +76,11 @@ def _apply_part(connection, declared, part):
     # Deletions first: a unique value (a barcode) may have moved to a row of this page.
     if part["mode"] == INCREMENTAL:
         _delete_keys(connection, declared, part["deleted"])
+        _insert(connection, declared, shared, rows, upsert=True)
     else:
-        _delete_missing(connection, declared, part["after"], part["last"], part["done"], keys)
-    _upsert(connection, declared, shared, rows)
+        held_any = _delete_missing(connection, declared, part["after"], part["last"],
+                                   part["done"], keys)
+        _insert(connection, declared, shared, rows, upsert=held_any)
     events, extra = [], {}
     if part["mode"] == FULL:
         if starting:
@@ -124,7 +122,9 @@ def _placeholders(connection, count):
     return ", ".join([mark] * count)
 
 
-def _upsert(connection, declared, columns, rows):
+def _insert(connection, declared, columns, rows, upsert):
+    """Insert `rows`; with `upsert`, a row whose key the till holds replaces it. A full page
+    whose key range the till holds nothing of takes the plain INSERT (the first import)."""
     if not rows:
         return
     converters = _converters(connection, declared, columns)
@@ -134,9 +134,10 @@ def _upsert(connection, declared, columns, rows):
     quoted = ", ".join(f'"{c}"' for c in columns)
     updates = ", ".join(f'"{c}" = excluded."{c}"' for c in columns if c != declared.key)
     statement = (f'INSERT INTO "{declared.table.name}" ({quoted}) VALUES '
-                 f"({_placeholders(connection, len(columns))}) "
-                 f'ON CONFLICT ("{declared.key}") DO '
-                 + (f"UPDATE SET {updates}" if updates else "NOTHING"))
+                 f"({_placeholders(connection, len(columns))})")
+    if upsert:
+        statement += (f' ON CONFLICT ("{declared.key}") DO '
+                      + (f"UPDATE SET {updates}" if updates else "NOTHING"))
     cursor = connection.connection.cursor()  # the DB-API's executemany, in this transaction
     try:
         cursor.executemany(statement, rows)
@@ -168,16 +169,18 @@ def _delete_one_by_one(connection, declared, keys):
 
 def _delete_missing(connection, declared, after, last, done, kept):
     """A full page holds every row of its key range (after, last]: the till's other rows in that
-    range are gone on the server; on the last page, so is everything past it."""
+    range are gone on the server; on the last page, so is everything past it. Return whether
+    the till held any row in that range."""
     key = declared.table.c[declared.key]
     query = select(key)
     if after is not None:
         query = query.where(key > after)
     if not done:
         query = query.where(key <= last)
+    held = [value for (value,) in connection.execute(query)]
     kept = set(kept)
-    gone = [value for (value,) in connection.execute(query) if value not in kept]
-    _delete_keys(connection, declared, gone)
+    _delete_keys(connection, declared, [value for value in held if value not in kept])
+    return bool(held)
 
 
 def _save_checkpoint(connection, name, checkpoint, **values):

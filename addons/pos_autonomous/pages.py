@@ -9,7 +9,7 @@ from sqlalchemy import DateTime, Numeric, String, cast, exists, func, select
 from .models import FULL, INCREMENTAL, Change
 from .tracking import newest_version, purged_versions
 
-DEFAULT_PAGE_SIZE = 2000
+DEFAULT_PAGE_SIZE = 10000  # as the till's pos_autonomous.page_size (system_parameters.yaml)
 MAX_PAGE_SIZE = 10000
 NEW_TABLE = {"mode": FULL, "snapshot": None, "after": None}
 
