@@ -51,12 +51,12 @@ def _json_default(value):
 
 
 def dumps(value):
-    """orjson (pages are large: it encodes several times faster than json); the standard
-    library for what orjson refuses (integers beyond 64 bits)."""
+    """JSON bytes: orjson (pages are large: it encodes several times faster than json); the
+    standard library for what orjson refuses (integers beyond 64 bits)."""
     try:
         return orjson.dumps(value, default=_json_default)
     except TypeError:
-        return json.dumps(value, separators=(",", ":"), default=_json_default)
+        return json.dumps(value, separators=(",", ":"), default=_json_default).encode()
 
 
 def _whole(value, where, allow_none=False):
@@ -126,26 +126,42 @@ def pull():
     config_id = till.config_id
 
     def compute(positions):
-        """The page, in a read transaction (on SQLite it takes no write lock)."""
+        """The page, read in a read transaction (on SQLite it takes no write lock), encoded."""
         with instance.engine.connect() as connection:
-            return pages.answer_pull(connection, tables, positions, config_id, page_size)
-    answer = read_ahead.take(database, till.id, positions, page_size) or compute(positions)
-    answer["cashiers"] = cashiers
-    _log_page(till, positions, answer)
-    response = Response(dumps(answer), mimetype="application/json")
+            return EncodedPage(pages.answer_pull(connection, tables, positions, config_id,
+                                                 page_size))
+    page = read_ahead.take(database, till.id, positions, page_size) or compute(positions)
+    _log_page(till, positions, page.count)
+    response = Response(page.with_cashiers(cashiers), mimetype="application/json")
     response.headers["Server-Timing"] = f"pull;dur={(time.perf_counter() - started) * 1000:.2f}"
-    if answer["more"]:  # an import under way: once this page is sent, prepare the next one
-        following = read_ahead.next_positions(positions, answer)
+    if page.more:  # an import under way: once this page is sent, prepare the next one
+        following = read_ahead.next_positions(positions, page.checkpoints)
         response.call_on_close(lambda: read_ahead.prepare(
             database, till.id, following, page_size, lambda: compute(following)))
     return response
 
 
-def _log_page(till, positions, answer):
+class EncodedPage:
+    """A page ready to send: its JSON (without the cashiers part, which each request adds as it
+    stands then) and what the route needs to know of it. A page read ahead is encoded there,
+    while the till still applies the one before: the request that takes it only sends bytes,
+    and a page waiting for its till holds its bytes, not its rows as objects."""
+
+    def __init__(self, answer):
+        self.more = answer["more"]
+        self.checkpoints = {name: part["checkpoint"] for name, part in answer["tables"].items()}
+        self.count = sum(len(part["rows"]) + len(part.get("deleted", ()))
+                         for part in answer["tables"].values())
+        self.body = dumps(answer)
+
+    def with_cashiers(self, cashiers):
+        """The answer's JSON with its "cashiers" member: an object's encoding ends in "}"."""
+        return self.body[:-1] + b',"cashiers":' + dumps(cashiers) + b"}"
+
+
+def _log_page(till, positions, count):
     """One line per page that carries data (idle syncs stay quiet), naming where it starts: the
     same start twice means the till fetched that page again (a kill before it applied it)."""
-    count = sum(len(part["rows"]) + len(part.get("deleted", ()))
-                for part in answer["tables"].values())
     if count:
         start = hashlib.sha256(orjson.dumps(positions, option=orjson.OPT_SORT_KEYS)).hexdigest()
         log.info("till %s: page of %d rows from position %s", till.id, count, start[:16])
