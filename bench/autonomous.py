@@ -15,21 +15,16 @@ import argparse
 import sqlite3
 import statistics
 import sys
-import tempfile
 import time
-import uuid
 from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
-from bench_support import CORE, ServerProcess  # noqa: E402
-from sqlalchemy import create_engine, text  # noqa: E402
-from sqlalchemy.engine import make_url  # noqa: E402
+from autonomous_support import Scratch, make_central, make_till, serve  # noqa: E402
+from sqlalchemy import text  # noqa: E402
 
-from addons.pos_autonomous.package import init_till, make_package  # noqa: E402
+from addons.pos_autonomous import settings  # noqa: E402
 from addons.pos_autonomous.synchroniser import Synchroniser, request_full_import  # noqa: E402
-from core.addons import AddonCatalog  # noqa: E402
-from core.instance import Instance  # noqa: E402
 
 PRODUCT_ROWS_SQL = {
     # n from 1 to :count, each a product named, priced and barcoded from n
@@ -41,48 +36,6 @@ PRODUCT_ROWS_SQL = {
                    "active) SELECT 'Product ' || i, 'BC' || i, (i % 1000) / 10.0 + 0.5, 20, "
                    "'Cat ' || (i % 50), true FROM generate_series(1, :count) AS i"),
 }
-
-
-class Scratch:
-    """Databases for one run: SQLite files in a temporary folder, or PostgreSQL databases."""
-
-    def __init__(self, postgres):
-        self.folder = Path(tempfile.mkdtemp(prefix="bench-autonomous-"))
-        self.postgres = make_url(postgres) if postgres else None
-        self.created = []
-
-    def central_url(self, name):
-        if not self.postgres:
-            return f"sqlite:///{self.folder / (name + '.db')}"
-        database = f"bench_autonomous_{name}_{uuid.uuid4().hex[:8]}"
-        admin = create_engine(self.postgres, isolation_level="AUTOCOMMIT")
-        with admin.connect() as connection:
-            connection.execute(text(f'CREATE DATABASE "{database}"'))
-        admin.dispose()
-        self.created.append(database)
-        return self.postgres.set(database=database).render_as_string(hide_password=False)
-
-    def till_url(self, name):
-        return f"sqlite:///{self.folder / (name + '.db')}"
-
-    def drop(self):
-        if not self.created:
-            return
-        admin = create_engine(self.postgres, isolation_level="AUTOCOMMIT")
-        with admin.connect() as connection:
-            for database in self.created:
-                connection.execute(text(f'DROP DATABASE IF EXISTS "{database}" WITH (FORCE)'))
-        admin.dispose()
-
-
-def make_central(url, products):
-    central = Instance(url, AddonCatalog())
-    central.install(["point_of_sale", "pos_autonomous"])
-    with central.engine.begin() as connection:
-        connection.execute(text("INSERT INTO point_of_sale_config (id, name, active) "
-                                "VALUES (1, 'Shop', true)"))
-    central.engine.dispose()  # the server attaches the change tracking when it starts
-    return central
 
 
 def add_products(engine, count):
@@ -102,35 +55,20 @@ def settle(engine):
             connection.execute(text("PRAGMA wal_checkpoint(TRUNCATE)"))
 
 
-def serve(central, folder):
-    def ready(port):
-        import urllib.request
-        urllib.request.urlopen(f"http://127.0.0.1:{port}/web/login", timeout=1)
-    return ServerProcess("central", [CORE, "--db", central.url, "serve"],
-                         folder / f"central-{uuid.uuid4().hex[:6]}.log", ready)
-
-
-def make_till(central, server, scratch, name):
-    package = scratch.folder / f"{name}.package"
-    make_package(central, 1, package, f"http://127.0.0.1:{server.port}")
-    till = Instance(scratch.till_url(name), AddonCatalog())
-    init_till(till, package)
-    return till
-
-
-def full_import(scratch, products, page_size, postgres):
-    """(a): rows/s of the till's full import, and of the baseline."""
-    central = make_central(scratch.central_url("full"), 0)
+def full_import(scratch, products, page_size):
+    """(a): rows/s of the till's full import, and of the baseline; the pages and their size
+    (`page_size` None: the till's own default)."""
+    central = make_central(scratch.central_url("full"))
     server = serve(central, scratch.folder)
     try:
         till = make_till(central, server, scratch, "full-till")
         add_products(central.engine, products)
-        with till.engine.begin() as connection:
-            connection.execute(text("UPDATE core_parameter SET value = :size "
-                                    "WHERE key = 'pos_autonomous.page_size'"),
-                               {"size": str(page_size)})
+        if page_size is not None:
+            with till.engine.begin() as connection:
+                till.parameters(connection).set(settings.PAGE_SIZE, page_size)
         request_full_import(till)
         synchroniser = Synchroniser(till)
+        page_size = synchroniser.settings[settings.PAGE_SIZE]
         started = time.perf_counter()
         pages = synchroniser.sync_once()
         elapsed = time.perf_counter() - started
@@ -165,13 +103,13 @@ def full_import(scratch, products, page_size, postgres):
     database.execute("COMMIT")
     baseline_elapsed = time.perf_counter() - started
     database.close()
-    return products / elapsed, products / baseline_elapsed, pages
+    return products / elapsed, products / baseline_elapsed, pages, page_size
 
 
 def incremental(scratch, size, changes, repeats):
     """(b), (c): median seconds of an incremental import of `changes` changed rows with `size`
     products on both sides; then no-change syncs (round trips, server ms, bytes)."""
-    central = make_central(scratch.central_url(f"inc{size}"), 0)
+    central = make_central(scratch.central_url(f"inc{size}"))
     server = serve(central, scratch.folder)
     try:
         till = make_till(central, server, scratch, f"inc{size}-till")
@@ -214,7 +152,8 @@ def incremental(scratch, size, changes, repeats):
 def main():
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--products", type=int, default=100_000)
-    parser.add_argument("--page-size", type=int, default=2000)
+    parser.add_argument("--page-size", type=int,
+                        help="rows per page (default: the till's pos_autonomous.page_size)")
     parser.add_argument("--small", type=int, default=1_000)
     parser.add_argument("--big", type=int, default=1_000_000)
     parser.add_argument("--changes", type=int, default=100)
@@ -224,14 +163,14 @@ def main():
                              "(postgresql://postgres@127.0.0.1:5432/test)")
     parser.add_argument("--only", choices=["a", "b"], help="run one part")
     args = parser.parse_args()
-    scratch = Scratch(args.postgres)
+    scratch = Scratch(args.postgres, "autonomous")
     central_kind = "PostgreSQL" if args.postgres else "SQLite"
     try:
         if args.only in (None, "a"):
-            rate, baseline, pages = full_import(scratch, args.products, args.page_size,
-                                                args.postgres)
+            rate, baseline, pages, page_size = full_import(scratch, args.products,
+                                                           args.page_size)
             print(f"(a) full import of {args.products} products (central on {central_kind}, "
-                  f"{pages} pages of {args.page_size}): {rate:,.0f} rows/s; plain executemany "
+                  f"{pages} pages of {page_size}): {rate:,.0f} rows/s; plain executemany "
                   f"{baseline:,.0f} rows/s; ratio {rate / baseline:.2f} (goal >= 0.5: "
                   f"{'met' if rate / baseline >= 0.5 else 'NOT met'})")
         if args.only in (None, "b"):

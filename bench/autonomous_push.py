@@ -15,7 +15,6 @@ Prints both times, tickets/s and the ratio (push time / POST /pos/orders time).
 import argparse
 import json
 import sys
-import tempfile
 import time
 import urllib.request
 import uuid
@@ -23,54 +22,17 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
-from bench_support import CORE, ServerProcess, core  # noqa: E402
-from sqlalchemy import create_engine, func, select, text  # noqa: E402
-from sqlalchemy.engine import make_url  # noqa: E402
+from autonomous_support import Scratch, make_central, make_till, serve  # noqa: E402
+from bench_support import core  # noqa: E402
+from sqlalchemy import create_engine, func, select  # noqa: E402
 
 import addons.point_of_sale as point_of_sale  # noqa: E402
-from addons.pos_autonomous.package import init_till, make_package  # noqa: E402
 from addons.pos_autonomous.synchroniser import Synchroniser  # noqa: E402
-from core.addons import AddonCatalog  # noqa: E402
-from core.instance import Instance  # noqa: E402
-
-
-class Scratch:
-    def __init__(self, postgres):
-        self.folder = Path(tempfile.mkdtemp(prefix="bench-push-"))
-        self.postgres = make_url(postgres) if postgres else None
-        self.created = []
-
-    def url(self, name):
-        if not self.postgres:
-            return f"sqlite:///{self.folder / (name + '.db')}"
-        database = f"bench_push_{name}_{uuid.uuid4().hex[:8]}"
-        admin = create_engine(self.postgres, isolation_level="AUTOCOMMIT")
-        with admin.connect() as connection:
-            connection.execute(text(f'CREATE DATABASE "{database}"'))
-        admin.dispose()
-        self.created.append(database)
-        return self.postgres.set(database=database).render_as_string(hide_password=False)
-
-    def drop(self):
-        if not self.created:
-            return
-        admin = create_engine(self.postgres, isolation_level="AUTOCOMMIT")
-        with admin.connect() as connection:
-            for database in self.created:
-                connection.execute(text(f'DROP DATABASE IF EXISTS "{database}" WITH (FORCE)'))
-        admin.dispose()
 
 
 def central(scratch, name):
-    instance = Instance(scratch.url(name), AddonCatalog())
-    instance.install(["point_of_sale", "pos_autonomous"], demo=True)
-    instance.engine.dispose()
-
-    def ready(port):
-        urllib.request.urlopen(f"http://127.0.0.1:{port}/web/login", timeout=1)
-    server = ServerProcess(name, [CORE, "--db", instance.url, "serve"],
-                           scratch.folder / f"{name}.log", ready)
-    return instance, server
+    instance = make_central(scratch.central_url(name), demo=True)
+    return instance, serve(instance, scratch.folder, name)
 
 
 def orders(count, session_id):
@@ -124,15 +86,12 @@ def main():
     parser.add_argument("--batch", type=int, default=200)
     parser.add_argument("--postgres", metavar="URL")
     options = parser.parse_args()
-    scratch = Scratch(options.postgres)
+    scratch = Scratch(options.postgres, "push")
     servers = []
     try:
         pushed_central, pushed_server = central(scratch, "pushed")
         servers.append(pushed_server)
-        package = scratch.folder / "till.package"
-        make_package(pushed_central, 1, package, f"http://127.0.0.1:{pushed_server.port}")
-        till = Instance(f"sqlite:///{scratch.folder / 'till.db'}", AddonCatalog())
-        init_till(till, package)
+        till = make_till(pushed_central, pushed_server, scratch, "till")
         with till.engine.begin() as connection:
             till.parameters(connection).set("pos_autonomous.push_batch_size",
                                             str(options.batch))
