@@ -94,6 +94,18 @@ def hostile_bodies(draw, valid_body):
     return json_text(body)
 
 
+def check_hostile_answer(response, count, before, created):
+    """A hostile body's answer: never a 5xx; a refusal is a JSON error a person can act on and
+    wrote nothing (`count()` still `before`); an acceptance wrote what `created(answer)` says."""
+    assert response.status_code < 500
+    answer = json.loads(response.get_data(as_text=True))
+    if response.status_code >= 400:
+        assert set(answer["error"]) == {"code", "message"}
+        assert count() == before
+    else:
+        assert count() == before + created(answer)
+
+
 # -- valid bodies of each JSON route (the demo data: configs 1 and 2, session 1 open) -----------
 
 def order(session_id=1, **changes):

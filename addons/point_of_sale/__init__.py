@@ -20,7 +20,8 @@
   `verify_token`, `PosToken`, `TokenError`;
 - customers: `search_customers`, `create_customer` (from the template customer),
   `update_customer` (phone, e-mail), `retire_customer` ("deleted" | "retired"),
-  `partner_json`;
+  `partner_json`; over HTTP (customer_http.py): `run_customer_change(change)` (one
+  transaction, a Rejection turned into its JSON error) and `customer_refusal`;
 - hooks other addons implement: `hookspecs.py` (`check_pos_order`, `extend_pos_data`,
   `extend_pos_token`, `pos_session_closed`, `pos_session_closed_committed`,
   `pos_config_form_links`, `pos_create_customer`, `pos_update_customer`,
@@ -36,6 +37,7 @@ from .access import (
     require_session_access,
 )
 from .closing import session_report
+from .customer_http import customer_refusal, run_customer_change
 from .customers import (
     create_customer,
     partner_json,
@@ -87,6 +89,7 @@ __all__ = [
     "CLOSED", "CLOSING_CONTROL", "OPENED", "OPENING_CONTROL",
     "Order", "OrderLine", "Partner", "Payment", "PosConfig", "PosSession", "Product",
     "create_customer", "partner_json", "retire_customer", "search_customers", "update_customer",
+    "customer_refusal", "run_customer_change",
     "ZERO_LINK", "ChainCheck", "SealedEntry", "canonical_form", "chain_link", "ledger_entries",
     "ledger_head", "receive_sealed_entries", "seal_record", "verify_chain", "session_report",
     "ParsedOrder", "Rejection", "compute_totals", "parse_order", "push_orders",

@@ -7,6 +7,7 @@ from core.web import current_instance, current_plugins
 from core.web.errors import ApiError, json_object
 
 from .access import ANY_CONFIG, caller_config_scope
+from .customer_http import run_customer_change
 from .customers import (
     CUSTOMER_FIELDS,
     EDITABLE_FIELDS,
@@ -17,16 +18,7 @@ from .customers import (
     search_customers,
     update_customer,
 )
-from .orders import Rejection
 from .routes import blueprint
-
-# A refusal's HTTP status; others are 400.
-STATUS = {"unknown_customer": 404, "no_template": 409, "template_customer": 409,
-          "needs_server": 503}
-
-
-def _refused(rejection):
-    return ApiError(STATUS.get(rejection.code, 400), rejection.code, rejection.message)
 
 
 def _config_id(scope, body):
@@ -66,16 +58,13 @@ def customers_create():
     scope = caller_config_scope()
     body = json_object()
     config_id = _config_id(scope, body)
-    try:
+
+    def create(connection):
         values = clean_values(body, tuple(CUSTOMER_FIELDS))
-        with current_instance().engine.begin() as connection:
-            customer = current_plugins().hook.pos_create_customer(
-                connection=connection, config_id=config_id, values=values)
-            if customer is None:
-                customer = create_customer(connection, values)
-    except Rejection as rejection:
-        raise _refused(rejection) from None
-    return jsonify(customer=customer), 201
+        customer = current_plugins().hook.pos_create_customer(
+            connection=connection, config_id=config_id, values=values)
+        return create_customer(connection, values) if customer is None else customer
+    return jsonify(customer=run_customer_change(create)), 201
 
 
 @blueprint.post("/customers/<int:partner_id>")
@@ -84,17 +73,13 @@ def customers_update(partner_id):
     scope = caller_config_scope()
     body = json_object()
     config_id = _config_id(scope, body)
-    try:
+
+    def update(connection):
         values = clean_values(body, EDITABLE_FIELDS)
-        with current_instance().engine.begin() as connection:
-            customer = current_plugins().hook.pos_update_customer(
-                connection=connection, config_id=config_id, partner_id=partner_id,
-                values=values)
-            if customer is None:
-                customer = update_customer(connection, partner_id, values)
-    except Rejection as rejection:
-        raise _refused(rejection) from None
-    return jsonify(customer=customer)
+        customer = current_plugins().hook.pos_update_customer(
+            connection=connection, config_id=config_id, partner_id=partner_id, values=values)
+        return update_customer(connection, partner_id, values) if customer is None else customer
+    return jsonify(customer=run_customer_change(update))
 
 
 @blueprint.post("/customers/<int:partner_id>/abandon")
@@ -107,12 +92,9 @@ def customers_abandon(partner_id):
     if body:
         raise ApiError(400, "invalid_body", f"unexpected field(s): {', '.join(sorted(body))}; "
                                             "send only 'config_id'")
-    try:
-        with current_instance().engine.begin() as connection:
-            outcome = current_plugins().hook.pos_abandon_customer(
-                connection=connection, config_id=config_id, partner_id=partner_id)
-            if outcome is None:
-                outcome = retire_customer(connection, partner_id)
-    except Rejection as rejection:
-        raise _refused(rejection) from None
-    return jsonify(outcome=outcome)
+
+    def abandon(connection):
+        outcome = current_plugins().hook.pos_abandon_customer(
+            connection=connection, config_id=config_id, partner_id=partner_id)
+        return retire_customer(connection, partner_id) if outcome is None else outcome
+    return jsonify(outcome=run_customer_change(abandon))

@@ -170,6 +170,16 @@ def _customer_values(body):
     return values
 
 
+def _from_till(change):
+    """A till's customer change, through point_of_sale's rules and refusals: the caller is a
+    till, the partner table's till → server row is switched on, then `change(connection)`."""
+    def checked(connection):
+        _till_from_request(connection)
+        _require_up(connection, outbox.PARTNERS)
+        return change(connection)
+    return point_of_sale.run_customer_change(checked)
+
+
 def _require_up(connection, table_name):
     """409 while the table's till → server row is switched off: the till keeps what it sent
     queued (outbox.py) and sends it once the row is switched on again."""
@@ -180,48 +190,25 @@ def _require_up(connection, table_name):
                        "keeps its changes and sends them once it is switched on again")
 
 
-def _rejection(exc):
-    return ApiError(400, getattr(exc, "code", "invalid_customer"),
-                    getattr(exc, "message", str(exc)))
-
-
 @blueprint.post("/customers")
 def create_customer():
     """Create a customer for a till from the template partner; answer it."""
     values = _customer_values(json_object())
-    with current_instance().engine.begin() as connection:
-        _till_from_request(connection)
-        _require_up(connection, outbox.PARTNERS)
-        try:
-            partner = point_of_sale.create_customer(connection, values)
-        except point_of_sale.Rejection as exc:
-            raise _rejection(exc) from None
-    return jsonify(customer=outbox.partner_wire(partner))
+    return jsonify(customer=_from_till(
+        lambda connection: point_of_sale.create_customer(connection, values)))
 
 
 @blueprint.post("/customers/<int:partner_id>")
 def update_customer(partner_id):
     values = _customer_values(json_object())
-    with current_instance().engine.begin() as connection:
-        _till_from_request(connection)
-        _require_up(connection, outbox.PARTNERS)
-        try:
-            partner = point_of_sale.update_customer(connection, partner_id, values)
-        except point_of_sale.Rejection as exc:
-            raise _rejection(exc) from None
-    return jsonify(customer=outbox.partner_wire(partner))
+    return jsonify(customer=_from_till(
+        lambda connection: point_of_sale.update_customer(connection, partner_id, values)))
 
 
 @blueprint.post("/customers/<int:partner_id>/delete")
 def delete_customer(partner_id):
     """An abandoned creation: deleted, or marked retired when an order refers to it."""
-    with current_instance().engine.begin() as connection:
-        _till_from_request(connection)
-        _require_up(connection, outbox.PARTNERS)
-        try:
-            outcome = point_of_sale.retire_customer(connection, partner_id)
-        except point_of_sale.Rejection as exc:
-            raise _rejection(exc) from None
+    outcome = _from_till(lambda connection: point_of_sale.retire_customer(connection, partner_id))
     return jsonify(partner_id=partner_id, outcome=outcome)
 
 
