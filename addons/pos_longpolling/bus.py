@@ -18,7 +18,7 @@ import time
 from dataclasses import dataclass
 from datetime import timedelta
 
-from sqlalchemy import BigInteger, String, bindparam, delete, func, insert, select
+from sqlalchemy import bindparam, delete, func, insert, select, text
 
 from core.models import utc_now
 
@@ -81,13 +81,19 @@ class BusTransaction:
         return {row["channel"] for row in self.outgoing}
 
     def _store_outgoing(self):
-        if self.connection.dialect.name == "postgresql":
-            # One round trip for the lock, held until the commit (the next sender's ids come
-            # after ours are visible), and the NOTIFY, which PostgreSQL delivers at commit.
-            self.connection.execute(_statements().lock_and_notify, {
-                "lock_key": SEND_LOCK_KEY, "notify_channel": wakeup.NOTIFY_CHANNEL,
-                "payload": wakeup.notify_payload(self.channels)})
-        self.connection.execute(_statements().insert, self.outgoing)
+        if self.connection.dialect.name != "postgresql":
+            self.connection.execute(_statements().insert, self.outgoing)
+            return
+        # One statement, one round trip: the lock (held until the commit, so the next sender's
+        # ids come after ours are visible; taken before any id is drawn, since every row
+        # inserted joins the lock's row), the NOTIFY (delivered at commit), and every message
+        # (one INSERT of arrays, in the order sent, rather than one INSERT per message).
+        self.connection.execute(_statements().lock_notify_insert, {
+            "lock_key": SEND_LOCK_KEY, "notify_channel": wakeup.NOTIFY_CHANNEL,
+            "payload": wakeup.notify_payload(self.channels),
+            "channels": [row["channel"] for row in self.outgoing],
+            "messages": [row["message"] for row in self.outgoing],
+            "created_ats": [row["created_at"] for row in self.outgoing]})
 
     def __exit__(self, exc_type, exc, traceback):
         if exc_type is None and self.outgoing:
@@ -121,7 +127,7 @@ def fetch_encoded(connection, channels, last, since=None, limit=MAX_MESSAGES_PER
 
 @dataclass(frozen=True)
 class _Statements:
-    lock_and_notify: object
+    lock_notify_insert: object
     insert: object
     fetch: object
     fetch_since: object
@@ -138,10 +144,15 @@ def _statements():
                                     BusMessage.id > bindparam("last"))
              .order_by(BusMessage.id).limit(bindparam("limit")))
     return _Statements(
-        lock_and_notify=select(
-            func.pg_advisory_xact_lock(bindparam("lock_key", type_=BigInteger)),
-            func.pg_notify(bindparam("notify_channel", type_=String),
-                           bindparam("payload", type_=String))),
+        lock_notify_insert=text(f"""
+            INSERT INTO {BusMessage.__tablename__} (channel, message, created_at)
+            SELECT sent.channel, sent.message, sent.created_at
+            FROM (SELECT pg_advisory_xact_lock(CAST(:lock_key AS bigint)),
+                         pg_notify(CAST(:notify_channel AS text), CAST(:payload AS text))) AS locked
+            CROSS JOIN unnest(CAST(:channels AS varchar[]), CAST(:messages AS text[]),
+                              CAST(:created_ats AS timestamptz[]))
+                       WITH ORDINALITY AS sent(channel, message, created_at, position)
+            ORDER BY sent.position"""),
         insert=insert(BusMessage),
         fetch=fetch,
         fetch_since=fetch.where(BusMessage.created_at > bindparam("since")),
