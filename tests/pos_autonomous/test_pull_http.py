@@ -12,8 +12,9 @@ from sqlalchemy import select, text
 
 from addons.point_of_sale import Partner, PosConfig, Product
 from addons.pos_autonomous import read_ahead
-from addons.pos_autonomous.tills import register_till, revoke
+from addons.pos_autonomous.tills import register_till, revoke, set_cashiers
 from addons.pos_autonomous.tracking import purge_tombstones
+from core.web.users import set_password
 from tests.support import post_form, signed_in_client, text_of
 from tests.support import testing_app as built_app
 
@@ -262,3 +263,27 @@ def test_a_page_read_ahead_is_for_its_till_and_positions_only(app, central, till
         row[0] == 2 for row in answer["tables"]["point_of_sale.config"]["rows"])
     assert pull(app, till_token, positions, page_size=5).get_json() == \
         pull(app, till_token, positions, page_size=5).get_json()
+
+
+def test_a_page_read_ahead_carries_the_cashiers_as_they_stand_when_it_is_asked(app, central,
+                                                                              till_token):
+    """A page read ahead is kept encoded; the cashiers part is added when the till asks, so
+    a cashier allowed meanwhile comes with it."""
+    read_ahead.forget_all()
+    first = pull(app, till_token, page_size=5).get_json()
+    assert first["cashiers"] == {"digest": first["cashiers"]["digest"], "accounts": []}
+    positions = {name: part["checkpoint"] for name, part in first["tables"].items()}
+    deadline = time.monotonic() + 10
+    while not any(page.ready.is_set() for page in read_ahead._prepared.values()):
+        assert time.monotonic() < deadline, "no page was read ahead"
+        time.sleep(0.01)
+    with central.engine.begin() as connection:
+        connection.execute(Product.__table__.update().where(Product.id == 6)
+                           .values(name="Changed after the read-ahead"))
+        set_password(connection, "anna", "anna-secret-1")
+        set_cashiers(connection, 1, ["anna"])
+    second = pull(app, till_token, positions, page_size=5,
+                  cashiers=first["cashiers"]["digest"]).get_json()
+    names = {row[0]: row[1] for row in second["tables"]["point_of_sale.product"]["rows"]}
+    assert names[6] != "Changed after the read-ahead"  # the page prepared before the change
+    assert [account["login"] for account in second["cashiers"]["accounts"]] == ["anna"]

@@ -1,15 +1,20 @@
 """A till's own pages and data: its admin shows the synchroniser's state, its POS page carries
 the indicator, and the cashier accounts the central admin allows come down (and go again)."""
+from decimal import Decimal
+
 from sqlalchemy import select
 
+from addons.point_of_sale import Product
 from addons.pos_autonomous import apply, pages, tills
 from addons.pos_autonomous.declarations import active_down_tables, declared_tables
-from addons.pos_autonomous.models import Till
+from addons.pos_autonomous.models import Checkpoint, Till
 from addons.pos_autonomous.package import init_till, make_package
+from addons.pos_autonomous.synchroniser import request_full_import
 from core.addons import AddonCatalog
 from core.instance import Instance
 from core.models import User
 from core.web.users import set_password
+from tests.pos_autonomous.till_helpers import table_digest
 from tests.support import signed_in_client, text_of
 from tests.support import testing_app as built_app
 
@@ -28,7 +33,7 @@ def users(instance):
         return dict(connection.execute(select(User.login, User.password_hash)).all())
 
 
-def pull_once(central, till):
+def pull_once(central, till, page_size=pages.DEFAULT_PAGE_SIZE):
     with till.engine.connect() as connection:
         positions = apply.positions(connection)
         digest = connection.exec_driver_sql(
@@ -36,7 +41,7 @@ def pull_once(central, till):
     with central.engine.begin() as connection:
         till_id = connection.scalar(select(Till.id))
         answer = pages.answer_pull(connection, active_down_tables(
-            connection, declared_tables(central.plugin_manager())), positions, 1)
+            connection, declared_tables(central.plugin_manager())), positions, 1, page_size)
         answer["cashiers"] = tills.cashiers_part(connection, till_id, digest)
     with till.engine.begin() as connection:
         apply.apply_answer(connection, answer, {
@@ -77,4 +82,29 @@ def test_the_till_admin_and_pos_page_show_the_synchroniser_state(central, tmp_pa
                                     "point_of_sale.product", "point_of_sale.partner"}
     assert "/pos_autonomous/static/autonomous.js" in text_of(client.get("/pos/ui/1"))
     assert client.get("/pos_autonomous/static/autonomous.js").status_code == 200
+    till.engine.dispose()
+
+
+def test_a_full_reload_over_the_rows_held_replaces_them_and_inserts_past_them(central,
+                                                                               tmp_path):
+    """Pages whose key range the till holds rows of replace them (upsert, gone rows deleted);
+    pages past the last row it holds are inserted plainly. Either way the till ends equal to
+    the server."""
+    till = make_till(central, tmp_path)
+    with central.engine.begin() as connection:
+        first, second = connection.scalars(select(Product.id).order_by(Product.id).limit(2))
+        connection.execute(Product.__table__.update().where(Product.id == first)
+                           .values(name="Renamed", barcode="MOVED"))
+        connection.execute(Product.__table__.delete().where(Product.id == second))
+        connection.execute(Product.__table__.insert(), [
+            {"name": f"New {n}", "price": Decimal("1.25"), "tax_rate": Decimal("20"),
+             "category": "New", "barcode": f"NEW{n}"} for n in range(7)])
+    request_full_import(till)
+    while pull_once(central, till, page_size=3)["more"]:
+        pass
+    assert table_digest(till.engine, Product.__table__) == \
+        table_digest(central.engine, Product.__table__)
+    with till.engine.connect() as connection:
+        assert connection.scalar(select(Checkpoint.mode).where(
+            Checkpoint.table_name == "point_of_sale.product")) == "incremental"
     till.engine.dispose()
