@@ -14,11 +14,13 @@ server to put it there: the script creates and drops its databases); the till is
 database made by `core autonomous package` and driven in this process by the synchroniser.
 """
 import argparse
+import os
 import sqlite3
 import statistics
 import sys
 import time
 from pathlib import Path
+from typing import NamedTuple
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
@@ -74,35 +76,48 @@ def full_import(scratch, products, page_size, rounds):
         plain = [(r[0], r[1], r[2], float(r[3]), float(r[4]), r[5], bool(r[6])) for r in rows]
         figures = []
         for number, till in enumerate(tills):
-            elapsed, pages, size = _import_into(till, page_size, products)
-            baseline = _executemany(scratch.folder / f"baseline-{number}.db", till, plain)
-            figures.append((products / elapsed, products / baseline))
+            server_ticks = server.cpu_ticks()
+            elapsed, till_cpu, pages, size = _import_into(till, page_size, products)
+            server_cpu = (server.cpu_ticks() - server_ticks) / os.sysconf("SC_CLK_TCK")
+            baseline, baseline_cpu = _executemany(scratch.folder / f"baseline-{number}.db",
+                                                  till, plain)
+            figures.append(Round(products / elapsed, products / baseline, till_cpu,
+                                 server_cpu, baseline_cpu))
     finally:
         server.stop()
         central.engine.dispose()
     return figures, pages, size
 
 
+class Round(NamedTuple):
+    rate: float  # rows/s of the till's import
+    baseline: float  # rows/s of the plain executemany
+    till_cpu: float  # CPU seconds of this process (the synchroniser) during the import
+    server_cpu: float  # CPU seconds of the `core serve` process (not PostgreSQL's) meanwhile
+    baseline_cpu: float
+
+
 def _import_into(till, page_size, products):
-    """Seconds of one synchroniser pass doing the full import; its pages and their size."""
+    """Seconds and CPU seconds of one synchroniser pass doing the full import; its pages and
+    their size."""
     if page_size is not None:
         with till.engine.begin() as connection:
             till.parameters(connection).set(settings.PAGE_SIZE, page_size)
     request_full_import(till)
     synchroniser = Synchroniser(till)
-    started = time.perf_counter()
+    started, cpu = time.perf_counter(), time.process_time()
     pages = synchroniser.sync_once()
-    elapsed = time.perf_counter() - started
+    elapsed, cpu = time.perf_counter() - started, time.process_time() - cpu
     synchroniser.client.close()
     with till.engine.connect() as connection:
         count = connection.scalar(text("SELECT count(*) FROM point_of_sale_product"))
     assert count == products, (count, products)
-    return elapsed, pages, synchroniser.settings[settings.PAGE_SIZE]
+    return elapsed, cpu, pages, synchroniser.settings[settings.PAGE_SIZE]
 
 
 def _executemany(path, till, plain):
-    """Seconds of the baseline: `plain` into a new database at `path` with the till's table,
-    indexes and PRAGMAs, by one executemany in one transaction."""
+    """Seconds and CPU seconds of the baseline: `plain` into a new database at `path` with
+    the till's table, indexes and PRAGMAs, by one executemany in one transaction."""
     with till.engine.connect() as connection:
         ddl = connection.scalar(text("SELECT sql FROM sqlite_master "
                                      "WHERE name = 'point_of_sale_product'"))
@@ -115,14 +130,14 @@ def _executemany(path, till, plain):
     database.execute(ddl)
     for sql in indexes:
         database.execute(sql)
-    started = time.perf_counter()
+    started, cpu = time.perf_counter(), time.process_time()
     database.execute("BEGIN")
     database.executemany("INSERT INTO point_of_sale_product (id, name, barcode, price, tax_rate, "
                          "category, active) VALUES (?, ?, ?, ?, ?, ?, ?)", plain)
     database.execute("COMMIT")
-    elapsed = time.perf_counter() - started
+    elapsed, cpu = time.perf_counter() - started, time.process_time() - cpu
     database.close()
-    return elapsed
+    return elapsed, cpu
 
 
 def incremental(scratch, size, changes, repeats):
@@ -193,10 +208,11 @@ def main():
             print(f"(a) full import of {args.products} products (central on {central_kind}, "
                   f"{pages} pages of {page_size}), {len(figures)} rounds, each a till's "
                   "import then a plain executemany:")
-            for rate, baseline in figures:
-                print(f"    {rate:,.0f} rows/s; plain executemany {baseline:,.0f} rows/s; "
-                      f"ratio {rate / baseline:.2f}")
-            ratio = statistics.median(rate / baseline for rate, baseline in figures)
+            for r in figures:
+                print(f"    {r.rate:,.0f} rows/s; plain executemany {r.baseline:,.0f} rows/s; "
+                      f"ratio {r.rate / r.baseline:.2f} (CPU s: till {r.till_cpu:.2f}, server "
+                      f"{r.server_cpu:.2f}; executemany {r.baseline_cpu:.2f})")
+            ratio = statistics.median(r.rate / r.baseline for r in figures)
             print(f"    median ratio {ratio:.2f} (goal >= 0.5: "
                   f"{'met' if ratio >= 0.5 else 'NOT met'})")
         if args.only in (None, "b"):
