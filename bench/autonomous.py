@@ -6,7 +6,8 @@
     imports, each into a till of its own and each followed by its baseline: the median ratio
     counts (on a shared machine single figures move several-fold);
 (b) an incremental import of 100 changed rows with a 1,000-row and a --big (1,000,000) row
-    product table on both sides: goal ratio (big / small time) <= 1.5;
+    product table on both sides, the two taking turns --repeats times: goal ratio (big / small
+    median time) <= 1.5;
 (c) a sync with nothing new against the big table: goal one round trip, < 50 ms server time.
 
 The central instance runs under `core serve` (SQLite by default; --postgres URL of a PostgreSQL
@@ -140,9 +141,14 @@ def _executemany(path, till, plain):
     return elapsed, cpu
 
 
-def incremental(scratch, size, changes, repeats):
-    """(b), (c): median seconds of an incremental import of `changes` changed rows with `size`
-    products on both sides; then no-change syncs (round trips, server ms, bytes)."""
+class IncrementalSetup(NamedTuple):
+    central: object
+    server: object
+    synchroniser: Synchroniser
+
+
+def _incremental_setup(scratch, size):
+    """A served central instance and a till holding the same `size` products, up to date."""
     central = make_central(scratch.central_url(f"inc{size}"))
     server = serve(central, scratch.folder)
     try:
@@ -158,16 +164,32 @@ def incremental(scratch, size, changes, repeats):
                                     "WHERE table_name = 'point_of_sale.product'"), {"v": newest})
         synchroniser = Synchroniser(till)
         synchroniser.sync_once()
-        times = []
+    except BaseException:
+        server.stop()
+        raise
+    return IncrementalSetup(central, server, synchroniser)
+
+
+def incremental(scratch, sizes, changes, repeats):
+    """(b), (c): {size: median seconds of an incremental import of `changes` changed rows with
+    `size` products on both sides}, the sizes taking turns (the machine's load then weighs on
+    each alike); then no-change syncs with the last size (round trips, server ms, bytes)."""
+    setups = {}
+    try:
+        for size in sizes:
+            setups[size] = _incremental_setup(scratch, size)
+        times = {size: [] for size in sizes}
         for repeat in range(repeats):
-            with central.engine.begin() as connection:
-                connection.execute(text(
-                    "UPDATE point_of_sale_product SET price = price + 1 WHERE id IN "
-                    f"(SELECT id FROM point_of_sale_product ORDER BY id LIMIT {changes} "
-                    f"OFFSET {(repeat * 7919) % max(size - changes, 1)})"))
-            started = time.perf_counter()
-            synchroniser.sync_once()
-            times.append(time.perf_counter() - started)
+            for size, setup in setups.items():
+                with setup.central.engine.begin() as connection:
+                    connection.execute(text(
+                        "UPDATE point_of_sale_product SET price = price + 1 WHERE id IN "
+                        f"(SELECT id FROM point_of_sale_product ORDER BY id LIMIT {changes} "
+                        f"OFFSET {(repeat * 7919) % max(size - changes, 1)})"))
+                started = time.perf_counter()
+                setup.synchroniser.sync_once()
+                times[size].append(time.perf_counter() - started)
+        synchroniser = setups[sizes[-1]].synchroniser
         quiet = []
         for _ in range(repeats * 4):
             before = synchroniser.client.round_trips
@@ -176,11 +198,12 @@ def incremental(scratch, size, changes, repeats):
             quiet.append((synchroniser.client.round_trips - before,
                           synchroniser.client.last_server_ms, synchroniser.client.last_bytes,
                           time.perf_counter() - started))
-        synchroniser.client.close()
     finally:
-        server.stop()
-        central.engine.dispose()
-    return statistics.median(times), quiet
+        for setup in setups.values():
+            setup.synchroniser.client.close()
+            setup.server.stop()
+            setup.central.engine.dispose()
+    return {size: statistics.median(seconds) for size, seconds in times.items()}, quiet
 
 
 def main():
@@ -216,8 +239,9 @@ def main():
             print(f"    median ratio {ratio:.2f} (goal >= 0.5: "
                   f"{'met' if ratio >= 0.5 else 'NOT met'})")
         if args.only in (None, "b"):
-            small, _ = incremental(scratch, args.small, args.changes, args.repeats)
-            big, quiet = incremental(scratch, args.big, args.changes, args.repeats)
+            medians, quiet = incremental(scratch, (args.small, args.big), args.changes,
+                                         args.repeats)
+            small, big = medians[args.small], medians[args.big]
             ratio = big / small
             print(f"(b) incremental import of {args.changes} changed rows: {small * 1000:.1f} ms "
                   f"with {args.small} rows, {big * 1000:.1f} ms with {args.big} rows; ratio "
