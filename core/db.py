@@ -2,6 +2,7 @@
 import contextlib
 import functools
 import os
+import threading
 import time
 from pathlib import Path
 
@@ -138,9 +139,27 @@ def _make_sqlite_transactional(engine):
 WRITE_LOCK = "core_sqlite_write_lock"
 
 
+_writers_lock = threading.Lock()
+_writers = {}  # SQLite database URL -> the RLock its writers of this process take in turn
+
+
+def sqlite_writer(engine):
+    """The lock every write transaction of this process on `engine`'s SQLite file holds from
+    its BEGIN IMMEDIATE to its end. Waiting for it is cooperative under gevent, where waiting
+    in SQLite's busy handler would stop the whole process: a transaction that stays open across
+    a greenlet switch (a group commit, addons/pos_longpolling/group_commit.py) would then never
+    end. Created when first asked for, after gevent patched `threading`."""
+    key = str(engine.url)
+    with _writers_lock:
+        writer = _writers.get(key)
+        if writer is None:
+            writer = _writers[key] = threading.RLock()
+        return writer
+
+
 @contextlib.contextmanager
 def _begin_writing(engine):
-    with engine.connect() as connection:
+    with sqlite_writer(engine), engine.connect() as connection:
         connection.execution_options(**{WRITE_LOCK: True})
         with connection.begin():
             yield connection

@@ -1,10 +1,12 @@
 """What /pos_multi_session_sync/update does with each action (the wire shapes are in
-README.md). One update is one `BusTransaction`: it takes the multi-session's lock first, so the
+README.md). One update is one bus transaction: it takes the multi-session's lock first, so the
 updates of one multi-session run one after the other whatever the number of worker
-processes, and its bus messages commit with its changes, sent last."""
+processes, and its bus messages commit with its changes, sent last. On SQLite the updates
+that arrive together share one commit, each in its own savepoint (pos_longpolling's
+`bus_transaction`)."""
 from dataclasses import dataclass
 
-from addons.pos_longpolling import BusTransaction, NumberedCopies, pos_channel
+from addons.pos_longpolling import NumberedCopies, bus_transaction, pos_channel
 
 from . import store
 from .merge import merge_order
@@ -42,7 +44,7 @@ def handle_update(engine, update, run_limit=None):
     run the caller may start (the run its main instance signed in its token); None: one run
     after the stored one, so that no till can end everybody's run with a huge `run_ID`."""
     key = MultiSessionKey(update.dbname, update.multi_session_id)
-    with BusTransaction(engine) as bus:
+    with bus_transaction(engine) as bus:
         connection = bus.connection
         locked = store.lock_multi_session(connection, key, update.pos_id)
         if update.run_id < locked.run_id:

@@ -9,6 +9,7 @@ from dataclasses import dataclass
 import orjson
 from sqlalchemy import and_, bindparam, insert, select, update
 
+from core.db import WRITE_LOCK
 from core.models import utc_now
 
 from .models import DRAFT, UNPAID, SyncMultiSession, SyncOrder, SyncPos
@@ -62,17 +63,19 @@ def lock_multi_session(connection, key, pos_id=None):
     return it (order_id, run_id). With `pos_id`, the row also says, read in the same round
     trip, whether that till is registered (`pos_row`, None if not) and its `pos_user_id`.
 
-    On SQLite the INSERT ... ON CONFLICT DO NOTHING comes first: that first write takes the
-    database's write lock before any read, so the transaction never has to upgrade a read
-    lock (SQLITE_BUSY in WAL mode), and FOR UPDATE is ignored. On PostgreSQL the SELECT ...
-    FOR UPDATE OF the multi-session waits for any other holder of the row; the INSERT is tried
-    only when the row is missing (each attempt would otherwise use up a value of the id
-    sequence)."""
+    On PostgreSQL the SELECT ... FOR UPDATE OF the multi-session waits for any other holder of
+    the row; the INSERT is tried only when the row is missing (each attempt would otherwise use
+    up a value of the id sequence). SQLite ignores FOR UPDATE: a transaction begun by
+    `engine.begin()` (BEGIN IMMEDIATE) holds the database's write lock already, and reads
+    first too; in another (deferred) transaction the INSERT ... ON CONFLICT DO NOTHING comes
+    first, so that its first write takes the write lock before any read and the transaction
+    never has to upgrade a read lock (SQLITE_BUSY in WAL mode)."""
     locked = _locking_query(pos_id is not None)
     values = {"dbname": key.dbname, "multi_session_id": key.multi_session_id}
     if pos_id is not None:
         values["pos_id"] = pos_id
-    if connection.dialect.name == "postgresql":
+    if (connection.dialect.name == "postgresql"
+            or connection.get_execution_options().get(WRITE_LOCK)):
         row = connection.execute(locked, values).first()
         if row is not None:
             return row
