@@ -74,6 +74,11 @@ class InstanceSessionInterface(SecureCookieSessionInterface):
             return self.session_class()
         return super().open_session(app, request)
 
+    def save_session(self, app, session, response):
+        if not session and not session.modified and not session.accessed:
+            return  # what Flask's own would do, without working out the cookie's attributes
+        super().save_session(app, session, response)
+
     def get_signing_serializer(self, app):
         keys = (app.secret_key, tuple(app.config.get("SECRET_KEY_FALLBACKS") or ()))
         cached_keys, serializer = self._serializer

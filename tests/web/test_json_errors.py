@@ -57,6 +57,16 @@ def test_an_empty_body_is_malformed_json(items_client):
                  "malformed_json")
 
 
+def test_a_body_shorter_than_its_content_length_is_malformed_and_writes_nothing(items_client,
+                                                                               instance):
+    body = b'{"label": "Tea"}'
+    response = items_client.post(ITEMS, data=body, content_type="application/json",
+                                 environ_overrides={"CONTENT_LENGTH": str(len(body) + 10)})
+    error = assert_error(response, 400, "malformed_json")
+    assert f"after {len(body)} of the {len(body) + 10} bytes" in error["message"]
+    assert item_count(instance) == 1
+
+
 def test_a_body_that_is_not_utf8_is_malformed_json(items_client):
     assert_error(items_client.post(ITEMS, data=b'{"label": "\xff\xfe"}',
                                    content_type="application/json"), 400, "malformed_json")
