@@ -20,6 +20,7 @@ from gevent.pywsgi import WSGIServer  # noqa: E402
 from core.access_log import CombinedLogHandler  # noqa: E402
 from core.http_errors import JsonErrorHandler  # noqa: E402
 from core.instance import Instance  # noqa: E402
+from core.one_send import OneSendHandler  # noqa: E402
 from core.web import create_app  # noqa: E402
 from core.web.reloader import ReloadingApp  # noqa: E402
 from core.web.start import served_addresses  # noqa: E402
@@ -27,9 +28,9 @@ from core.web.start import served_addresses  # noqa: E402
 LISTEN_BACKLOG = 2048
 
 
-class RequestHandler(JsonErrorHandler, CombinedLogHandler):
-    """Requests the server refuses itself (oversized headers...) are answered in JSON too, and
-    every request is logged in the combined format."""
+class RequestHandler(JsonErrorHandler, CombinedLogHandler, OneSendHandler):
+    """Requests the server refuses itself (oversized headers...) are answered in JSON too,
+    every request is logged in the combined format, and a small answer goes out in one send."""
 
 
 def wsgi_app():
