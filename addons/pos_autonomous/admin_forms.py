@@ -1,12 +1,11 @@
 """The admin's forms beyond *Tables to synchronise*: on the central instance, a new till's
-package (downloaded as a file) and each till's cashiers; on a till, the synchroniser's timings.
-Signed-in admins, CSRF on every POST; a bad field is said in a flash message, nothing saved."""
-import shutil
-import tempfile
+package (made in the background, followed, then downloaded as a file) and each till's
+cashiers; on a till, the synchroniser's timings. Signed-in admins, CSRF on every POST; a bad
+field is said in a flash message, nothing saved."""
 from pathlib import Path
 from urllib.parse import urlsplit
 
-from flask import Blueprint, flash, redirect, request, send_file, url_for
+from flask import Blueprint, flash, jsonify, redirect, request, send_file, url_for
 from sqlalchemy import select
 
 from addons.point_of_sale import PosConfig
@@ -14,9 +13,9 @@ from core.errors import CoreError
 from core.models import User
 from core.web import current_instance, current_plugins
 from core.web.admin import require_login_and_csrf
+from core.web.errors import ApiError
 
-from . import pages, settings, tills
-from .package import make_package
+from . import builds, pages, settings, tills
 from .status import link
 
 forms_blueprint = Blueprint("pos_autonomous_forms", __name__,
@@ -40,7 +39,7 @@ TIMINGS = [
 
 def central_context(connection):
     """What the central page's till forms need: the POS configs, the users, each till's
-    cashiers and the address packages carry by default."""
+    cashiers, the address packages carry by default and the latest package builds."""
     allowed = {}
     for till_id, login in tills.cashier_logins(connection):
         allowed.setdefault(till_id, []).append(login)
@@ -52,6 +51,7 @@ def central_context(connection):
         "cashiers": allowed,
         "server_url": current_instance().parameters(connection, current_plugins())
         .get(settings.SERVER_URL),
+        "builds": [builds.build_status(build) for build in builds.recent(connection)],
     }
 
 
@@ -85,8 +85,8 @@ def _server_url(connection):
 
 @forms_blueprint.post("/tills/package")
 def package():
-    """Register a till and download its package (as `core autonomous package` writes it)."""
-    folder = Path(tempfile.mkdtemp(prefix="till-package-"))
+    """Register a till and make its package in the background (builds.py); the page follows
+    it and downloads the file when it is ready."""
     try:
         raw_config = request.form.get("config_id", "")
         if not raw_config.isdigit() or int(raw_config) > 2**31 - 1:
@@ -96,21 +96,46 @@ def package():
             raise CoreError(f"a till's name has at most {MAX_NAME} characters")
         with current_instance().engine.connect() as connection:
             server_url = _server_url(connection)
-        output = folder / "till.package"
-        till_id = make_package(current_instance(), int(raw_config), output, server_url,
-                               _logins(), name)
+        build_id = builds.request_build(current_instance(), int(raw_config), server_url,
+                                        _logins(), name)
+    except builds.AlreadyBuilding as exc:
+        flash(f"No second package started: {exc}.", "error")
+        return redirect(url_for("pos_autonomous_admin.index", _anchor=f"build-{exc.build_id}"),
+                        code=303)
     except CoreError as exc:
-        shutil.rmtree(folder, ignore_errors=True)
         flash(f"No package made: {exc}", "error")
         return _back()
-    except BaseException:
-        shutil.rmtree(folder, ignore_errors=True)
-        raise
-    response = send_file(output, as_attachment=True,
-                         download_name=f"till-{till_id}-config-{raw_config}.package",
-                         mimetype="application/octet-stream")
-    response.call_on_close(lambda: shutil.rmtree(folder, ignore_errors=True))
-    return response
+    flash(f"Making the package (build {build_id}): its progress is below; the download starts "
+          "when it is ready.")
+    return redirect(url_for("pos_autonomous_admin.index", _anchor=f"build-{build_id}"),
+                    code=303)
+
+
+@forms_blueprint.get("/builds/<int:build_id>")
+def build_status(build_id):
+    """A package build's state and progress, as JSON (the page reads it every second)."""
+    with current_instance().engine.begin() as connection:
+        build = builds.get(connection, build_id)
+    if build is None:
+        raise ApiError(404, "unknown_build", f"there is no package build {build_id}")
+    return jsonify(builds.build_status(build))
+
+
+@forms_blueprint.get("/builds/<int:build_id>/download")
+def download_build(build_id):
+    """The finished package, once (it holds the till's credentials: the file goes after)."""
+    with current_instance().engine.begin() as connection:
+        build = builds.get(connection, build_id)
+    if build is None or build.state != builds.DONE or not build.file_path or not Path(
+            build.file_path).is_file():
+        state = "unknown" if build is None else builds.build_status(build)["words"]
+        flash(f"No package to download for build {build_id} ({state}).", "error")
+        return _back()
+    package_file = open(build.file_path, "rb")  # readable until sent, though removed now
+    builds.mark_downloaded(current_instance(), build_id)
+    return send_file(package_file, as_attachment=True,
+                     download_name=f"till-{build.till_id}-config-{build.config_id}.package",
+                     mimetype="application/octet-stream")
 
 
 @forms_blueprint.post("/tills/<int:till_id>/cashiers")

@@ -6,11 +6,12 @@ import click
 
 from core.cli import fail_cleanly, pass_instance
 from core.errors import CoreError
+from core.models import utc_now
 
-from . import files, receive, settings, tills
+from . import builds, files, receive, settings, tills
 from .client import SyncError
 from .package import init_till, make_package
-from .status import till_status
+from .status import progress_words, till_status
 from .synchroniser import Synchroniser, request_full_import
 from .tracking import purge_tombstones
 
@@ -36,9 +37,22 @@ def package(instance, config_id, output, server_url, cashiers, name):
     """Register a till for CONFIG_ID and write its package (central instance)."""
     with instance.engine.connect() as connection:
         server_url = server_url or settings.read(instance, connection)[settings.SERVER_URL]
+    started = utc_now()
     till_id = make_package(instance, config_id, output, server_url, cashiers, name,
-                           say=click.echo)
+                           say=click.echo, progress=lambda done, total: click.echo(
+                               f"copied {progress_words(done, total, started)}"))
     click.echo(f"Till {till_id} of POS config {config_id}: package written to {output}.")
+
+
+@autonomous.command("build-package", hidden=True)
+@click.argument("build_id", type=int)
+@pass_instance
+@fail_cleanly
+def build_package(instance, build_id):
+    """Make the package of a build the central admin asked for (started by its request; the
+    progress goes into the build's row, which the admin page reads)."""
+    till_id = builds.run_build(instance, build_id, say=click.echo)
+    click.echo(f"Build {build_id}: package of till {till_id} ready.")
 
 
 @click.group("autonomous")

@@ -73,6 +73,31 @@ class TillCashier(Model):
     user_id: Mapped[int] = mapped_column(Integer, primary_key=True)
 
 
+class PackageBuild(Model):
+    """A till's package made in the background for the central admin's New till (builds.py):
+    what was asked, where it stands (rows copied of how many), how it ended and its file."""
+    __tablename__ = "pos_autonomous_package_build"
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    config_id: Mapped[int] = mapped_column(Integer)
+    # The config while the build is queued or running, NULL after: unique, so one build per
+    # config at a time, whichever worker the second request reaches.
+    building_config: Mapped[int | None] = mapped_column(Integer, unique=True)
+    name: Mapped[str] = mapped_column(String(64), default="")
+    server_url: Mapped[str] = mapped_column(String(255))
+    cashiers: Mapped[str] = mapped_column(Text, default="")  # logins, comma-separated
+    state: Mapped[str] = mapped_column(String(16))  # queued, running, done, failed
+    till_id: Mapped[int | None] = mapped_column(Integer)
+    rows_done: Mapped[int] = mapped_column(BigInteger, default=0)
+    rows_total: Mapped[int] = mapped_column(BigInteger, default=0)
+    error: Mapped[str] = mapped_column(Text, default="")  # why it failed, in words
+    file_path: Mapped[str] = mapped_column(Text, default="")  # until downloaded
+    created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utc_now)
+    started_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
+    updated_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utc_now)
+    finished_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
+    downloaded_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
+
+
 # -- till ------------------------------------------------------------------------------------
 
 class Link(Model):
@@ -118,7 +143,8 @@ class TillCashierLogin(Model):
     login: Mapped[str] = mapped_column(String(64), primary_key=True)
 
 
-MODELS = [Change, SyncTable, TableState, Till, TillCashier, Link, Checkpoint, TillCashierLogin]
+MODELS = [Change, SyncTable, TableState, Till, TillCashier, PackageBuild, Link, Checkpoint,
+          TillCashierLogin]
 
 from .models_up import UP_MODELS  # noqa: E402 - the up direction's tables (#14)
 

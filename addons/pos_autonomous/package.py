@@ -8,6 +8,7 @@ own. `init` copies it into place with SQLite's backup API.
 import sqlite3
 from pathlib import Path
 
+from sqlalchemy import func, select
 from sqlalchemy.engine import make_url
 
 from addons.point_of_sale import SessionError, get_config
@@ -24,9 +25,10 @@ TILL_ADDONS = ["point_of_sale", "pos_autonomous"]
 
 
 def make_package(central, config_id, output, server_url, cashiers=(), name=None,
-                 page_size=pages.MAX_PAGE_SIZE, say=lambda message: None):
+                 page_size=pages.MAX_PAGE_SIZE, say=lambda message: None,
+                 progress=lambda done, total: None):
     """Register a till for `config_id` on `central` and write its package to `output`.
-    Return the till's id."""
+    `progress(rows copied, of how many)` is called after each page. Return the till's id."""
     output = Path(output)
     if output.exists():
         raise CoreError(f"{output} already exists; choose another file or remove it")
@@ -54,7 +56,7 @@ def make_package(central, config_id, output, server_url, cashiers=(), name=None,
                 id=1, server_url=server_url, till_id=till_id, secret=secret,
                 config_id=config_id, cashiers_digest="", last_error="", failures=0,
                 last_event=""))
-        _full_import(central, till, till_id, config_id, declared, page_size, say)
+        _full_import(central, till, till_id, config_id, declared, page_size, say, progress)
     finally:
         till.engine.dispose()
     single_file = sqlite3.connect(building)  # the WAL folded in: one file, no -wal beside it
@@ -66,9 +68,23 @@ def make_package(central, config_id, output, server_url, cashiers=(), name=None,
     return till_id
 
 
-def _full_import(central, till, till_id, config_id, declared, page_size, say):
+def _rows_to_copy(connection, tables, config_id):
+    """How many rows the till's full import copies (its config's rows of each table)."""
+    total = 0
+    for declared, _kind in tables.values():
+        query = select(func.count()).select_from(declared.table)
+        if declared.config_column:
+            query = query.where(declared.table.c[declared.config_column] == config_id)
+        total += connection.scalar(query)
+    return total
+
+
+def _full_import(central, till, till_id, config_id, declared, page_size, say, progress):
     """The till's first import, page by page, straight from the central database."""
     by_name = {table.name: table for table in declared}
+    with central.engine.connect() as connection:
+        total = _rows_to_copy(connection, active_down_tables(connection, declared), config_id)
+    done = 0
     while True:
         with till.engine.connect() as connection:
             positions = apply.positions(connection)
@@ -84,6 +100,8 @@ def _full_import(central, till, till_id, config_id, declared, page_size, say):
                 say(event)
             connection.execute(Link.__table__.update().values(
                 cashiers_digest=answer["cashiers"]["digest"]))
+        done += sum(len(part["rows"]) for part in answer["tables"].values())
+        progress(done, max(done, total))  # rows changed meanwhile come again: never above 100%
         if not answer["more"]:
             return
 

@@ -8,25 +8,39 @@ from .models import FULL, Checkpoint, Link
 from .push import up_status
 
 
-def _aware(moment):
+def aware(moment):
     if moment is not None and moment.tzinfo is None:
         return moment.replace(tzinfo=utc_now().tzinfo)
     return moment
 
 
 def _iso(moment):
-    return _aware(moment).isoformat() if moment is not None else None
+    return aware(moment).isoformat() if moment is not None else None
+
+
+def rate_and_time_left(done, total, started_at, now=None):
+    """(rows/s, seconds left or None) of a copy of `total` rows started at `started_at`."""
+    elapsed = max(((now or utc_now()) - aware(started_at)).total_seconds(), 1e-3)
+    rate = done / elapsed
+    left = max(total - done, 0)
+    return round(rate, 1), (round(left / rate, 1) if rate else None)
+
+
+def progress_words(done, total, started_at, now=None):
+    """`1200/3000 rows, 500 rows/s, 4 s left`: a full import's or a package's progress."""
+    rate, left = rate_and_time_left(done, total, started_at, now)
+    return (f"{done}/{total} rows, {round(rate)} rows/s"
+            + (f", {round(left)} s left" if left is not None else ""))
 
 
 def progress(checkpoint, now=None):
     """{rows_done, rows_total, rate (rows/s), seconds_left} of a full import under way."""
     if checkpoint.mode != FULL or checkpoint.started_at is None:
         return None
-    elapsed = max(((now or utc_now()) - _aware(checkpoint.started_at)).total_seconds(), 1e-3)
-    rate = checkpoint.rows_done / elapsed
-    left = max(checkpoint.rows_total - checkpoint.rows_done, 0)
+    rate, left = rate_and_time_left(checkpoint.rows_done, checkpoint.rows_total,
+                                    checkpoint.started_at, now)
     return {"rows_done": checkpoint.rows_done, "rows_total": checkpoint.rows_total,
-            "rate": round(rate, 1), "seconds_left": round(left / rate, 1) if rate else None}
+            "rate": rate, "seconds_left": left}
 
 
 def link(connection):

@@ -35,12 +35,18 @@ def register_till(connection, config_id, name, cashier_logins=()):
     return till_id, f"{till_id}.{secret}"
 
 
-def set_cashiers(connection, till_id, logins):
+def check_cashiers(connection, logins):
+    """{login: user id} of `logins`; CoreError naming the ones that are no user."""
     users = dict(connection.execute(
         select(User.login, User.id).where(User.login.in_(logins))).all())
     unknown = sorted(set(logins) - set(users))
     if unknown:
         raise CoreError(f"no user {', '.join(unknown)} (create them with `core user add`)")
+    return users
+
+
+def set_cashiers(connection, till_id, logins):
+    users = check_cashiers(connection, logins)
     connection.execute(TillCashier.__table__.delete().where(TillCashier.till_id == till_id))
     if users:
         connection.execute(TillCashier.__table__.insert(),

@@ -1,12 +1,15 @@
 """The autonomous admin pages in Chromium: the till's page follows a full import by itself
 (rows, rate, time left, then synchronised) while the test applies its pages; the central page
-makes a till's package, downloaded as a file."""
+makes a till's package in the background, follows it and downloads the file when it is
+ready."""
 import re
+import threading
 from decimal import Decimal
 
 import pytest
 
 from addons.point_of_sale import Product
+from addons.pos_autonomous import builds
 from addons.pos_autonomous.synchroniser import Synchroniser, request_full_import
 from core.addons import AddonCatalog
 from core.instance import Instance
@@ -85,6 +88,13 @@ def test_the_till_page_follows_a_full_import_and_the_central_page_makes_a_packag
         assert made, download.value.suggested_filename
         assert package.read_bytes().startswith(b"SQLite format 3\x00")
         central_page.reload()
+        build = central_page.locator("#package-builds tbody tr").first
+        expect(build.locator(".build-state")).to_have_text("done")
+        expect(build.locator(".build-till")).to_have_text(made.group(1))
+        expect(build.locator(".build-progress")).to_have_text(
+            re.compile(r"^\d{4,} rows copied; downloaded \(the file is gone\)$"))
+        build.scroll_into_view_if_needed()
+        screenshot(central_page, "pos_autonomous_central_package_built.png")
         row = central_page.locator(f"#till-{made.group(1)}")
         expect(row.locator("td").nth(1)).to_have_text("Bar till")
         expect(row.locator("summary")).to_have_text(ADMIN_LOGIN)  # its cashiers
@@ -93,3 +103,40 @@ def test_the_till_page_follows_a_full_import_and_the_central_page_makes_a_packag
         till.engine.dispose()
         stop_process_group(till_server.process)
     assert errors == []
+
+
+def test_the_central_page_follows_a_package_being_made_then_downloads_it(
+        browser_context, central, central_server, tmp_path):
+    """The build runs here (run_build, as its process does) and pauses after its first page
+    (its `say` waits) until the page has shown that page's progress."""
+    with central.engine.begin() as connection:
+        connection.execute(Product.__table__.insert(), [
+            {"name": f"Item {n}", "price": Decimal("1.50"), "tax_rate": Decimal("20"),
+             "category": "Bulk", "barcode": f"B{n}"} for n in range(25000)])
+    build_id = builds.request_build(central, 1, central_server.url, launch=False)
+    first_page_seen, pages = threading.Event(), []
+
+    def say(words):
+        pages.append(words)
+        first_page_seen.wait(60)
+    page = browser_context.new_page()
+    errors = watch_errors(page)
+    sign_in(page, central_server.url)
+    row = page.locator(f"#build-{build_id}")
+    expect(row.locator(".build-progress")).to_have_text("starting…")
+    worker = threading.Thread(target=builds.run_build, args=(central, build_id, say))
+    worker.start()
+    try:
+        expect(row.locator(".build-state")).to_have_text("running")
+        expect(row.locator(".build-progress")).to_have_text(
+            re.compile(r"^10000/250\d\d rows, \d+ rows/s, \d+ s left$"))
+        row.scroll_into_view_if_needed()
+        screenshot(page, "pos_autonomous_central_package_progress.png")
+        with page.expect_download(timeout=30000) as download:
+            first_page_seen.set()
+    finally:
+        first_page_seen.set()
+        worker.join()
+    assert download.value.suggested_filename.endswith("-config-1.package")
+    expect(row.locator(".build-state")).to_have_text("done")
+    assert len(pages) >= 3 and errors == []

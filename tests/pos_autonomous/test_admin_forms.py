@@ -1,13 +1,22 @@
 """The admin's till forms through Flask's test client: a package made and downloaded from the
 central admin, a till's cashiers chosen there, a till's synchroniser timings; bad fields and
 callers who are not signed in change nothing."""
-import pytest
-from sqlalchemy import func, select
+import re
+import time
+from datetime import timedelta
+from decimal import Decimal
 
-from addons.pos_autonomous.models import Till, TillCashier
+import pytest
+from sqlalchemy import func, select, update
+
+from addons.point_of_sale import Product
+from addons.pos_autonomous import builds
+from addons.pos_autonomous.models import PackageBuild, Till, TillCashier
 from addons.pos_autonomous.package import init_till
 from core.addons import AddonCatalog
+from core.errors import CoreError
 from core.instance import Instance
+from core.models import utc_now
 from core.web.users import set_password
 from tests.pos_autonomous.test_till_side import make_till, users
 from tests.support import ADMIN_LOGIN, post_form, signed_in_client, text_of
@@ -41,24 +50,108 @@ def cashiers_of(central, till_id):
                                  .where(TillCashier.till_id == till_id))
 
 
+def follow(admin, build_id, ceiling=120):
+    """Read the build's status as the page does until it is over; return every status seen."""
+    deadline, seen = time.monotonic() + ceiling, []
+    while not seen or seen[-1]["state"] in ("queued", "running"):
+        assert time.monotonic() < deadline, f"build {build_id} still {seen[-1]}"
+        time.sleep(0.1 if seen else 0)
+        answer = admin.get(PAGE + f"builds/{build_id}")
+        assert answer.status_code == 200, answer.get_data(as_text=True)
+        seen.append(answer.get_json())
+    return seen
+
+
+def count_builds(central):
+    with central.engine.connect() as connection:
+        return connection.scalar(select(func.count()).select_from(PackageBuild))
+
+
 def test_the_central_admin_makes_a_package_a_till_starts_from(admin, central, tmp_path):
+    with central.engine.begin() as connection:  # a catalogue of several pages
+        connection.execute(Product.__table__.insert(), [
+            {"name": f"Item {n}", "price": Decimal("1.50"), "tax_rate": Decimal("20"),
+             "category": "Bulk", "barcode": f"B{n}"} for n in range(25000)])
     page = text_of(admin.get(PAGE))
     assert "Make the package (download)" in page and "anna" in page
     answer = post_form(admin, PAGE + "tills/package", page=PAGE, data={
         "config_id": "1", "name": "Front till", "server_url": "http://127.0.0.1:9",
         "cashier": ["anna"]})
+    assert answer.status_code == 303 and answer.headers["Location"].endswith("#build-1")
+    assert "Making the package (build 1)" in text_of(admin.get(PAGE))
+    seen = follow(admin, 1)  # made by its own process, `core autonomous build-package 1`
+    done = seen[-1]
+    assert done["state"] == "done" and done["ready"], done
+    assert done["rows_done"] == done["rows_total"] > 25000 and done["till_id"] == 1
+    assert "ready to download" in done["words"]
+    assert "Download" in text_of(admin.get(PAGE))
+    answer = admin.get(PAGE + "builds/1/download")
     assert answer.status_code == 200, text_of(answer)
-    assert answer.headers["Content-Disposition"].startswith("attachment;")
     assert "till-1-config-1.package" in answer.headers["Content-Disposition"]
     package = tmp_path / "downloaded.package"
     package.write_bytes(answer.get_data())
     answer.close()
+    assert not builds.package_path(central, 1).exists()  # the till's credentials: sent once
+    again = admin.get(PAGE + "builds/1/download")
+    assert again.status_code == 303 and "downloaded (the file is gone)" in text_of(admin.get(PAGE))
     till = Instance(f"sqlite:///{tmp_path / 'till.db'}", AddonCatalog())
     row = init_till(till, package)
     assert (row.till_id, row.config_id, row.server_url) == (1, 1, "http://127.0.0.1:9")
     assert users(till)["anna"] == users(central)["anna"] and "boris" not in users(till)
+    with till.engine.connect() as connection:
+        assert connection.scalar(select(func.count()).select_from(Product)) > 25000
     till.engine.dispose()
     assert "Front till" in text_of(admin.get(PAGE))
+
+
+def test_the_command_line_package_says_its_progress(central, tmp_path):
+    from tests.pos_autonomous.till_helpers import core
+    output = core("--db", central.url, "autonomous", "package", "1", "-o",
+                  str(tmp_path / "till.package"), "--server", "http://127.0.0.1:9").stdout
+    assert re.search(r"copied (\d+)/\1 rows, \d+ rows/s", output), output
+
+
+def test_a_second_request_finds_the_build_under_way_and_a_failure_is_said(admin, central):
+    first = builds.request_build(central, 1, "http://127.0.0.1:9", launch=False)
+    answer = post_form(admin, PAGE + "tills/package", page=PAGE,
+                       data={"config_id": "1", "server_url": "http://127.0.0.1:9"})
+    assert answer.status_code == 303 and answer.headers["Location"].endswith(f"#build-{first}")
+    assert f"already being made (build {first})" in text_of(admin.get(PAGE))
+    assert count_builds(central) == 1 and count_tills(central) == 0
+    with pytest.raises(CoreError):  # what its process does; here with no address to write
+        with central.engine.begin() as connection:
+            connection.execute(update(PackageBuild).values(server_url=""))
+        builds.run_build(central, first)
+    failed = admin.get(PAGE + f"builds/{first}").get_json()
+    assert failed["state"] == "failed" and "give the address tills reach" in failed["words"]
+    second = builds.request_build(central, 1, "http://127.0.0.1:9", launch=False)
+    assert second != first  # the failed one no longer holds the config
+
+
+def test_a_build_whose_process_died_is_said_to_have_stopped(admin, central):
+    build_id = builds.request_build(central, 2, "http://127.0.0.1:9", launch=False)
+    with central.engine.begin() as connection:
+        connection.execute(update(PackageBuild).values(
+            updated_at=utc_now() - timedelta(seconds=builds.STALE_SECONDS + 1)))
+    status = admin.get(PAGE + f"builds/{build_id}").get_json()
+    assert status["state"] == "failed" and "no progress for" in status["words"]
+
+
+def test_unknown_or_unfinished_builds_and_strangers_get_nothing(admin, central):
+    for path in ("builds/999", "builds/0"):
+        answer = admin.get(PAGE + path)
+        assert answer.status_code == 404 and answer.get_json()["error"]["code"] == (
+            "unknown_build")
+    assert admin.get(PAGE + "builds/x").status_code == 404
+    assert admin.get(PAGE + f"builds/{2**70}").status_code == 404
+    build_id = builds.request_build(central, 1, "http://127.0.0.1:9", launch=False)
+    answer = admin.get(PAGE + f"builds/{build_id}/download")
+    assert answer.status_code == 303
+    assert "No package to download" in text_of(admin.get(PAGE))
+    stranger = built_app(central).test_client()
+    for path in (f"builds/{build_id}", f"builds/{build_id}/download"):
+        answer = stranger.get(PAGE + path)
+        assert answer.status_code in (302, 303) and "/web/login" in answer.headers["Location"]
 
 
 @pytest.mark.parametrize("fields, said", [

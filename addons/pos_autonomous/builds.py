@@ -1,0 +1,191 @@
+"""Packages made in the background for the central admin's *New till* (a big catalogue takes
+minutes: the request only records the build and starts it, the admin page follows it).
+
+A build is a row of `pos_autonomous_package_build`, so any worker answers for it: the request
+inserts it and starts `core autonomous build-package ID`, a process of its own (a long copy
+never holds up a web worker), which runs `make_package` and writes its progress (rows copied,
+of how many) into the row after each page; the admin page reads it every second, then
+downloads the file once. `building_config` is unique and holds the config while its build is
+queued or running, so a second request for that config (another click, another worker) finds
+the running build instead of starting another one. A build whose process died (killed, server
+restarted) stops writing: after `STALE_SECONDS` without progress it is marked failed, in words.
+"""
+import hashlib
+import os
+import subprocess
+import sys
+import tempfile
+import threading
+from datetime import timedelta
+from pathlib import Path
+
+from sqlalchemy import select
+from sqlalchemy.exc import IntegrityError
+
+from addons.point_of_sale import SessionError, get_config
+from core.errors import CoreError
+from core.models import utc_now
+
+from . import tills
+from .models import PackageBuild
+from .package import make_package
+from .status import aware, progress_words, rate_and_time_left
+
+QUEUED, RUNNING, DONE, FAILED = "queued", "running", "done", "failed"
+STALE_SECONDS = 120  # no progress for this long: its process is gone
+KEPT = 10  # builds listed on the admin page
+
+
+class AlreadyBuilding(CoreError):
+    def __init__(self, build_id, config_id):
+        super().__init__(f"the package of a till for POS config {config_id} is already being "
+                         f"made (build {build_id}); follow it below")
+        self.build_id = build_id
+
+
+def folder(instance):
+    """Where this database's packages are made: private to the server's user (a package holds
+    a till's credentials) and shared by the workers of one machine."""
+    digest = hashlib.sha256(instance.url.encode()).hexdigest()[:16]
+    path = Path(tempfile.gettempdir()) / "comptoir-packages" / digest
+    path.mkdir(mode=0o700, parents=True, exist_ok=True)
+    return path
+
+
+def package_path(instance, build_id):
+    return folder(instance) / f"build-{build_id}.package"
+
+
+def request_build(instance, config_id, server_url, cashiers=(), name=None, launch=True):
+    """Record a build of a till's package for `config_id` and start its process; return its
+    id. AlreadyBuilding when one for that config is queued or running."""
+    with instance.engine.begin() as connection:
+        try:
+            get_config(connection, config_id)
+        except SessionError as exc:
+            raise CoreError(str(exc)) from None
+        tills.check_cashiers(connection, cashiers)  # said now, not minutes later
+        expire_stale(connection)
+    try:
+        with instance.engine.begin() as connection:
+            now = utc_now()
+            build_id = connection.execute(PackageBuild.__table__.insert().values(
+                config_id=config_id, building_config=config_id, name=name or "",
+                server_url=server_url, cashiers=",".join(cashiers), state=QUEUED,
+                rows_done=0, rows_total=0, error="", created_at=now, updated_at=now,
+            )).inserted_primary_key[0]
+    except IntegrityError:  # another request got there first
+        with instance.engine.connect() as connection:
+            running = connection.scalar(select(PackageBuild.id).where(
+                PackageBuild.building_config == config_id))
+        raise AlreadyBuilding(running, config_id) from None
+    if launch:
+        _launch(instance, build_id)
+    return build_id
+
+
+def _launch(instance, build_id):
+    log = open(folder(instance) / f"build-{build_id}.log", "ab")  # its traceback, if it crashes
+    # It sees the addons this server sees: the same folders, whatever the environment says.
+    addon_folders = sorted({str(addon.path.parent) for addon in instance.catalog.addons.values()})
+    process = subprocess.Popen(
+        [sys.executable, "-c", "from core.cli import main; main()", "--db", instance.url,
+         "autonomous", "build-package", str(build_id)],
+        env={**os.environ, "CORE_ADDONS_PATH": os.pathsep.join(addon_folders),
+             "CORE_LOAD_ENTRY_POINTS": "0"},
+        stdin=subprocess.DEVNULL, stdout=log, stderr=subprocess.STDOUT, close_fds=True)
+    log.close()
+    threading.Thread(target=process.wait, daemon=True).start()  # reaped when it ends
+
+
+def _update(instance, build_id, **values):
+    with instance.engine.begin() as connection:
+        connection.execute(PackageBuild.__table__.update().where(
+            PackageBuild.id == build_id).values(updated_at=utc_now(), **values))
+
+
+def run_build(instance, build_id, say=lambda message: None):
+    """Make the package of a queued build (the `build-package` process), writing its progress;
+    a failure is recorded in words (and raised)."""
+    with instance.engine.begin() as connection:
+        build = connection.execute(select(PackageBuild).where(
+            PackageBuild.id == build_id)).first()
+        if build is None or build.state != QUEUED:
+            raise CoreError(f"build {build_id} is {build.state if build else 'unknown'}, not "
+                            "queued")
+        started = utc_now()
+        connection.execute(PackageBuild.__table__.update().where(
+            PackageBuild.id == build_id).values(state=RUNNING, started_at=started,
+                                                updated_at=started))
+    output = package_path(instance, build_id)
+    output.unlink(missing_ok=True)
+
+    def progress(done, total):
+        _update(instance, build_id, rows_done=done, rows_total=total)
+        say(progress_words(done, total, started))
+    try:
+        till_id = make_package(instance, build.config_id, output, build.server_url,
+                               [login for login in build.cashiers.split(",") if login],
+                               build.name or None, progress=progress)
+    except BaseException as exc:
+        words = str(exc) if isinstance(exc, CoreError) else f"{type(exc).__name__}: {exc}"
+        _update(instance, build_id, state=FAILED, building_config=None,
+                error=words or type(exc).__name__, finished_at=utc_now())
+        raise
+    _update(instance, build_id, state=DONE, building_config=None, till_id=till_id,
+            finished_at=utc_now(), file_path=str(output))
+    return till_id
+
+
+def expire_stale(connection):
+    """Mark failed the builds whose process stopped writing (killed, machine restarted)."""
+    limit = utc_now() - timedelta(seconds=STALE_SECONDS)
+    for build in connection.execute(select(PackageBuild).where(
+            PackageBuild.state.in_((QUEUED, RUNNING)))).all():
+        if aware(build.updated_at) < limit:
+            connection.execute(PackageBuild.__table__.update().where(
+                PackageBuild.id == build.id).values(
+                state=FAILED, building_config=None, finished_at=utc_now(),
+                error=f"stopped: no progress for {STALE_SECONDS} s (its process was killed or "
+                      "the server restarted); make the package again"))
+
+
+def build_status(build):
+    """A build as the admin page shows it and its script reads it (`words` for a person)."""
+    running = build.state == RUNNING and build.started_at is not None
+    rate, left = (rate_and_time_left(build.rows_done, build.rows_total, build.started_at)
+                  if running else (None, None))
+    ready = build.state == DONE and build.downloaded_at is None
+    words = {QUEUED: "starting…",
+             RUNNING: progress_words(build.rows_done, build.rows_total, build.started_at)
+             if running else "",
+             DONE: f"{build.rows_total} rows copied; "
+                   + ("ready to download" if ready else "downloaded (the file is gone)"),
+             FAILED: f"failed: {build.error}"}[build.state]
+    return {"id": build.id, "config_id": build.config_id, "state": build.state,
+            "till_id": build.till_id, "rows_done": build.rows_done,
+            "rows_total": build.rows_total, "rate": rate, "seconds_left": left,
+            "error": build.error or None, "ready": ready, "words": words}
+
+
+def recent(connection):
+    expire_stale(connection)
+    return connection.execute(select(PackageBuild).order_by(PackageBuild.id.desc())
+                              .limit(KEPT)).all()
+
+
+def get(connection, build_id):
+    expire_stale(connection)
+    return connection.execute(select(PackageBuild).where(PackageBuild.id == build_id)).first()
+
+
+def mark_downloaded(instance, build_id):
+    """The package is being sent to the admin: its file (the till's credentials) is removed
+    (the sender holds it open), and no second download is offered."""
+    with instance.engine.begin() as connection:
+        path = connection.scalar(select(PackageBuild.file_path).where(
+            PackageBuild.id == build_id))
+        connection.execute(PackageBuild.__table__.update().where(
+            PackageBuild.id == build_id).values(downloaded_at=utc_now(), file_path=""))
+    if path:
+        Path(path).unlink(missing_ok=True)
