@@ -42,6 +42,13 @@ def pull(app, token, tables=None, **extra):
     return response
 
 
+def wait_for_a_page_read_ahead(timeout=10):
+    deadline = time.monotonic() + timeout
+    while not any(page.ready.is_set() for page in read_ahead._prepared.values()):
+        assert time.monotonic() < deadline, "no page was read ahead"
+        time.sleep(0.01)
+
+
 def pull_all(app, token, tables=None):
     """Pull until up to date; return (the positions reached, every page)."""
     tables, answers = dict(tables or {}), []
@@ -228,10 +235,7 @@ def test_the_next_page_is_read_ahead_and_a_change_behind_it_still_arrives(app, c
     first = pull(app, till_token, page_size=5).get_json()
     positions = {name: part["checkpoint"] for name, part in first["tables"].items()}
     assert positions["point_of_sale.product"]["after"] == 4
-    deadline = time.monotonic() + 10
-    while not any(page.ready.is_set() for page in read_ahead._prepared.values()):
-        assert time.monotonic() < deadline, "no page was read ahead"
-        time.sleep(0.01)
+    wait_for_a_page_read_ahead()
     with central.engine.begin() as connection:
         connection.execute(Product.__table__.update().where(Product.id == 6)
                            .values(name="Changed after the read-ahead"))
@@ -253,10 +257,7 @@ def test_a_page_read_ahead_is_for_its_till_and_positions_only(app, central, till
         other = register_till(connection, 2, "Bar till")[1]
     first = pull(app, till_token, page_size=5).get_json()
     positions = {name: part["checkpoint"] for name, part in first["tables"].items()}
-    deadline = time.monotonic() + 10
-    while not any(page.ready.is_set() for page in read_ahead._prepared.values()):
-        assert time.monotonic() < deadline, "no page was read ahead"
-        time.sleep(0.01)
+    wait_for_a_page_read_ahead()
     # Another till asking from the same positions gets its own config's data.
     answer = pull(app, other, positions, page_size=5).get_json()
     assert "point_of_sale.config" not in answer["tables"] or all(
@@ -273,10 +274,7 @@ def test_a_page_read_ahead_carries_the_cashiers_as_they_stand_when_it_is_asked(a
     first = pull(app, till_token, page_size=5).get_json()
     assert first["cashiers"] == {"digest": first["cashiers"]["digest"], "accounts": []}
     positions = {name: part["checkpoint"] for name, part in first["tables"].items()}
-    deadline = time.monotonic() + 10
-    while not any(page.ready.is_set() for page in read_ahead._prepared.values()):
-        assert time.monotonic() < deadline, "no page was read ahead"
-        time.sleep(0.01)
+    wait_for_a_page_read_ahead()
     with central.engine.begin() as connection:
         connection.execute(Product.__table__.update().where(Product.id == 6)
                            .values(name="Changed after the read-ahead"))
