@@ -1,20 +1,22 @@
 """The gunicorn worker `core serve --workers N` runs: gevent's own WSGI server in each process,
-as `core serve` runs it in one.
+with the request handler `core serve` uses in one process.
 
-gunicorn's default gevent worker parses requests and writes answers itself, and writes a
-reply's headers and its body in two system calls; on the bus, where each update is answered to
-every till by a poll answer of a few hundred bytes, that second send was an eighth of the
-workers' CPU. gevent's WSGIServer (gunicorn's `gevent_pywsgi` worker) sends them in one. The
-handler answers requests the server refuses itself in JSON (`core.http_errors`) and logs
+gunicorn's default gevent worker parses requests and writes answers with its own Python code
+(a reply's headers and body in two system calls, the access log built from every header); on
+the bus, where each shared-order update is answered to every till by a poll answer of a few
+hundred bytes, that was a quarter of the workers' samples. Here gevent's WSGIServer (gunicorn's
+`gevent_pywsgi` worker) serves, a small answer leaves in one send (`core.one_send`), requests
+the server refuses itself are answered in JSON (`core.http_errors`), and each request is logged
 through gunicorn's access log (the combined format, `core.access_log.GUNICORN_ARGUMENTS`).
 """
 from gunicorn.workers.ggevent import GeventPyWSGIWorker, PyWSGIHandler, PyWSGIServer
 
 from core.http_errors import JsonErrorHandler
+from core.one_send import OneSendHandler
 
 
-class RequestHandler(JsonErrorHandler, PyWSGIHandler):
-    """JSON errors for refused requests, gunicorn's access log for the others."""
+class RequestHandler(JsonErrorHandler, OneSendHandler, PyWSGIHandler):
+    """JSON errors for refused requests, small answers in one send, gunicorn's access log."""
 
     def get_environ(self):
         environ = super().get_environ()
