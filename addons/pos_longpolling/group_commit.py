@@ -13,17 +13,19 @@ The first member of a batch leads it: it waits for the process's SQLite writer l
 previous batch commits), begins, does its own work, yields once so that the requests ready
 meanwhile (under gevent: those read while the last commit waited for the disk) join and do
 theirs, closes the batch and commits. Alone, a transaction costs what a `BusTransaction`
-does, plus a SAVEPOINT and its RELEASE. (Committing in a thread of gevent's pool, so that the
-process serves while the disk syncs, cost more CPU per update than it saved: measured in
-bench/README.md.)
+does, plus a SAVEPOINT and its RELEASE sent straight to SQLite and some 30 µs of
+bookkeeping. (Committing in a thread of gevent's pool, so that the process would serve while
+the disk syncs, cost more CPU per update than it saved: see bench/README.md.)
 
 PostgreSQL keeps one `BusTransaction` per update: its workers are several processes, and its
 server groups commits itself.
 """
 import threading
-import time
 import weakref
 from contextlib import contextmanager
+
+import gevent
+from gevent import monkey
 
 from core.db import WRITE_LOCK, sqlite_writer
 
@@ -72,6 +74,11 @@ class GroupCommit:
         self.engine = engine
         self._lock = threading.Lock()
         self._filling = None  # the batch new members join, until its leader closes it
+        self._writer = sqlite_writer(engine)
+        # Under gevent the leader yields once before closing its batch (cheap there); with
+        # threads the members join while the leader waits for the writer lock, and time.sleep(0)
+        # would cost a system call per transaction.
+        self._let_others_join = gevent.sleep if monkey.is_module_patched("time") else _no_wait
 
     @contextmanager
     def transaction(self):
@@ -89,15 +96,19 @@ class GroupCommit:
         try:
             with batch.work_lock:
                 member = _Member(self.engine, batch.connection)
-                savepoint = batch.connection.begin_nested()
+                # On the driver's connection: SQLAlchemy's begin_nested() builds and runs each
+                # savepoint statement at several times the cost (members never nest).
+                driver = batch.connection.connection.driver_connection
+                driver.execute("SAVEPOINT group_member")
                 try:
                     yield member
                     if member.outgoing:
                         member._store_outgoing()
-                    savepoint.commit()  # RELEASE: kept for the batch's commit
                 except BaseException:
-                    savepoint.rollback()
+                    driver.execute("ROLLBACK TO group_member")
                     raise
+                finally:
+                    driver.execute("RELEASE group_member")  # what is kept waits for the commit
                 batch.channels |= member.channels
         except BaseException as error:
             failure = error
@@ -115,7 +126,7 @@ class GroupCommit:
 
     def _begin(self, batch):
         """Take the writer lock and begin (BEGIN IMMEDIATE); returns the lock, held."""
-        writer = sqlite_writer(self.engine)
+        writer = self._writer
         writer.acquire()
         try:
             connection = self.engine.connect()
@@ -136,7 +147,7 @@ class GroupCommit:
     def _commit(self, batch, writer):
         """Let the members that joined do their work, close the batch, commit it, wake."""
         try:
-            time.sleep(0)  # under gevent: the greenlets ready to join run up to their work
+            self._let_others_join()  # the greenlets ready to join run up to their work
             with self._lock:
                 self._filling = None
             with batch.worked:
@@ -157,3 +168,6 @@ class GroupCommit:
         if batch.commit_error is None and batch.channels:
             wakeup.after_commit(self.engine, batch.channels)
 
+
+def _no_wait():
+    pass
