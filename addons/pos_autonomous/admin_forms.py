@@ -15,7 +15,7 @@ from core.web import current_instance, current_plugins
 from core.web.admin import require_login_and_csrf
 from core.web.errors import ApiError
 
-from . import builds, pages, settings, tills
+from . import builds, exports, pages, settings, tills
 from .status import link
 
 forms_blueprint = Blueprint("pos_autonomous_forms", __name__,
@@ -39,7 +39,8 @@ TIMINGS = [
 
 def central_context(connection):
     """What the central page's till forms need: the POS configs, the users, each till's
-    cashiers, the address packages carry by default and the latest package builds."""
+    cashiers, the address packages carry by default, the latest package builds and the file
+    exports."""
     allowed = {}
     for till_id, login in tills.cashier_logins(connection):
         allowed.setdefault(till_id, []).append(login)
@@ -52,6 +53,7 @@ def central_context(connection):
         "server_url": current_instance().parameters(connection, current_plugins())
         .get(settings.SERVER_URL),
         "builds": [builds.build_status(build) for build in builds.recent(connection)],
+        "exports": exports.runs(connection),
     }
 
 

@@ -8,7 +8,7 @@ from core.cli import fail_cleanly, pass_instance
 from core.errors import CoreError
 from core.models import utc_now
 
-from . import builds, files, receive, settings, tills
+from . import builds, exports, files, receive, settings, tills
 from .client import SyncError
 from .package import init_till, make_package
 from .status import progress_words, till_status
@@ -121,16 +121,34 @@ def import_command(instance, full, source):
 
 @autonomous.command("export")
 @click.argument("config_id", type=int)
-@click.option("--to", "location", required=True, metavar="FOLDER|FTP-URL",
-              help="A folder, or ftp://user:password@host:port/folder.")
+@click.option("--to", "location", required=True, envvar="POS_AUTONOMOUS_EXPORT_TARGET",
+              metavar="FOLDER|FTP-URL",
+              help="A folder, or ftp://user:password@host:port/folder (default: the "
+                   "environment variable POS_AUTONOMOUS_EXPORT_TARGET, which keeps a password "
+                   "off the command line).")
 @click.option("--full", is_flag=True, help="A full export (else the changes since the last "
                                            "export to that target).")
+@click.option("--loop", is_flag=True, help="Export the changes again every "
+              "pos_autonomous.export_interval_s seconds until stopped (SIGTERM); a run of its "
+              "own, e.g. a systemd service (docs/deploy.md).")
 @pass_instance
 @fail_cleanly
-def export_command(instance, config_id, location, full):
+def export_command(instance, config_id, location, full, loop):
     """Write the data of CONFIG_ID's tills as files into a folder or onto an FTP server
-    (central)."""
-    written, was_full = files.export(instance, config_id, location, full=full)
+    (central). Each export is recorded for the central admin (last export, last error)."""
+    if loop:
+        if full:
+            raise CoreError("--full and --loop: run one --full export first, then the loop "
+                            "(its first export to a new target is a full one anyway)")
+        stopping = []
+        signal.signal(signal.SIGTERM, lambda *_: stopping.append(True))
+        try:
+            exports.export_loop(instance, config_id, location, say=click.echo,
+                                should_stop=lambda: bool(stopping))
+        except KeyboardInterrupt:
+            pass
+        return
+    written, was_full = exports.run_export(instance, config_id, location, full=full)
     click.echo(f"{'Full export' if was_full else 'Changes'}: {len(written)} file(s) written "
                f"({written[0]} ... {written[-1]}).")
 

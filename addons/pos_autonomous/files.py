@@ -111,10 +111,12 @@ def test_connection(location):
     return len(store.read(TEST_FILE))
 
 
-def export(central, config_id, location, full=False, page_size=pages.MAX_PAGE_SIZE):
+def export(central, config_id, location, full=False, page_size=pages.MAX_PAGE_SIZE,
+           skip_unchanged=False):
     """Write the next export for the tills of `config_id`: the changes since the previous export
     to this target (its state file remembers where that one ended), or a full export (`full`,
-    or the first time). Return (the files written, full or not)."""
+    or the first time). Return (the files written, full or not). `skip_unchanged` (the export
+    loop): changes that are none write no file."""
     store = target(location)
     store.prepare()
     declared = declared_tables(central.plugin_manager())
@@ -130,6 +132,9 @@ def export(central, config_id, location, full=False, page_size=pages.MAX_PAGE_SI
             tables = active_down_tables(connection, declared)
             request = {name: positions.get(name, pages.NEW_TABLE) for name in tables}
             answer = pages.answer_pull(connection, tables, request, config_id, page_size)
+        if skip_unchanged and kind == "incr" and page == 0 and not answer["more"] and not any(
+                part.get("rows") or part.get("deleted") for part in answer["tables"].values()):
+            return [], False
         page += 1
         name = f"c{config_id}-{number:04d}-{kind}-{page:05d}.json"
         store.write(name, _dumps({"request": request, "answer": answer}))

@@ -98,6 +98,21 @@ class PackageBuild(Model):
     downloaded_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
 
 
+class ExportRun(Model):
+    """Per (config, target), the latest file export (exports.py): when, what, the last error
+    in words; `interval_s` is the loop's interval (NULL for a one-off export)."""
+    __tablename__ = "pos_autonomous_export_run"
+    config_id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    target: Mapped[str] = mapped_column(String(255), primary_key=True)  # without its password
+    interval_s: Mapped[int | None] = mapped_column(Integer)
+    last_attempt_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
+    last_success_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
+    last_files: Mapped[int] = mapped_column(Integer, default=0)
+    last_full: Mapped[bool] = mapped_column(Boolean, default=False)
+    last_error: Mapped[str] = mapped_column(Text, default="")
+    failures: Mapped[int] = mapped_column(Integer, default=0)
+
+
 # -- till ------------------------------------------------------------------------------------
 
 class Link(Model):
@@ -143,8 +158,8 @@ class TillCashierLogin(Model):
     login: Mapped[str] = mapped_column(String(64), primary_key=True)
 
 
-MODELS = [Change, SyncTable, TableState, Till, TillCashier, PackageBuild, Link, Checkpoint,
-          TillCashierLogin]
+MODELS = [Change, SyncTable, TableState, Till, TillCashier, PackageBuild, ExportRun, Link,
+          Checkpoint, TillCashierLogin]
 
 from .models_up import UP_MODELS  # noqa: E402 - the up direction's tables (#14)
 

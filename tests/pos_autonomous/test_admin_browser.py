@@ -9,9 +9,10 @@ from decimal import Decimal
 import pytest
 
 from addons.point_of_sale import Product
-from addons.pos_autonomous import builds
+from addons.pos_autonomous import builds, exports
 from addons.pos_autonomous.synchroniser import Synchroniser, request_full_import
 from core.addons import AddonCatalog
+from core.errors import CoreError
 from core.instance import Instance
 from tests.browser import expect, screenshot, watch_errors
 from tests.pos_autonomous.till_helpers import set_parameters
@@ -140,3 +141,25 @@ def test_the_central_page_follows_a_package_being_made_then_downloads_it(
     assert download.value.suggested_filename.endswith("-config-1.package")
     expect(row.locator(".build-state")).to_have_text("done")
     assert len(pages) >= 3 and errors == []
+
+
+def test_the_central_page_shows_the_file_exports_and_their_errors(
+        browser_context, central, central_server, tmp_path):
+    exports.run_export(central, 1, str(tmp_path / "exports"), interval_s=300)
+    with pytest.raises(CoreError):
+        exports.run_export(central, 2, "ftp://till:secret123@127.0.0.1:9/", interval_s=300)
+    page = browser_context.new_page()
+    errors = watch_errors(page)
+    sign_in(page, central_server.url)
+    table = page.locator("#export-runs")
+    table.scroll_into_view_if_needed()
+    first, second = table.locator("tbody tr").nth(0), table.locator("tbody tr").nth(1)
+    expect(first.locator("td").nth(2)).to_have_text("every 300 s")
+    expect(first.locator("td").nth(3)).to_contain_text(re.compile(r"full, \d+ file\(s\)"))
+    expect(first.locator("td").nth(5)).to_have_text("none")
+    expect(second.locator("td").nth(1)).to_have_text("ftp://127.0.0.1:9/")  # no password
+    expect(second.locator("td").nth(3)).to_have_text("never")
+    expect(second.locator("td").nth(5)).to_contain_text(
+        re.compile(r"cannot reach the FTP server ftp://127\.0\.0\.1:9/.*\(1 failure\(s\) in a row\)"))
+    screenshot(page, "pos_autonomous_central_file_exports.png")
+    assert errors == []

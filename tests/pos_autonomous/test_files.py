@@ -21,31 +21,43 @@ from tests.support import post_form, signed_in_client, text_of
 from tests.support import testing_app as built_app
 
 
-@pytest.fixture
-def ftp_folder(tmp_path):
-    """A real FTP server on 127.0.0.1 (user till / secret123) serving a folder; its URL."""
-    folder = tmp_path / "ftp"
-    folder.mkdir()
+def start_ftp(folder, port=0):
+    """A real FTP server on 127.0.0.1 (user till / secret123) serving `folder`, on `port` (0:
+    any); return it (`close_all()` stops it) and its URL."""
     authorizer = DummyAuthorizer()
     authorizer.add_user("till", "secret123", str(folder), perm="elradfmw")
     handler = type("Handler", (FTPHandler,), {"authorizer": authorizer,
                                                "passive_ports": range(60000, 60200)})
-    server = FTPServer(("127.0.0.1", 0), handler)
+    server = FTPServer(("127.0.0.1", port), handler)
     thread = threading.Thread(target=server.serve_forever, kwargs={"timeout": 0.1},
                               daemon=True)
     thread.start()
-    port = server.socket.getsockname()[1]
-    yield folder, f"ftp://till:secret123@127.0.0.1:{port}/"
-    server.close_all()
+    return server, f"ftp://till:secret123@127.0.0.1:{server.socket.getsockname()[1]}/"
 
 
 @pytest.fixture
-def till(central, tmp_path):
+def ftp_folder(tmp_path):
+    """A real FTP server serving a folder; (the folder, its URL)."""
+    folder = tmp_path / "ftp"
+    folder.mkdir()
+    server, url = start_ftp(folder)
+    yield folder, url
+    server.close_all()
+
+
+def file_till(central, tmp_path):
+    """A till of config 1 made from its package; it will import from files."""
     built_app(central)  # the central's app attaches change tracking
     package = tmp_path / "till.package"
     make_package(central, 1, package, "http://127.0.0.1:9")  # no HTTP in these tests
     instance = Instance(f"sqlite:///{tmp_path / 'till.db'}", AddonCatalog())
     init_till(instance, package)
+    return instance
+
+
+@pytest.fixture
+def till(central, tmp_path):
+    instance = file_till(central, tmp_path)
     yield instance
     instance.engine.dispose()
 

@@ -1,0 +1,104 @@
+"""File exports on a schedule, for sites that use files (central instance).
+
+`core autonomous export CONFIG_ID --to TARGET --loop` is a process of its own (a systemd unit in
+docs/deploy.md): every `pos_autonomous.export_interval_s` seconds (read again at each round, so
+a change needs no restart) it writes the changes since the previous export to that target, as
+`core autonomous export` does once (files.py: the first export of a target is a full one). Each
+run, looped or not, is recorded per (config, target) in `pos_autonomous_export_run` — last
+attempt, last success, the files it wrote, the last error in words, failures in a row — which
+the central admin shows, with a warning when a loop has not run for three of its intervals. An
+error (FTP server down, disk full) is recorded and the next round tries again; nothing is lost:
+the target's state file moves only after a complete export, so the next one starts from there.
+"""
+import ftplib
+import time
+
+from sqlalchemy import select
+
+from addons.point_of_sale import SessionError, get_config
+from core.errors import CoreError
+from core.models import utc_now
+
+from . import files, settings
+from .models import ExportRun
+from .status import aware
+
+LATE_INTERVALS = 3  # a loop not seen for this many intervals is said to be late
+ERRORS = (CoreError, OSError, ftplib.Error)
+
+
+def run_export(central, config_id, location, full=False, interval_s=None,
+               skip_unchanged=False):
+    """One export, recorded; return (files written, full or not). Raises CoreError (in words)
+    when it failed, after recording it."""
+    label = files.target(location).label[:255]  # without the password
+    attempt = utc_now()
+    try:
+        written, was_full = files.export(central, config_id, location, full=full,
+                                         skip_unchanged=skip_unchanged)
+    except ERRORS as exc:
+        words = str(exc) if isinstance(exc, CoreError) else f"{type(exc).__name__}: {exc}"
+        _record(central, config_id, label, interval_s, words[:2000],
+                last_attempt_at=attempt)
+        raise CoreError(words) from None
+    _record(central, config_id, label, interval_s, "", last_attempt_at=attempt,
+            last_success_at=utc_now(), last_files=len(written), last_full=was_full)
+    return written, was_full
+
+
+def _record(central, config_id, label, interval_s, error, **values):
+    table = ExportRun.__table__
+    with central.engine.begin() as connection:
+        where = (table.c.config_id == config_id, table.c.target == label)
+        done = connection.execute(table.update().where(*where).values(
+            interval_s=interval_s, last_error=error,
+            failures=table.c.failures + 1 if error else 0, **values))
+        if not done.rowcount:
+            connection.execute(table.insert().values(
+                config_id=config_id, target=label, interval_s=interval_s, last_error=error,
+                failures=1 if error else 0, **values))
+
+
+def interval(central):
+    """The loop's wait (seconds), at least one whatever the parameter says."""
+    with central.engine.connect() as connection:
+        return max(1, settings.read(central, connection)[settings.EXPORT_INTERVAL_S] or 300)
+
+
+def export_loop(central, config_id, location, say, should_stop=lambda: False,
+                sleep=time.sleep):
+    """Export, wait the interval, again, until `should_stop()` (SIGTERM); errors are recorded
+    and said, never fatal. A round with nothing changed writes no file."""
+    with central.engine.connect() as connection:
+        try:
+            get_config(connection, config_id)
+        except SessionError as exc:
+            raise CoreError(str(exc)) from None
+    while not should_stop():
+        seconds = interval(central)
+        try:
+            written, was_full = run_export(central, config_id, location, interval_s=seconds,
+                                           skip_unchanged=True)
+        except CoreError as exc:
+            say(f"export failed (next try in {seconds} s): {exc}")
+        else:
+            if written:
+                say(f"{'full export' if was_full else 'changes'}: {len(written)} file(s) "
+                    "written")
+        waited = 0.0
+        while waited < seconds and not should_stop():  # SIGTERM ends the wait at once
+            step = min(0.2, seconds - waited)
+            sleep(step)
+            waited += step
+
+
+def runs(connection):
+    """The recorded exports for the admin: each with `late` (a loop that stopped running)."""
+    now = utc_now()
+    result = []
+    for run in connection.execute(select(ExportRun).order_by(ExportRun.config_id,
+                                                             ExportRun.target)):
+        late = (run.interval_s is not None and run.last_attempt_at is not None and (
+            now - aware(run.last_attempt_at)).total_seconds() > LATE_INTERVALS * run.interval_s)
+        result.append({"run": run, "late": late})
+    return result
