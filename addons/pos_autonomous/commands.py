@@ -172,6 +172,7 @@ def status(instance, as_json):
         state = till_status(connection)
         till_rows = tills.tills(connection) if state["role"] == "central" else []
         pushed = receive.till_overview(connection) if state["role"] == "central" else {}
+        export_runs = exports.runs(connection) if state["role"] == "central" else []
     if as_json:
         if state["role"] == "central":
             state["tills"] = [{"id": t.id, "config_id": t.config_id, "name": t.name,
@@ -182,6 +183,7 @@ def status(instance, as_json):
                                    "last_acknowledged", 0),
                                "open_alarms": pushed.get(t.id, {}).get("open_alarms", 0)}
                               for t in till_rows]
+            state["exports"] = [exports.run_json(item) for item in export_runs]
         click.echo(json.dumps(state, indent=2))
         return
     if state["role"] == "central":
@@ -193,6 +195,12 @@ def status(instance, as_json):
                        f"{t.last_contact_at or 'never'}, last acknowledged ticket "
                        f"{seen.get('last_acknowledged') or 'none'}, open alarms "
                        f"{seen.get('open_alarms', 0)}")
+        for item in export_runs:
+            run = exports.run_json(item)
+            click.echo(f"  export of config {run['config_id']} to {run['target']}"
+                       f"{' (late)' if run['late'] else ''}: last success "
+                       f"{run['last_success_at'] or 'never'}, last error "
+                       f"{run['last_error'] or 'none'}")
         return
     click.echo(f"Till {state['till_id']} of config {state['config_id']} -> {state['server_url']}")
     click.echo(f"state: {state['state']}; last success: {state['last_success_at'] or 'never'}; "

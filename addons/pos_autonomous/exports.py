@@ -21,7 +21,7 @@ from core.models import utc_now
 
 from . import files, settings
 from .models import ExportRun
-from .status import aware
+from .status import _iso, aware
 
 LATE_INTERVALS = 3  # a loop not seen for this many intervals is said to be late
 ERRORS = (CoreError, OSError, ftplib.Error)
@@ -102,3 +102,13 @@ def runs(connection):
             now - aware(run.last_attempt_at)).total_seconds() > LATE_INTERVALS * run.interval_s)
         result.append({"run": run, "late": late})
     return result
+
+
+def run_json(item):
+    """A recorded export as `core autonomous status --json` prints it."""
+    run = item["run"]
+    return {"config_id": run.config_id, "target": run.target, "interval_s": run.interval_s,
+            "last_attempt_at": _iso(run.last_attempt_at),
+            "last_success_at": _iso(run.last_success_at), "last_files": run.last_files,
+            "last_full": bool(run.last_full), "last_error": run.last_error or None,
+            "failures": run.failures, "late": item["late"]}

@@ -3,6 +3,7 @@ loopback (pyftpdlib): it writes the changes at its interval, records each run (l
 files, last error in words) for the central admin, survives the FTP server going away and
 catches up when it is back, and ends on SIGTERM; a till imports what it wrote. One-off exports
 are recorded too; a loop that stopped running is said to be late."""
+import json
 import os
 import signal
 import subprocess
@@ -111,6 +112,12 @@ def test_one_off_exports_are_recorded_and_a_stopped_loop_is_late(central, tmp_pa
             interval_s=60, last_attempt_at=utc_now() - timedelta(minutes=10)))
     page = text_of(signed_in_client(app, central).get("/web/pos_autonomous/"))
     assert "late: no export for more than 3 intervals" in page
+    status = json.loads(core("--db", central.url, "autonomous", "status", "--json").stdout)
+    late, failing = status["exports"]
+    assert (late["config_id"], late["late"], late["last_full"], late["last_error"]) == (
+        1, True, True, None)
+    assert failing["failures"] == 2 and "cannot reach the FTP server" in failing["last_error"]
+    assert "(late)" in core("--db", central.url, "autonomous", "status").stdout
     assert "cannot reach the FTP server ftp://127.0.0.1:9/" in page and "secret123" not in page
 
 
