@@ -113,7 +113,7 @@ def test_a_till_holds_its_customer_changes_while_the_table_is_switched_off(centr
     with till.engine.begin() as connection:
         set_password(connection, "manager", "password123")
     page = text_of(signed_in_client(built_app(till), till, "manager").get("/web/pos_autonomous/"))
-    assert "held: 3 customer change(s) held" in page and "switched off" in page
+    assert "3 customer change(s) held: the central server" in page and "switched off" in page
 
     switch(app, central, PARTNERS, "up", on=True)
     core("--db", till_url, "autonomous", "sync", "--once")

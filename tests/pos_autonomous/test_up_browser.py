@@ -1,15 +1,20 @@
 """What a person sees of the up direction, in Chromium: the till's POS page indicator counts the
 tickets waiting to go up and stops once the central server acknowledged them; the central admin
-then shows the till's last acknowledged ticket and no open alarm."""
+then shows the till's last acknowledged ticket and no open alarm. Customer changes held because
+the central admin switched their table off are said, with why, on the till's admin and in the
+indicator."""
 import re
 
 import pytest
-from sqlalchemy import create_engine
+from sqlalchemy import create_engine, select
 
+from addons.point_of_sale import Partner
+from addons.pos_autonomous.declarations import set_row
 from addons.pos_autonomous.synchroniser import Synchroniser
 from core.addons import AddonCatalog
 from core.instance import Instance
 from tests.browser import expect, screenshot, sign_in_to_till, watch_errors
+from tests.pos_autonomous.test_customers_up import till_client
 from tests.pos_autonomous.up_helpers import sell, token_of
 from tests.support import (
     ADMIN_LOGIN,
@@ -68,3 +73,45 @@ def test_the_pos_indicator_counts_what_waits_and_the_central_admin_what_arrived(
         assert errors == []
     finally:
         stop_process_group(till_server.process)
+
+
+def test_the_till_shows_customer_changes_held_by_a_switched_off_table(
+        browser_context, central, central_server, make_till, tmp_path):
+    till_url = make_till(1, "--cashier", ADMIN_LOGIN)
+    with central.engine.begin() as connection:  # the central admin switched the up row off
+        set_row(connection, "point_of_sale.partner", "up", active=False)
+    till, client, headers = till_client(till_url)
+    customer_id = till_engine_partner_id(till)
+    edited = client.post(f"/pos/customers/{customer_id}", headers=headers,
+                         json={"config_id": 1, "phone": "07 11 22 33 44"})
+    assert edited.status_code == 200, edited.get_json()
+    synchroniser = Synchroniser(till)
+    synchroniser.sync_once()  # held, not an error
+    synchroniser.client.close()
+    till.engine.dispose()
+    till_server = start_core_server(till_url, tmp_path, env=BUILT_IN_ADDONS_ONLY)
+    page = browser_context.new_page()
+    errors = watch_errors(page)
+    try:
+        sign_in(page, till_server.url)
+        held = page.locator("#up-customers-held")
+        expect(held).to_contain_text(re.compile(r"1 customer change\(s\) held: .*switched off"))
+        expect(page.locator("#sync-last-error td")).to_have_text("none")
+        held.scroll_into_view_if_needed()
+        screenshot(page, "pos_autonomous_till_customers_held.png")
+        pos = browser_context.new_page()  # signed in already, by the admin page
+        pos.goto(f"{till_server.url}/pos/ui/1?from=test")
+        chip = pos.locator("#pos-autonomous-state")
+        expect(chip).to_contain_text("1 waiting to go up", timeout=15000)
+        expect(chip).to_have_attribute("title", re.compile(r"customer changes held: .*switched"))
+        assert errors == []
+    finally:
+        stop_process_group(till_server.process)
+
+
+def till_engine_partner_id(till):
+    """A customer the till has (the demo's, come down with its data)."""
+    with till.engine.connect() as connection:
+        return connection.scalar(select(Partner.id).where(
+            Partner.is_customer_template.is_(False), Partner.active.is_(True)).order_by(
+            Partner.id))
