@@ -128,6 +128,8 @@ def run_build(instance, build_id, say=lambda message: None):
                                [login for login in build.cashiers.split(",") if login],
                                build.name or None, progress=progress)
     except BaseException as exc:
+        for leftover in (output, output.with_name(output.name + ".building")):
+            leftover.unlink(missing_ok=True)  # a half-made till database holds its credentials
         words = str(exc) if isinstance(exc, CoreError) else f"{type(exc).__name__}: {exc}"
         _update(instance, build_id, state=FAILED, building_config=None,
                 error=words or type(exc).__name__, finished_at=utc_now())
