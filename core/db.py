@@ -78,6 +78,17 @@ def make_engine(url):
     return engine
 
 
+def autocommit_read(engine):
+    """A connection for reads that need no transaction of their own (one SELECT, which sees
+    one snapshot either way). On PostgreSQL it runs in autocommit: each read is one round
+    trip, without a BEGIN before it and a ROLLBACK when the connection goes back to the pool
+    (three round trips otherwise, on paths every till calls several times a second)."""
+    connection = engine.connect()
+    if connection.dialect.name == "postgresql":
+        connection.execution_options(isolation_level="AUTOCOMMIT")
+    return connection
+
+
 def _ping_idle_connections(engine):
     """SQLAlchemy's `pool_pre_ping`, but only for a connection idle more than IDLE_PING_SECONDS.
 

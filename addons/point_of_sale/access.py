@@ -3,6 +3,7 @@ bearer token (`core token CONFIG_ID`) of this instance for the one config it nam
 401 JSON."""
 from flask import current_app, request
 
+from core.db import autocommit_read
 from core.web import current_instance
 from core.web.errors import ApiError
 from core.web.sessions import signed_in_user
@@ -27,7 +28,7 @@ def caller_credentials():
                                 current_app.extensions[TOKEN_MAX_AGE])
         except TokenError as exc:
             raise ApiError(401, "invalid_token", str(exc)) from None
-    with current_instance().engine.connect() as connection:
+    with autocommit_read(current_instance().engine) as connection:  # one round trip
         if signed_in_user(connection) is not None:
             return ANY_CONFIG
     raise ApiError(401, "unauthorized", "sign in at /web/login, or send 'Authorization: Bearer "

@@ -20,6 +20,7 @@ from datetime import timedelta
 
 from sqlalchemy import bindparam, delete, func, insert, select, text
 
+from core.db import autocommit_read
 from core.models import utc_now
 
 from . import wakeup
@@ -160,25 +161,15 @@ def _statements():
         read_high=select(func.coalesce(func.max(BusMessage.id), 0)))
 
 
-def reading(engine):
-    """A connection for one read of the bus. On PostgreSQL it runs in autocommit: the read is
-    one round trip, without a BEGIN before it and a ROLLBACK when the connection goes back to
-    the pool (a single SELECT sees one snapshot either way)."""
-    connection = engine.connect()
-    if connection.dialect.name == "postgresql":
-        connection.execution_options(isolation_level="AUTOCOMMIT")
-    return connection
-
-
 def _read_after(engine, after, limit):
     """Every channel's messages with id > after: what feeds the in-memory tail."""
-    with reading(engine) as connection:
+    with autocommit_read(engine) as connection:
         return connection.execute(_statements().read_after,
                                   {"after": after, "limit": limit}).all()
 
 
 def _read_high(engine):
-    with reading(engine) as connection:
+    with autocommit_read(engine) as connection:
         return connection.execute(_statements().read_high).scalar()
 
 
@@ -205,7 +196,7 @@ def poll(engine, channels, last, timeout, since=None, encoded=False):
     wanted = set(channels)
 
     def read():
-        with reading(engine) as connection:
+        with autocommit_read(engine) as connection:
             return fetch_encoded(connection, channels, last, since)
 
     with dispatcher.waiting(channels) as woken:

@@ -6,7 +6,7 @@ import time
 from datetime import timedelta
 
 import pytest
-from sqlalchemy import insert, select
+from sqlalchemy import event, insert, select
 
 from addons.pos_longpolling import bus, wakeup
 from addons.pos_longpolling.models import BusMessage
@@ -247,6 +247,31 @@ def test_a_bad_or_expired_token_is_refused(anonymous):
 
 def test_a_signed_in_user_reads_any_channel(admin_client):
     assert poll(admin_client, [channel(1), channel(2), "anything"]).status_code == 200
+
+
+def test_a_signed_in_poll_reads_without_a_transaction_on_postgresql(addon_instance,
+                                                                     admin_client):
+    """The session check and the bus read of a poll are one round trip each on PostgreSQL
+    (autocommit: no BEGIN before, no ROLLBACK after); tills poll several times a second. (The
+    first poll of the process also collects old messages: a write, in a transaction.)"""
+    if addon_instance.engine.dialect.name != "postgresql":
+        pytest.skip("SQLite reads have no round trips to save; set CORE_TEST_DB to run this")
+    in_transaction = []
+
+    def seen(connection, _cursor, statement, _parameters, _context, _executemany):
+        # psycopg sends BEGIN with the first statement of a connection not in autocommit
+        in_transaction.append((statement.split()[0],
+                               not connection.connection.dbapi_connection.autocommit))
+
+    event.listen(addon_instance.engine, "before_cursor_execute", seen)
+    try:
+        answer = admin_client.post("/longpolling/poll", json={
+            "channels": [channel(1)], "last": 0, "options": {"timeout": 0}})
+    finally:
+        event.remove(addon_instance.engine, "before_cursor_execute", seen)
+    assert answer.status_code == 200
+    reads = [opens for verb, opens in in_transaction if verb == "SELECT"]
+    assert len(reads) == 2 and not any(reads), in_transaction  # the session, the bus
 
 
 def test_allow_public_lets_anonymous_callers_in_but_still_checks_a_sent_token(
