@@ -5,7 +5,9 @@ the proxy's:
     127.0.0.1 - - [25/Nov/2026:22:27:12 +0000] "GET /web/health HTTP/1.1" 200 71 "-" "curl/8.5"
 
 The single-process server (gevent's WSGIServer) formats it with `CombinedLogHandler`; with
-`--workers`, gunicorn writes it with `GUNICORN_ARGUMENTS`. Both write to standard output.
+`--workers`, each worker's handler formats it the same way (core.gunicorn_worker) and
+gunicorn's access log writes it (`GUNICORN_ARGUMENTS`; the format given there is gunicorn's
+name for the same line). Both write to standard output.
 """
 import time
 
