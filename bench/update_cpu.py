@@ -136,13 +136,17 @@ class Tills:
 def baseline_cpu_ms(engine, count=500):
     from sqlalchemy import text
     key = "SERIAL" if engine.dialect.name == "postgresql" else "INTEGER"
-    with engine.begin() as connection:
+    with engine.begin() as connection:  # a database --db names may have served a run before
+        connection.execute(text("DROP TABLE IF EXISTS bench_commit"))
         connection.execute(text(f"CREATE TABLE bench_commit (id {key} PRIMARY KEY, payload TEXT)"))
     started = time.process_time()
     for _ in range(count):
         with engine.begin() as connection:
             connection.execute(text("INSERT INTO bench_commit (payload) VALUES ('x')"))
-    return (time.process_time() - started) / count * 1000
+    cpu_ms = (time.process_time() - started) / count * 1000
+    with engine.begin() as connection:
+        connection.execute(text("DROP TABLE bench_commit"))
+    return cpu_ms
 
 
 def main():
