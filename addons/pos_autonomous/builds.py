@@ -89,10 +89,12 @@ def _launch(instance, build_id):
     # It sees the addons this server sees: the same folders, whatever the environment says.
     addon_folders = sorted({str(addon.path.parent) for addon in instance.catalog.addons.values()})
     process = subprocess.Popen(
-        [sys.executable, "-c", "from core.cli import main; main()", "--db", instance.url,
+        [sys.executable, "-c", "from core.cli import main; main()",
          "autonomous", "build-package", str(build_id)],
-        env={**os.environ, "CORE_ADDONS_PATH": os.pathsep.join(addon_folders),
-             "CORE_LOAD_ENTRY_POINTS": "0"},
+        # The database URL goes in the environment: on a command line, `ps` would show its
+        # password to every user of the machine.
+        env={**os.environ, "CORE_DB": instance.url,
+             "CORE_ADDONS_PATH": os.pathsep.join(addon_folders), "CORE_LOAD_ENTRY_POINTS": "0"},
         stdin=subprocess.DEVNULL, stdout=log, stderr=subprocess.STDOUT, close_fds=True)
     log.close()
     threading.Thread(target=process.wait, daemon=True).start()  # reaped when it ends

@@ -28,3 +28,28 @@ def test_uninstall_removes_its_tables_and_triggers(central):
     assert not [t for t in tables if t.startswith("pos_autonomous")]
     with central.engine.begin() as connection:  # point_of_sale's tables work as before
         connection.execute(Product.__table__.update().values(name="still fine"))
+
+
+def test_the_page_size_migration_moves_only_the_old_default(central):
+    """Tills installed when pages were 2,000 rows take the new default; a chosen size stays."""
+    from alembic import command
+
+    from core.db import migrating
+    from core.schema import alembic_config
+
+    def page_size():
+        with central.engine.connect() as connection:
+            return connection.scalar(text("SELECT value FROM core_parameter "
+                                          "WHERE key = 'pos_autonomous.page_size'"))
+
+    def set_page_size(connection, value):
+        connection.execute(text("UPDATE core_parameter SET value = :v "
+                                "WHERE key = 'pos_autonomous.page_size'"), {"v": value})
+
+    assert page_size() == "10000"  # a new install has the new default
+    for stored, expected in (("2000", "10000"), ("500", "500")):
+        with migrating(central.engine) as connection:  # back to before the migration
+            command.downgrade(alembic_config(central.catalog, connection), "0f2b5d6c7a68")
+            set_page_size(connection, stored)
+        central.upgrade()
+        assert page_size() == expected
