@@ -224,8 +224,10 @@ def test_the_reloading_app_keeps_its_app_while_nothing_changes(instance):
 
 # -- property: whatever non-object JSON comes in, the answer is a clean 4xx -------------------
 
-# Within the limits where JSON is read (64-bit integers, no NUL: see core.web.strict_json).
-json_strings = st.text(st.characters(exclude_characters="\x00"), max_size=20)
+# Within the limits where JSON is read (64-bit integers, no NUL, no lone UTF-16 surrogate: see
+# core.web.strict_json; each of those is refused by its own code, tested above, before the shape).
+json_strings = st.text(st.characters(exclude_characters="\x00", exclude_categories=["Cs"]),
+                       max_size=20)
 json_primitives = (st.none() | st.booleans() | st.integers(min_value=-2**63, max_value=2**63 - 1)
                    | st.floats(allow_nan=False, allow_infinity=False) | json_strings)
 json_values = st.recursive(
