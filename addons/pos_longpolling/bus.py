@@ -15,6 +15,7 @@ way). SQLite has one writer at a time, which gives the same order.
 import functools
 import json
 import time
+from contextlib import contextmanager
 from dataclasses import dataclass
 from datetime import timedelta
 
@@ -190,34 +191,54 @@ def poll(engine, channels, last, timeout, since=None, encoded=False):
     as one commits, else [] after `timeout` seconds. No database connection is held while
     waiting. With `encoded`, each message is left as JSON text (`encoding.Encoded`) for an
     answer to write as it is (encoding.json_response)."""
-    wakeup.ensure_listening(engine)
-    deadline = time.monotonic() + timeout
+    with subscription(engine, channels) as subscriber:
+        messages = subscriber.answer(last, timeout, since)
+    return messages if encoded else [{**item, "message": item["message"].decode()}
+                                     for item in messages]
+
+
+@contextmanager
+def subscription(engine, channels):
+    """A `Subscriber` to `channels` (sorted), registered for their wake-ups until the `with`
+    ends: a WebSocket answers again and again, and registering once per socket rather than
+    once per answer spares each answer that bookkeeping (a wake-up between two answers is
+    kept: the next answer reads after it)."""
     dispatcher = wakeup.dispatcher_for(engine)
-    wanted = set(channels)
-
-    def read():
-        with autocommit_read(engine) as connection:
-            return fetch_encoded(connection, channels, last, since)
-
     with dispatcher.waiting(channels) as woken:
+        yield Subscriber(engine, dispatcher, channels, woken)
+
+
+class Subscriber:
+    def __init__(self, engine, dispatcher, channels, woken):
+        self.engine, self.dispatcher, self.woken = engine, dispatcher, woken
+        self.channels, self._wanted = channels, set(channels)
+
+    def answer(self, last, timeout, since=None):
+        """poll()'s answer, with each message as JSON text (`encoding.Encoded`)."""
+        wakeup.ensure_listening(self.engine)
+        deadline = time.monotonic() + timeout
         while True:
-            woken.clear()  # before reading: a wake-up after this read is not lost
-            messages = None
-            if since is None:
-                # One read per wake-up for every poller of this process, answered from memory.
-                dispatcher.tail.catch_up(lambda after, limit: _read_after(engine, after, limit),
-                                         lambda: _read_high(engine))
-                entries = dispatcher.tail.after(wanted, last, MAX_MESSAGES_PER_POLL)
-                if entries is not None:
-                    messages = [{"id": e.id, "channel": e.channel, "message": Encoded(e.message)}
-                                for e in entries]
-            if messages is None:
-                # Behind the tail, or a first poll: the database; pollers woken together
-                # share one read.
-                messages = dispatcher.reads.read(tuple(channels), (last, since), read)
+            self.woken.clear()  # before reading: a wake-up after this read is not lost
+            messages = self._read(last, since)
             remaining = deadline - time.monotonic()
             if messages or remaining <= 0:
-                return messages if encoded else [
-                    {**item, "message": item["message"].decode()}
-                    for item in messages]
-            woken.wait(remaining)
+                return messages
+            self.woken.wait(remaining)
+
+    def _read(self, last, since):
+        engine, tail = self.engine, self.dispatcher.tail
+        if since is None:
+            # One read per wake-up for every poller of this process, answered from memory.
+            tail.catch_up(lambda after, limit: _read_after(engine, after, limit),
+                          lambda: _read_high(engine))
+            entries = tail.after(self._wanted, last, MAX_MESSAGES_PER_POLL)
+            if entries is not None:
+                return [{"id": e.id, "channel": e.channel, "message": Encoded(e.message)}
+                        for e in entries]
+
+        # Behind the tail, or a first poll: the database; pollers woken together share one read.
+        def read():
+            with autocommit_read(engine) as connection:
+                return fetch_encoded(connection, self.channels, last, since)
+
+        return self.dispatcher.reads.read(tuple(self.channels), (last, since), read)

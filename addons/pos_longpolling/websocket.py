@@ -53,12 +53,13 @@ def serve_websocket(read_subscription):
                         .decode())
             _close(socket, POLICY_VIOLATION, error.code)
             return _Closed()
-        while socket.connected:
-            messages = bus.poll(engine, channels, last, cycle, since=since, encoded=True)
-            if messages:
-                last, since = messages[-1]["id"], None
-            socket.send(json_bytes(messages).decode())
-            bus.collect_garbage(engine, settings.retention_seconds)
+        with bus.subscription(engine, channels) as subscriber:  # registered once per socket
+            while socket.connected:
+                messages = subscriber.answer(last, cycle, since)
+                if messages:
+                    last, since = messages[-1]["id"], None
+                socket.send(json_bytes(messages).decode())
+                bus.collect_garbage(engine, settings.retention_seconds)
     except simple_websocket.ConnectionClosed:
         pass
     finally:
