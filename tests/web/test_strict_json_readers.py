@@ -56,3 +56,14 @@ def test_nesting_is_counted_outside_strings():
     assert strict_json._nesting(b'[1, {"a": "[[[\\"[{", "b": [[]]}]') == 4
     assert reading(strict_json.loads, '{"a": "' + "[" * 100 + '"}') == (
         "value", {"a": "[" * 100})
+
+
+@settings(max_examples=500)
+@given(st.binary(max_size=120)
+       | st.lists(st.sampled_from([b"1", b"9", b"0", b"-", b"+", b".", b"e", b"E", b"a", b" ",
+                                   b'"', b"\xff"]), max_size=90).map(b"".join))
+def test_the_quick_look_for_long_numbers_misses_none_the_regular_expression_finds(data):
+    """loads() skips the regular expression when the quick look finds no run of 19 number
+    characters: that must never skip a body the expression would send to the checked reading."""
+    if strict_json.NUMBER_TO_CHECK.search(data) is not None:
+        assert strict_json._may_hold_number_to_check(data)
