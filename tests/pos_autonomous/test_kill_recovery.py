@@ -21,7 +21,7 @@ from tests.pos_autonomous.till_helpers import core, set_parameters, table_digest
 from tests.support import BUILT_IN_ADDONS_ONLY, CORE_COMMAND, stop_process_group
 
 TRIALS = int(os.environ.get("AUTONOMOUS_KILL_TRIALS", "3"))
-PRODUCTS = 1500 * max(TRIALS, 2)
+PRODUCTS = 3000 * max(TRIALS, 2)  # pages enough that the kills fall inside the import
 PAGE_SIZE = 40
 pytestmark = pytest.mark.timeout(max(120, 45 * TRIALS))  # the long run has time for its kills
 
@@ -37,30 +37,38 @@ def page_lines(log_path):
     return len(re.findall(r"point_of_sale\.product: \d+", log_path.read_text(errors="replace")))
 
 
-def wait_for_a_new_page(log_path, seen, timeout=60):
+def wait_for_a_new_page(log_path, seen, timeout=60, until_finished=True):
     """True once the synchroniser applied a page after the `seen` first ones; False if it
-    finished (or stalled) first."""
+    finished (`until_finished`) or stalled first."""
     deadline = time.monotonic() + timeout
     while time.monotonic() < deadline:
         if page_lines(log_path) > seen:
             return True
         log = log_path.read_text(errors="replace")
         last_page = max(log.rfind("point_of_sale.product: "), 0)
-        if "synchronised (" in log[last_page:]:  # the import ended before another page
+        if until_finished and "synchronised (" in log[last_page:]:  # no page before the end
             return False
         time.sleep(0.02)
     return False
 
 
-def kill_at_random_points(till_url, central_server, log_path, rng):
+def kill_at_random_points(till_url, central_server, log_path, rng, more_changes=None):
     """Alternately kill -9 the synchroniser and the central server at a random moment while
-    pages are being applied; return the number of kills made during the import."""
+    pages are being applied; return the number of kills made during the import. When the
+    import ends before every kill was made (a fast machine, or kills early in it),
+    `more_changes()`, if given, changes the central rows again so the kills go on during the
+    import of those changes."""
     synchroniser = start_synchroniser(till_url, log_path)
     kills = 0
     try:
         for trial in range(TRIALS):
-            if not wait_for_a_new_page(log_path, page_lines(log_path)):
-                break
+            seen = page_lines(log_path)
+            if not wait_for_a_new_page(log_path, seen):
+                if more_changes is None:
+                    break
+                more_changes()
+                if not wait_for_a_new_page(log_path, seen, until_finished=False):
+                    break
             time.sleep(rng.uniform(0.0, 0.3))
             if trial % 2 == 0:
                 synchroniser.kill()
@@ -125,14 +133,18 @@ def test_full_and_incremental_imports_survive_kills(central, central_server, mak
     assert progress == sorted(set(progress)), "a page of the full import was applied twice"
     assert_refetches_within_kills("full", served_before, pages_served(central_server))
 
+    def change_prices():
+        with central.engine.begin() as connection:
+            connection.execute(text("UPDATE point_of_sale_product SET price = price + 1 "
+                                    "WHERE category = 'Bulk'"))
+
+    change_prices()
     with central.engine.begin() as connection:
-        connection.execute(text("UPDATE point_of_sale_product SET price = price + 1 "
-                                "WHERE category = 'Bulk'"))
         connection.execute(text("DELETE FROM point_of_sale_product WHERE category = 'Bulk' "
                                 "AND id % 7 = 0"))
     served_before = pages_served(central_server)
     assert kill_at_random_points(till_url, central_server, tmp_path / "incremental.log",
-                                 rng) == TRIALS
+                                 rng, more_changes=change_prices) == TRIALS
     core("--db", till_url, "autonomous", "sync", "--once")
     assert_equal_products(central, till_url)
     assert_refetches_within_kills("incremental", served_before, pages_served(central_server))
