@@ -16,6 +16,8 @@ from core.models import utc_now
 from .models import Change, TableState
 
 TRIGGER_PREFIX = "pos_autonomous_track_"
+# Any constant of its own (pg_advisory_xact_lock takes a bigint): "posauto" + 1.
+ATTACH_LOCK_KEY = 0x706F736175746F01
 
 
 def _sqlite_triggers(name, table, key):
@@ -85,7 +87,14 @@ def ensure_tracked(connection, declared_tables):
     """Attach the triggers to every declared table that lacks them. A table that was tracked
     before (it has a TableState row) but lost its triggers (a migration rebuilt it) missed
     changes meanwhile: its purged_version moves to the newest version, so every till reloads it
-    (told `checkpoint_expired`) rather than silently missing what changed."""
+    (told `checkpoint_expired`) rather than silently missing what changed.
+
+    On PostgreSQL the workers of `core serve --workers N` start together and each attaches:
+    two concurrent CREATE OR REPLACE FUNCTION of one name fail (a unique violation in
+    pg_proc, and the worker with it). A lock held until the commit makes them take turns; the
+    later one then finds the triggers (each statement reads what committed before it)."""
+    if connection.dialect.name == "postgresql":
+        connection.execute(text("SELECT pg_advisory_xact_lock(:key)"), {"key": ATTACH_LOCK_KEY})
     for declared in declared_tables:
         if is_tracked(connection, declared):
             continue

@@ -53,3 +53,34 @@ def test_the_page_size_migration_moves_only_the_old_default(central):
             set_page_size(connection, stored)
         central.upgrade()
         assert page_size() == expected
+
+
+def test_workers_starting_together_attach_the_tracking_once(central):
+    """`core serve --workers N` builds N apps at once, each attaching the triggers: on
+    PostgreSQL two concurrent CREATE OR REPLACE FUNCTION of one name failed a worker's boot."""
+    import threading
+
+    from addons.pos_autonomous.declarations import declared_tables
+    from addons.pos_autonomous.tracking import drop_all_tracking, ensure_tracked
+    with central.engine.begin() as connection:
+        drop_all_tracking(connection)
+    declared = declared_tables(central.plugin_manager())
+    start, errors = threading.Barrier(4), []
+
+    def attach():
+        start.wait()
+        try:
+            with central.engine.begin() as connection:
+                ensure_tracked(connection, declared)
+        except Exception as error:  # what a worker's boot would have died of
+            errors.append(error)
+    workers = [threading.Thread(target=attach) for _ in range(4)]
+    for worker in workers:
+        worker.start()
+    for worker in workers:
+        worker.join()
+    assert errors == []
+    attached = trigger_names(central)
+    for table in declared:
+        assert any(name.startswith("pos_autonomous_track_" + table.table.name)
+                   for name in attached), table.name
