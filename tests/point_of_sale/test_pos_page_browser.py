@@ -348,7 +348,17 @@ def test_paid_orders_survive_closing_the_page_during_an_outage(
     expect(sync_status(page)).to_have_text("offline · pending 1")
     page.get_by_role("button", name="New order").click()
     product(page, "Brioche").click()
-    # The till is closed (or crashes) before the server is back.
+    # Once the tap is on the device (an IndexedDB write a page closed at that very instant
+    # may abort), the till is closed (or crashes) before the server is back.
+    page.wait_for_function("""() => new Promise((resolve) => {
+        const opening = indexedDB.open("comptoir-pos");
+        opening.onsuccess = () => {
+            const read = opening.result.transaction("open_orders").objectStore("open_orders")
+                .getAll();
+            read.onsuccess = () => { opening.result.close();
+                resolve(JSON.stringify(read.result).includes('"Brioche"')); };
+        };
+    })""", timeout=15000)
     page.goto("about:blank")
 
     server.start()
