@@ -9,7 +9,8 @@
 - payments and refunds: `payment_methods(connection, config_id)` (the config's methods, cash and
   card when it has none), `PaymentMethod`, `BUILT_IN_METHODS`, `check_payments`,
   `refunded_quantities(connection, order_ids)` ({line id: refunded});
-- the ticket ledger (ledger.py): `canonical_form`, `chain_link`, `seal_record`, `ledger_head`,
+- the ticket ledger (ledger.py gathers it; split by job in ledger_form, ledger_seal,
+  ledger_check, ledger_receive): `canonical_form`, `chain_link`, `seal_record`, `ledger_head`,
   `ledger_entries`, `verify_chain`, `receive_sealed_entries`, `SealedEntry`, `ChainCheck`,
   `ZERO_LINK`;
 - closings (closing.py): `session_report` (a session's figures, the closing's once closed);

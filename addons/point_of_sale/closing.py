@@ -22,30 +22,13 @@ from sqlalchemy import select
 
 from core.models import utc_now
 
-from .ledger import (
-    ENTRY,
-    INTEGER,
-    MONEY,
-    RATE,
-    TEXT,
-    TIME,
-    _take_numbers,
-    formatted,
-    parsed,
-    seal_record,
-    sealed_entries_of,
-)
+from .ledger_form import MONEY, RATE, TIME, closing_records
+from .ledger_seal import ENTRY, seal_record, sealed_entries_of, take_numbers
 from .models import Closing, Order, OrderLine, Payment, PosConfig, PosSession
 
 ZERO = Decimal("0.00")
 CASH = "cash"  # the method whose payments are in the drawer and which gives the change
 
-CLOSING_FIELDS = {"uuid": TEXT, "closed_at": TIME, "order_count": INTEGER,
-                  "refund_count": INTEGER, "refund_total": MONEY, "period_total": MONEY,
-                  "perpetual_total": MONEY, "expected_cash": MONEY, "counted_cash": MONEY,
-                  "cash_difference": MONEY}
-TAX_TOTAL_FIELDS = {"tax_rate": RATE, "untaxed": MONEY, "tax": MONEY, "total": MONEY}
-METHOD_TOTAL_FIELDS = {"method": TEXT, "amount": MONEY}
 FIGURES = ("order_count", "refund_count", "refund_total", "period_total", "expected_cash",
            "totals_by_tax", "totals_by_method")
 
@@ -111,7 +94,7 @@ def record_closing(connection, session_id, counted_cash=None):
     """Compute, store and seal the closing of session `session_id` (being closed in this
     transaction); return the SealedEntry. `counted_cash` is a Decimal or None (no count)."""
     session = connection.execute(select(PosSession).where(PosSession.id == session_id)).one()
-    head = _take_numbers(connection, session.config_id, 0)  # the lock, before the figures
+    head = take_numbers(connection, session.config_id, 0)  # the lock, before the figures
     figures = session_figures(connection, session_id, before_number=head + 1)
     expected = Decimal(figures["expected_cash"])
     counted = None if counted_cash is None else _money(counted_cash)
@@ -127,46 +110,6 @@ def record_closing(connection, session_id, counted_cash=None):
         cash_difference=None if counted is None else counted - expected,
         totals_by_tax=figures["totals_by_tax"], totals_by_method=figures["totals_by_method"]))
     return seal_record(connection, session.config_id, "closing", uuid)
-
-
-# -- records (for the ledger) ----------------------------------------------------------------
-
-def closing_records(connection, uuids):
-    """{uuid: canonical dict} of the stored closings among `uuids`."""
-    if not uuids:
-        return {}
-    rows = connection.execute(
-        select(Closing.__table__, PosSession.config_id, PosSession.name.label("session_name"))
-        .join(PosSession, PosSession.id == Closing.session_id)
-        .where(Closing.uuid.in_(list(uuids)))).mappings().all()
-    return {row["uuid"]: {
-        **formatted(row, CLOSING_FIELDS), "config_id": row["config_id"],
-        "session": row["session_name"],
-        "totals_by_tax": [formatted(t, TAX_TOTAL_FIELDS) for t in row["totals_by_tax"]],
-        "totals_by_method": [formatted(t, METHOD_TOTAL_FIELDS) for t in row["totals_by_method"]],
-    } for row in rows}
-
-
-def store_closing_record(connection, session_id, record):
-    """Store a closing sealed elsewhere (an autonomous till's) as it is, and close its session
-    here if it is not closed yet. ValueError says what is wrong with the record."""
-    fields = {k: v for k, v in record.items()
-              if k not in ("config_id", "session", "totals_by_tax", "totals_by_method")}
-    values = parsed(fields, CLOSING_FIELDS, "record")
-    by_tax, by_method = record.get("totals_by_tax"), record.get("totals_by_method")
-    if not isinstance(by_tax, list) or not isinstance(by_method, list):
-        raise ValueError("record.totals_by_tax and record.totals_by_method must be lists")
-    for index, total in enumerate(by_tax):
-        parsed(total, TAX_TOTAL_FIELDS, f"record.totals_by_tax[{index}]")
-    for index, total in enumerate(by_method):
-        parsed(total, METHOD_TOTAL_FIELDS, f"record.totals_by_method[{index}]")
-    if values["closed_at"] is None or values["order_count"] is None:
-        raise ValueError("record.closed_at and record.order_count are required")
-    connection.execute(Closing.__table__.insert().values(
-        **values, session_id=session_id, totals_by_tax=by_tax, totals_by_method=by_method))
-    connection.execute(PosSession.__table__.update().where(
-        PosSession.id == session_id, PosSession.state != "closed").values(
-        state="closed", closed_at=values["closed_at"]))
 
 
 # -- the report --------------------------------------------------------------------------------

@@ -5,7 +5,8 @@ import click
 
 from core.cli import fail_cleanly, pass_instance
 
-from . import ledger, sessions
+from . import sessions
+from .ledger_check import verify_chain
 from .tokens import issue_config_token
 
 
@@ -52,7 +53,7 @@ def verify_command(instance, config_id):
     """Re-check CONFIG_ID's ticket chain from ticket 1; name the first broken link (exit 1)."""
     with instance.engine.connect() as connection:
         config = sessions.get_config(connection, config_id)
-        check = ledger.verify_chain(connection, config_id)
+        check = verify_chain(connection, config_id)
     unsealed = (f"; {check.unsealed} orders stored before the ledger existed are unnumbered"
                 if check.unsealed else "")
     if check.ok:

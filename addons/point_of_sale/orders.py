@@ -20,7 +20,7 @@ from sqlalchemy.exc import IntegrityError
 from core.db import is_transient
 from core.models import utc_now
 
-from .ledger import seal_records, sealed_entries_of
+from .ledger_seal import seal_records, sealed_entries_of
 from .models import Order, OrderLine, Partner, Payment, PosSession, Product
 from .payment_methods import BUILT_IN_METHODS, CODE_PATTERN, check_payments, methods_by_config
 from .refunds import Refunds

@@ -102,7 +102,7 @@ def order_json(connection, config_id, row):
 
 def _ticket(connection, uuid):
     """The order's ticket number and link in the ledger (a reprint shows them), or None."""
-    from .ledger import sealed_entries_of
+    from .ledger_seal import sealed_entries_of
     found = sealed_entries_of(connection, "order", [uuid]).get(uuid)
     return {"number": found[0], "link": found[1]} if found else None
 

@@ -1,0 +1,230 @@
+"""The ledger's canonical form: what of a stored ticket (an order with its lines and payments,
+or a closing) is sealed, as deterministic JSON bytes, and the link that chains it.
+
+    link(n) = sha256(link(n-1) ‖ canonical_form(record n)),   link(0) = "0" * 64
+
+The records are read back from the stored rows each time they are needed (`read_records`); the
+field tables below say which column goes into the form and in which format, and `parsed` turns
+a form back into column values (what a central server stores of a till's ticket).
+"""
+import hashlib
+import json
+import re
+from datetime import datetime, timezone
+from decimal import Decimal
+
+from sqlalchemy import select
+
+from .models import Closing, Order, OrderLine, Payment, PosSession
+
+ZERO_LINK = "0" * 64
+KINDS = ("order", "closing")
+
+
+def canonical_form(kind, record):
+    """Deterministic JSON bytes of a record (`order_records` / `closing_records` make them):
+    sorted keys, no spaces, ASCII. Amounts are already strings with fixed places and times UTC
+    ISO strings; a float has no single text form, so it is refused."""
+    if kind not in KINDS:
+        raise ValueError(f"kind must be one of {', '.join(KINDS)}")
+    _refuse_floats(record)
+    return json.dumps({"kind": kind, "record": record}, sort_keys=True,
+                      separators=(",", ":")).encode("ascii")
+
+
+def chain_link(previous_link, canonical):
+    """Hex sha256 of the previous link's 32 bytes followed by the canonical form."""
+    return hashlib.sha256(bytes.fromhex(previous_link) + canonical).hexdigest()
+
+
+def short_link(link):
+    """What a receipt prints of a link."""
+    return link[:10]
+
+
+def _refuse_floats(value):
+    if isinstance(value, float):
+        raise TypeError("a canonical record holds no floats: write amounts as strings")
+    if isinstance(value, dict):
+        for item in value.values():
+            _refuse_floats(item)
+    elif isinstance(value, list):
+        for item in value:
+            _refuse_floats(item)
+
+
+# -- field formats: a column's value -> its canonical JSON value, and back ----------------------
+
+def _fixed(places):
+    quantum = Decimal(1).scaleb(-places)
+    pattern = re.compile(r"-?[0-9]{1,16}\.[0-9]{%d}" % places)
+
+    def write(value):
+        return None if value is None else str(Decimal(value).quantize(quantum))
+
+    def read(text):
+        if text is None:
+            return None
+        if not isinstance(text, str) or not pattern.fullmatch(text):
+            raise ValueError(f"{text!r} is not an amount with {places} decimal places")
+        return Decimal(text)
+    return write, read
+
+
+def _write_time(value):
+    if value is None:
+        return None
+    if value.tzinfo is None:  # SQLite keeps no offset; Comptoir stores UTC
+        value = value.replace(tzinfo=timezone.utc)
+    return value.astimezone(timezone.utc).strftime("%Y-%m-%dT%H:%M:%S.%fZ")
+
+
+def _read_time(text):
+    if text is None:
+        return None
+    if not isinstance(text, str) or not text.endswith("Z"):
+        raise ValueError(f"{text!r} is not a UTC time such as 2026-11-22T10:15:00.000000Z")
+    return datetime.strptime(text, "%Y-%m-%dT%H:%M:%S.%fZ").replace(tzinfo=timezone.utc)
+
+
+def _read_int(value):
+    if value is not None and (isinstance(value, bool) or not isinstance(value, int)):
+        raise ValueError(f"{value!r} is not a whole number")
+    return value
+
+
+def _read_text(value):
+    if value is not None and not isinstance(value, str):
+        raise ValueError(f"{value!r} is not a text")
+    return value
+
+
+MONEY, QUANTITY, RATE = _fixed(2), _fixed(3), _fixed(2)
+TIME = (_write_time, _read_time)
+INTEGER = (lambda value: value, _read_int)
+TEXT = (lambda value: value, _read_text)
+
+# What an order's canonical form holds, per table. Another addon's later column is added to
+# OPTIONAL_FIELDS as well: it is left out while empty, so tickets sealed before it keep their link.
+ORDER_FIELDS = {"uuid": TEXT, "reference": TEXT, "partner_id": INTEGER, "created_at": TIME,
+                "amount_untaxed": MONEY, "amount_tax": MONEY, "amount_total": MONEY,
+                "amount_paid": MONEY, "amount_return": MONEY}
+LINE_FIELDS = {"product_id": INTEGER, "qty": QUANTITY, "price_unit": MONEY, "discount": RATE,
+               "price_subtotal": MONEY, "price_subtotal_incl": MONEY, "tax_rate": RATE}
+PAYMENT_FIELDS = {"method": TEXT, "amount": MONEY}
+CLOSING_FIELDS = {"uuid": TEXT, "closed_at": TIME, "order_count": INTEGER,
+                  "refund_count": INTEGER, "refund_total": MONEY, "period_total": MONEY,
+                  "perpetual_total": MONEY, "expected_cash": MONEY, "counted_cash": MONEY,
+                  "cash_difference": MONEY}
+TAX_TOTAL_FIELDS = {"tax_rate": RATE, "untaxed": MONEY, "tax": MONEY, "total": MONEY}
+METHOD_TOTAL_FIELDS = {"method": TEXT, "amount": MONEY}
+OPTIONAL_FIELDS = set()
+# A refund names what it takes back by what is the same on every instance (ids are not): the
+# refunded order's uuid, and each refunded line's position (0, 1, ...) among that order's lines.
+# Both are left out of the canonical form of an order that refunds nothing.
+REFUNDED_ORDER, REFUNDED_LINE = "refunded_order_uuid", "refunded_line_index"
+
+
+def formatted(row, fields):
+    """The canonical dict of a row (a mapping) for `fields`."""
+    values = {}
+    for name, (write, _read) in fields.items():
+        value = write(row.get(name))
+        if value is None and name in OPTIONAL_FIELDS:
+            continue
+        values[name] = value
+    return values
+
+
+def parsed(record, fields, where):
+    """Column values from a canonical dict: every field of `fields` (optional ones may be
+    missing), nothing else. ValueError says what is wrong."""
+    if not isinstance(record, dict):
+        raise ValueError(f"{where} must be an object")
+    unknown = sorted(set(record) - set(fields))
+    if unknown:
+        raise ValueError(f"{where} has unknown fields: {', '.join(unknown)}")
+    values = {}
+    for name, (_write, read) in fields.items():
+        if name not in record and name not in OPTIONAL_FIELDS:
+            raise ValueError(f"{where}.{name} is missing")
+        try:
+            values[name] = read(record.get(name))
+        except ValueError as error:
+            raise ValueError(f"{where}.{name}: {error}") from None
+    return values
+
+
+# -- records as stored -------------------------------------------------------------------------
+
+def read_records(connection, kind, uuids):
+    """{uuid: canonical dict} of the stored records of `kind` among `uuids`."""
+    if kind == "order":
+        return order_records(connection, uuids)
+    return closing_records(connection, uuids)
+
+
+def order_records(connection, uuids):
+    """{uuid: canonical dict} of the stored orders among `uuids`, each with its lines and
+    payments in the order they were stored, its config and its session's name."""
+    if not uuids:
+        return {}
+    rows = connection.execute(
+        select(Order.__table__, PosSession.config_id, PosSession.name.label("session_name"))
+        .join(PosSession, PosSession.id == Order.session_id)
+        .where(Order.uuid.in_(list(uuids)))).mappings().all()
+    by_id = {row["id"]: row for row in rows}
+    lines, payments = {order_id: [] for order_id in by_id}, {order_id: [] for order_id in by_id}
+    line_rows = connection.execute(select(OrderLine.__table__).where(
+        OrderLine.order_id.in_(list(by_id))).order_by(OrderLine.id)).mappings().all()
+    positions = _line_positions(connection, {line["refunded_line_id"] for line in line_rows
+                                             if line["refunded_line_id"] is not None})
+    for line in line_rows:
+        values = formatted(line, LINE_FIELDS)
+        if line["refunded_line_id"] is not None:
+            values[REFUNDED_LINE] = positions.get(line["refunded_line_id"])
+        lines[line["order_id"]].append(values)
+    for payment in connection.execute(select(Payment.__table__).where(
+            Payment.order_id.in_(list(by_id))).order_by(Payment.id)).mappings():
+        payments[payment["order_id"]].append(formatted(payment, PAYMENT_FIELDS))
+    refunded_ids = {row["refunded_order_id"] for row in rows} - {None}
+    refunded_uuids = dict(connection.execute(select(Order.id, Order.uuid).where(
+        Order.id.in_(list(refunded_ids)))).all()) if refunded_ids else {}
+    records = {}
+    for row in rows:
+        record = {**formatted(row, ORDER_FIELDS), "config_id": row["config_id"],
+                  "session": row["session_name"], "lines": lines[row["id"]],
+                  "payments": payments[row["id"]]}
+        if row["refunded_order_id"] is not None:
+            record[REFUNDED_ORDER] = refunded_uuids.get(row["refunded_order_id"])
+        records[row["uuid"]] = record
+    return records
+
+
+def _line_positions(connection, line_ids):
+    """{line id: its position among its order's lines (by id)} for `line_ids`."""
+    if not line_ids:
+        return {}
+    order_ids = select(OrderLine.order_id).where(OrderLine.id.in_(list(line_ids)))
+    positions, counts = {}, {}
+    for line_id, order_id in connection.execute(select(OrderLine.id, OrderLine.order_id).where(
+            OrderLine.order_id.in_(order_ids)).order_by(OrderLine.id)):
+        positions[line_id] = counts.get(order_id, 0)
+        counts[order_id] = positions[line_id] + 1
+    return {line_id: positions[line_id] for line_id in line_ids}
+
+
+def closing_records(connection, uuids):
+    """{uuid: canonical dict} of the stored closings among `uuids`."""
+    if not uuids:
+        return {}
+    rows = connection.execute(
+        select(Closing.__table__, PosSession.config_id, PosSession.name.label("session_name"))
+        .join(PosSession, PosSession.id == Closing.session_id)
+        .where(Closing.uuid.in_(list(uuids)))).mappings().all()
+    return {row["uuid"]: {
+        **formatted(row, CLOSING_FIELDS), "config_id": row["config_id"],
+        "session": row["session_name"],
+        "totals_by_tax": [formatted(t, TAX_TOTAL_FIELDS) for t in row["totals_by_tax"]],
+        "totals_by_method": [formatted(t, METHOD_TOTAL_FIELDS) for t in row["totals_by_method"]],
+    } for row in rows}
