@@ -2,7 +2,7 @@
 // of the selected one (keypad, quick amounts), the change, and the payment itself: the paid order
 // moves from open_orders to the outbox in one transaction, then is pushed. A refund (from the
 // past-orders screen) is paid back the same way, with amounts shown as positive.
-import { emit } from "./hub.js";
+import { emit, hub } from "./hub.js";
 import * as money from "./money.js";
 import * as model from "./order.js";
 import { paymentStatus, suggestedAmount, wirePayments } from "./payment_rules.js";
@@ -20,7 +20,9 @@ const BUILT_IN_METHODS = [
 export const paymentMethods = () => (state.data && state.data.payment_methods) || BUILT_IN_METHODS;
 const methodOf = (code) => paymentMethods().find((m) => m.code === code) || { code, name: code };
 
-// {order, refund, payments: [{id, method, amount (cents, signed; null: not typed)}], selected}
+// {order, refund, payments: [{id, method, amount (cents, signed; null: not typed)}], selected,
+//  seenTotal (the total the cashier was shown and acknowledged), changed ({from, to, remote}
+//  while the order changed under the payment and the cashier has not acknowledged it)}
 let paying = null;
 let nextPaymentId = 1;
 
@@ -61,7 +63,7 @@ export function openPayment(order = currentOrder()) {
   const total = money.orderTotals(order.lines).total;
   const methods = paymentMethods();
   const first = methods.find((m) => m.gives_change) || methods[0];
-  paying = { order, refund, payments: [], selected: null };
+  paying = { order, refund, payments: [], selected: null, seenTotal: total, changed: null };
   const payment = { id: nextPaymentId++, method: first.code, amount: refund ? total : null };
   paying.payments.push(payment);
   paying.selected = payment.id;
@@ -69,7 +71,6 @@ export function openPayment(order = currentOrder()) {
   $("payment-due-label").textContent = refund ? "To pay back" : "To pay";
   $("payment-reference").textContent = refund ? `${order.reference}, refunding ${order.refunded_order_reference}`
     : order.reference;
-  $("payment-total").textContent = money2(Math.abs(total));
   $("payment-methods").replaceChildren(...methods.map((method) => {
     const button = element("button", { type: "button", className: "secondary method",
       dataset: { method: method.code } }, method.name);
@@ -134,6 +135,9 @@ function renderLines(total) {
 export function renderPayment({ fromInput = true } = {}) {
   if (!paying) return;
   const total = orderTotal();
+  // The amount shown is always the order's own: it changes as soon as the order does.
+  $("payment-total").textContent = money2(Math.abs(total));
+  renderChangeNotice();
   const selected = selectedPayment();
   const text = $("cash-input").value.trim();
   const typed = text === "" ? null : money.cents(text);
@@ -162,8 +166,83 @@ export function renderPayment({ fromInput = true } = {}) {
     $("change-label").textContent = paying.refund ? "Left to pay back" : "Remaining";
     $("change-amount").textContent = money2(status.remaining);
   }
-  $("validate-payment").disabled = !typedValid || !status.valid || (total > 0 && status.paid === 0);
+  const reason = blockedReason(total, status, typedValid);
+  const validate = $("validate-payment");
+  validate.disabled = reason !== null;
+  $("validate-reason").textContent = reason || "";
+  $("validate-reason").hidden = reason === null;
+  validate.title = reason || "";
 }
+
+/** Why Validate cannot be tapped (in words), or null when it can. */
+function blockedReason(total, status, typedValid) {
+  const amount = money2(Math.abs(total));
+  if (paying.changed) return `The total is now ${amount}: tap “${SEEN_LABEL}” first.`;
+  if (!paying.refund && !model.orderValid(paying.order)) {
+    return paying.order.lines.length ? "A line of this order has no valid quantity or price: go back and fix it."
+      : "This order has no lines any more: go back to add some.";
+  }
+  if (!typedValid) return "Type an amount, e.g. 20 or 12.50.";
+  if (status.problem) return `${status.problem}.`.replace(/\.\.$/, ".");
+  if (!status.valid) {
+    return `${money2(status.remaining)} still to ${paying.refund ? "pay back" : "pay"}.`;
+  }
+  if (total > 0 && status.paid === 0) return "Type the amount received.";
+  return null;
+}
+
+const SEEN_LABEL = "New total seen";
+
+/** The notice over the amounts while the order changed under the payment. */
+function renderChangeNotice() {
+  const box = $("payment-changed");
+  const change = paying.changed;
+  box.hidden = !change;
+  if (!change) { box.replaceChildren(); return; }
+  const seen = element("button", { type: "button", className: "primary", id: "payment-changed-seen" },
+    SEEN_LABEL);
+  seen.addEventListener("click", acknowledgeChange);
+  box.replaceChildren(
+    element("p", {}, element("strong", {}, change.remote ? "This order changed on another till"
+      : "This order changed"),
+    `: the total went from ${money2(Math.abs(change.from))} to ${money2(Math.abs(change.to))}. `
+      + "Tell the customer the new total and check the amounts."),
+    paying.order.byline ? element("p", { className: "muted" }, paying.order.byline) : null,
+    seen);
+}
+
+function acknowledgeChange() {
+  if (!paying) return;
+  paying.seenTotal = orderTotal();
+  paying.changed = null;
+  renderPayment({ fromInput: false });
+  focusField("cash-input");
+}
+
+/** The order being paid changed (another till, the server's merge, an addon): the screen shows
+ * the new total at once, and Validate waits until the cashier has seen it. Paid or removed
+ * elsewhere: this payment is given up. */
+hub.addEventListener("pos:order-changed", (event) => {
+  const order = event.detail;
+  if (!paying || paying.refund || !order || order.uuid !== paying.order.uuid) return;
+  if (order.state === "paid" && !order.remote) return; // paid here: validatePayment's own event
+  if (order.deleted || order.state === "paid") {
+    const reference = paying.order.reference;
+    paying = null;
+    showScreen("sell");
+    toast(`${reference} ended on another till while it was being paid here: nothing was `
+      + "taken for it on this till.", "error");
+    return;
+  }
+  const total = orderTotal();
+  if (total !== paying.seenTotal) {
+    paying.changed = { from: paying.changed ? paying.changed.from : paying.seenTotal, to: total,
+                       remote: Boolean(order.remote) };
+  } else {
+    paying.changed = null; // changed back to what the cashier saw
+  }
+  renderPayment({ fromInput: false });
+});
 
 /** The payments with an amount (one added and left empty is not a payment). */
 const typedPayments = () => paying.payments.filter((p) => p.amount !== null);
@@ -190,6 +269,8 @@ export async function validatePayment() {
   const total = orderTotal();
   const payments = typedPayments();
   const status = paymentStatus(total, payments, paymentMethods());
+  // Never a total the cashier was not shown.
+  if (paying.changed || total !== paying.seenTotal) return;
   if (!status.valid || (!refund && !model.orderValid(order))) return;
   validating = true;
   try {
