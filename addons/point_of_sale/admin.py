@@ -287,8 +287,9 @@ def session_page(session_id):
             abort(404)
         report = session_report(connection, session_id)
         warnings = open_tills(connection, current_plugins(), row)
+        method_names = {m["code"]: m["name"] for m in payment_methods(connection, row.config_id)}
     return render_template("point_of_sale/admin/session.html", report=report,
-                           warnings=warnings, session=row)
+                           warnings=warnings, session=row, method_names=method_names)
 
 
 # -- sessions -------------------------------------------------------------------------------------

@@ -89,16 +89,16 @@ function renderForm(report) {
   closeButton.addEventListener("click", () => closeSession(input.value));
   const back = element("button", { type: "button", className: "secondary big" }, "Back");
   back.addEventListener("click", () => showScreen("sell"));
-  $("close-card").replaceChildren(
+  $("close-card").replaceChildren(...present(
     element("h2", {}, `Close session ${report.session.name}`),
-    element("p", { className: "muted" }, `${report.order_count} order${report.order_count === 1 ? "" : "s"} · `
+    element("p", { className: "muted", id: "close-summary" }, `${counts(report)} · `
       + `${amount(report.period_total)} taken so far`),
     warnings.length ? element("ul", { className: "close-warnings", role: "alert" },
       ...warnings.map((text) => element("li", {}, text))) : null,
     element("label", { for: "counted-cash", className: "cash-field" }, "Cash counted in the drawer"),
     input,
     difference,
-    element("div", { className: "payment-actions" }, back, closeButton));
+    element("div", { className: "payment-actions" }, back, closeButton)));
   update();
 }
 
@@ -134,6 +134,25 @@ async function closeSession(text) {
   }
 }
 
+/** The nodes given, without the absent ones (replaceChildren would write "null"). */
+const present = (...nodes) => nodes.filter((node) => node !== null && node !== undefined && node !== false);
+
+const plural = (count, word) => `${count} ${word}${count === 1 ? "" : "s"}`;
+
+/** "2 sales · 1 refund": the report's order_count counts the refunds too. */
+function counts(report) {
+  const refunds = report.refund_count || 0;
+  const sales = plural(report.order_count - refunds, "sale");
+  return refunds ? `${sales} · ${plural(refunds, "refund")}` : sales;
+}
+
+/** A payment method's name on this till (the report has its code). */
+function methodName(code) {
+  const methods = (state.data && state.data.payment_methods) || [];
+  const method = methods.find((m) => m.code === code);
+  return method ? method.name : { cash: "Cash", card: "Card" }[code] || code;
+}
+
 /** The session report as the server sealed it. */
 export function renderReport(report) {
   const row = (label, value, className = "") => element("tr", { className },
@@ -152,7 +171,7 @@ export function renderReport(report) {
     element("h2", {}, `Session ${report.session.name} closed`),
     element("p", { className: "muted", id: "closing-ticket" }, ticket),
     element("table", { className: "report-table", id: "report-summary" }, element("tbody", {},
-      row("Orders", String(report.order_count)),
+      row("Sales", String(report.order_count - (report.refund_count || 0))),
       row("Refunds", `${report.refund_count} · ${amount(report.refund_total)}`),
       row("Period grand total", amount(report.period_total), "grand"),
       row("Perpetual grand total", amount(report.perpetual_total)),
@@ -161,7 +180,7 @@ export function renderReport(report) {
       row("Difference", signed(report.cash_difference),
           signedCents(report.cash_difference) ? "difference" : ""))),
     table("Per payment method", ["Method", "Amount"], report.totals_by_method.map((m) =>
-      element("tr", {}, element("td", {}, m.method), element("td", {}, amount(m.amount))))),
+      element("tr", {}, element("td", {}, methodName(m.method)), element("td", {}, amount(m.amount))))),
     table("Per tax rate", ["Rate", "Untaxed", "Tax", "Total"], report.totals_by_tax.map((t) =>
       element("tr", {}, element("td", {}, `${t.tax_rate} %`), element("td", {}, amount(t.untaxed)),
               element("td", {}, amount(t.tax)), element("td", {}, amount(t.total))))),
@@ -169,6 +188,7 @@ export function renderReport(report) {
   showScreen("close");
   $("close-session-button").hidden = true;
   $("new-order").hidden = true;
+  $("order-tabs").hidden = true; // nothing is sold on a closed session
   done.focus();
 }
 

@@ -69,7 +69,7 @@ export function openPayment(order = currentOrder()) {
   paying.selected = payment.id;
   $("payment-title").textContent = refund ? "Refund" : "Payment";
   $("payment-due-label").textContent = refund ? "To pay back" : "To pay";
-  $("payment-reference").textContent = refund ? `${order.reference}, refunding ${order.refunded_order_reference}`
+  $("payment-reference").textContent = refund ? `Refund of ${order.refunded_order_reference}`
     : order.reference;
   $("payment-methods").replaceChildren(...methods.map((method) => {
     const button = element("button", { type: "button", className: "secondary method",
