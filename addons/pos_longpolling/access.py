@@ -9,11 +9,10 @@ instance that issued the token, the name one that an installed addon declares
 Anyone else gets 401. With allow_public on, callers without credentials are let in on every
 channel, as in the original module (a credential that is sent is still checked).
 """
-import json
-
 from flask import request
 
 from addons.point_of_sale import ANY_CONFIG, caller_credentials
+from core.web import strict_json
 from core.web.errors import ApiError
 
 from .settings import current_settings
@@ -55,10 +54,11 @@ def require_pos(scope, pos_id, db_name):
 
 
 def pos_channel_parts(channel):
-    """[db, name, config id] (strings) of a POS channel `["db","name","id"]`, else None."""
+    """[db, name, config id] (strings) of a POS channel `["db","name","id"]`, else None (also
+    for JSON the strict reader refuses)."""
     try:
-        parsed = json.loads(channel)
-    except ValueError:
+        parsed = strict_json.loads(channel)
+    except strict_json.JsonRefused:
         return None
     if not isinstance(parsed, list) or len(parsed) != 3 or not all(
             isinstance(part, (str, int)) and not isinstance(part, bool) for part in parsed):

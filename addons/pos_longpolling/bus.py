@@ -13,7 +13,6 @@ never become visible after a poller has read a larger one (Odoo's bus can lose m
 way). SQLite has one writer at a time, which gives the same order.
 """
 import functools
-import json
 import time
 from contextlib import contextmanager
 from dataclasses import dataclass
@@ -23,6 +22,7 @@ from sqlalchemy import bindparam, delete, func, insert, select, text
 
 from core.db import autocommit_read
 from core.models import utc_now
+from core.web import strict_json
 
 from . import wakeup
 from .encoding import Encoded, dumps
@@ -47,10 +47,11 @@ def compact_json(value):
 
 @functools.lru_cache(maxsize=4096)  # the same few channels, again and again
 def normalise_channel(channel):
-    """`["db", "name", "1"]` and `["db","name","1"]` are one channel; other strings stay as is."""
+    """`["db", "name", "1"]` and `["db","name","1"]` are one channel; other strings stay as is
+    (and those JSON the strict reader refuses: an escaped lone surrogate or NUL, NaN)."""
     try:
-        parsed = json.loads(channel)
-    except ValueError:
+        parsed = strict_json.loads(channel)
+    except strict_json.JsonRefused:
         return channel
     return compact_json(parsed) if isinstance(parsed, list) else channel
 

@@ -12,8 +12,7 @@ Out (broadcasts, the `sync_all` orders, the `update_order` reply's `order`): lin
 since the original reads `dline[2]` of every line. Each `sync_all` order is a
 stored message `{"action": "update_order", "data": {...}}`: the original reads `o.data.uid`.
 """
-import json
-
+from core.web import strict_json
 from core.web.errors import ApiError
 
 from . import merge
@@ -31,19 +30,19 @@ def line_object(value):
     return None
 
 
-def _refuse_constant(name):
-    raise ValueError(f"{name} is not a number JSON allows")
-
-
 def order_data_object(value, field):
     """`remove_order`'s `order_data` as the order object (see the module's docstring), or a
-    400. None stays None."""
+    400. None stays None. A string is read by the strict reader of every JSON body, with its
+    limits (a 1e400 or a lone surrogate in it is refused as it would be in the body)."""
     if isinstance(value, str):
         try:
-            value = json.loads(value, parse_constant=_refuse_constant)
-        except (ValueError, RecursionError):
-            raise ApiError(400, "invalid_order_data",
-                           f"{field} is a string but not the JSON of an order") from None
+            value = strict_json.loads(value)
+        except strict_json.JsonRefused as refused:
+            if refused.code == "malformed_json":
+                raise ApiError(400, "invalid_order_data",
+                               f"{field} is a string but not the JSON of an order") from None
+            raise ApiError(400, refused.code, f"{field} (a JSON string): {refused.message}"
+                           ) from None
     if isinstance(value, dict) and "uid" not in value and isinstance(value.get("data"), dict):
         value = value["data"]  # the pushed order's wrapper {"id", "data", "to_invoice"}
     return value

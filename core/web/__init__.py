@@ -7,7 +7,7 @@ from werkzeug.routing import IntegerConverter, ValidationError
 from core.instance import Instance
 from core.plugins import flatten
 from core.web.errors import register_error_handlers
-from core.web.request_limits import CoreRequest
+from core.web.request_limits import CoreRequest, refuse_nul_characters
 from core.web.sessions import InstanceSessionInterface
 from core.web.strict_json import StrictJSONProvider
 from core.web.users import SignInThrottle
@@ -45,6 +45,7 @@ def create_app(url=None, catalog=None, instance=None):
     app.extensions["core.sign_in_throttle"] = SignInThrottle()
     csrf.init_app(app)
     register_error_handlers(app)
+    app.before_request(refuse_nul_characters)
     # Ids in paths (`<int:...>`) beyond what an id column holds are unknown: 404, not a 500
     # from the database.
     app.url_map.converters["int"] = IdConverter

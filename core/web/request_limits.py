@@ -1,10 +1,12 @@
 """Request bodies larger than `core.max_request_bytes` are refused with 413, chunked ones too;
-JSON bodies beyond the limits of core.web.strict_json with a 400 naming the limit."""
-from flask import Request
+JSON bodies beyond the limits of core.web.strict_json with a 400 naming the limit, and a NUL
+character in a query string or form field with a 400."""
+from flask import Request, request
+from werkzeug.exceptions import BadRequest
 from werkzeug.utils import cached_property
 from werkzeug.wsgi import LimitedStream, get_input_stream
 
-from core.web.errors import ApiError
+from core.web.errors import ADMIN_PREFIX, ApiError
 from core.web.strict_json import JsonRefused
 
 
@@ -41,3 +43,23 @@ class CoreRequest(Request):
                 and "wsgi.input_terminated" in self.environ):
             return BodyAtMost(self.environ["wsgi.input"], self.max_content_length)
         return get_input_stream(self.environ, max_content_length=self.max_content_length)
+
+
+FORM_TYPES = ("application/x-www-form-urlencoded", "multipart/form-data")
+
+
+def refuse_nul_characters():
+    """`before_request`: a NUL character in the query string or a form field is refused with a
+    400 (PostgreSQL text cannot hold it: a search for `a%00b` was a 500 there)."""
+    query = request.query_string
+    found = (b"%00" in query or b"\x00" in query) and any(
+        "\x00" in key or "\x00" in value for key, value in request.args.items(multi=True))
+    if not found and request.method == "POST" and request.mimetype in FORM_TYPES:
+        found = any("\x00" in key or "\x00" in value
+                    for key, value in request.form.items(multi=True))
+    if not found:
+        return
+    message = "the query string or form holds a NUL character (%00), which no field may hold"
+    if request.path.startswith(ADMIN_PREFIX + "/"):
+        raise BadRequest(message)
+    raise ApiError(400, "nul_character", message)

@@ -227,6 +227,13 @@ def test_a_bad_search_is_a_400(admin_client, query):
     assert_json_error(admin_client.get(f"/pos/customers?{query}"), 400)
 
 
+@pytest.mark.parametrize("path", ["/pos/customers?q=a%00b", "/pos/customers?limit=5&q=%00",
+                                  "/pos/config/1/orders?q=a%00b"])
+def test_a_nul_character_in_a_search_is_a_400_on_both_databases(admin_client, path):
+    """PostgreSQL text cannot hold a NUL: the search was a 500 there."""
+    assert_json_error(admin_client.get(path), 400, "nul_character")
+
+
 @pytest.mark.parametrize("body", [hj.deep_object(), '{"config_id": 1, "name": NaN}',
                                   '{"config_id": 1, "name": "\\ud800"}'])
 def test_hostile_json_on_the_customer_routes_is_a_400(admin_client, body):

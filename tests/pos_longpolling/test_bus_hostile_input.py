@@ -6,6 +6,8 @@ import json
 import pytest
 from hypothesis import HealthCheck, given, settings
 
+from addons.pos_longpolling import bus
+from addons.pos_longpolling.access import pos_channel_parts
 from tests import hostile_json as hj
 from tests.support import scalar, signed_in_client
 
@@ -95,3 +97,27 @@ def test_the_largest_last_a_poll_may_send_is_answered(addon_instance, admin_clie
     response = admin_client.post(POLL, json=body)
     assert response.status_code == 200, response.get_data(as_text=True)
     assert response.get_json() == []
+
+
+INNER_CHANNELS = {
+    "lone surrogate escape": '["{db}","pos.longpolling","\\ud800"]',
+    "NUL escape": '["{db}","pos.longpolling","\\u0000"]',
+    "NaN": '["{db}","pos.longpolling",NaN]',
+    "1e400": '["{db}","pos.longpolling",1e400]',
+}
+
+
+@pytest.mark.parametrize("case", INNER_CHANNELS)
+def test_a_channel_is_parsed_again_by_the_strict_reader(addon_instance, quick_polls, app,
+                                                        case):
+    """A channel is a JSON string parsed again (to normalise it and to read its POS): what the
+    strict reader refuses in a body (an escaped lone surrogate or NUL, NaN) is never decoded
+    into a channel name (a surrogate reached PostgreSQL as a 500; NaN became the channel
+    `null`), and a token's POS check does not read it as its POS."""
+    channel = INNER_CHANNELS[case].replace("{db}", addon_instance.db_name)
+    body = {"channels": [channel], "last": 0, "options": {"timeout": 0}}
+    response = quick_polls.post(POLL, json=body)
+    assert response.status_code == 200, response.get_data(as_text=True)
+    assert response.get_json() == []
+    assert bus.normalise_channel(channel) == channel
+    assert pos_channel_parts(channel) is None

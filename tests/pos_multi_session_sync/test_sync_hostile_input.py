@@ -94,3 +94,59 @@ def test_hostile_updates_never_make_a_5xx_or_store_bad_json(addon_instance, admi
         for (text,) in connection.exec_driver_sql(
                 "SELECT order_json FROM pos_multi_session_sync_order"):
             json.loads(text, parse_constant=pytest.fail)
+
+
+def remove_order_with_order_data(raw_order_data):
+    """A remove_order of an order never sent (paid offline) whose `order_data` is the JSON
+    *string* `raw_order_data` (what the original sends: JSON.stringify of the order)."""
+    update = Till(None, pos_id=1).params("remove_order", {"uid": "B", "revision_ID": 1,
+                                                          "finalized": True})
+    update["message"]["data"]["order_data"] = raw_order_data
+    return json.dumps(update)
+
+
+def order_data_with(raw, path=("lines", 0, "qty")):
+    """The JSON text of order B (paid offline) with the JSON text `raw` at `path`."""
+    return hj.json_text(hj.with_text_at(order("B", [line("B", number=1)]), path, raw))
+
+
+ORDER_DATA_STRINGS = {
+    "1e400": (order_data_with("1e400"), "number_out_of_range"),
+    "NaN": (order_data_with("NaN"), "non_finite_number"),
+    "lone surrogate": (order_data_with('"\\ud800"', ("partner_id",)), "lone_surrogate"),
+    "NUL": (order_data_with('"a\\u0000b"', ("partner_id",)), "nul_character"),
+    "2^64": (order_data_with(str(2**64)), "number_out_of_range"),
+    "nested 1,000 deep": (order_data_with(hj.deep_array(), ("partner_id",)), "too_deep"),
+}
+
+
+@pytest.mark.parametrize("case", ORDER_DATA_STRINGS)
+def test_order_data_sent_as_a_json_string_goes_through_the_strict_reader(
+        addon_instance, admin_client, case):
+    """order_data as a string is parsed again: with the limits of every JSON body (a 1e400 or
+    a lone surrogate inside it made a 500 on both databases)."""
+    text, code = ORDER_DATA_STRINGS[case]
+    before = row_counts(addon_instance)
+    response = post_text(admin_client, remove_order_with_order_data(text))
+    assert response.status_code == 400, response.get_data(as_text=True)
+    error = json.loads(response.get_data(as_text=True))["error"]
+    assert error["code"] == code and "order_data" in error["message"]
+    assert row_counts(addon_instance) == before
+
+
+def test_a_valid_string_order_data_is_still_stored(addon_instance, admin_client):
+    before = row_counts(addon_instance)
+    response = post_text(admin_client, remove_order_with_order_data(order_data_with("2")))
+    assert response.status_code == 200, response.get_data(as_text=True)
+    assert row_counts(addon_instance)[0] == before[0] + 1
+
+
+@settings(max_examples=40, deadline=None, database=None,
+          suppress_health_check=[HealthCheck.function_scoped_fixture,
+                                 HealthCheck.too_slow, HealthCheck.data_too_large])
+@given(raw=hj.bad_scalars())
+def test_any_value_inside_a_string_order_data_never_makes_a_5xx(addon_instance, admin_client,
+                                                                 raw):
+    response = post_text(admin_client, remove_order_with_order_data(order_data_with(raw)))
+    assert response.status_code < 500, response.get_data(as_text=True)
+    json.loads(response.get_data(as_text=True), parse_constant=pytest.fail)

@@ -162,6 +162,13 @@ def test_a_login_without_the_csrf_token_is_refused(anonymous, admin_user):
     assert anonymous.get("/web/apps").status_code == 302
 
 
+def test_a_nul_character_in_a_form_field_or_query_is_a_400(anonymous, admin_user):
+    """PostgreSQL text cannot hold a NUL: it is refused before any page reads the field."""
+    response = post_form(anonymous, "/web/login", {"login": "ad\x00min", "password": "x"})
+    assert response.status_code == 400 and "NUL" in response.get_data(as_text=True)
+    assert anonymous.get("/web/login?next=%00").status_code == 400
+
+
 def test_a_form_posted_with_a_missing_or_forged_csrf_token_is_refused(admin_client, instance):
     assert admin_client.post("/web/apps/base_thing/install").status_code == 400
     forged = admin_client.post("/web/apps/base_thing/install", data={"csrf_token": "forged"})
