@@ -29,7 +29,7 @@ from autonomous_support import Scratch, make_central, make_till, serve  # noqa: 
 from sqlalchemy import text  # noqa: E402
 
 from addons.pos_autonomous import settings  # noqa: E402
-from addons.pos_autonomous.synchroniser import Synchroniser, request_full_import  # noqa: E402
+from addons.pos_autonomous.till.synchroniser import Synchroniser, request_full_import  # noqa: E402
 
 PRODUCT_ROWS_SQL = {
     # n from 1 to :count, each a product named, priced and barcoded from n

@@ -27,7 +27,7 @@ from bench_support import core  # noqa: E402
 from sqlalchemy import create_engine, func, select  # noqa: E402
 
 import addons.point_of_sale as point_of_sale  # noqa: E402
-from addons.pos_autonomous.synchroniser import Synchroniser  # noqa: E402
+from addons.pos_autonomous.till.synchroniser import Synchroniser  # noqa: E402
 
 
 def central(scratch, name):

@@ -9,7 +9,8 @@ from bench_support import CORE, ServerProcess
 from sqlalchemy import create_engine, text
 from sqlalchemy.engine import make_url
 
-from addons.pos_autonomous.package import init_till, make_package
+from addons.pos_autonomous.central.package import make_package
+from addons.pos_autonomous.till.install import init_till
 from core.addons import AddonCatalog
 from core.instance import Instance
 

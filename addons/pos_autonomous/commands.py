@@ -1,4 +1,5 @@
-"""`core autonomous ...`: package and tills (central); init, sync, status, import (till)."""
+"""`core autonomous ...`: package, build-package, export, revoke, purge (central); init, sync,
+import (till); status and test-connection (both). Each command calls its machine's side."""
 import json
 import signal
 
@@ -8,12 +9,18 @@ from core.cli import fail_cleanly, pass_instance
 from core.errors import CoreError
 from core.models import utc_now
 
-from . import builds, exports, files, receive, settings, tills
-from .client import SyncError
-from .package import init_till, make_package
-from .status import progress_words, till_status
-from .synchroniser import Synchroniser, request_full_import
-from .tracking import purge_tombstones
+from . import files, role, settings
+from .central import builds, exports, tills
+from .central import status as central_status
+from .central.package import make_package
+from .central.tracking import purge_tombstones
+from .progress import progress_words
+from .till.client import SyncError
+from .till.imports import import_from
+from .till.install import init_till
+from .till.status import lines as till_lines
+from .till.status import till_status
+from .till.synchroniser import Synchroniser, request_full_import
 
 
 @click.group()
@@ -106,7 +113,7 @@ def import_command(instance, full, source):
     if bool(full) == bool(source):
         raise CoreError("say --full (over HTTP) or --from FOLDER|ftp://user:password@host/dir")
     if source:
-        count = files.import_from(instance, source, say=click.echo)
+        count = import_from(instance, source, say=click.echo)
         click.echo(f"{count} exported page(s) applied.")
         return
     names = request_full_import(instance)
@@ -167,72 +174,17 @@ def test_connection_command(location):
 @pass_instance
 @fail_cleanly
 def status(instance, as_json):
-    """The synchroniser's state: last success, last error, checkpoints, imports under way."""
+    """The synchroniser's state: last success, last error, checkpoints, imports under way (a
+    till); the tills and the exports (the central instance)."""
     with instance.engine.connect() as connection:
         state = till_status(connection)
-        till_rows = tills.tills(connection) if state["role"] == "central" else []
-        pushed = receive.till_overview(connection) if state["role"] == "central" else {}
-        export_runs = exports.runs(connection) if state["role"] == "central" else []
+        central = central_status.overview(connection) if state["role"] == role.CENTRAL else None
     if as_json:
-        if state["role"] == "central":
-            state["tills"] = [{"id": t.id, "config_id": t.config_id, "name": t.name,
-                               "revoked": t.revoked_at is not None,
-                               "last_contact_at": t.last_contact_at.isoformat()
-                               if t.last_contact_at else None,
-                               "last_acknowledged": pushed.get(t.id, {}).get(
-                                   "last_acknowledged", 0),
-                               "open_alarms": pushed.get(t.id, {}).get("open_alarms", 0)}
-                              for t in till_rows]
-            state["exports"] = [exports.run_json(item) for item in export_runs]
-        click.echo(json.dumps(state, indent=2))
+        click.echo(json.dumps({**state, **central_status.as_json(*central)} if central
+                              else state, indent=2))
         return
-    if state["role"] == "central":
-        click.echo("Central instance. Tills:" if till_rows else "Central instance; no till yet.")
-        for t in till_rows:
-            seen = pushed.get(t.id, {})
-            click.echo(f"  {t.id} {t.name} (config {t.config_id})"
-                       f"{' revoked' if t.revoked_at else ''}, last contact "
-                       f"{t.last_contact_at or 'never'}, last acknowledged ticket "
-                       f"{seen.get('last_acknowledged') or 'none'}, open alarms "
-                       f"{seen.get('open_alarms', 0)}")
-        for item in export_runs:
-            run = exports.run_json(item)
-            click.echo(f"  export of config {run['config_id']} to {run['target']}"
-                       f"{' (late)' if run['late'] else ''}: last success "
-                       f"{run['last_success_at'] or 'never'}, last error "
-                       f"{run['last_error'] or 'none'}")
-        return
-    click.echo(f"Till {state['till_id']} of config {state['config_id']} -> {state['server_url']}")
-    click.echo(f"state: {state['state']}; last success: {state['last_success_at'] or 'never'}; "
-               f"last attempt: {state['last_attempt_at'] or 'never'}")
-    if state["last_error"]:
-        click.echo(f"last error ({state['failures']} failure(s) in a row): "
-                   f"{state['last_error']}")
-    if state["last_event"]:
-        click.echo(f"last event: {state['last_event']}")
-    up = state["up"]
-    click.echo(f"waiting to go up: {_waiting_words(up)}; last acknowledged ticket: "
-               f"{up['last_acknowledged'] or 'none'}; last push: {up['last_push_at'] or 'never'}")
-    if up["last_refusal"]:
-        click.echo(f"last refusal: {up['last_refusal']}")
-    for error in up["customer_errors"]:
-        click.echo(f"customer change refused: {error}")
-    for name, table in state["tables"].items():
-        line = f"  {name}: {table['mode']}"
-        if table["mode"] == "incremental":
-            line += f" from version {table['version']}"
-        elif table["progress"]:
-            p = table["progress"]
-            line += (f" ({table['reason']}): {p['rows_done']}/{p['rows_total']} rows, "
-                     f"{p['rate']:.0f} rows/s")
+    for line in central_status.lines(*central) if central else till_lines(state):
         click.echo(line)
-
-
-def _waiting_words(up):
-    tickets = up["tickets"] if up["tickets"] is not None else f"{up['entries']} entries"
-    closings = up["closings"] if up["closings"] is not None else "?"
-    return (f"{tickets} ticket(s), {closings} closing(s), {up['customers']} customer "
-            f"change(s), {up['events_waiting']} event(s)")
 
 
 @autonomous.command()

@@ -7,7 +7,10 @@ from sqlalchemy import select
 from core.errors import CoreError
 from core.plugins import flatten
 
-from .models import DOWN, INCREMENTAL, KINDS, UP, SyncTable
+from .central.models import SyncTable
+from .wire import INCREMENTAL, KINDS
+
+DOWN, UP = "down", "up"
 
 DIRECTIONS = (DOWN, UP)
 # The central instance's answer (409) to what a till sends of a till → server table that is

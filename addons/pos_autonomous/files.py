@@ -8,18 +8,16 @@ never twice; each page is applied with its checkpoints in one transaction, as ov
 
 A target is a folder path or `ftp://user:password@host:port/folder`. *Test connection*
 downloads `test.txt` from it, as the original does (the file is made by hand).
+
+This module is the targets both machines use (a folder, an FTP server); the central instance
+writes exports (central/exports.py), a till imports them (till/imports.py).
 """
 import ftplib
 import io
-import json
 from pathlib import Path
 from urllib.parse import unquote, urlsplit
 
 from core.errors import CoreError
-
-from . import apply, pages
-from .declarations import active_down_tables, declared_tables
-from .models import Link
 
 TEST_FILE = "test.txt"
 FTP_TIMEOUT = 20  # seconds
@@ -109,84 +107,3 @@ def test_connection(location):
         raise CoreError(f"{store.label} has no {TEST_FILE}: create it there by hand (any "
                         "content), then test again")
     return len(store.read(TEST_FILE))
-
-
-def export(central, config_id, location, full=False, page_size=pages.MAX_PAGE_SIZE,
-           skip_unchanged=False):
-    """Write the next export for the tills of `config_id`: the changes since the previous export
-    to this target (its state file remembers where that one ended), or a full export (`full`,
-    or the first time). Return (the files written, full or not). `skip_unchanged` (the export
-    loop): changes that are none write no file."""
-    store = target(location)
-    store.prepare()
-    declared = declared_tables(central.plugin_manager())
-    state_name = f"c{config_id}-state.json"
-    state = (json.loads(store.read(state_name)) if state_name in store.names() and not full
-             else None)
-    number = (state["exports"] + 1) if state else _next_number(store, config_id)
-    kind = "incr" if state else "full"
-    positions = dict(state["positions"]) if state else {}
-    written, page = [], 0
-    while True:
-        with central.engine.begin() as connection:
-            tables = active_down_tables(connection, declared)
-            request = {name: positions.get(name, pages.NEW_TABLE) for name in tables}
-            answer = pages.answer_pull(connection, tables, request, config_id, page_size)
-        if skip_unchanged and kind == "incr" and page == 0 and not answer["more"] and not any(
-                part.get("rows") or part.get("deleted") for part in answer["tables"].values()):
-            return [], False
-        page += 1
-        name = f"c{config_id}-{number:04d}-{kind}-{page:05d}.json"
-        store.write(name, _dumps({"request": request, "answer": answer}))
-        written.append(name)
-        positions = {**request,
-                     **{table: part["checkpoint"] for table, part in answer["tables"].items()}}
-        if not answer["more"]:
-            break
-    store.write(state_name, _dumps({"exports": number, "positions": positions}))
-    return written, kind == "full"
-
-
-def _dumps(value):
-    return json.dumps(value, separators=(",", ":"), default=str).encode()
-
-
-def _next_number(store, config_id):
-    numbers = [int(n.split("-")[1]) for n in store.names()
-               if n.startswith(f"c{config_id}-") and n.split("-")[1].isdigit()]
-    return max(numbers, default=0) + 1
-
-
-def import_from(till, location, say=lambda message: None):
-    """Apply, in order, each exported page whose request is exactly where this till stands
-    (pages already applied no longer match). Return the number of pages applied."""
-    store = target(location)
-    by_name = {table.name: table for table in declared_tables(till.plugin_manager())}
-    with till.engine.connect() as connection:
-        config_id = connection.scalar(Link.__table__.select().with_only_columns(
-            Link.config_id))
-    if config_id is None:
-        raise CoreError("this database is not an autonomous till")
-    exported = [json.loads(store.read(name)) for name in store.names()
-                if name.startswith(f"c{config_id}-") and name.endswith(".json")
-                and not name.endswith("-state.json")]
-    applied, progressing, done = 0, True, set()
-    while progressing:
-        progressing = False
-        for index, page in enumerate(exported):
-            if index in done:  # an export with no change leaves the till where it was
-                continue
-            with till.engine.begin() as connection:
-                held = apply.positions(connection)
-                if any(held.get(name, pages.NEW_TABLE) != position
-                       for name, position in page["request"].items()):
-                    continue
-                for event in apply.apply_answer(connection, page["answer"], by_name):
-                    say(event)
-            done.add(index)
-            applied += 1
-            progressing = True
-    if not applied:
-        raise CoreError(f"no exported page in {store.label} starts where this till stands; "
-                        "ask the central instance for a full export, or synchronise over HTTP")
-    return applied

@@ -1,8 +1,9 @@
 """Wires pos_autonomous into the kernel."""
 from core import hookimpl
 
-from .models import MODELS
-from .outbox import (  # noqa: F401 - hookimpls (#14)
+from .central.models import MODELS as CENTRAL_MODELS
+from .till.models import MODELS as TILL_MODELS
+from .till.outbox import (  # noqa: F401 - hookimpls: a till's customers (#14)
     pos_abandon_customer,
     pos_create_customer,
     pos_update_customer,
@@ -11,15 +12,17 @@ from .outbox import (  # noqa: F401 - hookimpls (#14)
 
 @hookimpl
 def register_models():
-    return MODELS
+    return CENTRAL_MODELS + TILL_MODELS  # both machines have every table (one schema)
 
 
 @hookimpl
 def register_routes():
-    from . import routes_up  # noqa: F401 - the up direction's routes, on the same blueprint
-    from .admin import admin_blueprint
-    from .admin_forms import forms_blueprint
-    from .routes import blueprint
+    from . import admin  # noqa: F401 - the admin page of either machine
+    from .central import admin as central_admin  # noqa: F401 - routes on the blueprints
+    from .central import routes as central_routes  # noqa: F401
+    from .till import admin as till_admin  # noqa: F401
+    from .till import routes as till_routes  # noqa: F401
+    from .web import admin_blueprint, blueprint, forms_blueprint
     return [blueprint, admin_blueprint, forms_blueprint]
 
 
@@ -29,19 +32,19 @@ def configure_app(app):
     are written by its imports). Apps are rebuilt when addons are installed or upgraded, so a
     newly declared table, or one a migration rebuilt, is tracked within seconds."""
 
+    from . import role
+    from .central.tracking import ensure_tracked
     from .declarations import declared_tables
-    from .status import link
-    from .tracking import ensure_tracked
     instance = app.extensions["core"]
     manager = app.extensions["core.plugins"]
     with instance.engine.begin() as connection:
-        if link(connection) is None:
+        if not role.is_till(connection):
             ensure_tracked(connection, declared_tables(manager))
 
 
 @hookimpl
 def pre_uninstall(connection):
-    from .tracking import drop_all_tracking
+    from .central.tracking import drop_all_tracking
     drop_all_tracking(connection)
 
 

@@ -9,8 +9,8 @@ from decimal import Decimal
 import pytest
 
 from addons.point_of_sale import Product
-from addons.pos_autonomous import builds, exports
-from addons.pos_autonomous.synchroniser import Synchroniser, request_full_import
+from addons.pos_autonomous.central import builds, exports
+from addons.pos_autonomous.till.synchroniser import Synchroniser, request_full_import
 from core.addons import AddonCatalog
 from core.errors import CoreError
 from core.instance import Instance

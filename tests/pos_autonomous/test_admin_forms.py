@@ -10,9 +10,9 @@ import pytest
 from sqlalchemy import func, select, update
 
 from addons.point_of_sale import Product
-from addons.pos_autonomous import builds
-from addons.pos_autonomous.models import PackageBuild, Till, TillCashier
-from addons.pos_autonomous.package import init_till
+from addons.pos_autonomous.central import builds
+from addons.pos_autonomous.central.models import PackageBuild, Till, TillCashier
+from addons.pos_autonomous.till.install import init_till
 from core.addons import AddonCatalog
 from core.errors import CoreError
 from core.instance import Instance

@@ -13,9 +13,11 @@ from datetime import timedelta
 from sqlalchemy import select, update
 
 from addons.point_of_sale import Product
-from addons.pos_autonomous import exports, files
-from addons.pos_autonomous.models import ExportRun
-from addons.pos_autonomous.synchroniser import request_full_import
+from addons.pos_autonomous import files
+from addons.pos_autonomous.central import exports
+from addons.pos_autonomous.central.models import ExportRun
+from addons.pos_autonomous.till import imports
+from addons.pos_autonomous.till.synchroniser import request_full_import
 from core.errors import CoreError
 from core.models import utc_now
 from tests.pos_autonomous.test_files import assert_same, change_central, file_till, start_ftp
@@ -86,7 +88,7 @@ def test_the_loop_exports_at_its_interval_records_its_runs_and_survives_the_ftp_
     server, _ = start_ftp(folder, port)
     try:
         request_full_import(till)  # from the loop's first (full) export, then its changes
-        assert files.import_from(till, url) >= 2
+        assert imports.import_from(till, url) >= 2
         assert_same(central, till)  # what the loop wrote brings the till up to date
     finally:
         server.close_all()

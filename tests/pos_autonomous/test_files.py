@@ -9,10 +9,12 @@ from pyftpdlib.handlers import FTPHandler
 from pyftpdlib.servers import FTPServer
 
 from addons.point_of_sale import Partner, PosConfig, Product
-from addons.pos_autonomous.files import export, import_from
+from addons.pos_autonomous.central.exports import export
+from addons.pos_autonomous.central.package import make_package
 from addons.pos_autonomous.files import test_connection as try_target
-from addons.pos_autonomous.package import init_till, make_package
-from addons.pos_autonomous.synchroniser import request_full_import
+from addons.pos_autonomous.till.imports import import_from
+from addons.pos_autonomous.till.install import init_till
+from addons.pos_autonomous.till.synchroniser import request_full_import
 from core.addons import AddonCatalog
 from core.errors import CoreError
 from core.instance import Instance

@@ -60,8 +60,8 @@ def test_workers_starting_together_attach_the_tracking_once(central):
     PostgreSQL two concurrent CREATE OR REPLACE FUNCTION of one name failed a worker's boot."""
     import threading
 
+    from addons.pos_autonomous.central.tracking import drop_all_tracking, ensure_tracked
     from addons.pos_autonomous.declarations import declared_tables
-    from addons.pos_autonomous.tracking import drop_all_tracking, ensure_tracked
     with central.engine.begin() as connection:
         drop_all_tracking(connection)
     declared = declared_tables(central.plugin_manager())

@@ -1,6 +1,6 @@
 """The till's technical events journal: the clock watch sees the wall clock jump against the
 monotonic clock; events go up in order from the last one acknowledged."""
-from addons.pos_autonomous import journal
+from addons.pos_autonomous.till import journal
 from tests.pos_autonomous.up_helpers import local_till
 
 

@@ -16,7 +16,7 @@ import pytest
 from sqlalchemy import create_engine, text
 
 from addons.point_of_sale import Product
-from addons.pos_autonomous.synchroniser import request_full_import
+from addons.pos_autonomous.till.synchroniser import request_full_import
 from tests.pos_autonomous.till_helpers import core, set_parameters, table_digest
 from tests.support import BUILT_IN_ADDONS_ONLY, CORE_COMMAND, stop_process_group
 

@@ -11,9 +11,9 @@ import pytest
 from sqlalchemy import select, text
 
 from addons.point_of_sale import Partner, PosConfig, Product
-from addons.pos_autonomous import read_ahead
-from addons.pos_autonomous.tills import register_till, revoke, set_cashiers
-from addons.pos_autonomous.tracking import purge_tombstones
+from addons.pos_autonomous.central import read_ahead
+from addons.pos_autonomous.central.tills import register_till, revoke, set_cashiers
+from addons.pos_autonomous.central.tracking import purge_tombstones
 from core.web.users import set_password
 from tests.support import post_form, signed_in_client, text_of
 from tests.support import testing_app as built_app

@@ -16,8 +16,8 @@ import pytest
 from sqlalchemy import create_engine, func, select, text
 
 import addons.point_of_sale as point_of_sale
-from addons.pos_autonomous.models_up import Acknowledgement
-from addons.pos_autonomous.receive import open_alarms
+from addons.pos_autonomous.central.models import Acknowledgement
+from addons.pos_autonomous.central.receive import open_alarms
 from tests.pos_autonomous.faulty_proxy import FaultyProxy
 from tests.pos_autonomous.till_helpers import core, set_parameters
 from tests.pos_autonomous.up_helpers import sell

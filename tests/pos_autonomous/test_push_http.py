@@ -10,9 +10,9 @@ import pytest
 from sqlalchemy import select, text
 
 import addons.point_of_sale as point_of_sale
-from addons.pos_autonomous import journal
-from addons.pos_autonomous.models_up import Acknowledgement, Alarm, TillEvent, TillSession
-from addons.pos_autonomous.receive import open_alarms
+from addons.pos_autonomous.central.models import Acknowledgement, Alarm, TillEvent, TillSession
+from addons.pos_autonomous.central.receive import open_alarms
+from addons.pos_autonomous.till import journal
 from core.web.users import set_password
 from tests.hostile_json import deep_array, deep_object
 from tests.pos_autonomous.up_helpers import (

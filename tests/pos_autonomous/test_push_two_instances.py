@@ -9,8 +9,8 @@ import pytest
 from sqlalchemy import create_engine, select, text
 
 import addons.point_of_sale as point_of_sale
-from addons.pos_autonomous.models_up import TillEvent
-from addons.pos_autonomous.receive import open_alarms
+from addons.pos_autonomous.central.models import TillEvent
+from addons.pos_autonomous.central.receive import open_alarms
 from tests.pos_autonomous.till_helpers import core, till_state
 from tests.pos_autonomous.up_helpers import central_entries, central_order_count, sell
 

@@ -3,10 +3,12 @@ till) is reloaded alone; the other tables stay incremental."""
 from sqlalchemy import MetaData, Table
 
 from addons.point_of_sale import Product
-from addons.pos_autonomous import apply, pages
+from addons.pos_autonomous.central import pages
+from addons.pos_autonomous.central.package import make_package
 from addons.pos_autonomous.declarations import active_down_tables, declared_tables
-from addons.pos_autonomous.package import init_till, make_package
-from addons.pos_autonomous.synchroniser import request_full_import
+from addons.pos_autonomous.till import apply
+from addons.pos_autonomous.till.install import init_till
+from addons.pos_autonomous.till.synchroniser import request_full_import
 from core.addons import AddonCatalog
 from core.instance import Instance
 from tests.support import testing_app as built_app

@@ -8,10 +8,10 @@ from decimal import Decimal
 from sqlalchemy import select, update
 
 import addons.point_of_sale as point_of_sale
-from addons.pos_autonomous import outbox
-from addons.pos_autonomous.client import CentralClient
-from addons.pos_autonomous.models_up import OutboxMessage
-from addons.pos_autonomous.tills import register_till
+from addons.pos_autonomous.central.tills import register_till
+from addons.pos_autonomous.till import outbox
+from addons.pos_autonomous.till.client import CentralClient
+from addons.pos_autonomous.till.models import OutboxMessage
 from core.web.users import set_password
 from tests.pos_autonomous.test_customers_up import partner, till_client
 from tests.pos_autonomous.test_pull_http import pull

@@ -7,8 +7,8 @@ import time
 
 import pytest
 
-from addons.pos_autonomous.client import SyncError
-from addons.pos_autonomous.synchroniser import Synchroniser
+from addons.pos_autonomous.till.client import SyncError
+from addons.pos_autonomous.till.synchroniser import Synchroniser
 from tests.pos_autonomous.test_till_side import make_till
 from tests.pos_autonomous.till_helpers import set_parameters, till_state
 from tests.support import free_port

@@ -5,11 +5,15 @@ from decimal import Decimal
 from sqlalchemy import select
 
 from addons.point_of_sale import Product
-from addons.pos_autonomous import apply, pages, tills
+from addons.pos_autonomous import wire
+from addons.pos_autonomous.central import pages, tills
+from addons.pos_autonomous.central.models import Till
+from addons.pos_autonomous.central.package import make_package
 from addons.pos_autonomous.declarations import active_down_tables, declared_tables
-from addons.pos_autonomous.models import Checkpoint, Till
-from addons.pos_autonomous.package import init_till, make_package
-from addons.pos_autonomous.synchroniser import request_full_import
+from addons.pos_autonomous.till import apply
+from addons.pos_autonomous.till.install import init_till
+from addons.pos_autonomous.till.models import Checkpoint
+from addons.pos_autonomous.till.synchroniser import request_full_import
 from core.addons import AddonCatalog
 from core.instance import Instance
 from core.models import User
@@ -33,7 +37,7 @@ def users(instance):
         return dict(connection.execute(select(User.login, User.password_hash)).all())
 
 
-def pull_once(central, till, page_size=pages.DEFAULT_PAGE_SIZE):
+def pull_once(central, till, page_size=wire.DEFAULT_PAGE_SIZE):
     with till.engine.connect() as connection:
         positions = apply.positions(connection)
         digest = connection.exec_driver_sql(

@@ -10,7 +10,7 @@ from sqlalchemy import create_engine, select
 
 from addons.point_of_sale import Partner
 from addons.pos_autonomous.declarations import set_row
-from addons.pos_autonomous.synchroniser import Synchroniser
+from addons.pos_autonomous.till.synchroniser import Synchroniser
 from core.addons import AddonCatalog
 from core.instance import Instance
 from tests.browser import expect, screenshot, sign_in_to_till, watch_errors

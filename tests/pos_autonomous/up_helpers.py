@@ -6,9 +6,10 @@ import uuid as uuid_module
 from sqlalchemy import func, select
 
 import addons.point_of_sale as point_of_sale
-from addons.pos_autonomous import push
-from addons.pos_autonomous.package import init_till, make_package
-from addons.pos_autonomous.status import link
+from addons.pos_autonomous.central.package import make_package
+from addons.pos_autonomous.role import link
+from addons.pos_autonomous.till import push
+from addons.pos_autonomous.till.install import init_till
 from core.addons import AddonCatalog
 from core.instance import Instance
 

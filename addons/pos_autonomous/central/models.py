@@ -1,5 +1,7 @@
-"""pos_autonomous's tables. The central instance uses the first five, a till the last three;
-both have all of them (one addon, one schema)."""
+"""The tables the central instance writes: change tracking, Tables to synchronise, the tills
+and their cashiers, package builds, exports, and what the tills pushed (pushes, the
+acknowledgement journal, alarms, tills' sessions and events). A till has them too (one addon,
+one schema) and leaves them empty."""
 from datetime import datetime
 
 from sqlalchemy import BigInteger, Boolean, DateTime, Index, Integer, String, Text, text
@@ -8,12 +10,8 @@ from sqlalchemy.orm import Mapped, mapped_column
 from core.db import Model
 from core.models import utc_now
 
-DOWN, UP = "down", "up"
-INCREMENTAL, FULL = "incremental", "full"
-KINDS = (INCREMENTAL, FULL)
+from ..wire import INCREMENTAL
 
-
-# -- central ---------------------------------------------------------------------------------
 
 class Change(Model):
     """The latest change of one row of a declared table: its version, or its tombstone."""
@@ -113,54 +111,83 @@ class ExportRun(Model):
     failures: Mapped[int] = mapped_column(Integer, default=0)
 
 
-# -- till ------------------------------------------------------------------------------------
+class TillPush(Model):
+    """Per till, what the central instance got from it: the last ticket number acknowledged,
+    the highest push serial seen (a lower one means the till's database went back: a restore)
+    and when it last pushed."""
+    __tablename__ = "pos_autonomous_till_push"
+    till_id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    last_acknowledged: Mapped[int] = mapped_column(BigInteger, default=0)
+    serial: Mapped[int] = mapped_column(BigInteger, default=0)
+    last_push_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
 
-class Link(Model):
-    """On a till, its one row: where the central instance is and the till's credentials."""
-    __tablename__ = "pos_autonomous_link"
+
+class Acknowledgement(Model):
+    """The acknowledgement journal: one row per push received, what it held and what came of
+    it (BOFiP §210: the flow from the till is traceable)."""
+    __tablename__ = "pos_autonomous_ack"
     id: Mapped[int] = mapped_column(Integer, primary_key=True)
-    server_url: Mapped[str] = mapped_column(String(255))
     till_id: Mapped[int] = mapped_column(Integer)
-    secret: Mapped[str] = mapped_column(String(128))
     config_id: Mapped[int] = mapped_column(Integer)
-    cashiers_digest: Mapped[str] = mapped_column(String(64), default="")
-    # The synchroniser's state, for `core autonomous status`, the admin and the POS page.
-    last_attempt_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
-    last_success_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
-    last_error: Mapped[str] = mapped_column(Text, default="")
-    failures: Mapped[int] = mapped_column(Integer, default=0)
-    last_event: Mapped[str] = mapped_column(Text, default="")  # e.g. a full reload and why
-    # What the central instance holds back (a till → server table switched off there), in words;
-    # empty when nothing is held. The changes stay queued and go when it is switched on again.
-    up_held: Mapped[str] = mapped_column(Text, default="")
+    received_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utc_now)
+    serial: Mapped[int] = mapped_column(BigInteger)
+    first_number: Mapped[int | None] = mapped_column(BigInteger)
+    last_number: Mapped[int | None] = mapped_column(BigInteger)
+    head_number: Mapped[int] = mapped_column(BigInteger)
+    head_link: Mapped[str] = mapped_column(String(64))
+    stored: Mapped[int] = mapped_column(Integer, default=0)
+    duplicates: Mapped[int] = mapped_column(Integer, default=0)
+    refused_number: Mapped[int | None] = mapped_column(BigInteger)
+    refused_status: Mapped[str] = mapped_column(String(16), default="")
+    acknowledged: Mapped[int] = mapped_column(BigInteger)  # the config's head after the push
+
+    __table_args__ = (Index("ix_pos_autonomous_ack_till", "till_id", "id"),)
 
 
-class Checkpoint(Model):
-    """On a till, where each table stands: incremental from `version`, or a full import under
-    way (`snapshot`, `after` = the last key applied). Written with the rows of each page."""
-    __tablename__ = "pos_autonomous_checkpoint"
-    table_name: Mapped[str] = mapped_column(String(64), primary_key=True)
-    mode: Mapped[str] = mapped_column(String(16), default=FULL)
-    version: Mapped[int] = mapped_column(BigInteger, default=0)
-    snapshot: Mapped[int | None] = mapped_column(BigInteger)
-    after: Mapped[int | None] = mapped_column(BigInteger)
-    columns: Mapped[str] = mapped_column(Text, default="")  # comma-separated, as applied
-    reason: Mapped[str] = mapped_column(String(32), default="")  # why a full import runs
-    rows_done: Mapped[int] = mapped_column(BigInteger, default=0)  # of the full import
-    rows_total: Mapped[int] = mapped_column(BigInteger, default=0)
-    started_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
-    updated_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utc_now)
+class Alarm(Model):
+    """Something the central admin must see: a gap, a broken link, a conflict, a chain the till
+    itself found broken, a database restore on a till, a session that could not be stored.
+    The same alarm raised again counts up instead of piling up rows."""
+    __tablename__ = "pos_autonomous_alarm"
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    till_id: Mapped[int] = mapped_column(Integer)
+    config_id: Mapped[int] = mapped_column(Integer)
+    kind: Mapped[str] = mapped_column(String(32))
+    first_number: Mapped[int | None] = mapped_column(BigInteger)
+    last_number: Mapped[int | None] = mapped_column(BigInteger)
+    message: Mapped[str] = mapped_column(Text)
+    raised_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utc_now)
+    last_seen_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utc_now)
+    occurrences: Mapped[int] = mapped_column(Integer, default=1)
+    resolved_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
+    resolution: Mapped[str] = mapped_column(Text, default="")
+
+    __table_args__ = (Index("ix_pos_autonomous_alarm_open", "till_id", "resolved_at"),)
 
 
-class TillCashierLogin(Model):
-    """On a till, the logins that came down as cashiers (removed when the central revokes)."""
-    __tablename__ = "pos_autonomous_cashier"
-    login: Mapped[str] = mapped_column(String(64), primary_key=True)
+class TillSession(Model):
+    """A till's session as the central instance stores it: the till's own session id and name,
+    and the central POS session that stands for it (same name, same state, same times). The
+    entries name their session; this tells the till's from the central's own of that name."""
+    __tablename__ = "pos_autonomous_till_session"
+    till_id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    till_session_id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    name: Mapped[str] = mapped_column(String(64))
+    session_id: Mapped[int] = mapped_column(Integer, unique=True)
+
+    __table_args__ = (Index("ix_pos_autonomous_till_session_name", "till_id", "name"),)
 
 
-MODELS = [Change, SyncTable, TableState, Till, TillCashier, PackageBuild, ExportRun, Link,
-          Checkpoint, TillCashierLogin]
+class TillEvent(Model):
+    """The tills' technical events journals, as received (one row per till event)."""
+    __tablename__ = "pos_autonomous_till_event"
+    till_id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    event_id: Mapped[int] = mapped_column(BigInteger, primary_key=True)
+    at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
+    kind: Mapped[str] = mapped_column(String(32))
+    message: Mapped[str] = mapped_column(Text)
+    received_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utc_now)
 
-from .models_up import UP_MODELS  # noqa: E402 - the up direction's tables (#14)
 
-MODELS += UP_MODELS
+MODELS = [Change, SyncTable, TableState, Till, TillCashier, PackageBuild, ExportRun, TillPush,
+          Acknowledgement, Alarm, TillSession, TillEvent]

@@ -1,31 +1,32 @@
-"""The deployment package (central side) and creating a till from it (till side).
+"""The deployment package, made on the central instance (`core autonomous package`).
 
 A package is one SQLite database file: `point_of_sale` and `pos_autonomous` installed, the full
-import of the till's data applied with its checkpoints, the link to the central instance (its
-address, the till's own credentials), the till's cashier accounts and a `core.secret_key` of its
-own. `init` copies it into place with SQLite's backup API.
+import of the till's data applied with its checkpoints (by the till's own apply.py, as its
+synchroniser would), the link to the central instance (its address, the till's own
+credentials), the till's cashier accounts and a `core.secret_key` of its own. The till copies it
+into place with till/install.py.
 """
 import sqlite3
 from pathlib import Path
 
 from sqlalchemy import func, select
-from sqlalchemy.engine import make_url
 
 from addons.point_of_sale import SessionError, get_config
 from core.errors import CoreError
 from core.instance import Instance
 
-from . import apply, pages, tills
-from .declarations import active_down_tables, declared_tables
-from .models import Link
-from .status import link
+from ..declarations import active_down_tables, declared_tables
+from ..till import apply
+from ..till.models import Link
+from ..wire import MAX_PAGE_SIZE
+from . import pages, tills
 from .tracking import ensure_tracked
 
 TILL_ADDONS = ["point_of_sale", "pos_autonomous"]
 
 
 def make_package(central, config_id, output, server_url, cashiers=(), name=None,
-                 page_size=pages.MAX_PAGE_SIZE, say=lambda message: None,
+                 page_size=MAX_PAGE_SIZE, say=lambda message: None,
                  progress=lambda done, total: None):
     """Register a till for `config_id` on `central` and write its package to `output`.
     `progress(rows copied, of how many)` is called after each page. Return the till's id."""
@@ -104,40 +105,3 @@ def _full_import(central, till, till_id, config_id, declared, page_size, say, pr
         progress(done, max(done, total))  # rows changed meanwhile come again: never above 100%
         if not answer["more"]:
             return
-
-
-def init_till(instance, package):
-    """Create the till database of `instance` (a SQLite URL) from `package`."""
-    package = Path(package)
-    url = make_url(instance.url)
-    if url.get_backend_name() != "sqlite" or not url.database:
-        raise CoreError("an autonomous till runs on a SQLite file: use --db sqlite:///till.db")
-    target = Path(url.database)
-    if target.exists() and _has_tables(target):
-        raise CoreError(f"{target} already holds a database; an autonomous till starts from an "
-                        "empty one")
-    try:
-        source = sqlite3.connect(f"file:{package}?mode=ro", uri=True)
-        with source:
-            source.execute("SELECT 1 FROM pos_autonomous_link")
-    except sqlite3.Error:
-        raise CoreError(f"{package} is not a till package (made by `core autonomous "
-                        "package`)") from None
-    destination = sqlite3.connect(target)
-    try:
-        source.backup(destination)
-    finally:
-        destination.close()
-        source.close()
-    instance.engine.dispose()
-    with instance.engine.connect() as connection:
-        row = link(connection)
-    return row
-
-
-def _has_tables(path):
-    database = sqlite3.connect(path)
-    try:
-        return database.execute("SELECT count(*) FROM sqlite_master").fetchone()[0] > 0
-    finally:
-        database.close()

@@ -11,6 +11,7 @@ error (FTP server down, disk full) is recorded and the next round tries again; n
 the target's state file moves only after a complete export, so the next one starts from there.
 """
 import ftplib
+import json
 import time
 
 from sqlalchemy import select
@@ -19,9 +20,13 @@ from addons.point_of_sale import SessionError, get_config
 from core.errors import CoreError
 from core.models import utc_now
 
-from . import files, settings
+from .. import files, settings
+from ..declarations import active_down_tables, declared_tables
+from ..progress import aware
+from ..wire import MAX_PAGE_SIZE, NEW_TABLE, after_page
+from ..wire import moment as _iso
+from . import pages
 from .models import ExportRun
-from .status import _iso, aware
 
 LATE_INTERVALS = 3  # a loop not seen for this many intervals is said to be late
 ERRORS = (CoreError, OSError, ftplib.Error)
@@ -34,7 +39,7 @@ def run_export(central, config_id, location, full=False, interval_s=None,
     label = files.target(location).label[:255]  # without the password
     attempt = utc_now()
     try:
-        written, was_full = files.export(central, config_id, location, full=full,
+        written, was_full = export(central, config_id, location, full=full,
                                          skip_unchanged=skip_unchanged)
     except ERRORS as exc:
         words = str(exc) if isinstance(exc, CoreError) else f"{type(exc).__name__}: {exc}"
@@ -44,6 +49,52 @@ def run_export(central, config_id, location, full=False, interval_s=None,
     _record(central, config_id, label, interval_s, "", last_attempt_at=attempt,
             last_success_at=utc_now(), last_files=len(written), last_full=was_full)
     return written, was_full
+
+
+def export(central, config_id, location, full=False, page_size=MAX_PAGE_SIZE,
+           skip_unchanged=False):
+    """Write the next export for the tills of `config_id`: the changes since the previous export
+    to this target (its state file remembers where that one ended), or a full export (`full`,
+    or the first time). Return (the files written, full or not). `skip_unchanged` (the export
+    loop): changes that are none write no file."""
+    store = files.target(location)
+    store.prepare()
+    declared = declared_tables(central.plugin_manager())
+    state_name = f"c{config_id}-state.json"
+    state = (json.loads(store.read(state_name)) if state_name in store.names() and not full
+             else None)
+    number = (state["exports"] + 1) if state else _next_number(store, config_id)
+    kind = "incr" if state else "full"
+    positions = dict(state["positions"]) if state else {}
+    written, page = [], 0
+    while True:
+        with central.engine.begin() as connection:
+            tables = active_down_tables(connection, declared)
+            request = {name: positions.get(name, NEW_TABLE) for name in tables}
+            answer = pages.answer_pull(connection, tables, request, config_id, page_size)
+        if skip_unchanged and kind == "incr" and page == 0 and not answer["more"] and not any(
+                part.get("rows") or part.get("deleted") for part in answer["tables"].values()):
+            return [], False
+        page += 1
+        name = f"c{config_id}-{number:04d}-{kind}-{page:05d}.json"
+        store.write(name, _dumps({"request": request, "answer": answer}))
+        written.append(name)
+        positions = after_page(request, {table: part["checkpoint"]
+                                         for table, part in answer["tables"].items()})
+        if not answer["more"]:
+            break
+    store.write(state_name, _dumps({"exports": number, "positions": positions}))
+    return written, kind == "full"
+
+
+def _dumps(value):
+    return json.dumps(value, separators=(",", ":"), default=str).encode()
+
+
+def _next_number(store, config_id):
+    numbers = [int(n.split("-")[1]) for n in store.names()
+               if n.startswith(f"c{config_id}-") and n.split("-")[1].isdigit()]
+    return max(numbers, default=0) + 1
 
 
 def _record(central, config_id, label, interval_s, error, **values):

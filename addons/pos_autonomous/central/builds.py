@@ -26,10 +26,10 @@ from addons.point_of_sale import SessionError, get_config
 from core.errors import CoreError
 from core.models import utc_now
 
+from ..progress import aware, progress_words, rate_and_time_left
 from . import tills
 from .models import PackageBuild
 from .package import make_package
-from .status import aware, progress_words, rate_and_time_left
 
 QUEUED, RUNNING, DONE, FAILED = "queued", "running", "done", "failed"
 STALE_SECONDS = 120  # no progress for this long: its process is gone

@@ -6,12 +6,9 @@ A till's position per table is {"mode": "incremental", "version": V} or
 """
 from sqlalchemy import DateTime, Numeric, String, cast, exists, func, select
 
-from .models import FULL, INCREMENTAL, Change
+from ..wire import DEFAULT_PAGE_SIZE, FULL, INCREMENTAL, NEW_TABLE
+from .models import Change
 from .tracking import newest_version, purged_versions
-
-DEFAULT_PAGE_SIZE = 10000  # as the till's pos_autonomous.page_size (system_parameters.yaml)
-MAX_PAGE_SIZE = 10000
-NEW_TABLE = {"mode": FULL, "snapshot": None, "after": None}
 
 
 def answer_pull(connection, tables, positions, config_id, page_size=DEFAULT_PAGE_SIZE):

@@ -24,22 +24,18 @@ from sqlalchemy import func, select
 import addons.point_of_sale as point_of_sale
 from core import hookimpl
 
+from .. import role
+from ..declarations import SWITCHED_OFF
+from ..wire import CUSTOMERS
 from .client import CentralClient, SyncError
-from .declarations import SWITCHED_OFF
-from .models import Link
-from .models_up import OutboxMessage
+from .models import Link, OutboxMessage
 
 UPDATE, DELETE = "update", "delete"
-PARTNERS = "point_of_sale.partner"  # the declared table the outbox sends up
 CUSTOMER_TIMEOUT_SECONDS = 10.0  # the cashier waits for this one
 NEEDS_SERVER = ("Creating a customer needs the connection to the central server; try again "
                 "when it is back.")
 CREATION_SWITCHED_OFF = ("The central server does not take customers from the tills now (switched "
                          "off in its Tables to synchronise); ask the manager to switch it on.")
-
-
-def _link(connection):
-    return connection.execute(select(Link)).first()
 
 
 def partner_wire(partner):
@@ -65,12 +61,12 @@ def _store_locally(connection, customer):
 @hookimpl
 def pos_create_customer(connection, config_id, values):
     """On a till: create on the central instance, keep its answer. Elsewhere: not ours."""
-    link = _link(connection)
+    link = role.link(connection)
     if link is None:
         return None
     client = _client(link)
     try:
-        answer = client.post("/pos_autonomous/customers", {"values": values})
+        answer = client.post(CUSTOMERS, {"values": values})
     except SyncError as exc:
         status = getattr(exc, "status", None)
         if exc.code == SWITCHED_OFF:
@@ -89,7 +85,7 @@ def pos_create_customer(connection, config_id, values):
 @hookimpl
 def pos_update_customer(connection, config_id, partner_id, values):
     """On a till: apply here, queue for the central instance."""
-    if _link(connection) is None:
+    if not role.is_till(connection):
         return None
     partner = point_of_sale.update_customer(connection, partner_id, values)
     queue(connection, UPDATE, partner_id, values)
@@ -106,7 +102,7 @@ def queue(connection, kind, partner_id, payload=None):
 def pos_abandon_customer(connection, config_id, partner_id):
     """On a till, the POS page's "Cancel creation": removed here, deletion queued; on the
     central instance (no link), point_of_sale removes it itself."""
-    if _link(connection) is None:
+    if not role.is_till(connection):
         return None
     abandon_creation(connection, partner_id)
     return "queued"
@@ -115,7 +111,7 @@ def pos_abandon_customer(connection, config_id, partner_id):
 def abandon_creation(connection, partner_id):
     """The cashier cancelled: remove the customer here (retired if an order already refers to
     it) and queue its deletion request, dropping its queued edits."""
-    if _link(connection) is None:
+    if not role.is_till(connection):
         from core.web.errors import ApiError
         raise ApiError(409, "not_a_till", "only an autonomous till abandons a creation; on the "
                                           "central instance, delete the customer in its admin")
@@ -133,7 +129,7 @@ def waiting(connection):
     errors = [f"customer {row.partner_id} ({row.kind}): {row.last_error}" for row in
               connection.execute(select(OutboxMessage).where(OutboxMessage.last_error != "")
                                  .order_by(OutboxMessage.id).limit(5))]
-    link = _link(connection)
+    link = role.link(connection)
     held = (link.up_held or None) if link is not None and count else None
     return {"customers": count, "customer_errors": errors, "customers_held": held}
 
@@ -153,8 +149,8 @@ def send_outbox(engine, client, say=lambda message: None):
     with engine.connect() as connection:
         messages = connection.execute(select(OutboxMessage).order_by(OutboxMessage.id)).all()
     for message in messages:
-        path = (f"/pos_autonomous/customers/{message.partner_id}" if message.kind == UPDATE
-                else f"/pos_autonomous/customers/{message.partner_id}/delete")
+        path = (f"{CUSTOMERS}/{message.partner_id}" if message.kind == UPDATE
+                else f"{CUSTOMERS}/{message.partner_id}/delete")
         body = {"values": json.loads(message.payload)} if message.kind == UPDATE else {}
         table = OutboxMessage.__table__
         try:

@@ -21,18 +21,16 @@ import addons.point_of_sale as point_of_sale
 from core.db import is_transient
 from core.models import utc_now
 
-from .models_up import Acknowledgement, Alarm, TillEvent, TillPush, TillSession
+from ..wire import ACKNOWLEDGED, BROKEN, DUPLICATE, GAP, INVALID, REFUSALS, STORED
+from .models import Acknowledgement, Alarm, TillEvent, TillPush, TillSession
 
-GAP, BROKEN, CONFLICT, INVALID, TILL_CHAIN, RESTORE, SESSION = (
-    "gap", "broken", "conflict", "invalid", "till_chain", "restore", "session")
-ACKNOWLEDGED = ("stored", "duplicate")
-REFUSALS = (GAP, BROKEN, CONFLICT, INVALID)
+TILL_CHAIN, RESTORE, SESSION = "till_chain", "restore", "session"  # alarms beside the refusals
 STATES = (point_of_sale.OPENING_CONTROL, point_of_sale.OPENED, point_of_sale.CLOSING_CONTROL,
           point_of_sale.CLOSED)  # in the order a session goes through them
 
 
 def receive_push(connection, till, batch):
-    """Apply one checked batch (routes_up.parse_push) from `till`; return the answer."""
+    """Apply one checked batch (routes.parse_push) from `till`; return the answer."""
     push_row = _lock_push_row(connection, till.id)
     stored_sessions, session_refusal = store_sessions(connection, till, batch["sessions"])
     results = point_of_sale.receive_sealed_entries(
@@ -60,8 +58,8 @@ def receive_push(connection, till, batch):
         till_id=till.id, config_id=till.config_id, received_at=utc_now(),
         serial=batch["serial"], first_number=batch["first"], last_number=batch["last"],
         head_number=batch["head"]["number"], head_link=batch["head"]["link"],
-        stored=sum(1 for r in results if r["status"] == "stored"),
-        duplicates=sum(1 for r in results if r["status"] == "duplicate"),
+        stored=sum(1 for r in results if r["status"] == STORED),
+        duplicates=sum(1 for r in results if r["status"] == DUPLICATE),
         refused_number=refused["number"] if refused else None,
         refused_status=refused["status"] if refused else "", acknowledged=head_number))
     return {"acks": [{"number": r["number"], "uuid": r["uuid"], "status": r["status"],

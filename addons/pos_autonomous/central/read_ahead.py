@@ -35,12 +35,6 @@ def _key(database, till_id, positions, page_size):
     return database, till_id, orjson.dumps(positions, option=orjson.OPT_SORT_KEYS), page_size
 
 
-def next_positions(positions, checkpoints):
-    """Where the till stands once it applied a page whose parts carry `checkpoints`
-    ({table name: checkpoint}, which it writes)."""
-    return {**positions, **checkpoints}
-
-
 def take(database, till_id, positions, page_size):
     """The answer prepared for this request, or None."""
     with _lock:

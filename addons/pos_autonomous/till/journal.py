@@ -11,7 +11,8 @@ from sqlalchemy import func, select
 
 from core.models import utc_now
 
-from .models_up import Event
+from ..wire import moment as _iso
+from .models import Event
 
 SYNC, SYNC_ERROR, FULL_RELOAD, CLOCK_CHANGE, RESTORE = (
     "sync", "sync_error", "full_reload", "clock_change", "restore")
@@ -40,12 +41,6 @@ def count_after(connection, event_id):
 
 def recent(connection, limit=20):
     return connection.execute(select(Event).order_by(Event.id.desc()).limit(limit)).all()
-
-
-def _iso(moment):
-    if moment.tzinfo is None:
-        moment = moment.replace(tzinfo=utc_now().tzinfo)
-    return moment.isoformat()
 
 
 class ClockWatch:

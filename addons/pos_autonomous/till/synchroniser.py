@@ -12,11 +12,13 @@ from sqlalchemy import select
 
 from core.models import utc_now
 
-from . import apply, journal, settings
+from .. import role, settings
+from ..declarations import declared_tables
+from ..wire import FULL, INCREMENTAL, PULL
+from . import apply, journal
 from .client import CentralClient, SyncError
-from .declarations import declared_tables
-from .models import FULL, INCREMENTAL, Checkpoint, Link
-from .status import link, progress
+from .models import Checkpoint, Link
+from .status import progress
 from .upload import upload
 
 
@@ -28,7 +30,7 @@ class Synchroniser:
         self.declared = {table.name: table for table in declared_tables(self.manager)}
         with instance.engine.connect() as connection:
             self.settings = settings.read(instance, connection, self.manager)
-            row = link(connection)
+            row = role.link(connection)
         if row is None:
             raise SyncError("this database is not an autonomous till (create one with "
                             "`core autonomous init PACKAGE`)")
@@ -52,7 +54,7 @@ class Synchroniser:
             positions = apply.positions(connection)
             digest = connection.scalar(select(Link.cashiers_digest))
         with _without_cycle_collection():
-            answer = self.client.post("/pos_autonomous/pull", {
+            answer = self.client.post(PULL, {
                 "tables": positions, "cashiers": digest,
                 "page_size": self.settings[settings.PAGE_SIZE]})
             with self.instance.engine.begin() as connection:

@@ -1,40 +1,44 @@
-"""The admin's forms beyond *Tables to synchronise*: on the central instance, a new till's
-package (made in the background, followed, then downloaded as a file) and each till's
-cashiers; on a till, the synchroniser's timings. Signed-in admins, CSRF on every POST; a bad
-field is said in a flash message, nothing saved."""
+"""The central instance's admin (/web/pos_autonomous): *Tables to synchronise* (kind, switch),
+the tills (revoke, cashiers, a new till's package made in the background, followed, then
+downloaded as a file), the file exports and *Test connection*, and what the tills pushed: each
+till's last contact and acknowledged ticket, the alarms (resolve), the acknowledgement journal
+and the tills' events. A bad field is said in a flash message, nothing saved."""
 from pathlib import Path
 from urllib.parse import urlsplit
 
-from flask import Blueprint, flash, jsonify, redirect, request, send_file, url_for
+from flask import flash, jsonify, redirect, render_template, request, send_file, url_for
 from sqlalchemy import select
 
 from addons.point_of_sale import PosConfig
 from core.errors import CoreError
 from core.models import User
 from core.web import current_instance, current_plugins
-from core.web.admin import require_login_and_csrf
+from core.web.admin import moment
 from core.web.errors import ApiError
 
-from . import builds, exports, pages, settings, tills
-from .status import link
-
-forms_blueprint = Blueprint("pos_autonomous_forms", __name__,
-                            url_prefix="/web/pos_autonomous")
-forms_blueprint.before_request(require_login_and_csrf)
+from .. import files, settings
+from ..declarations import set_row, sync_rows
+from ..web import admin_blueprint, back_to_index, forms_blueprint
+from ..wire import KINDS
+from . import builds, exports, receive, tills
 
 MAX_CASHIERS = 500
 MAX_NAME = 64
 MAX_URL = 255
-# The synchroniser's timings (milliseconds) and page size: (key, label, smallest, largest).
-TIMINGS = [
-    (settings.SYNC_INTERVAL_MS, "Wait between two synchronisations (ms)", 10, 86_400_000),
-    (settings.REQUEST_TIMEOUT_MS, "Request timeout (ms)", 10, 3_600_000),
-    (settings.RETRY_WAIT_MS, "Wait after an error (ms, doubled after each further one)", 10,
-     3_600_000),
-    (settings.MAX_RETRY_WAIT_MS, "Longest wait while the server is unreachable (ms)", 10,
-     86_400_000),
-    (settings.PAGE_SIZE, "Rows per page", 1, pages.MAX_PAGE_SIZE),
-]
+
+
+def page(connection, declared):
+    """The central page, rendered."""
+    overview = receive.till_overview(connection)
+    names = {till.id: till.name for till in tills.tills(connection)}
+    up = {"overview": overview, "names": names,
+          "alarms": receive.open_alarms(connection),
+          "acknowledgements": receive.recent_acknowledgements(connection),
+          "events": receive.recent_events(connection)}
+    return render_template("pos_autonomous/central.html",
+                           rows=sync_rows(connection, declared), kinds=KINDS,
+                           tills=tills.tills(connection), moment=moment, up=up,
+                           **central_context(connection))
 
 
 def central_context(connection):
@@ -56,15 +60,6 @@ def central_context(connection):
         "exports": exports.runs(connection),
     }
 
-
-def timings(connection):
-    """[(key, label, smallest, largest, current value)] for the till page's form."""
-    parameters = current_instance().parameters(connection, current_plugins())
-    return [(key, label, low, high, parameters.get(key)) for key, label, low, high in TIMINGS]
-
-
-def _back():
-    return redirect(url_for("pos_autonomous_admin.index"), code=303)
 
 
 def _logins():
@@ -106,7 +101,7 @@ def package():
                         code=303)
     except CoreError as exc:
         flash(f"No package made: {exc}", "error")
-        return _back()
+        return back_to_index()
     flash(f"Making the package (build {build_id}): its progress is below; the download starts "
           "when it is ready.")
     return redirect(url_for("pos_autonomous_admin.index", _anchor=f"build-{build_id}"),
@@ -132,7 +127,7 @@ def download_build(build_id):
             build.file_path).is_file():
         state = "unknown" if build is None else builds.build_status(build)["words"]
         flash(f"No package to download for build {build_id} ({state}).", "error")
-        return _back()
+        return back_to_index()
     package_file = open(build.file_path, "rb")  # readable until sent, though removed now
     builds.mark_downloaded(current_instance(), build_id)
     return send_file(package_file, as_attachment=True,
@@ -154,30 +149,56 @@ def set_cashiers(till_id):
     else:
         flash(f"Till {till_id}: cashiers {', '.join(logins) or 'none'}; the till has them at "
               "its next synchronisation.")
-    return _back()
+    return back_to_index()
 
 
-@forms_blueprint.post("/synchroniser")
-def save_timings():
-    """A till's synchroniser timings (the running synchroniser reads them at each pass)."""
+@admin_blueprint.post("/tables/<table_name>/<direction>")
+def update_table(table_name, direction):
     try:
-        values = {}
-        for key, label, low, high in TIMINGS:
-            raw = (request.form.get(key) or "").strip()
-            if not raw.isdigit() or not low <= int(raw) <= high:
-                raise CoreError(f"{label}: a whole number from {low} to {high}, not {raw[:20]!r}")
-            values[key] = int(raw)
-        if values[settings.MAX_RETRY_WAIT_MS] < values[settings.RETRY_WAIT_MS]:
-            raise CoreError("the longest wait while unreachable cannot be shorter than the wait "
-                            "after an error")
         with current_instance().engine.begin() as connection:
-            if link(connection) is None:
-                raise CoreError("this is the central instance: the timings are a till's")
-            parameters = current_instance().parameters(connection, current_plugins())
-            for key, value in values.items():
-                parameters.set(key, value)
+            set_row(connection, table_name, direction, kind=request.form.get("kind"),
+                    active=request.form.get("active") == "1")
     except CoreError as exc:
         flash(f"Not saved: {exc}", "error")
     else:
-        flash("Synchroniser timings saved; the synchroniser uses them from its next pass.")
-    return _back()
+        flash(f"Saved {table_name} ({direction}).")
+    return redirect(url_for(".index"))
+
+
+@admin_blueprint.post("/test-connection")
+def test_connection():
+    """Download test.txt from a folder or FTP server (the original's *Tester la connexion*)."""
+    location = (request.form.get("location") or "").strip()
+    try:
+        if not location:
+            raise CoreError("give a folder or an ftp://user:password@host/folder address")
+        size = files.test_connection(location)
+    except CoreError as exc:
+        flash(f"Connection failed: {exc}", "error")
+    else:
+        flash(f"Connection works: {files.TEST_FILE} downloaded ({size} bytes).")
+    return redirect(url_for(".index"))
+
+
+@admin_blueprint.post("/tills/<int:till_id>/revoke")
+def revoke_till(till_id):
+    try:
+        with current_instance().engine.begin() as connection:
+            tills.revoke(connection, till_id)
+    except CoreError as exc:
+        flash(f"Not revoked: {exc}", "error")
+    else:
+        flash(f"Till {till_id} is revoked: its synchroniser is refused from now on.")
+    return redirect(url_for(".index"))
+
+
+@admin_blueprint.post("/alarms/<int:alarm_id>/resolve")
+def resolve_alarm(alarm_id):
+    note = (request.form.get("resolution") or "").strip()[:500] or "resolved on the admin"
+    with current_instance().engine.begin() as connection:
+        done = receive.resolve(connection, alarm_id, note)
+    if done:
+        flash(f"Alarm {alarm_id} is resolved ({note}).")
+    else:
+        flash(f"Alarm {alarm_id} is not open.", "error")
+    return redirect(url_for(".index"))

@@ -5,7 +5,9 @@ the pull goes on and the pass reports the refusal as its error."""
 import time
 from dataclasses import dataclass
 
-from . import outbox, push, settings
+from .. import settings
+from ..wire import PUSH
+from . import outbox, push
 
 MAX_RESENDS = 3  # the central instance went back: sending again from where it stands
 # The till's check of its whole chain costs about a millisecond per ticket: a synchroniser runs
@@ -44,7 +46,7 @@ def upload(synchroniser, link):
             batch = push.build_batch(connection, link.till_id, link.config_id, batch_size, chain)
         if done.batches == 0 and push.is_empty(batch):
             break  # nothing waits: a no-change pass stays one round trip (the pull)
-        answer = client.post("/pos_autonomous/push", batch)
+        answer = client.post(PUSH, batch)
         with engine.begin() as connection:
             outcome = push.record_answer(connection, batch, answer)
         done.batches += 1

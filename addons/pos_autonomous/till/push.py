@@ -10,7 +10,6 @@ A batch: {"till", "serial", "sent_at", "first", "last", "head": {"number", "link
 answers the highest serial it saw, so a till whose database went back (a restore) learns it.
 """
 from dataclasses import dataclass
-from datetime import timezone
 from types import SimpleNamespace
 
 from sqlalchemy import select
@@ -18,12 +17,11 @@ from sqlalchemy import select
 import addons.point_of_sale as point_of_sale
 from core.models import utc_now
 
-from . import journal
-from .models_up import PushState, SessionSent
+from ..wire import ACKNOWLEDGED, MAX_ENTRIES, REFUSALS
+from ..wire import moment as _iso
+from . import journal, outbox
+from .models import PushState, SessionSent
 
-ACKNOWLEDGED = ("stored", "duplicate")
-REFUSALS = ("gap", "broken", "conflict", "invalid")
-MAX_BATCH = 1000
 EVENTS_PER_BATCH = 200
 SESSIONS_PER_BATCH = 50
 COUNT_KINDS_UP_TO = 500
@@ -46,14 +44,6 @@ NOTHING_PUSHED = SimpleNamespace(id=1, last_acknowledged=0, serial=0, events_ack
 def state(connection):
     """The till's push state (its defaults before the first push)."""
     return connection.execute(select(PushState)).first() or NOTHING_PUSHED
-
-
-def _iso(moment):
-    if moment is None:
-        return None
-    if moment.tzinfo is None:
-        moment = moment.replace(tzinfo=timezone.utc)
-    return moment.isoformat()
 
 
 def unsent_sessions(connection, config_id, limit=SESSIONS_PER_BATCH):
@@ -81,7 +71,7 @@ def build_batch(connection, till_id, config_id, batch_size, chain):
     still go up)."""
     row = state(connection)
     entries = point_of_sale.ledger_entries(connection, config_id, row.last_acknowledged,
-                                           min(batch_size, MAX_BATCH))
+                                           min(batch_size, MAX_ENTRIES))
     number, link = point_of_sale.ledger_head(connection, config_id)
     return {
         "till": till_id, "serial": row.serial + 1, "sent_at": _iso(utc_now()),
@@ -195,7 +185,6 @@ def has_ledger():
 def up_status(connection, config_id):
     """What waits to go up and what came of the last push, for `status`, the till's admin and
     the POS page's indicator."""
-    from . import outbox
     return {**waiting(connection, config_id), **outbox.waiting(connection),
             "events_waiting": journal.count_after(connection,
                                                   state(connection).events_acknowledged)}

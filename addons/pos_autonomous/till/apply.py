@@ -11,7 +11,8 @@ from sqlalchemy.exc import IntegrityError
 
 from core.models import User, utc_now
 
-from .models import FULL, INCREMENTAL, Checkpoint, TillCashierLogin
+from ..wire import FULL, INCREMENTAL
+from .models import Checkpoint, TillCashierLogin
 
 DELETE_CHUNK = 500
 

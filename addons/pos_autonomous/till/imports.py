@@ -1,0 +1,46 @@
+"""Importing exported pages from a folder or FTP server (`core autonomous import --from`), for
+sites that use files (files.py: the format): each page is applied with its checkpoints in one
+transaction, as over HTTP, only when its request is exactly where the till stands."""
+import json
+
+from core.errors import CoreError
+
+from .. import files, role
+from ..declarations import declared_tables
+from ..wire import NEW_TABLE
+from . import apply
+
+
+def import_from(till, location, say=lambda message: None):
+    """Apply, in order, each exported page whose request is exactly where this till stands
+    (pages already applied no longer match). Return the number of pages applied."""
+    store = files.target(location)
+    by_name = {table.name: table for table in declared_tables(till.plugin_manager())}
+    with till.engine.connect() as connection:
+        link = role.link(connection)
+    config_id = link.config_id if link is not None else None
+    if config_id is None:
+        raise CoreError("this database is not an autonomous till")
+    exported = [json.loads(store.read(name)) for name in store.names()
+                if name.startswith(f"c{config_id}-") and name.endswith(".json")
+                and not name.endswith("-state.json")]
+    applied, progressing, done = 0, True, set()
+    while progressing:
+        progressing = False
+        for index, page in enumerate(exported):
+            if index in done:  # an export with no change leaves the till where it was
+                continue
+            with till.engine.begin() as connection:
+                held = apply.positions(connection)
+                if any(held.get(name, NEW_TABLE) != position
+                       for name, position in page["request"].items()):
+                    continue
+                for event in apply.apply_answer(connection, page["answer"], by_name):
+                    say(event)
+            done.add(index)
+            applied += 1
+            progressing = True
+    if not applied:
+        raise CoreError(f"no exported page in {store.label} starts where this till stands; "
+                        "ask the central instance for a full export, or synchronise over HTTP")
+    return applied

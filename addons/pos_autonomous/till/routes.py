@@ -1,0 +1,33 @@
+"""A till's HTTP, for its POS page (POS token or signed-in user):
+* `GET /pos_autonomous/status`: the synchronisation state, for the page's indicator (on the
+  central instance it says `{"role": "central"}`);
+* `POST /pos_autonomous/customers/<id>/abandon`: the cashier cancelled a customer the central
+  instance had just created: removed here, its deletion request queued (outbox.py).
+"""
+from flask import jsonify
+
+import addons.point_of_sale as point_of_sale
+from core.web import current_instance
+
+from ..web import blueprint
+from . import outbox
+from .status import till_status
+
+
+@blueprint.get("/status")
+def status():
+    """The till's synchronisation state, for the POS page's indicator (no secret in it):
+    signed-in users and POS tokens, as the POS routes."""
+    point_of_sale.caller_config_scope()
+    with current_instance().engine.connect() as connection:
+        return jsonify(till_status(connection))
+
+
+@blueprint.post("/customers/<int:partner_id>/abandon")
+def abandon_customer(partner_id):
+    """The cashier cancelled a customer just created: gone here, deleted on the central
+    instance by the next pass."""
+    point_of_sale.caller_config_scope()
+    with current_instance().engine.begin() as connection:
+        outbox.abandon_creation(connection, partner_id)
+    return jsonify(partner_id=partner_id, queued="delete")

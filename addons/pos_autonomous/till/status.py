@@ -1,0 +1,81 @@
+"""What a till shows about its synchronisation: last attempt and success, last error in words,
+per-table checkpoints and full-import progress (rows, rate, time left)."""
+from sqlalchemy import select
+
+from .. import role
+from ..progress import rate_and_time_left
+from ..wire import FULL, INCREMENTAL
+from ..wire import moment as _iso
+from .models import Checkpoint
+from .push import up_status
+
+
+def progress(checkpoint, now=None):
+    """{rows_done, rows_total, rate (rows/s), seconds_left} of a full import under way."""
+    if checkpoint.mode != FULL or checkpoint.started_at is None:
+        return None
+    rate, left = rate_and_time_left(checkpoint.rows_done, checkpoint.rows_total,
+                                    checkpoint.started_at, now)
+    return {"rows_done": checkpoint.rows_done, "rows_total": checkpoint.rows_total,
+            "rate": rate, "seconds_left": left}
+
+
+def till_status(connection):
+    """The state as a dict (`core autonomous status --json`, GET /pos_autonomous/status)."""
+    row = role.link(connection)
+    if row is None:
+        return {"role": role.CENTRAL}
+    tables = {}
+    for checkpoint in connection.execute(select(Checkpoint).order_by(Checkpoint.table_name)):
+        tables[checkpoint.table_name] = {
+            "mode": checkpoint.mode, "version": checkpoint.version,
+            "after": checkpoint.after, "reason": checkpoint.reason or None,
+            "progress": progress(checkpoint), "updated_at": _iso(checkpoint.updated_at)}
+    state = ("error" if row.last_error else "importing" if any(
+        t["mode"] == FULL for t in tables.values()) else "ok" if row.last_success_at
+        else "never")
+    return {"role": role.TILL, "state": state, "server_url": row.server_url,
+            "till_id": row.till_id, "config_id": row.config_id,
+            "last_attempt_at": _iso(row.last_attempt_at),
+            "last_success_at": _iso(row.last_success_at), "last_error": row.last_error or None,
+            "failures": row.failures, "last_event": row.last_event or None,
+            "tables": tables, "up": up_status(connection, row.config_id)}
+
+
+def lines(state):
+    """A till's state (till_status) in words, a line each, for `core autonomous status`."""
+    yield f"Till {state['till_id']} of config {state['config_id']} -> {state['server_url']}"
+    yield (f"state: {state['state']}; last success: {state['last_success_at'] or 'never'}; "
+           f"last attempt: {state['last_attempt_at'] or 'never'}")
+    if state["last_error"]:
+        yield (f"last error ({state['failures']} failure(s) in a row): "
+               f"{state['last_error']}")
+    if state["last_event"]:
+        yield f"last event: {state['last_event']}"
+    up = state["up"]
+    yield (f"waiting to go up: {_waiting_words(up)}; last acknowledged ticket: "
+           f"{up['last_acknowledged'] or 'none'}; last push: {up['last_push_at'] or 'never'}")
+    if up["last_refusal"]:
+        yield f"last refusal: {up['last_refusal']}"
+    for error in up["customer_errors"]:
+        yield f"customer change refused: {error}"
+    for name, table in state["tables"].items():
+        yield _table_line(name, table)
+
+
+def _table_line(name, table):
+    line = f"  {name}: {table['mode']}"
+    if table["mode"] == INCREMENTAL:
+        line += f" from version {table['version']}"
+    elif table["progress"]:
+        p = table["progress"]
+        line += (f" ({table['reason']}): {p['rows_done']}/{p['rows_total']} rows, "
+                 f"{p['rate']:.0f} rows/s")
+    return line
+
+
+def _waiting_words(up):
+    tickets = up["tickets"] if up["tickets"] is not None else f"{up['entries']} entries"
+    closings = up["closings"] if up["closings"] is not None else "?"
+    return (f"{tickets} ticket(s), {closings} closing(s), {up['customers']} customer "
+            f"change(s), {up['events_waiting']} event(s)")
