@@ -12,7 +12,8 @@
 - the ticket ledger (ledger.py gathers it; split by job in ledger_form, ledger_seal,
   ledger_check, ledger_receive): `canonical_form`, `chain_link`, `seal_record`, `ledger_head`,
   `ledger_entries`, `verify_chain`, `receive_sealed_entries`, `SealedEntry`, `ChainCheck`,
-  `ZERO_LINK`;
+  `ZERO_LINK`; its alarms: `ledger_alarms(connection, config_id=None, include_resolved=False)`,
+  `resolve_ledger_alarm(connection, alarm_id, resolution)`;
 - closings (closing.py): `session_report` (a session's figures, the closing's once closed);
 - who is calling: `caller_credentials` (ANY_CONFIG or the caller's `PosToken`: instance,
   config, multi-sessions), `caller_config_scope`, `require_config_access`,
@@ -52,9 +53,11 @@ from .ledger import (
     SealedEntry,
     canonical_form,
     chain_link,
+    ledger_alarms,
     ledger_entries,
     ledger_head,
     receive_sealed_entries,
+    resolve_ledger_alarm,
     seal_record,
     verify_chain,
 )
@@ -93,6 +96,7 @@ __all__ = [
     "customer_refusal", "run_customer_change",
     "ZERO_LINK", "ChainCheck", "SealedEntry", "canonical_form", "chain_link", "ledger_entries",
     "ledger_head", "receive_sealed_entries", "seal_record", "verify_chain", "session_report",
+    "ledger_alarms", "resolve_ledger_alarm",
     "ParsedOrder", "Rejection", "compute_totals", "parse_order", "push_orders",
     "BUILT_IN_METHODS", "PaymentMethod", "check_payments", "payment_methods", "refunded_quantities",
     "SessionError", "announce_closed", "close_session", "current_session", "get_config", "open_session",

@@ -13,8 +13,10 @@ It is split by job; this module only gathers what the package's public face offe
 - ledger_form.py: the canonical form (which columns, in which format) and the link;
 - ledger_seal.py: numbers and links given in the storing transaction, the head, the entries;
 - ledger_check.py: re-checking a stored chain;
-- ledger_receive.py: storing entries another instance sealed (a till's, on the central).
+- ledger_receive.py: storing entries another instance sealed (a till's, on the central);
+- ledger_alarms.py: what the checks found, per config, until resolved.
 """
+from .ledger_alarms import ledger_alarms, raise_ledger_alarm, resolve_ledger_alarm
 from .ledger_check import ChainCheck, verify_chain
 from .ledger_form import ZERO_LINK, canonical_form, chain_link, short_link
 from .ledger_receive import receive_sealed_entries, receiving_session
@@ -29,4 +31,5 @@ from .ledger_seal import (
 
 __all__ = ["ZERO_LINK", "SealedEntry", "ChainCheck", "canonical_form", "chain_link",
            "short_link", "seal_record", "seal_records", "sealed_entries_of", "ledger_head",
-           "ledger_entries", "verify_chain", "receive_sealed_entries", "receiving_session"]
+           "ledger_entries", "verify_chain", "receive_sealed_entries", "receiving_session",
+           "ledger_alarms", "raise_ledger_alarm", "resolve_ledger_alarm"]

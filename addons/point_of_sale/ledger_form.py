@@ -108,9 +108,10 @@ TEXT = (lambda value: value, _read_text)
 # OPTIONAL_FIELDS as well: it is left out while empty, so tickets sealed before it keep their link.
 ORDER_FIELDS = {"uuid": TEXT, "reference": TEXT, "partner_id": INTEGER, "created_at": TIME,
                 "amount_untaxed": MONEY, "amount_tax": MONEY, "amount_total": MONEY,
-                "amount_paid": MONEY, "amount_return": MONEY}
+                "amount_paid": MONEY, "amount_return": MONEY, "cashier": TEXT}
 LINE_FIELDS = {"product_id": INTEGER, "qty": QUANTITY, "price_unit": MONEY, "discount": RATE,
-               "price_subtotal": MONEY, "price_subtotal_incl": MONEY, "tax_rate": RATE}
+               "price_subtotal": MONEY, "price_subtotal_incl": MONEY, "tax_rate": RATE,
+               "label": TEXT}
 PAYMENT_FIELDS = {"method": TEXT, "amount": MONEY}
 CLOSING_FIELDS = {"uuid": TEXT, "closed_at": TIME, "order_count": INTEGER,
                   "refund_count": INTEGER, "refund_total": MONEY, "period_total": MONEY,
@@ -118,7 +119,12 @@ CLOSING_FIELDS = {"uuid": TEXT, "closed_at": TIME, "order_count": INTEGER,
                   "cash_difference": MONEY}
 TAX_TOTAL_FIELDS = {"tax_rate": RATE, "untaxed": MONEY, "tax": MONEY, "total": MONEY}
 METHOD_TOTAL_FIELDS = {"method": TEXT, "amount": MONEY}
-OPTIONAL_FIELDS = set()
+OPTIONAL_FIELDS = {"cashier", "label"}  # added after tickets were sealed without them
+# What the ledger entry adds to the record it seals: the sealing instance's clock and Comptoir
+# version. Entries sealed before they existed (no version) have neither, nor the fields of
+# LATER_FIELDS, so their links still hold.
+SEAL_FIELDS = {"sealed_at": TIME, "software_version": TEXT}
+LATER_FIELDS = ("session_opened_at",)
 # A refund names what it takes back by what is the same on every instance (ids are not): the
 # refunded order's uuid, and each refunded line's position (0, 1, ...) among that order's lines.
 # Both are left out of the canonical form of an order that refunds nothing.
@@ -155,10 +161,24 @@ def parsed(record, fields, where):
     return values
 
 
+def as_sealed(record, sealed_at, software_version):
+    """The record (from `read_records`) as its entry sealed it: with `sealed_at` (a datetime,
+    or its canonical text) and `software_version`; without them, nor LATER_FIELDS, when the
+    entry was sealed before versions were (`software_version` None)."""
+    if record is None:
+        return None
+    if software_version is None:
+        return {k: v for k, v in record.items() if k not in LATER_FIELDS}
+    if not isinstance(sealed_at, str):
+        sealed_at = TIME[0](sealed_at)
+    return {**record, "sealed_at": sealed_at, "software_version": software_version}
+
+
 # -- records as stored -------------------------------------------------------------------------
 
 def read_records(connection, kind, uuids):
-    """{uuid: canonical dict} of the stored records of `kind` among `uuids`."""
+    """{uuid: canonical dict} of the stored records of `kind` among `uuids` (what their rows
+    hold; `as_sealed` adds what their entry holds)."""
     if kind == "order":
         return order_records(connection, uuids)
     return closing_records(connection, uuids)
@@ -219,12 +239,13 @@ def closing_records(connection, uuids):
     if not uuids:
         return {}
     rows = connection.execute(
-        select(Closing.__table__, PosSession.config_id, PosSession.name.label("session_name"))
+        select(Closing.__table__, PosSession.config_id, PosSession.name.label("session_name"),
+               PosSession.opened_at.label("session_opened_at"))
         .join(PosSession, PosSession.id == Closing.session_id)
         .where(Closing.uuid.in_(list(uuids)))).mappings().all()
     return {row["uuid"]: {
         **formatted(row, CLOSING_FIELDS), "config_id": row["config_id"],
-        "session": row["session_name"],
+        "session": row["session_name"], "session_opened_at": TIME[0](row["session_opened_at"]),
         "totals_by_tax": [formatted(t, TAX_TOTAL_FIELDS) for t in row["totals_by_tax"]],
         "totals_by_method": [formatted(t, METHOD_TOTAL_FIELDS) for t in row["totals_by_method"]],
     } for row in rows}

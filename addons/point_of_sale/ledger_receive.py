@@ -10,6 +10,7 @@ from sqlalchemy.exc import DBAPIError, IntegrityError
 from core.db import is_transient
 from core.models import utc_now
 
+from .ledger_alarms import TILL
 from .ledger_form import (
     CLOSING_FIELDS,
     KINDS,
@@ -19,13 +20,16 @@ from .ledger_form import (
     PAYMENT_FIELDS,
     REFUNDED_LINE,
     REFUNDED_ORDER,
+    SEAL_FIELDS,
     TAX_TOTAL_FIELDS,
+    TIME,
+    as_sealed,
     canonical_form,
     chain_link,
     parsed,
     read_records,
 )
-from .ledger_seal import ENTRY, HEAD, ledger_head, take_numbers
+from .ledger_seal import ENTRY, HEAD, check_clock, check_closing_date, ledger_head, take_numbers
 from .models import CLOSED, Closing, Order, OrderLine, Payment, PosConfig, PosSession
 
 LINK_PATTERN = re.compile(r"[0-9a-f]{64}")
@@ -100,18 +104,25 @@ def _receive_one(connection, config_id, entry, index, session_for):
         return "broken", f"ticket {number}'s previous link is not ticket {head_number}'s link"
     savepoint = connection.begin_nested()
     try:
+        sealed_at, version = _seal_values(record)
         _store_record(connection, config_id, kind, record, session_for)
-        recomputed = read_records(connection, kind, [uuid]).get(uuid)
+        recomputed = as_sealed(read_records(connection, kind, [uuid]).get(uuid),
+                               record.get("sealed_at"), version)
         if recomputed is None or chain_link(previous_link,
                                             canonical_form(kind, recomputed)) != link:
             savepoint.rollback()
             return "broken", f"ticket {number}'s record does not give its link (altered)"
         connection.execute(insert(ENTRY).values(
             config_id=config_id, number=number, kind=kind, uuid=uuid,
-            previous_link=previous_link, link=link, sealed_at=utc_now()))
+            previous_link=previous_link, link=link, sealed_at=sealed_at or utc_now(),
+            software_version=version))
         connection.execute(update(HEAD).where(HEAD.c.config_id == config_id)
                            .values(number=number, link=link))
         savepoint.commit()
+        if sealed_at is not None:
+            check_clock(connection, config_id, number - 1, sealed_at, TILL)
+        if kind == "closing":
+            check_closing_date(connection, config_id, number, recomputed, TILL)
     except ValueError as error:
         savepoint.rollback()
         return "invalid", f"ticket {number}: {error}"
@@ -129,6 +140,19 @@ def _receive_one(connection, config_id, entry, index, session_for):
         savepoint.rollback()
         raise
     return "stored", f"ticket {number} stored"
+
+
+def _seal_values(record):
+    """(sealed_at, software_version) the till's entry sealed with; (None, None) for an entry
+    sealed before versions were."""
+    if record.get("software_version") is None:
+        if "sealed_at" in record:
+            raise ValueError("record.sealed_at comes with record.software_version")
+        return None, None
+    values = parsed({k: record.get(k) for k in SEAL_FIELDS}, SEAL_FIELDS, "record")
+    if values["sealed_at"] is None:
+        raise ValueError("record.sealed_at is missing")
+    return values["sealed_at"], values["software_version"]
 
 
 def _refunded(connection, uuid):
@@ -175,7 +199,8 @@ def _store_record(connection, config_id, kind, record, session_for):
         return _store_closing(connection, session_for(connection, config_id, session_name),
                               record)
     fields = {k: v for k, v in record.items() if k not in ("config_id", "session", "lines",
-                                                           "payments", REFUNDED_ORDER)}
+                                                           "payments", REFUNDED_ORDER,
+                                                           *SEAL_FIELDS)}
     values = parsed(fields, ORDER_FIELDS, "record")
     lines, payments = record.get("lines"), record.get("payments")
     if not isinstance(lines, list) or not lines or not isinstance(payments, list) or \
@@ -209,7 +234,8 @@ def _store_closing(connection, session_id, record):
     """Store a closing sealed elsewhere (an autonomous till's) as it is, and close its session
     here if it is not closed yet. ValueError says what is wrong with the record."""
     fields = {k: v for k, v in record.items()
-              if k not in ("config_id", "session", "totals_by_tax", "totals_by_method")}
+              if k not in ("config_id", "session", "totals_by_tax", "totals_by_method",
+                           "session_opened_at", *SEAL_FIELDS)}
     values = parsed(fields, CLOSING_FIELDS, "record")
     by_tax, by_method = record.get("totals_by_tax"), record.get("totals_by_method")
     if not isinstance(by_tax, list) or not isinstance(by_method, list):
@@ -225,3 +251,7 @@ def _store_closing(connection, session_id, record):
     connection.execute(PosSession.__table__.update().where(
         PosSession.id == session_id, PosSession.state != CLOSED).values(
         state=CLOSED, closed_at=values["closed_at"]))
+    if "session_opened_at" in record:  # the till's session: when it opened there
+        opened_at = TIME[1](record["session_opened_at"])
+        connection.execute(PosSession.__table__.update().where(
+            PosSession.id == session_id).values(opened_at=opened_at))

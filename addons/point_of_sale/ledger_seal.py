@@ -7,14 +7,29 @@ Sealing locks the config's head row (`UPDATE ... SET number = number + n` first)
 pushes from several workers queue on it: numbers never repeat nor skip, and a transaction that
 rolls back takes its numbers with it.
 """
+import importlib.metadata
 from dataclasses import dataclass
+from datetime import timedelta, timezone
 
 from sqlalchemy import insert, select, update
 
 from core.models import utc_now
 
-from .ledger_form import KINDS, ZERO_LINK, canonical_form, chain_link, read_records
+from .ledger_alarms import LOCAL, raise_ledger_alarm
+from .ledger_form import (
+    KINDS,
+    TIME,
+    ZERO_LINK,
+    as_sealed,
+    canonical_form,
+    chain_link,
+    read_records,
+)
 from .models import LedgerEntry, LedgerHead
+
+SOFTWARE_VERSION = importlib.metadata.version("comptoir")
+# A ticket sealed earlier than the one before it by more than this is alarmed (a clock set back).
+CLOCK_TOLERANCE = timedelta(minutes=5)
 
 PAGE = 500  # records read per query when walking a chain
 
@@ -45,16 +60,67 @@ def seal_records(connection, config_id, kind, uuids):
     previous = connection.scalar(select(HEAD.c.link).where(HEAD.c.config_id == config_id))
     records = read_records(connection, kind, uuids)
     sealed, rows, now = [], [], utc_now()
+    check_clock(connection, config_id, number, now, LOCAL)
     for uuid in uuids:
         number += 1
-        link = chain_link(previous, canonical_form(kind, records[uuid]))
+        record = as_sealed(records[uuid], now, SOFTWARE_VERSION)
+        link = chain_link(previous, canonical_form(kind, record))
         sealed.append(SealedEntry(number, link, previous))
         rows.append({"config_id": config_id, "number": number, "kind": kind, "uuid": uuid,
-                     "previous_link": previous, "link": link, "sealed_at": now})
+                     "previous_link": previous, "link": link, "sealed_at": now,
+                     "software_version": SOFTWARE_VERSION})
         previous = link
     connection.execute(insert(ENTRY), rows)
     connection.execute(update(HEAD).where(HEAD.c.config_id == config_id).values(link=previous))
+    if kind == "closing":
+        for uuid, entry in zip(uuids, sealed):
+            check_closing_date(connection, config_id, entry.number, records[uuid], LOCAL)
     return sealed
+
+
+def check_clock(connection, config_id, previous_number, sealed_at, side):
+    """Alarm when ticket `previous_number + 1`, sealed at `sealed_at`, is earlier than ticket
+    `previous_number` by more than CLOCK_TOLERANCE (the clock of `side` went back)."""
+    if previous_number < 1:
+        return
+    before = connection.scalar(select(ENTRY.c.sealed_at).where(
+        ENTRY.c.config_id == config_id, ENTRY.c.number == previous_number))
+    if before is None:
+        return
+    before, sealed_at = _aware(before), _aware(sealed_at)
+    if sealed_at < before - CLOCK_TOLERANCE:
+        where = "this server's" if side == LOCAL else "the till's"
+        raise_ledger_alarm(connection, config_id, "clock_back", previous_number + 1, side, (
+            f"ticket {previous_number + 1} was sealed at {sealed_at:%Y-%m-%d %H:%M:%S} UTC, "
+            f"{_duration(before - sealed_at)} before ticket {previous_number} "
+            f"({before:%Y-%m-%d %H:%M:%S} UTC): {where} clock went back"))
+
+
+def check_closing_date(connection, config_id, number, record, side):
+    """Alarm when closing `number` (its sealed `record`) is dated before its session opened by
+    more than CLOCK_TOLERANCE."""
+    opened, closed = record.get("session_opened_at"), record.get("closed_at")
+    if opened is None or closed is None:
+        return
+    opened, closed = TIME[1](opened), TIME[1](closed)
+    if closed < opened - CLOCK_TOLERANCE:
+        where = "this server's" if side == LOCAL else "the till's"
+        raise_ledger_alarm(connection, config_id, "closing_before_opening", number, side, (
+            f"closing ticket {number} of session {record.get('session')} is dated "
+            f"{closed:%Y-%m-%d %H:%M:%S} UTC, {_duration(opened - closed)} before the session "
+            f"opened ({opened:%Y-%m-%d %H:%M:%S} UTC): {where} clock or database is wrong"))
+
+
+def _aware(value):
+    return value if value.tzinfo else value.replace(tzinfo=timezone.utc)
+
+
+def _duration(delta):
+    minutes = round(delta.total_seconds() / 60)
+    if minutes < 120:
+        return f"{minutes} minutes"
+    hours = round(minutes / 60)
+    return f"{hours} hours" if hours < 48 else f"{round(hours / 24)} days"
 
 
 def take_numbers(connection, config_id, count):
@@ -109,4 +175,5 @@ def ledger_entries(connection, config_id, after_number=0, limit=PAGE):
                                                         if r["kind"] == kind])
     return [{"number": r["number"], "kind": r["kind"], "uuid": r["uuid"],
              "previous_link": r["previous_link"], "link": r["link"],
-             "record": records[r["kind"]].get(r["uuid"])} for r in rows]
+             "record": as_sealed(records[r["kind"]].get(r["uuid"]), r["sealed_at"],
+                                 r["software_version"])} for r in rows]

@@ -120,6 +120,8 @@ class Order(Model):
     # A refund (negative quantities) names the order it refunds (refunds.py).
     refunded_order_id: Mapped[int | None] = mapped_column(
         ForeignKey("point_of_sale_order.id"), index=True)
+    # Who sold it (the cashier's login), sealed with it; empty until staff fills it in.
+    cashier: Mapped[str | None] = mapped_column(String(64))
 
 
 class OrderLine(Model):
@@ -137,6 +139,8 @@ class OrderLine(Model):
     tax_rate: Mapped[Decimal] = mapped_column(Numeric(5, 2), default=Decimal("0"))
     refunded_line_id: Mapped[int | None] = mapped_column(
         ForeignKey("point_of_sale_order_line.id"), index=True)  # the line a refund line takes back
+    # The product's name when sold, as the receipt printed it (sealed with the line).
+    label: Mapped[str | None] = mapped_column(String(128))
 
 
 class Payment(Model):
@@ -168,7 +172,10 @@ class LedgerEntry(Model):
     uuid: Mapped[str] = mapped_column(String(64))
     previous_link: Mapped[str] = mapped_column(String(64))
     link: Mapped[str] = mapped_column(String(64))
+    # When the instance that sealed it did (its clock), and the Comptoir version it ran: both are
+    # in the canonical form of the entries sealed with a version (none before this column).
     sealed_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utc_now)
+    software_version: Mapped[str | None] = mapped_column(String(32))
 
     __table_args__ = (
         UniqueConstraint("config_id", "number", name="uq_point_of_sale_ledger_entry_number"),
@@ -196,5 +203,34 @@ class Closing(Model):
     totals_by_method: Mapped[list] = mapped_column(JSON)
 
 
+class LedgerAlarm(Model):
+    """Something a check of a config's chain found (ledger_alarms.py): which ticket first, whose
+    copy (`side`: "central" is this server's database, "till" an autonomous till's), in words.
+    The same alarm raised again counts up instead of piling up rows."""
+    __tablename__ = "point_of_sale_ledger_alarm"
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    config_id: Mapped[int] = mapped_column(ForeignKey("point_of_sale_config.id"), index=True)
+    kind: Mapped[str] = mapped_column(String(32))
+    number: Mapped[int | None] = mapped_column(Integer)
+    side: Mapped[str] = mapped_column(String(16))
+    message: Mapped[str] = mapped_column(String(1024))
+    raised_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utc_now)
+    last_raised_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utc_now)
+    count: Mapped[int] = mapped_column(Integer, default=1)
+    resolved_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
+    resolution: Mapped[str | None] = mapped_column(String(256))
+
+
+class LedgerCheckpoint(Model):
+    """How far a config's stored chain was last verified (ledger_check.py): ticket `number` with
+    `link` was intact at `checked_at`; a full pass from ticket 1 at `full_checked_at`."""
+    __tablename__ = "point_of_sale_ledger_checkpoint"
+    config_id: Mapped[int] = mapped_column(ForeignKey("point_of_sale_config.id"), primary_key=True)
+    number: Mapped[int] = mapped_column(Integer, default=0)
+    link: Mapped[str] = mapped_column(String(64))
+    checked_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
+    full_checked_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
+
+
 MODELS = [PosConfig, PosSession, Product, Partner, Order, OrderLine, Payment,
-          LedgerHead, LedgerEntry, Closing]
+          LedgerHead, LedgerEntry, Closing, LedgerAlarm, LedgerCheckpoint]

@@ -282,8 +282,10 @@ class PushContext:
         self.sessions = {row.id: row for row in connection.execute(
             select(PosSession).where(PosSession.id.in_(session_ids)))} if session_ids else {}
         product_ids = {line.product_id for o in orders for line in o.lines}
-        self.tax_rates = dict(connection.execute(select(Product.id, Product.tax_rate).where(
-            Product.id.in_(product_ids))).all()) if product_ids else {}
+        products = connection.execute(select(Product.id, Product.tax_rate, Product.name).where(
+            Product.id.in_(product_ids))).all() if product_ids else []
+        self.tax_rates = {row.id: row.tax_rate for row in products}
+        self.labels = {row.id: row.name for row in products}  # each line's label as sold
         partner_ids = {o.partner_id for o in orders if o.partner_id is not None}
         self.partners = set(connection.execute(select(Partner.id).where(
             Partner.id.in_(partner_ids))).scalars()) if partner_ids else set()
@@ -460,14 +462,14 @@ def _insert_accepted(connection, accepted, results, context, raw_orders):
     savepoint each, so that only the order at fault is rejected."""
     batch = connection.begin_nested()
     try:
-        outcomes = [_insert(connection, order, session, totals, links)
+        outcomes = [_insert(connection, order, session, totals, links, context.labels)
                     for _index, order, session, totals, links in accepted]
         batch.commit()
     except Exception as error:  # noqa: BLE001 - sorted out order by order below
         if is_transient(error):
             raise  # see _check_isolated
         batch.rollback()
-        outcomes = [_insert_alone(connection, order, session, totals, links)
+        outcomes = [_insert_alone(connection, order, session, totals, links, context.labels)
                     for _index, order, session, totals, links in accepted]
     for (index, order, session, _totals, _links), outcome in zip(accepted, outcomes):
         if isinstance(outcome, Rejection):
@@ -484,11 +486,11 @@ def _insert_accepted(connection, accepted, results, context, raw_orders):
                 order.sequence_number, context.highest_sequence.get(session.id, 0))
 
 
-def _insert_alone(connection, order, session, totals, links):
+def _insert_alone(connection, order, session, totals, links, labels):
     """(order id, created?) or the Rejection of an order that cannot be stored."""
     savepoint = connection.begin_nested()
     try:
-        created = _insert(connection, order, session, totals, links)
+        created = _insert(connection, order, session, totals, links, labels)
         savepoint.commit()
         return created
     except IntegrityError:
@@ -504,7 +506,7 @@ def _insert_alone(connection, order, session, totals, links):
         return _log_unexpected(order, "storing it")
 
 
-def _insert(connection, order, session, totals, links=None):
+def _insert(connection, order, session, totals, links=None, labels=None):
     order_id = connection.execute(ORDER_INSERT, {
         "uuid": order.uuid, "reference": order.reference or f"Order {order.uuid[:13]}",
         "session_id": session.id, "partner_id": order.partner_id,
@@ -517,7 +519,7 @@ def _insert(connection, order, session, totals, links=None):
         {"order_id": order_id, "product_id": line.product_id, "qty": line.qty,
          "price_unit": line.price_unit, "discount": line.discount,
          "price_subtotal": subtotal, "price_subtotal_incl": subtotal_incl,
-         "tax_rate": tax_rate,
+         "tax_rate": tax_rate, "label": (labels or {}).get(line.product_id),
          "refunded_line_id": links.line_ids[index] if links else None}
         for index, (line, (subtotal, subtotal_incl), tax_rate) in enumerate(
             zip(order.lines, totals.lines, totals.tax_rates))])

@@ -120,7 +120,10 @@ def test_pushed_orders_are_numbered_and_chained_in_one_sequence_per_config(addon
     assert record["amount_total"] == "5.65" and record["session"] == "Shop/00001"
     assert record["lines"][0] == {"product_id": 1, "qty": "2.000", "price_unit": "1.80",
                                   "discount": "0.00", "price_subtotal": "3.60",
-                                  "price_subtotal_incl": "3.96", "tax_rate": "10.00"}
+                                  "price_subtotal_incl": "3.96", "tax_rate": "10.00",
+                                  "label": "Espresso"}
+    assert "cashier" not in record  # left out while empty (tickets sealed before it keep links)
+    assert record["software_version"] and record["sealed_at"].endswith("Z")
     assert chain_link(ZERO_LINK, canonical_form("order", record)) == entries[0]["link"]
     assert check(addon_instance) == check(addon_instance)
     assert check(addon_instance).ok and check(addon_instance).checked == 2
