@@ -2,8 +2,10 @@
 
 A long-polling till costs one request and one answer per message it receives; over a WebSocket
 the server pushes each answer on the open connection instead. The client opens the socket
-(cookie or `pos_longpolling.allow_public`, checked before the upgrade; browsers cannot send an
-Authorization header on a WebSocket, so token clients long-poll), then sends one text message
+(cookie or `pos_longpolling.allow_public`, checked before the upgrade with the page's `Origin`:
+this instance's own or one listed in `pos_longpolling.cors_origins`; browsers cannot send an
+Authorization header on a WebSocket, so token clients in browsers long-poll, and other token
+clients are not held to an origin), then sends one text message
 `{"channels": [...], "last": N, "options": {"timeout": 50}}`; the server answers with text
 messages, each exactly what /longpolling/poll would answer: `[{"id", "channel", "message"},
 ...]` when messages commit (`last` advancing on the server's side), and `[]` after a cycle
@@ -40,6 +42,8 @@ def serve_websocket(read_subscription):
                                                   "(Upgrade: websocket); long-poll "
                                                   "POST /longpolling/poll otherwise")
     scope = caller_scope()  # 401 before the upgrade
+    if "Authorization" not in request.headers:
+        require_own_origin(current_settings().cors_origins)
     settings, engine = current_settings(), current_instance().engine
     socket = simple_websocket.Server.accept(request.environ,
                                             max_message_size=MAX_CLIENT_MESSAGE)
@@ -65,6 +69,26 @@ def serve_websocket(read_subscription):
     finally:
         _close(socket)
     return _Closed()
+
+
+def require_own_origin(cors_origins):
+    """A socket opened with the browser's cookie (or public access) comes from a page of this
+    instance, or of an origin listed in pos_longpolling.cors_origins; else 403 before the
+    upgrade. Browsers send `Origin` on every WebSocket handshake and the page cannot change it;
+    a page on another origin (another port of the same host is the same site, so the Lax
+    cookie goes along) would otherwise read the bus as the signed-in user. `*` lets any
+    origin's tills use their tokens over CORS, never the cookie. A client without `Origin` is
+    not a browser page (it carries no one's cookie unless it holds it itself)."""
+    origin = request.headers.get("Origin")
+    if origin is None:
+        return
+    own = f"{request.scheme}://{request.host}"
+    if origin.rstrip("/").lower() == own.lower() or origin in cors_origins:
+        return
+    raise ApiError(403, "foreign_origin",
+                   f"a WebSocket from {origin!r} may not use this server's sign-in; open it "
+                   f"from a page of {own} or list that origin in "
+                   f"pos_longpolling.cors_origins"[:300])
 
 
 def _close(socket, *reason):

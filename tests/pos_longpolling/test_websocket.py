@@ -17,7 +17,13 @@ from tests.pos_longpolling.test_longpolling_browser import (  # noqa: F401 (a fi
     open_till,
     wait_for_pongs,
 )
-from tests.support import start_core_server, stop_process_group
+from tests.support import (
+    ADMIN_LOGIN,
+    ADMIN_PASSWORD,
+    csrf_token,
+    start_core_server,
+    stop_process_group,
+)
 
 pytestmark = pytest.mark.server
 
@@ -100,6 +106,55 @@ def test_the_handshake_needs_credentials_and_the_subscription_its_channels(
     assert answers(socket, lambda got: got)[0]["error"]["code"] == "malformed_json"
 
 
+def signed_in_cookie(server_url):
+    """The Cookie header of a browser signed in as the admin on the live server."""
+    with requests.Session() as session:
+        token = csrf_token(session.get(server_url + "/web/login", timeout=10).text)
+        answer = session.post(server_url + "/web/login", timeout=10, allow_redirects=False,
+                              data={"login": ADMIN_LOGIN, "password": ADMIN_PASSWORD,
+                                    "csrf_token": token})
+        assert answer.status_code == 302, answer.text
+        return "; ".join(f"{name}={value}" for name, value in session.cookies.items())
+
+
+def test_a_cookie_socket_is_refused_from_another_origin_and_a_token_socket_is_not(
+        addon_instance, server_url, token_for, set_parameter):
+    """The admin's cookie opens the bus only for a page of this instance (or a listed origin):
+    a page on another port of the same host is the same site, so the Lax cookie goes along."""
+    cookie = signed_in_cookie(server_url)
+    own = "http://127.0.0.1"  # simple-websocket's client sends `Host: 127.0.0.1` (no port)
+    channel = pos_channel(addon_instance.db_name, "pos.longpolling", 1)
+    other = "http://127.0.0.1:1"
+    with pytest.raises(simple_websocket.ConnectionError) as refused:
+        connect(server_url, {"Cookie": cookie, "Origin": other})
+    assert refused.value.status_code == 403
+    for headers in ({"Cookie": cookie, "Origin": own}, {"Cookie": cookie},
+                    {**token_for(1, addon_instance.db_name), "Origin": other}):
+        socket = connect(server_url, headers)
+        socket.send(json.dumps({"channels": [channel], "last": 0, "options": {"timeout": 1}}))
+        assert answers(socket, lambda got: got) == [[]]
+        socket.close()
+
+
+def test_an_origin_listed_in_cors_origins_may_use_the_cookie(addon_instance, set_parameter,
+                                                            tmp_path):
+    set_parameter("pos_longpolling.cors_origins", "http://till.example:8080, *")
+    set_parameter("pos_longpolling.poll_timeout", 1)
+    env = {**os.environ, "CORE_ADDONS_PATH": "", "CORE_LOAD_ENTRY_POINTS": "0"}
+    server = start_core_server(addon_instance.url, tmp_path, env=env)
+    try:
+        cookie = signed_in_cookie(server.url)
+        socket = connect(server.url, {"Cookie": cookie, "Origin": "http://till.example:8080"})
+        socket.send(json.dumps({"channels": ["x"], "last": 0, "options": {"timeout": 1}}))
+        assert answers(socket, lambda got: got) == [[]]
+        socket.close()
+        with pytest.raises(simple_websocket.ConnectionError) as refused:  # `*`: tokens only
+            connect(server.url, {"Cookie": cookie, "Origin": "http://elsewhere.example"})
+        assert refused.value.status_code == 403
+    finally:
+        stop_process_group(server.process)
+
+
 # -- on the POS page ----------------------------------------------------------------------------
 
 @pytest.mark.browser
@@ -135,4 +190,48 @@ def test_the_page_uses_the_websocket_and_falls_back_to_polling_by_itself(
     expect(failing.locator("body")).to_have_attribute("data-bus-state", "online")
     failing.locator(".bus-icon").click()
     wait_for_pongs(failing, 1)
+    assert errors == []
+
+
+FOREIGN_PAGE = """<!doctype html><title>elsewhere</title><script>
+window.seen = [];
+const socket = new WebSocket(%s);
+socket.onopen = () => socket.send(JSON.stringify({channels: [%s], last: 0,
+                                                  options: {timeout: 1}}));
+socket.onmessage = (event) => window.seen.push(event.data);
+socket.onclose = () => window.seen.push("closed");
+</script>"""
+
+
+@pytest.mark.browser
+@pytest.mark.timeout(90)
+def test_a_page_on_another_origin_cannot_read_the_bus_with_the_admins_cookie(
+        browser_context, make_bus_server, tmp_path):  # noqa: F811 (fixtures)
+    """Chromium, signed in on the till's server, opens a page served from another port of the
+    same host: its WebSocket to the bus is refused (it read shared orders and customer names
+    before); the till's own page keeps its socket."""
+    import http.server
+    from functools import partial
+
+    from tests.browser import expect
+    server = make_bus_server()
+    page, errors = open_till(browser_context, server)
+    expect(page.locator("body")).to_have_attribute("data-bus-transport-in-use", "websocket",
+                                                   timeout=5000)
+    ws_url = server.url.replace("http", "ws", 1) + "/longpolling/websocket"
+    instance = server.database._instance()
+    channel = json.dumps(pos_channel(instance.db_name, "pos.longpolling", 1))
+    instance.engine.dispose()
+    (tmp_path / "evil.html").write_text(FOREIGN_PAGE % (json.dumps(ws_url), channel))
+    handler = partial(http.server.SimpleHTTPRequestHandler, directory=str(tmp_path))
+    foreign = http.server.ThreadingHTTPServer(("127.0.0.1", 0), handler)
+    threading.Thread(target=foreign.serve_forever, daemon=True).start()
+    try:
+        evil = browser_context.new_page()
+        evil.goto(f"http://127.0.0.1:{foreign.server_address[1]}/evil.html")
+        evil.wait_for_function("window.seen.length > 0", timeout=10000)
+        assert evil.evaluate("window.seen") == ["closed"]
+    finally:
+        foreign.shutdown()
+        foreign.server_close()
     assert errors == []
