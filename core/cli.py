@@ -286,9 +286,13 @@ def param_get(instance, key):
 def param_set(instance, key, value):
     """Set KEY to VALUE (checked against the declared type)."""
     instance.init()
+    from core.params import audit_parameter_change
+    manager = instance.plugin_manager()
     with instance.engine.begin() as connection:
-        parameters = instance.parameters(connection)
+        parameters = instance.parameters(connection, manager)
+        before = parameters.raw(key)
         stored = parameters.set(key, value)
+        audit_parameter_change(connection, manager, parameters.spec(key), before, stored)
     # A secret stays off the terminal (and its scrollback, and CI logs).
     click.echo(f"{key} = {'(hidden)' if parameters.spec(key).secret else stored}")
 

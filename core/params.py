@@ -133,3 +133,14 @@ class SystemParameters:
         keys = [key for key, spec in self.specs.items() if spec.addon == addon]
         if keys:
             self.connection.execute(delete(Parameter).where(Parameter.key.in_(keys)))
+
+
+def audit_parameter_change(connection, manager, spec, before, after):
+    """Tell the addons' `audit_event` hooks that a parameter changed (a secret's values
+    hidden), in the transaction that changed it."""
+    if before == after:
+        return
+    hidden = "(hidden)"
+    manager.hook.audit_event(connection=connection, kind="parameter_change", details={
+        "key": spec.key, "before": hidden if spec.secret else before,
+        "after": hidden if spec.secret else after})

@@ -15,6 +15,11 @@
   `ZERO_LINK`; its alarms: `ledger_alarms(connection, config_id=None, include_resolved=False)`,
   `resolve_ledger_alarm(connection, alarm_id, resolution)`;
 - closings (closing.py): `session_report` (a session's figures, the closing's once closed);
+- the journal of technical events (journal.py, one hash chain per instance):
+  `record_event(connection, kind, config_id=None, **details)` in the transaction that did what
+  it records (after any ticket it seals: it locks the journal's head until commit) ->
+  `JournalEntry(number, link)`; `journal_events`, `verify_journal` -> `JournalCheck`,
+  `journal_head`, and the kinds it records itself (`JOURNAL_KINDS`);
 - who is calling: `caller_credentials` (ANY_CONFIG or the caller's `PosToken`: instance,
   config, multi-sessions), `caller_config_scope`, `require_config_access`,
   `require_session_access`, `ANY_CONFIG`;
@@ -46,6 +51,15 @@ from .customers import (
     retire_customer,
     search_customers,
     update_customer,
+)
+from .journal import KINDS as JOURNAL_KINDS
+from .journal import (
+    JournalCheck,
+    JournalEntry,
+    journal_events,
+    journal_head,
+    record_event,
+    verify_journal,
 )
 from .ledger import (
     ZERO_LINK,
@@ -97,6 +111,8 @@ __all__ = [
     "ZERO_LINK", "ChainCheck", "SealedEntry", "canonical_form", "chain_link", "ledger_entries",
     "ledger_head", "receive_sealed_entries", "seal_record", "verify_chain", "session_report",
     "ledger_alarms", "resolve_ledger_alarm",
+    "JOURNAL_KINDS", "JournalCheck", "JournalEntry", "journal_events", "journal_head",
+    "record_event", "verify_journal",
     "ParsedOrder", "Rejection", "compute_totals", "parse_order", "push_orders",
     "BUILT_IN_METHODS", "PaymentMethod", "check_payments", "payment_methods", "refunded_quantities",
     "SessionError", "announce_closed", "close_session", "current_session", "get_config", "open_session",

@@ -1,18 +1,19 @@
-"""`core pos open|close|verify CONFIG_ID` and `core token CONFIG_ID`."""
+"""`core pos open|close|verify|journal CONFIG_ID` and `core token CONFIG_ID`."""
+import json
 from decimal import Decimal
 
 import click
 
 from core.cli import fail_cleanly, pass_instance
 
-from . import sessions
+from . import journal, sessions
 from .ledger_check import verify_chain
 from .tokens import issue_config_token
 
 
 @click.group()
 def pos():
-    """Open and close POS sessions; verify a config's ticket chain."""
+    """Open and close POS sessions; verify a config's ticket chain; read the journal of events."""
 
 
 @pos.command("open")
@@ -50,18 +51,70 @@ def close_command(instance, config_id, counted_cash):
 @pass_instance
 @fail_cleanly
 def verify_command(instance, config_id):
-    """Re-check CONFIG_ID's ticket chain from ticket 1; name the first broken link (exit 1)."""
+    """Re-check CONFIG_ID's ticket chain from ticket 1 and the instance's journal of events
+    (and the tills' journals it received) from event 1; name the first broken link (exit 1)."""
     with instance.engine.connect() as connection:
         config = sessions.get_config(connection, config_id)
         check = verify_chain(connection, config_id)
+        journal_checks = [(chain, journal.verify_journal(connection, chain))
+                          for chain in journal.chains(connection)]
     unsealed = (f"; {check.unsealed} orders stored before the ledger existed are unnumbered"
                 if check.unsealed else "")
+    broken = not check.ok
     if check.ok:
         click.echo(f"{config.name}: OK, {check.reason}{unsealed}")
-        return
-    click.echo(f"{config.name}: BROKEN at ticket {check.first_broken}: {check.reason} "
-               f"({check.checked} tickets before it are intact){unsealed}", err=True)
-    raise SystemExit(1)
+    else:
+        click.echo(f"{config.name}: BROKEN at ticket {check.first_broken}: {check.reason} "
+                   f"({check.checked} tickets before it are intact){unsealed}", err=True)
+    for chain, result in journal_checks:
+        name = "Journal" if chain == journal.LOCAL else f"Journal {chain}"
+        if result.ok:
+            click.echo(f"{name}: OK, {result.reason}")
+            continue
+        broken = True
+        click.echo(f"{name}: BROKEN at event {result.first_broken}: {result.reason} "
+                   f"({result.checked} events before it are intact)", err=True)
+    if broken:
+        with instance.engine.begin() as connection:
+            journal.record_event(connection, journal.VERIFY_FAILED, config_id,
+                                 tickets=None if check.ok else check.reason,
+                                 journals={chain: result.reason for chain, result
+                                           in journal_checks if not result.ok})
+        raise SystemExit(1)
+
+
+@pos.command("journal")
+@click.argument("config_id", type=int)
+@click.option("--json", "as_json", is_flag=True, help="One JSON object per line.")
+@click.option("--after", type=click.IntRange(min=0), default=0,
+              help="Only the events numbered after this one.")
+@click.option("--limit", type=click.IntRange(min=1), default=None,
+              help="At most this many events (default: all).")
+@pass_instance
+@fail_cleanly
+def journal_command(instance, config_id, as_json, after, limit):
+    """Print the journal of events that concern CONFIG_ID and the whole instance (start, stop,
+    sign-in, parameters...), oldest first, with each event's number and link."""
+    with instance.engine.connect() as connection:
+        sessions.get_config(connection, config_id)
+        shown = 0
+        while limit is None or shown < limit:
+            page = journal.journal_events(
+                connection, config_id=config_id, after=after,
+                limit=journal.PAGE if limit is None else min(journal.PAGE, limit - shown))
+            for event in page:
+                click.echo(json.dumps(event, sort_keys=True) if as_json else _event_line(event))
+            shown += len(page)
+            if len(page) < journal.PAGE:
+                break
+            after = page[-1]["number"]
+
+
+def _event_line(event):
+    details = " ".join(f"{key}={json.dumps(value, ensure_ascii=False)}"
+                       for key, value in sorted(event["details"].items()))
+    return (f"{event['number']:>6} {event['at']} {event['kind']:<16} "
+            f"{details} [{event['link'][:10]}]").rstrip()
 
 
 @click.command()

@@ -1,4 +1,5 @@
 """Wires point_of_sale into the kernel."""
+import os
 
 from core import ConfigForm, hookimpl
 
@@ -30,6 +31,21 @@ def configure_app(app):
         parameters = instance.parameters(connection, app.extensions["core.plugins"])
         app.extensions[TOKEN_MAX_AGE] = parameters.get(TOKEN_MAX_AGE)
         app.extensions[TOKEN_KEYS] = trusted_keys(parameters, instance.db_name)
+    from .journal import record_start
+    process = (instance.url, os.getpid())
+    with instance.engine.begin() as connection:
+        record_start(connection, instance.installed(), process not in _STARTED)
+    _STARTED.add(process)
+
+
+_STARTED = set()  # (database, process id) whose start is journaled
+
+
+@hookimpl
+def audit_event(connection, kind, details):
+    """Sign-ins, sign-outs and system parameter changes go in the journal of events."""
+    from .journal import record_event
+    record_event(connection, kind, None, **details)
 
 
 @hookimpl

@@ -11,6 +11,7 @@ from sqlalchemy import (
     Integer,
     Numeric,
     String,
+    Text,
     UniqueConstraint,
     text,
 )
@@ -232,5 +233,37 @@ class LedgerCheckpoint(Model):
     full_checked_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
 
 
+# -- the journal of technical events (journal.py): every row holds what it says, chained --------
+
+class JournalHead(Model):
+    """The last number and link of a journal chain (`local`: this instance's own events; a
+    till's chain received by a central instance under its own name); locked while recording."""
+    __tablename__ = "point_of_sale_journal_head"
+    chain: Mapped[str] = mapped_column(String(64), primary_key=True)
+    number: Mapped[int] = mapped_column(Integer, default=0)
+    link: Mapped[str] = mapped_column(String(64))
+
+
+class JournalEvent(Model):
+    """Event `number` of a journal chain. `details` is the canonical JSON text of what the event
+    says; `config_id` (no foreign key: the journal outlives what it mentions) the POS config it
+    concerns, None for the whole instance."""
+    __tablename__ = "point_of_sale_journal_event"
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    chain: Mapped[str] = mapped_column(String(64))
+    number: Mapped[int] = mapped_column(Integer)
+    at: Mapped[datetime] = mapped_column(DateTime(timezone=True), index=True)
+    kind: Mapped[str] = mapped_column(String(32))
+    config_id: Mapped[int | None] = mapped_column(Integer, index=True)
+    details: Mapped[str] = mapped_column(Text)
+    previous_link: Mapped[str] = mapped_column(String(64))
+    link: Mapped[str] = mapped_column(String(64))
+
+    __table_args__ = (
+        UniqueConstraint("chain", "number", name="uq_point_of_sale_journal_event_number"),
+    )
+
+
 MODELS = [PosConfig, PosSession, Product, Partner, Order, OrderLine, Payment,
-          LedgerHead, LedgerEntry, Closing, LedgerAlarm, LedgerCheckpoint]
+          LedgerHead, LedgerEntry, Closing, LedgerAlarm, LedgerCheckpoint,
+          JournalHead, JournalEvent]

@@ -11,6 +11,7 @@ from sqlalchemy import func, select, update
 from core.errors import CoreError
 from core.models import utc_now
 
+from .journal import SESSION_CLOSE, SESSION_OPEN, record_event
 from .models import CLOSED, CLOSING_CONTROL, OPENED, OPENING_CONTROL, PosConfig, PosSession
 
 logger = logging.getLogger(__name__)
@@ -43,12 +44,15 @@ def open_session(connection, config_id):
                                "finish closing it first")
         if session.state == OPENING_CONTROL:
             _move(connection, session.id, OPENING_CONTROL, OPENED, opened_at=utc_now())
+            record_event(connection, SESSION_OPEN, config_id, session=session.name)
         return session.id
     count = connection.scalar(select(func.count()).select_from(PosSession)
                               .where(PosSession.config_id == config_id))
+    name = f"{config.name}/{count + 1:05d}"
     result = connection.execute(PosSession.__table__.insert().values(
-        config_id=config_id, name=f"{config.name}/{count + 1:05d}", state=OPENED,
+        config_id=config_id, name=name, state=OPENED,
         login_number=0, sequence_number=0, opened_at=utc_now()))
+    record_event(connection, SESSION_OPEN, config_id, session=name)
     return result.inserted_primary_key[0]
 
 
@@ -66,10 +70,13 @@ def close_session(connection, config_id, manager=None, counted_cash=None, sessio
     if session.state in (OPENING_CONTROL, OPENED):
         _move(connection, session.id, session.state, CLOSING_CONTROL)
     _move(connection, session.id, CLOSING_CONTROL, CLOSED, closed_at=utc_now())
-    record_closing(connection, session.id, counted_cash)
+    sealed = record_closing(connection, session.id, counted_cash)
     if manager is not None:
         manager.hook.pos_session_closed(connection=connection, session_id=session.id,
                                         config_id=config_id)
+    record_event(connection, SESSION_CLOSE, config_id, session=session.name,
+                 closing_ticket=sealed.number, closing_link=sealed.link,
+                 counted_cash=counted_cash)
     return session.id
 
 

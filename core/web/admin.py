@@ -19,6 +19,7 @@ from flask import (
 
 from core import config_fields
 from core.errors import CoreError
+from core.params import audit_parameter_change
 from core.plugins import flatten
 from core.web import csrf, current_instance, current_plugins, request_rebuild
 from core.web.errors import ADMIN_PREFIX
@@ -97,6 +98,8 @@ def login():
         user_id = authenticate(connection, login_name, request.form.get("password"))
         if user_id is not None:
             start_session(connection, session, user_id, instance.db_name)
+            current_plugins().hook.audit_event(connection=connection, kind="sign_in",
+                                               details={"login": login_name})
     if user_id is None:
         throttle.failed(login_name)
         return render_login("Wrong login or password."), 401
@@ -107,7 +110,11 @@ def login():
 @admin.post("/logout")
 def logout():
     with current_instance().engine.begin() as connection:
+        login_name = signed_in_user(connection)
         end_session(connection)
+        if login_name is not None:
+            current_plugins().hook.audit_event(connection=connection, kind="sign_out",
+                                               details={"login": login_name})
     return redirect(url_for("admin.login"))
 
 
@@ -175,7 +182,10 @@ def edit_parameter():
         params = instance.parameters(connection, current_plugins())
         if request.method == "POST":
             try:
-                params.set(key, request.form.get("value", ""))
+                before = params.raw(key)
+                after = params.set(key, request.form.get("value", ""))
+                audit_parameter_change(connection, current_plugins(), params.spec(key), before,
+                                       after)
                 flash(f"Saved {key}.")
                 request_rebuild()
                 return redirect(url_for("admin.parameters", **debug_args()))

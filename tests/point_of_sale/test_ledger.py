@@ -191,7 +191,8 @@ def test_core_pos_verify_prints_the_verdict_and_fails_on_a_broken_chain(addon_in
     env = {"CORE_ADDONS_PATH": str(addon_instance.catalog.get("point_of_sale").path.parent)}
     runner = CliRunner(env=env)
     ok = runner.invoke(cli, ["--db", addon_instance.url, "pos", "verify", "1"])
-    assert (ok.exit_code, ok.output.strip()) == (0, "Shop: OK, 2 tickets, chain intact")
+    assert (ok.exit_code, ok.output.strip()) == (
+        0, "Shop: OK, 2 tickets, chain intact\nJournal: OK, 1 events, chain intact")
     execute(addon_instance, "UPDATE point_of_sale_payment SET method = 'card' WHERE order_id = :id",
             id=results[1]["order_id"])
     broken = runner.invoke(cli, ["--db", addon_instance.url, "pos", "verify", "1"])
