@@ -6,13 +6,23 @@ DEMO_DB ?= sqlite:///demo.db
 PORT ?= 8069
 PYTEST_ARGS ?=
 
-.PHONY: demo test test-postgres lint clean
+.PHONY: demo test test-postgres lint clean i18n catalogs
 
 $(VENV)/.installed: setup.cfg pyproject.toml
 	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
 	$(BIN)/python -m pip install --quiet --upgrade pip
 	$(BIN)/python -m pip install --quiet -e '.[test]'
+	$(BIN)/python scripts/i18n.py compile >/dev/null
 	touch $@
+
+# Extract the marked strings (Python, templates, the POS page's scripts) and update every
+# catalog (docs/translations.md); then translate the new entries of each .po.
+i18n: $(VENV)/.installed
+	$(BIN)/python scripts/i18n.py update
+
+# Compile every .po to its .mo (make's install does it; the app also does it for a changed .po).
+catalogs: $(VENV)/.installed
+	$(BIN)/python scripts/i18n.py compile
 
 demo: $(VENV)/.installed
 	$(BIN)/core --db $(DEMO_DB) install --demo --all
@@ -33,3 +43,4 @@ lint: $(VENV)/.installed
 
 clean:
 	rm -rf $(VENV) demo.db *.egg-info .pytest_cache test-artifacts
+	find core addons -name '*.mo' -path '*/translations/*' -delete

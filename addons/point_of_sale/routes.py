@@ -15,6 +15,7 @@ from sqlalchemy import select
 from sqlalchemy.exc import IntegrityError
 
 from core.config_fields import declared_fields, read_values
+from core.i18n import js_catalog, use_locale
 from core.plugins import flatten
 from core.web import current_instance, current_plugins
 from core.web.errors import ApiError, json_body
@@ -45,8 +46,12 @@ def pos_page(config_id):
             config = sessions.get_config(connection, config_id)
         except sessions.SessionError as exc:
             return render_template("point_of_sale/no_session.html", message=str(exc)), 404
+    # The till speaks its config's language, whoever signed in on it (no locale: en-US, as
+    # its amounts).
+    use_locale(config.locale or "en-US")
     assets = flatten(current_plugins(), "register_assets", page="pos")
-    return render_template("point_of_sale/ui.html", config=config, assets=assets)
+    return render_template("point_of_sale/ui.html", config=config, assets=assets,
+                           pos_catalog=js_catalog())
 
 
 @blueprint.get("/sw.js")

@@ -4,6 +4,7 @@ from flask_wtf.csrf import CSRFProtect
 from werkzeug.middleware.proxy_fix import ProxyFix
 from werkzeug.routing import IntegerConverter, ValidationError
 
+from core import i18n
 from core.instance import Instance
 from core.plugins import flatten
 from core.web.errors import register_error_handlers
@@ -32,6 +33,7 @@ def create_app(url=None, catalog=None, instance=None):
         app.config["SECRET_KEY"] = parameters.get("core.secret_key")
         app.config["MAX_CONTENT_LENGTH"] = parameters.get("core.max_request_bytes")
         proxies = parameters.get("core.proxy_count")
+        default_locale = parameters.get("core.default_locale")
     if proxies > 0:
         # Behind nginx: the client's scheme (Secure cookies over HTTPS) and address.
         app.wsgi_app = ProxyFix(app.wsgi_app, x_for=proxies, x_proto=proxies)
@@ -44,6 +46,7 @@ def create_app(url=None, catalog=None, instance=None):
     app.extensions["core.plugins"] = manager
     app.extensions["core.sign_in_throttle"] = SignInThrottle()
     csrf.init_app(app)
+    i18n.init_app(app, instance.loadable_addons(), default_locale)
     register_error_handlers(app)
     app.before_request(refuse_nul_characters)
     # Ids in paths (`<int:...>`) beyond what an id column holds are unknown: 404, not a 500

@@ -17,7 +17,7 @@ from flask import (
     url_for,
 )
 
-from core import config_fields
+from core import config_fields, i18n
 from core.errors import CoreError
 from core.params import audit_parameter_change
 from core.plugins import flatten
@@ -27,7 +27,7 @@ from core.web.sessions import end_session, signed_in_user, start_session
 from core.web.users import authenticate, has_any_user
 
 admin = Blueprint("admin", __name__, url_prefix=ADMIN_PREFIX, template_folder="templates")
-PUBLIC_ENDPOINTS = {"admin.login"}
+PUBLIC_ENDPOINTS = {"admin.login", "admin.choose_language"}
 
 
 def moment(value):
@@ -105,6 +105,20 @@ def login():
         return render_login("Wrong login or password."), 401
     throttle.succeeded(login_name)
     return redirect(local_path(request.args.get("next")) or url_for("admin.apps"))
+
+
+@admin.post("/language")
+def choose_language():
+    """The language this browser's admin pages speak (a cookie, kept a year; "" goes back to
+    the browser's Accept-Language). The tills follow their config's locale whatever it says."""
+    code = request.form.get("language", "")
+    response = redirect(local_path(request.form.get("next")) or url_for("admin.apps"))
+    if code in i18n.available_languages():
+        response.set_cookie(i18n.LANGUAGE_COOKIE, code, max_age=365 * 24 * 3600,
+                            samesite="Lax", httponly=True, secure=request.is_secure)
+    else:
+        response.delete_cookie(i18n.LANGUAGE_COOKIE)
+    return response
 
 
 @admin.post("/logout")

@@ -9,6 +9,7 @@ from sqlalchemy.exc import DBAPIError
 from werkzeug.exceptions import BadRequest, HTTPException
 
 from core.db import is_transient
+from core.i18n import _, _l
 from core.web import strict_json
 
 ADMIN_PREFIX = "/web"
@@ -16,15 +17,15 @@ log = logging.getLogger(__name__)
 
 # Messages a person can act on, for the errors werkzeug raises itself.
 FRIENDLY = {
-    404: ("not_found", "no such endpoint; check the URL and the installed addons"),
-    405: ("method_not_allowed", "this endpoint does not accept {method}"),
-    413: ("payload_too_large", "the request body is larger than the {limit} bytes this server "
-                               "accepts (system parameter core.max_request_bytes)"),
+    404: ("not_found", _l("no such endpoint; check the URL and the installed addons")),
+    405: ("method_not_allowed", _l("this endpoint does not accept %(method)s")),
+    413: ("payload_too_large", _l("the request body is larger than the %(limit)s bytes this "
+                                  "server accepts (system parameter core.max_request_bytes)")),
 }
 
 
-JSON_TYPE_NAMES = {list: "an array", str: "a string", int: "a number", float: "a number",
-                   bool: "a boolean", type(None): "null"}
+JSON_TYPE_NAMES = {list: _l("an array"), str: _l("a string"), int: _l("a number"),
+                   float: _l("a number"), bool: _l("a boolean"), type(None): "null"}
 
 
 class ApiError(Exception):
@@ -44,13 +45,13 @@ def json_body():
     an ApiError saying what is wrong with it."""
     if not request.is_json:
         raise ApiError(415, "unsupported_media_type",
-                       "send the body as JSON with the header Content-Type: application/json")
+                       _("send the body as JSON with the header Content-Type: application/json"))
     data = _body_of_declared_length()
     if data is None:  # chunked, oversized (413): werkzeug's reading and its limits
         try:
             return request.get_json()  # `null` is valid JSON: tell it apart from a parse failure
         except BadRequest:
-            raise ApiError(400, "malformed_json", "the body is not valid JSON") from None
+            raise ApiError(400, "malformed_json", _("the body is not valid JSON")) from None
     try:
         return strict_json.loads(data)
     except strict_json.JsonRefused as refused:
@@ -66,8 +67,9 @@ def _body_of_declared_length():
         return None
     data = request.environ["wsgi.input"].read(length) if length else b""
     if len(data) != length:
-        raise ApiError(400, "malformed_json", f"the body ended after {len(data)} of the "
-                                              f"{length} bytes its Content-Length announced")
+        raise ApiError(400, "malformed_json", _(
+            "the body ended after %(read)s of the %(length)s bytes its Content-Length announced",
+            read=len(data), length=length))
     return data
 
 
@@ -75,8 +77,9 @@ def json_object():
     """The request body as a JSON object, or an ApiError saying what is wrong with it."""
     body = json_body()
     if not isinstance(body, dict):
-        raise ApiError(400, "invalid_body", "the body must be a JSON object, not "
-                       + JSON_TYPE_NAMES.get(type(body), type(body).__name__))
+        raise ApiError(400, "invalid_body", _(
+            "the body must be a JSON object, not %(kind)s",
+            kind=JSON_TYPE_NAMES.get(type(body), type(body).__name__)))
     return body
 
 
@@ -92,8 +95,9 @@ def register_error_handlers(app):
         if not is_transient(error) or request.path.startswith(ADMIN_PREFIX + "/"):
             raise error
         log.warning("database unavailable for %s %s: %s", request.method, request.path, error)
-        response = error_response(503, "database_unavailable", "the database is busy or "
-                                  "unreachable; nothing was stored: send the same request again")
+        response = error_response(503, "database_unavailable", _(
+            "the database is busy or unreachable; nothing was stored: send the same request "
+            "again"))
         response.headers["Retry-After"] = "5"
         return response
 
@@ -103,8 +107,8 @@ def register_error_handlers(app):
             return error
         if error.code in FRIENDLY:
             code, template = FRIENDLY[error.code]
-            message = template.format(method=request.method,
-                                      limit=app.config["MAX_CONTENT_LENGTH"])
+            message = str(template) % {"method": request.method,
+                                       "limit": app.config["MAX_CONTENT_LENGTH"]}
         else:
             code = (error.name or "error").lower().replace(" ", "_")
             message = error.description

@@ -8,8 +8,11 @@
 // Every call to this page's own server says whether it got through ("pos:server" on the hub,
 // {reachable, reason}): the page's status hears it from whichever module made the call.
 import { emit } from "./hub.js";
+import { catalogLocale } from "./i18n.js";
 
 export const DEFAULT_TIMEOUT_MS = 10000;
+/** Marks a text for `make i18n` without translating it (it is translated where shown). */
+const N_ = (text) => text;
 
 export class Unreachable extends Error {
   constructor(message, { timedOut = false } = {}) {
@@ -45,7 +48,8 @@ export async function fetchWithTimeout(url, init = {}, timeoutMs = DEFAULT_TIMEO
     return response;
   } catch (error) {
     if (outer && outer.aborted) throw error;
-    const reason = timedOut ? "the server did not answer in time" : "cannot reach the server";
+    // English here (the error's message); status.js shows them translated.
+    const reason = timedOut ? N_("the server did not answer in time") : N_("cannot reach the server");
     if (own) serverSeen(false, reason);
     throw new Unreachable(reason, { timedOut });
   } finally {
@@ -65,7 +69,8 @@ function serverSeen(reachable, reason) {
 
 export async function api(path, { method = "GET", json, timeoutMs } = {}) {
   const root = document.body.dataset.root || "";
-  const headers = { Accept: "application/json" };
+  // The server's error messages in the till's language (its config's locale).
+  const headers = { Accept: "application/json", "Accept-Language": catalogLocale().replace("_", "-") };
   if (json !== undefined) headers["Content-Type"] = "application/json";
   const response = await fetchWithTimeout(root + path, {
     method, headers, credentials: "same-origin", cache: "no-store",

@@ -12,6 +12,7 @@
  *   sell.js     the sell screen: tabs, lines, the line editor, products, search, barcodes
  *   payment.js  cash, change, paying (open order -> outbox in one transaction)
  *   receipt.js  the receipt screen (addReceiptSection: lines other modules print on it)
+ *   i18n.js     _t() and ngettext(): the config's language, from the catalog in the page
  *   format.js   amounts and dates in the config's locale and currency (Intl)
  *   customers.js  the customer dialog: search, create (needs the server), phone/e-mail edits
  *   ticket.js   the ticket number and chain link on the receipt, once the server answered
@@ -39,6 +40,7 @@ import { clear, currentStatus, report } from "./status.js";
 import "./ticket.js";
 import "./close.js";
 import { $, blockUi, element, toast, unblockUi } from "./ui.js";
+import { _t, ngettext } from "./i18n.js";
 
 class ComptoirPos {
   constructor() {
@@ -47,6 +49,9 @@ class ComptoirPos {
     this.http = Object.freeze({ fetch: fetchWithTimeout, api, Unreachable, SignedOut });
     /** The page's one status: report(channel, {level, text, title, sameServer}), clear, current. */
     this.status = Object.freeze({ report, clear, current: currentStatus });
+    /** The page's translations (i18n.js), for addons' scripts: _t(text, values), ngettext. */
+    this._t = _t;
+    this.ngettext = ngettext;
   }
 
   addEventListener(...args) { hub.addEventListener(...args); }

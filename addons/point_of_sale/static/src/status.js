@@ -4,22 +4,23 @@ import { fetchWithTimeout, serverLastSeen } from "./http.js";
 import { emit, hub } from "./hub.js";
 import * as money from "./money.js";
 import { loginUrl, root, state } from "./state.js";
+import { _t, catalogLocale, ngettext } from "./i18n.js";
 import { $, confirmDialog, element, money2, showBanner } from "./ui.js";
 
 export function updateBanner() {
   const signedOut = state.sync && state.sync.state.status === "signed-out";
   if (signedOut && state.screen !== "message") {
-    showBanner(["You are signed out: paid orders wait on this till until you ",
-                element("a", { href: loginUrl() }, "sign in again"), "."]);
+    showBanner([_t("You are signed out: paid orders wait on this till until you "),
+                element("a", { href: loginUrl() }, _t("sign in again")), "."]);
   } else if (state.source === "cache" && state.canSell && state.serverBack) {
-    const reload = element("button", { type: "button", className: "link" }, "reload");
+    const reload = element("button", { type: "button", className: "link" }, _t("reload"));
     reload.addEventListener("click", () => location.reload());
-    showBanner(["The server is back: ", reload,
-                " when convenient to get the latest products and prices."]);
+    showBanner([_t("The server is back: "), reload,
+                _t(" when convenient to get the latest products and prices.")]);
   } else if (state.source === "cache" && state.canSell) {
-    showBanner(["Working offline with the products and prices loaded ",
-                state.cachedAt ? new Date(state.cachedAt).toLocaleString() : "earlier",
-                ". Paid orders are kept on this till and sent when the server is back."]);
+    const when = state.cachedAt
+      ? new Date(state.cachedAt).toLocaleString(catalogLocale().replace("_", "-")) : _t("earlier");
+    showBanner([_t("Working offline with the products and prices loaded {when}. Paid orders are kept on this till and sent when the server is back.", { when })]);
   } else {
     showBanner(null);
   }
@@ -60,11 +61,13 @@ export function currentStatus() {
   const serverDown = server && server.level === "down";
   // With this server down, what goes through it is down too: say "offline" once, not per addon.
   const words = [];
-  if (serverDown) words.push(lastSync.pending ? `offline · pending ${lastSync.pending}` : "offline");
+  if (serverDown) {
+    words.push(lastSync.pending ? _t("offline · pending {n}", { n: lastSync.pending }) : _t("offline"));
+  }
   for (const [name, c] of entries) {
     if (c.level === "ok" || !c.text || name === "server") continue;
     if (serverDown && name === "orders") {
-      if (lastSync.rejected) words.push(`${lastSync.rejected} refused`);
+      if (lastSync.rejected) words.push(ngettext("{n} refused", "{n} refused", lastSync.rejected));
       continue;
     }
     if (serverDown && c.sameServer) continue;
@@ -72,7 +75,7 @@ export function currentStatus() {
   }
   return {
     level,
-    text: words.length ? words.join(" · ") : "synced",
+    text: words.length ? words.join(" · ") : _t("synced"),
     title: entries.filter(([, c]) => c.level !== "ok" && c.title).map(([, c]) => c.title).join("\n"),
     channels: Object.fromEntries(entries.map(([name, c]) => [name, { level: c.level, text: c.text, title: c.title }])),
   };
@@ -84,7 +87,9 @@ function renderStatus() {
   indicator.dataset.state = status.level;
   $("sync-text").textContent = status.text;
   indicator.title = status.title;
-  indicator.setAttribute("aria-label", `Status: ${status.text}${status.title ? ` (${status.title})` : ""}`);
+  indicator.setAttribute("aria-label", status.title
+    ? _t("Status: {text} ({title})", { text: status.text, title: status.title })
+    : _t("Status: {text}", { text: status.text }));
   document.body.dataset.status = status.level;
   emit("pos:status", status);
 }
@@ -94,22 +99,26 @@ export function renderSync(syncState) {
   let status = syncState.status;
   if (!navigator.onLine && status === "synced") status = "offline";
   lastSync = syncState;
-  const refused = syncState.rejected ? `${syncState.rejected} refused` : "";
+  const refused = syncState.rejected ? ngettext("{n} refused", "{n} refused", syncState.rejected) : "";
   const pending = syncState.pending;
-  const title = syncState.lastError
-    ? `Paid orders: ${syncState.lastError}${syncState.nextTry ? ` — next try at ${new Date(syncState.nextTry).toLocaleTimeString()}` : ""}`
-    : "";
-  const refusedTitle = refused ? `${refused} by the server: see Needs attention` : "";
+  let title = "";
+  if (syncState.lastError && syncState.nextTry) {
+    title = _t("Paid orders: {error} — next try at {time}", { error: syncState.lastError,
+      time: new Date(syncState.nextTry).toLocaleTimeString(catalogLocale().replace("_", "-")) });
+  } else if (syncState.lastError) {
+    title = _t("Paid orders: {error}", { error: syncState.lastError });
+  }
+  const refusedTitle = refused ? _t("{refused} by the server: see Needs attention", { refused }) : "";
   let entry;
   if (status === "signed-out") {
-    entry = { level: "down", text: `signed out · pending ${pending}`, title };
+    entry = { level: "down", text: _t("signed out · pending {n}", { n: pending }), title };
   } else if (status === "offline") {
-    entry = { level: "down", text: pending ? `offline · pending ${pending}` : "offline", title };
-    if (!navigator.onLine) report("server", { level: "down", text: "offline", title: "This device has no network" });
+    entry = { level: "down", text: pending ? _t("offline · pending {n}", { n: pending }) : _t("offline"), title };
+    if (!navigator.onLine) report("server", { level: "down", text: _t("offline"), title: _t("This device has no network") });
   } else if (status === "error") {
-    entry = { level: "waiting", text: `pending ${pending} · retrying`, title };
+    entry = { level: "waiting", text: _t("pending {n} · retrying", { n: pending }), title };
   } else if (pending) {
-    entry = { level: "waiting", text: `pending ${pending}`, title };
+    entry = { level: "waiting", text: _t("pending {n}", { n: pending }), title };
   } else {
     entry = { level: "ok", text: "", title: "" };
   }
@@ -130,7 +139,8 @@ export function watchServer({ probeMs }) {
     if (reachable) {
       report("server", { level: "ok" });
     } else {
-      report("server", { level: "down", text: "offline", title: `This server: ${reason}` });
+      const why = _t(reason);
+      report("server", { level: "down", text: _t("offline"), title: _t("This server: {reason}", { reason: why }) });
     }
   });
   const probe = async () => {
@@ -145,11 +155,14 @@ export function watchServer({ probeMs }) {
   };
   setTimeout(probe, probeMs);
   window.addEventListener("online", () => setTimeout(probe, 0));
-  window.addEventListener("offline", () => report("server", { level: "down", text: "offline",
-                                                              title: "This device has no network" }));
+  window.addEventListener("offline", () => report("server", { level: "down", text: _t("offline"),
+                                                              title: _t("This device has no network") }));
 }
 
 const BUS_WORDS = { online: null, connecting: ["waiting", "bus connecting"], offline: ["down", "bus offline"] };
+// The words of BUS_WORDS and of a bus' states, for `make i18n`.
+const BUS_TEXT = () => ({ "bus connecting": _t("bus connecting"), "bus offline": _t("bus offline"),
+                          connecting: _t("connecting"), offline: _t("offline"), online: _t("online") });
 
 /** "bus": pos_longpolling's buses, when installed (their "longpolling:state" events). A bus is
  * "connecting" until a poll answers: on a quiet bus that is the poll's timeout (50 s) or the
@@ -161,8 +174,9 @@ export function watchBus() {
     const name = bus === main ? "bus" : `bus ${bus.label}`;
     if (!bus.running && busState === "offline") { clear(name); return; }
     const [level, text] = BUS_WORDS[busState] || ["ok", ""];
-    const entry = { level, text: bus === main ? text : `${bus.label.toLowerCase()} ${busState}`,
-                    title: level === "ok" ? "" : `${bus.label}: ${busState}` };
+    const words = BUS_TEXT();
+    const entry = { level, text: bus === main ? (words[text] || text) : `${bus.label.toLowerCase()} ${words[busState] || busState}`,
+                    title: level === "ok" ? "" : `${bus.label}: ${words[busState] || busState}` };
     channels.set(name, { ...entry, sameServer: bus === main });
     renderStatus();
   });
@@ -182,11 +196,11 @@ export async function refreshAttention() {
 export function renderAttention() {
   const list = $("attention-list");
   if (!state.attention.length) {
-    list.replaceChildren(element("li", { className: "empty" }, "Nothing needs attention."));
+    list.replaceChildren(element("li", { className: "empty" }, _t("Nothing needs attention.")));
     return;
   }
   list.replaceChildren(...state.attention.map((entry) => {
-    const retry = element("button", { type: "button", className: "secondary" }, "Send again");
+    const retry = element("button", { type: "button", className: "secondary" }, _t("Send again"));
     retry.addEventListener("click", async () => {
       entry.status = "pending";
       delete entry.error;
@@ -194,10 +208,9 @@ export function renderAttention() {
       await refreshAttention();
       state.sync.kick();
     });
-    const discard = element("button", { type: "button", className: "danger" }, "Discard");
+    const discard = element("button", { type: "button", className: "danger" }, _t("Discard"));
     discard.addEventListener("click", async () => {
-      const sure = await confirmDialog(`Discard ${entry.order.reference}? The server will never `
-        + "receive this paid order; record it by hand first.", "Discard");
+      const sure = await confirmDialog(_t("Discard {reference}? The server will never receive this paid order; record it by hand first.", { reference: entry.order.reference }), _t("Discard"));
       if (!sure) return;
       await state.store.delete("outbox", entry.uuid);
       await refreshAttention();
@@ -208,9 +221,10 @@ export function renderAttention() {
       element("div", { className: "attention-main" },
         element("strong", {}, entry.order.reference),
         element("span", { className: "muted" },
-          ` ${money2(entry.receipt ? entry.receipt.total : money.cents(entry.order.amount_total) || 0)} · paid ${new Date(entry.paid_at).toLocaleString()}`),
+          " " + _t("{amount} · paid {when}", { amount: money2(entry.receipt ? entry.receipt.total : money.cents(entry.order.amount_total) || 0),
+                                               when: new Date(entry.paid_at).toLocaleString(catalogLocale().replace("_", "-")) })),
         element("p", { className: "attention-error" },
-          error.message || "rejected", error.code ? element("code", {}, ` (${error.code})`) : null)),
+          error.message || _t("rejected"), error.code ? element("code", {}, ` (${error.code})`) : null)),
       element("div", { className: "attention-actions" }, retry, discard));
   }));
 }
