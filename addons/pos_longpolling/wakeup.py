@@ -6,6 +6,11 @@ commit to every listening process (every worker), and each wakes its own pollers
 registers *before* it reads the bus, so a message committed between its read and its wait
 still wakes it.
 
+SQLite has no NOTIFY: while pollers wait in a process, a `SqliteWatcher` tails the bus table
+every SQLITE_WATCH_INTERVAL seconds (one indexed read of the ids above the last it saw) and
+wakes the pollers of the channels that another process wrote to (`core pos close` from the
+command line, a second `core serve`). It stops after SQLITE_WATCH_IDLE seconds without a poller.
+
 Under gevent (`core serve`) the listener is a greenlet and psycopg waits cooperatively; in a
 plain process it is a daemon thread.
 """
@@ -17,7 +22,11 @@ import weakref
 from contextlib import contextmanager
 
 import psycopg
+from sqlalchemy import bindparam, func, select
 
+from core.db import autocommit_read
+
+from .models import BusMessage
 from .shared_reads import WAKE_ALL, SharedReads
 from .tail import MessageTail
 
@@ -32,10 +41,14 @@ RECONNECT_DELAY = 1.0
 _registry_lock = threading.Lock()
 _dispatchers = {}  # database URL -> Dispatcher
 _listeners = {}  # database URL -> PostgresListener
+_watchers = {}  # database URL -> SqliteWatcher
 _engine_keys = weakref.WeakKeyDictionary()  # engine -> str(engine.url)
 
 
 SQLITE_TAIL_MAX_AGE = 1.0  # seconds: nothing wakes us for another process's SQLite commits
+SQLITE_WATCH_INTERVAL = 0.25  # seconds between two looks at the bus table (SqliteWatcher)
+SQLITE_WATCH_IDLE = 10.0  # seconds without a poller before the watcher stops
+SQLITE_WATCH_PAGE = 1000
 
 
 class Dispatcher:
@@ -115,8 +128,19 @@ def after_commit(engine, channels):
 
 
 def ensure_listening(engine, timeout=LISTEN_READY_TIMEOUT):
-    """On PostgreSQL, make sure this process LISTENs before a poller reads the bus."""
+    """On PostgreSQL, make sure this process LISTENs before a poller reads the bus; on a SQLite
+    file, that a watcher tails the bus for other processes' messages."""
     if engine.dialect.name != "postgresql":
+        if _watchable(engine):
+            key = engine_key(engine)
+            watcher = _watchers.get(key)
+            if watcher is None or not watcher.alive():
+                dispatcher = dispatcher_for(engine)  # takes _registry_lock itself
+                with _registry_lock:
+                    watcher = _watchers.get(key)
+                    if watcher is None or not watcher.alive():
+                        watcher = _watchers[key] = SqliteWatcher(engine, dispatcher)
+                        watcher.start()
         return
     key, dispatcher = engine_key(engine), dispatcher_for(engine)
     with _registry_lock:
@@ -179,6 +203,70 @@ class PostgresListener:
             # Until it is back, pollers look every RECONNECT_DELAY seconds instead.
             self.dispatcher.wake(WAKE_ALL)
             time.sleep(RECONNECT_DELAY)
+
+
+def _watchable(engine):
+    """A SQLite database other processes can write to: a file, not `:memory:`."""
+    database = engine.url.database
+    return bool(database) and database != ":memory:" and not database.startswith("file::memory:")
+
+
+_WATCH_HIGH = select(func.coalesce(func.max(BusMessage.id), 0))
+_WATCH_AFTER = (select(BusMessage.id, BusMessage.channel).where(BusMessage.id > bindparam("after"))
+                .order_by(BusMessage.id).limit(SQLITE_WATCH_PAGE))
+
+
+class SqliteWatcher:
+    """On SQLite, wake this process's pollers for messages other processes committed: every
+    SQLITE_WATCH_INTERVAL seconds while pollers wait, read the (id, channel) of the rows above
+    the highest id seen and wake those channels. Messages this process sent woke its pollers
+    already (`after_commit`); waking them again costs a look at the in-memory tail."""
+
+    def __init__(self, engine, dispatcher, interval=None, idle=None):
+        self.engine, self.dispatcher = engine, dispatcher
+        self.interval = SQLITE_WATCH_INTERVAL if interval is None else interval
+        self.idle = SQLITE_WATCH_IDLE if idle is None else idle
+        self.seen = None
+        self._thread = threading.Thread(target=self._run, daemon=True,
+                                        name=f"pos_longpolling watcher {engine.url.database}")
+
+    def start(self):
+        with autocommit_read(self.engine) as connection:
+            self.seen = connection.execute(_WATCH_HIGH).scalar()
+        self._thread.start()
+
+    def alive(self):
+        return self._thread.is_alive()
+
+    def look(self):
+        """One look at the bus: the channels written above `seen` (and `seen` moves up)."""
+        channels = set()
+        with autocommit_read(self.engine) as connection:
+            while True:
+                rows = connection.execute(_WATCH_AFTER, {"after": self.seen}).all()
+                for id_, channel in rows:
+                    channels.add(channel)
+                    self.seen = id_
+                if len(rows) < SQLITE_WATCH_PAGE:
+                    return channels
+
+    def _run(self):
+        quiet_since = None
+        while True:
+            time.sleep(self.interval)
+            if not self.dispatcher.waiting_count():
+                quiet_since = quiet_since or time.monotonic()
+                if time.monotonic() - quiet_since >= self.idle:
+                    return  # started again by the next poller (ensure_listening)
+                continue
+            quiet_since = None
+            try:
+                channels = self.look()
+            except Exception as exc:  # the file went away (tests drop it), a locked moment
+                logger.debug("bus watcher: %s", exc)
+                continue
+            if channels:
+                self.dispatcher.wake(sorted(channels))
 
 
 def _channels_of(payload):

@@ -1,13 +1,16 @@
 """A session closed from the admin blocks its till within two seconds through the bus
 (pos_longpolling installed), while the till's periodic check is 60 s away and its bus poll
 would wait 30 s: the message, not the check or a poll's end, blocks it."""
+import os
 import re
+import subprocess
 import time
 
 import pytest
 
 from tests.browser import PosServer, expect, screenshot, watch_errors
 from tests.point_of_sale.every_addon import every_addon_database, open_till
+from tests.support import BUILT_IN_ADDONS, CORE_COMMAND
 
 pytestmark = [pytest.mark.timeout(120), pytest.mark.browser, pytest.mark.server]
 
@@ -52,4 +55,29 @@ def test_a_session_closed_in_the_admin_blocks_its_till_within_two_seconds_via_th
     with pytest.raises(PlaywrightTimeout):
         till.locator("#products").get_by_role("button", name=re.compile(r"^Espresso ")).click(
             timeout=500)
+    assert errors == []
+
+
+def test_a_session_closed_by_another_process_blocks_its_till_within_two_seconds(
+        browser_context, server):
+    """`core pos close` from the command line is not the server: on PostgreSQL its message
+    reaches the server by NOTIFY, on SQLite the server tails the bus table (issue #27, item 4).
+    The till checks every 60 s and its poll would wait 30 s: only the bus can block it."""
+    till = browser_context.new_page()
+    errors = watch_errors(till)
+    open_till(till, server, query=QUIET_BUS)
+    body = till.locator("body")
+    expect(body).to_have_attribute("data-session-bus", "listening")
+    expect(body).to_have_attribute("data-session-checks", "1")
+    till.wait_for_timeout(1000)  # the bus settles into a quiet poll
+    subprocess.run([CORE_COMMAND, "--db", server.database.url, "pos", "close", "1"],
+                   env={**os.environ, "CORE_ADDONS_PATH": str(BUILT_IN_ADDONS),
+                        "CORE_LOAD_ENTRY_POINTS": "0"}, check=True, capture_output=True)
+    closed_at = time.monotonic()
+    dialog = till.get_by_role("alertdialog")
+    expect(dialog).to_be_visible(timeout=2000)
+    blocked_after = time.monotonic() - closed_at
+    assert blocked_after < 2.0, blocked_after
+    expect(dialog).to_contain_text("Session Shop/00001 is closed.")
+    assert body.get_attribute("data-session-checks") == "2"  # the bus's block, not a check
     assert errors == []

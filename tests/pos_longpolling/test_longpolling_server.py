@@ -1,6 +1,7 @@
 """The bus under a real `core serve` (gevent): waiting polls wake when a message commits, the
-server cycle ends a poll, and on PostgreSQL a message sent through one process wakes pollers
-held by another (LISTEN/NOTIFY), whether two servers or gunicorn workers."""
+server cycle ends a poll, and a message sent through one process wakes pollers held by another
+(two servers: LISTEN/NOTIFY on PostgreSQL, the bus table tailed on SQLite; gunicorn workers on
+PostgreSQL)."""
 import json
 import os
 import time
@@ -78,7 +79,9 @@ def test_a_waiting_poll_wakes_at_the_ping_and_an_idle_one_ends_with_the_cycle(
 
 
 def test_a_ping_through_one_server_wakes_a_poller_held_by_another(
-        addon_instance, on_postgresql, token_for, serve):
+        addon_instance, token_for, serve):
+    """PostgreSQL: LISTEN/NOTIFY. SQLite: the server holding the poller tails the bus table
+    (wakeup.SqliteWatcher)."""
     server_a, server_b = serve(), serve()
     headers = token_for(1, addon_instance.db_name)
     channel = pos_channel(addon_instance.db_name, "pos.longpolling", 1)
