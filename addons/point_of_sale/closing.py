@@ -37,17 +37,23 @@ def session_figures(connection, session_id, before_number=None):
     """The figures of a session's orders (canonical strings), from the stored tickets; with
     `before_number`, only orders not sealed at or after that ticket number."""
     session = connection.execute(select(PosSession).where(PosSession.id == session_id)).one()
-    orders = select(Order.id, Order.uuid, Order.amount_total, Order.amount_return).where(
-        Order.session_id == session_id)
+    condition = Order.session_id == session_id
     if before_number is not None:
-        orders = orders.where(Order.uuid.not_in(select(ENTRY.c.uuid).where(
+        condition = condition & Order.uuid.not_in(select(ENTRY.c.uuid).where(
             ENTRY.c.kind == "order", ENTRY.c.config_id == session.config_id,
-            ENTRY.c.number >= before_number)))
-    rows = connection.execute(orders).all()
-    ids = [row.id for row in rows]
+            ENTRY.c.number >= before_number))
+    return orders_figures(connection, condition)
+
+
+def orders_figures(connection, condition):
+    """The figures (canonical strings) of the stored orders that `condition` (an expression
+    over Order's columns) selects."""
+    rows = connection.execute(select(Order.amount_total, Order.amount_return)
+                              .where(condition)).all()
+    ids = select(Order.id).where(condition)
     by_tax = defaultdict(lambda: [ZERO, ZERO])
     by_method = defaultdict(lambda: ZERO)
-    if ids:
+    if rows:
         for line in connection.execute(select(
                 OrderLine.tax_rate, OrderLine.price_subtotal, OrderLine.price_subtotal_incl)
                 .where(OrderLine.order_id.in_(ids))):
@@ -61,12 +67,18 @@ def session_figures(connection, session_id, before_number=None):
     if change or CASH in by_method:
         by_method[CASH] -= change
     refunds = [_money(row.amount_total) for row in rows if _money(row.amount_total) < 0]
+    return _written(len(rows), refunds, sum((_money(row.amount_total) for row in rows), ZERO),
+                    by_method, {rate: (untaxed, total) for rate, (untaxed, total)
+                                in by_tax.items()})
+
+
+def _written(order_count, refunds, period_total, by_method, by_tax):
     write = MONEY[0]
     return {
-        "order_count": len(rows),
+        "order_count": order_count,
         "refund_count": len(refunds),
         "refund_total": write(sum(refunds, ZERO)),
-        "period_total": write(sum((_money(row.amount_total) for row in rows), ZERO)),
+        "period_total": write(period_total),
         "expected_cash": write(by_method.get(CASH, ZERO)),
         "totals_by_tax": [{"tax_rate": RATE[0](rate), "untaxed": write(untaxed),
                            "tax": write(total - untaxed), "total": write(total)}
@@ -74,6 +86,26 @@ def session_figures(connection, session_id, before_number=None):
         "totals_by_method": [{"method": method, "amount": write(amount)}
                              for method, amount in sorted(by_method.items())],
     }
+
+
+def added_figures(figures):
+    """The figures of several periods (as `orders_figures` gives them) added up."""
+    by_tax, by_method = defaultdict(lambda: [ZERO, ZERO]), defaultdict(lambda: ZERO)
+    count = refund_count = 0
+    refund_total = period_total = ZERO
+    for one in figures:
+        count += one["order_count"]
+        refund_count += one["refund_count"]
+        refund_total += Decimal(one["refund_total"])
+        period_total += Decimal(one["period_total"])
+        for tax in one["totals_by_tax"]:
+            totals = by_tax[Decimal(tax["tax_rate"])]
+            totals[0] += Decimal(tax["untaxed"])
+            totals[1] += Decimal(tax["total"])
+        for method in one["totals_by_method"]:
+            by_method[method["method"]] += Decimal(method["amount"])
+    written = _written(count, [], period_total, by_method, dict(by_tax))
+    return {**written, "refund_count": refund_count, "refund_total": MONEY[0](refund_total)}
 
 
 def _money(value):

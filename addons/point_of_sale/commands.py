@@ -127,3 +127,67 @@ def token(instance, config_id):
         sessions.get_config(connection, config_id)
         token = issue_config_token(connection, instance, instance.plugin_manager(), config_id)
     click.echo(token)
+
+
+@pos.group("closings")
+def closings_group():
+    """Periodic closings: daily per config, monthly and yearly from the dailies, and per
+    establishment (the configs of one shop)."""
+
+
+@closings_group.command("run")
+@click.option("--now", "now_text", default=None, metavar="ISO_TIME",
+              help="Make the closings due at this time (default: now).")
+@pass_instance
+@fail_cleanly
+def closings_run(instance, now_text):
+    """Make every closing that is due (run it hourly: docs/deploy.md); print one line each."""
+    from .periodic import run_closings, settings
+    now = _moment(now_text)
+    with instance.engine.begin() as connection:
+        zone, hour = settings(instance.parameters(connection, instance.plugin_manager()))
+        made = run_closings(connection, now, zone, hour)
+    for closing in made:
+        click.echo(_closing_line(closing))
+    if not made:
+        click.echo("No closing is due.")
+
+
+@closings_group.command("list")
+@click.argument("config_id", type=int)
+@click.option("--json", "as_json", is_flag=True, help="One JSON object per line.")
+@pass_instance
+@fail_cleanly
+def closings_list(instance, config_id, as_json):
+    """List CONFIG_ID's closings and its establishment's, oldest first."""
+    from .periodic import closings_of_config
+    with instance.engine.connect() as connection:
+        sessions.get_config(connection, config_id)
+        found = closings_of_config(connection, config_id)
+    for closing in found:
+        click.echo(json.dumps(closing, sort_keys=True) if as_json else _closing_line(closing))
+
+
+def _moment(text):
+    from datetime import datetime, timezone
+
+    from core.errors import CoreError
+    if text is None:
+        return datetime.now(timezone.utc)
+    try:
+        moment = datetime.fromisoformat(text.replace("Z", "+00:00"))
+    except ValueError:
+        raise CoreError(f"--now {text!r} is not an ISO time such as 2026-12-07T05:00:00Z") \
+            from None
+    return moment if moment.tzinfo else moment.replace(tzinfo=timezone.utc)
+
+
+def _closing_line(closing):
+    details = closing["details"]
+    who = (f"establishment {details['establishment']}" if "establishment" in details
+           else f"config {closing['config_id']}")
+    kind = closing["kind"].replace("_closing", "")
+    return (f"{closing['number']:>6} {kind:<7} {details['period']:<10} {who}: "
+            f"{details['order_count']} orders, total {details['period_total']}, "
+            f"perpetual {details['perpetual_total']}, {details['refund_count']} refunds, "
+            f"{details['duplicate_count']} duplicates [{closing['link'][:10]}]")

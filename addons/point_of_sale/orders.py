@@ -23,6 +23,7 @@ from core.models import utc_now
 from .ledger_seal import seal_records, sealed_entries_of
 from .models import Order, OrderLine, Partner, Payment, PosSession, Product
 from .payment_methods import BUILT_IN_METHODS, CODE_PATTERN, check_payments, methods_by_config
+from .periodic import too_old
 from .refunds import Refunds
 
 log = logging.getLogger(__name__)
@@ -441,6 +442,9 @@ def _check(connection, order, context, allowed_config_id, check_order):
     if allowed_config_id is not None and session.config_id != allowed_config_id:
         raise Rejection("forbidden_session", f"session {order.session_id} belongs to another "
                                              "POS config than your token's")
+    if too_old(session.opened_at, order.created_at):
+        raise Rejection("session_too_old", f"session {session.name} opened more than 24 hours "
+                        "before this sale: close it (its closing is due) and open a new one")
     unknown = sorted({line.product_id for line in order.lines} - set(context.tax_rates))
     if unknown:
         raise Rejection("unknown_product", f"unknown product ids: {unknown}")
