@@ -10,18 +10,22 @@ Figures (all amounts strings with two places in the record and the report):
 - refund_count, refund_total (orders whose total is negative);
 - totals_by_tax: per tax rate, untaxed, tax and total of the lines sold at that rate;
 - totals_by_method: per payment method code, what it took; cash net of the change given;
-- expected_cash (cash taken net of change), counted_cash (what the manager counted), and
-  cash_difference = counted - expected (None without a count);
+- the cash: opening_float, cash_in, cash_out and the moves themselves (cash_control.py; all
+  left out of a closing with no move, so closings sealed before cash control keep their links),
+  expected_cash = opening float + cash taken net of change (sales less refunds) + in - out,
+  counted_cash (what the manager counted), cash_difference = counted - expected (None without a
+  count);
 - perpetual_total: the config's previous closing's perpetual total plus this period's.
 """
 import uuid as uuid_module
 from collections import defaultdict
 from decimal import Decimal
 
-from sqlalchemy import select
+from sqlalchemy import func, select
 
 from core.models import utc_now
 
+from .cash_control import cash_moves, cash_totals, move_record
 from .ledger_form import MONEY, RATE, TIME, closing_records
 from .ledger_seal import ENTRY, seal_record, sealed_entries_of, take_numbers
 from .models import Closing, Order, OrderLine, Payment, PosConfig, PosSession
@@ -29,20 +33,50 @@ from .models import Closing, Order, OrderLine, Payment, PosConfig, PosSession
 ZERO = Decimal("0.00")
 CASH = "cash"  # the method whose payments are in the drawer and which gives the change
 
+CASH_BREAKDOWN = ("opening_float", "cash_sales", "cash_refunds", "cash_in", "cash_out")
 FIGURES = ("order_count", "refund_count", "refund_total", "period_total", "expected_cash",
            "totals_by_tax", "totals_by_method")
 
 
-def session_figures(connection, session_id, before_number=None):
+def session_figures(connection, session_id, before_number=None, cash=False):
     """The figures of a session's orders (canonical strings), from the stored tickets; with
-    `before_number`, only orders not sealed at or after that ticket number."""
+    `before_number`, only orders not sealed at or after that ticket number. Its expected cash
+    counts the session's opening float and cash moves; with `cash`, the figures also say what
+    it is made of (CASH_BREAKDOWN)."""
     session = connection.execute(select(PosSession).where(PosSession.id == session_id)).one()
     condition = Order.session_id == session_id
     if before_number is not None:
         condition = condition & Order.uuid.not_in(select(ENTRY.c.uuid).where(
             ENTRY.c.kind == "order", ENTRY.c.config_id == session.config_id,
             ENTRY.c.number >= before_number))
-    return orders_figures(connection, condition)
+    figures = orders_figures(connection, condition)
+    opening, cash_in, cash_out = cash_totals(cash_moves(connection, session_id))
+    write = MONEY[0]
+    figures["expected_cash"] = write(Decimal(figures["expected_cash"]) + (opening or ZERO)
+                                     + cash_in - cash_out)
+    if cash:
+        cash_sales, cash_refunds = _cash_sales_and_refunds(connection, condition)
+        figures.update({"opening_float": write(opening), "cash_sales": write(cash_sales),
+                        "cash_refunds": write(cash_refunds), "cash_in": write(cash_in),
+                        "cash_out": write(cash_out)})
+    return figures
+
+
+def _cash_sales_and_refunds(connection, condition):
+    """(cash taken by the sales net of the change given, cash given back by the refunds) of
+    the orders `condition` selects; their difference is the cash method's total."""
+    sales, refunds = ZERO, ZERO
+    for total, amount in connection.execute(
+            select(Order.amount_total, Payment.amount)
+            .join(Payment, Payment.order_id == Order.id)
+            .where(condition, Payment.method == CASH)):
+        if _money(total) < 0:
+            refunds -= _money(amount)
+        else:
+            sales += _money(amount)
+    change = connection.scalar(select(func.coalesce(func.sum(Order.amount_return), 0))
+                               .where(condition))
+    return sales - _money(change), refunds
 
 
 def orders_figures(connection, condition):
@@ -131,7 +165,13 @@ def record_closing(connection, session_id, counted_cash=None):
     expected = Decimal(figures["expected_cash"])
     counted = None if counted_cash is None else _money(counted_cash)
     uuid = uuid_module.uuid4().hex
-    connection.execute(Closing.__table__.insert().values(
+    moves = [move_record(row) for row in cash_moves(connection, session_id)]
+    cash = {"opening_float": None, "cash_in": None, "cash_out": None, "cash_moves": None}
+    if moves:
+        opening, cash_in, cash_out = cash_totals(moves)
+        cash = {"opening_float": opening, "cash_in": cash_in, "cash_out": cash_out,
+                "cash_moves": moves}
+    connection.execute(Closing.__table__.insert().values(**cash,
         uuid=uuid, session_id=session_id, closed_at=utc_now(),
         order_count=figures["order_count"], refund_count=figures["refund_count"],
         refund_total=Decimal(figures["refund_total"]),
@@ -161,19 +201,62 @@ def session_report(connection, session_id):
                           "opened_at": TIME[0](row.opened_at), "closed_at": TIME[0](row.closed_at)}}
     closing_uuid = connection.scalar(select(Closing.uuid).where(Closing.session_id == session_id))
     if closing_uuid is None:
-        figures = session_figures(connection, session_id)
+        figures = session_figures(connection, session_id, cash=True)
         perpetual = previous_perpetual_total(connection, row.config_id) + Decimal(
             figures["period_total"])
-        return {**report, **figures, "closed": False, "perpetual_total": MONEY[0](perpetual),
-                "counted_cash": None, "cash_difference": None, "ticket": None}
+        return _with_cash_and_names(connection, row, {
+            **report, **figures, "closed": False, "perpetual_total": MONEY[0](perpetual),
+            "counted_cash": None, "cash_difference": None, "ticket": None,
+            "cash_moves": [move_record(move) for move in cash_moves(connection, session_id)]})
     record = closing_records(connection, [closing_uuid])[closing_uuid]
     number, link = sealed_entries_of(connection, "closing", [closing_uuid]).get(
         closing_uuid, (None, None))
     # What this instance holds, recomputed: on a central server, the tickets a till sent beside
     # the closing it sealed offline (they must add up to it).
-    received = session_figures(connection, session_id, before_number=number)
-    return {**report, **{k: record[k] for k in (*FIGURES, "perpetual_total", "counted_cash",
-                                                 "cash_difference", "closed_at")},
-            "closed": True, "ticket": {"number": number, "link": link},
-            "received": received,
-            "received_differs": [key for key in FIGURES if received[key] != record[key]]}
+    received = session_figures(connection, session_id, before_number=number, cash=True)
+    cash = {key: received.pop(key) for key in CASH_BREAKDOWN}
+    return _with_cash_and_names(connection, row, {
+        **report, **{k: record[k] for k in (*FIGURES, "perpetual_total", "counted_cash",
+                                             "cash_difference", "closed_at")},
+        "closed": True, "ticket": {"number": number, "link": link},
+        "opening_float": record.get("opening_float"),
+        "cash_in": record.get("cash_in", "0.00"), "cash_out": record.get("cash_out", "0.00"),
+        "cash_sales": cash["cash_sales"], "cash_refunds": cash["cash_refunds"],
+        "cash_moves": record.get("cash_moves", []),
+        "received": received,
+        "received_differs": [key for key in FIGURES if received[key] != record[key]]})
+
+
+def _with_cash_and_names(connection, session, report):
+    """The report with `method_names` ({code: the name the shop gave the method}) and the
+    expected cash explained in words (`cash_explanation`)."""
+    from .payment_methods import payment_methods
+    names = {m["code"]: m["name"] for m in payment_methods(connection, session.config_id)}
+    report["method_names"] = {total["method"]: names.get(total["method"], total["method"])
+                              for total in report["totals_by_method"]} | {
+                                  CASH: names.get(CASH, "Cash")}
+    report["cash_explanation"] = explain_cash(report)
+    return report
+
+
+def explain_cash(report):
+    """Where the expected cash comes from, and what the count says of it, in a sentence."""
+    parts = [f"opening float {report['opening_float'] or '0.00'}",
+             f"+ cash sales {report['cash_sales']}",
+             f"- cash refunds {report['cash_refunds']}",
+             f"+ cash in {report['cash_in'] or '0.00'}",
+             f"- cash out {report['cash_out'] or '0.00'}"]
+    text = f"Expected cash {report['expected_cash']} = {' '.join(parts)}."
+    difference = report.get("cash_difference")
+    if difference is None:
+        return text
+    amount = Decimal(difference)
+    if amount == 0:
+        return text + f" Counted {report['counted_cash']}: the drawer is right."
+    moves = [m for m in report.get("cash_moves") or [] if m["kind"] != "float"]
+    return text + (f" Counted {report['counted_cash']}: {abs(amount)} "
+                   + ("more" if amount > 0 else "less") + " than expected"
+                   + (f" (with {len(moves)} cash move{'s' if len(moves) > 1 else ''} "
+                      "recorded, listed below)." if moves else
+                      " (no cash in or out was recorded: a missing one, wrong change or a "
+                      "sale rung up with another method)."))

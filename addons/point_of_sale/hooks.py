@@ -9,16 +9,33 @@ from .routes import CONFIG_FORM, blueprint
 
 @hookimpl
 def register_models():
+    from .cash_control import CashMove
     from .payment_methods import PaymentMethod
-    return [*MODELS, PaymentMethod]
+    return [*MODELS, PaymentMethod, CashMove]
 
 
 @hookimpl
 def register_routes():
     from .admin import admin_blueprint
+    from .cash_routes import cash_blueprint
     from .closing_routes import closing_blueprint
     from .past_orders import blueprint as past_orders_blueprint
-    return [blueprint, admin_blueprint, past_orders_blueprint, closing_blueprint]
+    return [blueprint, admin_blueprint, past_orders_blueprint, closing_blueprint, cash_blueprint]
+
+
+@hookimpl
+def register_config_fields(form):
+    """Cash control's limit (cash_control.py) on the POS config's form."""
+    if form != CONFIG_FORM:
+        return []
+    from core import ConfigField
+
+    from .cash_control import APPROVAL_LIMIT_FIELD, DEFAULT_APPROVAL_LIMIT
+    return [ConfigField(
+        APPROVAL_LIMIT_FIELD, "Cash in/out without a manager up to", type="int",
+        default=DEFAULT_APPROVAL_LIMIT, min=0, max=1000000,
+        help="A cash in or cash out of more than this amount (whole units of the currency) "
+             "needs a manager's approval at the till. 0: every cash in or out needs one.")]
 
 
 @hookimpl

@@ -10,6 +10,7 @@ from sqlalchemy.exc import DBAPIError, IntegrityError
 from core.db import is_transient
 from core.models import utc_now
 
+from .cash_control import store_received_moves
 from .ledger_alarms import TILL
 from .ledger_form import (
     CLOSING_FIELDS,
@@ -235,7 +236,7 @@ def _store_closing(connection, session_id, record):
     here if it is not closed yet. ValueError says what is wrong with the record."""
     fields = {k: v for k, v in record.items()
               if k not in ("config_id", "session", "totals_by_tax", "totals_by_method",
-                           "session_opened_at", *SEAL_FIELDS)}
+                           "session_opened_at", "cash_moves", *SEAL_FIELDS)}
     values = parsed(fields, CLOSING_FIELDS, "record")
     by_tax, by_method = record.get("totals_by_tax"), record.get("totals_by_method")
     if not isinstance(by_tax, list) or not isinstance(by_method, list):
@@ -246,8 +247,13 @@ def _store_closing(connection, session_id, record):
         parsed(total, METHOD_TOTAL_FIELDS, f"record.totals_by_method[{index}]")
     if values["closed_at"] is None or values["order_count"] is None:
         raise ValueError("record.closed_at and record.order_count are required")
+    moves = record.get("cash_moves")
+    if moves is not None and (not isinstance(moves, list) or not moves):
+        raise ValueError("record.cash_moves must be a non-empty list when present")
+    store_received_moves(connection, session_id, moves or [])  # this server's figures too
     connection.execute(Closing.__table__.insert().values(
-        **values, session_id=session_id, totals_by_tax=by_tax, totals_by_method=by_method))
+        **values, session_id=session_id, totals_by_tax=by_tax, totals_by_method=by_method,
+        cash_moves=moves))
     connection.execute(PosSession.__table__.update().where(
         PosSession.id == session_id, PosSession.state != CLOSED).values(
         state=CLOSED, closed_at=values["closed_at"]))

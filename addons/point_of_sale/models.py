@@ -202,6 +202,11 @@ class Closing(Model):
     cash_difference: Mapped[Decimal | None] = mapped_column(Money)
     totals_by_tax: Mapped[list] = mapped_column(JSON)
     totals_by_method: Mapped[list] = mapped_column(JSON)
+    # Cash control (cash_control.py): null when the session had no cash move.
+    opening_float: Mapped[Decimal | None] = mapped_column(Money)
+    cash_in: Mapped[Decimal | None] = mapped_column(Money)
+    cash_out: Mapped[Decimal | None] = mapped_column(Money)
+    cash_moves: Mapped[list | None] = mapped_column(JSON)
 
 
 class LedgerAlarm(Model):

@@ -95,6 +95,7 @@ function renderForm(report) {
       + `${amount(report.period_total)} taken so far`),
     warnings.length ? element("ul", { className: "close-warnings", role: "alert" },
       ...warnings.map((text) => element("li", {}, text))) : null,
+    element("p", { className: "muted", id: "expected-cash-parts" }, expectedParts(report)),
     element("label", { for: "counted-cash", className: "cash-field" }, "Cash counted in the drawer"),
     input,
     difference,
@@ -153,6 +154,15 @@ function methodName(code) {
   return method ? method.name : { cash: "Cash", card: "Card" }[code] || code;
 }
 
+/** What the expected cash is made of (float + cash sales − refunds + in − out). */
+function expectedParts(report) {
+  return `Expected ${amount(report.expected_cash)} = float ${amount(report.opening_float || "0")} `
+    + `+ cash sales ${amount(report.cash_sales)} − refunds ${amount(report.cash_refunds)} `
+    + `+ in ${amount(report.cash_in || "0")} − out ${amount(report.cash_out || "0")}`;
+}
+
+const MOVE_WORDS = { float: "Opening float", in: "Cash in", out: "Cash out" };
+
 /** The session report as the server sealed it. */
 export function renderReport(report) {
   const row = (label, value, className = "") => element("tr", { className },
@@ -167,7 +177,7 @@ export function renderReport(report) {
   done.addEventListener("click", () => location.reload());
   const print = element("button", { type: "button", className: "secondary big" }, "Print");
   print.addEventListener("click", () => window.print());
-  $("close-card").replaceChildren(
+  $("close-card").replaceChildren(...present(
     element("h2", {}, `Session ${report.session.name} closed`),
     element("p", { className: "muted", id: "closing-ticket" }, ticket),
     element("table", { className: "report-table", id: "report-summary" }, element("tbody", {},
@@ -175,16 +185,26 @@ export function renderReport(report) {
       row("Refunds", `${report.refund_count} · ${amount(report.refund_total)}`),
       row("Period grand total", amount(report.period_total), "grand"),
       row("Perpetual grand total", amount(report.perpetual_total)),
+      row("Opening float", amount(report.opening_float || "0")),
+      row("Cash sales", amount(report.cash_sales)),
+      row("Cash refunds", amount(report.cash_refunds)),
+      row("Cash in", amount(report.cash_in || "0")),
+      row("Cash out", amount(report.cash_out || "0")),
       row("Expected cash", amount(report.expected_cash)),
       row("Counted cash", amount(report.counted_cash)),
       row("Difference", signed(report.cash_difference),
           signedCents(report.cash_difference) ? "difference" : ""))),
+    element("p", { className: "cash-explanation", id: "cash-explanation" }, report.cash_explanation || ""),
+    (report.cash_moves || []).length ? table("Cash moves", ["Move", "Amount", "Reason"],
+      report.cash_moves.map((m) => element("tr", {}, element("td", {}, MOVE_WORDS[m.kind] || m.kind),
+        element("td", {}, amount(m.amount)), element("td", {}, m.reason)))) : null,
     table("Per payment method", ["Method", "Amount"], report.totals_by_method.map((m) =>
-      element("tr", {}, element("td", {}, methodName(m.method)), element("td", {}, amount(m.amount))))),
+      element("tr", {}, element("td", {}, (report.method_names || {})[m.method] || methodName(m.method)),
+              element("td", {}, amount(m.amount))))),
     table("Per tax rate", ["Rate", "Untaxed", "Tax", "Total"], report.totals_by_tax.map((t) =>
       element("tr", {}, element("td", {}, `${t.tax_rate} %`), element("td", {}, amount(t.untaxed)),
               element("td", {}, amount(t.tax)), element("td", {}, amount(t.total))))),
-    element("div", { className: "payment-actions" }, print, done));
+    element("div", { className: "payment-actions" }, print, done)));
   showScreen("close");
   $("close-session-button").hidden = true;
   $("new-order").hidden = true;

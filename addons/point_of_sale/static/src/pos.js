@@ -17,6 +17,7 @@
  *   customers.js  the customer dialog: search, create (needs the server), phone/e-mail edits
  *   ticket.js   the ticket number and chain link on the receipt, once the server answered
  *   close.js    closing the session: cash count, confirmation, the session report
+ *   cash.js     cash control: the opening float, cash in and out (the header's Cash)
  *   status.js   the sync indicator, the banner, "Needs attention"
  *   startup.js  store, data (server or cache), login, open orders, events, "pos:loaded"
  *   money.js, store.js, sync.js   cents arithmetic, IndexedDB, the background push
@@ -39,6 +40,7 @@ import { currentOrder, state } from "./state.js";
 import { clear, currentStatus, report } from "./status.js";
 import "./ticket.js";
 import "./close.js";
+import "./cash.js";
 import { $, blockUi, element, toast, unblockUi } from "./ui.js";
 import { _t, ngettext } from "./i18n.js";
 
