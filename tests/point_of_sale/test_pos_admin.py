@@ -279,7 +279,9 @@ def test_creating_a_config_stores_it(admin, pos):
 def test_editing_a_config_changes_its_name_and_active_flag(admin, pos):
     form = admin.get("/web/pos/configs/2").get_data(as_text=True)
     assert input_value(form, "name") == "Bar" and is_checked(form, "active")
-    assert 'id="addon-fields"' not in form  # no installed addon extends this form
+    # point_of_sale alone declares one field of its own there: the cash in/out limit.
+    assert form.count('name="cash_move_approval_limit"') == 1 and input_value(
+        form, "cash_move_approval_limit") == "100"
     response = post_form(admin, "/web/pos/configs/2", {"name": "Bar counter"})  # unchecked
     assert response.status_code == 302
     assert read(pos, select(PosConfig.name, PosConfig.active).where(PosConfig.id == 2)) == [
@@ -319,7 +321,8 @@ def test_config_form_shows_fields_declared_by_installed_addons(extended):
         "receipt_copies": "2"})  # sell_offline unchecked
     assert response.status_code == 302
     assert rows(extended, "SELECT field, value, addon FROM core_record_setting "
-                          "WHERE form = 'pos.config' AND record_id = 1 ORDER BY field") == [
+                          "WHERE form = 'pos.config' AND record_id = 1 "
+                          "AND addon != 'point_of_sale' ORDER BY field") == [
         ("receipt_copies", "2", "pos_sync_settings"),
         ("sell_offline", "0", "pos_sync_settings"),
         ("sync_server", "http://192.168.1.10:8069", "pos_sync_settings")]
@@ -336,7 +339,8 @@ def test_a_new_config_stores_the_addon_fields_under_its_new_id(extended):
     assert response.status_code == 302
     [(config_id,)] = read(extended, select(PosConfig.id).where(PosConfig.name == "Terrace"))
     assert rows(extended, "SELECT field, value FROM core_record_setting "
-                          "WHERE form = 'pos.config' AND record_id = :id ORDER BY field",
+                          "WHERE form = 'pos.config' AND record_id = :id "
+                          "AND addon != 'point_of_sale' ORDER BY field",
                 id=config_id) == [("receipt_copies", "0"), ("sell_offline", "1"),
                                   ("sync_server", "")]
 
