@@ -20,7 +20,10 @@ from .cash_control import (
     record_cash_move,
 )
 from .closing import session_figures
+from .journal import record_event
 from .models import CLOSED, CLOSING_CONTROL, PosSession
+
+CASH_MOVE_EVENT = "cash_move"  # the journal's kind for an opening float, cash in or cash out
 
 cash_blueprint = Blueprint("point_of_sale_cash", __name__, url_prefix="/pos")
 
@@ -75,6 +78,11 @@ def pos_record_cash_move(session_id):
                                               approved_by=approved_by)
         except CashRefusal as refusal:
             raise ApiError(refusal.status, refusal.code, refusal.message) from None
+        if status == "created":  # journaled in the same transaction (journal.py, sealed)
+            details = move_record(stored)
+            details["move"] = details.pop("kind")
+            record_event(connection, CASH_MOVE_EVENT, row.config_id, session=row.name,
+                         **details)
         state = _cash_state(connection, row, manager)
     response = jsonify(status=status, move=move_record(stored), **state)
     response.status_code = 201 if status == "created" else 200

@@ -14,6 +14,7 @@ from addons.point_of_sale import (
     receive_sealed_entries,
     session_report,
     verify_chain,
+    verify_journal,
 )
 from addons.point_of_sale.sessions import close_session
 from tests import hostile_json as hj
@@ -76,6 +77,15 @@ def test_expected_cash_is_float_plus_cash_sales_less_refunds_plus_in_less_out(
         "cash_in": "30.00", "cash_out": "12.50", "expected_cash": "115.50"}
     assert [m["kind"] for m in state["moves"]] == ["float", "in", "out"]
     assert state["moves"][1]["by"] == "manager"
+    # Each move is journaled once (the retry is not), in the sealed journal of events.
+    with addon_instance.engine.connect() as connection:
+        events = connection.execute(text(
+            "SELECT details FROM point_of_sale_journal_event WHERE kind = 'cash_move' "
+            "ORDER BY number")).scalars().all()
+        assert verify_journal(connection).ok
+    assert [json.loads(d)["reason"] for d in events] == ["", "Change from the bank",
+                                                         "Window cleaner"]
+    assert json.loads(events[1])["amount"] == "30.00"
 
     closed = admin_client.post(f"/pos/session/{shop_session}/close",
                                json={"counted_cash": "115.00"}).get_json()

@@ -38,6 +38,7 @@ SEALED_OTHERWISE = {
         "session_id": "sealed as the session's name and opening time",
         "totals_by_tax": "sealed as the list `totals_by_tax`",
         "totals_by_method": "sealed as the list `totals_by_method`",
+        "cash_moves": "sealed as the list `cash_moves` (left out while empty)",
     },
     "point_of_sale_ledger_entry": {
         "id": "this instance's row id", "config_id": "sealed as the record's `config_id`",

@@ -4,6 +4,7 @@
 // A move above the config's limit needs a manager: the server says so (approval_required).
 // Every move has a uuid made here, so a retried request is stored once.
 import { hub } from "./hub.js";
+import { _t } from "./i18n.js";
 import { SignedOut, api } from "./http.js";
 import * as money from "./money.js";
 import { state } from "./state.js";
@@ -18,9 +19,11 @@ const cents = (text) => {
 };
 const shown = (text) => (text === null || text === undefined ? "—" : money2(cents(text)));
 const errorText = (response, what) => (response.body && response.body.error
-  ? response.body.error.message : `${what} failed (HTTP ${response.status})`);
+  ? response.body.error.message : _t("{what} failed (HTTP {status})", { what, status: response.status }));
 const newUuid = () => (crypto.randomUUID ? crypto.randomUUID()
   : `${Date.now().toString(16)}-${Math.random().toString(16).slice(2)}`);
+
+const moveWords = () => ({ float: _t("Opening float"), in: _t("Cash in"), out: _t("Cash out") });
 
 let cash = null; // the session's cash as the server last said it
 let busy = false;
@@ -29,8 +32,8 @@ function buildDialog() {
   const field = (id, label, props = {}) => [
     element("label", { for: id, className: "cash-field" }, label),
     element("input", { id, className: "cash-input", autocomplete: "off", ...props })];
-  const kinds = element("div", { className: "payment-methods", role: "radiogroup", "aria-label": "Cash in or out" },
-    ...[["in", "Cash in"], ["out", "Cash out"]].map(([kind, label]) => {
+  const kinds = element("div", { className: "payment-methods", role: "radiogroup", "aria-label": _t("Cash in or out") },
+    ...[["in", _t("Cash in")], ["out", _t("Cash out")]].map(([kind, label]) => {
       const button = element("button", { type: "button", className: "secondary", role: "radio",
                                          dataset: { kind } }, label);
       button.setAttribute("aria-checked", String(kind === "out"));
@@ -42,7 +45,7 @@ function buildDialog() {
   const denominations = element("div", { className: "cash-denominations", id: "cash-denominations", hidden: true },
     ...DENOMINATIONS.map((value) => element("label", {}, `${value} ×`,
       element("input", { className: "cash-count", inputMode: "numeric", autocomplete: "off",
-                         dataset: { value }, "aria-label": `Count of ${value}` }))));
+                         dataset: { value }, "aria-label": _t("Count of {value}", { value }) }))));
   denominations.addEventListener("input", () => {
     let total = 0;
     for (const input of denominations.querySelectorAll("input")) {
@@ -52,31 +55,31 @@ function buildDialog() {
     $("cash-float").value = money.formatCents(total);
   });
   const byDenomination = element("button", { type: "button", className: "ghost", id: "cash-by-denomination" },
-    "Count by denomination");
+    _t("Count by denomination"));
   byDenomination.addEventListener("click", () => { denominations.hidden = !denominations.hidden; });
   const recordFloat = element("button", { type: "button", className: "primary", id: "cash-record-float" },
-    "Record the float");
+    _t("Record the float"));
   recordFloat.addEventListener("click", () => record("float"));
   const recordMove = element("button", { type: "button", className: "primary", id: "cash-record-move" },
-    "Record");
+    _t("Record"));
   recordMove.addEventListener("click", () => record(
     kinds.querySelector("[aria-checked=true]").dataset.kind));
-  const close = element("button", { type: "button", className: "secondary", id: "cash-close" }, "Close");
+  const close = element("button", { type: "button", className: "secondary", id: "cash-close" }, _t("Close"));
   close.addEventListener("click", closeDialog);
   const dialog = element("div", { className: "overlay", id: "cash-dialog", hidden: true },
     element("div", { className: "dialog wide", role: "dialog", "aria-modal": "true", "aria-labelledby": "cash-title" },
-      element("h2", { id: "cash-title" }, "Cash"),
+      element("h2", { id: "cash-title" }, _t("Cash")),
       element("p", { className: "muted", id: "cash-expected", role: "status" }),
-      element("section", { id: "cash-float-section", "aria-label": "Opening float" },
-        element("h3", {}, "Opening float"),
-        ...field("cash-float", "Float counted in the drawer", { inputMode: "decimal" }),
+      element("section", { id: "cash-float-section", "aria-label": _t("Opening float") },
+        element("h3", {}, _t("Opening float")),
+        ...field("cash-float", _t("Float counted in the drawer"), { inputMode: "decimal" }),
         byDenomination, denominations, recordFloat),
-      element("section", { "aria-label": "Cash in or out" },
-        element("h3", {}, "Cash in or out"), kinds,
-        ...field("cash-amount", "Amount", { inputMode: "decimal" }),
-        ...field("cash-reason", "Reason", { maxLength: 200 }),
+      element("section", { "aria-label": _t("Cash in or out") },
+        element("h3", {}, _t("Cash in or out")), kinds,
+        ...field("cash-amount", _t("Amount"), { inputMode: "decimal" }),
+        ...field("cash-reason", _t("Reason"), { maxLength: 200 }),
         recordMove),
-      element("ul", { className: "cash-moves", id: "cash-moves", "aria-label": "Cash moves" }),
+      element("ul", { className: "cash-moves", id: "cash-moves", "aria-label": _t("Cash moves") }),
       element("div", { className: "dialog-actions" }, close)));
   dialog.addEventListener("keydown", (event) => { if (event.key === "Escape") closeDialog(); });
   document.body.append(dialog);
@@ -86,15 +89,16 @@ function render() {
   if (!cash) return;
   const floatCounted = cash.opening_float !== null;
   $("cash-float-section").hidden = floatCounted;
-  $("cash-expected").textContent = `Expected in the drawer: ${shown(cash.expected_cash)} `
-    + `(float ${shown(cash.opening_float || "0")} + cash sales ${shown(cash.cash_sales)} `
-    + `− refunds ${shown(cash.cash_refunds)} + in ${shown(cash.cash_in)} − out ${shown(cash.cash_out)}). `
-    + `A manager approves moves over ${shown(cash.approval_limit)}.`;
-  const words = { float: "Opening float", in: "Cash in", out: "Cash out" };
+  $("cash-expected").textContent = _t("Expected in the drawer: {expected} (float {float} + cash sales "
+    + "{sales} − refunds {refunds} + in {in} − out {out}). A manager approves moves over {limit}.", {
+    expected: shown(cash.expected_cash), float: shown(cash.opening_float || "0"),
+    sales: shown(cash.cash_sales), refunds: shown(cash.cash_refunds), in: shown(cash.cash_in),
+    out: shown(cash.cash_out), limit: shown(cash.approval_limit) });
+  const words = moveWords();
   $("cash-moves").replaceChildren(...cash.moves.map((move) => element("li", { dataset: { kind: move.kind } },
     `${words[move.kind]} ${move.kind === "out" ? "−" : "+"}${shown(move.amount)}`,
     move.reason ? ` · ${move.reason}` : "",
-    move.approved_by ? ` · approved by ${move.approved_by}` : "")));
+    move.approved_by ? ` · ${_t("approved by {name}", { name: move.approved_by })}` : "")));
   const button = $("cash-button");
   if (button) button.dataset.float = floatCounted ? "counted" : "missing";
 }
@@ -104,13 +108,13 @@ async function load() {
   if (!session) return false;
   try {
     const response = await api(`/pos/session/${session.id}/cash`);
-    if (!response.ok) { toast(errorText(response, "Reading the cash"), "error"); return false; }
+    if (!response.ok) { toast(errorText(response, _t("Reading the cash")), "error"); return false; }
     cash = response.body;
     render();
     return true;
   } catch (error) {
-    toast(error instanceof SignedOut ? "Sign in again to count the cash."
-      : `Cash control needs the server: ${error.message}`, "error");
+    toast(error instanceof SignedOut ? _t("Sign in again to count the cash.")
+      : _t("Cash control needs the server: {error}", { error: error.message }), "error");
     return false;
   }
 }
@@ -143,16 +147,15 @@ async function record(kind) {
   busy = true;
   try {
     const response = await api(`/pos/session/${session.id}/cash`, { method: "POST", json: body });
-    if (!response.ok) { toast(errorText(response, "Recording the cash"), "error"); return; }
+    if (!response.ok) { toast(errorText(response, _t("Recording the cash")), "error"); return; }
     cash = response.body;
     render();
-    const words = { float: "Opening float", in: "Cash in", out: "Cash out" };
-    toast(`${words[kind]} of ${shown(response.body.move.amount)} recorded.`);
+    toast(_t("{move} of {amount} recorded.", { move: moveWords()[kind], amount: shown(response.body.move.amount) }));
     if (kind !== "float") { $("cash-amount").value = ""; $("cash-reason").value = ""; }
     hub.dispatchEvent(new CustomEvent("pos:cash-move", { detail: structuredClone(response.body.move) }));
   } catch (error) {
-    toast(error instanceof SignedOut ? "Sign in again to record cash."
-      : `Not recorded (the server is needed): ${error.message}`, "error");
+    toast(error instanceof SignedOut ? _t("Sign in again to record cash.")
+      : _t("Not recorded (the server is needed): {error}", { error: error.message }), "error");
   } finally {
     busy = false;
   }
@@ -160,8 +163,8 @@ async function record(kind) {
 
 hub.addEventListener("pos:loaded", () => {
   if (!state.canSell || !state.data.session || $("cash-button")) return;
-  const button = element("button", { type: "button", className: "header-button", id: "cash-button" }, "Cash");
-  button.title = "Opening float, cash in and cash out";
+  const button = element("button", { type: "button", className: "header-button", id: "cash-button" }, _t("Cash"));
+  button.title = _t("Opening float, cash in and cash out");
   button.addEventListener("click", openCash);
   $("sync-indicator").before(button);
 });
