@@ -15,10 +15,13 @@ from gunicorn.workers.ggevent import GeventPyWSGIWorker, PyWSGIHandler, PyWSGISe
 from core.access_log import CombinedLogHandler
 from core.http_errors import JsonErrorHandler
 from core.one_send import OneSendHandler
+from core.slow_clients import SlowClientGuard
 
 
-class RequestHandler(JsonErrorHandler, CombinedLogHandler, OneSendHandler, PyWSGIHandler):
-    """JSON errors for refused requests, small answers in one send, combined log lines."""
+class RequestHandler(SlowClientGuard, JsonErrorHandler, CombinedLogHandler, OneSendHandler,
+                     PyWSGIHandler):
+    """Heads in time (core.slow_clients, configured by core.server.wsgi_app), JSON errors for
+    refused requests, small answers in one send, combined log lines."""
 
     def log_request(self):
         # gunicorn's own formatting (its --access-logformat) builds a dictionary of every

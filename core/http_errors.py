@@ -8,7 +8,8 @@ import json
 
 from gevent.pywsgi import WSGIHandler
 
-REASONS = {400: "Bad Request", 414: "URI Too Long", 431: "Request Header Fields Too Large"}
+REASONS = {400: "Bad Request", 408: "Request Timeout", 414: "URI Too Long",
+           429: "Too Many Requests", 431: "Request Header Fields Too Large"}
 
 
 def raw_json_error(status, code, message):

@@ -21,6 +21,7 @@ from core.access_log import CombinedLogHandler  # noqa: E402
 from core.http_errors import JsonErrorHandler  # noqa: E402
 from core.instance import Instance  # noqa: E402
 from core.one_send import OneSendHandler  # noqa: E402
+from core.slow_clients import SlowClientGuard, configure  # noqa: E402
 from core.web import create_app  # noqa: E402
 from core.web.reloader import ReloadingApp  # noqa: E402
 from core.web.start import served_addresses  # noqa: E402
@@ -28,9 +29,10 @@ from core.web.start import served_addresses  # noqa: E402
 LISTEN_BACKLOG = 2048
 
 
-class RequestHandler(JsonErrorHandler, CombinedLogHandler, OneSendHandler):
-    """Requests the server refuses itself (oversized headers...) are answered in JSON too,
-    every request is logged in the combined format, and a small answer goes out in one send."""
+class RequestHandler(SlowClientGuard, JsonErrorHandler, CombinedLogHandler, OneSendHandler):
+    """A request's head must arrive in time (core.slow_clients), requests the server refuses
+    itself (oversized headers...) are answered in JSON too, every request is logged in the
+    combined format, and a small answer goes out in one send."""
 
 
 def wsgi_app():
@@ -38,6 +40,8 @@ def wsgi_app():
     instance = Instance()
     if not instance.is_initialised():
         instance.init()
+    with instance.engine.connect() as connection:  # the slow-client limits of the handler
+        configure(instance.parameters(connection, instance.plugin_manager()))
     return ReloadingApp(instance, lambda inst: create_app(instance=inst))
 
 

@@ -20,6 +20,8 @@ import errno
 
 import simple_websocket
 from flask import Response, request
+from wsproto.events import CloseConnection
+from wsproto.frame_protocol import CloseReason
 
 from core.web import current_instance, strict_json
 from core.web.errors import ApiError
@@ -45,8 +47,7 @@ def serve_websocket(read_subscription):
     if "Authorization" not in request.headers:
         require_own_origin(current_settings().cors_origins)
     settings, engine = current_settings(), current_instance().engine
-    socket = simple_websocket.Server.accept(request.environ,
-                                            max_message_size=MAX_CLIENT_MESSAGE)
+    socket = BoundedServer.accept(request.environ, max_message_size=MAX_CLIENT_MESSAGE)
     try:
         try:
             channels, last, since, cycle = read_subscription(
@@ -89,6 +90,78 @@ def require_own_origin(cors_origins):
                    f"a WebSocket from {origin!r} may not use this server's sign-in; open it "
                    f"from a page of {own} or list that origin in "
                    f"pos_longpolling.cors_origins"[:300])
+
+
+class FrameTooLarge(OSError):
+    """A client frame announced more than MAX_CLIENT_MESSAGE bytes (an OSError: simple-websocket's
+    reading thread then ends the connection)."""
+
+
+class FrameLengthWatch:
+    """The connection's wsproto `WSConnection`, with each client frame's announced length read
+    from the raw bytes before wsproto sees them: a frame announcing more than `limit` bytes is
+    answered with a close (1009, message too big) and the connection ends at once.
+    simple-websocket's own `max_message_size` counts the bytes as they arrive, so a frame
+    announcing gigabytes and trickling its payload held the connection for as long as its
+    sender liked."""
+
+    def __init__(self, connection, sock, limit):
+        self._connection, self._sock, self._limit = connection, sock, limit
+        self._head = bytearray()  # the frame header read so far
+        self._skip = 0  # payload bytes of the current frame still to come
+
+    def __getattr__(self, name):
+        return getattr(self._connection, name)
+
+    def receive_data(self, data):
+        if data:
+            self._watch(data)
+        self._connection.receive_data(data)
+
+    def _watch(self, data):
+        at = 0
+        while at < len(data):
+            if self._skip:
+                step = min(self._skip, len(data) - at)
+                self._skip -= step
+                at += step
+                continue
+            self._head.append(data[at])
+            at += 1
+            length = _announced_length(self._head)
+            if length is None:
+                continue
+            self._head.clear()
+            if length > self._limit:
+                try:
+                    self._sock.send(self._connection.send(CloseConnection(
+                        CloseReason.MESSAGE_TOO_BIG,
+                        f"a frame of {length} bytes; at most {self._limit}")))
+                except OSError:
+                    pass
+                raise FrameTooLarge(f"a client frame announced {length} bytes")
+            self._skip = length
+
+
+def _announced_length(head):
+    """The payload length of a complete frame header `head` (RFC 6455 5.2), None until the
+    header is complete."""
+    if len(head) < 2:
+        return None
+    short = head[1] & 0x7F
+    extended = 2 if short == 126 else 8 if short == 127 else 0
+    if len(head) < 2 + extended + (4 if head[1] & 0x80 else 0):
+        return None
+    return int.from_bytes(head[2:2 + extended], "big") if extended else short
+
+
+class BoundedServer(simple_websocket.Server):
+    """simple-websocket's server whose client frames are held to `max_message_size` as soon as
+    their header arrives (FrameLengthWatch)."""
+
+    def handshake(self):
+        super().handshake()
+        self.ws = FrameLengthWatch(self.ws, self.sock, self.max_message_size)
 
 
 def _close(socket, *reason):

@@ -235,3 +235,66 @@ def test_a_page_on_another_origin_cannot_read_the_bus_with_the_admins_cookie(
         foreign.shutdown()
         foreign.server_close()
     assert errors == []
+
+
+def raw_websocket(server_url, headers):
+    """A TCP connection that has done the WebSocket handshake (answer 101), for hand-made
+    frames."""
+    import base64
+    import socket as sockets
+    from urllib.parse import urlsplit
+    address = urlsplit(server_url)
+    client = sockets.create_connection((address.hostname, address.port), timeout=10)
+    key = base64.b64encode(os.urandom(16)).decode()
+    extra = "".join(f"{name}: {value}\r\n" for name, value in headers.items())
+    client.sendall((f"GET /longpolling/websocket HTTP/1.1\r\nHost: {address.netloc}\r\n"
+                    f"Upgrade: websocket\r\nConnection: Upgrade\r\nSec-WebSocket-Key: {key}\r\n"
+                    f"Sec-WebSocket-Version: 13\r\n{extra}\r\n").encode())
+    head = b""
+    while b"\r\n\r\n" not in head:
+        head += client.recv(4096)
+    assert head.startswith(b"HTTP/1.1 101"), head
+    return client
+
+
+@pytest.mark.parametrize("announced", [64 * 1024 + 1, 2**40])
+def test_a_frame_announcing_more_than_the_limit_is_refused_at_once(addon_instance, server_url,
+                                                                  token_for, announced):
+    """The frame's header is enough: the server answers close 1009 (message too big) and ends
+    the connection without waiting for the payload (it waited for as long as the sender
+    trickled it)."""
+    import struct
+    import time
+    client = raw_websocket(server_url, token_for(1, addon_instance.db_name))
+    started = time.monotonic()
+    client.sendall(bytes([0x81, 0x80 | 127]) + struct.pack(">Q", announced) + os.urandom(4)
+                   + b"{")
+    received = b""
+    while True:
+        chunk = client.recv(4096)
+        if not chunk:
+            break
+        received += chunk
+    client.close()
+    assert received[:1] == b"\x88", received  # a close frame
+    assert struct.unpack(">H", received[2:4])[0] == 1009
+    assert time.monotonic() - started < 5  # at once (the subscription waits 30 s)
+
+
+def test_a_frame_within_the_limit_in_pieces_is_still_read(addon_instance, server_url,
+                                                         token_for):
+    """The header watch follows frames split across reads (and several frames in one read)."""
+    import time
+    client = raw_websocket(server_url, token_for(1, addon_instance.db_name))
+    channel = pos_channel(addon_instance.db_name, "pos.longpolling", 1)
+    text = json.dumps({"channels": [channel] * 5, "last": 0, "options": {"timeout": 1}}).encode()
+    assert len(text) > 125  # a 16-bit length is the shortest form of it
+    mask = os.urandom(4)
+    masked = bytes(byte ^ mask[i % 4] for i, byte in enumerate(text))
+    frame = bytes([0x81, 0x80 | 126]) + len(text).to_bytes(2, "big") + mask + masked
+    for piece in (frame[:1], frame[1:3], frame[3:9], frame[9:20], frame[20:]):
+        client.sendall(piece)
+        time.sleep(0.05)
+    head = client.recv(2)
+    assert head[0] == 0x81  # a text answer: the subscription was read
+    client.close()
