@@ -24,7 +24,8 @@ def register_models():
 @hookspec
 def register_system_parameters():
     """Return a list of dicts declaring system parameters, in the form of `system_parameters.yaml`
-    entries (key, type, default, description); for addons shipped outside this repository."""
+    entries (key, type, default, description), beside those of the addon's own
+    `system_parameters.yaml` (next to its manifest), for parameters declared by code."""
 
 
 @hookspec

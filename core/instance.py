@@ -61,7 +61,8 @@ class Instance:
 
     def parameter_specs(self, manager=None):
         manager = manager or self.plugin_manager()
-        return load_declarations(extra=flatten(manager, "register_system_parameters"))
+        return load_declarations(extra=flatten(manager, "register_system_parameters"),
+                                 addons=self.catalog.addons.values())
 
     def parameters(self, connection, manager=None):
         return SystemParameters(connection, self.parameter_specs(manager))

@@ -1,8 +1,9 @@
 """System parameters (Odoo's ir.config_parameter): declared keys with typed values.
 
-Every key is declared, with its type, default, description and owning addon, in
-`system_parameters.yaml` (or, for addons shipped elsewhere, by their `register_system_parameters`
-hook). Undeclared keys are refused, so a typo cannot silently create a parameter nobody reads.
+Every key is declared, with its type, default, description and owning addon: the kernel's in
+the root `system_parameters.yaml`, each addon's in the `system_parameters.yaml` beside its
+`__manifest__.py` (or by its `register_system_parameters` hook). Undeclared keys are refused, so
+a typo cannot silently create a parameter nobody reads.
 """
 import functools
 import secrets
@@ -17,8 +18,10 @@ from core.db import upsert
 from core.errors import ParameterError
 from core.models import Parameter
 
-# The root file, linked from core/ so that it ships in the wheel too.
+# The root file, the kernel's keys only, linked from core/ so that it ships in the wheel too.
 DECLARATIONS_FILE = Path(__file__).resolve().parent / "system_parameters.yaml"
+KERNEL = "core"
+ADDON_FILE = "system_parameters.yaml"  # an addon's own, beside its __manifest__.py
 
 
 @dataclass(frozen=True)
@@ -62,10 +65,33 @@ def _declared_in_file(path):
     return tuple(yaml.safe_load(Path(path).read_text(encoding="utf-8")) or [])
 
 
-def load_declarations(path=DECLARATIONS_FILE, extra=()):
-    """Read the YAML declarations plus `extra` dicts; return {key: ParameterSpec}."""
+def addon_entries(addon):
+    """(source, entry) of what `addon` (core.addons.Addon) declares in its own file; each
+    entry's `addon` is the addon's name (it may be left out) and no other."""
+    path = Path(addon.path) / ADDON_FILE
+    if not path.is_file():
+        return []
+    return [(str(path), _owned_by(entry, addon.name, path)) for entry in _declared_in_file(path)]
+
+
+def _owned_by(entry, owner, source):
+    if not isinstance(entry, dict):
+        raise ParameterError(f"{source}: a parameter entry must be a mapping, not {entry!r}")
+    entry = dict(entry)  # the file's entries are cached: never altered
+    if entry.setdefault("addon", owner) != owner:
+        raise ParameterError(f"{source}: {entry.get('key')!r} is declared for addon "
+                             f"{entry['addon']!r}; a file declares its own addon's keys only")
+    return entry
+
+
+def load_declarations(path=DECLARATIONS_FILE, extra=(), addons=()):
+    """Read the kernel's declarations, those of `addons` (their files beside their manifests)
+    and `extra` dicts (the register_system_parameters hook); return {key: ParameterSpec}."""
     specs = {}
-    entries = [(str(path), e) for e in _declared_in_file(path)] + [("hook", e) for e in extra]
+    entries = [(str(path), _owned_by(e, KERNEL, path)) for e in _declared_in_file(path)]
+    for addon in addons:
+        entries += addon_entries(addon)
+    entries += [("hook", e) for e in extra]
     for source, entry in entries:
         spec = spec_from_dict(entry, source)
         if spec.key in specs:

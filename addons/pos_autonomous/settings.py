@@ -1,4 +1,4 @@
-"""pos_autonomous's system parameters (declared in system_parameters.yaml)."""
+"""pos_autonomous's system parameters (declared in its system_parameters.yaml)."""
 SYNC_INTERVAL_MS = "pos_autonomous.sync_interval_ms"
 REQUEST_TIMEOUT_MS = "pos_autonomous.request_timeout_ms"
 RETRY_WAIT_MS = "pos_autonomous.retry_wait_ms"

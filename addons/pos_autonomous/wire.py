@@ -16,7 +16,7 @@ CUSTOMERS = "/pos_autonomous/customers"
 INCREMENTAL, FULL = "incremental", "full"
 KINDS = (INCREMENTAL, FULL)
 NEW_TABLE = {"mode": FULL, "snapshot": None, "after": None}  # a table the till never had
-DEFAULT_PAGE_SIZE = 10000  # as the till's pos_autonomous.page_size (system_parameters.yaml)
+DEFAULT_PAGE_SIZE = 10000  # as the till's pos_autonomous.page_size (its system_parameters.yaml)
 MAX_PAGE_SIZE = 10000
 
 

@@ -4,6 +4,7 @@ from hypothesis import given
 from hypothesis import strategies as st
 
 from core import values
+from core.addons import BUILTIN_ADDONS, AddonCatalog
 from core.config_fields import ConfigField, read_values, validate, write_values
 from core.errors import ParameterError
 from core.params import load_declarations, spec_from_dict
@@ -38,12 +39,51 @@ def test_urls_lose_their_trailing_slash():
 
 
 def test_every_declared_parameter_has_an_owner_a_type_and_a_description():
-    specs = load_declarations()
-    assert "core.secret_key" in specs
+    specs = load_declarations(addons=AddonCatalog(entry_points=False).addons.values())
+    assert "core.secret_key" in specs and "pos_autonomous.page_size" in specs
     for spec in specs.values():
         assert spec.type in values.TYPES
         assert spec.description
         assert spec.key.startswith(spec.addon + ".")
+
+
+def test_the_root_file_holds_the_kernel_keys_and_each_addon_its_own_beside_its_manifest():
+    assert {spec.addon for spec in load_declarations().values()} == {"core"}
+    for folder in sorted(BUILTIN_ADDONS.iterdir()):
+        own = folder / "system_parameters.yaml"
+        if own.exists():
+            assert (folder / "__manifest__.py").exists()
+            addon = AddonCatalog([BUILTIN_ADDONS], entry_points=False).get(folder.name)
+            specs = load_declarations(addons=[addon])
+            assert {s.addon for s in specs.values()} == {"core", folder.name}, own
+
+
+def write_addon(root, name, declarations):
+    (root / name).mkdir()
+    (root / name / "__manifest__.py").write_text(repr({"name": name, "version": "1.0.0"}))
+    (root / name / "__init__.py").write_text("")
+    (root / name / "system_parameters.yaml").write_text(declarations)
+    return AddonCatalog([root], entry_points=False).get(name)
+
+
+def test_an_addon_declares_its_parameters_beside_its_manifest(tmp_path):
+    addon = write_addon(tmp_path, "params_probe", "- key: params_probe.every\n  type: int\n"
+                                                "  default: 60\n  description: How often.\n")
+    spec = load_declarations(addons=[addon])["params_probe.every"]
+    assert (spec.addon, spec.type, spec.default_text) == ("params_probe", "int", "60")
+
+
+def test_an_addon_file_declaring_another_addons_key_is_refused(tmp_path):
+    addon = write_addon(tmp_path, "params_probe", "- key: core.sneaky\n  addon: core\n")
+    with pytest.raises(ParameterError, match="declares its own addon's keys only"):
+        load_declarations(addons=[addon])
+
+
+def test_the_root_file_refuses_an_addons_key(tmp_path):
+    root = tmp_path / "system_parameters.yaml"
+    root.write_text("- key: point_of_sale.thing\n  addon: point_of_sale\n")
+    with pytest.raises(ParameterError, match="declares its own addon's keys only"):
+        load_declarations(root)
 
 
 def test_a_key_outside_its_addon_namespace_is_refused():
