@@ -297,24 +297,73 @@ def param_set(instance, key, value):
     click.echo(f"{key} = {'(hidden)' if parameters.spec(key).secret else stored}")
 
 
-@cli.group()
+class UserGroup(click.Group):
+    """`core user`: its `add` takes one option per `UserScope` the installed addons declare
+    (point_of_sale: `--pos CONFIG_ID`), so the kernel itself names none."""
+
+    def get_command(self, ctx, name):
+        command = super().get_command(ctx, name)
+        if name != "add" or command is None:
+            return command
+        scopes = _installed_user_scopes(ctx.find_root().params.get("db"))
+        extra = [click.Option([f"--{scope_name}"], multiple=True, metavar="VALUE",
+                              help=f"{scope.help} (repeat for several)")
+                 for scope_name, scope in scopes.items()]
+        return click.Command(command.name, params=[*command.params, *extra],
+                             callback=command.callback, help=command.help)
+
+
+def _installed_user_scopes(db):
+    """The `UserScope`s of the addons installed in `db` (none when it cannot be read yet)."""
+    from core.web.users import user_scopes
+    if missing_sqlite_file(db) is not None:
+        return {}
+    try:
+        return user_scopes(Instance(db).plugin_manager())
+    except Exception:  # no database yet: a first admin is made before any addon
+        return {}
+
+
+@cli.group(cls=UserGroup)
 def user():
-    """Manage the people who may sign in to the admin pages."""
+    """Manage the people who may sign in: cashiers, managers and admins."""
 
 
 @user.command("add")
 @click.argument("login")
 @click.option("--password", envvar="CORE_ADMIN_PASSWORD", prompt=True, hide_input=True,
               confirmation_prompt=True, help="Default: $CORE_ADMIN_PASSWORD, else asked.")
+@click.option("--role", type=click.Choice(["cashier", "manager", "admin"]),
+              help="cashier, manager or admin (a new user: admin unless said).")
 @pass_instance
 @fail_cleanly
-def user_add(instance, login, password):
-    """Create LOGIN, or change their password."""
-    from core.web.users import set_password
+def user_add(instance, login, password, role, **scope_values):
+    """Create LOGIN, or change their password (and role, and scopes, when given)."""
+    from core.web.users import set_password, user_id_of, user_scopes
     instance.init()
+    scopes = user_scopes(instance.plugin_manager())
     with instance.engine.begin() as connection:
-        created = set_password(connection, login, password)
-    click.echo(f"{'Created' if created else 'Updated the password of'} {login}.")
+        created = set_password(connection, login, password, role)
+        user_id = user_id_of(connection, login)
+        for name, values in scope_values.items():
+            if values or created:
+                scopes[name].write(connection, user_id, [str(v) for v in values])
+    click.echo(f"{'Created' if created else 'Updated'} {login.strip()}"
+               f"{f' ({role})' if role else ''}.")
+
+
+@user.command("list")
+@pass_instance
+@fail_cleanly
+def user_list(instance):
+    """Every user: login, role, and what addons restrict them to."""
+    from core.web.users import list_users, user_scopes
+    scopes = user_scopes(instance.plugin_manager())
+    with instance.engine.connect() as connection:
+        for row in list_users(connection):
+            restricted = "".join(f"  {name}: {', '.join(scope.read(connection, row.id)) or '-'}"
+                                 for name, scope in scopes.items())
+            click.echo(f"{row.login}  {row.role}{restricted}")
 
 
 @cli.command()

@@ -75,6 +75,13 @@ def register_config_fields(form):
 
 
 @hookspec
+def register_user_scopes():
+    """Return the `core.web.users.UserScope`s this addon restricts users to (point_of_sale:
+    the POS configs a cashier or manager may work on), shown on the Users page and offered as
+    `core user add --<name> VALUE ...`."""
+
+
+@hookspec
 def register_menu_links():
     """Return (label, endpoint) pairs: links this addon adds to the admin pages' header."""
 

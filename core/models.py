@@ -31,11 +31,12 @@ class Parameter(Model):
 
 
 class User(Model):
-    """Someone who may sign in to the admin pages."""
+    """Someone who may sign in: a `cashier`, a `manager` or an `admin` (core.web.users.ROLES)."""
     __tablename__ = "core_user"
     id: Mapped[int] = mapped_column(Integer, primary_key=True)
     login: Mapped[str] = mapped_column(String(64), unique=True)
     password_hash: Mapped[str] = mapped_column(String(256))
+    role: Mapped[str] = mapped_column(String(16), default="admin", server_default="admin")
 
 
 class UserSession(Model):

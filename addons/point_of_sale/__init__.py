@@ -23,6 +23,9 @@
 - who is calling: `caller_credentials` (ANY_CONFIG or the caller's `PosToken`: instance,
   config, multi-sessions), `caller_config_scope`, `require_config_access`,
   `require_session_access`, `ANY_CONFIG`;
+- staff (staff.py): `allowed_config_ids(connection, user_id)`, `allowed_user_ids(connection,
+  config_id)`, `may_use_config(connection, account, config_id)`, `require_manager(config_id,
+  action)` (a signed-in manager of that till, else the JSON 401/403), `staff_config_ids()`;
 - POS tokens: `issue_config_token` (this instance's, with the addons' claims), `issue_token`,
   `verify_token`, `PosToken`, `TokenError`;
 - customers: `search_customers`, `create_customer` (from the template customer),
@@ -41,7 +44,9 @@ from .access import (
     caller_config_scope,
     caller_credentials,
     require_config_access,
+    require_manager,
     require_session_access,
+    staff_config_ids,
 )
 from .closing import session_report
 from .customer_http import customer_refusal, run_customer_change
@@ -99,11 +104,13 @@ from .sessions import (
     get_config,
     open_session,
 )
+from .staff import allowed_config_ids, allowed_user_ids, may_use_config
 from .tokens import PosToken, TokenError, issue_config_token, issue_token, verify_token
 
 __all__ = [
     "ANY_CONFIG", "caller_config_scope", "caller_credentials", "require_config_access",
-    "require_session_access",
+    "require_session_access", "require_manager", "staff_config_ids",
+    "allowed_config_ids", "allowed_user_ids", "may_use_config",
     "CLOSED", "CLOSING_CONTROL", "OPENED", "OPENING_CONTROL",
     "Order", "OrderLine", "Partner", "Payment", "PosConfig", "PosSession", "Product",
     "create_customer", "partner_json", "retire_customer", "search_customers", "update_customer",

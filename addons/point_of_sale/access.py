@@ -1,13 +1,16 @@
-"""Who may call the POS routes: a signed-in user (the POS page's cookie) for any config, or a
-bearer token (`core token CONFIG_ID`) of this instance for the one config it names. Others get
-401 JSON."""
-from flask import current_app, request
+"""Who may call the POS routes: a signed-in user (the POS page's cookie) for the configs they
+may use (an admin: every config; a cashier or manager: the configs they are allowed on, staff.py),
+or a bearer token (`core token CONFIG_ID`) of this instance for the one config it names. Others
+get 401 JSON; a signed-in user on a config that is not theirs gets 403."""
+from flask import current_app, g, request
 
 from core.db import autocommit_read
 from core.web import current_instance
 from core.web.errors import ApiError
-from core.web.sessions import signed_in_user
+from core.web.sessions import signed_in_account
+from core.web.users import ADMIN, MANAGER, role_allows
 
+from .staff import allowed_config_ids
 from .tokens import TokenError, verify_token
 
 ANY_CONFIG = None
@@ -29,7 +32,9 @@ def caller_credentials():
         except TokenError as exc:
             raise ApiError(401, "invalid_token", str(exc)) from None
     with autocommit_read(current_instance().engine) as connection:  # one round trip
-        if signed_in_user(connection) is not None:
+        account = signed_in_account(connection)
+        if account is not None:
+            g.pos_account = account
             return ANY_CONFIG
     raise ApiError(401, "unauthorized", "sign in at /web/login, or send 'Authorization: Bearer "
                                         "<token>' with a token from `core token CONFIG_ID`")
@@ -48,11 +53,53 @@ def caller_config_scope():
     return scope.config_id
 
 
+def staff_config_ids():
+    """After `caller_credentials()`: the configs a signed-in cashier or manager may use, or
+    None when the caller is not limited that way (an admin, or a token: see its scope)."""
+    account = g.get("pos_account")
+    if account is None or role_allows(account.role, ADMIN):
+        return None
+    if "pos_staff_configs" not in g:
+        with autocommit_read(current_instance().engine) as connection:
+            g.pos_staff_configs = frozenset(allowed_config_ids(connection, account.id))
+    return g.pos_staff_configs
+
+
+def require_staff_config(config_id):
+    """403 for a signed-in cashier or manager on a config they are not allowed on."""
+    allowed = staff_config_ids()
+    if allowed is not None and config_id not in allowed:
+        account = g.pos_account
+        raise ApiError(403, "not_your_till", f"{account.login} is not allowed on POS config "
+                       f"{config_id}: an admin can allow them on the Users page")
+
+
 def require_config_access(config_id):
     scope = caller_config_scope()
     if scope is not ANY_CONFIG and scope != config_id:
         raise ApiError(403, "forbidden", f"your token is for POS config {scope}, not {config_id}")
+    require_staff_config(config_id)
     return scope
+
+
+def require_manager(config_id, action):
+    """A signed-in manager of `config_id` (or an admin), for a manager's decision (`action`,
+    e.g. "open a session"): 401 to a visitor, 403 to a token, a cashier or another till's
+    manager. With `config_id` None, call `require_staff_config` once the config is known."""
+    if request.headers.get("Authorization"):
+        raise ApiError(403, "manager_only", f"Only a signed-in manager can {action}: ask one to "
+                       "sign in on this till, or to do it from the admin.")
+    with autocommit_read(current_instance().engine) as connection:
+        account = signed_in_account(connection)
+    if account is None:
+        raise ApiError(401, "unauthorized", f"Sign in as a manager to {action}.")
+    g.pos_account = account
+    if not role_allows(account.role, MANAGER):
+        raise ApiError(403, "manager_only", f"Only a manager can {action}; {account.login} is "
+                       f"a {account.role}.")
+    if config_id is not None:
+        require_staff_config(config_id)
+    return account
 
 
 def require_session_access(scope, session_row, session_id):
@@ -62,5 +109,9 @@ def require_session_access(scope, session_row, session_id):
     if scope is not ANY_CONFIG and (session_row is None or session_row.config_id != scope):
         raise ApiError(403, "forbidden", f"your token is for POS config {scope}; session "
                                          f"{session_id} is not one of its sessions")
+    allowed = staff_config_ids()
+    if allowed is not None and (session_row is None or session_row.config_id not in allowed):
+        raise ApiError(403, "not_your_till", f"session {session_id} is not of a till "
+                       f"{g.pos_account.login} is allowed on")
     if session_row is None:
         raise ApiError(404, "unknown_session", f"there is no POS session {session_id}")

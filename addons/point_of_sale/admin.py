@@ -1,7 +1,7 @@
 """The point_of_sale admin pages under /web/pos: configs, sessions, orders, products, partners.
 
-Signed-in admins only, with the kernel's own guard (`core.web.admin.require_login_and_csrf`):
-a visitor is sent to the login page and every POST needs the page's CSRF token. Every form is
+Managers and admins, through the kernel's guard (core.web.guard: each route declares the role
+it needs): a visitor is sent to the login page and every POST needs the page's CSRF token. Every form is
 checked field by field on the server; an invalid one is shown again with a message per field
 and status 400, and nothing of it is written.
 """
@@ -11,14 +11,17 @@ from dataclasses import dataclass
 from datetime import timezone
 from decimal import Decimal, InvalidOperation
 
-from flask import Blueprint, abort, flash, redirect, render_template, request, url_for
+from flask import abort, flash, redirect, render_template, request, url_for
 from sqlalchemy import func, or_, select, text, update
 from sqlalchemy.exc import IntegrityError
 
 from core import config_fields
 from core.plugins import flatten
 from core.web import current_instance, current_plugins
-from core.web.admin import local_path, require_login_and_csrf
+from core.web.admin import local_path
+from core.web.guard import admin_blueprint as guarded_blueprint
+from core.web.guard import requires
+from core.web.users import MANAGER
 
 from . import customers, sessions, shop_settings
 from .models import CLOSED, Order, OrderLine, Partner, Payment, PosConfig, PosSession, Product
@@ -40,9 +43,8 @@ ADDRESS_FIELDS = {"street": 128, "zip": 16, "city": 64, "country_code": 2}
 # Serialises "this partner is the template" saves on PostgreSQL (see `save_partner`).
 TEMPLATE_PARTNER_LOCK = 0x706F5F746D706C  # "po_tmpl"
 
-admin_blueprint = Blueprint("point_of_sale_admin", __name__, url_prefix="/web/pos",
-                            template_folder="templates")
-admin_blueprint.before_request(require_login_and_csrf)
+admin_blueprint = guarded_blueprint("point_of_sale_admin", __name__, url_prefix="/web/pos",
+                                    template_folder="templates")
 
 
 # -- helpers shared by the pages ------------------------------------------------------------------
@@ -144,6 +146,7 @@ def formatting():
 # -- index ----------------------------------------------------------------------------------------
 
 @admin_blueprint.get("/")
+@requires(MANAGER)
 def index():
     with engine().connect() as connection:
         counts = {name: connection.scalar(select(func.count()).select_from(model))
@@ -166,6 +169,7 @@ def current_sessions_query():
 
 
 @admin_blueprint.get("/configs")
+@requires(MANAGER)
 def configs():
     with engine().connect() as connection:
         rows = connection.execute(current_sessions_query()).all()
@@ -179,6 +183,7 @@ def config_fields_of_addons():
 
 @admin_blueprint.route("/configs/new", methods=["GET", "POST"], defaults={"config_id": None})
 @admin_blueprint.route("/configs/<int:config_id>", methods=["GET", "POST"])
+@requires(MANAGER)
 def config_form(config_id):
     fields = config_fields_of_addons()
     with engine().connect() as connection:
@@ -238,6 +243,7 @@ def render_config_form(config, record, fields, extra, errors, method_rows, metho
 
 
 @admin_blueprint.post("/configs/<int:config_id>/open-session")
+@requires(MANAGER)
 def open_session(config_id):
     try:
         with engine().begin() as connection:
@@ -253,6 +259,7 @@ def open_session(config_id):
 
 
 @admin_blueprint.post("/configs/<int:config_id>/close-session")
+@requires(MANAGER)
 def close_session(config_id):
     """Close the config's session; from its session page, with the counted cash (`session_id`
     then names the session the manager saw, so a session opened since is not closed)."""
@@ -277,6 +284,7 @@ def close_session(config_id):
 
 
 @admin_blueprint.get("/sessions/<int:session_id>")
+@requires(MANAGER)
 def session_page(session_id):
     """A session's report (closing.session_report); while it is open, the closing form."""
     from .closing import session_report
@@ -311,6 +319,7 @@ def sessions_query(totals, config_id):
 
 
 @admin_blueprint.get("/sessions")
+@requires(MANAGER)
 def sessions_page():
     """Every config with its latest sessions; `?config_id=` pages through all of one config's."""
     only = request.args.get("config_id", type=int)
@@ -343,6 +352,7 @@ def sessions_page():
 # -- orders ---------------------------------------------------------------------------------------
 
 @admin_blueprint.get("/orders")
+@requires(MANAGER)
 def orders():
     """Newest first (by the till's time), PAGE_SIZE per page; `?session_id=` for one session."""
     session_id = request.args.get("session_id", type=int)
@@ -369,6 +379,7 @@ def orders():
 
 
 @admin_blueprint.get("/orders/<int:order_id>")
+@requires(MANAGER)
 def order(order_id):
     with engine().connect() as connection:
         row = connection.execute(
@@ -406,6 +417,7 @@ def search_filter(columns):
 
 
 @admin_blueprint.get("/products")
+@requires(MANAGER)
 def products():
     q, where = search_filter([Product.name, Product.barcode, Product.category])
     query = select(Product)
@@ -430,6 +442,7 @@ BARCODE_TAKEN = "another product already has this barcode"
 
 @admin_blueprint.route("/products/new", methods=["GET", "POST"], defaults={"product_id": None})
 @admin_blueprint.route("/products/<int:product_id>", methods=["GET", "POST"])
+@requires(MANAGER)
 def product_form(product_id):
     product = None
     if product_id is not None:
@@ -485,6 +498,7 @@ def render_product_form(product, record, errors):
 # -- partners -------------------------------------------------------------------------------------
 
 @admin_blueprint.get("/partners")
+@requires(MANAGER)
 def partners():
     q, where = search_filter([Partner.name, Partner.email, Partner.phone])
     query = select(Partner)
@@ -499,6 +513,7 @@ def partners():
 
 @admin_blueprint.route("/partners/new", methods=["GET", "POST"], defaults={"partner_id": None})
 @admin_blueprint.route("/partners/<int:partner_id>", methods=["GET", "POST"])
+@requires(MANAGER)
 def partner_form(partner_id):
     partner = None
     if partner_id is not None:
@@ -537,6 +552,7 @@ def partner_form(partner_id):
 
 
 @admin_blueprint.post("/partners/<int:partner_id>/retire")
+@requires(MANAGER)
 def retire_partner(partner_id):
     """Delete a customer no order references; retire one that orders reference (kept for them,
     no longer offered at the tills)."""

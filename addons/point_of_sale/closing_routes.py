@@ -6,10 +6,14 @@ from sqlalchemy import select
 
 from core.web import current_instance, current_plugins
 from core.web.errors import ApiError, json_object
-from core.web.sessions import signed_in_user
 
 from . import sessions
-from .access import caller_config_scope, require_session_access
+from .access import (
+    caller_config_scope,
+    require_manager,
+    require_session_access,
+    require_staff_config,
+)
 from .closing import session_report
 from .models import CLOSED, PosSession
 from .orders import Rejection, _amount
@@ -42,10 +46,13 @@ def pos_session_report(session_id):
 def pos_close_session(session_id):
     """Close the session with the cash the manager counted: `{"counted_cash": "152.40"}`.
     Answers the session report, with the sealed closing's ticket number and link."""
+    require_manager(None, "close a session")
     with current_instance().engine.connect() as connection:
-        signed_in = signed_in_user(connection) is not None
-    if not signed_in:
-        raise ApiError(*_manager_only())
+        config_id = connection.scalar(select(PosSession.config_id)
+                                      .where(PosSession.id == session_id))
+    if config_id is None:
+        raise ApiError(404, "unknown_session", f"there is no POS session {session_id}")
+    require_staff_config(config_id)  # before the body: another till's manager learns nothing
     body = json_object()
     if body.get("counted_cash") is None:
         raise ApiError(400, "counted_cash_required", "Count the cash in the drawer and send it "
@@ -72,11 +79,3 @@ def pos_close_session(session_id):
     sessions.announce_closed(engine, manager, session_id, row.config_id)
     with engine.connect() as connection:
         return jsonify(session_report(connection, session_id))
-
-
-def _manager_only():
-    from flask import request
-    if request.headers.get("Authorization"):
-        return (403, "manager_only", "Only a signed-in manager can close a session: ask one to "
-                "sign in on this till, or to close it from the admin.")
-    return 401, "unauthorized", "Sign in as a manager to close a session."

@@ -11,7 +11,15 @@ from .routes import CONFIG_FORM, blueprint
 def register_models():
     from .cash_control import CashMove
     from .payment_methods import PaymentMethod
-    return [*MODELS, PaymentMethod, CashMove]
+    from .staff import PosConfigUser
+    return [*MODELS, PaymentMethod, CashMove, PosConfigUser]
+
+
+@hookimpl
+def register_user_scopes():
+    """The POS configs a cashier or manager may use (the Users page, `core user add --pos`)."""
+    from .staff import POS_SCOPE
+    return [POS_SCOPE]
 
 
 @hookimpl

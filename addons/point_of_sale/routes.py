@@ -19,15 +19,22 @@ from core.i18n import js_catalog, use_locale
 from core.plugins import flatten
 from core.web import current_instance, current_plugins
 from core.web.errors import ApiError, json_body
-from core.web.sessions import signed_in_user
+from core.web.sessions import signed_in_account
 
 from . import sessions, shop_settings
-from .access import caller_config_scope, require_config_access, require_session_access
+from .access import (
+    caller_config_scope,
+    require_config_access,
+    require_manager,
+    require_session_access,
+    staff_config_ids,
+)
 from .customers import partner_json
 from .models import Partner, PosSession, Product
 from .offline import offline_manifest
 from .orders import push_orders
 from .payment_methods import payment_methods
+from .staff import may_use_config
 
 CONFIG_FORM = "pos.config"
 MAX_ORDERS_PER_PUSH = 200
@@ -38,10 +45,16 @@ blueprint = Blueprint("point_of_sale", __name__, url_prefix="/pos", static_folde
 
 @blueprint.get("/ui/<int:config_id>")
 def pos_page(config_id):
-    """The till's page. Staff sign in first; the page then works offline."""
+    """The till's page. Staff sign in first (a cashier or manager allowed on this till, or an
+    admin); the page then works offline."""
     with current_instance().engine.connect() as connection:
-        if signed_in_user(connection) is None:
+        account = signed_in_account(connection)
+        if account is None:
             return redirect(url_for("admin.login", next=request.full_path.rstrip("?")))
+        if not may_use_config(connection, account, config_id):
+            return render_template("point_of_sale/no_session.html", message=(
+                f"{account.login} is not allowed on till {config_id}: an admin can allow "
+                f"them on the Users page.")), 403
         try:
             config = sessions.get_config(connection, config_id)
         except sessions.SessionError as exc:
@@ -98,15 +111,9 @@ def pos_data(config_id):
 
 @blueprint.post("/config/<int:config_id>/open-session")
 def pos_open_session(config_id):
-    """A signed-in manager opens the config's session from the till's page (a till's bearer
-    token may not: opening is a manager's decision)."""
-    with current_instance().engine.connect() as connection:
-        signed_in = signed_in_user(connection) is not None
-    if not signed_in:
-        if request.headers.get("Authorization"):
-            raise ApiError(403, "manager_only", "Only a signed-in manager can open a session: "
-                           "ask one to sign in on this till, or to open it from the admin.")
-        raise ApiError(401, "unauthorized", "Sign in as a manager to open a session.")
+    """A signed-in manager of this till opens the config's session from the till's page (a
+    till's bearer token or a cashier may not: opening is a manager's decision)."""
+    require_manager(config_id, "open a session")
     try:
         with current_instance().engine.begin() as connection:
             session_id = sessions.open_session(connection, config_id)
@@ -143,9 +150,16 @@ def push():
         raise ApiError(413, "too_many_orders",
                        f"send at most {MAX_ORDERS_PER_PUSH} orders per push, then the rest")
     manager = current_plugins()
+    staff_configs = staff_config_ids()
+
+    def check_order(connection, order, session):
+        if staff_configs is not None and session.config_id not in staff_configs:
+            return ("forbidden_session", f"session {session.id} is of a till you are not "
+                                         "allowed on")
+        return manager.hook.check_pos_order(connection=connection, order=order, session=session)
     with current_instance().engine.begin() as connection:
         results = push_orders(connection, orders, allowed_config_id=scope,
-                              check_order=manager.hook.check_pos_order)
+                              check_order=check_order)
     return jsonify(results=results)
 
 

@@ -1,23 +1,26 @@
 """/web/pos/rejected: orders refused because their session was no longer opened, each with
-"Attach to the open session". Signed-in admins only, every POST with the page's CSRF token (the
+"Attach to the open session". Managers and admins, every POST with the page's CSRF token (the
 kernel's own guard, as point_of_sale's admin pages)."""
 import json
 
-from flask import Blueprint, flash, g, redirect, render_template, url_for
+from flask import flash, g, redirect, render_template, url_for
 from sqlalchemy import select
 
 from addons.point_of_sale import PosConfig, PosSession
 from core.web import current_instance, current_plugins
-from core.web.admin import moment, require_login_and_csrf
+from core.web.admin import moment
+from core.web.guard import admin_blueprint as guarded_blueprint
+from core.web.guard import requires
+from core.web.users import MANAGER
 
 from .rejected import AttachError, attach, pending, state_words
 
-admin_blueprint = Blueprint("pos_check_session_state_admin", __name__,
-                            url_prefix="/web/pos/rejected", template_folder="templates")
-admin_blueprint.before_request(require_login_and_csrf)
+admin_blueprint = guarded_blueprint("pos_check_session_state_admin", __name__,
+                                    url_prefix="/web/pos/rejected", template_folder="templates")
 
 
 @admin_blueprint.get("/")
+@requires(MANAGER)
 def index():
     engine = current_instance().engine
     with engine.connect() as connection:
@@ -41,6 +44,7 @@ def index():
 
 
 @admin_blueprint.post("/<int:rejected_id>/attach")
+@requires(MANAGER)
 def attach_order(rejected_id):
     try:
         with current_instance().engine.begin() as connection:

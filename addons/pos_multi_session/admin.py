@@ -1,11 +1,13 @@
 """/web/pos/multi-sessions: list, create and edit multi-sessions (name, active, sync server,
-member configs). Signed-in admins only, every POST with the page's CSRF token."""
-from flask import Blueprint, abort, flash, redirect, render_template, request, url_for
+member configs). Managers and admins, every POST with the page's CSRF token."""
+from flask import abort, flash, redirect, render_template, request, url_for
 from sqlalchemy import insert, select, update
 
 from addons.point_of_sale import PosConfig
 from core.web import current_instance
-from core.web.admin import require_login_and_csrf
+from core.web.guard import admin_blueprint as guarded_blueprint
+from core.web.guard import requires
+from core.web.users import MANAGER
 
 from .membership import (
     SyncServerError,
@@ -17,9 +19,8 @@ from .membership import (
 )
 from .models import MultiSession
 
-admin_blueprint = Blueprint("pos_multi_session_admin", __name__,
-                            url_prefix="/web/pos/multi-sessions", template_folder="templates")
-admin_blueprint.before_request(require_login_and_csrf)
+admin_blueprint = guarded_blueprint("pos_multi_session_admin", __name__,
+                                    url_prefix="/web/pos/multi-sessions", template_folder="templates")
 
 
 def engine():
@@ -27,6 +28,7 @@ def engine():
 
 
 @admin_blueprint.get("/")
+@requires(MANAGER)
 def index():
     with engine().connect() as connection:
         configs = dict(connection.execute(select(PosConfig.id, PosConfig.name)).all())
@@ -37,6 +39,7 @@ def index():
 
 @admin_blueprint.route("/new", methods=["GET", "POST"], defaults={"multi_session_id": None})
 @admin_blueprint.route("/<int:multi_session_id>", methods=["GET", "POST"])
+@requires(MANAGER)
 def form(multi_session_id):
     with engine().connect() as connection:
         row = None

@@ -1,25 +1,29 @@
 """/web/pos_multi_session_sync/unpaid: shared orders left unpaid when their run ended, each
-with Restore. Signed-in admins only, every POST with the page's CSRF token (the kernel's own
-guard, as the other admin pages)."""
-from flask import Blueprint, flash, redirect, render_template, url_for
+with Restore. Managers and admins, every POST with the page's CSRF token (the kernel's guard,
+core.web.guard, as the other admin pages)."""
+from flask import flash, redirect, render_template, url_for
 
 from core.web import current_instance
-from core.web.admin import moment, require_login_and_csrf
+from core.web.admin import moment
+from core.web.guard import admin_blueprint as guarded_blueprint
+from core.web.guard import requires
+from core.web.users import MANAGER
 
 from .unpaid import RestoreError, listing, reference, restore
 
-admin_blueprint = Blueprint("pos_multi_session_sync_admin", __name__,
-                            url_prefix="/web/pos_multi_session_sync",
-                            template_folder="templates")
-admin_blueprint.before_request(require_login_and_csrf)
+admin_blueprint = guarded_blueprint("pos_multi_session_sync_admin", __name__,
+                                    url_prefix="/web/pos_multi_session_sync",
+                                    template_folder="templates")
 
 
 @admin_blueprint.get("/")
+@requires(MANAGER)
 def home():
     return redirect(url_for(".index"))
 
 
 @admin_blueprint.get("/unpaid")
+@requires(MANAGER)
 def index():
     with current_instance().engine.connect() as connection:
         items = listing(connection)
@@ -29,6 +33,7 @@ def index():
 
 
 @admin_blueprint.post("/unpaid/<int:order_id>/restore")
+@requires(MANAGER)
 def restore_order(order_id):
     try:
         key, order = restore(current_instance().engine, order_id)

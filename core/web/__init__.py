@@ -54,13 +54,13 @@ def create_app(url=None, catalog=None, instance=None):
     app.url_map.converters["int"] = IdConverter
 
     from core.web.admin import admin
+    from core.web.guard import check_every_admin_route_guarded, register_guarded
     from core.web.health import health
     from core.web.start import start
-    app.register_blueprint(admin)
-    app.register_blueprint(health)
-    app.register_blueprint(start)
-    for blueprint in flatten(manager, "register_routes"):
-        app.register_blueprint(blueprint)
+    from core.web.user_pages import users
+    for blueprint in [admin, health, start, users, *flatten(manager, "register_routes")]:
+        register_guarded(app, blueprint)  # every blueprint under /web gets the admin guard
+    check_every_admin_route_guarded(app)
     manager.hook.configure_app(app=app)
     return app
 

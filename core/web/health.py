@@ -7,17 +7,19 @@ a check through a load balancer can tell the workers apart.
 """
 import os
 
-from flask import Blueprint, jsonify
+from flask import jsonify
 from sqlalchemy import text
 from sqlalchemy.exc import SQLAlchemyError
 
 from core.plugins import call_per_addon
 from core.web import current_instance, current_plugins
+from core.web.guard import PUBLIC, admin_blueprint, requires
 
-health = Blueprint("health", __name__)
+health = admin_blueprint("health", __name__)
 
 
-@health.get("/web/health")
+@health.get("/health")
+@requires(PUBLIC)
 def health_check():
     instance = current_instance()
     checks = {"database": database_problem(instance)}

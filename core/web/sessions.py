@@ -41,17 +41,23 @@ def end_session(connection):
     session.clear()
 
 
-def signed_in_user(connection):
-    """The login of the request's signed-in user, or None (no session, a session that was
-    signed out, or one another instance issued)."""
+def signed_in_account(connection):
+    """The request's signed-in user as a row (id, login, role), or None (no session, a session
+    that was signed out, or one another instance issued)."""
     from core.web import current_instance
     user_id, token = session.get(USER), session.get(TOKEN)
     if not isinstance(user_id, int) or not isinstance(token, str) \
             or session.get(INSTANCE) != current_instance().db_name:
         return None
-    return connection.scalar(
-        select(User.login).join(UserSession, UserSession.user_id == User.id)
-        .where(UserSession.id == _digest(token), User.id == user_id))
+    return connection.execute(
+        select(User.id, User.login, User.role).join(UserSession, UserSession.user_id == User.id)
+        .where(UserSession.id == _digest(token), User.id == user_id)).first()
+
+
+def signed_in_user(connection):
+    """The login of the request's signed-in user, or None (see `signed_in_account`)."""
+    account = signed_in_account(connection)
+    return account.login if account else None
 
 
 def signed_in_user_id():

@@ -1,5 +1,14 @@
-"""Admin users: hashed passwords (werkzeug's scrypt/pbkdf2), looked up by login."""
+"""Users: hashed passwords (werkzeug's scrypt/pbkdf2), looked up by login, each with a role.
+
+Roles go up: a `cashier` sells on the tills they are allowed on (the POS page only), a `manager`
+also runs a shop's configs (sessions, closings, approvals, products and prices), an `admin` does
+everything (addons, system parameters, users). Which tills a user is allowed on is not the
+kernel's business: addons declare `UserScope`s (hook `register_user_scopes`), which the Users
+page and `core user add --<scope> VALUE` fill in.
+"""
 import time
+from dataclasses import dataclass
+from typing import Callable
 
 from sqlalchemy import select
 from werkzeug.security import check_password_hash, generate_password_hash
@@ -8,23 +17,78 @@ from core.errors import CoreError
 from core.models import User
 
 MIN_PASSWORD_LENGTH = 8
+MAX_LOGIN_LENGTH = 64
+CASHIER, MANAGER, ADMIN = "cashier", "manager", "admin"
+ROLES = (CASHIER, MANAGER, ADMIN)  # each may do what the ones before it may
 
 
-def set_password(connection, login, password):
-    """Create the user or change their password. Return True when the user is new."""
+def role_allows(role, needed):
+    """Whether a user of `role` may do what needs `needed` (an unknown role may do nothing)."""
+    return role in ROLES and ROLES.index(role) >= ROLES.index(needed)
+
+
+def check_role(role):
+    if role not in ROLES:
+        raise CoreError(f"unknown role {role!r}: choose {', '.join(ROLES)}")
+    return role
+
+
+@dataclass(frozen=True)
+class UserScope:
+    """What an addon restricts a user to (point_of_sale: the POS configs they may sell on).
+
+    `name` is the option of `core user add --<name> VALUE ...` and the Users page's field;
+    `choices(connection)` the (value, label) pairs offered; `read(connection, user_id)` the
+    values a user has; `write(connection, user_id, values)` replaces them (raise CoreError on
+    a value that is not a choice)."""
+    name: str
+    label: str
+    help: str
+    choices: Callable
+    read: Callable
+    write: Callable
+
+
+def set_password(connection, login, password, role=None):
+    """Create the user (an admin unless `role` says otherwise) or change their password (and
+    their role when `role` is given). Return True when the user is new."""
     login = (login or "").strip()
     if not login:
         raise CoreError("a login cannot be empty")
+    if len(login) > MAX_LOGIN_LENGTH:
+        raise CoreError(f"a login has at most {MAX_LOGIN_LENGTH} characters")
     if len(password or "") < MIN_PASSWORD_LENGTH:
         raise CoreError(f"a password needs at least {MIN_PASSWORD_LENGTH} characters")
+    values = {"password_hash": generate_password_hash(password)}
+    if role is not None:
+        values["role"] = check_role(role)
     table = User.__table__
-    hashed = generate_password_hash(password)
     existing = connection.scalar(select(User.id).where(User.login == login))
     if existing is None:
-        connection.execute(table.insert().values(login=login, password_hash=hashed))
+        connection.execute(table.insert().values(**{"login": login, "role": ADMIN, **values}))
         return True
-    connection.execute(table.update().where(table.c.id == existing).values(password_hash=hashed))
+    connection.execute(table.update().where(table.c.id == existing).values(**values))
     return False
+
+
+def set_role(connection, user_id, role):
+    table = User.__table__
+    connection.execute(table.update().where(table.c.id == user_id).values(role=check_role(role)))
+
+
+def user_id_of(connection, login):
+    return connection.scalar(select(User.id).where(User.login == (login or "").strip()))
+
+
+def list_users(connection):
+    """Every user's id, login and role, by login."""
+    return connection.execute(select(User.id, User.login, User.role).order_by(User.login)).all()
+
+
+def user_scopes(manager):
+    """The `UserScope`s the installed addons declare, by name."""
+    from core.plugins import flatten
+    return {scope.name: scope for scope in flatten(manager, "register_user_scopes")}
 
 
 def authenticate(connection, login, password):

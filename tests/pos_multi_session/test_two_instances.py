@@ -276,11 +276,12 @@ def test_cookies_are_secure_behind_a_proxy_saying_https(main_and_sync):
 
 def as_before_this_version(instance):
     """Turn an instance back into one of the shared-secret set-up: no core_session table, no
-    POS token key, point_of_sale at its former version."""
+    user roles, no POS token key, point_of_sale at its former version."""
     with instance.engine.begin() as connection:
         connection.execute(text("DROP TABLE core_session"))
+        connection.execute(text("ALTER TABLE core_user DROP COLUMN role"))
         connection.execute(text("UPDATE alembic_version SET version_num = 'c0de00000001' "
-                                "WHERE version_num = 'c0de00000002'"))
+                                "WHERE version_num LIKE 'c0de%'"))
         connection.execute(text("DELETE FROM core_parameter WHERE key LIKE 'point_of_sale.%'"))
         connection.execute(text("UPDATE core_addon SET version = '1.0.0' "
                                 "WHERE name = 'point_of_sale'"))
