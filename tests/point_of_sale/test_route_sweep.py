@@ -51,7 +51,7 @@ MANAGER_POS_ROUTES = {"/pos/config/<int:config_id>/open-session",
 IDENTITIES = ["visitor", "cashier", "manager", "admin"]
 # Said here rather than read from the declarations, so that a route declaring too low a role
 # fails too: a cashier's admin pages, and what only an admin may touch.
-CASHIER_ADMIN_PAGES = {"/web/", "/web/login", "/web/logout", "/web/health"}
+CASHIER_ADMIN_PAGES = {"/web/", "/web/login", "/web/logout", "/web/health", "/web/language"}
 ADMIN_ONLY = ("/web/apps", "/web/parameters", "/web/users", "/web/pos_autonomous")
 
 

@@ -1,7 +1,7 @@
 """point_of_sale: the POS configs a cashier or manager is allowed on
 
 Revision ID: 57aff0c0f16e
-Revises: c0a7e1d25b16
+Revises: 4a1d7c3e9b06
 Create Date: 2026-12-07
 """
 from alembic import op
@@ -9,7 +9,7 @@ import sqlalchemy as sa
 
 
 revision = '57aff0c0f16e'
-down_revision = 'c0a7e1d25b16'
+down_revision = '4a1d7c3e9b06'
 branch_labels = None
 depends_on = None
 
