@@ -1,7 +1,7 @@
 """point_of_sale: the POS configs a cashier or manager is allowed on
 
 Revision ID: 57aff0c0f16e
-Revises: 4a1d7c3e9b06
+Revises: 5d1c8e2a7f40
 Create Date: 2026-12-07
 """
 from alembic import op
@@ -9,7 +9,7 @@ import sqlalchemy as sa
 
 
 revision = '57aff0c0f16e'
-down_revision = '4a1d7c3e9b06'
+down_revision = '5d1c8e2a7f40'
 branch_labels = None
 depends_on = None
 
