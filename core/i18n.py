@@ -40,11 +40,17 @@ from flask_babel import (
     refresh,
 )
 
-__all__ = ["_", "_l", "gettext", "ngettext", "lazy_gettext", "use_locale", "current_language",
+__all__ = ["_", "_l", "N_", "gettext", "ngettext", "lazy_gettext", "use_locale", "current_language",
            "js_catalog", "LANGUAGES", "COMPLETE"]
 
 _ = gettext
 _l = lazy_gettext
+
+
+def N_(text):
+    """Mark `text` for the catalog without translating it here: it is translated where it is
+    shown (a constant defined at import time, said later in the caller's language)."""
+    return text
 
 # Languages the admin offers (those with catalogs), by code, in their own words.
 LANGUAGES = {"en": "English", "fr": "Français"}

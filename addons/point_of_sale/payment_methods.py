@@ -14,12 +14,14 @@ from sqlalchemy import Boolean, ForeignKey, Integer, String, UniqueConstraint, d
 from sqlalchemy.orm import Mapped, mapped_column
 
 from core.db import Model
+from core.i18n import N_, _
 
 CODE_PATTERN = re.compile(r"[a-z0-9_]{1,16}")
 MAX_METHODS = 20
+# Their names are said in the caller's language (core.i18n: N_ marks them for the catalog).
 BUILT_IN_METHODS = (
-    {"code": "cash", "name": "Cash", "gives_change": True, "active": True, "sequence": 1},
-    {"code": "card", "name": "Card", "gives_change": False, "active": True, "sequence": 2},
+    {"code": "cash", "name": N_("Cash"), "gives_change": True, "active": True, "sequence": 1},
+    {"code": "card", "name": N_("Card"), "gives_change": False, "active": True, "sequence": 2},
 )
 
 
@@ -57,7 +59,7 @@ def methods_by_config(connection, config_ids):
                 select(PaymentMethod).where(PaymentMethod.config_id.in_(found))
                 .order_by(PaymentMethod.sequence, PaymentMethod.id)):
             found[row.config_id].append(_as_dict(row))
-    return {config_id: methods or [dict(m) for m in BUILT_IN_METHODS]
+    return {config_id: methods or [dict(m, name=_(m["name"])) for m in BUILT_IN_METHODS]
             for config_id, methods in found.items()}
 
 

@@ -33,6 +33,18 @@ def set_config(server, **values):
                             **values)
 
 
+def pay_cash_in_french(page, amount=None):
+    """pay_cash on a till that speaks French."""
+    page.get_by_role("button", name=re.compile(r"^Encaisser")).click()
+    expect(page.get_by_role("heading", name="Paiement")).to_be_visible()
+    if amount is None:
+        page.get_by_role("button", name="Montant exact").click()
+    else:
+        page.get_by_label("Montant reçu (Espèces)").fill(amount)
+    page.get_by_role("button", name="Valider").click()
+    expect(page.locator("#receipt")).to_be_visible()
+
+
 def text(locator):
     """The element's text with no-break spaces as spaces (Intl puts them in amounts)."""
     return NBSP.sub(" ", locator.inner_text())
@@ -53,14 +65,14 @@ def test_the_receipt_in_the_shops_locale_and_currency_and_numbers_that_skip_none
     lines = page.locator("#order-lines .line")
     assert text(lines.nth(0)).endswith("3,96 €")
     assert "2 × 1,98 €" in text(lines.nth(0))
-    pay_cash(page, "10")
+    pay_cash_in_french(page, "10")
     receipt = page.locator("#receipt")
     content = text(receipt)
     for expected in ["Comptoir Café", "12 rue des Halles", "69001 Lyon",
-                     "VAT number FR 32 123456789", "Order #0001", "Order 00001-001-0001",
-                     "2 × 1,98 €", "Total excl. tax", "5,20 €",
-                     "Tax 5,5 % on 1,60 €", "0,09 €", "Tax 10 % on 3,60 €", "0,36 €",
-                     "Total", "5,65 €", "Cash", "10,00 €", "Change", "4,35 €"]:
+                     "N° TVA FR 32 123456789", "Commande #0001", "Commande 00001-001-0001",
+                     "2 × 1,98 €", "Total HT", "5,20 €",
+                     "TVA 5,5 % sur 1,60 €", "0,09 €", "TVA 10 % sur 3,60 €", "0,36 €",
+                     "Total TTC", "5,65 €", "Espèces", "10,00 €", "Rendu", "4,35 €", "Merci !"]:
         assert expected in content, (expected, content)
     assert re.search(r"\d\d/\d\d/20\d\d \d\d:\d\d", content), content  # the French date
     assert "null" not in content
@@ -68,15 +80,15 @@ def test_the_receipt_in_the_shops_locale_and_currency_and_numbers_that_skip_none
 
     # A new order, one more opened with "+" and deleted unpaid: the next paid one is #0002,
     # and the order after it #0003 (the deleted one's number is not lost).
-    page.get_by_role("button", name="New order").click()
-    page.get_by_role("button", name="Add order").click()
+    page.get_by_role("button", name="Nouvelle commande").click()
+    page.get_by_role("button", name="Ajouter une commande").click()
     expect(page.get_by_role("tab")).to_have_count(2)
-    page.get_by_role("button", name="Delete order").click()
+    page.get_by_role("button", name="Supprimer la commande").click()
     expect(page.get_by_role("tab")).to_have_count(1)
     product(page, "Croissant").click()
-    pay_cash(page)
-    expect(page.locator("#receipt")).to_contain_text("Order #0002")
-    page.get_by_role("button", name="New order").click()
+    pay_cash_in_french(page)
+    expect(page.locator("#receipt")).to_contain_text("Commande #0002")
+    page.get_by_role("button", name="Nouvelle commande").click()
     expect(page.get_by_role("tab")).to_have_text(re.compile("#0003"))
 
     # The shop goes to en-US and USD, prices without tax: after a reload the till follows.

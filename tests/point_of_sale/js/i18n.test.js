@@ -2,7 +2,7 @@
 import assert from "node:assert/strict";
 import { test } from "node:test";
 
-import { _t, compilePlural, ngettext, setCatalog } from "../src/i18n.js";
+import { _t, compilePlural, ngettext, pgettext, setCatalog } from "../src/i18n.js";
 
 test("without a catalog the English text is shown, with its values filled in", () => {
   setCatalog({});
@@ -39,4 +39,11 @@ test("a catalog whose plural rule does not parse keeps English's rule", () => {
   setCatalog({ plural: "n ++ 1", messages: { "{n} line": ["{n} ligne", "{n} lignes"] } });
   assert.equal(ngettext("{n} line", "{n} lines", 2), "2 lignes");
   assert.equal(ngettext("{n} line", "{n} lines", 1), "1 ligne");
+});
+
+test("pgettext tells apart one English word said two ways", () => {
+  setCatalog({ plural: "(n > 1)", messages: { Refund: "Rembourser", "noun\u0004Refund": "Remboursement" } });
+  assert.equal(_t("Refund"), "Rembourser");
+  assert.equal(pgettext("noun", "Refund"), "Remboursement");
+  assert.equal(pgettext("session", "Close"), "Close");
 });

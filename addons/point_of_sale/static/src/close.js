@@ -8,6 +8,8 @@ import { emit, hub } from "./hub.js";
 import { SignedOut, api } from "./http.js";
 import * as money from "./money.js";
 import { state } from "./state.js";
+import { formatter } from "./format.js";
+import { _t, ngettext, pgettext } from "./i18n.js";
 import { $, blockUi, confirmDialog, element, focusField, money2, showScreen, toast } from "./ui.js";
 
 /** "-1.69" -> -169 (cents), null when it is not an amount. */
@@ -22,7 +24,7 @@ function signedCents(text) {
 const amount = (text) => (text === null || text === undefined ? "—" : money2(signedCents(text)));
 const signed = (text) => (signedCents(text) > 0 ? `+${amount(text)}` : amount(text));
 const errorText = (response, what) => (response.body && response.body.error
-  ? response.body.error.message : `${what} failed (HTTP ${response.status})`);
+  ? response.body.error.message : _t("{what} failed (HTTP {status})", { what, status: response.status }));
 
 let session = null; // the session being closed, and its report so far
 let closing = false;
@@ -34,20 +36,20 @@ export async function openClose() {
   await state.sync.kick();
   const { pending } = await state.sync.counts();
   if (pending) {
-    toast(`${pending} paid order${pending > 1 ? "s are" : " is"} not on the server yet; `
-      + "closing waits until they are sent.", "error");
+    toast(ngettext("{n} paid order is not on the server yet; closing waits until it is sent.",
+      "{n} paid orders are not on the server yet; closing waits until they are sent.", pending), "error");
     return;
   }
   let response;
   try {
     response = await api(`/pos/session/${session.id}/report`);
   } catch (error) {
-    toast(error instanceof SignedOut ? "Sign in again to close the session."
-      : `Closing needs the server: ${error.message}`, "error");
+    toast(error instanceof SignedOut ? _t("Sign in again to close the session.")
+      : _t("Closing needs the server: {error}", { error: _t(error.message) }), "error");
     return;
   }
   if (!response.ok) {
-    toast(errorText(response, "Reading the session"), "error");
+    toast(errorText(response, _t("Reading the session")), "error");
     return;
   }
   renderForm(response.body);
@@ -59,44 +61,44 @@ function renderForm(report) {
   const unpaid = state.orders.filter((order) => order.lines.length).length;
   const warnings = [...(report.open_tills || [])];
   if (unpaid) {
-    warnings.push(`${unpaid} order${unpaid > 1 ? "s" : ""} on this till ${unpaid > 1 ? "are" : "is"} `
-      + "not paid: they move to the next session.");
+    warnings.push(ngettext("{n} order on this till is not paid: it moves to the next session.",
+      "{n} orders on this till are not paid: they move to the next session.", unpaid));
   }
   const input = element("input", { id: "counted-cash", className: "cash-input", inputMode: "decimal",
                                    autocomplete: "off", "aria-describedby": "cash-difference" });
   const difference = element("p", { id: "cash-difference", className: "cash-difference" });
   const closeButton = element("button", { type: "button", className: "danger big", id: "confirm-close" },
-                              "Close session");
+                              _t("Close session"));
   const update = () => {
     const counted = signedCents(input.value);
     const valid = input.value.trim() !== "" && counted !== null && counted >= 0;
     input.setAttribute("aria-invalid", String(input.value.trim() !== "" && !valid));
     closeButton.disabled = !valid || closing;
     if (!valid) {
-      difference.textContent = `Expected in the drawer: ${amount(report.expected_cash)}`;
+      difference.textContent = _t("Expected in the drawer: {amount}", { amount: amount(report.expected_cash) });
       difference.dataset.state = "";
       return;
     }
     const delta = counted - signedCents(report.expected_cash);
     difference.dataset.state = delta === 0 ? "even" : delta > 0 ? "over" : "short";
-    difference.textContent = `Expected ${amount(report.expected_cash)} · difference `
-      + `${delta > 0 ? "+" : ""}${money2(delta)}`;
+    difference.textContent = _t("Expected {expected} · difference {difference}", {
+      expected: amount(report.expected_cash), difference: `${delta > 0 ? "+" : ""}${money2(delta)}` });
   };
   input.addEventListener("input", update);
   input.addEventListener("keydown", (event) => {
     if (event.key === "Enter" && !closeButton.disabled) closeSession(input.value);
   });
   closeButton.addEventListener("click", () => closeSession(input.value));
-  const back = element("button", { type: "button", className: "secondary big" }, "Back");
+  const back = element("button", { type: "button", className: "secondary big" }, _t("Back"));
   back.addEventListener("click", () => showScreen("sell"));
   $("close-card").replaceChildren(...present(
-    element("h2", {}, `Close session ${report.session.name}`),
-    element("p", { className: "muted", id: "close-summary" }, `${counts(report)} · `
-      + `${amount(report.period_total)} taken so far`),
+    element("h2", {}, _t("Close session {name}", { name: report.session.name })),
+    element("p", { className: "muted", id: "close-summary" }, _t("{counts} · {amount} taken so far", {
+      counts: counts(report), amount: amount(report.period_total) })),
     warnings.length ? element("ul", { className: "close-warnings", role: "alert" },
       ...warnings.map((text) => element("li", {}, text))) : null,
     element("p", { className: "muted", id: "expected-cash-parts" }, expectedParts(report)),
-    element("label", { for: "counted-cash", className: "cash-field" }, "Cash counted in the drawer"),
+    element("label", { for: "counted-cash", className: "cash-field" }, _t("Cash counted in the drawer")),
     input,
     difference,
     element("div", { className: "payment-actions" }, back, closeButton)));
@@ -105,8 +107,8 @@ function renderForm(report) {
 
 async function closeSession(text) {
   if (closing) return;
-  const sure = await confirmDialog(`Close session ${session.name} with ${amount(text)} counted? `
-    + "No till can sell on it afterwards.", "Close session");
+  const sure = await confirmDialog(_t("Close session {name} with {amount} counted? No till can sell on it afterwards.",
+    { name: session.name, amount: amount(text) }), _t("Close session"));
   if (!sure) return;
   closing = true;
   state.closingHere = true;
@@ -115,7 +117,7 @@ async function closeSession(text) {
     const response = await api(`/pos/session/${session.id}/close`, {
       method: "POST", json: { counted_cash: String(text).trim().replace(",", ".") } });
     if (!response.ok) {
-      toast(errorText(response, "Closing"), "error");
+      toast(errorText(response, _t("Closing")), "error");
       return;
     }
     state.canSell = false;
@@ -123,8 +125,8 @@ async function closeSession(text) {
     renderReport(response.body);
     emit("pos:session-closed", { report: structuredClone(response.body) });
   } catch (error) {
-    toast(error instanceof SignedOut ? "Sign in again to close the session."
-      : `The session was not closed: ${error.message}`, "error");
+    toast(error instanceof SignedOut ? _t("Sign in again to close the session.")
+      : _t("The session was not closed: {error}", { error: _t(error.message) }), "error");
   } finally {
     closing = false;
     state.closingHere = false;
@@ -138,30 +140,33 @@ async function closeSession(text) {
 /** The nodes given, without the absent ones (replaceChildren would write "null"). */
 const present = (...nodes) => nodes.filter((node) => node !== null && node !== undefined && node !== false);
 
-const plural = (count, word) => `${count} ${word}${count === 1 ? "" : "s"}`;
-
 /** "2 sales · 1 refund": the report's order_count counts the refunds too. */
 function counts(report) {
   const refunds = report.refund_count || 0;
-  const sales = plural(report.order_count - refunds, "sale");
-  return refunds ? `${sales} · ${plural(refunds, "refund")}` : sales;
+  const sales = ngettext("{n} sale", "{n} sales", report.order_count - refunds);
+  const refundWords = ngettext("{n} refund", "{n} refunds", refunds);
+  return refunds ? `${sales} · ${refundWords}` : sales;
 }
+
+/** A tax rate of the report ("5.50") as the till writes it: "5,5 %" in fr-FR. */
+const rateText = (rate) => `${formatter(state.data && state.data.config).percent(money.parsePercent(rate) ?? 0n)} %`;
 
 /** A payment method's name on this till (the report has its code). */
 function methodName(code) {
   const methods = (state.data && state.data.payment_methods) || [];
   const method = methods.find((m) => m.code === code);
-  return method ? method.name : { cash: "Cash", card: "Card" }[code] || code;
+  return method ? method.name : { cash: _t("Cash"), card: _t("Card") }[code] || code;
 }
 
 /** What the expected cash is made of (float + cash sales − refunds + in − out). */
 function expectedParts(report) {
-  return `Expected ${amount(report.expected_cash)} = float ${amount(report.opening_float || "0")} `
-    + `+ cash sales ${amount(report.cash_sales)} − refunds ${amount(report.cash_refunds)} `
-    + `+ in ${amount(report.cash_in || "0")} − out ${amount(report.cash_out || "0")}`;
+  return _t("Expected {expected} = float {float} + cash sales {sales} − refunds {refunds} + in {in} − out {out}", {
+    expected: amount(report.expected_cash), float: amount(report.opening_float || "0"),
+    sales: amount(report.cash_sales), refunds: amount(report.cash_refunds),
+    in: amount(report.cash_in || "0"), out: amount(report.cash_out || "0") });
 }
 
-const MOVE_WORDS = { float: "Opening float", in: "Cash in", out: "Cash out" };
+const moveWord = (kind) => ({ float: _t("Opening float"), in: _t("Cash in"), out: _t("Cash out") }[kind] || kind);
 
 /** The session report as the server sealed it. */
 export function renderReport(report) {
@@ -172,37 +177,37 @@ export function renderReport(report) {
     element("thead", {}, element("tr", {}, ...head.map((h) => element("th", { scope: "col" }, h)))),
     element("tbody", {}, ...rows));
   const ticket = report.ticket && report.ticket.number
-    ? `Closing sealed as ticket ${report.ticket.number} · ${report.ticket.link.slice(0, 10)}` : "";
-  const done = element("button", { type: "button", className: "primary big", id: "close-done" }, "Done");
+    ? _t("Closing sealed as ticket {number} · {link}", { number: report.ticket.number, link: report.ticket.link.slice(0, 10) }) : "";
+  const done = element("button", { type: "button", className: "primary big", id: "close-done" }, _t("Done"));
   done.addEventListener("click", () => location.reload());
-  const print = element("button", { type: "button", className: "secondary big" }, "Print");
+  const print = element("button", { type: "button", className: "secondary big" }, _t("Print"));
   print.addEventListener("click", () => window.print());
   $("close-card").replaceChildren(...present(
-    element("h2", {}, `Session ${report.session.name} closed`),
+    element("h2", {}, _t("Session {name} closed", { name: report.session.name })),
     element("p", { className: "muted", id: "closing-ticket" }, ticket),
     element("table", { className: "report-table", id: "report-summary" }, element("tbody", {},
-      row("Sales", String(report.order_count - (report.refund_count || 0))),
-      row("Refunds", `${report.refund_count} · ${amount(report.refund_total)}`),
-      row("Period grand total", amount(report.period_total), "grand"),
-      row("Perpetual grand total", amount(report.perpetual_total)),
-      row("Opening float", amount(report.opening_float || "0")),
-      row("Cash sales", amount(report.cash_sales)),
-      row("Cash refunds", amount(report.cash_refunds)),
-      row("Cash in", amount(report.cash_in || "0")),
-      row("Cash out", amount(report.cash_out || "0")),
-      row("Expected cash", amount(report.expected_cash)),
-      row("Counted cash", amount(report.counted_cash)),
-      row("Difference", signed(report.cash_difference),
+      row(_t("Sales"), String(report.order_count - (report.refund_count || 0))),
+      row(_t("Refunds"), `${report.refund_count} · ${amount(report.refund_total)}`),
+      row(_t("Period grand total"), amount(report.period_total), "grand"),
+      row(_t("Perpetual grand total"), amount(report.perpetual_total)),
+      row(_t("Opening float"), amount(report.opening_float || "0")),
+      row(_t("Cash sales"), amount(report.cash_sales)),
+      row(_t("Cash refunds"), amount(report.cash_refunds)),
+      row(_t("Cash in"), amount(report.cash_in || "0")),
+      row(_t("Cash out"), amount(report.cash_out || "0")),
+      row(_t("Expected cash"), amount(report.expected_cash)),
+      row(_t("Counted cash"), amount(report.counted_cash)),
+      row(_t("Difference"), signed(report.cash_difference),
           signedCents(report.cash_difference) ? "difference" : ""))),
     element("p", { className: "cash-explanation", id: "cash-explanation" }, report.cash_explanation || ""),
-    (report.cash_moves || []).length ? table("Cash moves", ["Move", "Amount", "Reason"],
-      report.cash_moves.map((m) => element("tr", {}, element("td", {}, MOVE_WORDS[m.kind] || m.kind),
+    (report.cash_moves || []).length ? table(_t("Cash moves"), [_t("Move"), _t("Amount"), _t("Reason")],
+      report.cash_moves.map((m) => element("tr", {}, element("td", {}, moveWord(m.kind)),
         element("td", {}, amount(m.amount)), element("td", {}, m.reason)))) : null,
-    table("Per payment method", ["Method", "Amount"], report.totals_by_method.map((m) =>
+    table(_t("Per payment method"), [_t("Method"), _t("Amount")], report.totals_by_method.map((m) =>
       element("tr", {}, element("td", {}, (report.method_names || {})[m.method] || methodName(m.method)),
               element("td", {}, amount(m.amount))))),
-    table("Per tax rate", ["Rate", "Untaxed", "Tax", "Total"], report.totals_by_tax.map((t) =>
-      element("tr", {}, element("td", {}, `${t.tax_rate} %`), element("td", {}, amount(t.untaxed)),
+    table(_t("Per tax rate"), [_t("Rate"), _t("Untaxed"), _t("Tax"), _t("Total")], report.totals_by_tax.map((t) =>
+      element("tr", {}, element("td", {}, rateText(t.tax_rate)), element("td", {}, amount(t.untaxed)),
               element("td", {}, amount(t.tax)), element("td", {}, amount(t.total))))),
     element("div", { className: "payment-actions" }, print, done)));
   showScreen("close");
@@ -215,8 +220,8 @@ export function renderReport(report) {
 hub.addEventListener("pos:loaded", () => {
   if (!state.canSell || $("close-session-button")) return;
   const button = element("button", { type: "button", className: "header-button close-session",
-                                     id: "close-session-button" }, "Close");
-  button.title = "Close the session: count the cash, see the report";
+                                     id: "close-session-button" }, pgettext("session", "Close"));
+  button.title = _t("Close the session: count the cash, see the report");
   button.addEventListener("click", openClose);
   $("sync-indicator").before(button);
 });

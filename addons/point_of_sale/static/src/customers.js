@@ -9,13 +9,14 @@
 import { SignedOut, Unreachable, api } from "./http.js";
 import { setCustomer } from "./sell.js";
 import { configId, currentOrder, state } from "./state.js";
+import { _t } from "./i18n.js";
 import { $, element, toast } from "./ui.js";
 
 const SEARCH_DELAY_MS = 150;
-const OFFLINE_CREATE = "Creating a customer needs the connection to the server, and this till is "
-  + "offline. Try again when it is back; the order can be paid without a customer.";
-const OFFLINE_EDIT = "Changing a customer needs the connection to the server, and this till is "
-  + "offline. Try again when it is back.";
+const offlineCreate = () => _t("Creating a customer needs the connection to the server, and this till is offline. Try again when it is back; the order can be paid without a customer.");
+const offlineEdit = () => _t("Changing a customer needs the connection to the server, and this till is offline. Try again when it is back.");
+const signedOut = () => _t("You are signed out: sign in again, then try again.");
+const httpError = (status) => _t("The server answered HTTP {status}; try again.", { status });
 
 let searchTimer = null;
 let searchRun = 0;
@@ -29,28 +30,28 @@ function field(id, label, attributes = {}) {
 
 function buildDialog() {
   const search = element("input", { type: "search", id: "customer-search", autocomplete: "off",
-    placeholder: "Name, phone or e-mail", "aria-label": "Search customers" });
+    placeholder: _t("Name, phone or e-mail"), "aria-label": _t("Search customers") });
   const list = element("div", { id: "customer-list-view" },
     search,
     element("p", { className: "help", id: "customer-note", role: "status" }),
-    element("ul", { className: "customer-results", id: "customer-results", "aria-label": "Customers" }),
+    element("ul", { className: "customer-results", id: "customer-results", "aria-label": _t("Customers") }),
     element("div", { className: "dialog-actions" },
-      element("button", { type: "button", className: "secondary", id: "customer-none" }, "No customer"),
-      element("button", { type: "button", className: "secondary", id: "customer-new" }, "New customer"),
-      element("button", { type: "button", className: "primary", id: "customer-close" }, "Close")));
+      element("button", { type: "button", className: "secondary", id: "customer-none" }, _t("No customer")),
+      element("button", { type: "button", className: "secondary", id: "customer-new" }, _t("New customer")),
+      element("button", { type: "button", className: "primary", id: "customer-close" }, _t("Close"))));
   const form = element("form", { id: "customer-form", hidden: true, noValidate: true },
-    element("h3", { id: "customer-form-title" }, "New customer"),
-    field("customer-form-name", "Name", { required: true, maxLength: 128 }),
-    field("customer-form-phone", "Phone", { type: "tel", maxLength: 32, inputMode: "tel" }),
-    field("customer-form-email", "E-mail", { type: "email", maxLength: 128 }),
+    element("h3", { id: "customer-form-title" }, _t("New customer")),
+    field("customer-form-name", _t("Name"), { required: true, maxLength: 128 }),
+    field("customer-form-phone", _t("Phone"), { type: "tel", maxLength: 32, inputMode: "tel" }),
+    field("customer-form-email", _t("E-mail"), { type: "email", maxLength: 128 }),
     element("p", { className: "form-error", id: "customer-form-error", role: "alert", hidden: true }),
     element("div", { className: "dialog-actions" },
-      element("button", { type: "button", className: "secondary", id: "customer-form-cancel" }, "Cancel"),
-      element("button", { type: "submit", className: "primary", id: "customer-form-save" }, "Save")));
+      element("button", { type: "button", className: "secondary", id: "customer-form-cancel" }, _t("Cancel")),
+      element("button", { type: "submit", className: "primary", id: "customer-form-save" }, _t("Save"))));
   const dialog = element("div", { className: "overlay", id: "customer-dialog", hidden: true },
     element("div", { className: "dialog wide", role: "dialog", "aria-modal": "true",
                      "aria-labelledby": "customer-title" },
-      element("h2", { id: "customer-title" }, "Customer"), list, form));
+      element("h2", { id: "customer-title" }, _t("Customer")), list, form));
   document.body.append(dialog);
   search.addEventListener("input", () => {
     clearTimeout(searchTimer);
@@ -102,7 +103,7 @@ function showList() {
 
 function showForm(customer) {
   editing = customer;
-  $("customer-form-title").textContent = customer ? `Change ${customer.name}` : "New customer";
+  $("customer-form-title").textContent = customer ? _t("Change {name}", { name: customer.name }) : _t("New customer");
   const name = $("customer-form-name");
   name.value = customer ? customer.name : $("customer-search").value.trim();
   name.disabled = Boolean(customer);
@@ -110,7 +111,7 @@ function showForm(customer) {
   $("customer-form-email").value = customer ? customer.email || "" : "";
   $("customer-list-view").hidden = true;
   $("customer-form").hidden = false;
-  showFormError(navigator.onLine === false ? (customer ? OFFLINE_EDIT : OFFLINE_CREATE) : "");
+  showFormError(navigator.onLine === false ? (customer ? offlineEdit() : offlineCreate()) : "");
   (customer ? $("customer-form-phone") : name).focus();
 }
 
@@ -141,16 +142,16 @@ async function runSearch(text) {
       found = response.body.customers;
       found.forEach(remember);
     } else {
-      note = response.body?.error?.message || `The server answered HTTP ${response.status}.`;
+      note = response.body?.error?.message || _t("The server answered HTTP {status}.", { status: response.status });
     }
   } catch (error) {
-    if (error instanceof SignedOut) note = "You are signed out: sign in again to search the server.";
+    if (error instanceof SignedOut) note = _t("You are signed out: sign in again to search the server.");
     else if (!(error instanceof Unreachable)) throw error;
-    else note = "Offline: searching the customers this till knows.";
+    else note = _t("Offline: searching the customers this till knows.");
   }
   if (run !== searchRun) return; // a newer search answered first
   if (found === null) found = localMatches(state.data.partners || [], text);
-  $("customer-note").textContent = note || (found.length ? "" : `No customer matches “${text.trim()}”.`);
+  $("customer-note").textContent = note || (found.length ? "" : _t("No customer matches “{text}”.", { text: text.trim() }));
   renderResults(found);
 }
 
@@ -163,12 +164,12 @@ function renderResults(customers) {
       element("span", { className: "muted" }, [customer.phone, customer.email].filter(Boolean).join(" · ")));
     pick.addEventListener("click", () => choose(customer));
     const edit = element("button", { type: "button", className: "ghost",
-                                     "aria-label": `Change ${customer.name}` }, "Edit");
+                                     "aria-label": _t("Change {name}", { name: customer.name }) }, _t("Edit"));
     edit.addEventListener("click", () => showForm(customer));
     const actions = [pick, edit];
     if (createdHere.has(customer.id)) {
       const cancel = element("button", { type: "button", className: "ghost",
-                                         "aria-label": `Cancel the creation of ${customer.name}` }, "Cancel creation");
+                                         "aria-label": _t("Cancel the creation of {name}", { name: customer.name }) }, _t("Cancel creation"));
       cancel.addEventListener("click", () => abandon(customer));
       actions.push(cancel);
     }
@@ -213,7 +214,7 @@ async function save() {
                    email: $("customer-form-email").value.trim() };
   if (!editing) {
     values.name = $("customer-form-name").value.trim();
-    if (!values.name) { showFormError("A customer needs a name."); $("customer-form-name").focus(); return; }
+    if (!values.name) { showFormError(_t("A customer needs a name.")); $("customer-form-name").focus(); return; }
     for (const key of ["phone", "email"]) if (!values[key]) delete values[key];
   }
   button.disabled = true;
@@ -222,7 +223,7 @@ async function save() {
     const response = await api(path, { method: "POST", json: values });
     if (response.ok && response.body && response.body.customer) {
       const customer = response.body.customer;
-      toast(editing ? `${customer.name} is changed` : `${customer.name} is created`);
+      toast(editing ? _t("{name} is changed", { name: customer.name }) : _t("{name} is created", { name: customer.name }));
       if (editing) {
         remember(customer);
         showList();
@@ -234,11 +235,11 @@ async function save() {
       return;
     }
     const error = response.body && response.body.error;
-    showFormError(error && error.code === "needs_server" ? (editing ? OFFLINE_EDIT : OFFLINE_CREATE)
-      : error ? error.message : `The server answered HTTP ${response.status}; try again.`);
+    showFormError(error && error.code === "needs_server" ? (editing ? offlineEdit() : offlineCreate())
+      : error ? error.message : httpError(response.status));
   } catch (error) {
-    if (error instanceof Unreachable) showFormError(editing ? OFFLINE_EDIT : OFFLINE_CREATE);
-    else if (error instanceof SignedOut) showFormError("You are signed out: sign in again, then try again.");
+    if (error instanceof Unreachable) showFormError(editing ? offlineEdit() : offlineCreate());
+    else if (error instanceof SignedOut) showFormError(signedOut());
     else throw error;
   } finally {
     button.disabled = false;
@@ -252,18 +253,18 @@ async function abandon(customer) {
     const response = await api(`/pos/customers/${customer.id}/abandon`,
                                { method: "POST", json: { config_id: configId } });
     if (!response.ok) {
-      toast(response.body?.error?.message || `The server answered HTTP ${response.status}; try again.`, "error");
+      toast(response.body?.error?.message || httpError(response.status), "error");
       return;
     }
   } catch (error) {
-    if (error instanceof Unreachable) { toast("Cancelling a creation needs the connection to the server; try again when it is back.", "error"); return; }
-    if (error instanceof SignedOut) { toast("You are signed out: sign in again, then try again.", "error"); return; }
+    if (error instanceof Unreachable) { toast(_t("Cancelling a creation needs the connection to the server; try again when it is back."), "error"); return; }
+    if (error instanceof SignedOut) { toast(signedOut(), "error"); return; }
     throw error;
   }
   createdHere.delete(customer.id);
   state.data.partners = (state.data.partners || []).filter((p) => p.id !== customer.id);
   saveData();
   if (currentOrder()?.partner_id === customer.id) setCustomer(null);
-  toast(`The creation of ${customer.name} is cancelled`);
+  toast(_t("The creation of {name} is cancelled", { name: customer.name }));
   runSearch($("customer-search").value);
 }

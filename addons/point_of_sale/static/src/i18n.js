@@ -5,6 +5,7 @@
 //   _t("Pay")                                  the translation, else the English text
 //   _t("Order {name}", { name })               {name} replaced (after translating)
 //   ngettext("{n} line", "{n} lines", n, {n})  the plural form the language's rule picks for n
+//   pgettext("noun", "Refund")                 one word said two ways: a context tells them apart
 //
 // Mark every text a person reads with them: `make i18n` extracts `_t(...)` and `ngettext(...)`
 // (literal strings only: `_t(variable)` is not extracted) into each addon's js.po.
@@ -35,6 +36,13 @@ function fill(text, values) {
 
 export function _t(text, values) {
   const found = messages[text];
+  return fill(typeof found === "string" && found ? found : text, values);
+}
+
+/** _t with a context, for one English word that other languages say in two ways:
+ * pgettext("noun", "Refund") -> "Remboursement" where _t("Refund") is "Rembourser". */
+export function pgettext(context, text, values) {
+  const found = messages[`${context}\u0004${text}`];
   return fill(typeof found === "string" && found ? found : text, values);
 }
 

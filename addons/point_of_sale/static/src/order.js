@@ -4,6 +4,7 @@
 // An open order: {uuid, config_id, session_id, login_number, sequence_number, reference,
 //   opened_at, partner_id, lines: [{id, product_id, name, qty, price_unit, discount, tax_rate}],
 //   next_line_id, state: "open", byline?}
+import { _t } from "./i18n.js";
 import * as money from "./money.js";
 
 const pad = (number, width) => String(number).padStart(width, "0");
@@ -14,6 +15,17 @@ export function reference(sessionId, loginNumber, sequence) {
 }
 
 /** "#0007": an order's number as its tab shows it. */
+/** A reference as the till shows it: the stored "Order 00001-001-0003" or "Refund of ..." (the
+ * order's identity, the same on every till and on the server) in the till's language. */
+export function shownReference(reference) {
+  const text = String(reference ?? "");
+  if (text.startsWith("Refund of ")) {
+    return _t("Refund of {reference}", { reference: shownReference(text.slice(10)) });
+  }
+  const word = _t("Order");
+  return text.startsWith("Order ") ? `${word} ${text.slice(6)}` : text;
+}
+
 export const shortNumber = (sequence) => `#${pad(sequence, 4)}`;
 
 export function makeUuid(cryptoApi = globalThis.crypto) {

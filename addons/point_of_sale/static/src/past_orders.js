@@ -14,7 +14,11 @@ import * as model from "./order.js";
 import { openPayment } from "./payment.js";
 import { showReceipt } from "./receipt.js";
 import { configId, state } from "./state.js";
+import { formatter } from "./format.js";
+import { _t, pgettext } from "./i18n.js";
 import { $, element, focusField, money2, showScreen, toast } from "./ui.js";
+
+const tillLocale = () => formatter(state.data && state.data.config).locale;
 
 const HISTORY_MAX = 300;
 const historyKey = () => `history:${configId}`;
@@ -136,11 +140,12 @@ async function findOrders(q) {
                                 held: found.has(order.uuid) });
       }
     } else {
-      note = response.body && response.body.error ? response.body.error.message : `HTTP ${response.status}`;
+      note = response.body && response.body.error ? response.body.error.message
+        : _t("The server answered HTTP {status}.", { status: response.status });
     }
   } catch (error) {
-    if (error instanceof SignedOut) note = "Signed out: sign in again to search the server.";
-    else note = "Offline: these are the orders this till holds.";
+    if (error instanceof SignedOut) note = _t("Signed out: sign in again to search the server.");
+    else note = _t("Offline: these are the orders this till holds.");
   }
   const orders = [...found.values()].sort((a, b) => (a.created_at < b.created_at ? 1 : -1));
   return { orders, note };
@@ -148,14 +153,14 @@ async function findOrders(q) {
 
 async function showList(q = "") {
   const { orders, note } = await findOrders(q);
-  $("orders-note").textContent = note || (orders.length ? "" : q ? `No order matches “${q}”.`
-    : "No order paid in this session yet.");
+  $("orders-note").textContent = note || (orders.length ? "" : q ? _t("No order matches “{q}”.", { q })
+    : _t("No order paid in this session yet."));
   $("orders-list").replaceChildren(...orders.map((order) => {
     const button = element("button", { type: "button", className: "past-order",
       dataset: { uuid: order.uuid }, "aria-pressed": String(shown?.uuid === order.uuid) },
-    element("span", { className: "past-order-reference" }, order.reference),
-    element("span", { className: "muted" }, new Date(order.created_at).toLocaleTimeString()),
-    order.refund ? element("span", { className: "badge" }, "Refund") : null,
+    element("span", { className: "past-order-reference" }, model.shownReference(order.reference)),
+    element("span", { className: "muted" }, new Date(order.created_at).toLocaleTimeString(tillLocale())),
+    order.refund ? element("span", { className: "badge" }, pgettext("noun", "Refund")) : null,
     element("strong", {}, money2(order.total)));
     button.addEventListener("click", () => showOrder(order.uuid));
     return element("li", {}, button);
@@ -170,7 +175,7 @@ async function showOrder(uuid) {
     const response = await api(`/pos/config/${configId}/orders/${encodeURIComponent(uuid)}`);
     if (response.ok) view = viewFromServer(response.body);
   } catch (error) {
-    if (!held) toast(`This order is not on this till and the server cannot be reached: ${error.message}`, "error");
+    if (!held) toast(_t("This order is not on this till and the server cannot be reached: {error}", { error: _t(error.message) }), "error");
   }
   if (held) {
     const tillView = viewFromTill(held, history.filter((e) => e.order.refunded_order_uuid === uuid));
@@ -202,7 +207,7 @@ function renderDetail() {
   const view = shown;
   const box = $("order-detail");
   if (!view) {
-    box.replaceChildren(element("p", { className: "muted" }, "Choose an order to see it, reprint it or refund it."));
+    box.replaceChildren(element("p", { className: "muted" }, _t("Choose an order to see it, reprint it or refund it.")));
     return;
   }
   const canRefund = !view.refunded_order_uuid && view.lines.some((l) => l.refundable > 0n) && state.canSell;
@@ -210,34 +215,34 @@ function renderDetail() {
   const rows = view.lines.map((line) => {
     const cells = [
       element("td", {}, line.name),
-      element("td", { className: "num" }, line.qty),
+      element("td", { className: "num" }, money.formatQty(line.qty)),
       element("td", { className: "num" }, money2(money.cents(line.price_unit))),
       element("td", { className: "num" }, line.refunded ? money.formatQty(money.formatScaled(line.refunded, 3)) : ""),
     ];
     if (canRefund) {
       const max = money.formatQty(money.formatScaled(line.refundable, 3));
       const input = element("input", { className: "refund-qty", value: "0", inputMode: "decimal",
-        autocomplete: "off", "aria-label": `Refund quantity of ${line.name} (at most ${max})` });
+        autocomplete: "off", "aria-label": _t("Refund quantity of {name} (at most {max})", { name: line.name, max }) });
       input.addEventListener("input", () => checkRefund());
       input.addEventListener("focus", () => input.select());
       inputs.set(line.index, { input, line, max });
       cells.push(element("td", {}, line.refundable > 0n ? input : element("span", { className: "muted" }, "—"),
-                         line.refundable > 0n ? element("span", { className: "muted" }, ` of ${max}`) : null));
+                         line.refundable > 0n ? element("span", { className: "muted" }, " " + _t("of {max}", { max })) : null));
     }
     return element("tr", { dataset: { index: String(line.index) } }, ...cells);
   });
   const problem = element("p", { className: "refund-problem", id: "refund-problem", role: "alert" });
-  const reprint = element("button", { type: "button", className: "secondary big" }, "Reprint");
+  const reprint = element("button", { type: "button", className: "secondary big" }, _t("Reprint"));
   reprint.addEventListener("click", () => reprintOrder(view));
   const actions = [reprint];
   let refundButton = null;
   if (canRefund) {
-    const all = element("button", { type: "button", className: "secondary big" }, "Refund all");
+    const all = element("button", { type: "button", className: "secondary big" }, _t("Refund all"));
     all.addEventListener("click", () => {
       for (const { input, max } of inputs.values()) input.value = max;
       checkRefund();
     });
-    refundButton = element("button", { type: "button", className: "primary big", id: "refund-button", disabled: true }, "Refund");
+    refundButton = element("button", { type: "button", className: "primary big", id: "refund-button", disabled: true }, _t("Refund"));
     refundButton.addEventListener("click", () => {
       const wanted = checkRefund();
       if (wanted) startRefund(view, wanted);
@@ -251,8 +256,8 @@ function renderDetail() {
       const qty = money.parseQty(input.value || "0");
       const bad = qty === null || qty > line.refundable;
       input.setAttribute("aria-invalid", String(bad));
-      if (qty === null) message = `${line.name}: type a quantity`;
-      else if (qty > line.refundable) message = `${line.name}: only ${max} left to refund`;
+      if (qty === null) message = _t("{name}: type a quantity", { name: line.name });
+      else if (qty > line.refundable) message = _t("{name}: only {max} left to refund", { name: line.name, max });
       else if (qty > 0n) wanted.push({ line, qty });
     }
     problem.textContent = message;
@@ -261,15 +266,17 @@ function renderDetail() {
   }
   box.replaceChildren(
     element("header", {},
-      element("h3", {}, view.reference),
-      element("p", { className: "muted" }, new Date(view.created_at).toLocaleString(),
-              view.source === "till" ? " · held by this till" : ""),
-      view.refunded_order_reference ? element("p", {}, `Refund of ${view.refunded_order_reference}`) : null),
+      element("h3", {}, model.shownReference(view.reference)),
+      element("p", { className: "muted" }, new Date(view.created_at).toLocaleString(tillLocale()),
+              view.source === "till" ? _t(" · held by this till") : ""),
+      view.refunded_order_reference ? element("p", {},
+        _t("Refund of {reference}", { reference: model.shownReference(view.refunded_order_reference) })) : null),
     element("table", { className: "detail-lines" },
       element("thead", {}, element("tr", {},
-        ...["Product", "Qty", "Unit price", "Refunded", ...(canRefund ? ["Refund"] : [])].map((h) => element("th", {}, h)))),
+        ...[_t("Product"), _t("Qty"), _t("Unit price"), _t("Refunded"), ...(canRefund ? [_t("Refund")] : [])]
+          .map((h) => element("th", {}, h)))),
       element("tbody", {}, ...rows)),
-    element("p", { className: "detail-total" }, "Total ", element("strong", {}, money2(view.total))),
+    element("p", { className: "detail-total" }, _t("Total") + " ", element("strong", {}, money2(view.total))),
     problem,
     element("div", { className: "detail-actions" }, ...actions));
 }
@@ -278,7 +285,7 @@ function reprintOrder(view) {
   const receipt = view.receipt || (view.server ? receiptFromServer(view.server) : null);
   if (!receipt) return;
   showReceipt({ uuid: view.uuid, receipt });
-  $("receipt-status").textContent = "Copy";
+  $("receipt-status").textContent = _t("Copy");
   try {
     window.print();
   } catch (error) {

@@ -9,12 +9,13 @@ import { paymentStatus, suggestedAmount, wirePayments } from "./payment_rules.js
 import { showReceipt } from "./receipt.js";
 import { renderTabs } from "./sell.js";
 import { configId, currentOrder, state } from "./state.js";
+import { _t, pgettext } from "./i18n.js";
 import { $, element, focusField, money2, showScreen, toast } from "./ui.js";
 
 // Data cached by a till before payment methods existed: the server's built-in two.
 const BUILT_IN_METHODS = [
-  { code: "cash", name: "Cash", gives_change: true },
-  { code: "card", name: "Card", gives_change: false },
+  { code: "cash", name: _t("Cash"), gives_change: true },
+  { code: "card", name: _t("Card"), gives_change: false },
 ];
 
 export const paymentMethods = () => (state.data && state.data.payment_methods) || BUILT_IN_METHODS;
@@ -67,10 +68,10 @@ export function openPayment(order = currentOrder()) {
   const payment = { id: nextPaymentId++, method: first.code, amount: refund ? total : null };
   paying.payments.push(payment);
   paying.selected = payment.id;
-  $("payment-title").textContent = refund ? "Refund" : "Payment";
-  $("payment-due-label").textContent = refund ? "To pay back" : "To pay";
-  $("payment-reference").textContent = refund ? `Refund of ${order.refunded_order_reference}`
-    : order.reference;
+  $("payment-title").textContent = refund ? pgettext("noun", "Refund") : _t("Payment");
+  $("payment-due-label").textContent = refund ? _t("To pay back") : _t("To pay");
+  $("payment-reference").textContent = refund
+    ? _t("Refund of {reference}", { reference: order.refunded_order_reference }) : order.reference;
   $("payment-methods").replaceChildren(...methods.map((method) => {
     const button = element("button", { type: "button", className: "secondary method",
       dataset: { method: method.code } }, method.name);
@@ -101,7 +102,7 @@ function renderLines(total) {
       focusField("cash-input");
     });
     const remove = element("button", { type: "button", className: "ghost danger-text",
-      "aria-label": `Remove the ${method.name} payment` }, "×");
+      "aria-label": _t("Remove the {method} payment", { method: method.name }) }, "×");
     remove.addEventListener("click", () => {
       paying.payments = paying.payments.filter((p) => p.id !== payment.id);
       if (paying.selected === payment.id) {
@@ -114,7 +115,12 @@ function renderLines(total) {
   }));
   const selected = selectedPayment();
   const method = selected ? methodOf(selected.method) : null;
-  $("cash-label").textContent = method ? `${method.name} ${paying.refund ? "paid back" : "received"}` : "Amount";
+  let label = _t("Amount");
+  if (method) {
+    label = paying.refund ? _t("{method} paid back", { method: method.name })
+      : _t("{method} received", { method: method.name });
+  }
+  $("cash-label").textContent = label;
   $("cash-input").disabled = !selected;
   const others = paying.payments.filter((p) => p !== selected).reduce((sum, p) => sum + (p.amount ?? 0), 0);
   const left = Math.abs(total - others);
@@ -122,7 +128,7 @@ function renderLines(total) {
     ? money.cashSuggestions(left) : selected ? [left] : [];
   $("quick-cash").replaceChildren(...quick.map((amount, index) => {
     const button = element("button", { type: "button", className: "secondary" },
-      index === 0 && amount === left ? "Exact" : money2(amount));
+      index === 0 && amount === left ? _t("Exact") : money2(amount));
     button.addEventListener("click", () => {
       $("cash-input").value = money.formatCents(amount);
       renderPayment();
@@ -151,7 +157,7 @@ export function renderPayment({ fromInput = true } = {}) {
   const box = $("change-box");
   if (!typedValid) {
     box.dataset.state = "invalid";
-    $("change-label").textContent = "Type an amount, e.g. 20 or 12.50";
+    $("change-label").textContent = _t("Type an amount, e.g. 20 or 12.50");
     $("change-amount").textContent = "";
   } else if (status.problem) {
     box.dataset.state = "invalid";
@@ -159,11 +165,11 @@ export function renderPayment({ fromInput = true } = {}) {
     $("change-amount").textContent = "";
   } else if (status.change > 0 || (status.valid && !paying.refund)) {
     box.dataset.state = "change";
-    $("change-label").textContent = "Change";
+    $("change-label").textContent = _t("Change");
     $("change-amount").textContent = money2(status.change);
   } else {
     box.dataset.state = status.valid ? "change" : "due";
-    $("change-label").textContent = paying.refund ? "Left to pay back" : "Remaining";
+    $("change-label").textContent = paying.refund ? _t("Left to pay back") : _t("Remaining");
     $("change-amount").textContent = money2(status.remaining);
   }
   const reason = blockedReason(total, status, typedValid);
@@ -177,21 +183,23 @@ export function renderPayment({ fromInput = true } = {}) {
 /** Why Validate cannot be tapped (in words), or null when it can. */
 function blockedReason(total, status, typedValid) {
   const amount = money2(Math.abs(total));
-  if (paying.changed) return `The total is now ${amount}: tap “${SEEN_LABEL}” first.`;
+  if (paying.changed) return _t("The total is now {amount}: tap “{button}” first.", { amount, button: seenLabel() });
   if (!paying.refund && !model.orderValid(paying.order)) {
-    return paying.order.lines.length ? "A line of this order has no valid quantity or price: go back and fix it."
-      : "This order has no lines any more: go back to add some.";
+    return paying.order.lines.length ? _t("A line of this order has no valid quantity or price: go back and fix it.")
+      : _t("This order has no lines any more: go back to add some.");
   }
-  if (!typedValid) return "Type an amount, e.g. 20 or 12.50.";
+  if (!typedValid) return _t("Type an amount, e.g. 20 or 12.50.");
   if (status.problem) return `${status.problem}.`.replace(/\.\.$/, ".");
   if (!status.valid) {
-    return `${money2(status.remaining)} still to ${paying.refund ? "pay back" : "pay"}.`;
+    const remaining = money2(status.remaining);
+    return paying.refund ? _t("{amount} still to pay back.", { amount: remaining })
+      : _t("{amount} still to pay.", { amount: remaining });
   }
-  if (total > 0 && status.paid === 0) return "Type the amount received.";
+  if (total > 0 && status.paid === 0) return _t("Type the amount received.");
   return null;
 }
 
-const SEEN_LABEL = "New total seen";
+const seenLabel = () => _t("New total seen");
 
 /** The notice over the amounts while the order changed under the payment. */
 function renderChangeNotice() {
@@ -200,13 +208,13 @@ function renderChangeNotice() {
   box.hidden = !change;
   if (!change) { box.replaceChildren(); return; }
   const seen = element("button", { type: "button", className: "primary", id: "payment-changed-seen" },
-    SEEN_LABEL);
+    seenLabel());
   seen.addEventListener("click", acknowledgeChange);
   box.replaceChildren(
-    element("p", {}, element("strong", {}, change.remote ? "This order changed on another till"
-      : "This order changed"),
-    `: the total went from ${money2(Math.abs(change.from))} to ${money2(Math.abs(change.to))}. `
-      + "Tell the customer the new total and check the amounts."),
+    element("p", {}, element("strong", {}, change.remote ? _t("This order changed on another till")
+      : _t("This order changed")),
+    _t(": the total went from {from} to {to}. Tell the customer the new total and check the amounts.",
+       { from: money2(Math.abs(change.from)), to: money2(Math.abs(change.to)) })),
     paying.order.byline ? element("p", { className: "muted" }, paying.order.byline) : null,
     seen);
 }
@@ -230,8 +238,7 @@ hub.addEventListener("pos:order-changed", (event) => {
     const reference = paying.order.reference;
     paying = null;
     showScreen("sell");
-    toast(`${reference} ended on another till while it was being paid here: nothing was `
-      + "taken for it on this till.", "error");
+    toast(_t("{reference} ended on another till while it was being paid here: nothing was taken for it on this till.", { reference }), "error");
     return;
   }
   const total = orderTotal();
@@ -303,7 +310,7 @@ export async function validatePayment() {
       await state.store.movePaidOrder(entry);
     } catch (error) {
       console.error(error);
-      toast(`The payment could not be saved on this till: ${error.message || error}`, "error");
+      toast(_t("The payment could not be saved on this till: {error}", { error: error.message || error }), "error");
       return;
     }
     // Saved: from here on the order is paid, whatever happens on screen.

@@ -6,6 +6,8 @@
 // more than is due, and the change comes out of it. A refund (total < 0) is paid back with
 // negative amounts that add up to exactly its total; it gives no change.
 
+import { _t } from "./i18n.js";
+
 /** {paid, remaining, change, valid, problem}: where the payments of an order of `total` stand.
  * `remaining` and `change` are never negative; `problem` says in words why it cannot be
  * validated yet (null when it can). */
@@ -15,16 +17,16 @@ export function paymentStatus(total, payments, methods) {
   const paid = payments.reduce((sum, p) => sum + (p.amount ?? 0), 0);
   for (const payment of payments) {
     const method = byCode.get(payment.method);
-    if (!method) return status(paid, total, `${payment.method} is not taken at this till`);
+    if (!method) return status(paid, total, _t("{method} is not taken at this till", { method: payment.method }));
     if (payment.amount === null || payment.amount === undefined) {
-      return status(paid, total, "Type an amount, e.g. 20 or 12.50");
+      return status(paid, total, _t("Type an amount, e.g. 20 or 12.50"));
     }
     if (refund ? payment.amount >= 0 : payment.amount <= 0) {
-      return status(paid, total, `Type the ${method.name} amount`);
+      return status(paid, total, _t("Type the {method} amount", { method: method.name }));
     }
   }
   if (refund) {
-    if (paid !== total) return status(paid, total, paid < total ? "More than the refund" : null);
+    if (paid !== total) return status(paid, total, paid < total ? _t("More than the refund") : null);
     return status(paid, total, null);
   }
   if (paid < total) return status(paid, total, null);
@@ -32,8 +34,10 @@ export function paymentStatus(total, payments, methods) {
     .reduce((sum, p) => sum + p.amount, 0);
   if (withoutChange > total) {
     const givers = methods.filter((m) => m.gives_change).map((m) => m.name);
-    return status(paid, total, `Only ${givers.join(" or ") || "no method here"} gives change: `
-      + "lower the other amounts");
+    const or = _t(" or ");
+    return status(paid, total, givers.length
+      ? _t("Only {methods} gives change: lower the other amounts", { methods: givers.join(or) })
+      : _t("No method here gives change: lower the other amounts"));
   }
   return status(paid, total, null);
 }

@@ -42,7 +42,7 @@ import "./ticket.js";
 import "./close.js";
 import "./cash.js";
 import { $, blockUi, element, toast, unblockUi } from "./ui.js";
-import { _t, ngettext } from "./i18n.js";
+import { _t, ngettext, pgettext } from "./i18n.js";
 
 class ComptoirPos {
   constructor() {
@@ -54,6 +54,7 @@ class ComptoirPos {
     /** The page's translations (i18n.js), for addons' scripts: _t(text, values), ngettext. */
     this._t = _t;
     this.ngettext = ngettext;
+    this.pgettext = pgettext;
   }
 
   addEventListener(...args) { hub.addEventListener(...args); }

@@ -11,9 +11,11 @@ import { formatter } from "./format.js";
 import * as money from "./money.js";
 import { newOrder, selectOrder } from "./sell.js";
 import { currentOrder, state } from "./state.js";
+import { _t } from "./i18n.js";
+import { shownReference } from "./order.js";
 import { $, element, focusField, showScreen } from "./ui.js";
 
-const PAYMENT_NAMES = { cash: "Cash", card: "Card" };
+const paymentNames = () => ({ cash: _t("Cash"), card: _t("Card") });
 const sections = [];
 
 /** `render(receipt, entry)` returns [[label, value], ...] or DOM nodes to print below the
@@ -79,13 +81,14 @@ export function receiptContent(entry) {
     element("header", {},
       element("h2", { className: "receipt-shop" }, r.shop_name || r.config_name),
       r.shop_address ? element("p", { className: "receipt-address" }, r.shop_address) : null,
-      r.vat_number ? element("p", { className: "receipt-vat" }, `VAT number ${r.vat_number}`) : null,
-      r.number ? element("p", { className: "receipt-number" }, element("strong", {}, `Order ${r.number}`)) : null,
-      element("p", { className: "receipt-reference" }, r.reference),
-      r.refunded_order_reference ? element("p", { className: "receipt-refund" }, `Refund of ${r.refunded_order_reference}`) : null,
+      r.vat_number ? element("p", { className: "receipt-vat" }, _t("VAT number {vat}", { vat: r.vat_number })) : null,
+      r.number ? element("p", { className: "receipt-number" }, element("strong", {}, _t("Order {number}", { number: r.number }))) : null,
+      element("p", { className: "receipt-reference" }, shownReference(r.reference)),
+      r.refunded_order_reference ? element("p", { className: "receipt-refund" },
+        _t("Refund of {reference}", { reference: shownReference(r.refunded_order_reference) })) : null,
       element("p", { className: "muted receipt-date" }, f.dateTime(r.date)),
       barcode(r.reference),
-      r.partner_name ? element("p", {}, `Customer: ${r.partner_name}`) : null),
+      r.partner_name ? element("p", {}, _t("Customer: {name}", { name: r.partner_name })) : null),
     element("ul", { className: "receipt-lines" }, ...r.lines.map((line) => {
       const discount = money.parsePercent(line.discount);
       const unit = money.unitPrice(line, withTax);
@@ -93,30 +96,33 @@ export function receiptContent(entry) {
       return element("li", {},
         element("div", { className: "receipt-row" }, element("span", {}, line.name), element("span", {}, f.money(shown))),
         element("div", { className: "receipt-sub muted" },
-          `${line.qty} × ${f.money(unit ?? 0)}${withTax ? "" : " excl. tax"}`,
+          withTax ? `${line.qty} × ${f.money(unit ?? 0)}`
+            : _t("{qty} × {price} excl. tax", { qty: line.qty, price: f.money(unit ?? 0) }),
           discount ? ` · −${f.percent(discount)} %` : ""));
     })),
     element("div", { className: "receipt-totals" },
-      row("Total excl. tax", f.money(r.untaxed)),
+      row(_t("Total excl. tax"), f.money(r.untaxed)),
       ...(r.taxes || [{ rate: null, base: r.untaxed, tax: r.tax }]).map((t) => row(
-        t.rate === null ? "Taxes" : `Tax ${f.percent(money.parsePercent(t.rate))} % on ${f.money(t.base)}`,
+        t.rate === null ? _t("Taxes")
+          : _t("Tax {rate} % on {base}", { rate: f.percent(money.parsePercent(t.rate)), base: f.money(t.base) }),
         f.money(t.tax), "receipt-tax")),
-      row("Total", f.money(r.total), "grand")),
+      row(_t("Total"), f.money(r.total), "grand")),
     element("div", { className: "receipt-payments" },
-      ...payments.map((p) => row(p.name || PAYMENT_NAMES[p.method] || p.method, f.money(p.amount))),
-      row("Change", f.money(r.change))),
+      ...payments.map((p) => row(p.name || paymentNames()[p.method] || p.method, f.money(p.amount))),
+      row(_t("Change"), f.money(r.change))),
     extra.length ? element("section", { className: "receipt-extra", id: "receipt-extra" }, ...extra) : null,
-    element("footer", { className: "muted" }, `${r.session_name} · thank you!`),
+    element("footer", { className: "muted" }, _t("{session} · thank you!", { session: r.session_name })),
   ].filter(Boolean);
 }
 
 export function showReceipt(entry) {
   const r = withSettings(entry.receipt);
   const f = formatter({ locale: r.locale, currency_code: r.currency_code });
-  $("receipt-status").textContent = r.refunded_order_reference ? "Refunded" : "Paid";
-  $("receipt-reference").textContent = r.number ? `${r.number} · ${r.reference}` : r.reference;
+  $("receipt-status").textContent = r.refunded_order_reference ? _t("Refunded") : _t("Paid");
+  $("receipt-reference").textContent = r.number ? `${r.number} · ${shownReference(r.reference)}`
+    : shownReference(r.reference);
   $("receipt-change").replaceChildren(
-    element("span", {}, "Change"), element("strong", { id: "receipt-change-amount" }, f.money(r.change)));
+    element("span", {}, _t("Change")), element("strong", { id: "receipt-change-amount" }, f.money(r.change)));
   $("receipt").dataset.uuid = entry.uuid;
   $("receipt").lang = f.locale;
   $("receipt").replaceChildren(...receiptContent(entry));

@@ -5,12 +5,13 @@ import { emit } from "./hub.js";
 import * as money from "./money.js";
 import * as model from "./order.js";
 import { configId, currentOrder, state } from "./state.js";
+import { _t, ngettext } from "./i18n.js";
 import { $, confirmDialog, element, money2, showScreen, toast } from "./ui.js";
 
 export function saveOrder(order) {
   state.store.put("open_orders", order).catch((error) => {
     console.error("could not save the open order", error);
-    toast("This till could not save the order on the device", "error");
+    toast(_t("This till could not save the order on the device"), "error");
   });
 }
 
@@ -110,8 +111,9 @@ export async function deleteCurrentOrder() {
   const order = currentOrder();
   if (!order) return;
   if (order.lines.length) {
-    const sure = await confirmDialog(`Delete ${order.reference} and its ${order.lines.length} `
-      + `line${order.lines.length > 1 ? "s" : ""}?`, "Delete");
+    const sure = await confirmDialog(ngettext("Delete {reference} and its {n} line?",
+      "Delete {reference} and its {n} lines?", order.lines.length, { reference: order.reference }),
+    _t("Delete"));
     if (!sure) return;
   }
   const index = state.orders.indexOf(order);
@@ -160,7 +162,7 @@ export function renderTabs() {
       type: "button", className: "tab", role: "tab", "aria-selected": String(selected),
       dataset: { uuid: order.uuid }, title: order.reference,
     }, element("span", { className: "tab-number" }, model.shortNumber(order.sequence_number)),
-    element("span", { className: "tab-total" }, order.lines.length ? money2(totals.total) : "new"));
+    element("span", { className: "tab-total" }, order.lines.length ? money2(totals.total) : _t("new")));
     tab.addEventListener("click", () => {
       showScreen("sell");
       selectOrder(order.uuid);
@@ -180,12 +182,12 @@ export function renderOrder(flashLine = null) {
   $("order-byline").textContent = order.byline || "";
   $("order-byline").hidden = !order.byline;
   const partner = order.partner_id && (state.data.partners || []).find((p) => p.id === order.partner_id);
-  $("customer-name").textContent = partner ? partner.name : order.partner_id ? `#${order.partner_id}` : "None";
+  $("customer-name").textContent = partner ? partner.name : order.partner_id ? `#${order.partner_id}` : _t("None");
   const list = $("order-lines");
   if (!order.lines.length) {
     list.replaceChildren(element("li", { className: "lines-empty" },
       element("span", { className: "big-icon", "aria-hidden": "true" }, "🛒"),
-      "Tap a product or scan a barcode to start."));
+      _t("Tap a product or scan a barcode to start.")));
   } else {
     list.replaceChildren(...order.lines.map((line) => {
       const amounts = money.lineAmounts(line);
@@ -216,7 +218,8 @@ export function renderOrder(flashLine = null) {
   $("total-tax").textContent = money2(totals.tax);
   $("total").textContent = money2(totals.total);
   $("pay-button").disabled = !state.canSell || !model.orderValid(order);
-  $("pay-button").textContent = order.lines.length ? `Pay ${money2(totals.total)}` : "Pay";
+  $("pay-button").textContent = order.lines.length
+    ? _t("Pay {amount}", { amount: money2(totals.total) }) : _t("Pay");
   renderTabs();
 }
 
@@ -248,7 +251,7 @@ function renderEditor() {
   const qtyOk = (text) => { const qty = money.parseQty(text); return qty !== null && qty > 0n && qty <= 100000000n; };
   const priceOk = (text) => money.cents(text) !== null;
   const discountOk = (text) => { const d = money.parsePercent(text); return d !== null && d <= 10000n; };
-  const qtyField = field("edit-qty", "Quantity", money.formatQty(line.qty), qtyOk,
+  const qtyField = field("edit-qty", _t("Quantity"), money.formatQty(line.qty), qtyOk,
     (text) => { line.qty = money.formatQty(text); });
   qtyField.classList.add("qty-field");
   const qtyInput = qtyField.querySelector("input");
@@ -259,14 +262,14 @@ function renderEditor() {
     qtyInput.value = money.formatQty(money.formatScaled(next, 3));
     qtyInput.dispatchEvent(new Event("input"));
   };
-  const minus = element("button", { type: "button", className: "step", "aria-label": "Decrease quantity" }, "−");
-  const plus = element("button", { type: "button", className: "step", "aria-label": "Increase quantity" }, "+");
+  const minus = element("button", { type: "button", className: "step", "aria-label": _t("Decrease quantity") }, "−");
+  const plus = element("button", { type: "button", className: "step", "aria-label": _t("Increase quantity") }, "+");
   minus.addEventListener("click", () => step(-1));
   plus.addEventListener("click", () => step(1));
   const stepper = element("div", { className: "stepper" });
   qtyInput.before(stepper);
   stepper.append(minus, qtyInput, plus);
-  const remove = element("button", { type: "button", className: "ghost danger-text remove-line" }, "Remove line");
+  const remove = element("button", { type: "button", className: "ghost danger-text remove-line" }, _t("Remove line"));
   remove.addEventListener("click", () => {
     const index = order.lines.indexOf(line);
     order.lines.splice(index, 1);
@@ -279,9 +282,9 @@ function renderEditor() {
     element("div", { className: "editor-title" }, element("strong", {}, line.name), remove),
     element("div", { className: "editor-fields" },
       qtyField,
-      field("edit-price", "Unit price (tax excl.)", money.formatCents(money.cents(line.price_unit) ?? 0), priceOk,
+      field("edit-price", _t("Unit price (tax excl.)"), money.formatCents(money.cents(line.price_unit) ?? 0), priceOk,
         (text) => { line.price_unit = money.formatCents(money.cents(text)); }),
-      field("edit-discount", "Discount %", model.percentText(money.parsePercent(line.discount) ?? 0n),
+      field("edit-discount", _t("Discount %"), model.percentText(money.parsePercent(line.discount) ?? 0n),
         discountOk, (text) => { line.discount = money.formatScaled(money.parsePercent(text), 2); })));
   box.hidden = false;
 }
@@ -301,7 +304,7 @@ export function renderCategories() {
     });
     return button;
   };
-  $("categories").replaceChildren(chip("All", null), ...categories.map((c) => chip(c, c)));
+  $("categories").replaceChildren(chip(_t("All"), null), ...categories.map((c) => chip(c, c)));
 }
 
 function matchingProducts() {
@@ -318,7 +321,7 @@ export function renderProducts() {
   const grid = $("products");
   if (!products.length) {
     grid.replaceChildren(element("p", { className: "products-empty" },
-      state.search ? `No product matches “${state.search}”.` : "No products."));
+      state.search ? _t("No product matches “{search}”.", { search: state.search }) : _t("No products.")));
     return;
   }
   grid.replaceChildren(...products.map((product) => {
@@ -353,10 +356,11 @@ export function onSearchKey(event) {
     state.search = "";
     renderProducts();
   } else if (/^\d{6,}$/.test(code)) {
-    toast(`No product with barcode ${code}`, "error");
+    toast(_t("No product with barcode {code}", { code }), "error");
     event.target.select();
   } else {
-    toast(matches.length ? `${matches.length} products match “${code}”: tap one`
-      : `No product matches “${code}”`, "error");
+    toast(matches.length
+      ? ngettext("{n} product matches “{code}”: tap it", "{n} products match “{code}”: tap one", matches.length, { code })
+      : _t("No product matches “{code}”", { code }), "error");
   }
 }

@@ -17,12 +17,13 @@ import {
 } from "./status.js";
 import { Store } from "./store.js";
 import { Sync } from "./sync.js";
+import { _t, ngettext } from "./i18n.js";
 import { $, focusField, showMessage, showScreen, toast, watchOverflow } from "./ui.js";
 
 function showSignedOut() {
-  showMessage("You are signed out",
-    "Sign in again to use this till. Paid orders stay on this device until they are sent.",
-    [{ label: "Sign in", href: loginUrl() }]);
+  showMessage(_t("You are signed out"),
+    _t("Sign in again to use this till. Paid orders stay on this device until they are sent."),
+    [{ label: _t("Sign in"), href: loginUrl() }]);
 }
 
 async function loadData() {
@@ -35,7 +36,8 @@ async function loadData() {
     }
     const error = response.body && response.body.error;
     if (response.status === 404 || response.status === 403) {
-      showMessage("This till cannot start", error ? error.message : `HTTP ${response.status}`);
+      showMessage(_t("This till cannot start"), error ? error.message
+        : _t("The server answered HTTP {status}.", { status: response.status }));
       return null;
     }
     console.warn("POS data:", response.status, error);
@@ -51,9 +53,9 @@ async function loadData() {
     state.cachedAt = cached.at;
     return { data: cached.data, source: "cache" };
   }
-  showMessage("Cannot reach the server",
-    "This till has never loaded its products, so it cannot sell offline yet. Connect it to the "
-    + "network once, then reload.", [{ label: "Try again", onClick: () => location.reload() }]);
+  showMessage(_t("Cannot reach the server"),
+    _t("This till has never loaded its products, so it cannot sell offline yet. Connect it to the network once, then reload."),
+    [{ label: _t("Try again"), onClick: () => location.reload() }]);
   return null;
 }
 
@@ -168,7 +170,8 @@ function startSync() {
       emit("pos:pushed", { results });
       const rejected = results.filter((r) => r.status === "rejected");
       if (rejected.length) {
-        toast(`${rejected.length} order${rejected.length > 1 ? "s were" : " was"} refused by the server: see Needs attention`, "error");
+        toast(ngettext("{n} order was refused by the server: see Needs attention",
+          "{n} orders were refused by the server: see Needs attention", rejected.length), "error");
       }
     },
   });
@@ -197,39 +200,38 @@ function showNoSession(data, source) {
   const name = data.config.name;
   const actions = [];
   if (source === "server") {
-    actions.push({ label: "Open a session", onClick: async (event) => {
+    actions.push({ label: _t("Open a session"), onClick: async (event) => {
       event.target.disabled = true;
       try {
         const response = await api(`/pos/config/${configId}/open-session`, { method: "POST", json: {} });
         if (response.ok) { location.reload(); return; }
         toast(response.body && response.body.error ? response.body.error.message
-          : `The session could not be opened (HTTP ${response.status})`, "error");
+          : _t("The session could not be opened (HTTP {status})", { status: response.status }), "error");
       } catch (error) {
         if (error instanceof SignedOut) { showSignedOut(); return; }
-        toast(`The session could not be opened: ${error.message}`, "error");
+        toast(_t("The session could not be opened: {error}", { error: _t(error.message) }), "error");
       }
       event.target.disabled = false;
     } });
   }
-  actions.push({ label: "Check again", onClick: () => location.reload(), secondary: true });
-  showMessage(`${name} is closed`,
-    `There is no open session for ${name}, so this till cannot take orders. A manager can open `
-    + "one here or from the admin; then tap Check again. Paid orders stay on this till and are "
-    + "sent as usual.", actions);
+  actions.push({ label: _t("Check again"), onClick: () => location.reload(), secondary: true });
+  showMessage(_t("{name} is closed", { name }),
+    _t("There is no open session for {name}, so this till cannot take orders. A manager can open one here or from the admin; then tap Check again. Paid orders stay on this till and are sent as usual.", { name }),
+    actions);
 }
 
 export async function start() {
   wireEvents();
   if (!Number.isInteger(configId)) {
-    showMessage("This till cannot start", "The page has no POS config id.");
+    showMessage(_t("This till cannot start"), _t("The page has no POS config id."));
     return;
   }
   try {
     state.store = await Store.open();
   } catch (error) {
-    showMessage("This browser cannot keep orders",
-      `IndexedDB is not available (${error.message || error}); a till needs it to sell offline. `
-      + "Leave private browsing, or use another browser.");
+    showMessage(_t("This browser cannot keep orders"),
+      _t("IndexedDB is not available ({error}); a till needs it to sell offline. Leave private browsing, or use another browser.",
+         { error: error.message || error }));
     return;
   }
   watchServer({ probeMs: setting("server_check_ms", "serverCheckMs", 10000) });
@@ -278,6 +280,7 @@ export async function start() {
 
 export function fatal(error) {
   console.error(error);
-  showMessage("The point of sale stopped", `${error.message || error}. Reload the page; paid `
-    + "orders are kept on this device.", [{ label: "Reload", onClick: () => location.reload() }]);
+  showMessage(_t("The point of sale stopped"),
+    _t("{error}. Reload the page; paid orders are kept on this device.", { error: error.message || error }),
+    [{ label: _t("Reload"), onClick: () => location.reload() }]);
 }

@@ -103,10 +103,10 @@ export function renderSync(syncState) {
   const pending = syncState.pending;
   let title = "";
   if (syncState.lastError && syncState.nextTry) {
-    title = _t("Paid orders: {error} — next try at {time}", { error: syncState.lastError,
+    title = _t("Paid orders: {error} — next try at {time}", { error: _t(syncState.lastError),
       time: new Date(syncState.nextTry).toLocaleTimeString(catalogLocale().replace("_", "-")) });
   } else if (syncState.lastError) {
-    title = _t("Paid orders: {error}", { error: syncState.lastError });
+    title = _t("Paid orders: {error}", { error: _t(syncState.lastError) });
   }
   const refusedTitle = refused ? _t("{refused} by the server: see Needs attention", { refused }) : "";
   let entry;

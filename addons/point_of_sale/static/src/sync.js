@@ -4,6 +4,7 @@
 // "rejected" ones stay, marked, for the "Needs attention" list.
 
 import { SignedOut, fetchWithTimeout } from "./http.js";
+import { _t, catalogLocale } from "./i18n.js";
 
 const BATCH = 50; // orders per request (the server takes at most 200)
 const REQUEST_TIMEOUT_MS = 15000;
@@ -121,11 +122,12 @@ export class Sync {
     const root = document.body.dataset.root || "";
     const response = await fetchWithTimeout(`${root}/pos/orders`, {
       method: "POST",
-      headers: { "Content-Type": "application/json", Accept: "application/json" },
+      headers: { "Content-Type": "application/json", Accept: "application/json",
+                 "Accept-Language": catalogLocale().replace("_", "-") },
       credentials: "same-origin",
       body: JSON.stringify(orders),
     }, REQUEST_TIMEOUT_MS);
-    if (response.status === 401) throw new SignedOut("signed out: sign in again to send orders");
+    if (response.status === 401) throw new SignedOut(_t("signed out: sign in again to send orders"));
     let body = null;
     try {
       body = await response.json();
@@ -134,7 +136,7 @@ export class Sync {
     }
     if (!response.ok || !body || !Array.isArray(body.results)) {
       const message = body && body.error ? body.error.message : `HTTP ${response.status}`;
-      throw new Error(`the server refused the push: ${message}`);
+      throw new Error(_t("the server refused the push: {message}", { message }));
     }
     await this.store.applyResults(body.results);
     this.onResults(body.results);

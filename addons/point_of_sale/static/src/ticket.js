@@ -5,6 +5,7 @@
 import { hub } from "./hub.js";
 import { addReceiptSection, refreshReceipt } from "./receipt.js";
 import { configId, state } from "./state.js";
+import { _t } from "./i18n.js";
 import { element } from "./ui.js";
 
 const SHORT_LINK = 10; // hex digits of the link a receipt prints (ledger.short_link)
@@ -31,8 +32,8 @@ function keep() {
 addReceiptSection((receipt, entry) => {
   const ticket = sealed.get(entry.uuid) || receipt.ticket;
   return [element("p", { className: "receipt-ticket", dataset: { state: ticket ? "sealed" : "pending" } },
-    ticket ? `Ticket ${ticket.number} · ${ticket.link.slice(0, SHORT_LINK)}`
-      : "Ticket number pending (given when the server receives the order)")];
+    ticket ? _t("Ticket {number} · {link}", { number: ticket.number, link: ticket.link.slice(0, SHORT_LINK) })
+      : _t("Ticket number pending (given when the server receives the order)"))];
 });
 
 hub.addEventListener("pos:pushed", (event) => {

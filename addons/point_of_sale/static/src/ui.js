@@ -1,6 +1,7 @@
 // The page's small UI kit: building elements, screens, full-page messages, the banner, toasts,
 // the confirm and blocking dialogs, money as shown.
 import { formatter } from "./format.js";
+import { _t } from "./i18n.js";
 import { state } from "./state.js";
 
 export const $ = (id) => document.getElementById(id);
@@ -57,7 +58,7 @@ export function unblockUi() {
   if (till) till.inert = false;
 }
 
-export function confirmDialog(message, okLabel = "OK") {
+export function confirmDialog(message, okLabel = _t("OK")) {
   return new Promise((resolve) => {
     const dialog = $("confirm-dialog");
     $("confirm-text").textContent = message;
