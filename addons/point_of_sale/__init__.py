@@ -13,7 +13,10 @@
   ledger_check, ledger_receive): `canonical_form`, `chain_link`, `seal_record`, `ledger_head`,
   `ledger_entries`, `verify_chain`, `receive_sealed_entries`, `SealedEntry`, `ChainCheck`,
   `ZERO_LINK`; its alarms: `ledger_alarms(connection, config_id=None, include_resolved=False)`,
-  `resolve_ledger_alarm(connection, alarm_id, resolution)`;
+  `resolve_ledger_alarm(connection, alarm_id, resolution)`; the database's refusal of changes to
+  sealed rows (ledger_guard.py): `SEALED_TABLES`, `install_seal_guards(connection, tables)` (for
+  another addon's sealed table, from its migration), `unsealed(connection, reason)` (the one
+  path for a migration that must change sealed rows);
 - closings (closing.py): `session_report` (a session's figures, the closing's once closed);
 - the journal of technical events (journal.py, one hash chain per instance):
   `record_event(connection, kind, config_id=None, **details)` in the transaction that did what
@@ -67,17 +70,20 @@ from .journal import (
     verify_journal,
 )
 from .ledger import (
+    SEALED_TABLES,
     ZERO_LINK,
     ChainCheck,
     SealedEntry,
     canonical_form,
     chain_link,
+    install_seal_guards,
     ledger_alarms,
     ledger_entries,
     ledger_head,
     receive_sealed_entries,
     resolve_ledger_alarm,
     seal_record,
+    unsealed,
     verify_chain,
 )
 from .models import (
@@ -117,7 +123,7 @@ __all__ = [
     "customer_refusal", "run_customer_change",
     "ZERO_LINK", "ChainCheck", "SealedEntry", "canonical_form", "chain_link", "ledger_entries",
     "ledger_head", "receive_sealed_entries", "seal_record", "verify_chain", "session_report",
-    "ledger_alarms", "resolve_ledger_alarm",
+    "ledger_alarms", "resolve_ledger_alarm", "SEALED_TABLES", "install_seal_guards", "unsealed",
     "JOURNAL_KINDS", "JournalCheck", "JournalEntry", "journal_events", "journal_head",
     "record_event", "verify_journal",
     "ParsedOrder", "Rejection", "compute_totals", "parse_order", "push_orders",

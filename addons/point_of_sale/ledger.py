@@ -14,11 +14,13 @@ It is split by job; this module only gathers what the package's public face offe
 - ledger_seal.py: numbers and links given in the storing transaction, the head, the entries;
 - ledger_check.py: re-checking a stored chain;
 - ledger_receive.py: storing entries another instance sealed (a till's, on the central);
-- ledger_alarms.py: what the checks found, per config, until resolved.
+- ledger_alarms.py: what the checks found, per config, until resolved;
+- ledger_guard.py: the database's triggers refusing UPDATE and DELETE of sealed rows.
 """
 from .ledger_alarms import ledger_alarms, raise_ledger_alarm, resolve_ledger_alarm
 from .ledger_check import ChainCheck, verify_chain
 from .ledger_form import ZERO_LINK, canonical_form, chain_link, short_link
+from .ledger_guard import SEALED_TABLES, install_seal_guards, unsealed
 from .ledger_receive import receive_sealed_entries, receiving_session
 from .ledger_seal import (
     SealedEntry,
@@ -32,4 +34,5 @@ from .ledger_seal import (
 __all__ = ["ZERO_LINK", "SealedEntry", "ChainCheck", "canonical_form", "chain_link",
            "short_link", "seal_record", "seal_records", "sealed_entries_of", "ledger_head",
            "ledger_entries", "verify_chain", "receive_sealed_entries", "receiving_session",
-           "ledger_alarms", "raise_ledger_alarm", "resolve_ledger_alarm"]
+           "ledger_alarms", "raise_ledger_alarm", "resolve_ledger_alarm", "SEALED_TABLES",
+           "install_seal_guards", "unsealed"]

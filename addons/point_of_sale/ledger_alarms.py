@@ -2,12 +2,14 @@
 
 Each alarm names its config, its kind, the first ticket concerned and whose copy it is about:
 `LOCAL` (this server's own database or clock) or `TILL` (what an autonomous till sent). The same
-open alarm raised again counts up (`count`, `last_raised_at`) instead of piling up rows.
+open alarm raised again counts up (`count`, `last_raised_at`) instead of piling up rows. A new
+alarm is journaled too (event `ledger_alarm`, journal.py).
 """
 from sqlalchemy import insert, select, update
 
 from core.models import utc_now
 
+from .journal import record_event
 from .models import LedgerAlarm
 
 LOCAL, TILL = "local", "till"
@@ -25,9 +27,12 @@ def raise_ledger_alarm(connection, config_id, kind, number, side, message):
         connection.execute(update(ALARM).where(ALARM.c.id == same).values(
             count=ALARM.c.count + 1, last_raised_at=now, message=message[:1024]))
         return same
-    return connection.execute(insert(ALARM).values(
+    alarm_id = connection.execute(insert(ALARM).values(
         config_id=config_id, kind=kind, number=number, side=side, message=message[:1024],
         raised_at=now, last_raised_at=now, count=1)).inserted_primary_key[0]
+    record_event(connection, "ledger_alarm", config_id, alarm=kind, ticket=number, side=side,
+                 message=message[:1024])
+    return alarm_id
 
 
 def ledger_alarms(connection, config_id=None, include_resolved=False):

@@ -236,6 +236,18 @@ class LedgerCheckpoint(Model):
     link: Mapped[str] = mapped_column(String(64))
     checked_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
     full_checked_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
+    # The last unlocking of sealed rows (ledger_guard.unsealed) the checks have seen.
+    unseal_seen: Mapped[int] = mapped_column(Integer, default=0, server_default=text("0"))
+
+
+class LedgerUnseal(Model):
+    """Each time sealed rows were let through the database's triggers (ledger_guard.unsealed): why
+    and when. Open (no closed_at) only inside the transaction that unlocks."""
+    __tablename__ = "point_of_sale_ledger_unseal"
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    reason: Mapped[str] = mapped_column(String(512))
+    opened_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utc_now)
+    closed_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
 
 
 # -- the journal of technical events (journal.py): every row holds what it says, chained --------
@@ -270,5 +282,5 @@ class JournalEvent(Model):
 
 
 MODELS = [PosConfig, PosSession, Product, Partner, Order, OrderLine, Payment,
-          LedgerHead, LedgerEntry, Closing, LedgerAlarm, LedgerCheckpoint,
+          LedgerHead, LedgerEntry, Closing, LedgerAlarm, LedgerCheckpoint, LedgerUnseal,
           JournalHead, JournalEvent]

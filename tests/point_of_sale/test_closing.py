@@ -18,7 +18,7 @@ from addons.point_of_sale import (
 from addons.point_of_sale.closing import session_figures
 from addons.point_of_sale.sessions import close_session, open_session
 from tests import hostile_json as hj
-from tests.support import csrf_token, installed_instance
+from tests.support import csrf_token, installed_instance, tamper
 
 
 def an_order(session, lines, payments):
@@ -124,7 +124,7 @@ def test_refunds_are_counted_apart_and_an_edited_closing_breaks_the_chain(addon_
     assert (closed["order_count"], closed["refund_count"], closed["refund_total"],
             closed["period_total"], closed["expected_cash"], closed["cash_difference"]) == (
         4, 1, "-1.69", "9.61", "4.92", "0.00")
-    with addon_instance.engine.begin() as connection:
+    with tamper(addon_instance.engine) as connection:
         connection.execute(text("UPDATE point_of_sale_closing SET counted_cash = 6.61"))
     with addon_instance.engine.connect() as connection:
         check = verify_chain(connection, 1)
@@ -277,7 +277,7 @@ def test_the_admin_closes_a_session_with_its_cash_count_on_the_session_page(
     assert "Closing sealed as ticket 4" in html and "Close the session" not in html
     assert report(addon_instance, shop_session)["cash_difference"] == "0.00"
     assert "The 3 tickets stored here add up to this closing." in html
-    with addon_instance.engine.begin() as connection:  # a payment altered after the closing
+    with tamper(addon_instance.engine) as connection:  # a payment altered after the closing
         connection.execute(text("UPDATE point_of_sale_payment SET amount = amount + 1 "
                                 "WHERE id = (SELECT min(id) FROM point_of_sale_payment)"))
     html = admin_client.get(f"/web/pos/sessions/{shop_session}").get_data(as_text=True)

@@ -21,7 +21,7 @@ from addons.point_of_sale import (
     verify_chain,
 )
 from core.cli import cli
-from tests.support import installed_instance
+from tests.support import installed_instance, tamper
 
 
 def an_order(session, **changes):
@@ -49,7 +49,8 @@ def check(instance, config_id=1):
 
 
 def execute(instance, sql, **params):
-    with instance.engine.begin() as connection:
+    """Someone with write access changes the database (the triggers out of the way)."""
+    with tamper(instance.engine) as connection:
         connection.execute(text(sql), params)
 
 

@@ -9,6 +9,7 @@ import pytest
 from sqlalchemy import MetaData, Table, inspect, select, text, update
 
 from addons.point_of_sale import ledger_form, push_orders, verify_chain
+from addons.point_of_sale.ledger_guard import drop_seal_guards
 from addons.point_of_sale.sessions import close_session, open_session
 from tests.support import installed_instance
 
@@ -110,6 +111,7 @@ def test_changing_any_sealed_column_in_the_database_breaks_the_chain_at_its_tick
                     continue
                 with instance.engine.connect() as connection:
                     transaction = connection.begin()
+                    drop_seal_guards(connection)  # back with the rollback
                     stored = Table(table, MetaData(), autoload_with=connection)
                     number = 2 if table == "point_of_sale_closing" else 1
                     row = connection.execute(select(stored.c.id, stored.c[column]).order_by(

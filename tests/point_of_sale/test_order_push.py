@@ -10,6 +10,7 @@ from sqlalchemy import func, select, text
 
 from addons.point_of_sale.models import Order, OrderLine, Payment
 from addons.point_of_sale.orders import Rejection, compute_totals, parse_order, push_orders
+from tests.support import tamper
 
 
 def an_order(session, **changes):
@@ -197,7 +198,10 @@ def test_the_session_remembers_the_highest_sequence_number(addon_instance, shop_
 @settings(max_examples=25, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
 @given(data=st.data())
 def test_any_sequence_of_pushes_stores_each_uuid_exactly_once(addon_instance, shop_session, data):
-    with addon_instance.engine.begin() as connection:
+    with tamper(addon_instance.engine) as connection:  # a fresh start for each example
+        connection.execute(text("DELETE FROM point_of_sale_ledger_entry"))
+        connection.execute(text("DELETE FROM point_of_sale_payment"))
+        connection.execute(text("DELETE FROM point_of_sale_order_line"))
         connection.execute(text("DELETE FROM point_of_sale_order"))
     orders = [an_order(shop_session) for _ in range(data.draw(st.integers(1, 5)))]
     pushes = data.draw(st.lists(st.lists(st.sampled_from(orders), min_size=1, max_size=6),

@@ -24,7 +24,7 @@ from tests.pos_autonomous.up_helpers import (
     sell,
     token_of,
 )
-from tests.support import post_form, signed_in_client, table_row, text_of
+from tests.support import post_form, signed_in_client, table_row, tamper, text_of
 from tests.support import testing_app as built_app
 
 
@@ -138,7 +138,7 @@ def test_batches_out_of_order_raise_a_gap_alarm_that_closes_when_they_arrive(app
 
 def test_a_ticket_edited_in_the_tills_database_is_refused_and_alarmed(app, central, till):
     uuids = sell(till.engine, 3)
-    with till.engine.begin() as connection:
+    with tamper(till.engine) as connection:
         connection.execute(text("UPDATE point_of_sale_order SET amount_total = 0.01 "
                                 "WHERE uuid = :uuid"), {"uuid": uuids[1]})
     batch = batch_of(till)
@@ -162,7 +162,7 @@ def test_an_acknowledged_ticket_edited_later_is_seen_by_the_tills_chain_check(ap
                                                                               till):
     uuids = sell(till.engine, 2)
     push(app, till, batch_of(till))
-    with till.engine.begin() as connection:
+    with tamper(till.engine) as connection:
         connection.execute(text("UPDATE point_of_sale_order_line SET qty = 2 WHERE order_id = "
                                 "(SELECT id FROM point_of_sale_order WHERE uuid = :uuid)"),
                            {"uuid": uuids[0]})
@@ -172,7 +172,7 @@ def test_an_acknowledged_ticket_edited_later_is_seen_by_the_tills_chain_check(ap
 
 def test_a_ticket_deleted_in_the_tills_database_is_refused_and_alarmed(app, central, till):
     uuids = sell(till.engine, 3)
-    with till.engine.begin() as connection:
+    with tamper(till.engine) as connection:
         connection.execute(text("DELETE FROM point_of_sale_order WHERE uuid = :uuid"),
                            {"uuid": uuids[1]})
     answer = push(app, till, batch_of(till))
@@ -182,7 +182,7 @@ def test_a_ticket_deleted_in_the_tills_database_is_refused_and_alarmed(app, cent
 
 def test_tickets_reordered_in_the_tills_database_are_refused_and_alarmed(app, central, till):
     sell(till.engine, 3)
-    with till.engine.begin() as connection:  # swap what tickets 2 and 3 seal
+    with tamper(till.engine) as connection:  # swap what tickets 2 and 3 seal
         rows = dict(connection.execute(text(
             "SELECT number, uuid FROM point_of_sale_ledger_entry WHERE number IN (2, 3)")).all())
         for number, other in ((2, 3), (3, 2)):
@@ -295,7 +295,7 @@ def test_the_admins_show_what_waits_what_was_acknowledged_and_the_alarms(app, ce
     till_page = text_of(signed_in_client(built_app(till), till).get("/web/pos_autonomous/"))
     assert "Waiting to go up" in till_page
     assert table_row(till_page, "up-tickets") == ["3"]
-    with till.engine.begin() as connection:
+    with tamper(till.engine) as connection:
         connection.execute(text("UPDATE point_of_sale_order SET amount_total = 0.01 "
                                 "WHERE uuid = :uuid"), {"uuid": uuids[2]})
     push(app, till, batch_of(till))

@@ -13,6 +13,7 @@ from addons.pos_autonomous.central.models import TillEvent
 from addons.pos_autonomous.central.receive import open_alarms
 from tests.pos_autonomous.till_helpers import core, till_state
 from tests.pos_autonomous.up_helpers import central_entries, central_order_count, sell
+from tests.support import tamper
 
 pytestmark = pytest.mark.timeout(300)  # a dozen `core` commands on a loaded machine
 
@@ -77,7 +78,7 @@ def test_a_ticket_edited_in_the_tills_database_is_alarmed_at_the_next_pass(centr
     try:
         uuids = sell(till, 2)
         core("--db", till_url, "autonomous", "sync", "--once")
-        with till.begin() as connection:
+        with tamper(till) as connection:
             connection.execute(text("UPDATE point_of_sale_payment SET amount = 50 WHERE "
                                     "order_id = (SELECT id FROM point_of_sale_order "
                                     "WHERE uuid = :uuid)"), {"uuid": uuids[1]})
