@@ -7,7 +7,7 @@ import click
 from core.cli import fail_cleanly, pass_instance
 
 from . import journal, sessions
-from .ledger_check import verify_chain
+from .ledger_check import self_check, verify_from_checkpoint
 from .tokens import issue_config_token
 
 
@@ -48,14 +48,18 @@ def close_command(instance, config_id, counted_cash):
 
 @pos.command("verify")
 @click.argument("config_id", type=int)
+@click.option("--full", is_flag=True, help="Check every ticket from ticket 1, not only those "
+                                           "sealed since the last verified checkpoint.")
 @pass_instance
 @fail_cleanly
-def verify_command(instance, config_id):
-    """Re-check CONFIG_ID's ticket chain from ticket 1 and the instance's journal of events
-    (and the tills' journals it received) from event 1; name the first broken link (exit 1)."""
-    with instance.engine.connect() as connection:
+def verify_command(instance, config_id, full):
+    """Re-check CONFIG_ID's ticket chain from its verified checkpoint (the checkpoint's ticket
+    and every ticket since; from ticket 1 with --full or the first time) and the instance's
+    journal of events (and the tills' journals it received) from event 1; name the first broken
+    link (exit 1)."""
+    with instance.engine.begin() as connection:
         config = sessions.get_config(connection, config_id)
-        check = verify_chain(connection, config_id)
+        check = verify_from_checkpoint(connection, config_id, full)
         journal_checks = [(chain, journal.verify_journal(connection, chain))
                           for chain in journal.chains(connection)]
     unsealed = (f"; {check.unsealed} orders stored before the ledger existed are unnumbered"
@@ -81,6 +85,40 @@ def verify_command(instance, config_id):
                                  journals={chain: result.reason for chain, result
                                            in journal_checks if not result.ok})
         raise SystemExit(1)
+
+
+@pos.command("watch")
+@click.option("--once", is_flag=True, help="One pass, then exit (1 if it found something).")
+@click.option("--interval", type=click.IntRange(min=1), default=None,
+              help="Seconds between passes (default point_of_sale.ledger_check_interval).")
+@click.option("--full-every", type=click.IntRange(min=1), default=None,
+              help="Seconds between full passes from ticket 1 (default "
+                   "point_of_sale.ledger_full_check_interval).")
+@pass_instance
+@fail_cleanly
+def watch_command(instance, once, interval, full_every):
+    """Check this server's own ticket chains on a schedule: each pass from the verified
+    checkpoints (what was sealed since), from ticket 1 at the slower full cadence or when sealed
+    rows were unlocked or their triggers are gone. What it finds is an alarm (admin, journal)."""
+    import time
+    from datetime import timedelta
+    with instance.engine.connect() as connection:
+        parameters = instance.parameters(connection)
+        interval = interval or parameters.get("point_of_sale.ledger_check_interval")
+        full_every = full_every or parameters.get("point_of_sale.ledger_full_check_interval")
+    while True:
+        with instance.engine.begin() as connection:
+            results = self_check(connection, timedelta(seconds=full_every))
+        for config_id, check in results.items():
+            line = f"config {config_id}: " + (f"OK, {check.reason}" if check.ok else
+                                              f"BROKEN at ticket {check.first_broken}: "
+                                              f"{check.reason}")
+            click.echo(line, err=not check.ok)
+        if once:
+            if not all(check.ok for check in results.values()):
+                raise SystemExit(1)
+            return
+        time.sleep(interval)
 
 
 @pos.command("journal")

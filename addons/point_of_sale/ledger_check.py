@@ -1,13 +1,30 @@
 """Checking a config's stored chain (`core pos verify`): numbers without gaps, each entry's
 previous link the link before it, each link recomputed from the stored record, the head at the
-last entry. The first entry that fails is named, with what was done to it in words."""
+last entry. The first entry that fails is named, with what was done to it in words.
+
+A verified checkpoint per config (`point_of_sale_ledger_checkpoint`: the last ticket found
+intact and its link) lets a check start there (`verify_from_checkpoint`): it re-checks the
+checkpoint's own ticket (still there, same link, its record still gives it), then only what was
+sealed since, so its time follows what is new, not the chain's length. `self_check` is one pass of
+a server's check of its own database (`core pos watch`): from the checkpoints, and from ticket 1
+when the last full pass is older than its cadence, when sealed rows were unlocked since
+(ledger_guard.unsealed) or when the triggers refusing changes are gone. What it finds is an alarm
+on this server's side (ledger_alarms.LOCAL).
+"""
 from dataclasses import dataclass
+from datetime import timedelta
 
-from sqlalchemy import func, select
+from sqlalchemy import func, insert, select, update
 
-from .ledger_form import ZERO_LINK, canonical_form, chain_link
-from .ledger_seal import ENTRY, PAGE, ledger_entries, ledger_head
-from .models import Order, PosSession
+from core.models import utc_now
+
+from .ledger_alarms import LOCAL, raise_ledger_alarm
+from .ledger_form import TIME, ZERO_LINK, canonical_form, chain_link
+from .ledger_guard import UNSEAL, missing_seal_guards, unseals_after
+from .ledger_seal import ENTRY, HEAD, PAGE, ledger_entries, ledger_head
+from .models import LedgerCheckpoint, Order, PosSession
+
+CHECKPOINT = LedgerCheckpoint.__table__
 
 
 @dataclass(frozen=True)
@@ -17,12 +34,22 @@ class ChainCheck:
     first_broken: int | None
     reason: str
     unsealed: int = 0  # orders of the config with no number (stored before the ledger existed)
+    start: int = 1  # the first ticket this check read (after a checkpoint: the one after it)
 
 
 def verify_chain(connection, config_id):
     """Walk the config's chain from ticket 1: numbers without gaps, each previous link the link
     before it, each link recomputed from the stored record, the head at the last one."""
-    expected, previous, checked = 1, ZERO_LINK, 0
+    return _walk(connection, config_id, 0, ZERO_LINK, count_unsealed=True)
+
+
+def _walk(connection, config_id, after, previous, count_unsealed):
+    """Check the tickets after number `after` (whose link is `previous`) up to the head."""
+    expected, checked = after + 1, after
+
+    def _broken(checked, number, reason, connection, config_id):
+        return ChainCheck(False, checked, number, reason,
+                          _unsealed(connection, config_id) if count_unsealed else 0, after + 1)
     while True:
         page = ledger_entries(connection, config_id, expected - 1, PAGE)
         for entry in page:
@@ -52,12 +79,124 @@ def verify_chain(connection, config_id):
     if head_link != previous:
         return _broken(checked, checked, f"the chain's head link is not ticket {checked}'s "
                        "link", connection, config_id)
-    return ChainCheck(True, checked, None, f"{checked} tickets, chain intact",
-                      _unsealed(connection, config_id))
+    since = (f" (tickets {after + 1} to {checked} checked now, 1 to {after} verified "
+             "before: --full checks them again)" if after and checked > after else
+             f" (no ticket since the checkpoint at {after}: --full checks every ticket)"
+             if after else "")
+    return ChainCheck(True, checked, None, f"{checked} tickets, chain intact{since}",
+                      _unsealed(connection, config_id) if count_unsealed else 0, after + 1)
 
 
-def _broken(checked, number, reason, connection, config_id):
-    return ChainCheck(False, checked, number, reason, _unsealed(connection, config_id))
+def verify_from_checkpoint(connection, config_id, full=False):
+    """Check the config's chain from its verified checkpoint (from ticket 1 with `full`, or
+    without a checkpoint) and move the checkpoint to the head when it is intact. Call it in a
+    transaction: it writes the checkpoint."""
+    point = connection.execute(select(CHECKPOINT).where(
+        CHECKPOINT.c.config_id == config_id)).first()
+    if full or point is None or point.number == 0:
+        check = verify_chain(connection, config_id)
+    else:
+        check = _checkpoint_still_holds(connection, config_id, point) or _walk(
+            connection, config_id, point.number, point.link, count_unsealed=False)
+    if check.ok:
+        _move_checkpoint(connection, config_id, point, full or point is None or point.number == 0)
+    elif point is not None and point.number >= check.first_broken:
+        _back_before(connection, config_id, check.first_broken)
+    return check
+
+
+def _checkpoint_still_holds(connection, config_id, point):
+    """None when the checkpoint's ticket is as verified; else the ChainCheck saying what."""
+    entry = ledger_entries(connection, config_id, point.number - 1, 1)
+    number = point.number
+    if not entry or entry[0]["number"] != number:
+        reason = f"ticket {number}, verified at the checkpoint, is no longer in the chain"
+    elif entry[0]["link"] != point.link:
+        reason = (f"ticket {number} no longer has the link verified at the checkpoint "
+                  "(rewritten and the chain re-linked)")
+    elif entry[0]["record"] is None:
+        reason = (f"ticket {number}: the {entry[0]['kind']} {entry[0]['uuid']} it seals is no "
+                  "longer in the database (deleted)")
+    elif chain_link(entry[0]["previous_link"], canonical_form(
+            entry[0]["kind"], entry[0]["record"])) != point.link:
+        reason = (f"ticket {number}: the {entry[0]['kind']} {entry[0]['uuid']} differs from what "
+                  "was sealed (edited in the database)")
+    else:
+        return None
+    return ChainCheck(False, number - 1, number, reason, 0, number)
+
+
+def _move_checkpoint(connection, config_id, point, full):
+    number, link = ledger_head(connection, config_id)
+    now = utc_now()
+    values = {"number": number, "link": link, "checked_at": now}
+    if full:
+        values["full_checked_at"] = now
+    if point is None:
+        connection.execute(insert(CHECKPOINT).values(config_id=config_id, **values))
+    else:
+        connection.execute(update(CHECKPOINT).where(CHECKPOINT.c.config_id == config_id)
+                           .values(**values))
+
+
+def _back_before(connection, config_id, number):
+    """The checkpoint moved back before ticket `number` (found broken), so that the next pass
+    from it finds the break again."""
+    before = ledger_entries(connection, config_id, number - 2, 1) if number > 1 else []
+    number, link = ((before[0]["number"], before[0]["link"])
+                    if before and before[0]["number"] == number - 1 else (0, ZERO_LINK))
+    connection.execute(update(CHECKPOINT).where(CHECKPOINT.c.config_id == config_id)
+                       .values(number=number, link=link))
+
+
+def checkpoint_of(connection, config_id):
+    """The config's checkpoint as a dict (number, link, checked_at, full_checked_at), or None."""
+    row = connection.execute(select(CHECKPOINT).where(
+        CHECKPOINT.c.config_id == config_id)).mappings().first()
+    return dict(row) if row else None
+
+
+def self_check(connection, full_every=timedelta(days=1), config_ids=None):
+    """One pass of this server's check of its own chains, per config with sealed tickets
+    (`config_ids` to limit it): from the checkpoint; from ticket 1 when the last full pass is
+    older than `full_every`, when sealed rows were unlocked since the last pass or when the
+    triggers refusing changes are gone. Raises an alarm (side LOCAL) for what it finds; returns
+    {config_id: ChainCheck}. Call it in a transaction."""
+    missing = missing_seal_guards(connection)
+    last_unseal = connection.scalar(select(func.max(UNSEAL.c.id))) or 0
+    configs = select(HEAD.c.config_id).where(HEAD.c.number > 0).order_by(HEAD.c.config_id)
+    if config_ids is not None:
+        configs = configs.where(HEAD.c.config_id.in_(list(config_ids)))
+    now, results = utc_now(), {}
+    for config_id in connection.scalars(configs).all():
+        point = checkpoint_of(connection, config_id)
+        seen = point["unseal_seen"] if point else 0
+        full = (point is None or point["full_checked_at"] is None or missing
+                or last_unseal > seen or _older(point["full_checked_at"], now, full_every))
+        check = verify_from_checkpoint(connection, config_id, full)
+        results[config_id] = check
+        if missing:
+            raise_ledger_alarm(connection, config_id, "guards_missing", None, LOCAL, (
+                "the triggers refusing changes to sealed rows are gone from this server's "
+                f"database ({', '.join(missing)}): every ticket was checked again"))
+        for unseal_id, reason, opened_at in unseals_after(connection, seen):
+            raise_ledger_alarm(connection, config_id, "unsealed", None, LOCAL, (
+                f"sealed rows were unlocked in this server's database at "
+                f"{TIME[0](opened_at)} ({reason!r}, unlocking {unseal_id}): every ticket was "
+                "checked again"))
+        if not check.ok:
+            raise_ledger_alarm(connection, config_id, "chain_broken", check.first_broken, LOCAL,
+                               f"in this server's own database: {check.reason}")
+        if last_unseal > seen and checkpoint_of(connection, config_id):
+            connection.execute(update(CHECKPOINT).where(CHECKPOINT.c.config_id == config_id)
+                               .values(unseal_seen=last_unseal))
+    return results
+
+
+def _older(when, now, cadence):
+    if when.tzinfo is None:
+        when = when.replace(tzinfo=now.tzinfo)
+    return now - when >= cadence
 
 
 def _unsealed(connection, config_id):

@@ -3,7 +3,7 @@ closings, ledger entries, journal events) with triggers; point_of_sale_ledger_un
 one way through
 
 Revision ID: 9d3f6a2e8b17
-Revises: 4a1d7c3e9b06
+Revises: 57aff0c0f16e
 Create Date: 2026-12-07
 """
 from alembic import op
@@ -12,7 +12,7 @@ import sqlalchemy as sa
 from addons.point_of_sale.ledger_guard import drop_seal_guards, install_seal_guards
 
 revision = '9d3f6a2e8b17'
-down_revision = '4a1d7c3e9b06'
+down_revision = '57aff0c0f16e'
 branch_labels = None
 depends_on = None
 
