@@ -24,8 +24,8 @@ from core.web.guard import requires
 from core.web.users import MANAGER
 
 from . import customers, sessions, shop_settings
+from .fields import Rejection
 from .models import CLOSED, Order, OrderLine, Partner, Payment, PosConfig, PosSession, Product
-from .orders import Rejection
 from .payment_methods import (
     BUILT_IN_METHODS,
     form_rows,

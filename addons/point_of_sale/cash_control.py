@@ -21,6 +21,8 @@ from sqlalchemy.orm import Mapped, mapped_column
 from core.db import Model
 from core.models import utc_now
 
+from .fields import Rejection
+from .fields import amount as _amount
 from .ledger_form import MONEY, TEXT, TIME, parsed
 from .models import Money
 
@@ -63,7 +65,6 @@ class CashRefusal(Exception):
 def parse_cash_move(body):
     """A move as the till sends it -> {uuid, kind, amount (Decimal), reason, denominations};
     CashRefusal (400) says what is wrong."""
-    from .orders import Rejection, _amount
     unknown = sorted(set(body) - {"uuid", "kind", "amount", "reason", "denominations"})
     if unknown:
         raise CashRefusal(400, "invalid_field", f"unknown fields: {', '.join(unknown)}")
@@ -108,7 +109,6 @@ def parse_cash_move(body):
 
 
 def _denominations(items):
-    from .orders import _amount
     if not isinstance(items, list) or not 0 < len(items) <= MAX_DENOMINATIONS:
         raise CashRefusal(400, "invalid_field", f"'denominations' must be a list of 1 to "
                           f"{MAX_DENOMINATIONS} {{\"value\": \"20.00\", \"count\": 5}}")

@@ -15,8 +15,9 @@ from .access import (
     require_staff_config,
 )
 from .closing import session_report
+from .fields import Rejection
+from .fields import amount as _amount
 from .models import CLOSED, PosSession
-from .orders import Rejection, _amount
 
 closing_blueprint = Blueprint("point_of_sale_closing", __name__, url_prefix="/pos")
 

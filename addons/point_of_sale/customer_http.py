@@ -5,7 +5,7 @@ routes for its tills), so a refusal reads the same whichever route gave it."""
 from core.web import current_instance
 from core.web.errors import ApiError
 
-from .orders import Rejection
+from .fields import Rejection
 
 # A refusal's HTTP status; others are 400.
 STATUS = {"unknown_customer": 404, "no_template": 409, "template_customer": 409,

@@ -18,7 +18,7 @@ from .customers import (
     search_customers,
     update_customer,
 )
-from .routes import blueprint
+from .web import blueprint
 
 
 def _config_id(scope, body):

@@ -15,8 +15,8 @@ import re
 
 from sqlalchemy import delete, exists, func, or_, select, update
 
+from .fields import Rejection
 from .models import Order, Partner
-from .orders import Rejection
 
 # Field -> longest value, for what a till may send (`name` is required when creating).
 CUSTOMER_FIELDS = {"name": 128, "email": 128, "phone": 32, "street": 128, "zip": 16,

@@ -4,7 +4,8 @@ import os
 from core import ConfigForm, hookimpl
 
 from .models import MODELS
-from .routes import CONFIG_FORM, blueprint
+from .routes import CONFIG_FORM
+from .web import blueprint
 
 
 @hookimpl
@@ -24,6 +25,7 @@ def register_user_scopes():
 
 @hookimpl
 def register_routes():
+    from . import customer_routes, routes  # noqa: F401 - their routes join the blueprint
     from .admin import admin_blueprint
     from .cash_routes import cash_blueprint
     from .closing_routes import closing_blueprint

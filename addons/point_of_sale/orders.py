@@ -12,7 +12,7 @@ import logging
 import re
 from dataclasses import dataclass
 from datetime import datetime, timezone
-from decimal import ROUND_HALF_UP, Decimal, InvalidOperation
+from decimal import ROUND_HALF_UP, Decimal
 
 from sqlalchemy import select, update
 from sqlalchemy.exc import IntegrityError
@@ -20,6 +20,8 @@ from sqlalchemy.exc import IntegrityError
 from core.db import is_transient
 from core.models import utc_now
 
+from .fields import Rejection
+from .fields import amount as _amount
 from .ledger_seal import seal_records, sealed_entries_of
 from .models import Order, OrderLine, Partner, Payment, PosSession, Product
 from .payment_methods import BUILT_IN_METHODS, CODE_PATTERN, check_payments, methods_by_config
@@ -32,18 +34,7 @@ MAX_LINES = 500
 MAX_PAYMENTS = 20
 CENT = Decimal("0.01")
 UUID_PATTERN = re.compile(r"[A-Za-z0-9_-]{1,64}")
-# An amount sent as a string: plain ASCII digits with an optional decimal part. Python's
-# Decimal would also read "1_000", " 2 " and full-width digits.
-AMOUNT_TEXT = re.compile(r"[0-9]{1,12}(\.[0-9]{1,12})?")
-SIGNED_AMOUNT_TEXT = re.compile(r"-?[0-9]{1,12}(\.[0-9]{1,12})?")  # refunds: quantities, payments
-MAX_AMOUNT = Decimal("1000000000")
 MONEY_LIMIT = Decimal("10000000000")  # Numeric(12, 2) holds less than this
-
-
-class Rejection(Exception):
-    def __init__(self, code, message):
-        super().__init__(message)
-        self.code, self.message = code, message
 
 
 @dataclass(frozen=True)
@@ -190,24 +181,6 @@ def _integer(value, name):
     if isinstance(value, bool) or not isinstance(value, int) or not 0 < value < 2**31:
         raise Rejection("invalid_field", f"'{name}' must be a positive whole number")
     return value
-
-
-def _amount(value, name, places="0.01", signed=False):
-    """A JSON number or a string of plain decimal digits ("12.50"), as a Decimal rounded to
-    `places`: non-negative unless `signed`."""
-    if isinstance(value, bool) or not isinstance(value, (int, float, str)) or (
-            isinstance(value, str)
-            and not (SIGNED_AMOUNT_TEXT if signed else AMOUNT_TEXT).fullmatch(value)):
-        raise Rejection("invalid_field", f"'{name}' must be a number, or a string of digits "
-                                         "with an optional decimal point such as \"12.50\"")
-    try:
-        number = Decimal(str(value))
-    except InvalidOperation:
-        raise Rejection("invalid_field", f"'{name}' must be a number") from None
-    if not number.is_finite() or abs(number) > MAX_AMOUNT or (number < 0 and not signed):
-        lowest = "-1000000000" if signed else "0"
-        raise Rejection("invalid_field", f"'{name}' must be a number from {lowest} to 1000000000")
-    return number.quantize(Decimal(places), rounding=ROUND_HALF_UP)
 
 
 def _timestamp(value):

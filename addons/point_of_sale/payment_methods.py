@@ -16,6 +16,8 @@ from sqlalchemy.orm import Mapped, mapped_column
 from core.db import Model
 from core.i18n import N_, _
 
+from .fields import Rejection
+
 CODE_PATTERN = re.compile(r"[a-z0-9_]{1,16}")
 MAX_METHODS = 20
 # Their names are said in the caller's language (core.i18n: N_ marks them for the catalog).
@@ -101,7 +103,6 @@ def check_payments(payments, total, methods):
     A sale (total >= 0) is paid with positive amounts, at least its total; only the methods
     that give change may pay more than is due (the change comes out of them). A refund
     (total < 0) is paid back with negative amounts that add up to exactly its total."""
-    from .orders import Rejection  # orders imports this module
     by_code = {m["code"]: m for m in methods}
     usable = ", ".join(m["code"] for m in methods if m["active"])
     refund = total < 0

@@ -17,6 +17,7 @@ from decimal import Decimal
 
 from sqlalchemy import func, select
 
+from .fields import Rejection
 from .models import Order, OrderLine, PosSession
 
 
@@ -81,7 +82,6 @@ class Refunds:
 
     def check(self, order, session):
         """None for a sale; the `RefundLinks` of a valid refund; else raises `Rejection`."""
-        from .orders import Rejection  # orders imports this module
         if order.refunded_order_uuid is None:
             return None
         original = self.originals.get(order.refunded_order_uuid)

@@ -3,7 +3,6 @@ import json
 from pathlib import Path
 
 from flask import (
-    Blueprint,
     current_app,
     jsonify,
     redirect,
@@ -35,12 +34,11 @@ from .offline import offline_manifest
 from .orders import push_orders
 from .payment_methods import payment_methods
 from .staff import may_use_config
+from .web import blueprint
 
 CONFIG_FORM = "pos.config"
 MAX_ORDERS_PER_PUSH = 200
 
-blueprint = Blueprint("point_of_sale", __name__, url_prefix="/pos", static_folder="static",
-                      template_folder="templates")
 
 
 @blueprint.get("/ui/<int:config_id>")
@@ -175,7 +173,3 @@ def _product_json(row):
 
 def _partner_json(row):
     return partner_json(row)
-
-
-# The till's customer endpoints join this blueprint (after it exists: they import it).
-from . import customer_routes  # noqa: E402, F401

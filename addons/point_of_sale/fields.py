@@ -1,0 +1,36 @@
+"""What the POS routes share to read a request's fields: `Rejection` (a refusal with its code
+and message in words, which the routes answer as a 4xx) and the amount parser. Its own module,
+so that orders.py and what orders.py uses (payment methods, refunds, cash control) read fields
+without importing each other in a circle."""
+import re
+from decimal import ROUND_HALF_UP, Decimal, InvalidOperation
+
+# An amount sent as a string: plain ASCII digits with an optional decimal part. Python's
+# Decimal would also read "1_000", " 2 " and full-width digits.
+AMOUNT_TEXT = re.compile(r"[0-9]{1,12}(\.[0-9]{1,12})?")
+SIGNED_AMOUNT_TEXT = re.compile(r"-?[0-9]{1,12}(\.[0-9]{1,12})?")  # refunds: quantities, payments
+MAX_AMOUNT = Decimal("1000000000")
+
+
+class Rejection(Exception):
+    def __init__(self, code, message):
+        super().__init__(message)
+        self.code, self.message = code, message
+
+
+def amount(value, name, places="0.01", signed=False):
+    """A JSON number or a string of plain decimal digits ("12.50"), as a Decimal rounded to
+    `places`: non-negative unless `signed`."""
+    if isinstance(value, bool) or not isinstance(value, (int, float, str)) or (
+            isinstance(value, str)
+            and not (SIGNED_AMOUNT_TEXT if signed else AMOUNT_TEXT).fullmatch(value)):
+        raise Rejection("invalid_field", f"'{name}' must be a number, or a string of digits "
+                                         "with an optional decimal point such as \"12.50\"")
+    try:
+        number = Decimal(str(value))
+    except InvalidOperation:
+        raise Rejection("invalid_field", f"'{name}' must be a number") from None
+    if not number.is_finite() or abs(number) > MAX_AMOUNT or (number < 0 and not signed):
+        lowest = "-1000000000" if signed else "0"
+        raise Rejection("invalid_field", f"'{name}' must be a number from {lowest} to 1000000000")
+    return number.quantize(Decimal(places), rounding=ROUND_HALF_UP)
