@@ -1,6 +1,8 @@
 """The `core` command: a thin layer over `core.instance.Instance` and stock Alembic commands."""
 import json
 import os
+import re
+import shlex
 import sys
 from pathlib import Path
 
@@ -128,9 +130,27 @@ def fail_cleanly(function):
             raise click.ClickException(str(exc)) from None
         except OperationalError as exc:
             reason = str(exc.orig).strip().splitlines()[-1] if exc.orig else str(exc)
-            raise click.ClickException(f"cannot use the database: {reason}") from None
+            raise click.ClickException(f"cannot use the database: {reason}"
+                                       + createdb_hint(reason, args)) from None
     wrapper.__name__, wrapper.__doc__ = function.__name__, function.__doc__
     return wrapper
+
+
+MISSING_DATABASE = re.compile(r'database "([^"]+)" does not exist')
+
+
+def createdb_hint(reason, args=()):
+    """What to run when PostgreSQL says the database does not exist: the kernel creates tables,
+    not PostgreSQL databases (SQLite files it does create)."""
+    match = MISSING_DATABASE.search(reason)
+    if match is None:
+        return ""
+    url = next((arg.engine.url for arg in args if isinstance(arg, Instance)), None)
+    options = "".join(f" {flag} {shlex.quote(str(value))}" for flag, value in (
+        ("-h", url and url.host), ("-p", url and url.port), ("-U", url and url.username))
+        if value)
+    return (f". Create it first (core creates the tables, not a PostgreSQL database): "
+            f"createdb{options} {shlex.quote(match.group(1))}, then run this command again.")
 
 
 pass_instance = click.make_pass_decorator(Instance)

@@ -214,3 +214,24 @@ def test_serve_says_when_the_port_is_taken(tmp_path):
     assert done.returncode == 1
     assert done.stderr.strip() == (f"Error: cannot listen on 127.0.0.1:{port}: Address already in "
                                    f"use; pick another port with --port (make demo PORT={port + 1})")
+
+
+def test_init_on_a_missing_postgresql_database_says_how_to_create_it(db_url):
+    if not db_url.startswith("postgresql"):
+        pytest.skip("a PostgreSQL server says which database is missing")
+    missing = db_url.rsplit("/", 1)[0] + "/comptoir_no_such_database"
+    result = CliRunner().invoke(cli, ["--db", missing, "init"])
+    assert result.exit_code == 1
+    assert 'database "comptoir_no_such_database" does not exist' in result.output
+    assert "createdb" in result.output and result.output.rstrip().endswith(
+        "comptoir_no_such_database, then run this command again.")
+    assert len(result.output.splitlines()) == 1
+
+
+def test_the_createdb_hint_names_the_server_and_the_database():
+    from core.cli import createdb_hint
+    from core.instance import Instance
+    instance = Instance("postgresql://pos@db.example:5433/shop")
+    hint = createdb_hint('FATAL:  database "shop" does not exist', (instance,))
+    assert "createdb -h db.example -p 5433 -U pos shop" in hint
+    assert createdb_hint("FATAL:  password authentication failed", (instance,)) == ""
