@@ -229,3 +229,67 @@ def _closing_line(closing):
             f"{details['order_count']} orders, total {details['period_total']}, "
             f"perpetual {details['perpetual_total']}, {details['refund_count']} refunds, "
             f"{details['duplicate_count']} duplicates [{closing['link'][:10]}]")
+
+
+class _ArchiveGroup(click.Group):
+    """`core pos archive CONFIG_ID ...` makes one; `core pos archive verify|key` do the rest."""
+
+    def parse_args(self, ctx, args):
+        if args and args[0] not in self.commands and not args[0].startswith("-"):
+            args = ["make", *args]
+        return super().parse_args(ctx, args)
+
+
+@pos.group("archive", cls=_ArchiveGroup)
+def archive_group():
+    """Fiscal archives: `core pos archive CONFIG_ID --period 2026 -o FILE`, `core pos archive
+    verify FILE`, `core pos archive key`."""
+
+
+@archive_group.command("make")
+@click.argument("config_id", type=int)
+@click.option("--period", required=True, help="A year (2026) or a month (2026-03).")
+@click.option("-o", "--output", required=True, type=click.Path(dir_okay=False, writable=True),
+              help="The archive file to write (a ZIP).")
+@pass_instance
+@fail_cleanly
+def archive_make(instance, config_id, period, output):
+    """Write CONFIG_ID's signed archive of a period: tickets, closings and journal."""
+    from .archive import make_archive, private_key
+    from .periodic import settings
+    with instance.engine.begin() as connection:
+        parameters = instance.parameters(connection, instance.plugin_manager())
+        zone, hour = settings(parameters)
+        data, manifest = make_archive(connection, config_id, period, zone, hour,
+                                      private_key(parameters), instance.db_name)
+        with open(output, "wb") as file:
+            file.write(data)
+    click.echo(f"{output}: {manifest['tickets']['count']} tickets, {manifest['closings']} "
+               f"closings, {manifest['journal']['count']} journal events, signed by "
+               f"{manifest['public_key']}")
+
+
+@archive_group.command("verify")
+@click.argument("path", type=click.Path(exists=True, dir_okay=False))
+@click.option("--public-key", default=None, help="The archive key's public half (hex) kept "
+              "apart: the archive must be signed by it.")
+def archive_verify(path, public_key):
+    """Check an archive without a database: signature, parts, ticket and journal chains."""
+    from .archive import verify_archive
+    with open(path, "rb") as file:
+        ok, lines = verify_archive(file.read(), public_key)
+    for line in lines:
+        click.echo(line, err=line.startswith("DIFFERS"))
+    if not ok:
+        raise SystemExit(1)
+
+
+@archive_group.command("key")
+@pass_instance
+@fail_cleanly
+def archive_key(instance):
+    """Print the public half of this instance's archive key (hex), to keep apart."""
+    from .archive import private_key, public_hex
+    with instance.engine.connect() as connection:
+        key = private_key(instance.parameters(connection, instance.plugin_manager()))
+    click.echo(public_hex(key))

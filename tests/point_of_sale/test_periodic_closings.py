@@ -4,13 +4,14 @@ sealed in the journal; `core pos closings run|list`; the 24-hour rule of session
 import json
 import uuid as uuid_module
 from datetime import datetime, timedelta, timezone
+from unittest import mock
 from zoneinfo import ZoneInfo
 
 import pytest
 from click.testing import CliRunner
 from sqlalchemy import text
 
-from addons.point_of_sale import push_orders, verify_journal
+from addons.point_of_sale import push_orders, verify_chain, verify_journal
 from addons.point_of_sale.periodic import closings, run_closings
 from addons.point_of_sale.sessions import open_session
 from core.cli import cli
@@ -44,14 +45,12 @@ def sell(instance, sealed_at, config_id=1, lines=ESPRESSOS, payments=None, refun
              "payments": payments or [{"method": "cash", "amount": "10"}]}
     if refunds:
         order["refunded_order_uuid"] = refunds
-    with instance.engine.begin() as connection:
+    # Sealed at that time (the sealing time is part of the sealed record: set it as the ledger
+    # does, not afterwards).
+    with mock.patch("addons.point_of_sale.ledger_seal.utc_now", lambda: utc(sealed_at)), \
+            instance.engine.begin() as connection:
         [result] = push_orders(connection, [order])
         assert result["status"] == "created", result
-        moment = utc(sealed_at)
-        if connection.dialect.name == "sqlite":
-            moment = moment.replace(tzinfo=None)
-        connection.execute(text("UPDATE point_of_sale_ledger_entry SET sealed_at = :at "
-                                "WHERE uuid = :uuid"), {"at": moment, "uuid": order["uuid"]})
     return order["uuid"]
 
 
@@ -135,6 +134,7 @@ def test_month_and_year_ends_make_monthly_and_yearly_closings_from_the_dailies(s
         ("monthly_closing", "2027-01", None, "Comptoir Café", 1, "3.96", "5.94")]
     with shop.engine.connect() as connection:
         assert verify_journal(connection).ok
+        assert verify_chain(connection, 1).ok
         assert [c["details"]["period"] for c in closings(connection, 1)] == [
             "2026-12-30", "2026-12-31", "2026-12", "2026", "2027-01-01", "2027-01"]
 
@@ -167,12 +167,9 @@ def test_a_day_that_changes_summer_time_lasts_its_23_hours(shop):
 def test_duplicates_printed_in_a_day_are_counted_in_its_closing(shop):
     from addons.point_of_sale import record_event
     sell(shop, "2026-12-07T10:00:00Z")
-    with shop.engine.begin() as connection:
+    with mock.patch("addons.point_of_sale.journal.utc_now", lambda: utc("2026-12-07T11:00:00Z")), \
+            shop.engine.begin() as connection:
         record_event(connection, "duplicate", 1, ticket=1, copy=1)
-        connection.execute(text("UPDATE point_of_sale_journal_event SET at = :at WHERE kind = "
-                                "'duplicate'"), {"at": datetime(2026, 12, 7, 11, 0) if
-                                                 connection.dialect.name == "sqlite" else
-                                                 datetime(2026, 12, 7, 11, tzinfo=timezone.utc)})
     made = run(shop, "2026-12-08T12:00:00Z")
     assert made[0]["details"]["duplicate_count"] == 1
     assert made[-1]["details"]["duplicate_count"] == 1  # the establishment's
