@@ -25,8 +25,8 @@ from .fields import amount as _amount
 from .ledger_seal import seal_records, sealed_entries_of
 from .models import Order, OrderLine, Partner, Payment, PosSession, Product
 from .payment_methods import BUILT_IN_METHODS, CODE_PATTERN, check_payments, methods_by_config
-from .periodic import too_old
 from .refunds import Refunds
+from .session_age import too_old
 
 log = logging.getLogger(__name__)
 
