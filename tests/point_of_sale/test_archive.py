@@ -147,7 +147,9 @@ def test_a_changed_manifest_or_another_key_is_caught(year):
 
 def test_a_ticket_edited_before_archiving_does_not_give_its_link(year):
     from sqlalchemy import text
-    with year.engine.begin() as connection:
+
+    from tests.support import tamper
+    with tamper(year.engine) as connection:
         connection.execute(text("UPDATE point_of_sale_order SET amount_total = 9.99 WHERE id = "
                                 "(SELECT MIN(id) FROM point_of_sale_order)"))
     data, _manifest, _key = archive_of(year)
