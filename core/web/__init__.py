@@ -9,7 +9,7 @@ from core.instance import Instance
 from core.plugins import flatten
 from core.web.errors import register_error_handlers
 from core.web.request_limits import CoreRequest, refuse_nul_characters
-from core.web.sessions import InstanceSessionInterface
+from core.web.sessions import InstanceSessionInterface, configure_limits
 from core.web.strict_json import StrictJSONProvider
 from core.web.users import SignInThrottle
 
@@ -33,6 +33,7 @@ def create_app(url=None, catalog=None, instance=None):
         app.config["SECRET_KEY"] = parameters.get("core.secret_key")
         app.config["MAX_CONTENT_LENGTH"] = parameters.get("core.max_request_bytes")
         proxies = parameters.get("core.proxy_count")
+        configure_limits(app, parameters)
         default_locale = parameters.get("core.default_locale")
     if proxies > 0:
         # Behind nginx: the client's scheme (Secure cookies over HTTPS) and address.

@@ -6,31 +6,49 @@ A request is signed in only when that row exists for that user: signing out dele
 copied cookie stops working, and a cookie of another instance (even one that shares the
 secret, as the old sync-server set-up did) finds no row here.
 
+Sessions end by themselves: after `core.session_idle_seconds` without a request (the cookie
+carries when it was last used, refreshed at most once a minute, so a copy left unused expires
+whatever the other copies do), after `core.session_max_seconds` since sign-in whatever the
+activity (the row's `created_at`), and when the user's password changes (the cookie carries a
+digest of the password hash it was signed in with; any new hash, even of the same password,
+differs). A session of the form before these limits (no such stamps) is signed out.
+
 Cookies are marked `Secure` when the request came over HTTPS, which behind nginx the app learns
 from X-Forwarded-Proto (werkzeug's ProxyFix, `core.proxy_count` proxies trusted).
 """
 import hashlib
 import secrets
+import time
+from datetime import timezone
 
-from flask import request, session
+from flask import current_app, request, session
 from flask.sessions import SecureCookieSessionInterface
 from sqlalchemy import delete, select
 
 from core.models import User, UserSession
 
 USER, TOKEN, INSTANCE = "user_id", "session_token", "instance"
+SEEN, PASSWORD = "seen", "password"  # last use (epoch seconds), digest of the password hash
+SEEN_REFRESH = 60  # seconds: the cookie's last use is rewritten at most this often
+LIMITS = "core.session_limits"  # app.extensions: (idle seconds, absolute seconds)
 
 
 def _digest(token):
     return hashlib.sha256(token.encode()).hexdigest()
 
 
+def _password_stamp(password_hash):
+    return hashlib.sha256(("session:" + password_hash).encode()).hexdigest()[:32]
+
+
 def start_session(connection, cookie_session, user_id, db_name):
     """Sign `user_id` in: a fresh session row and cookie (whatever the cookie held before)."""
     token = secrets.token_urlsafe(32)
     connection.execute(UserSession.__table__.insert().values(id=_digest(token), user_id=user_id))
+    password_hash = connection.scalar(select(User.password_hash).where(User.id == user_id))
     cookie_session.clear()
-    cookie_session.update({USER: user_id, TOKEN: token, INSTANCE: db_name})
+    cookie_session.update({USER: user_id, TOKEN: token, INSTANCE: db_name,
+                           SEEN: int(time.time()), PASSWORD: _password_stamp(password_hash)})
 
 
 def end_session(connection):
@@ -45,19 +63,46 @@ def signed_in_account(connection):
     """The request's signed-in user as a row (id, login, role), or None (no session, a session
     that was signed out, or one another instance issued)."""
     from core.web import current_instance
-    user_id, token = session.get(USER), session.get(TOKEN)
+    user_id, token, seen = session.get(USER), session.get(TOKEN), session.get(SEEN)
     if not isinstance(user_id, int) or not isinstance(token, str) \
             or session.get(INSTANCE) != current_instance().db_name:
         return None
-    return connection.execute(
-        select(User.id, User.login, User.role).join(UserSession, UserSession.user_id == User.id)
+    idle, longest = current_app.extensions.get(LIMITS, DEFAULT_LIMITS)
+    now = time.time()
+    if isinstance(seen, bool) or not isinstance(seen, int) or not now - idle < seen <= now + 60:
+        return None  # unused for too long (or a cookie from before the limits)
+    row = connection.execute(
+        select(User.id, User.login, User.role, User.password_hash, UserSession.created_at)
+        .join(UserSession, UserSession.user_id == User.id)
         .where(UserSession.id == _digest(token), User.id == user_id)).first()
+    if row is None or session.get(PASSWORD) != _password_stamp(row.password_hash) \
+            or _age_seconds(row.created_at, now) >= longest:
+        return None
+    if now - seen >= SEEN_REFRESH:
+        session[SEEN] = int(now)  # the cookie goes out again with the answer
+    return row
 
 
 def signed_in_user(connection):
     """The login of the request's signed-in user, or None (see `signed_in_account`)."""
     account = signed_in_account(connection)
     return account.login if account else None
+
+
+def _age_seconds(created_at, now):
+    if created_at.tzinfo is None:  # SQLite gives back naive UTC
+        created_at = created_at.replace(tzinfo=timezone.utc)
+    return now - created_at.timestamp()
+
+
+DEFAULT_LIMITS = (8 * 3600, 7 * 24 * 3600)
+
+
+def configure_limits(app, parameters):
+    """The idle and absolute limits, read when the app is built (it is rebuilt when a
+    parameter changes)."""
+    app.extensions[LIMITS] = (parameters.get("core.session_idle_seconds"),
+                              parameters.get("core.session_max_seconds"))
 
 
 def signed_in_user_id():

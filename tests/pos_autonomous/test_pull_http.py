@@ -138,6 +138,52 @@ def test_changes_and_tombstones_after_the_version_held(app, central, till_token)
     assert [row[0] for row in configs["rows"]] == [1]  # never the other till's config
 
 
+def add_method(connection, config_id, code):
+    connection.execute(text(
+        "INSERT INTO point_of_sale_payment_method (config_id, code, name, gives_change, "
+        "active, sequence) VALUES (:config, :code, :code, false, true, 3)"),
+        {"config": config_id, "code": code})
+    return connection.scalar(text("SELECT id FROM point_of_sale_payment_method WHERE "
+                                  "config_id = :config AND code = :code"),
+                             {"config": config_id, "code": code})
+
+
+def test_a_pull_never_names_another_configs_keys(app, central, till_token):
+    """Per-config tables (configs, payment methods): what changed in another config's rows
+    (created, renamed, deleted, moved in from the till's config) never shows as a key in the
+    till's `deleted`, nor as a row; the till's own rows come again whole, so a row that left
+    its config is gone from what it holds."""
+    with central.engine.begin() as connection:
+        kept, moved = add_method(connection, 1, "voucher"), add_method(connection, 1, "ticket")
+    positions, _ = pull_all(app, till_token)
+    with central.engine.begin() as connection:
+        others = {add_method(connection, 2, "cheque"), add_method(connection, 2, "gift")}
+        connection.execute(text("UPDATE point_of_sale_payment_method SET name = 'X' "
+                                "WHERE config_id = 2"))
+        connection.execute(text("DELETE FROM point_of_sale_payment_method WHERE config_id = 2 "
+                                "AND code = 'gift'"))
+        connection.execute(text("UPDATE point_of_sale_payment_method SET config_id = 2 "
+                                "WHERE id = :id"), {"id": moved})
+        connection.execute(PosConfig.__table__.update().where(PosConfig.id == 2)
+                           .values(name="Bar renamed"))
+        own_methods = set(connection.scalars(text(
+            "SELECT id FROM point_of_sale_payment_method WHERE config_id = 1")))
+    assert kept in own_methods and moved not in own_methods
+    named = {"point_of_sale.config": set(), "point_of_sale.payment_method": set()}
+    positions, answers = pull_all(app, till_token, positions)
+    for answer in answers:
+        for name, keys in named.items():
+            part = answer["tables"][name]
+            keys |= set(part.get("deleted", ())) | {row[0] for row in part["rows"]}
+    assert named["point_of_sale.config"] <= {1}
+    assert not named["point_of_sale.payment_method"] & (others | {moved})
+    methods = answers[0]["tables"]["point_of_sale.payment_method"]
+    assert methods["mode"] == "full" and methods["reason"] == "config_scoped"
+    assert {row[0] for row in methods["rows"]} == own_methods  # the till drops the rest
+    again = pull(app, till_token, positions).get_json()  # up to date: nothing more comes
+    assert all(not part["rows"] and not part["deleted"] for part in again["tables"].values())
+
+
 def test_an_expired_checkpoint_gets_a_full_import_of_that_table_and_says_so(app, central,
                                                                            till_token):
     positions, _ = pull_all(app, till_token)

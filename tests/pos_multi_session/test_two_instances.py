@@ -111,6 +111,36 @@ def test_a_token_opens_only_the_multi_sessions_its_config_belongs_to(shops):
                       403) == "forbidden_multi_session"
 
 
+def test_a_token_loses_its_multi_session_when_the_config_leaves_it(shops):
+    """On the instance that issued it (the sync server in the same instance), a token's
+    multi-session claim is checked against the config's current membership: a till's token
+    kept opening the shared orders after its config had left the multi-session."""
+    a, _, _ = shops
+    client = app_of(a).test_client()
+    issued = token(a, 2)
+    assert update(client, issued, a.db_name, **new_order("bar-1", pos_id=2)
+                  ).status_code == 200
+    with a.engine.begin() as connection:
+        set_membership(connection, 2, 0)
+    refused = update(client, issued, a.db_name, pos_id=2)
+    assert error_code(refused, 403) == "forbidden_multi_session"
+    assert "no longer" in refused.get_json()["error"]["message"]
+    # Back in it: the same token works again; a switched-off multi-session refuses it too.
+    with a.engine.begin() as connection:
+        set_membership(connection, 2, 1)
+    assert update(client, issued, a.db_name, pos_id=2).status_code == 200
+    with a.engine.begin() as connection:
+        connection.execute(sql_update(MultiSession).where(MultiSession.id == 1)
+                           .values(active=False))
+    assert error_code(update(client, issued, a.db_name, pos_id=2),
+                      403) == "forbidden_multi_session"
+    # Config 1's token, still a member, is not touched by config 2 leaving.
+    with a.engine.begin() as connection:
+        connection.execute(sql_update(MultiSession).where(MultiSession.id == 1)
+                           .values(active=True))
+    assert update(client, token(a, 1), a.db_name).status_code == 200
+
+
 def test_a_till_cannot_move_the_run_beyond_what_its_instance_signed(shops):
     a, c, sync = shops
     client = app_of(sync).test_client()

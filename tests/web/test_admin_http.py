@@ -1,4 +1,6 @@
 """The admin pages through Flask's test client, CSRF protection on, as a browser uses them."""
+import time
+from datetime import datetime, timedelta, timezone
 from urllib.parse import parse_qs, urlsplit
 
 import pytest
@@ -16,9 +18,11 @@ from tests.support import (
     is_checked,
     post_form,
     scalar,
+    signed_in_client,
     table_row,
     text_of,
 )
+from tests.support import sign_in as session_of
 from tests.web.web_helpers import sign_in
 
 SETTINGS = "/web/settings/base_thing.item/1"
@@ -174,6 +178,64 @@ def test_a_form_posted_with_a_missing_or_forged_csrf_token_is_refused(admin_clie
     forged = admin_client.post("/web/apps/base_thing/install", data={"csrf_token": "forged"})
     assert forged.status_code == 400
     assert "base_thing" not in instance.installed()
+
+
+def set_cookie_stamp(client, **values):
+    with client.session_transaction() as cookie:
+        cookie.update(values)
+
+
+def cookie_stamp(client, key):
+    with client.session_transaction() as cookie:
+        return cookie.get(key)
+
+
+def test_a_session_unused_for_longer_than_the_idle_limit_ends(admin_client, instance,
+                                                              set_parameter, make_app):
+    set_parameter("core.session_idle_seconds", 600)
+    client = signed_in_client(make_app(), instance)
+    set_cookie_stamp(client, seen=int(time.time()) - 590)
+    assert client.get("/web/apps").status_code == 200
+    # Used: its last use was renewed in the cookie the answer carried.
+    assert cookie_stamp(client, "seen") >= int(time.time()) - 5
+    set_cookie_stamp(client, seen=int(time.time()) - 601)
+    assert client.get("/web/apps").status_code == 302  # to the login page
+    # A stamp from the future is not believed either; nor a cookie without one.
+    set_cookie_stamp(client, seen=int(time.time()) + 3600)
+    assert client.get("/web/apps").status_code == 302
+    with client.session_transaction() as cookie:
+        cookie.pop("seen")
+    assert client.get("/web/apps").status_code == 302
+
+
+def test_a_session_older_than_the_absolute_limit_ends_however_active(
+        admin_client, instance, set_parameter, make_app):
+    set_parameter("core.session_max_seconds", 3600)
+    client = signed_in_client(make_app(), instance)
+    assert client.get("/web/apps").status_code == 200
+    with instance.engine.begin() as connection:
+        connection.execute(text("UPDATE core_session SET created_at = :when"),
+                           {"when": datetime.now(timezone.utc) - timedelta(seconds=3601)})
+    assert client.get("/web/apps").status_code == 302
+    # The POS routes' cookie check is the same check.
+    assert client.get("/web/health").status_code == 200
+
+
+def test_a_password_change_ends_every_session_of_that_user_only(anonymous, instance,
+                                                                admin_user, app):
+    with instance.engine.begin() as connection:
+        set_password(connection, "other", "password456")
+    other_id = scalar(instance, "SELECT id FROM core_user WHERE login = 'other'")
+    admin_id = scalar(instance, "SELECT id FROM core_user WHERE login = :login",
+                      login=ADMIN_LOGIN)
+    first, second = (session_of(app.test_client(), instance, admin_id) for _ in range(2))
+    other = session_of(app.test_client(), instance, other_id)
+    with instance.engine.begin() as connection:
+        set_password(connection, ADMIN_LOGIN, "password123")  # the same password, a new hash
+    assert first.get("/web/apps").status_code == 302
+    assert second.get("/web/apps").status_code == 302
+    assert other.get("/web/apps").status_code == 200
+    assert session_of(app.test_client(), instance, admin_id).get("/web/apps").status_code == 200
 
 
 def test_signing_out_ends_the_session(admin_client):

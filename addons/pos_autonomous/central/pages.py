@@ -38,6 +38,12 @@ def table_part(connection, declared, kind, position, config_id, budget, newest, 
             reason = "checkpoint_expired"
         elif kind == FULL and _changed_since(connection, declared.name, since):
             reason = "full_kind"
+        elif declared.config_column and _changed_since(connection, declared.name, since):
+            # A table of per-config rows comes again whole (the till's rows only) once any of
+            # its rows changed: an incremental page would have to list in `deleted` the keys of
+            # rows that left the till's config or were deleted, and the change log cannot tell
+            # them from other configs' keys, which a till must never see.
+            reason = "config_scoped"
         else:
             return _incremental_part(connection, declared, since, config_id, budget)
     return _full_part(connection, declared, None if reason else position, config_id, budget,

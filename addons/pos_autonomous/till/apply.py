@@ -98,7 +98,7 @@ def _apply_part(connection, declared, part, held):
 _REASONS = {"new": "a table new to this till", "checkpoint_expired":
             "its checkpoint is older than the server's tombstone retention",
             "schema_changed": "its columns changed", "full_kind": "a full-only table changed",
-            "requested": "asked for"}
+            "config_scoped": "a table of per-config rows changed", "requested": "asked for"}
 
 
 def _converters(connection, declared, columns):
