@@ -18,6 +18,8 @@
   another addon's sealed table, from its migration), `unsealed(connection, reason)` (the one
   path for a migration that must change sealed rows);
 - closings (closing.py): `session_report` (a session's figures, the closing's once closed);
+- an order as the till's detail shows it (names, payments, ticket):
+  `order_details(connection, config_id, uuid)` (None when the config has no such order);
 - the journal of technical events (journal.py, one hash chain per instance):
   `record_event(connection, kind, config_id=None, **details)` in the transaction that did what
   it records (after any ticket it seals: it locks the journal's head until commit) ->
@@ -100,6 +102,7 @@ from .models import (
     Product,
 )
 from .orders import ParsedOrder, Rejection, compute_totals, parse_order, push_orders
+from .past_orders import order_details
 from .payment_methods import BUILT_IN_METHODS, PaymentMethod, check_payments, payment_methods
 from .refunds import refunded_quantities
 from .sessions import (
@@ -124,6 +127,7 @@ __all__ = [
     "ZERO_LINK", "ChainCheck", "SealedEntry", "canonical_form", "chain_link", "ledger_entries",
     "ledger_head", "receive_sealed_entries", "seal_record", "verify_chain", "session_report",
     "ledger_alarms", "resolve_ledger_alarm", "SEALED_TABLES", "install_seal_guards", "unsealed",
+    "order_details",
     "JOURNAL_KINDS", "JournalCheck", "JournalEntry", "journal_events", "journal_head",
     "record_event", "verify_journal",
     "ParsedOrder", "Rejection", "compute_totals", "parse_order", "push_orders",

@@ -72,6 +72,14 @@ def order_detail(config_id, uuid):
         return jsonify(order_json(connection, config_id, row))
 
 
+def order_details(connection, config_id, uuid):
+    """Config `config_id`'s order `uuid` as the till's detail shows it (`order_json`: lines
+    with their names, payments with their methods' names, the ticket), or None."""
+    row = connection.execute(_summaries().where(
+        PosSession.config_id == config_id, Order.uuid == uuid)).first()
+    return None if row is None else order_json(connection, config_id, row)
+
+
 def order_json(connection, config_id, row):
     """The full order: its summary, lines with what is left to refund, payments, refunds."""
     refunded = refunded_quantities(connection, [row.id])
