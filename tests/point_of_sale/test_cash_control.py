@@ -18,7 +18,7 @@ from addons.point_of_sale import (
 )
 from addons.point_of_sale.sessions import close_session
 from tests import hostile_json as hj
-from tests.support import installed_instance
+from tests.support import installed_instance, tamper
 
 
 def error_of(response, status, code):
@@ -103,7 +103,7 @@ def test_expected_cash_is_float_plus_cash_sales_less_refunds_plus_in_less_out(
         assert closing["record"]["opening_float"] == "98.00"
         assert len(closing["record"]["cash_moves"]) == 3
         assert verify_chain(connection, 1).ok
-    with addon_instance.engine.begin() as connection:
+    with tamper(addon_instance.engine) as connection:
         connection.execute(text("UPDATE point_of_sale_closing SET cash_out = 2.50"))
     with addon_instance.engine.connect() as connection:
         check = verify_chain(connection, 1)
