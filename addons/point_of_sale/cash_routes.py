@@ -9,7 +9,7 @@ from core.web import current_instance, current_plugins
 from core.web.errors import ApiError, json_object
 from core.web.sessions import signed_in_user
 
-from .access import caller_config_scope, require_session_access
+from .access import caller_config_scope, require_manager, require_session_access
 from .cash_control import (
     CashRefusal,
     approval_limit,
@@ -35,6 +35,19 @@ def _cash_state(connection, session, manager):
             "moves": [move_record(row) for row in cash_moves(connection, session.id)],
             **{key: figures[key] for key in ("opening_float", "cash_sales", "cash_refunds",
                                              "cash_in", "cash_out", "expected_cash")}}
+
+
+def _approving_manager(config_id, move, limit):
+    """The signed-in manager of the till who approves a move above the limit (roles: a
+    manager or an admin), else 403 approval_required (401 to a visitor)."""
+    try:
+        return require_manager(config_id, f"approve a cash {move['kind']} of more than "
+                                          f"{limit:.2f}").login
+    except ApiError as refusal:
+        if refusal.status != 403:
+            raise
+        raise ApiError(403, "approval_required", f"A cash {move['kind']} of more than "
+                       f"{limit:.2f} needs a manager: {refusal.message}") from None
 
 
 @cash_blueprint.get("/session/<int:session_id>/cash")
@@ -69,10 +82,7 @@ def pos_record_cash_move(session_id):
         approved_by = ""
         limit = approval_limit(connection, row.config_id, manager)
         if needs_approval(move, limit):
-            if login is None:
-                raise ApiError(403, "approval_required", f"A cash {move['kind']} of more than "
-                               f"{limit:.2f} needs a manager: ask one to sign in on this till.")
-            approved_by = login
+            approved_by = _approving_manager(row.config_id, move, limit)
         try:
             status, stored = record_cash_move(connection, session_id, move, by_login=login or "",
                                               approved_by=approved_by)

@@ -5,7 +5,7 @@ import re
 from flask import Blueprint, jsonify
 from sqlalchemy import select
 
-from addons.point_of_sale import require_config_access
+from addons.point_of_sale import require_config_access, require_manager
 from core.web import current_instance, current_plugins
 from core.web.errors import ApiError, json_object
 from core.web.sessions import signed_in_user
@@ -110,11 +110,10 @@ def pos_open_drawer(config_id):
     if reason == MANAGER and uuid is not None:
         raise ApiError(400, "invalid_field", "a manager's opening names no order")
     engine = current_instance().engine
+    if reason == MANAGER:  # a manager of this till (roles), not a cashier nor a till's token
+        require_manager(config_id, "open the drawer without a sale")
     with engine.connect() as connection:
         login = signed_in_user(connection)
-        if reason == MANAGER and login is None:
-            raise ApiError(403, "manager_only", "Only a signed-in manager opens the drawer "
-                                                "without a sale.")
         from addons.point_of_sale import PosConfig
         if connection.scalar(select(PosConfig.id).where(PosConfig.id == config_id)) is None:
             raise ApiError(404, "unknown_config", f"there is no POS config {config_id}")

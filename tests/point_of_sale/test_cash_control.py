@@ -18,7 +18,7 @@ from addons.point_of_sale import (
 )
 from addons.point_of_sale.sessions import close_session
 from tests import hostile_json as hj
-from tests.support import installed_instance, tamper
+from tests.support import installed_instance, signed_in_client, tamper
 
 
 def error_of(response, status, code):
@@ -160,6 +160,23 @@ def test_a_move_above_the_limit_needs_a_manager(app, admin_client, addon_instanc
     assert till.get(url, headers=token_for(1)).get_json()["approval_limit"] == "0"
     error_of(till.get(url, headers=token_for(2)), 403, "forbidden")
     error_of(app.test_client().get(url), 401, "unauthorized")
+
+
+def test_a_cashier_records_small_moves_and_a_manager_approves_the_large_ones(
+        app, addon_instance, shop_session):
+    from tests.point_of_sale.test_staff_roles import add_user
+    add_user(addon_instance, "carla", "cashier", 1)
+    add_user(addon_instance, "mona", "manager", 1)
+    cashier = signed_in_client(app, addon_instance, "carla")
+    url = f"/pos/session/{shop_session}/cash"
+    small = cashier.post(url, json=a_move("out", "20", "Stamps")).get_json()["move"]
+    assert (small["by"], small["approved_by"]) == ("carla", "")
+    message = error_of(cashier.post(url, json=a_move("out", "250", "Bank deposit")), 403,
+                       "approval_required")
+    assert "carla is a cashier" in message
+    manager = signed_in_client(app, addon_instance, "mona")
+    large = manager.post(url, json=a_move("out", "250", "Bank deposit")).get_json()["move"]
+    assert (large["by"], large["approved_by"]) == ("mona", "mona")
 
 
 BAD_MOVES = [

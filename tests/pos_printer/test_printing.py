@@ -143,6 +143,11 @@ def test_the_drawer_opens_once_per_cash_order_and_for_a_manager_and_is_journaled
                        headers=token_for(1)), 403, "manager_only")
     assert admin_client.post("/pos/config/1/drawer", json={"reason": "manager"}).get_json() == {
         "status": "opened"}
+    from tests.point_of_sale.test_staff_roles import add_user
+    from tests.support import signed_in_client
+    add_user(addon_instance, "carla", "cashier", 1)
+    error_of(signed_in_client(app, addon_instance, "carla").post(
+        "/pos/config/1/drawer", json={"reason": "manager"}), 403, "manager_only")
     received = decode(printer.received())
     assert received.pulses == [(0, 100, 100), (0, 100, 100)]  # pin 2, 100 ms on and off
     assert received.lines == [] and received.cuts == 0
