@@ -19,6 +19,7 @@ from sqlalchemy.exc import IntegrityError
 
 from core.db import is_transient
 from core.models import utc_now
+from core.web.strict_json import clean_text
 
 from .fields import Rejection
 from .fields import amount as _amount
@@ -369,7 +370,31 @@ def _log_unexpected(raw_or_order, stage):
     return _unexpected()
 
 
+class RefusedContent(dict):
+    """An order of a push whose content the strict JSON reader refused (a lone surrogate, a NUL,
+    1e400...): its rejection, and only its uuid (when that is clean text) to name it."""
+
+    def __init__(self, uuid, rejection):
+        super().__init__(uuid=uuid)
+        self.rejection = rejection
+
+
+def refused_in_place(raw_orders, refusals):
+    """The push's orders with each one of `refusals` {index: JsonRefused} in its place as a
+    RefusedContent: that order is rejected with the reader's code, the others go on."""
+    if not refusals:
+        return raw_orders
+    return [RefusedContent(clean_text(raw.get("uuid")) if isinstance(raw, dict) else None,
+                           Rejection(refusals[index].code,
+                                     f"this order holds what no order may: "
+                                     f"{refusals[index].message}"))
+            if index in refusals else raw
+            for index, raw in enumerate(raw_orders)]
+
+
 def _parse_isolated(raw):
+    if isinstance(raw, RefusedContent):
+        return raw.rejection
     try:
         return parse_order(raw)
     except Rejection as rejection:

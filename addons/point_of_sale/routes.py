@@ -17,7 +17,7 @@ from core.config_fields import declared_fields, read_values
 from core.i18n import js_catalog, use_locale
 from core.plugins import flatten
 from core.web import current_instance, current_plugins
-from core.web.errors import ApiError, json_body
+from core.web.errors import ApiError, json_items
 from core.web.sessions import signed_in_account
 
 from . import sessions, shop_settings
@@ -31,7 +31,7 @@ from .access import (
 from .customers import partner_json
 from .models import Partner, PosSession, Product
 from .offline import offline_manifest
-from .orders import push_orders
+from .orders import push_orders, refused_in_place
 from .payment_methods import payment_methods
 from .staff import may_use_config
 from .web import blueprint
@@ -139,9 +139,7 @@ def pos_login(session_id):
 def push():
     """Store pushed orders: `[order, ...]` or `{"orders": [...]}`; one result per order."""
     scope = caller_config_scope()
-    orders = json_body()
-    if isinstance(orders, dict):
-        orders = orders.get("orders")
+    _body, orders, refusals = json_items("orders")  # an order's content refuses it alone
     if not isinstance(orders, list):
         raise ApiError(400, "invalid_body", "send a JSON array of orders, or {\"orders\": [...]}")
     if len(orders) > MAX_ORDERS_PER_PUSH:
@@ -156,8 +154,8 @@ def push():
                                          "allowed on")
         return manager.hook.check_pos_order(connection=connection, order=order, session=session)
     with current_instance().engine.begin() as connection:
-        results = push_orders(connection, orders, allowed_config_id=scope,
-                              check_order=check_order)
+        results = push_orders(connection, refused_in_place(orders, refusals),
+                              allowed_config_id=scope, check_order=check_order)
     return jsonify(results=results)
 
 

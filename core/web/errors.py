@@ -58,6 +58,24 @@ def json_body():
         raise ApiError(400, refused.code, refused.message) from None
 
 
+def json_items(field=None):
+    """A batch body (a JSON array, or an object whose `field` is one) as (body, items,
+    refusals): `refusals` {index: strict_json.JsonRefused} for the items whose own content the
+    strict reader refuses (one item's lone surrogate does not refuse the batch; see
+    strict_json.loads_items). Anything else wrong with the body is an ApiError, as with
+    `json_body`."""
+    if not request.is_json:
+        raise ApiError(415, "unsupported_media_type",
+                       _("send the body as JSON with the header Content-Type: application/json"))
+    data = _body_of_declared_length()
+    if data is None:  # chunked, oversized (413): werkzeug's reading and its limits
+        data = request.get_data(cache=True)
+    try:
+        return strict_json.loads_items(data, field)
+    except strict_json.JsonRefused as refused:
+        raise ApiError(400, refused.code, refused.message) from None
+
+
 def _body_of_declared_length():
     """The body, read straight from the server's input when its Content-Length is within the
     limit (werkzeug's stream wrappers cost tills' polls more than parsing their JSON); None

@@ -138,11 +138,103 @@ def _loads_checked(text):
     return value
 
 
+# Refusals of a value's content (as opposed to its syntax): each item of a batch answers for
+# its own (`loads_items`).
+CONTENT_CODES = frozenset({"non_finite_number", "number_out_of_range", "number_too_long",
+                           "too_deep", "string_too_long", "nul_character", "lone_surrogate"})
+
+
+def _kept_refusal(parse):
+    def parse_or_refusal(literal):
+        try:
+            return parse(literal)
+        except JsonRefused as refused:
+            return refused  # in place of the value; check_value raises it
+    return parse_or_refusal
+
+
+def _refusal_for_constant(name):
+    try:
+        _refuse_constant(name)
+    except JsonRefused as refused:
+        return refused
+
+
+_LENIENT_DECODER = json.JSONDecoder(parse_constant=_refusal_for_constant,
+                                    parse_int=_kept_refusal(_integer),
+                                    parse_float=_kept_refusal(_float))
+
+
+def loads_items(data, field=None):
+    """A batch body: a JSON array of items, or (with `field`) an object whose `field` holds that
+    array. Returns (body, items, refusals): `refusals` {index: JsonRefused} says what of an
+    item's content the strict reader refuses (a lone surrogate, a NUL, 1e400...), so that one
+    item's content never refuses the others; such an item is in `items` as read leniently
+    (refused numbers in place as JsonRefused, strings as sent): use it only to name the item.
+    Syntax errors, and content refused outside the items, refuse the whole body (JsonRefused).
+    """
+    try:
+        body = loads(data)
+    except JsonRefused as refused:
+        if refused.code not in CONTENT_CODES:
+            raise
+        body = _loads_lenient(data, refused)
+        items = _items_of(body, field)
+        if not isinstance(items, list):
+            raise refused from None
+        if isinstance(body, dict):
+            check_value({key: value for key, value in body.items() if key != field})
+        refusals = {}
+        for index, item in enumerate(items):
+            try:
+                check_value(item)
+            except JsonRefused as item_refused:
+                refusals[index] = item_refused
+        return body, items, refusals
+    return body, _items_of(body, field), {}
+
+
+def _items_of(body, field):
+    return body.get(field) if field is not None and isinstance(body, dict) else body
+
+
+def clean_text(value):
+    """`value` if it is a string the strict reader accepts, else None."""
+    if not isinstance(value, str):
+        return None
+    try:
+        _check_string(value)
+    except JsonRefused:
+        return None
+    return value
+
+
+def _loads_lenient(data, refused):
+    """The value of JSON whose content the strict reader refused, refused scalars in place as
+    JsonRefused (strings are checked afterwards, by check_value)."""
+    if isinstance(data, (bytes, bytearray)):
+        try:
+            data = bytes(data).decode("utf-8")
+        except UnicodeDecodeError:
+            raise refused from None
+    try:
+        return _LENIENT_DECODER.decode(data)
+    except (ValueError, RecursionError):
+        raise refused from None
+
+
+def check_value(value):
+    """JsonRefused if `value` (read by `loads_items`) holds what the strict reader refuses."""
+    _check_values(value)
+
+
 def _check_values(value):
     """Walk the value (without recursion) for nesting, long strings, surrogates and NULs."""
     pending = [(value, 1)]
     while pending:
         item, depth = pending.pop()
+        if isinstance(item, JsonRefused):
+            raise item
         if isinstance(item, str):
             _check_string(item)
             continue

@@ -46,17 +46,9 @@ def assert_json_error(response, status, code=None):
 BODY_CASES = {
     "nested 1,000 deep": (hj.deep_array(), "too_deep"),
     "objects nested 1,000 deep": ('[' + hj.deep_object() + ']', "too_deep"),
-    "nested 40 deep inside an order": ('[{"lines": ' + hj.deep_array(40) + "}]", "too_deep"),
-    "NaN qty": ('[{"uuid": "a", "lines": [{"qty": NaN}]}]', "non_finite_number"),
-    "Infinity amount": ('[{"payments": [{"amount": Infinity}]}]', "non_finite_number"),
     "-Infinity": ('{"orders": -Infinity}', "non_finite_number"),
-    "1e400": ('[{"amount_total": 1e400}]', "number_out_of_range"),
-    "10^400 session id": ('[{"session_id": 1' + "0" * 400 + "}]", "number_too_long"),
-    "2^64 session id": ('[{"session_id": 18446744073709551616}]', "number_out_of_range"),
-    "lone surrogate": ('[{"reference": "\\ud800"}]', "lone_surrogate"),
-    "lone surrogate key": ('[{"\\udfff": 1}]', "lone_surrogate"),
-    "NUL byte": ('[{"reference": "a\\u0000b"}]', "nul_character"),
-    "string over 64 KiB": (json.dumps([{"reference": "x" * 70_000}]), "string_too_long"),
+    "NaN beside the orders": ('{"orders": [], "x": NaN}', "non_finite_number"),
+    "lone surrogate key beside the orders": ('{"orders": [], "\\udfff": 1}', "lone_surrogate"),
     "not UTF-8": ('[{"reference": "\xff"}]', None),
 }
 
@@ -69,6 +61,52 @@ def test_a_hostile_push_body_is_refused_whole_and_writes_nothing(admin_client, a
     response = admin_client.post("/pos/orders", data=data, content_type="application/json")
     assert_json_error(response, 400, code or "malformed_json")
     assert order_count(addon_instance) == 0
+
+
+# -- what the strict reader refuses inside one order refuses that order only -----------------
+
+CONTENT_CASES = {
+    "nested 40 deep inside an order": (("lines",), hj.deep_array(40), "too_deep"),
+    "NaN qty": (("lines", 0, "qty"), "NaN", "non_finite_number"),
+    "Infinity amount": (("payments", 0, "amount"), "Infinity", "non_finite_number"),
+    "1e400": (("lines", 0, "price_unit"), "1e400", "number_out_of_range"),
+    "10^400 session id": (("session_id",), "1" + "0" * 400, "number_too_long"),
+    "2^64 session id": (("session_id",), "18446744073709551616", "number_out_of_range"),
+    "lone surrogate": (("created_at",), '"\\ud800"', "lone_surrogate"),
+    "NUL byte": (("created_at",), '"a\\u0000b"', "nul_character"),
+    "string over 64 KiB": (("created_at",), json.dumps("x" * 70_000), "string_too_long"),
+}
+
+
+@pytest.mark.parametrize("case", CONTENT_CASES)
+@pytest.mark.parametrize("wrapped", [False, True], ids=["array", "object"])
+def test_what_the_strict_reader_refuses_in_one_order_rejects_that_order_only(
+        admin_client, addon_instance, shop_session, case, wrapped):
+    """A push whose one order held a lone surrogate (or any string or number the strict reader
+    refuses) was refused whole, and the page retried it for ever: every order paid after it
+    waited. Now that order is rejected with the reader's code, named by its uuid, and the
+    others are stored."""
+    path, raw, code = CONTENT_CASES[case]
+    first, bad, last = (an_order(shop_session) for _ in range(3))
+    orders = [first, hj.with_text_at(bad, path, raw), last]
+    body = hj.json_text({"orders": orders} if wrapped else orders)
+    response = post_text(admin_client, "/pos/orders", body)
+    assert response.status_code == 200, response.get_data(as_text=True)
+    results = response.get_json()["results"]
+    assert [r["status"] for r in results] == ["created", "rejected", "created"]
+    assert results[1]["error"]["code"] == code and results[1]["uuid"] == bad["uuid"]
+    assert order_count(addon_instance) == 2
+
+
+def test_a_refused_order_whose_uuid_is_refused_too_is_answered_without_one(
+        admin_client, addon_instance, shop_session):
+    good = an_order(shop_session)
+    body = hj.json_text([hj.with_text_at(an_order(shop_session), ("uuid",), '"\\ud800"'),
+                         good])
+    results = post_text(admin_client, "/pos/orders", body).get_json()["results"]
+    assert results[0]["status"] == "rejected" and results[0]["uuid"] is None
+    assert results[0]["error"]["code"] == "lone_surrogate"
+    assert results[1]["status"] == "created"
 
 
 # -- one bad order is that order's rejection; the others are stored --------------------------

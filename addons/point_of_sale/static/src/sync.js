@@ -1,7 +1,9 @@
 // Pushes the outbox to POST /pos/orders in the background: one push at a time, right after a
 // payment (kick()), and on a timer with exponential back-off plus jitter while anything is
 // pending. Orders leave the outbox only when the server answers "created" or "duplicate";
-// "rejected" ones stay, marked, for the "Needs attention" list.
+// "rejected" ones stay, marked, for the "Needs attention" list. A push the server refuses whole
+// (400, 413) is split until the one order it cannot take stands alone, and that one is marked
+// refused: one order never holds back the others.
 
 import { SignedOut, fetchWithTimeout } from "./http.js";
 import { _t, catalogLocale } from "./i18n.js";
@@ -134,11 +136,33 @@ export class Sync {
     } catch {
       body = null;
     }
+    if ((response.status === 400 || response.status === 413) && body && body.error) {
+      await this.refusedWhole(entries, body.error);
+      return;
+    }
     if (!response.ok || !body || !Array.isArray(body.results)) {
       const message = body && body.error ? body.error.message : `HTTP ${response.status}`;
       throw new Error(_t("the server refused the push: {message}", { message }));
     }
     await this.store.applyResults(body.results);
     this.onResults(body.results);
+  }
+
+  /**
+   * The server refused the whole request (400, or 413: too large, too many orders): what one
+   * order holds is that order's refusal. Halves go again until the order the server cannot
+   * take as it is stands alone; it is marked refused ("Needs attention") and the others are
+   * sent. Retrying the same batch would fail for ever, and every order paid after it wait.
+   */
+  async refusedWhole(entries, error) {
+    if (entries.length > 1) {
+      const half = Math.ceil(entries.length / 2);
+      await this.pushBatch(entries.slice(0, half));
+      await this.pushBatch(entries.slice(half));
+      return;
+    }
+    const results = [{ uuid: entries[0].uuid, status: "rejected", error }];
+    await this.store.applyResults(results);
+    this.onResults(results);
   }
 }
