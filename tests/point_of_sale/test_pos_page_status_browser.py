@@ -71,8 +71,11 @@ def test_a_refused_order_is_not_green(till, every_addon_server):
 
 def test_the_sync_server_down(till, browser_context):
     page = till
-    # The sync server's address cannot be reached (this server, the page's, still answers).
-    page.route("**/pos_multi_session_sync/update", lambda route: route.abort("connectionrefused"))
+    # The sharing fails while this server, the page's, answers everything else (a request
+    # that gets no answer at all from the page's own origin is this server being down).
+    page.route("**/pos_multi_session_sync/update", lambda route: route.fulfill(
+        status=500, content_type="application/json",
+        body='{"error": {"code": "internal", "message": "sharing down"}}'))
     page.locator("#products").get_by_role("button", name=re.compile(r"^Latte ")).click()
     expect_status(page, "down", "shared orders offline")
     expect(page.locator(".ms-chip")).to_have_text("Shared · offline")
@@ -88,7 +91,7 @@ def test_the_bus_down(till):
         status=500, content_type="application/json",
         body='{"error": {"code": "internal", "message": "bus down"}}'))
     page.evaluate("window.comptoirPos.longpolling.bus.restartPoll()")
-    expect_status(page, "down", "bus offline")
+    expect_status(page, "down", "live updates offline")
     expect(page.locator(".bus-icon")).to_have_attribute("data-state", "offline")
     screenshot(page, "pos-status-bus-down.png")
     page.unroute("**/longpolling/poll")

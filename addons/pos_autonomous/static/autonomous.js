@@ -1,10 +1,16 @@
 /**
- * pos_autonomous on the POS page: a discreet indicator of the till's synchroniser (the page
- * sells either way: its server is this till's own instance). It reads GET
- * {root}/pos_autonomous/status every 15 s and shows nothing on a central instance.
- * document.body.dataset.autonomousState mirrors the state (tests read it).
+ * pos_autonomous on the POS page: the till's synchroniser in the page's one status (channel
+ * "central", comptoirPos.status), so that the header never says "synced" while the central
+ * server is unreachable or refuses this till's tickets. The page sells either way: its server
+ * is this till's own instance. It reads GET {root}/pos_autonomous/status every 15 s
+ * (?autonomous_status_ms= for tests) and reports nothing on a central instance.
+ * document.body.dataset.autonomousState mirrors the state (tests read it); the details are in
+ * the status' title and its detail dialog (a tap on the status), and in the hidden element
+ * #pos-autonomous-state.
  */
 const autonomousRoot = document.body.dataset.root || "";
+const autonomousQuery = new URLSearchParams(location.search);
+const AUTONOMOUS_PERIOD_MS = Number(autonomousQuery.get("autonomous_status_ms")) || 15000;
 const AUTONOMOUS_WORDS = {
   ok: "synchronised", importing: "importing", error: "central server unreachable — selling on",
   never: "not synchronised yet",
@@ -15,17 +21,37 @@ function autonomousIndicator() {
   if (!chip) {
     chip = document.createElement("span");
     chip.id = "pos-autonomous-state";
-    chip.style.cssText = "position:fixed;bottom:4px;left:4px;font:11px sans-serif;opacity:.7;"
-      + "padding:1px 6px;border-radius:8px;background:#eee;color:#333;z-index:10";
+    chip.hidden = true; // the page's one status says it
     document.body.appendChild(chip);
   }
   return chip;
 }
 
+/** {level, text, title} of the "central" channel from the till's state. */
+function centralStatus(state, waiting) {
+  const up = state.up || {};
+  const details = [state.last_error || `last synchronised ${state.last_success_at || "never"}`,
+    up.last_refusal ? `refused: ${up.last_refusal}` : "",
+    `last ticket the central server acknowledged: ${up.last_acknowledged || "none"}`,
+    up.customers_held ? `customer changes held: ${up.customers_held}` : ""]
+    .filter(Boolean).join("\n");
+  const title = `Central server ${state.server_url || ""}: ${details}`;
+  if (up.last_refusal) return { level: "down", text: "central server refuses tickets", title };
+  if (state.state === "error") return { level: "down", text: "central server unreachable", title };
+  if (state.state === "never") return { level: "waiting", text: "not synchronised yet", title };
+  if (state.state === "importing") {
+    return { level: "waiting", text: "importing from the central server", title };
+  }
+  if (waiting) {
+    return { level: "waiting", text: `${waiting} waiting for the central server`, title };
+  }
+  return { level: "ok", text: "", title: "" };
+}
+
 async function refreshAutonomousState() {
   try {
     const response = await fetch(`${autonomousRoot}/pos_autonomous/status`,
-      { credentials: "same-origin" });
+      { credentials: "same-origin", cache: "no-store" });
     if (!response.ok) return;
     const state = await response.json();
     if (state.role !== "till") return;
@@ -40,11 +66,13 @@ async function refreshAutonomousState() {
       `last acknowledged ticket: ${up.last_acknowledged || "none"}`,
       up.customers_held ? `customer changes held: ${up.customers_held}` : ""]
       .filter(Boolean).join("\n");
-    chip.style.background = state.state === "error" ? "#fde2c8" : "#eee";
+    // Another server than this page's: its trouble shows even while this one answers.
+    window.comptoirPos?.status?.report("central",
+      { ...centralStatus(state, waiting), sameServer: false });
   } catch (error) {
-    // this till's own server did not answer: the POS page has its own offline handling
+    // this till's own server did not answer: the page's status says "offline" already
   }
 }
 
 refreshAutonomousState();
-setInterval(refreshAutonomousState, 15000);
+setInterval(refreshAutonomousState, AUTONOMOUS_PERIOD_MS);

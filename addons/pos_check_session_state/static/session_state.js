@@ -27,12 +27,16 @@ const BUS_CHANNEL = "pos.session_state";
 
 let timer = null;
 let stopped = false;
+let checkNow = null; // start(): check at once (the server answers again)
 
 // What each outcome adds to the page's one status (comptoirPos.status).
+// A check that could not reach the server is not news: the status says "offline" already
+// (this channel goes through the same server), and the check runs again as soon as the server
+// answers, so that the till is never red while all is well.
 const STATUS = {
   opened: ["ok", ""],
   blocked: ["down", "session closed"],
-  unreachable: ["down", "session not checked"],
+  unreachable: ["waiting", "checking the session"],
   "signed-out": ["down", "signed out"],
   error: ["waiting", "session check failed"],
 };
@@ -62,7 +66,8 @@ async function check(session, waitMs) {
       { credentials: "same-origin", cache: "no-store", headers: { Accept: "application/json" } },
       waitMs);
     if (response.status === 401) return report("signed-out");
-    if (!response.ok) return report(response.status >= 500 ? "unreachable" : "error");
+    // 502/503/504: a proxy says the server is not there. Another error is the server's own.
+    if (!response.ok) return report([502, 503, 504].includes(response.status) ? "unreachable" : "error");
     const answer = await response.json();
     if (answer && typeof answer.state === "string" && answer.state !== "opened") {
       block(session, answer);
@@ -80,13 +85,33 @@ function start(data) {
   if (!session || !Number.isFinite(seconds) || seconds <= 0) return;
   const periodMs = Math.round(seconds * 1000);
   const waitMs = Math.min(MAX_WAIT_MS, Math.max(periodMs, 1000));
+  let checking = false;
   const loop = async () => {
-    if (stopped) return;
-    await check(session, waitMs);
+    clearTimeout(timer);
+    if (stopped || checking) return;
+    checking = true;
+    try {
+      await check(session, waitMs);
+    } finally {
+      checking = false;
+    }
     if (!stopped) timer = setTimeout(loop, periodMs);
   };
+  checkNow = loop;
   loop(); // once at once (a cached start may be on a session closed since), then every period
 }
+
+// The server answers again after a check could not reach it: check now, not a period later.
+// Once per outage: should that check fail too, the usual period.
+let checkedAtReturn = false;
+pos?.addEventListener("pos:server", (event) => {
+  if (body.dataset.sessionCheck === "opened") checkedAtReturn = false;
+  if (event.detail.reachable && body.dataset.sessionCheck === "unreachable" && checkNow
+      && !checkedAtReturn) {
+    checkedAtReturn = true;
+    setTimeout(checkNow, 0);
+  }
+});
 
 /** With pos_longpolling: the server says on the bus when the session closes (announce.py), so
  * the till blocks within a second or two; the periodic check stays as the fallback. */

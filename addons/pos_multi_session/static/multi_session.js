@@ -47,6 +47,7 @@ let lastMessageId = 0;
 let online = true;
 let offlineSaid = false; // the toast is shown once per outage, the chip says it all along
 let retryTimer = null;
+let triedAtReturn = false; // reconnected at once when this server answered again (once per outage)
 let chain = Promise.resolve();
 const queued = new Set();
 
@@ -253,10 +254,11 @@ async function dropShared(uuid, why) {
   const wasShown = current()?.uuid === uuid;
   const shown = wasShown ? await showOwnOrder(uuid) : null;
   await pos.dropOrder(uuid);
+  // Information, not a failure: a warning when the screen changed under the cashier.
   pos.notify(wasShown
     ? `${order.reference}, the order on screen, ${why}. Now showing ${shown.reference} of ` +
       `${config.name}.`
-    : `${order.reference} ${why}.`, wasShown ? "error" : "info");
+    : `${order.reference} ${why}.`, wasShown ? "warning" : "info");
 }
 
 function replaceEmptyOrder(theirs) {
@@ -391,7 +393,7 @@ function conflictToast(order, reply) {
     ? `${order.reference}: this till changed the same line twice at once; its earlier change ` +
       "was kept, the later one was not. Change it again if needed."
     : `${order.reference}: ${whose} changed the same line at the same time; ${whose}'s change ` +
-      `was kept, this till's (${config.name}) was not.`, "error");
+      `was kept, this till's (${config.name}) was not.`, "warning");
 }
 
 function queueRemoval(order, { paid }) {
@@ -498,17 +500,20 @@ function render(state, title) {
 }
 
 function goOffline(reason) {
-  const where = ms.sync_server ? `the sync server ${ms.sync_server}`
-    : "this server (the sync server)";
-  if (!offlineSaid) {
+  // Orders shared through this page's own server: its status says "offline" already, and
+  // nothing more is worth a message. Through a separate sync server: say it once, plainly.
+  if (!offlineSaid && ms.sync_server) {
     offlineSaid = true;
-    pos.notify(`Shared orders: cannot reach ${where} (${reason}). This till ` +
-               "keeps selling; its changes are sent when the server is back.", "error");
+    pos.notify(`Orders are not shared with the other tills for now: the sync server ` +
+               `${ms.sync_server} does not answer. This till keeps selling and shares its ` +
+               "orders when it answers again.", "warning");
   }
   online = false;
-  render("offline", `Cannot reach ${where}: ${reason}. Retrying.`);
+  const where = ms.sync_server ? `the sync server ${ms.sync_server}` : "this server";
+  render("offline", `Orders are not shared for now: ${where} does not answer (${reason}). ` +
+                    "Retrying.");
   clearTimeout(retryTimer);
-  retryTimer = setTimeout(reconnect, RETRY_MS + Math.random() * JITTER_MS);
+  retryTimer = setTimeout(() => { retryTimer = null; reconnect(); }, RETRY_MS + Math.random() * JITTER_MS);
 }
 
 function reconnect() {
@@ -522,6 +527,7 @@ function reconnect() {
     }
     online = true;
     offlineSaid = false;
+    triedAtReturn = false;
     render("online", `Orders shared with the other tills of ${ms.name}.`);
   });
 }
@@ -564,6 +570,19 @@ function start(data) {
   });
   online = false; // until the first sync_all answers
   reconnect();
+  // Shared through this page's own server: once it answers again, share again at once rather
+  // than after the retry delay (the status would stay red while all is well).
+  // Once per outage: should that try fail too (the sync route itself fails), the usual delay.
+  if (!ms.sync_server) {
+    pos.addEventListener("pos:server", (event) => {
+      if (event.detail.reachable && !online && retryTimer !== null && !triedAtReturn) {
+        triedAtReturn = true;
+        clearTimeout(retryTimer);
+        retryTimer = null;
+        reconnect();
+      }
+    });
+  }
 }
 
 if (pos) {

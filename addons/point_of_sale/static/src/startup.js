@@ -13,7 +13,8 @@ import {
 } from "./sell.js";
 import { body, configId, loginUrl, setting, state } from "./state.js";
 import {
-  refreshAttention, renderAttention, renderSync, updateBanner, watchBus, watchServer,
+  probeServer, refreshAttention, renderAttention, renderSync, updateBanner, watchBus, watchServer,
+  watchStatusDetail,
 } from "./status.js";
 import { Store } from "./store.js";
 import { Sync } from "./sync.js";
@@ -236,6 +237,12 @@ export async function start() {
   }
   watchServer({ probeMs: setting("server_check_ms", "serverCheckMs", 10000) });
   watchBus();
+  watchStatusDetail({ retry: async () => {
+    await probeServer();
+    const bus = window.comptoirPos.longpolling && window.comptoirPos.longpolling.bus;
+    if (bus && bus.running) bus.ping();
+    if (state.sync) await state.sync.kick();
+  } });
   registerServiceWorker();
   if (navigator.storage && navigator.storage.persist) {
     navigator.storage.persist().catch(() => {});

@@ -45,8 +45,29 @@ export function report(channel, { level = "ok", text = "", title = "", sameServe
   if (!(level in LEVELS)) throw new Error(`status: unknown level ${level}`);
   const previous = channels.get(channel);
   if (previous && previous.level === level && previous.text === text && previous.title === title) return;
-  channels.set(channel, { level, text, title, sameServer });
+  if (channel === "server" && level === "ok" && previous && previous.level === "down") {
+    serverBackAt = Date.now();
+    setTimeout(renderStatus, RECONNECT_GRACE_MS + 50); // then red again if still down
+  }
+  const since = previous && previous.level === level ? previous.since : Date.now();
+  channels.set(channel, { level, text, title, sameServer, since });
   renderStatus();
+}
+
+// When this server answers again, what goes through it (the bus, shared orders, the session
+// check) reconnects within seconds: a channel still "down" from the outage is said as
+// "reconnecting" (orange) for that long rather than red while all is coming back.
+const RECONNECT_GRACE_MS = 8000;
+let serverBackAt = 0;
+
+/** The level and words a channel shows now (see RECONNECT_GRACE_MS). */
+function shown(name, c, serverDown) {
+  if (!serverDown && c.sameServer && name !== "server" && c.level === "down"
+      && c.since <= serverBackAt && Date.now() - serverBackAt < RECONNECT_GRACE_MS) {
+    return { level: "waiting", text: name === "orders" && lastSync.pending
+      ? _t("pending {n}", { n: lastSync.pending }) : _t("reconnecting") };
+  }
+  return { level: c.level, text: c.text };
 }
 
 export function clear(channel) {
@@ -55,10 +76,10 @@ export function clear(channel) {
 
 /** {level, text, title, channels: {name: {level, text, title}}}: what the indicator shows. */
 export function currentStatus() {
-  const entries = [...channels.entries()];
-  const level = entries.reduce((worst, [, c]) => (LEVELS[c.level] > LEVELS[worst] ? c.level : worst), "ok");
   const server = channels.get("server");
-  const serverDown = server && server.level === "down";
+  const serverDown = Boolean(server && server.level === "down");
+  const entries = [...channels.entries()].map(([name, c]) => [name, { ...c, ...shown(name, c, serverDown) }]);
+  const level = entries.reduce((worst, [, c]) => (LEVELS[c.level] > LEVELS[worst] ? c.level : worst), "ok");
   // With this server down, what goes through it is down too: say "offline" once, not per addon.
   const words = [];
   if (serverDown) {
@@ -71,7 +92,7 @@ export function currentStatus() {
       continue;
     }
     if (serverDown && c.sameServer) continue;
-    words.push(c.text);
+    if (!words.includes(c.text)) words.push(c.text); // said once (e.g. "signed out")
   }
   return {
     level,
@@ -87,9 +108,8 @@ function renderStatus() {
   indicator.dataset.state = status.level;
   $("sync-text").textContent = status.text;
   indicator.title = status.title;
-  indicator.setAttribute("aria-label", status.title
-    ? _t("Status: {text} ({title})", { text: status.text, title: status.title })
-    : _t("Status: {text}", { text: status.text }));
+  // Its name says the status; the details are in its title and the dialog a tap opens.
+  indicator.setAttribute("aria-label", _t("Status: {text}", { text: status.text }));
   document.body.dataset.status = status.level;
   emit("pos:status", status);
 }
@@ -159,9 +179,13 @@ export function watchServer({ probeMs }) {
                                                               title: _t("This device has no network") }));
 }
 
-const BUS_WORDS = { online: null, connecting: ["waiting", "bus connecting"], offline: ["down", "bus offline"] };
+// The bus is what brings other tills' changes and the server's news at once: "live updates"
+// to a cashier.
+const BUS_WORDS = { online: null, connecting: ["waiting", "live updates connecting"],
+                    offline: ["down", "live updates offline"] };
 // The words of BUS_WORDS and of a bus' states, for `make i18n`.
-const BUS_TEXT = () => ({ "bus connecting": _t("bus connecting"), "bus offline": _t("bus offline"),
+const BUS_TEXT = () => ({ "live updates connecting": _t("live updates connecting"),
+                          "live updates offline": _t("live updates offline"),
                           connecting: _t("connecting"), offline: _t("offline"), online: _t("online") });
 
 /** "bus": pos_longpolling's buses, when installed (their "longpolling:state" events). A bus is
@@ -177,9 +201,63 @@ export function watchBus() {
     const words = BUS_TEXT();
     const entry = { level, text: bus === main ? (words[text] || text) : `${bus.label.toLowerCase()} ${words[busState] || busState}`,
                     title: level === "ok" ? "" : `${bus.label}: ${words[busState] || busState}` };
-    channels.set(name, { ...entry, sameServer: bus === main });
+    const previous = channels.get(name);
+    const since = previous && previous.level === entry.level ? previous.since : Date.now();
+    channels.set(name, { ...entry, sameServer: bus === main, since });
     renderStatus();
   });
+}
+
+// -- the status in detail: a tap on the indicator ----------------------------------------------
+//
+// A tablet has no pointer to hover the indicator's title: a tap lists every channel in words,
+// with "Try again now" (probe this server, push the paid orders, ping the bus at once).
+
+const CHANNEL_NAMES = () => ({
+  server: _t("This server"), orders: _t("Paid orders"), bus: _t("Live updates"),
+  shared: _t("Shared orders"), session: _t("Session"), central: _t("Central server"),
+});
+
+export function renderStatusDetail() {
+  const names = CHANNEL_NAMES();
+  const server = channels.get("server");
+  const serverDown = Boolean(server && server.level === "down");
+  const items = [...channels.entries()].map(([name, raw]) => {
+    const c = { ...raw, ...shown(name, raw, serverDown) };
+    // Through this server while it is down: what it says is that the server is down.
+    const hidden = serverDown && c.sameServer && name !== "server" && name !== "orders";
+    const words = c.level === "ok" ? _t("working")
+      : hidden ? _t("waits for this server") : c.text || c.level;
+    return element("li", { dataset: { channel: name, level: hidden ? "waiting" : c.level } },
+      element("span", { className: "dot", "aria-hidden": "true" }),
+      element("strong", {}, `${names[name] || name}: ${words}`),
+      c.level !== "ok" && c.title ? element("span", { className: "status-detail" }, c.title) : null);
+  });
+  $("status-list").replaceChildren(...items);
+}
+
+export function watchStatusDetail({ retry }) {
+  const dialog = $("status-dialog");
+  $("sync-indicator").addEventListener("click", () => {
+    renderStatusDetail();
+    dialog.hidden = false;
+    $("status-close").focus();
+  });
+  $("status-close").addEventListener("click", () => { dialog.hidden = true; });
+  $("status-retry").addEventListener("click", async () => {
+    await retry();
+    renderStatusDetail();
+  });
+  hub.addEventListener("pos:status", () => { if (!dialog.hidden) renderStatusDetail(); });
+}
+
+/** Probe this server at once (after "Try again now"). */
+export async function probeServer() {
+  try {
+    await fetchWithTimeout(`${root}/web/health`, { cache: "no-store" }, 5000);
+  } catch {
+    // said through "pos:server"
+  }
 }
 
 export async function refreshAttention() {

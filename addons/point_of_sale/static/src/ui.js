@@ -34,13 +34,18 @@ export function focusField(id) {
 }
 
 let toastTimer = null;
+const TOAST_KINDS = ["info", "warning", "error"];
+/** A short message under the header and the banner, in a room of its own (it covers nothing):
+ * "info" (something happened: blue), "warning" (something changed that the cashier should
+ * know: amber) or "error" (something failed: red). A tap dismisses it. */
 export function toast(message, kind = "info") {
   const box = $("toast");
   box.textContent = message;
-  box.dataset.kind = kind;
+  box.dataset.kind = TOAST_KINDS.includes(kind) ? kind : "info";
   box.hidden = false;
+  box.onclick = () => { box.hidden = true; };
   clearTimeout(toastTimer);
-  toastTimer = setTimeout(() => { box.hidden = true; }, kind === "error" ? 5000 : 2500);
+  toastTimer = setTimeout(() => { box.hidden = true; }, kind === "info" ? 3500 : 6000);
 }
 
 export function blockUi(message) {
