@@ -21,7 +21,7 @@ import uuid as uuid_module
 from collections import defaultdict
 from decimal import Decimal
 
-from sqlalchemy import func, select
+from sqlalchemy import case, func, select
 
 from core.models import utc_now
 
@@ -228,14 +228,16 @@ def session_report(connection, session_id):
 
 
 def _with_cash_and_names(connection, session, report):
-    """The report with `method_names` ({code: the name the shop gave the method}) and the
-    expected cash explained in words (`cash_explanation`)."""
+    """The report with `method_names` ({code: the name the shop gave the method}), the
+    expected cash explained in words (`cash_explanation`) and the totals per cashier
+    (`by_cashier`, from the sealed tickets: each names its cashier)."""
     from .payment_methods import payment_methods
     names = {m["code"]: m["name"] for m in payment_methods(connection, session.config_id)}
     report["method_names"] = {total["method"]: names.get(total["method"], total["method"])
                               for total in report["totals_by_method"]} | {
                                   CASH: names.get(CASH, "Cash")}
     report["cash_explanation"] = explain_cash(report)
+    report["by_cashier"] = cashier_totals(connection, session.id)
     return report
 
 
@@ -260,3 +262,20 @@ def explain_cash(report):
                       "recorded, listed below)." if moves else
                       " (no cash in or out was recorded: a missing one, wrong change or a "
                       "sale rung up with another method)."))
+
+
+def cashier_totals(connection, session_id):
+    """Per cashier (their login; "" for tickets sold before cashiers were recorded): the
+    session's sales (count and total) and refunds (count and total), by login."""
+    refund = Order.refunded_order_id.is_not(None)
+    rows = connection.execute(
+        select(func.coalesce(Order.cashier, ""),
+               func.sum(case((refund, 0), else_=1)),
+               func.coalesce(func.sum(case((refund, 0), else_=Order.amount_total)), 0),
+               func.sum(case((refund, 1), else_=0)),
+               func.coalesce(func.sum(case((refund, Order.amount_total), else_=0)), 0))
+        .where(Order.session_id == session_id)
+        .group_by(func.coalesce(Order.cashier, "")).order_by(func.coalesce(Order.cashier, "")))
+    return [{"cashier": cashier, "orders": int(orders), "total": MONEY[0](total),
+             "refunds": int(refunds), "refund_total": MONEY[0](refund_total)}
+            for cashier, orders, total, refunds, refund_total in rows]

@@ -12,8 +12,8 @@ from .web import blueprint
 def register_models():
     from .cash_control import CashMove
     from .payment_methods import PaymentMethod
-    from .staff import PosConfigUser
-    return [*MODELS, PaymentMethod, CashMove, PosConfigUser]
+    from .staff import PosConfigUser, PosUserPin
+    return [*MODELS, PaymentMethod, CashMove, PosConfigUser, PosUserPin]
 
 
 @hookimpl
@@ -30,7 +30,9 @@ def register_routes():
     from .cash_routes import cash_blueprint
     from .closing_routes import closing_blueprint
     from .past_orders import blueprint as past_orders_blueprint
-    return [blueprint, admin_blueprint, past_orders_blueprint, closing_blueprint, cash_blueprint]
+    from .staff_routes import staff_admin, staff_blueprint
+    return [blueprint, admin_blueprint, past_orders_blueprint, closing_blueprint, cash_blueprint,
+            staff_blueprint, staff_admin]
 
 
 @hookimpl

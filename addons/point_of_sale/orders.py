@@ -65,6 +65,7 @@ class ParsedOrder:
     payments: tuple
     amount_total: Decimal | None  # what the till computed, checked against ours
     refunded_order_uuid: str | None = None  # a refund: the order it refunds (refunds.py)
+    cashier: str | None = None  # who sold it: the login of the cashier at the till (staff.py)
 
     def to_wire(self):
         """The wire form `parse_order` reads (decimals as strings, UTC times with a Z)."""
@@ -89,6 +90,8 @@ class ParsedOrder:
             wire["amount_total"] = str(self.amount_total)
         if self.refunded_order_uuid is not None:
             wire["refunded_order_uuid"] = self.refunded_order_uuid
+        if self.cashier is not None:
+            wire["cashier"] = self.cashier
         return wire
 
 
@@ -113,6 +116,10 @@ def parse_order(raw):
     if reference is not None and (not isinstance(reference, str) or len(reference) > 64):
         raise Rejection("invalid_reference", "'reference' must be a string of at most 64 "
                                              "characters")
+    cashier = raw.get("cashier")
+    if cashier is not None and (not isinstance(cashier, str) or not 0 < len(cashier) <= 64):
+        raise Rejection("invalid_cashier", "'cashier' must be the login of the cashier who sold "
+                                           "it (1 to 64 characters)")
     total = raw.get("amount_total")
     refunded = raw.get("refunded_order_uuid")
     if refunded is not None and (not isinstance(refunded, str)
@@ -136,6 +143,7 @@ def parse_order(raw):
         payments=tuple(_payment(payment, index) for index, payment in enumerate(payments)),
         amount_total=_amount(total, "amount_total", signed=True) if total is not None else None,
         refunded_order_uuid=refunded,
+        cashier=cashier,
     )
 
 
@@ -515,7 +523,7 @@ def _insert(connection, order, session, totals, links=None, labels=None):
         "created_at": order.created_at, "received_at": utc_now(),
         "amount_untaxed": totals.untaxed, "amount_tax": totals.tax, "amount_total": totals.total,
         "amount_paid": totals.paid, "amount_return": totals.change,
-        "refunded_order_id": links.order_id if links else None,
+        "refunded_order_id": links.order_id if links else None, "cashier": order.cashier,
     }).inserted_primary_key[0]
     connection.execute(LINE_INSERT, [
         {"order_id": order_id, "product_id": line.product_id, "qty": line.qty,

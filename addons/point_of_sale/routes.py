@@ -4,6 +4,7 @@ from pathlib import Path
 
 from flask import (
     current_app,
+    g,
     jsonify,
     redirect,
     render_template,
@@ -33,7 +34,7 @@ from .models import Partner, PosSession, Product
 from .offline import offline_manifest
 from .orders import push_orders, refused_in_place
 from .payment_methods import payment_methods
-from .staff import may_use_config
+from .staff import is_till_cashier, may_use_config, till_cashiers
 from .web import blueprint
 
 CONFIG_FORM = "pos.config"
@@ -102,6 +103,10 @@ def pos_data(config_id):
                 select(Partner).where(Partner.active).order_by(Partner.name))],
             "payment_methods": [m for m in payment_methods(connection, config_id)
                                 if m["active"]],
+            # Who may switch in at this till with their PIN, and who opened the page.
+            "cashiers": till_cashiers(connection, config_id),
+            "signed_in": _account_json(g.get("pos_account")),
+            "pin_policy": _pin_policy(connection),
         }
         manager.hook.extend_pos_data(connection=connection, config_id=config_id, data=data)
     return jsonify(data)
@@ -152,11 +157,25 @@ def push():
         if staff_configs is not None and session.config_id not in staff_configs:
             return ("forbidden_session", f"session {session.id} is of a till you are not "
                                          "allowed on")
+        if order.cashier is not None and not is_till_cashier(connection, session.config_id,
+                                                             order.cashier):
+            return ("unknown_cashier", f"{order.cashier!r} is not a cashier of this till")
         return manager.hook.check_pos_order(connection=connection, order=order, session=session)
     with current_instance().engine.begin() as connection:
         results = push_orders(connection, refused_in_place(orders, refusals),
                               allowed_config_id=scope, check_order=check_order)
     return jsonify(results=results)
+
+
+def _pin_policy(connection):
+    from .staff import LOCK_SECONDS, MAX_FAILURES
+    parameters = current_instance().parameters(connection, current_plugins())
+    return {"max_failures": parameters.get(MAX_FAILURES),
+            "lock_seconds": parameters.get(LOCK_SECONDS)}
+
+
+def _account_json(account):
+    return {"id": account.id, "login": account.login, "role": account.role} if account else None
 
 
 def _session_json(row):

@@ -1,18 +1,39 @@
-"""Who may work on which till: the POS configs a cashier or manager is allowed on.
+"""Who may work on which till, and their PINs.
+
+Tills: the POS configs a cashier or manager is allowed on.
 
 An admin may use every till; a cashier or a manager only the configs listed for them here (the
 Users page's "POS configs", `core user add LOGIN --role cashier --pos CONFIG_ID`). The kernel
 keeps users and roles; the tills they may use are POS data, so they live in this addon's table,
 offered to the kernel as a `UserScope`.
+
+PINs: 4 to 8 digits per user, set by a manager, to switch cashiers at a till without signing
+out (and to approve as a manager). The instance keeps PBKDF2-SHA256(PIN, salt) only, with the
+wrong tries in a row: after `point_of_sale.pin_max_failures` the PIN is locked for
+`point_of_sale.pin_lock_seconds` (a new PIN unlocks it). A till's page, to check a PIN while
+offline, gets for each of its cashiers a verifier made for that till only: HMAC-SHA256 keyed
+with the PBKDF2 key, of "comptoir-pin:<config id>" (`till_cashiers`). Neither is a password
+hash, and a PIN signs in to nothing: it only says who is at a till already signed in.
 """
-from sqlalchemy import ForeignKey, Integer, delete, select
+import hashlib
+import hmac
+import re
+import secrets
+from datetime import datetime, timedelta, timezone
+
+from sqlalchemy import DateTime, ForeignKey, Integer, String, delete, select, update
 from sqlalchemy.orm import Mapped, mapped_column
 
 from core.db import Model
 from core.errors import CoreError
+from core.models import User
 from core.web.users import ADMIN, UserScope, role_allows
 
 from .models import PosConfig
+
+PIN_PATTERN = re.compile(r"[0-9]{4,8}")
+PIN_ITERATIONS = 100_000
+MAX_FAILURES, LOCK_SECONDS = "point_of_sale.pin_max_failures", "point_of_sale.pin_lock_seconds"
 
 
 class PosConfigUser(Model):
@@ -21,6 +42,26 @@ class PosConfigUser(Model):
     config_id: Mapped[int] = mapped_column(
         Integer, ForeignKey("point_of_sale_config.id", ondelete="CASCADE"), primary_key=True)
     user_id: Mapped[int] = mapped_column(Integer, primary_key=True, index=True)
+
+
+class PosUserPin(Model):
+    """A user's PIN, as PBKDF2-SHA256 of it (never the PIN), and its wrong tries in a row."""
+    __tablename__ = "point_of_sale_user_pin"
+    user_id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    salt: Mapped[str] = mapped_column(String(32))
+    iterations: Mapped[int] = mapped_column(Integer)
+    pin_key: Mapped[str] = mapped_column(String(64))  # hex PBKDF2-SHA256(pin, salt)
+    failures: Mapped[int] = mapped_column(Integer, default=0)
+    locked_until: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
+
+
+class PinRefused(Exception):
+    """A PIN that does not let its user in: `code` (wrong_pin, pin_locked, no_pin,
+    not_on_this_till), a message for people, and the tries left before the lock."""
+
+    def __init__(self, code, message, remaining=None):
+        super().__init__(message)
+        self.code, self.message, self.remaining = code, message, remaining
 
 
 def allowed_config_ids(connection, user_id):
@@ -41,6 +82,14 @@ def may_use_config(connection, account, config_id):
         return True
     return connection.scalar(select(PosConfigUser.config_id).where(
         PosConfigUser.user_id == account.id, PosConfigUser.config_id == config_id)) is not None
+
+
+def is_till_cashier(connection, config_id, login):
+    """Whether `login` may have sold on `config_id`'s till: listed on it, or an admin."""
+    row = connection.execute(select(User.id, User.role).where(User.login == login)).first()
+    return row is not None and (role_allows(row.role, ADMIN) or connection.scalar(
+        select(PosConfigUser.user_id).where(PosConfigUser.user_id == row.id,
+                                            PosConfigUser.config_id == config_id)) is not None)
 
 
 def set_allowed_configs(connection, user_id, config_ids):
@@ -72,3 +121,87 @@ POS_SCOPE = UserScope(
     choices=config_choices,
     read=lambda connection, user_id: [str(c) for c in allowed_config_ids(connection, user_id)],
     write=set_allowed_configs)
+
+
+# -- PINs -----------------------------------------------------------------------------------------
+
+def pin_key(pin, salt_hex, iterations=PIN_ITERATIONS):
+    return hashlib.pbkdf2_hmac("sha256", pin.encode(), bytes.fromhex(salt_hex), iterations).hex()
+
+
+def till_verifier(key_hex, config_id):
+    """What a till of `config_id` gets to check a PIN offline: useless on another till, and no
+    hash of the PIN itself."""
+    return hmac.new(bytes.fromhex(key_hex), f"comptoir-pin:{config_id}".encode(),
+                    hashlib.sha256).hexdigest()
+
+
+def set_pin(connection, user_id, pin):
+    """Give `user_id` a new PIN (4 to 8 digits); it unlocks a locked one."""
+    if not isinstance(pin, str) or not PIN_PATTERN.fullmatch(pin):
+        raise CoreError("a PIN is 4 to 8 digits")
+    if connection.scalar(select(User.id).where(User.id == user_id)) is None:
+        raise CoreError(f"there is no user {user_id}")
+    salt = secrets.token_hex(16)
+    values = {"salt": salt, "iterations": PIN_ITERATIONS, "pin_key": pin_key(pin, salt),
+              "failures": 0, "locked_until": None}
+    done = connection.execute(update(PosUserPin).where(PosUserPin.user_id == user_id)
+                              .values(**values))
+    if not done.rowcount:
+        connection.execute(PosUserPin.__table__.insert().values(user_id=user_id, **values))
+
+
+def has_pin(connection, user_id):
+    return connection.scalar(select(PosUserPin.user_id).where(PosUserPin.user_id == user_id)) \
+        is not None
+
+
+def check_pin(connection, user_id, pin, max_failures, lock_seconds, now=None):
+    """Whether `pin` is `user_id`'s: return None, or raise PinRefused. A wrong PIN is counted
+    (the caller commits the transaction either way); the one after too many is locked out."""
+    now = now or datetime.now(timezone.utc)
+    row = connection.execute(select(PosUserPin).where(PosUserPin.user_id == user_id)
+                             .with_for_update()).first()
+    if row is None:
+        raise PinRefused("no_pin", "This cashier has no PIN yet: a manager sets one on the "
+                                   "admin's Staff page.")
+    locked_until = row.locked_until
+    if locked_until is not None and locked_until.tzinfo is None:
+        locked_until = locked_until.replace(tzinfo=timezone.utc)
+    if locked_until is not None and locked_until > now:
+        wait = int((locked_until - now).total_seconds()) + 1
+        raise PinRefused("pin_locked", f"Too many wrong PINs: locked for {wait} more seconds, or "
+                                       "until a manager sets a new PIN.", 0)
+    typed = pin if isinstance(pin, str) else ""
+    if PIN_PATTERN.fullmatch(typed) and hmac.compare_digest(
+            pin_key(typed, row.salt, row.iterations), row.pin_key):
+        if row.failures:
+            connection.execute(update(PosUserPin).where(PosUserPin.user_id == user_id)
+                               .values(failures=0, locked_until=None))
+        return
+    failures = row.failures + 1
+    locked = failures >= max_failures
+    connection.execute(update(PosUserPin).where(PosUserPin.user_id == user_id).values(
+        failures=0 if locked else failures,
+        locked_until=now + timedelta(seconds=lock_seconds) if locked else None))
+    if locked:
+        raise PinRefused("pin_locked", f"Too many wrong PINs: locked for {lock_seconds} seconds, "
+                                       "or until a manager sets a new PIN.", 0)
+    raise PinRefused("wrong_pin", f"Wrong PIN ({max_failures - failures} tries left before it "
+                                  "locks).", max_failures - failures)
+
+
+def till_cashiers(connection, config_id):
+    """The users allowed on `config_id` (cashiers and managers), as its till gets them: id,
+    login, role and, for those with a PIN, the till's verifier (`till_verifier`). Never a
+    password hash."""
+    rows = connection.execute(
+        select(User.id, User.login, User.role, PosUserPin.salt, PosUserPin.iterations,
+               PosUserPin.pin_key)
+        .join(PosConfigUser, PosConfigUser.user_id == User.id)
+        .outerjoin(PosUserPin, PosUserPin.user_id == User.id)
+        .where(PosConfigUser.config_id == config_id).order_by(User.login))
+    return [{"id": row.id, "login": row.login, "role": row.role,
+             "pin": {"salt": row.salt, "iterations": row.iterations,
+                     "verifier": till_verifier(row.pin_key, config_id)} if row.salt else None}
+            for row in rows]

@@ -121,6 +121,7 @@ export function toWire(order, payments, now = new Date()) {
       : payments > 0 ? [{ method: "cash", amount: money.formatCents(payments) }] : [],
     amount_total: money.formatCents(total),
     ...(order.refunded_order_uuid ? { refunded_order_uuid: order.refunded_order_uuid } : {}),
+    ...(order.cashier ? { cashier: order.cashier } : {}),
   };
 }
 

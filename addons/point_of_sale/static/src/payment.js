@@ -289,6 +289,7 @@ export async function validatePayment() {
     }
     const now = new Date();
     const partner = order.partner_id ? state.data.partners.find((p) => p.id === order.partner_id) : null;
+    if (state.cashier) order.cashier = state.cashier.login; // sealed with the ticket (staff.js)
     const wire = model.toWire(order, wirePayments(payments, money.formatCents), now);
     const receipt = model.receipt(order, {
       configName: state.data.config.name, config: state.data.config,

@@ -1,0 +1,124 @@
+"""The till's cashier switch (`POST /pos/config/<id>/cashier`: a PIN says who is at the till) and
+the managers' Staff page (`/web/pos/staff`: who may use which till, and their PINs)."""
+from flask import Blueprint, flash, g, jsonify, redirect, render_template, request, url_for
+from sqlalchemy import select
+
+from core.errors import CoreError
+from core.models import User
+from core.web import current_instance, current_plugins
+from core.web.errors import ApiError, json_object
+from core.web.guard import admin_blueprint, requires
+from core.web.users import ADMIN, MANAGER, role_allows
+
+from .access import require_config_access
+from .models import PosConfig
+from .staff import (
+    LOCK_SECONDS,
+    MAX_FAILURES,
+    PinRefused,
+    PosConfigUser,
+    PosUserPin,
+    check_pin,
+    set_pin,
+)
+
+staff_blueprint = Blueprint("point_of_sale_staff", __name__, url_prefix="/pos")
+staff_admin = admin_blueprint("point_of_sale_staff_admin", __name__, url_prefix="/web/pos/staff",
+                              template_folder="templates")
+PIN_STATUS = {"wrong_pin": 403, "pin_locked": 429, "no_pin": 409, "not_on_this_till": 404}
+
+
+def pin_limits(connection):
+    instance = current_instance()
+    parameters = instance.parameters(connection, current_plugins())
+    return parameters.get(MAX_FAILURES), parameters.get(LOCK_SECONDS)
+
+
+def till_user(connection, config_id, user_id):
+    """The user `user_id` if they may use `config_id`'s till (listed on it), else None."""
+    return connection.execute(
+        select(User.id, User.login, User.role)
+        .join(PosConfigUser, PosConfigUser.user_id == User.id)
+        .where(User.id == user_id, PosConfigUser.config_id == config_id)).first()
+
+
+def verify_till_pin(config_id, body, needed=None):
+    """The user a till's `{"user_id", "pin"}` names, once their PIN matched (and their role is
+    `needed` or above); else the JSON refusal. A wrong PIN is counted, committed, then refused."""
+    user_id, pin = body.get("user_id"), body.get("pin")
+    if not isinstance(user_id, int) or isinstance(user_id, bool) or not isinstance(pin, str):
+        raise ApiError(400, "invalid_body", 'send {"user_id": <a cashier\'s id>, "pin": "1234"}')
+    refusal = None
+    with current_instance().engine.begin() as connection:
+        user = till_user(connection, config_id, user_id)
+        if user is None:
+            refusal = PinRefused("not_on_this_till", f"user {user_id} is not allowed on this "
+                                                     "till: an admin can allow them on the "
+                                                     "Users page")
+        elif needed is not None and not role_allows(user.role, needed):
+            raise ApiError(403, "manager_only", f"{user.login} is a {user.role}: a {needed}'s "
+                                                "PIN is needed")
+        else:
+            try:
+                check_pin(connection, user_id, pin, *pin_limits(connection))
+            except PinRefused as refused:
+                refusal = refused
+    if refusal is not None:
+        error = ApiError(PIN_STATUS[refusal.code], refusal.code, refusal.message)
+        raise error
+    return user
+
+
+@staff_blueprint.post("/config/<int:config_id>/cashier")
+def switch_cashier(config_id):
+    """`{"user_id", "pin"}` -> `{"cashier": {id, login, role}}`: who is at the till now. It
+    signs nobody in: the till's page stays the session it was."""
+    require_config_access(config_id)
+    user = verify_till_pin(config_id, json_object())
+    return jsonify(cashier={"id": user.id, "login": user.login, "role": user.role})
+
+
+# -- the managers' Staff page ------------------------------------------------------------------
+
+@staff_admin.get("/")
+@requires(MANAGER)
+def index():
+    with current_instance().engine.connect() as connection:
+        configs = connection.execute(select(PosConfig.id, PosConfig.name)
+                                     .order_by(PosConfig.id)).all()
+        users = connection.execute(select(User.id, User.login, User.role).order_by(User.login)).all()
+        allowed = {}
+        for config_id, user_id in connection.execute(select(PosConfigUser.config_id,
+                                                            PosConfigUser.user_id)):
+            allowed.setdefault(user_id, []).append(config_id)
+        pins = {row.user_id: row for row in connection.execute(select(PosUserPin))}
+    names = {config.id: config.name for config in configs}
+    rows = [{"user": user, "tills": [names[c] for c in sorted(allowed.get(user.id, []))],
+             "pin": pins.get(user.id), "may_set": may_set_pin_of(user.role)} for user in users]
+    return render_template("point_of_sale/admin/staff.html", rows=rows)
+
+
+def may_set_pin_of(role):
+    """A manager sets the PINs of cashiers and managers; an admin's, only an admin."""
+    return role_allows(g.role, ADMIN) or not role_allows(role, ADMIN)
+
+
+@staff_admin.post("/<int:user_id>/pin")
+@requires(MANAGER)
+def save_pin(user_id):
+    engine = current_instance().engine
+    with engine.connect() as connection:
+        user = connection.execute(select(User.id, User.login, User.role)
+                                  .where(User.id == user_id)).first()
+    if user is None:
+        flash(f"There is no user {user_id}.", "error")
+    elif not may_set_pin_of(user.role):
+        return render_template("forbidden.html", needed=ADMIN), 403
+    else:
+        try:
+            with engine.begin() as connection:
+                set_pin(connection, user_id, request.form.get("pin", "").strip())
+            flash(f"New PIN saved for {user.login}.")
+        except CoreError as exc:
+            flash(f"{user.login}: {exc}.", "error")
+    return redirect(url_for(".index"))

@@ -1,0 +1,122 @@
+"""The cashier switch on the till, in Chromium against a real server: a wrong PIN, a switch with
+the right one (the order on screen kept, no reload), the server gone and a switch checked against
+what the till holds, a lock-out after repeated wrong PINs, and each sale sealed with its
+cashier."""
+import re
+
+import pytest
+
+from addons.point_of_sale.staff import set_allowed_configs, set_pin
+from core.addons import AddonCatalog
+from core.instance import Instance
+from core.web.users import set_password
+from tests.browser import (
+    PosServer,
+    expect,
+    prepare_database,
+    screenshot,
+    sign_in_to_till,
+    watch_errors,
+)
+from tests.support import set_parameter
+
+pytestmark = [pytest.mark.timeout(120), pytest.mark.browser, pytest.mark.server]
+FAST = "push_retry_ms=100&push_retry_max_ms=800&server_check_ms=500"
+
+
+def staff_database(db_url):
+    database = prepare_database(db_url)
+    instance = Instance(db_url, AddonCatalog())
+    set_parameter(instance, "point_of_sale.pin_max_failures", "3")
+    with instance.engine.begin() as connection:
+        for login, pin in (("carla", "4821"), ("dave", "1357")):
+            set_password(connection, login, "secret-pass-1", "cashier")
+            user_id = connection.exec_driver_sql(
+                "SELECT id FROM core_user WHERE login = ?" if db_url.startswith("sqlite")
+                else "SELECT id FROM core_user WHERE login = %s", (login,)).scalar()
+            set_allowed_configs(connection, user_id, [1])
+            set_pin(connection, user_id, pin)
+    instance.engine.dispose()
+    return database
+
+
+def switch_to(page, login, pin):
+    page.locator("#cashier-button").click()
+    dialog = page.get_by_role("dialog", name="Switch cashier")
+    expect(dialog).to_be_visible()
+    dialog.get_by_role("button", name=login, exact=True).click()
+    dialog.get_by_label("PIN").fill(pin)
+    dialog.get_by_role("button", name="Switch", exact=True).click()
+    return dialog
+
+
+def sell_espresso(page):
+    page.get_by_role("button", name=re.compile(r"^Pay")).click()
+    page.get_by_role("button", name=re.compile(r"^Exact")).click()
+    page.get_by_role("button", name="Validate").click()
+    expect(page.locator("#receipt")).to_have_attribute("data-uuid", re.compile("."))
+    uuid = page.locator("#receipt").get_attribute("data-uuid")
+    page.get_by_role("button", name="New order").click()
+    return uuid
+
+
+def test_cashiers_switch_with_their_pin_online_and_offline_and_get_locked_out(
+        browser_context, db_url, tmp_path):
+    database = staff_database(db_url)
+    server = PosServer(database, tmp_path)
+    server.start()
+    try:
+        page = browser_context.new_page()
+        errors = watch_errors(page)
+        sign_in_to_till(page, server.url, 1, FAST)
+        body = page.locator("body")
+        expect(body).to_have_attribute("data-ready", "true")
+        expect(page.locator("#cashier-button")).to_have_text("manager")  # who opened the page
+        page.locator("#products").get_by_role("button", name=re.compile("^Espresso ")).click()
+        expect(page.locator("#order-lines li")).to_have_count(1)
+        page.evaluate("window.notReloaded = true")
+
+        dialog = switch_to(page, "carla", "0000")
+        expect(page.locator("#cashier-error")).to_contain_text("Wrong PIN (2 tries left")
+        screenshot(page, "pos-cashier-wrong-pin.png")
+        dialog.get_by_label("PIN").fill("4821")
+        dialog.get_by_role("button", name="Switch", exact=True).click()
+        expect(dialog).to_be_hidden()
+        expect(page.locator("#cashier-button")).to_have_text("carla")
+        expect(page.locator("#order-lines li")).to_have_count(1)  # the order on screen stays
+        assert page.evaluate("window.notReloaded") is True
+        screenshot(page, "pos-cashier-switched.png")
+        sold_by_carla = sell_espresso(page)
+        expect(page.locator("#sync-indicator")).to_have_attribute("data-state", "ok")
+        assert database.scalar("SELECT cashier FROM point_of_sale_order WHERE uuid = :u",
+                               u=sold_by_carla) == "carla"
+
+        server.stop()  # the server is gone: the till checks the PIN against what it holds
+        page.locator("#products").get_by_role("button", name=re.compile("^Espresso ")).click()
+        dialog = switch_to(page, "dave", "1357")
+        expect(dialog).to_be_hidden()
+        expect(page.locator("#cashier-button")).to_have_text("dave")
+        expect(page.locator("#order-lines li")).to_have_count(1)
+        sold_by_dave = sell_espresso(page)
+
+        for wrong in ("1111", "2222"):
+            switch_to(page, "carla", wrong)
+            expect(page.locator("#cashier-error")).to_contain_text("Wrong PIN")
+            page.get_by_role("button", name="Cancel").click()
+        switch_to(page, "carla", "3333")
+        expect(page.locator("#cashier-error")).to_contain_text("Too many wrong PINs")
+        page.get_by_label("PIN").fill("4821")  # locked: the right PIN no longer opens it
+        page.get_by_role("button", name="Switch", exact=True).click()
+        expect(page.locator("#cashier-error")).to_contain_text("locked for")
+        screenshot(page, "pos-cashier-locked.png")
+        page.get_by_role("button", name="Cancel").click()
+        expect(page.locator("#cashier-button")).to_have_text("dave")
+
+        server.start()  # back: the offline sale reaches the server with its cashier
+        expect(page.locator("#sync-indicator")).to_have_attribute("data-state", "ok",
+                                                                  timeout=15000)
+        assert database.scalar("SELECT cashier FROM point_of_sale_order WHERE uuid = :u",
+                               u=sold_by_dave) == "dave"
+        assert errors == []
+    finally:
+        server.stop()
