@@ -1,7 +1,7 @@
 """point_of_sale: users' PINs for switching cashiers at a till (PBKDF2 only), with wrong tries
 
 Revision ID: 9f1b2c3d4e07
-Revises: 57aff0c0f16e
+Revises: 9d3f6a2e8b17
 Create Date: 2026-12-07
 """
 from alembic import op
@@ -9,7 +9,7 @@ import sqlalchemy as sa
 
 
 revision = '9f1b2c3d4e07'
-down_revision = '57aff0c0f16e'
+down_revision = '9d3f6a2e8b17'
 branch_labels = None
 depends_on = None
 
