@@ -114,88 +114,129 @@ def merge_order(stored, stamps, tombstones, header_stamp, revision, incoming, ba
         stored, stamps, tombstones, header_stamp, revision, base = {}, {}, {}, 0, 0, 0
     if base > revision:
         raise ValueError(f"base revision {base} is ahead of the server's {revision}")
-    new_revision = revision + 1
-    stamps, tombstones = dict(stamps), dict(tombstones)
-    line_versions = dict((versions or {}).get("lines", {}))
-    header_versions = list((versions or {}).get("header", []))
+    merge = _Merge(stamps, tombstones, revision, base, versions)
     mine, theirs = lines_by_uid(stored), lines_by_uid(incoming)
-    conflicts, merged = [], {}
-    changed = False
+    if base == revision:
+        merge.take_whole(mine, theirs)
+    else:
+        merge.lines_since_base(mine, theirs)
+    header, header_stamp = merge.header(header_of(stored), header_of(incoming), header_stamp,
+                                        is_new)
+    return merge.result(stored, incoming, header, header_stamp)
 
-    def take(uid, line):
-        nonlocal changed
-        merged[uid] = line
-        stamps[uid] = new_revision
-        tombstones.pop(uid, None)
-        line_versions[uid] = _recorded(line_versions.get(uid, []), new_revision,
-                                       line_content(line))
-        changed = True
 
-    def remove(uid):
-        nonlocal changed
-        stamps.pop(uid, None)
-        tombstones[uid] = new_revision
-        changed = True
+class _Merge:
+    """One merge under way: what it keeps (`merged`, by uid, in the order the result lists
+    them), the stamps, tombstones and versions it moves on, and the conflicts it finds."""
 
-    def lost(uid, line):
+    def __init__(self, stamps, tombstones, revision, base, versions):
+        self.stamps, self.tombstones = dict(stamps), dict(tombstones)
+        self.revision, self.base, self.new_revision = revision, base, revision + 1
+        self.line_versions = dict((versions or {}).get("lines", {}))
+        self.header_versions = list((versions or {}).get("header", []))
+        self.merged, self.conflicts, self.changed = {}, [], False
+
+    # -- what happens to one line --------------------------------------------------------------
+
+    def keep(self, uid, line):
+        self.merged[uid] = line
+
+    def take(self, uid, line):
+        """The till's version of the line, in the new revision."""
+        self.merged[uid] = line
+        self.stamps[uid] = self.new_revision
+        self.tombstones.pop(uid, None)
+        self.line_versions[uid] = _recorded(self.line_versions.get(uid, []), self.new_revision,
+                                            line_content(line))
+        self.changed = True
+
+    def remove(self, uid):
+        self.stamps.pop(uid, None)
+        self.tombstones[uid] = self.new_revision
+        self.changed = True
+
+    def lost(self, uid, line):
         """Someone changed or removed the line after `base`: a conflict if this till had
         changed it too."""
-        if not held_since(line_versions.get(uid, []), base, line_content(line)):
-            conflicts.append(uid)
+        if not held_since(self.line_versions.get(uid, []), self.base, line_content(line)):
+            self.conflicts.append(uid)
 
-    whole = base == revision
-    if whole:
+    # -- the lines -----------------------------------------------------------------------------
+
+    def take_whole(self, mine, theirs):
+        """The till saw everything (base == revision): its lines, whole."""
         for uid, line in theirs.items():
             if uid in mine and line_content(line) == line_content(mine[uid]):
-                merged[uid] = line
+                self.keep(uid, line)
             else:
-                take(uid, line)
+                self.take(uid, line)
         for uid in mine:
             if uid not in theirs:
-                remove(uid)
-    else:
+                self.remove(uid)
+
+    def lines_since_base(self, mine, theirs):
+        """The server's lines, each as the rules of the module say; then the till's new ones."""
         for uid, line in mine.items():
             if uid in theirs:
-                if line_content(theirs[uid]) == line_content(line):
-                    merged[uid] = line
-                elif stamps.get(uid, 0) <= base:
-                    take(uid, theirs[uid])
-                else:
-                    lost(uid, theirs[uid])
-                    merged[uid] = line
-            elif stamps.get(uid, 0) > base:
-                merged[uid] = line  # changed (or added) after the till's base: kept
-                if had_at(line_versions.get(uid, []), base):
-                    conflicts.append(uid)  # the till had it and removed it: that lost
+                self._on_both_sides(uid, line, theirs[uid])
             else:
-                remove(uid)
+                self._only_on_the_server(uid, line)
         for uid, line in theirs.items():
-            if uid in mine:
-                continue
-            if tombstones.get(uid, 0) > base:
-                lost(uid, line)
-            else:
-                take(uid, line)
+            if uid not in mine:
+                self._only_at_the_till(uid, line)
 
-    header, their_header = header_of(stored), header_of(incoming)
-    if is_new or their_header != header:
-        if whole or header_stamp <= base:
-            header, header_stamp, changed = their_header, new_revision, True
-            header_versions = _recorded(header_versions, new_revision, header)
-        elif not held_since(header_versions, base, their_header):
-            conflicts.append(HEADER)
+    def _on_both_sides(self, uid, mine, theirs):
+        if line_content(theirs) == line_content(mine):
+            self.keep(uid, mine)
+        elif self.stamps.get(uid, 0) <= self.base:  # only the till changed it
+            self.take(uid, theirs)
+        else:  # changed on the server after the till's base: the server's stays
+            self.lost(uid, theirs)
+            self.keep(uid, mine)
 
-    order = {key: value for key, value in incoming.items()
-             if key in SEND_KEYS and key not in NOT_STORED}
-    order.update(header)
-    editor = incoming.get(EDITOR_KEY) if changed and EDITOR_KEY in incoming \
-        else stored.get(EDITOR_KEY)
-    if editor is not None:
-        order[EDITOR_KEY] = editor
-    revision = new_revision if changed else revision
-    order["lines"] = [{**line, "is_changed": stamps.get(uid) == revision}
-                      for uid, line in merged.items()]
-    return MergeResult(order=order, stamps=stamps, tombstones=tombstones,
-                       header_stamp=header_stamp, revision=revision, conflicts=conflicts,
-                       changed=changed,
-                       versions={"lines": line_versions, "header": header_versions})
+    def _only_on_the_server(self, uid, mine):
+        if self.stamps.get(uid, 0) <= self.base:
+            self.remove(uid)  # the till had it and removed it
+            return
+        self.keep(uid, mine)  # changed (or added) after the till's base: kept
+        if had_at(self.line_versions.get(uid, []), self.base):
+            self.conflicts.append(uid)  # the till had it and removed it: that lost
+
+    def _only_at_the_till(self, uid, theirs):
+        if self.tombstones.get(uid, 0) > self.base:
+            self.lost(uid, theirs)  # removed on the server after the till's base
+        else:
+            self.take(uid, theirs)  # added by the till
+
+    # -- the header and the result -------------------------------------------------------------
+
+    def header(self, header, their_header, header_stamp, is_new):
+        """(header, its stamp) after the merge: the till's when it differs and only the till
+        changed it since its base."""
+        if not is_new and their_header == header:
+            return header, header_stamp
+        if self.base == self.revision or header_stamp <= self.base:
+            self.changed = True
+            self.header_versions = _recorded(self.header_versions, self.new_revision,
+                                             their_header)
+            return their_header, self.new_revision
+        if not held_since(self.header_versions, self.base, their_header):
+            self.conflicts.append(HEADER)
+        return header, header_stamp
+
+    def result(self, stored, incoming, header, header_stamp):
+        order = {key: value for key, value in incoming.items()
+                 if key in SEND_KEYS and key not in NOT_STORED}
+        order.update(header)
+        editor = (incoming.get(EDITOR_KEY) if self.changed and EDITOR_KEY in incoming
+                  else stored.get(EDITOR_KEY))
+        if editor is not None:
+            order[EDITOR_KEY] = editor
+        revision = self.new_revision if self.changed else self.revision
+        order["lines"] = [{**line, "is_changed": self.stamps.get(uid) == revision}
+                          for uid, line in self.merged.items()]
+        return MergeResult(order=order, stamps=self.stamps, tombstones=self.tombstones,
+                           header_stamp=header_stamp, revision=revision,
+                           conflicts=self.conflicts, changed=self.changed,
+                           versions={"lines": self.line_versions,
+                                     "header": self.header_versions})
