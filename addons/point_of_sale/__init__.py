@@ -16,7 +16,11 @@
   `resolve_ledger_alarm(connection, alarm_id, resolution)`; the database's refusal of changes to
   sealed rows (ledger_guard.py): `SEALED_TABLES`, `install_seal_guards(connection, tables)` (for
   another addon's sealed table, from its migration), `unsealed(connection, reason)` (the one
-  path for a migration that must change sealed rows);
+  path for a migration that must change sealed rows); one writer per config (ledger_writer.py):
+  `config_writer(connection, config_id)` (words naming who serves it, None: this instance),
+  `config_writer_key`, `config_writers`, `set_config_writer(connection, config_id, writer,
+  reason, writer_key=None)` (journaled; returns the last ticket (number, link) held here) and
+  `start_chain_after(connection, config_id, number, link)` (a new writer goes on from there);
 - closings (closing.py): `session_report` (a session's figures, the closing's once closed);
 - an order as the till's detail shows it (names, payments, ticket):
   `order_details(connection, config_id, uuid)` (None when the config has no such order);
@@ -78,6 +82,9 @@ from .ledger import (
     SealedEntry,
     canonical_form,
     chain_link,
+    config_writer,
+    config_writer_key,
+    config_writers,
     install_seal_guards,
     ledger_alarms,
     ledger_entries,
@@ -85,6 +92,8 @@ from .ledger import (
     receive_sealed_entries,
     resolve_ledger_alarm,
     seal_record,
+    set_config_writer,
+    start_chain_after,
     unsealed,
     verify_chain,
 )
@@ -128,6 +137,8 @@ __all__ = [
     "ledger_head", "receive_sealed_entries", "seal_record", "verify_chain", "session_report",
     "ledger_alarms", "resolve_ledger_alarm", "SEALED_TABLES", "install_seal_guards", "unsealed",
     "order_details",
+    "config_writer", "config_writer_key", "config_writers", "set_config_writer",
+    "start_chain_after",
     "JOURNAL_KINDS", "JournalCheck", "JournalEntry", "journal_events", "journal_head",
     "record_event", "verify_journal",
     "ParsedOrder", "Rejection", "compute_totals", "parse_order", "push_orders",

@@ -15,7 +15,8 @@ It is split by job; this module only gathers what the package's public face offe
 - ledger_check.py: re-checking a stored chain;
 - ledger_receive.py: storing entries another instance sealed (a till's, on the central);
 - ledger_alarms.py: what the checks found, per config, until resolved;
-- ledger_guard.py: the database's triggers refusing UPDATE and DELETE of sealed rows.
+- ledger_guard.py: the database's triggers refusing UPDATE and DELETE of sealed rows;
+- ledger_writer.py: one writer per config (a config an autonomous till serves is refused here).
 """
 from .ledger_alarms import ledger_alarms, raise_ledger_alarm, resolve_ledger_alarm
 from .ledger_check import ChainCheck, verify_chain
@@ -30,9 +31,17 @@ from .ledger_seal import (
     seal_records,
     sealed_entries_of,
 )
+from .ledger_writer import (
+    config_writer,
+    config_writer_key,
+    config_writers,
+    set_config_writer,
+    start_chain_after,
+)
 
 __all__ = ["ZERO_LINK", "SealedEntry", "ChainCheck", "canonical_form", "chain_link",
            "short_link", "seal_record", "seal_records", "sealed_entries_of", "ledger_head",
            "ledger_entries", "verify_chain", "receive_sealed_entries", "receiving_session",
            "ledger_alarms", "raise_ledger_alarm", "resolve_ledger_alarm", "SEALED_TABLES",
-           "install_seal_guards", "unsealed"]
+           "install_seal_guards", "unsealed", "config_writer", "config_writer_key",
+           "config_writers", "set_config_writer", "start_chain_after"]

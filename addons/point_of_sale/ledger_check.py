@@ -38,9 +38,13 @@ class ChainCheck:
 
 
 def verify_chain(connection, config_id):
-    """Walk the config's chain from ticket 1: numbers without gaps, each previous link the link
-    before it, each link recomputed from the stored record, the head at the last one."""
-    return _walk(connection, config_id, 0, ZERO_LINK, count_unsealed=True)
+    """Walk the config's chain from ticket 1 (or from where it starts here, after a previous
+    writer's tickets): numbers without gaps, each previous link the link before it, each link
+    recomputed from the stored record, the head at the last one."""
+    origin = connection.execute(select(HEAD.c.origin_number, HEAD.c.origin_link).where(
+        HEAD.c.config_id == config_id)).first()
+    after, link = (origin.origin_number, origin.origin_link) if origin else (0, ZERO_LINK)
+    return _walk(connection, config_id, after, link, count_unsealed=True)
 
 
 def _walk(connection, config_id, after, previous, count_unsealed):
@@ -79,10 +83,13 @@ def _walk(connection, config_id, after, previous, count_unsealed):
     if head_link != previous:
         return _broken(checked, checked, f"the chain's head link is not ticket {checked}'s "
                        "link", connection, config_id)
-    since = (f" (tickets {after + 1} to {checked} checked now, 1 to {after} verified "
-             "before: --full checks them again)" if after and checked > after else
-             f" (no ticket since the checkpoint at {after}: --full checks every ticket)"
-             if after else "")
+    if count_unsealed:  # a full walk: from ticket 1, or from where the chain starts here
+        since = (f" (from ticket {after + 1}: 1 to {after} were sealed by the config's previous "
+                 "writer)" if after else "")
+    else:
+        since = (f" (tickets {after + 1} to {checked} checked now, 1 to {after} verified "
+                 "before: --full checks them again)" if checked > after else
+                 f" (no ticket since the checkpoint at {after}: --full checks every ticket)")
     return ChainCheck(True, checked, None, f"{checked} tickets, chain intact{since}",
                       _unsealed(connection, config_id) if count_unsealed else 0, after + 1)
 

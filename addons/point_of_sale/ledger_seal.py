@@ -13,6 +13,7 @@ from datetime import timedelta, timezone
 
 from sqlalchemy import insert, select, update
 
+from core.errors import CoreError
 from core.models import utc_now
 
 from .ledger_alarms import LOCAL, raise_ledger_alarm
@@ -25,7 +26,7 @@ from .ledger_form import (
     chain_link,
     read_records,
 )
-from .models import LedgerEntry, LedgerHead
+from .models import ConfigWriter, LedgerEntry, LedgerHead
 
 SOFTWARE_VERSION = importlib.metadata.version("comptoir")
 # A ticket sealed earlier than the one before it by more than this is alarmed (a clock set back).
@@ -35,6 +36,7 @@ PAGE = 500  # records read per query when walking a chain
 
 HEAD = LedgerHead.__table__
 ENTRY = LedgerEntry.__table__
+WRITER = ConfigWriter.__table__
 
 
 @dataclass(frozen=True)
@@ -55,6 +57,10 @@ def seal_records(connection, config_id, kind, uuids):
     the head row stays locked until that transaction ends."""
     if not uuids:
         return []
+    writer = connection.scalar(select(WRITER.c.writer).where(WRITER.c.config_id == config_id))
+    if writer is not None:  # the last guard: open, sell and close refuse it in words first
+        raise CoreError(f"POS config {config_id} is served by {writer}: this server seals "
+                        "none of its tickets")
     last = take_numbers(connection, config_id, len(uuids))
     number = last - len(uuids)
     previous = connection.scalar(select(HEAD.c.link).where(HEAD.c.config_id == config_id))

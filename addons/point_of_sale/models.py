@@ -161,6 +161,11 @@ class LedgerHead(Model):
     config_id: Mapped[int] = mapped_column(ForeignKey("point_of_sale_config.id"), primary_key=True)
     number: Mapped[int] = mapped_column(Integer, default=0)
     link: Mapped[str] = mapped_column(String(64))
+    # The chain held here starts after ticket `origin_number` (link `origin_link`), sealed by
+    # the config's previous writer (ledger_writer.start_chain_after); 0 and zeros: at ticket 1.
+    origin_number: Mapped[int] = mapped_column(Integer, default=0, server_default=text("0"))
+    origin_link: Mapped[str] = mapped_column(String(64), default="0" * 64,
+                                             server_default="0" * 64)
 
 
 class LedgerEntry(Model):
@@ -281,6 +286,17 @@ class JournalEvent(Model):
     )
 
 
+class ConfigWriter(Model):
+    """A config whose tickets another instance writes (an autonomous till): this one refuses to
+    open, sell or close on it (ledger_writer.py). No row: this instance writes them."""
+    __tablename__ = "point_of_sale_config_writer"
+    config_id: Mapped[int] = mapped_column(ForeignKey("point_of_sale_config.id"), primary_key=True)
+    writer: Mapped[str] = mapped_column(String(128))
+    writer_key: Mapped[str | None] = mapped_column(String(64))
+    since: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utc_now)
+    reason: Mapped[str] = mapped_column(String(256))
+
+
 MODELS = [PosConfig, PosSession, Product, Partner, Order, OrderLine, Payment,
-          LedgerHead, LedgerEntry, Closing, LedgerAlarm, LedgerCheckpoint, LedgerUnseal,
+          LedgerHead, LedgerEntry, Closing, LedgerAlarm, LedgerCheckpoint, LedgerUnseal, ConfigWriter,
           JournalHead, JournalEvent]

@@ -24,6 +24,7 @@ from core.web.strict_json import clean_text
 from .fields import Rejection
 from .fields import amount as _amount
 from .ledger_seal import seal_records, sealed_entries_of
+from .ledger_writer import config_writers, served_elsewhere_message
 from .models import Order, OrderLine, Partner, Payment, PosSession, Product
 from .payment_methods import BUILT_IN_METHODS, CODE_PATTERN, check_payments, methods_by_config
 from .refunds import Refunds
@@ -264,6 +265,8 @@ class PushContext:
         session_ids = {o.session_id for o in orders}
         self.sessions = {row.id: row for row in connection.execute(
             select(PosSession).where(PosSession.id.in_(session_ids)))} if session_ids else {}
+        self.writers = config_writers(connection, {row.config_id for row in
+                                                   self.sessions.values()})
         product_ids = {line.product_id for o in orders for line in o.lines}
         products = connection.execute(select(Product.id, Product.tax_rate, Product.name).where(
             Product.id.in_(product_ids))).all() if product_ids else []
@@ -448,6 +451,9 @@ def _check(connection, order, context, allowed_config_id, check_order):
     if allowed_config_id is not None and session.config_id != allowed_config_id:
         raise Rejection("forbidden_session", f"session {order.session_id} belongs to another "
                                              "POS config than your token's")
+    if session.config_id in context.writers:
+        raise Rejection("config_served_elsewhere", served_elsewhere_message(
+            f"POS config {session.config_id}", context.writers[session.config_id], "sell"))
     if too_old(session.opened_at, order.created_at):
         raise Rejection("session_too_old", f"session {session.name} opened more than 24 hours "
                         "before this sale: close it (its closing is due) and open a new one")

@@ -12,6 +12,7 @@ from core.errors import CoreError
 from core.models import utc_now
 
 from .journal import SESSION_CLOSE, SESSION_OPEN, record_event
+from .ledger_writer import refuse_if_served_elsewhere
 from .models import CLOSED, CLOSING_CONTROL, OPENED, OPENING_CONTROL, PosConfig, PosSession
 
 logger = logging.getLogger(__name__)
@@ -37,6 +38,7 @@ def current_session(connection, config_id):
 def open_session(connection, config_id):
     """Open a session for the config (or return the one already opened); return its id."""
     config = get_config(connection, config_id)
+    refuse_if_served_elsewhere(connection, config, "open its sessions", SessionError)
     session = current_session(connection, config_id)
     if session is not None:
         if session.state == CLOSING_CONTROL:
@@ -63,6 +65,7 @@ def close_session(connection, config_id, manager=None, counted_cash=None, sessio
     manager, the installed addons' `pos_session_closed` hooks run in the same transaction."""
     from .closing import record_closing
     config = get_config(connection, config_id)
+    refuse_if_served_elsewhere(connection, config, "close its sessions", SessionError)
     session = current_session(connection, config_id)
     if session is None or (session_id is not None and session.id != session_id):
         raise SessionError(f"{config.name} has no open session"

@@ -199,6 +199,23 @@ def revoke(instance, till_id):
 
 
 @autonomous.command()
+@click.argument("config_id", type=int)
+@click.option("--to-central", is_flag=True, required=True,
+              help="This server writes the config's tickets again.")
+@click.option("--reason", required=True, help="Why (kept in the journal).")
+@pass_instance
+@fail_cleanly
+def move(instance, config_id, to_central, reason):
+    """Move CONFIG_ID's tickets back to this server (central instance), journaled: its next
+    ticket follows the last one the till pushed. To move a config to a till or a replacement
+    till, make that till's package (revoke the one it replaces first)."""
+    with instance.engine.begin() as connection:
+        number, _link = tills.move_to_central(connection, config_id, reason)
+    click.echo(f"Config {config_id} is served by this server again; its next ticket is "
+               f"{number + 1}.")
+
+
+@autonomous.command()
 @pass_instance
 @fail_cleanly
 def purge(instance):

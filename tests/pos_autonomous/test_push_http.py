@@ -234,7 +234,7 @@ def test_a_push_needs_its_own_tills_valid_token(app, central, till, tmp_path):
     batch = batch_of(till)
     assert post(app, None, batch).status_code == 401
     assert post(app, token_of(till) + "x", batch).status_code == 401
-    other = local_till(central, tmp_path, name="other")
+    other = local_till(central, tmp_path, name="other", config_id=2)  # one till per config
     answer = post(app, token_of(other), batch)
     assert answer.status_code == 403 and answer.get_json()["error"]["code"] == "wrong_till"
     other.engine.dispose()

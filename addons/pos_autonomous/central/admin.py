@@ -9,7 +9,7 @@ from urllib.parse import urlsplit
 from flask import flash, jsonify, redirect, render_template, request, send_file, url_for
 from sqlalchemy import select
 
-from addons.point_of_sale import PosConfig
+from addons.point_of_sale import PosConfig, SessionError, config_writers
 from core.errors import CoreError
 from core.models import User
 from core.web import current_instance, current_plugins
@@ -51,6 +51,7 @@ def central_context(connection):
     return {
         "configs": connection.execute(select(PosConfig.id, PosConfig.name)
                                       .order_by(PosConfig.id)).all(),
+        "writers": config_writers(connection),
         "users": [login for (login,) in connection.execute(select(User.login)
                                                            .order_by(User.login))],
         "cashiers": allowed,
@@ -189,6 +190,22 @@ def revoke_till(till_id):
         flash(f"Not revoked: {exc}", "error")
     else:
         flash(f"Till {till_id} is revoked: its synchroniser is refused from now on.")
+    return redirect(url_for(".index"))
+
+
+@admin_blueprint.post("/configs/<int:config_id>/move-to-central")
+def move_config_to_central(config_id):
+    reason = (request.form.get("reason") or "").strip()[:200]
+    try:
+        if not reason:
+            raise CoreError("say why (kept in the journal)")
+        with current_instance().engine.begin() as connection:
+            number, _link = tills.move_to_central(connection, config_id, reason)
+    except (CoreError, SessionError) as exc:
+        flash(f"Not moved: {exc}", "error")
+    else:
+        flash(f"Config {config_id} is served by this server again; its next ticket is "
+              f"{number + 1}.")
     return redirect(url_for(".index"))
 
 

@@ -11,7 +11,7 @@ from pathlib import Path
 
 from sqlalchemy import func, select
 
-from addons.point_of_sale import SessionError, get_config
+from addons.point_of_sale import SessionError, get_config, start_chain_after
 from core.errors import CoreError
 from core.instance import Instance
 
@@ -46,6 +46,7 @@ def make_package(central, config_id, output, server_url, cashiers=(), name=None,
         ensure_tracked(connection, declared)
         till_id, token = tills.register_till(connection, config_id, name or config.name,
                                              cashiers)
+        after = tills.take_config(connection, config_id, till_id, name or config.name)
     building = output.with_name(output.name + ".building")
     building.unlink(missing_ok=True)
     till = Instance(f"sqlite:///{building}", central.catalog)
@@ -58,6 +59,9 @@ def make_package(central, config_id, output, server_url, cashiers=(), name=None,
                 config_id=config_id, cashiers_digest="", last_error="", failures=0,
                 last_event=""))
         _full_import(central, till, till_id, config_id, declared, page_size, say, progress)
+        if after[0]:  # the till's chain goes on after this server's last ticket of the config
+            with till.engine.begin() as connection:
+                start_chain_after(connection, config_id, *after)
     finally:
         till.engine.dispose()
     single_file = sqlite3.connect(building)  # the WAL folded in: one file, no -wal beside it

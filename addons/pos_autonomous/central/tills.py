@@ -1,5 +1,6 @@
-"""Tills as the central instance knows them: credentials of their own (revocable) and the
-cashier accounts allowed on each."""
+"""Tills as the central instance knows them: credentials of their own (revocable), the cashier
+accounts allowed on each, and which till writes a config's tickets (one writer per config:
+point_of_sale refuses sessions, sales and closings here for a config a till serves)."""
 import hashlib
 import hmac
 import json
@@ -8,6 +9,7 @@ from datetime import timedelta
 
 from sqlalchemy import select
 
+import addons.point_of_sale as point_of_sale
 from core.errors import CoreError
 from core.models import User, utc_now
 
@@ -33,6 +35,41 @@ def register_till(connection, config_id, name, cashier_logins=()):
         created_at=utc_now())).inserted_primary_key[0]
     set_cashiers(connection, till_id, cashier_logins)
     return till_id, f"{till_id}.{secret}"
+
+
+def take_config(connection, config_id, till_id, name):
+    """Make till `till_id` the one writer of `config_id` (journaled): refused while this server
+    has a session of it open (close it first) or another active till serves it (revoke that one
+    first: this till replaces it). Return the last ticket (number, link) this server holds of
+    the config: the till's chain goes on after it."""
+    config = point_of_sale.get_config(connection, config_id)
+    session = point_of_sale.current_session(connection, config_id)
+    if session is not None:
+        raise CoreError(f"{config.name} has session {session.name} open on this server: close "
+                        f"it first (core pos close {config_id}), then make the till's package; "
+                        "the till then sells after this server's last ticket")
+    key = point_of_sale.config_writer_key(connection, config_id)
+    current = connection.execute(select(Till).where(Till.id == int(key))).first() \
+        if key and key.isdigit() else None
+    if current is not None and current.revoked_at is None:
+        raise CoreError(f"{config.name} is served by autonomous till {current.name!r} (till "
+                        f"{current.id}): revoke it first to replace it, or move the config back "
+                        f"to this server (core autonomous move {config_id} --to-central)")
+    reason = (f"replaces till {current.id}" if current is not None else
+              "a till is made for it") + f" (till {till_id}'s package)"
+    return point_of_sale.set_config_writer(
+        connection, config_id, f"autonomous till {name!r} (till {till_id})", reason,
+        writer_key=str(till_id))
+
+
+def move_to_central(connection, config_id, reason):
+    """The config is written by this server again (journaled); return the last ticket this
+    server holds of it: the next one it seals follows it. The till that served it must have
+    pushed its last tickets (revoke it: what it sells after this is refused)."""
+    config = point_of_sale.get_config(connection, config_id)
+    if point_of_sale.config_writer(connection, config_id) is None:
+        raise CoreError(f"{config.name} is already served by this server")
+    return point_of_sale.set_config_writer(connection, config_id, None, reason)
 
 
 def check_cashiers(connection, logins):
