@@ -3,7 +3,7 @@ till serves, which this instance then refuses to open, sell or close on); a chai
 after the tickets its previous writer sealed (ledger head's origin)
 
 Revision ID: 2b8e5f1c7d39
-Revises: 9d3f6a2e8b17
+Revises: 9f1b2c3d4e07
 Create Date: 2026-12-07
 """
 from alembic import op
@@ -11,7 +11,7 @@ import sqlalchemy as sa
 
 
 revision = '2b8e5f1c7d39'
-down_revision = '9d3f6a2e8b17'
+down_revision = '9f1b2c3d4e07'
 branch_labels = None
 depends_on = None
 
