@@ -28,6 +28,7 @@ demo: $(VENV)/.installed
 	$(BIN)/core --db $(DEMO_DB) install --demo --all
 	$(BIN)/core --db $(DEMO_DB) pos open 1
 	$(BIN)/core --db $(DEMO_DB) pos open 2
+	$(BIN)/core --db $(DEMO_DB) pos open 3
 	@echo "Open http://127.0.0.1:$(PORT)/ and sign in as admin / admin123 (core: .venv/bin/core --db $(DEMO_DB) ...)"
 	$(BIN)/core --db $(DEMO_DB) serve --port $(PORT)
 

@@ -22,9 +22,11 @@ browser's Accept-Language among the languages that have catalogs; else the syste
 """
 import os
 import tempfile
+from decimal import Decimal, InvalidOperation
 from pathlib import Path
 
 from babel import Locale
+from babel.numbers import format_decimal
 from babel.messages.mofile import write_mo
 from babel.messages.pofile import read_po
 from babel.support import Translations
@@ -40,7 +42,7 @@ from flask_babel import (
     refresh,
 )
 
-__all__ = ["_", "_l", "N_", "gettext", "ngettext", "lazy_gettext", "use_locale", "current_language",
+__all__ = ["_", "_l", "N_", "number_text", "gettext", "ngettext", "lazy_gettext", "use_locale", "current_language",
            "js_catalog", "LANGUAGES", "COMPLETE"]
 
 _ = gettext
@@ -166,6 +168,17 @@ def select_locale():
     best = request.accept_languages.best_match(
         list(languages) + [code.replace("_", "-") for code in languages])
     return best.replace("-", "_") if best else default
+
+
+def number_text(value, places=2):
+    """A decimal ("115.50", a Decimal) as this request's locale writes it, without grouping:
+    "115,50" in French, "115.50" in English; a text that is not a number stays as it is."""
+    try:
+        number = Decimal(str(value))
+    except (InvalidOperation, ValueError):
+        return str(value)
+    return format_decimal(number, format="0." + "0" * places if places else "0",
+                          locale=get_locale() or "en", decimal_quantization=False)
 
 
 def use_locale(locale):

@@ -23,6 +23,7 @@ from decimal import Decimal
 
 from sqlalchemy import case, func, select
 
+from core.i18n import _, ngettext, number_text
 from core.models import utc_now
 
 from .cash_control import cash_moves, cash_totals, move_record
@@ -242,26 +243,33 @@ def _with_cash_and_names(connection, session, report):
 
 
 def explain_cash(report):
-    """Where the expected cash comes from, and what the count says of it, in a sentence."""
-    parts = [f"opening float {report['opening_float'] or '0.00'}",
-             f"+ cash sales {report['cash_sales']}",
-             f"- cash refunds {report['cash_refunds']}",
-             f"+ cash in {report['cash_in'] or '0.00'}",
-             f"- cash out {report['cash_out'] or '0.00'}"]
-    text = f"Expected cash {report['expected_cash']} = {' '.join(parts)}."
+    """Where the expected cash comes from, and what the count says of it, in a sentence (in
+    the caller's language, amounts as its locale writes them)."""
+    def amount(value):
+        return number_text(value or "0.00")
+    text = _("Expected cash %(expected)s = opening float %(float)s + cash sales %(sales)s - cash "
+             "refunds %(refunds)s + cash in %(cash_in)s - cash out %(cash_out)s.",
+             expected=amount(report["expected_cash"]), float=amount(report["opening_float"]),
+             sales=amount(report["cash_sales"]), refunds=amount(report["cash_refunds"]),
+             cash_in=amount(report["cash_in"]), cash_out=amount(report["cash_out"]))
     difference = report.get("cash_difference")
     if difference is None:
         return text
-    amount = Decimal(difference)
-    if amount == 0:
-        return text + f" Counted {report['counted_cash']}: the drawer is right."
+    gap = Decimal(difference)
+    counted = amount(report["counted_cash"])
+    if gap == 0:
+        return text + " " + _("Counted %(counted)s: the drawer is right.", counted=counted)
     moves = [m for m in report.get("cash_moves") or [] if m["kind"] != "float"]
-    return text + (f" Counted {report['counted_cash']}: {abs(amount)} "
-                   + ("more" if amount > 0 else "less") + " than expected"
-                   + (f" (with {len(moves)} cash move{'s' if len(moves) > 1 else ''} "
-                      "recorded, listed below)." if moves else
-                      " (no cash in or out was recorded: a missing one, wrong change or a "
-                      "sale rung up with another method)."))
+    values = {"counted": counted, "gap": amount(str(abs(gap)))}
+    said = (_("Counted %(counted)s: %(gap)s more than expected", **values) if gap > 0
+            else _("Counted %(counted)s: %(gap)s less than expected", **values))
+    if moves:
+        why = ngettext(" (with %(num)d cash move recorded, listed below).",
+                       " (with %(num)d cash moves recorded, listed below).", len(moves))
+    else:
+        why = _(" (no cash in or out was recorded: a missing one, wrong change or a sale rung "
+                "up with another method).")
+    return text + " " + said + why
 
 
 def cashier_totals(connection, session_id):

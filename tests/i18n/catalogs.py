@@ -68,3 +68,33 @@ def unmarked(texts, allowed=()):
         if re.search(r"[^\W\d_]{2,}", rest):
             left.append(text.strip())
     return left
+
+
+def english_words(language="fr"):
+    """The words of the English messages that the `language` translations never use: on a page
+    in that language, any of them is English a person was not meant to read."""
+    english, translated = set(), set()
+    for po in sorted(ROOT.glob(f"*/translations/{language}/LC_MESSAGES/*.po")) + sorted(
+            ROOT.glob(f"addons/*/translations/{language}/LC_MESSAGES/*.po")):
+        with po.open("rb") as source:
+            catalog = read_po(source, locale=language)
+        for message in catalog:
+            if not message.id:
+                continue
+            ids = message.id if isinstance(message.id, tuple) else (message.id,)
+            strings = message.string if isinstance(message.string, tuple) else (message.string,)
+            for text in ids:
+                english |= set(WORD.findall(PLACEHOLDER.sub(" ", text).lower()))
+            for text in strings:
+                translated |= set(WORD.findall(PLACEHOLDER.sub(" ", text or "").lower()))
+    return english - translated
+
+
+WORD = re.compile(r"[a-z]{3,}")
+PLACEHOLDER = re.compile(r"\{\w+\}|%\(\w+\)[sd]")
+
+
+def english_on(text, words, data=()):
+    """The words of `words` found in `text` (a page's visible text), data words left out."""
+    allowed = {word for value in data for word in WORD.findall(value.lower())}
+    return sorted({word for word in WORD.findall(text.lower()) if word in words} - allowed)

@@ -174,7 +174,7 @@ def test_a_form_posted_without_a_valid_csrf_token_is_refused_and_changes_nothing
             assert admin.post(path, data={**data, "csrf_token": "forged"}).status_code == 400
     assert count(pos, PosSession) == 0
     assert read(pos, select(PosConfig.id, PosConfig.name).order_by(PosConfig.id)) == [
-        (1, "Shop"), (2, "Bar")]
+        (1, "Shop"), (2, "Bar"), (3, "Boutique")]
     assert count(pos, Product) == 32
     assert read(pos, select(Partner.id).where(Partner.is_customer_template)) == [(1,)]
 
@@ -183,7 +183,7 @@ def test_the_index_links_every_pos_admin_page_with_its_count(admin, subtests):
     response = admin.get("/web/pos/")
     assert response.status_code == 200
     page = response.get_data(as_text=True)
-    for section, path, number in [("configs", "/web/pos/configs", "2"),
+    for section, path, number in [("configs", "/web/pos/configs", "3"),
                                   ("sessions", "/web/pos/sessions", "0"),
                                   ("orders", "/web/pos/orders", "0"),
                                   ("products", "/web/pos/products", "32"),
@@ -271,7 +271,7 @@ def test_creating_a_config_stores_it(admin, pos):
     assert input_value(form, "name") == "" and is_checked(form, "active")
     response = post_form(admin, "/web/pos/configs/new", {"name": "  Terrace ", "active": "1"})
     assert response.headers["Location"] == "/web/pos/configs"
-    assert read(pos, select(PosConfig.name, PosConfig.active).where(PosConfig.id > 2)) == [
+    assert read(pos, select(PosConfig.name, PosConfig.active).where(PosConfig.id > 3)) == [
         ("Terrace", True)]
     assert "Saved POS config Terrace." in text_of(followed(admin, response))
 
@@ -303,7 +303,7 @@ def test_an_invalid_config_name_is_refused_and_nothing_is_stored(admin, pos, sub
                 assert input_value(page, "name") == name  # kept, to be fixed
                 assert is_checked(page, "active")
     assert read(pos, select(PosConfig.id, PosConfig.name).order_by(PosConfig.id)) == [
-        (1, "Shop"), (2, "Bar")]
+        (1, "Shop"), (2, "Bar"), (3, "Boutique")]
 
 
 def test_config_form_shows_fields_declared_by_installed_addons(extended):
@@ -367,7 +367,7 @@ def test_a_field_error_rerenders_the_config_form_with_400_and_stores_nothing(ext
             assert input_value(page, "receipt_copies") == data["receipt_copies"]
             assert not is_checked(page, "sell_offline")  # as it was sent
     assert read(extended, select(PosConfig.id, PosConfig.name).order_by(PosConfig.id)) == [
-        (1, "Shop"), (2, "Bar")]
+        (1, "Shop"), (2, "Bar"), (3, "Boutique")]
     assert rows(extended, "SELECT * FROM core_record_setting") == []
 
 
@@ -388,8 +388,9 @@ def test_the_sessions_page_lists_each_configs_sessions_with_order_count_and_tota
     assert table_row(page, f"session-{second}")[:2] == ["Shop/00002", "opened"]
     assert table_row(page, f"session-{second}")[3:] == ["", "0", "0.00"]
     assert row_ids(page, "session-") == [f"session-{second}", f"session-{first}"]  # newest 1st
-    bar, shop = re.findall(r'<section id="sessions-of-config-(\d+)">(.*?)</section>', page,
-                           re.S)  # configs by name
+    bar, boutique, shop = re.findall(r'<section id="sessions-of-config-(\d+)">(.*?)</section>',
+                                     page, re.S)  # configs by name
+    assert boutique[0] == "3" and "No session yet." in boutique[1]
     assert shop[0] == "1" and "<h2>Shop</h2>" in shop[1] and "Close session" in shop[1]
     assert bar[0] == "2" and "No session yet." in bar[1] and "Open session" in bar[1]
     # The order count leads to the session's orders.

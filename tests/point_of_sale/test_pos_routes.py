@@ -15,7 +15,7 @@ from tests.support import get_parameter, installed_instance, set_parameter, test
 
 DEMO_SHOP_SETTINGS = {
     "shop_name": "Comptoir Café", "shop_address": "12 rue des Halles\n69001 Lyon",
-    "vat_number": "FR 32 123456789", "currency_code": "", "locale": "",
+    "vat_number": "FR 32 123456789", "currency_code": "", "locale": "en-US",
     "prices_include_tax": True}
 
 
@@ -296,7 +296,8 @@ def test_hook_register_start_links_lists_the_tills_on_the_start_page(admin_clien
         f"Comptoir serving database {addon_instance.db_name!r} on http://127.0.0.1:8070/web "
         "(Ctrl+C to stop)",
         "  Till Shop: http://127.0.0.1:8070/pos/ui/1",
-        "  Till Bar: http://127.0.0.1:8070/pos/ui/2"]
+        "  Till Bar: http://127.0.0.1:8070/pos/ui/2",
+        "  Till Boutique: http://127.0.0.1:8070/pos/ui/3"]
 
 
 def test_every_page_names_the_favicon_and_it_is_served(admin_client, anonymous, shop_session):

@@ -38,7 +38,7 @@ def pay_cash_in_french(page, amount=None):
     page.get_by_role("button", name=re.compile(r"^Encaisser")).click()
     expect(page.get_by_role("heading", name="Paiement")).to_be_visible()
     if amount is None:
-        page.get_by_role("button", name="Montant exact").click()
+        page.get_by_role("button", name="Exact").click()
     else:
         page.get_by_label("Montant reçu (Espèces)").fill(amount)
     page.get_by_role("button", name="Valider").click()

@@ -86,3 +86,25 @@ test("a receipt keeps the shop header, the number the tab shows, taxes and payme
   assert.equal(r.change, 435);
   assert.deepEqual(r.extra_lines, []);
 });
+
+test("numbers are written with the locale's decimal separator", () => {
+  const french = formatterFor({ locale: "fr-FR", currency_code: "EUR" });
+  assert.equal(french.decimal, ",");
+  assert.equal(french.decimalText("12.50"), "12,50");
+  const american = formatterFor({ locale: "en-US" });
+  assert.equal(american.decimal, ".");
+  assert.equal(american.decimalText("12.50"), "12.50");
+});
+
+test("a price typed with tax gives the price without tax whose price with tax it is", () => {
+  // 1,69 € at 5.5 % is 1.60 without tax; 2,00 € at 5.5 % is 1.90 (1.90 × 1.055 = 2.0045).
+  assert.equal(money.priceWithoutTax(169, "5.50"), 160);
+  assert.equal(money.priceWithoutTax(200, "5.50"), 190);
+  assert.equal(money.priceWithoutTax(198, "10.00"), 180);
+  for (const cents of [1, 99, 101, 169, 501, 999, 1234]) {
+    const excl = money.priceWithoutTax(cents, "20.00");
+    const back = money.unitPrice({ price_unit: money.formatCents(excl), tax_rate: "20.00" }, true);
+    assert.ok(Math.abs(back - cents) <= 1, `${cents} -> ${excl} -> ${back}`);
+  }
+  assert.equal(money.priceWithoutTax(500, "0"), 500);
+});

@@ -35,6 +35,7 @@ export function formatterFor({ locale = "", currency_code: currency = "" } = {})
     || numberFormat(DEFAULT_LOCALE, { maximumFractionDigits: 2 });
   const moment = dateFormat(locale, { dateStyle: "short", timeStyle: "short" });
   const effective = money.resolvedOptions();
+  const decimal = (percent.formatToParts(1.5).find((part) => part.type === "decimal") || {}).value || ".";
   return {
     locale: effective.locale,
     currency: effective.currency || "",
@@ -42,6 +43,10 @@ export function formatterFor({ locale = "", currency_code: currency = "" } = {})
     money: (cents) => money.format(formatCents(cents)),
     /** 550n (5.5 %, scaled by 100) -> "5,5" (fr-FR), "5.5" (en-US). */
     percent: (scaled) => percent.format(formatScaled(scaled, 2)),
+    /** The locale's decimal separator: "," (fr-FR), "." (en-US). */
+    decimal,
+    /** A plain decimal text ("12.50", as stored) as the locale writes it: "12,50" (fr-FR). */
+    decimalText: (text) => String(text ?? "").replace(".", decimal),
     /** An ISO date and time -> "26/11/2026 14:05" (fr-FR), "11/26/26, 2:05 PM" (en-US). */
     dateTime: (value) => moment.format(value instanceof Date ? value : new Date(value)),
   };

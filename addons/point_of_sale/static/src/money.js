@@ -109,6 +109,24 @@ export function unitPrice(line, withTax) {
   return withTax ? amounts.total : amounts.subtotal;
 }
 
+/** The unit price without tax (cents) whose price with `taxRate` ("5.50") rounds to
+ * `withTaxCents`, or the nearest one when no price in cents gives it exactly (20 %: 5,01 € is
+ * not reachable, 4,18 € gives 5,02 €). null for an invalid rate. */
+export function priceWithoutTax(withTaxCents, taxRate) {
+  const rate = parsePercent(taxRate ?? "0");
+  if (rate === null) return null;
+  const exact = Math.floor((withTaxCents * 10000) / (10000 + Number(rate)));
+  let best = exact;
+  let bestGap = Infinity;
+  for (const candidate of [exact - 1, exact, exact + 1, exact + 2]) {
+    if (candidate < 0) continue;
+    const shown = unitPrice({ price_unit: formatCents(candidate), tax_rate: taxRate }, true);
+    const gap = Math.abs(shown - withTaxCents);
+    if (gap < bestGap) { best = candidate; bestGap = gap; }
+  }
+  return best;
+}
+
 /** The taxes of an order per rate, as a receipt lists them: [{rate (scaled by 100, BigInt),
  * base, tax}] in cents, lowest rate first; their taxes add up to orderTotals(lines).tax. */
 export function taxesByRate(lines) {

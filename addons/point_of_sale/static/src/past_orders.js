@@ -16,7 +16,9 @@ import { showReceipt } from "./receipt.js";
 import { configId, state } from "./state.js";
 import { formatter } from "./format.js";
 import { _t, pgettext } from "./i18n.js";
-import { $, element, focusField, money2, showScreen, toast } from "./ui.js";
+import { $, element, focusField, money2, numberText, showScreen, toast } from "./ui.js";
+
+const pricesWithTax = () => state.data.config.prices_include_tax !== false;
 
 const tillLocale = () => formatter(state.data && state.data.config).locale;
 
@@ -215,12 +217,13 @@ function renderDetail() {
   const rows = view.lines.map((line) => {
     const cells = [
       element("td", {}, line.name),
-      element("td", { className: "num" }, money.formatQty(line.qty)),
-      element("td", { className: "num" }, money2(money.cents(line.price_unit))),
-      element("td", { className: "num" }, line.refunded ? money.formatQty(money.formatScaled(line.refunded, 3)) : ""),
+      element("td", { className: "num" }, numberText(money.formatQty(line.qty))),
+      // The unit price as the cards show it: with tax unless the config says without.
+      element("td", { className: "num" }, money2(money.unitPrice(line, pricesWithTax()) ?? 0)),
+      element("td", { className: "num" }, line.refunded ? numberText(money.formatQty(money.formatScaled(line.refunded, 3))) : ""),
     ];
     if (canRefund) {
-      const max = money.formatQty(money.formatScaled(line.refundable, 3));
+      const max = numberText(money.formatQty(money.formatScaled(line.refundable, 3)));
       const input = element("input", { className: "refund-qty", value: "0", inputMode: "decimal",
         autocomplete: "off", "aria-label": _t("Refund quantity of {name} (at most {max})", { name: line.name, max }) });
       input.addEventListener("input", () => checkRefund());

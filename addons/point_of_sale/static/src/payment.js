@@ -10,7 +10,7 @@ import { showReceipt } from "./receipt.js";
 import { renderTabs } from "./sell.js";
 import { configId, currentOrder, state } from "./state.js";
 import { _t, pgettext } from "./i18n.js";
-import { $, element, focusField, money2, showScreen, toast } from "./ui.js";
+import { $, element, focusField, money2, numberText, showScreen, toast } from "./ui.js";
 
 // Data cached by a till before payment methods existed: the server's built-in two.
 const BUILT_IN_METHODS = [
@@ -54,7 +54,8 @@ function addPayment(method) {
 
 function showSelectedAmount() {
   const payment = selectedPayment();
-  $("cash-input").value = payment && payment.amount !== null ? money.formatCents(Math.abs(payment.amount)) : "";
+  $("cash-input").value = payment && payment.amount !== null
+    ? numberText(money.formatCents(Math.abs(payment.amount))) : "";
 }
 
 /** Open the payment screen for `order` (the order on screen, or a refund). */
@@ -71,7 +72,8 @@ export function openPayment(order = currentOrder()) {
   $("payment-title").textContent = refund ? pgettext("noun", "Refund") : _t("Payment");
   $("payment-due-label").textContent = refund ? _t("To pay back") : _t("To pay");
   $("payment-reference").textContent = refund
-    ? _t("Refund of {reference}", { reference: order.refunded_order_reference }) : order.reference;
+    ? _t("Refund of {reference}", { reference: model.shownReference(order.refunded_order_reference) })
+    : model.shownReference(order.reference);
   $("payment-methods").replaceChildren(...methods.map((method) => {
     const button = element("button", { type: "button", className: "secondary method",
       dataset: { method: method.code } }, method.name);
@@ -130,7 +132,7 @@ function renderLines(total) {
     const button = element("button", { type: "button", className: "secondary" },
       index === 0 && amount === left ? _t("Exact") : money2(amount));
     button.addEventListener("click", () => {
-      $("cash-input").value = money.formatCents(amount);
+      $("cash-input").value = numberText(money.formatCents(amount));
       renderPayment();
     });
     return button;
@@ -235,7 +237,7 @@ hub.addEventListener("pos:order-changed", (event) => {
   if (!paying || paying.refund || !order || order.uuid !== paying.order.uuid) return;
   if (order.state === "paid" && !order.remote) return; // paid here: validatePayment's own event
   if (order.deleted || order.state === "paid") {
-    const reference = paying.order.reference;
+    const reference = model.shownReference(paying.order.reference);
     paying = null;
     showScreen("sell");
     toast(_t("{reference} ended on another till while it was being paid here: nothing was taken for it on this till.", { reference }), "error");
@@ -264,7 +266,10 @@ export function keypad(key) {
   const input = $("cash-input");
   if (key === "C") input.value = "";
   else if (key === "Backspace") input.value = input.value.slice(0, -1);
-  else if (key === ".") { if (!input.value.includes(".")) input.value = `${input.value || "0"}.`; }
+  else if (key === "." || key === ",") {
+    // One separator, the locale's (either key, either character typed, is taken: money.js).
+    if (!/[.,]/.test(input.value)) input.value = `${input.value || "0"}${numberText(".")}`;
+  }
   else input.value += key;
   renderPayment();
 }

@@ -96,8 +96,8 @@ export function receiptContent(entry) {
       return element("li", {},
         element("div", { className: "receipt-row" }, element("span", {}, line.name), element("span", {}, f.money(shown))),
         element("div", { className: "receipt-sub muted" },
-          withTax ? `${line.qty} × ${f.money(unit ?? 0)}`
-            : _t("{qty} × {price} excl. tax", { qty: line.qty, price: f.money(unit ?? 0) }),
+          withTax ? `${f.decimalText(line.qty)} × ${f.money(unit ?? 0)}`
+            : _t("{qty} × {price} excl. tax", { qty: f.decimalText(line.qty), price: f.money(unit ?? 0) }),
           discount ? ` · −${f.percent(discount)} %` : ""));
     })),
     element("div", { className: "receipt-totals" },

@@ -6,7 +6,7 @@ import * as money from "./money.js";
 import * as model from "./order.js";
 import { configId, currentOrder, state } from "./state.js";
 import { _t, ngettext } from "./i18n.js";
-import { $, confirmDialog, element, money2, showScreen, toast } from "./ui.js";
+import { $, confirmDialog, element, money2, numberText, showScreen, toast } from "./ui.js";
 
 export function saveOrder(order) {
   state.store.put("open_orders", order).catch((error) => {
@@ -112,7 +112,7 @@ export async function deleteCurrentOrder() {
   if (!order) return;
   if (order.lines.length) {
     const sure = await confirmDialog(ngettext("Delete {reference} and its {n} line?",
-      "Delete {reference} and its {n} lines?", order.lines.length, { reference: order.reference }),
+      "Delete {reference} and its {n} lines?", order.lines.length, { reference: model.shownReference(order.reference) }),
     _t("Delete"));
     if (!sure) return;
   }
@@ -160,7 +160,7 @@ export function renderTabs() {
     const selected = order.uuid === state.currentUuid;
     const tab = element("button", {
       type: "button", className: "tab", role: "tab", "aria-selected": String(selected),
-      dataset: { uuid: order.uuid }, title: order.reference,
+      dataset: { uuid: order.uuid }, title: model.shownReference(order.reference),
     }, element("span", { className: "tab-number" }, model.shortNumber(order.sequence_number)),
     element("span", { className: "tab-total" }, order.lines.length ? money2(totals.total) : _t("new")));
     tab.addEventListener("click", () => {
@@ -178,7 +178,7 @@ export function renderTabs() {
 export function renderOrder(flashLine = null) {
   const order = currentOrder();
   if (!order) return;
-  $("order-reference").textContent = order.reference;
+  $("order-reference").textContent = model.shownReference(order.reference);
   $("order-byline").textContent = order.byline || "";
   $("order-byline").hidden = !order.byline;
   const partner = order.partner_id && (state.data.partners || []).find((p) => p.id === order.partner_id);
@@ -200,8 +200,8 @@ export function renderOrder(flashLine = null) {
       },
       element("span", { className: "line-name" }, line.name),
       element("span", { className: "line-detail" },
-        `${money.formatQty(line.qty)} × ${money2(money.unitPrice(line, withTax) ?? 0)}`,
-        discount && discount > 0n ? element("span", { className: "badge" }, `−${model.percentText(discount)} %`) : null),
+        `${numberText(money.formatQty(line.qty))} × ${money2(money.unitPrice(line, withTax) ?? 0)}`,
+        discount && discount > 0n ? element("span", { className: "badge" }, `−${numberText(model.percentText(discount))} %`) : null),
       element("span", { className: "line-total" },
         amounts ? money2(withTax ? amounts.total : amounts.subtotal) : "—"));
       button.addEventListener("click", () => {
@@ -251,7 +251,7 @@ function renderEditor() {
   const qtyOk = (text) => { const qty = money.parseQty(text); return qty !== null && qty > 0n && qty <= 100000000n; };
   const priceOk = (text) => money.cents(text) !== null;
   const discountOk = (text) => { const d = money.parsePercent(text); return d !== null && d <= 10000n; };
-  const qtyField = field("edit-qty", _t("Quantity"), money.formatQty(line.qty), qtyOk,
+  const qtyField = field("edit-qty", _t("Quantity"), numberText(money.formatQty(line.qty)), qtyOk,
     (text) => { line.qty = money.formatQty(text); });
   qtyField.classList.add("qty-field");
   const qtyInput = qtyField.querySelector("input");
@@ -259,7 +259,7 @@ function renderEditor() {
     const qty = money.parseQty(qtyInput.value) ?? 0n;
     const next = qty + BigInt(delta) * 1000n;
     if (next <= 0n) return;
-    qtyInput.value = money.formatQty(money.formatScaled(next, 3));
+    qtyInput.value = numberText(money.formatQty(money.formatScaled(next, 3)));
     qtyInput.dispatchEvent(new Event("input"));
   };
   const minus = element("button", { type: "button", className: "step", "aria-label": _t("Decrease quantity") }, "−");
@@ -278,13 +278,19 @@ function renderEditor() {
     renderSell({ editor: true });
     orderChanged(order);
   });
+  // The unit price as the cards show it: with tax unless the config says without (the line
+  // keeps the price without tax: the nearest one when a price with tax is not reachable).
+  const priceField = () => (pricesWithTax()
+    ? field("edit-price", _t("Unit price (tax incl.)"), numberText(money.formatCents(money.unitPrice(line, true) ?? 0)),
+      priceOk, (text) => { line.price_unit = money.formatCents(money.priceWithoutTax(money.cents(text), line.tax_rate)); })
+    : field("edit-price", _t("Unit price (tax excl.)"), numberText(money.formatCents(money.cents(line.price_unit) ?? 0)),
+      priceOk, (text) => { line.price_unit = money.formatCents(money.cents(text)); }));
   box.replaceChildren(
     element("div", { className: "editor-title" }, element("strong", {}, line.name), remove),
     element("div", { className: "editor-fields" },
       qtyField,
-      field("edit-price", _t("Unit price (tax excl.)"), money.formatCents(money.cents(line.price_unit) ?? 0), priceOk,
-        (text) => { line.price_unit = money.formatCents(money.cents(text)); }),
-      field("edit-discount", _t("Discount %"), model.percentText(money.parsePercent(line.discount) ?? 0n),
+      priceField(),
+      field("edit-discount", _t("Discount %"), numberText(model.percentText(money.parsePercent(line.discount) ?? 0n)),
         discountOk, (text) => { line.discount = money.formatScaled(money.parsePercent(text), 2); })));
   box.hidden = false;
 }

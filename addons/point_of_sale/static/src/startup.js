@@ -1,6 +1,6 @@
 // Start-up: open the device's store, load the data (server, else the offline cache), log in on
 // the session, restore the open orders, wire the page's events, then "pos:loaded".
-import { loaded as announceLoaded, emit } from "./hub.js";
+import { loaded as announceLoaded, emit, hub } from "./hub.js";
 import { SignedOut, Unreachable, api } from "./http.js";
 import { reference } from "./order.js";
 import { closePayment, keypad, openPayment, renderPayment, validatePayment } from "./payment.js";
@@ -19,7 +19,7 @@ import {
 import { Store } from "./store.js";
 import { Sync } from "./sync.js";
 import { _t, ngettext } from "./i18n.js";
-import { $, focusField, showMessage, showScreen, toast, watchOverflow } from "./ui.js";
+import { $, focusField, numberText, showMessage, showScreen, toast, watchOverflow } from "./ui.js";
 
 function showSignedOut() {
   showMessage(_t("You are signed out"),
@@ -126,6 +126,10 @@ function wireEvents() {
   $("cash-input").addEventListener("keydown", (event) => {
     if (event.key === "Enter") { event.preventDefault(); validatePayment(); }
     if (event.key === "Escape") closePayment();
+  });
+  hub.addEventListener("pos:loaded", () => {
+    const separator = $("keypad").querySelector('[data-key="."]');
+    if (separator) separator.textContent = numberText(".");
   });
   $("keypad").addEventListener("click", (event) => {
     const key = event.target.closest("button")?.dataset.key;

@@ -1,6 +1,7 @@
 // The page's one status (the header's indicator), the banner under it and the "Needs attention"
 // list of paid orders the server refused.
 import { fetchWithTimeout, serverLastSeen } from "./http.js";
+import { shownReference } from "./order.js";
 import { emit, hub } from "./hub.js";
 import * as money from "./money.js";
 import { loginUrl, root, state } from "./state.js";
@@ -288,7 +289,7 @@ export function renderAttention() {
     });
     const discard = element("button", { type: "button", className: "danger" }, _t("Discard"));
     discard.addEventListener("click", async () => {
-      const sure = await confirmDialog(_t("Discard {reference}? The server will never receive this paid order; record it by hand first.", { reference: entry.order.reference }), _t("Discard"));
+      const sure = await confirmDialog(_t("Discard {reference}? The server will never receive this paid order; record it by hand first.", { reference: shownReference(entry.order.reference) }), _t("Discard"));
       if (!sure) return;
       await state.store.delete("outbox", entry.uuid);
       await refreshAttention();
@@ -297,7 +298,7 @@ export function renderAttention() {
     const error = entry.error || {};
     return element("li", { className: "attention-item", dataset: { uuid: entry.uuid } },
       element("div", { className: "attention-main" },
-        element("strong", {}, entry.order.reference),
+        element("strong", {}, shownReference(entry.order.reference)),
         element("span", { className: "muted" },
           " " + _t("{amount} · paid {when}", { amount: money2(entry.receipt ? entry.receipt.total : money.cents(entry.order.amount_total) || 0),
                                                when: new Date(entry.paid_at).toLocaleString(catalogLocale().replace("_", "-")) })),

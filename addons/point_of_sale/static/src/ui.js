@@ -26,6 +26,12 @@ export function money2(amount) {
   return formatter(state.data && state.data.config).money(amount);
 }
 
+/** A plain decimal ("12.50") as the config's locale writes it: "12,50" in fr-FR. Fields take
+ * either separator (money.js). */
+export function numberText(text) {
+  return formatter(state.data && state.data.config).decimalText(text);
+}
+
 // A mouse or a scanner's keyboard: focus the field. A touch screen: don't, or its on-screen
 // keyboard pops up over the till (the keys of a scanner still reach the field, see startup.js).
 const finePointer = window.matchMedia ? window.matchMedia("(pointer: fine)").matches : true;
