@@ -26,9 +26,9 @@ from decimal import Decimal, InvalidOperation
 from pathlib import Path
 
 from babel import Locale
-from babel.numbers import format_decimal
 from babel.messages.mofile import write_mo
 from babel.messages.pofile import read_po
+from babel.numbers import format_decimal
 from babel.support import Translations
 from flask import current_app, g, has_app_context, has_request_context, request
 from flask_babel import (
@@ -42,8 +42,8 @@ from flask_babel import (
     refresh,
 )
 
-__all__ = ["_", "_l", "N_", "number_text", "gettext", "ngettext", "lazy_gettext", "use_locale", "current_language",
-           "js_catalog", "LANGUAGES", "COMPLETE"]
+__all__ = ["_", "_l", "N_", "number_text", "gettext", "ngettext", "lazy_gettext", "use_locale",
+           "current_language", "js_catalog", "LANGUAGES", "COMPLETE"]
 
 _ = gettext
 _l = lazy_gettext
