@@ -11,8 +11,8 @@ import yaml
 
 from tests.browser import PosServer, expect, prepare_database, screenshot, watch_errors
 from tests.i18n.catalogs import english_on, english_words
-from tests.support import ADMIN_LOGIN
 from tests.point_of_sale.test_pos_page_browser import product, sign_in, wait_until_ready
+from tests.support import ADMIN_LOGIN
 
 pytestmark = [pytest.mark.browser, pytest.mark.server, pytest.mark.timeout(120)]
 
