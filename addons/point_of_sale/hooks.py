@@ -37,17 +37,31 @@ def register_routes():
 
 @hookimpl
 def register_config_fields(form):
-    """Cash control's limit (cash_control.py) on the POS config's form."""
+    """Cash control's limit (cash_control.py) and the scanner's label prefixes
+    (static/src/barcodes.js) on the POS config's form."""
     if form != CONFIG_FORM:
         return []
     from core import ConfigField
 
     from .cash_control import APPROVAL_LIMIT_FIELD, DEFAULT_APPROVAL_LIMIT
-    return [ConfigField(
-        APPROVAL_LIMIT_FIELD, "Cash in/out without a manager up to", type="int",
-        default=DEFAULT_APPROVAL_LIMIT, min=0, max=1000000,
-        help="A cash in or cash out of more than this amount (whole units of the currency) "
-             "needs a manager's approval at the till. 0: every cash in or out needs one.")]
+    return [
+        ConfigField(
+            APPROVAL_LIMIT_FIELD, "Cash in/out without a manager up to", type="int",
+            default=DEFAULT_APPROVAL_LIMIT, min=0, max=1000000,
+            help="A cash in or cash out of more than this amount (whole units of the currency) "
+                 "needs a manager's approval at the till. 0: every cash in or out needs one."),
+        ConfigField(
+            "barcode_weight_prefixes", "Barcode prefixes of weight labels", default="",
+            max_length=64,
+            help="Two-digit prefixes (e.g. 21 22) of the EAN-13 labels a scale prints with a "
+                 "weight: PP IIIII WWWWW C, the weight in grams. The product is the one whose "
+                 "barcode is PP IIIII 00000 C (or PP IIIII)."),
+        ConfigField(
+            "barcode_price_prefixes", "Barcode prefixes of price labels", default="",
+            max_length=64,
+            help="Two-digit prefixes (e.g. 23) of the EAN-13 labels printed with a price: "
+                 "PP IIIII PPPPP C, the price in cents."),
+    ]
 
 
 @hookimpl

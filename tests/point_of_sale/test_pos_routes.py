@@ -116,7 +116,8 @@ def test_a_token_names_its_instance_and_config(addon_instance, shop_session):
 def test_pos_data_lists_config_session_products_and_partners(admin_client, shop_session):
     data = admin_client.get("/pos/config/1/data").json
     assert data["config"] == {"id": 1, "name": "Shop", **DEMO_SHOP_SETTINGS,
-                              "cash_move_approval_limit": 100}
+                              "cash_move_approval_limit": 100, "barcode_weight_prefixes": "",
+                              "barcode_price_prefixes": ""}
     assert data["session"]["id"] == shop_session and data["session"]["state"] == "opened"
     assert len(data["products"]) == 32
     espresso = next(p for p in data["products"] if p["name"] == "Espresso")

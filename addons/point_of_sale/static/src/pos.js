@@ -19,6 +19,8 @@
  *   close.js    closing the session: cash count, confirmation, the session report
  *   cash.js     cash control: the opening float, cash in and out (the header's Cash)
  *   staff.js    who is at the till: the header's cashier, switched with a PIN (offline too)
+ *   scanner.js, barcodes.js   keyboard barcode scanners anywhere on the sell screen; weight
+ *               and price labels
  *   status.js   the sync indicator, the banner, "Needs attention"
  *   startup.js  store, data (server or cache), login, open orders, events, "pos:loaded"
  *   money.js, store.js, sync.js   cents arithmetic, IndexedDB, the background push
@@ -43,6 +45,7 @@ import "./ticket.js";
 import "./close.js";
 import "./cash.js";
 import "./staff.js";
+import "./scanner.js";
 import { $, blockUi, element, toast, unblockUi } from "./ui.js";
 import { _t, ngettext, pgettext } from "./i18n.js";
 

@@ -128,7 +128,7 @@ export async function deleteCurrentOrder() {
   else selectOrder(state.orders[Math.max(0, index - 1)].uuid);
 }
 
-function addProduct(product) {
+export function addProduct(product) {
   const order = currentOrder();
   if (!order || !state.canSell) return;
   const line = model.addProduct(order, product,
