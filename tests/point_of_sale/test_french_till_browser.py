@@ -30,7 +30,8 @@ def demo_data_text():
 
 @pytest.fixture
 def server(db_url, tmp_path):
-    database = prepare_database(db_url)
+    # With the session check and the bus: their status words are on screen too.
+    database = prepare_database(db_url, addons=("pos_check_session_state", "pos_longpolling"))
     _open_boutique(database)
     server = PosServer(database, tmp_path)
     yield server.start()

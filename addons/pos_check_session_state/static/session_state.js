@@ -17,11 +17,13 @@
 const pos = window.comptoirPos;
 const body = document.body;
 const root = body.dataset.root || "";
-const STATE_WORDS = {
-  opening_control: "not opened yet (opening control)",
-  closing_control: "being closed (closing control)",
-  closed: "closed",
-};
+// The page's translations (point_of_sale's i18n.js); English where the page has none.
+const _t = (text, values) => (pos._t ? pos._t(text, values) : text);
+const stateWords = () => ({
+  opening_control: _t("not opened yet (opening control)"),
+  closing_control: _t("being closed (closing control)"),
+  closed: _t("closed"),
+});
 const MAX_WAIT_MS = 10000;
 const BUS_CHANNEL = "pos.session_state";
 
@@ -40,22 +42,26 @@ const STATUS = {
   "signed-out": ["down", "signed out"],
   error: ["waiting", "session check failed"],
 };
+// STATUS's words, said (for `make i18n`: literal strings).
+const statusWords = () => ({ "session closed": _t("session closed"),
+  "checking the session": _t("checking the session"), "signed out": _t("signed out"),
+  "session check failed": _t("session check failed") });
 
 function report(status) {
   body.dataset.sessionCheck = status;
   body.dataset.sessionChecks = String(Number(body.dataset.sessionChecks || 0) + 1);
   const [level, text] = STATUS[status];
-  pos.status?.report("session", { level, text, title: level === "ok" ? "" : `Session check: ${status}` });
+  pos.status?.report("session", { level, text: statusWords()[text] || text,
+    title: level === "ok" ? "" : _t("Session check: {status}", { status: statusWords()[text] || status }) });
 }
 
 function block(session, answer) {
   stopped = true;
   clearTimeout(timer);
   const name = answer.name || session.name || `#${session.id}`;
-  const words = STATE_WORDS[answer.state] || answer.state;
-  pos.blockUi(`Session ${name} is ${words}. This till cannot sell on it any more: ` +
-              "reload the page once a session is opened. Orders already paid are kept and " +
-              "sent, or listed under Needs attention.");
+  const words = stateWords()[answer.state] || answer.state;
+  pos.blockUi(_t("Session {name} is {state}. This till cannot sell on it any more: reload the page once a session is opened. Orders already paid are kept and sent, or listed under Needs attention.",
+                 { name, state: words }));
   report("blocked");
 }
 

@@ -21,6 +21,12 @@
  * "online", "offline" or "refused" (tests read it).
  */
 const pos = window.comptoirPos;
+// The page's translations (point_of_sale's i18n.js); English where the page has none. N_
+// marks a text for `make i18n` that is translated where it is shown.
+const N_ = (text) => text;
+const _t = (text, values) => (pos._t ? pos._t(text, values)
+  : text.replace(/\{(\w+)\}/g, (match, key) => (values && key in values ? String(values[key]) : match)));
+const shownRef = (reference) => (pos._t ? String(reference).replace(/^Order /, `${_t("Order")} `) : reference);
 const body = document.body;
 const root = body.dataset.root || "";
 const query = new URLSearchParams(location.search);
@@ -146,8 +152,8 @@ function byline(info) {
   if (!info || !info.created) return "";
   const who = (entry) => `${entry.pos.name} (${entry.user.name})`;
   const changed = info.changed && who(info.changed) !== who(info.created)
-    ? ` · last change on ${who(info.changed)}` : "";
-  return `Started on ${who(info.created)}${changed}`;
+    ? _t(" · last change on {till}", { till: who(info.changed) }) : "";
+  return _t("Started on {till}", { till: who(info.created) }) + changed;
 }
 
 // -- merging a server copy into the local order ---------------------------------------------
@@ -231,7 +237,7 @@ function learnTillNames(order) {
 }
 
 const tillName = (posId) => (posId === config.id ? config.name
-  : tillNames.get(posId) || "another till");
+  : tillNames.get(posId) || _t("another till"));
 
 const isOwn = (order) => !order.ms_info?.created || order.ms_info.created.pos.id === config.id;
 
@@ -252,13 +258,13 @@ async function dropShared(uuid, why) {
   save();
   if (!order) return;
   const wasShown = current()?.uuid === uuid;
-  const shown = wasShown ? await showOwnOrder(uuid) : null;
+  const showing = wasShown ? await showOwnOrder(uuid) : null;
   await pos.dropOrder(uuid);
   // Information, not a failure: a warning when the screen changed under the cashier.
   pos.notify(wasShown
-    ? `${order.reference}, the order on screen, ${why}. Now showing ${shown.reference} of ` +
-      `${config.name}.`
-    : `${order.reference} ${why}.`, wasShown ? "warning" : "info");
+    ? _t("{reference}, the order on screen, {why}. Now showing {shown} of {till}.", {
+      reference: shownRef(order.reference), why, shown: shownRef(showing.reference), till: config.name })
+    : _t("{reference} {why}.", { reference: shownRef(order.reference), why }), wasShown ? "warning" : "info");
 }
 
 function replaceEmptyOrder(theirs) {
@@ -269,8 +275,8 @@ function replaceEmptyOrder(theirs) {
   pos.selectOrder(theirs.uid);
   pos.dropOrder(shown.uuid).then(() => queueRemoval(shown, { paid: false }));
   const from = tillName(theirs.ms_info?.created?.pos?.id);
-  pos.notify(`${current().reference} from ${from} replaced this till's empty order on screen ` +
-             "(Replace an empty order is on).");
+  pos.notify(_t("{reference} from {till} replaced this till's empty order on screen (Replace an empty order is on).",
+                { reference: shownRef(current().reference), till: from }));
 }
 
 /** At start: the page shows one of this till's own orders. */
@@ -302,7 +308,7 @@ async function call(action, data) {
       }),
     }, REQUEST_TIMEOUT_MS);
   } catch (error) {
-    throw new Unreachable(error.timedOut ? "no answer within 30 s" : "no connection");
+    throw new Unreachable(error.timedOut ? N_("no answer within 30 s") : N_("no connection"));
   }
   let answer = null;
   try { answer = await response.json(); } catch (error) { /* not JSON: a proxy's error page */ }
@@ -313,12 +319,11 @@ async function call(action, data) {
     throw new Refused(answer.error ? answer.error.message : `HTTP ${response.status}`);
   }
   if (body.dataset.multiSession === "refused") {
-    render("online", `Orders shared with the other tills of ${ms.name}.`); // refused once, fine now
+    render("online", _t("Orders shared with the other tills of {name}.", { name: ms.name })); // refused once, fine now
   }
   if (answer.action === "outdated_run") {
-    pos.blockUi(`Sharing orders with the tills of ${ms.name} stopped: every session of ` +
-                `${ms.name} was closed, this till's included. Orders left unpaid are kept for ` +
-                "a manager (Unpaid shared orders). Reload this page once a session is open.");
+    pos.blockUi(_t("Sharing orders with the tills of {name} stopped: every session of {name} was closed, this till's included. Orders left unpaid are kept for a manager (Unpaid shared orders). Reload this page once a session is open.",
+                   { name: ms.name }));
     throw new Refused("outdated run");
   }
   return answer;
@@ -334,7 +339,7 @@ function failed(error) {
     goOffline(error.message);
   } else {
     body.dataset.multiSession = "refused";
-    pos.notify(`Shared orders: the sync server refused this till's change (${error.message})`,
+    pos.notify(_t("Shared orders: the sync server refused this till's change ({error})", { error: error.message }),
                "error");
     console.error(error);
   }
@@ -369,7 +374,7 @@ async function sendUpdate(uuid) {
     if (takeServerCopy(theirs, { base: sent, conflicted })) scheduleUpdate(uuid);
   } else if (reply.action === "revision_error") {
     if (reply.state === "deleted") {
-      await dropShared(uuid, "was paid or deleted on another till");
+      await dropShared(uuid, _t("was paid or deleted on another till"));
     } else {
       enqueue(() => syncAll({ uid: uuid }));
     }
@@ -385,15 +390,16 @@ function conflictToast(order, reply) {
   const names = new Set(reply.conflicts.map((uid) => {
     const who = uid === "header" ? reply.order.ms_info?.changed?.pos
       : kept.get(uid)?.ms_info?.changed?.pos;
-    if (!who) return "another till";
+    if (!who) return _t("another till");
     return who.id === config.id ? config.name : who.name || tillName(who.id);
   }));
-  const whose = [...names].join(" and ");
+  const and = _t(" and ");
+  const whose = [...names].join(and);
   pos.notify(names.has(config.name) && names.size === 1
-    ? `${order.reference}: this till changed the same line twice at once; its earlier change ` +
-      "was kept, the later one was not. Change it again if needed."
-    : `${order.reference}: ${whose} changed the same line at the same time; ${whose}'s change ` +
-      `was kept, this till's (${config.name}) was not.`, "warning");
+    ? _t("{reference}: this till changed the same line twice at once; its earlier change was kept, the later one was not. Change it again if needed.",
+         { reference: shownRef(order.reference) })
+    : _t("{reference}: {whose} changed the same line at the same time; {whose}'s change was kept, this till's ({till}) was not.",
+         { reference: shownRef(order.reference), whose, till: config.name }), "warning");
 }
 
 function queueRemoval(order, { paid }) {
@@ -446,7 +452,8 @@ function onMessage(message) {
     if (takeServerCopy(unwire(data), { incoming: true })) scheduleUpdate(data.uid);
   } else if (message.action === "remove_order" && !own) {
     const where = data.pos_name || tillName(data.pos_id);
-    dropShared(data.uid, data.finalized ? `was paid on ${where}` : `was deleted on ${where}`);
+    dropShared(data.uid, data.finalized ? _t("was paid on {till}", { till: where })
+      : _t("was deleted on {till}", { till: where }));
   } else if (message.action === "sync_all") {
     applySyncAll(data);
   }
@@ -472,7 +479,7 @@ function applySyncAll(data) {
     for (const order of pos.openOrders()) {
       const known = synced[order.uuid];
       if (known && !onServer.has(order.uuid)) {
-        dropShared(order.uuid, "was paid or removed on another till");
+        dropShared(order.uuid, _t("was paid or removed on another till"));
       } else if (known ? !sameOrder(toSync(order), known.order) : order.lines.length) {
         scheduleUpdate(order.uuid); // changed or made here while offline: share it now
       }
@@ -490,12 +497,12 @@ chip.setAttribute("role", "status");
 function render(state, title) {
   body.dataset.multiSession = state;
   chip.dataset.state = state;
-  chip.textContent = { online: "Shared", connecting: "Shared · connecting" }[state]
-    || "Shared · offline";
+  chip.textContent = { online: _t("Shared"), connecting: _t("Shared · connecting") }[state]
+    || _t("Shared · offline");
   chip.title = title;
-  const [level, words] = { online: ["ok", ""], connecting: ["waiting", "shared orders connecting"],
-                           refused: ["down", "shared orders refused"] }[state]
-    || ["down", "shared orders offline"];
+  const [level, words] = { online: ["ok", ""], connecting: ["waiting", _t("shared orders connecting")],
+                           refused: ["down", _t("shared orders refused")] }[state]
+    || ["down", _t("shared orders offline")];
   pos.status?.report("shared", { level, text: words, title, sameServer: !ms.sync_server });
 }
 
@@ -504,14 +511,15 @@ function goOffline(reason) {
   // nothing more is worth a message. Through a separate sync server: say it once, plainly.
   if (!offlineSaid && ms.sync_server) {
     offlineSaid = true;
-    pos.notify(`Orders are not shared with the other tills for now: the sync server ` +
-               `${ms.sync_server} does not answer. This till keeps selling and shares its ` +
-               "orders when it answers again.", "warning");
+    pos.notify(_t("Orders are not shared with the other tills for now: the sync server {server} does not answer. This till keeps selling and shares its orders when it answers again.",
+                  { server: ms.sync_server }), "warning");
   }
   online = false;
-  const where = ms.sync_server ? `the sync server ${ms.sync_server}` : "this server";
-  render("offline", `Orders are not shared for now: ${where} does not answer (${reason}). ` +
-                    "Retrying.");
+  const where = ms.sync_server ? _t("the sync server {server}", { server: ms.sync_server })
+    : _t("this server");
+  const why = _t(reason);
+  render("offline", _t("Orders are not shared for now: {where} does not answer ({reason}). Retrying.",
+                       { where, reason: why }));
   clearTimeout(retryTimer);
   retryTimer = setTimeout(() => { retryTimer = null; reconnect(); }, RETRY_MS + Math.random() * JITTER_MS);
 }
@@ -528,7 +536,7 @@ function reconnect() {
     online = true;
     offlineSaid = false;
     triedAtReturn = false;
-    render("online", `Orders shared with the other tills of ${ms.name}.`);
+    render("online", _t("Orders shared with the other tills of {name}.", { name: ms.name }));
   });
 }
 
@@ -542,7 +550,8 @@ function start(data) {
   storageKey = `comptoir-ms:${ms.sync_server || "local"}:${ms.db_name}:${ms.id}:${config.id}:${ms.run_ID}`;
   restore();
   document.getElementById("sync-indicator")?.before(chip);
-  render("connecting", `Connecting to the sync server ${ms.sync_server || "(this server)"}…`);
+  const server = ms.sync_server || _t("(this server)");
+  render("connecting", _t("Connecting to the sync server {server}…", { server }));
 
   const lp = pos.longpolling;
   const bus = ms.sync_server ? lp.addBus(ms.sync_server, { token: ms.token, label: "Sync server" })
