@@ -39,8 +39,13 @@
   `verify_token`, `PosToken`, `TokenError`;
 - customers: `search_customers`, `create_customer` (from the template customer),
   `update_customer` (phone, e-mail), `retire_customer` ("deleted" | "retired"),
-  `partner_json`; over HTTP (customer_http.py): `run_customer_change(change)` (one
-  transaction, a Rejection turned into its JSON error) and `customer_refusal`;
+  `partner_json`; changes from tills recorded with the till and kept in scope:
+  `record_customer_change(connection, partner_id, kind, source, fields=None)` (kinds `CREATED`,
+  `EDITED`, `ABANDONED`), `check_abandon(connection, partner_id, source, window_seconds)`
+  (only the creating till, soon after), `abandon_window(connection)`, `till_source(config_id)`
+  (the source of a config's page or token); over HTTP
+  (customer_http.py): `run_customer_change(change)` (one transaction, a Rejection turned into
+  its JSON error) and `customer_refusal`;
 - hooks other addons implement: `hookspecs.py` (`check_pos_order`, `extend_pos_data`,
   `extend_pos_token`, `pos_session_closed`, `pos_session_closed_committed`,
   `pos_config_form_links`, `pos_create_customer`, `pos_update_customer`,
@@ -60,10 +65,17 @@ from .access import (
 from .closing import session_report
 from .customer_http import customer_refusal, run_customer_change
 from .customers import (
+    ABANDONED,
+    CREATED,
+    EDITED,
+    abandon_window,
+    check_abandon,
     create_customer,
     partner_json,
+    record_customer_change,
     retire_customer,
     search_customers,
+    till_source,
     update_customer,
 )
 from .journal import KINDS as JOURNAL_KINDS
@@ -132,6 +144,8 @@ __all__ = [
     "CLOSED", "CLOSING_CONTROL", "OPENED", "OPENING_CONTROL",
     "Order", "OrderLine", "Partner", "Payment", "PosConfig", "PosSession", "Product",
     "create_customer", "partner_json", "retire_customer", "search_customers", "update_customer",
+    "record_customer_change", "check_abandon", "abandon_window", "till_source", "CREATED",
+    "EDITED", "ABANDONED",
     "customer_refusal", "run_customer_change",
     "ZERO_LINK", "ChainCheck", "SealedEntry", "canonical_form", "chain_link", "ledger_entries",
     "ledger_head", "receive_sealed_entries", "seal_record", "verify_chain", "session_report",

@@ -9,7 +9,7 @@ from .fields import Rejection
 
 # A refusal's HTTP status; others are 400.
 STATUS = {"unknown_customer": 404, "no_template": 409, "template_customer": 409,
-          "needs_server": 503}
+          "needs_server": 503, "not_your_creation": 403, "abandon_too_late": 409}
 
 
 def customer_refusal(rejection):

@@ -9,13 +9,20 @@ from core.web.errors import ApiError, json_object
 from .access import ANY_CONFIG, caller_config_scope
 from .customer_http import run_customer_change
 from .customers import (
+    ABANDONED,
+    CREATED,
     CUSTOMER_FIELDS,
     EDITABLE_FIELDS,
+    EDITED,
     MAX_RESULTS,
+    abandon_window,
+    check_abandon,
     clean_values,
     create_customer,
+    record_customer_change,
     retire_customer,
     search_customers,
+    till_source,
     update_customer,
 )
 from .web import blueprint
@@ -63,7 +70,9 @@ def customers_create():
         values = clean_values(body, tuple(CUSTOMER_FIELDS))
         customer = current_plugins().hook.pos_create_customer(
             connection=connection, config_id=config_id, values=values)
-        return create_customer(connection, values) if customer is None else customer
+        customer = create_customer(connection, values) if customer is None else customer
+        record_customer_change(connection, customer["id"], CREATED, till_source(config_id))
+        return customer
     return jsonify(customer=run_customer_change(create)), 201
 
 
@@ -78,14 +87,18 @@ def customers_update(partner_id):
         values = clean_values(body, EDITABLE_FIELDS)
         customer = current_plugins().hook.pos_update_customer(
             connection=connection, config_id=config_id, partner_id=partner_id, values=values)
-        return update_customer(connection, partner_id, values) if customer is None else customer
+        customer = (update_customer(connection, partner_id, values) if customer is None
+                    else customer)
+        record_customer_change(connection, partner_id, EDITED, till_source(config_id), values)
+        return customer
     return jsonify(customer=run_customer_change(update))
 
 
 @blueprint.post("/customers/<int:partner_id>/abandon")
 def customers_abandon(partner_id):
     """`{"config_id"}` -> `{"outcome": "deleted" | "retired" | ...}`: the cashier cancelled a
-    customer just created (an addon may take it over: pos_abandon_customer)."""
+    customer just created (an addon may take it over: pos_abandon_customer). Only the till
+    that created it, within point_of_sale.customer_abandon_seconds (customers.check_abandon)."""
     scope = caller_config_scope()
     body = json_object()
     config_id = _config_id(scope, body)
@@ -94,7 +107,11 @@ def customers_abandon(partner_id):
                                             "send only 'config_id'")
 
     def abandon(connection):
+        source = till_source(config_id)
+        check_abandon(connection, partner_id, source, abandon_window(connection))
         outcome = current_plugins().hook.pos_abandon_customer(
             connection=connection, config_id=config_id, partner_id=partner_id)
-        return retire_customer(connection, partner_id) if outcome is None else outcome
+        outcome = retire_customer(connection, partner_id) if outcome is None else outcome
+        record_customer_change(connection, partner_id, ABANDONED, source)
+        return outcome
     return jsonify(outcome=run_customer_change(abandon))

@@ -10,13 +10,25 @@ Addons may take creation and edits over (`pos_create_customer`, `pos_update_cust
 hookspecs.py): pos_autonomous creates on the central server from a till with its own database.
 A customer that orders reference is never deleted, only retired (`active` false): the orders
 and their tickets stay exactly as they were.
+
+Changes from tills stay within their scope (#22 item 3): every creation and edit a till makes is
+recorded with the till (`point_of_sale_customer_change`: the source, the time, the fields an
+edit changed), and a creation may be abandoned only by the till that created it, within
+`point_of_sale.customer_abandon_seconds` of creating it (`check_abandon`); other customers are
+retired or deleted in the admin. A till edits only `EDITABLE_FIELDS`.
 """
+import json
 import re
+from datetime import timedelta, timezone
 
 from sqlalchemy import delete, exists, func, or_, select, update
 
+from core.models import utc_now
+
 from .fields import Rejection
-from .models import Order, Partner
+from .models import CustomerChange, Order, Partner
+
+CREATED, EDITED, ABANDONED = "created", "edited", "abandoned"
 
 # Field -> longest value, for what a till may send (`name` is required when creating).
 CUSTOMER_FIELDS = {"name": 128, "email": 128, "phone": 32, "street": 128, "zip": 16,
@@ -146,3 +158,42 @@ def retire_customer(connection, partner_id):
         return "retired"
     connection.execute(delete(Partner).where(Partner.id == partner_id))
     return "deleted"
+
+
+def till_source(config_id):
+    """The `source` of a change made by the page or token of POS config `config_id`."""
+    return f"config:{config_id}"
+
+
+def record_customer_change(connection, partner_id, kind, source, fields=None):
+    """Record that `source` (a till) created, edited or abandoned customer `partner_id`."""
+    connection.execute(CustomerChange.__table__.insert().values(
+        partner_id=partner_id, kind=kind, source=source[:64],
+        fields=json.dumps(fields, sort_keys=True) if fields else "", at=utc_now()))
+
+
+def check_abandon(connection, partner_id, source, window_seconds):
+    """Rejection unless `source` created customer `partner_id` less than `window_seconds` ago:
+    only the till that created a customer may abandon its creation, and only soon after."""
+    created = connection.execute(
+        select(CustomerChange.source, CustomerChange.at)
+        .where(CustomerChange.partner_id == partner_id, CustomerChange.kind == CREATED)
+        .order_by(CustomerChange.id.desc()).limit(1)).first()
+    if created is None or created.source != source:
+        raise Rejection("not_your_creation",
+                        f"customer {partner_id} was not created by this till: only the till "
+                        "that created a customer may cancel its creation (an administrator "
+                        "retires customers in the admin)")
+    at = created.at if created.at.tzinfo else created.at.replace(tzinfo=timezone.utc)
+    if utc_now() - at > timedelta(seconds=window_seconds):
+        raise Rejection("abandon_too_late",
+                        f"customer {partner_id} was created more than {window_seconds} s ago "
+                        "(point_of_sale.customer_abandon_seconds): its creation can no longer "
+                        "be cancelled from the till; an administrator retires it in the admin")
+
+
+def abandon_window(connection):
+    """point_of_sale.customer_abandon_seconds, as it stands."""
+    from core.web import current_instance, current_plugins
+    return current_instance().parameters(connection, current_plugins()).get(
+        "point_of_sale.customer_abandon_seconds")

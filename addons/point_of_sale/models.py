@@ -297,6 +297,19 @@ class ConfigWriter(Model):
     reason: Mapped[str] = mapped_column(String(256))
 
 
+class CustomerChange(Model):
+    """Who created or edited a customer from a till, and when (customers.py): `source` names the
+    till ("config:3" for a POS config's page or token, "autonomous_till:5" for an autonomous
+    till on the central instance); `fields` the edited fields' new values (JSON)."""
+    __tablename__ = "point_of_sale_customer_change"
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    partner_id: Mapped[int] = mapped_column(Integer, index=True)
+    kind: Mapped[str] = mapped_column(String(16))  # created | edited | abandoned
+    source: Mapped[str] = mapped_column(String(64))
+    fields: Mapped[str] = mapped_column(Text, default="")
+    at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utc_now)
+
+
 MODELS = [PosConfig, PosSession, Product, Partner, Order, OrderLine, Payment,
           LedgerHead, LedgerEntry, Closing, LedgerAlarm, LedgerCheckpoint, LedgerUnseal, ConfigWriter,
-          JournalHead, JournalEvent]
+          JournalHead, JournalEvent, CustomerChange]

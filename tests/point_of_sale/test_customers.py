@@ -168,15 +168,59 @@ def test_a_cancelled_creation_is_deleted_or_retired(admin_client, shop_session):
         return admin_client.post(f"/pos/customers/{partner_id}/abandon",
                                  json={"config_id": 1, **body})
 
-    created = admin_client.post("/pos/customers", json={"config_id": 1, "name": "Oops"})
-    partner_id = created.get_json()["customer"]["id"]
+    def create(name):
+        created = admin_client.post("/pos/customers", json={"config_id": 1, "name": name})
+        return created.get_json()["customer"]["id"]
+
+    partner_id = create("Oops")
     assert abandon(partner_id).get_json() == {"outcome": "deleted"}
     assert_json_error(abandon(partner_id), 404, "unknown_customer")
-    assert_json_error(abandon(1), 409, "template_customer")
     assert_json_error(abandon(3, name="x"), 400, "invalid_body")
-    pushed = admin_client.post("/pos/orders", json=[an_order(shop_session, partner_id=2)])
+    ordered = create("Ordered at once")
+    pushed = admin_client.post("/pos/orders", json=[an_order(shop_session, partner_id=ordered)])
     assert pushed.get_json()["results"][0]["status"] == "created"
-    assert abandon(2).get_json() == {"outcome": "retired"}  # the order refers to it
+    assert abandon(ordered).get_json() == {"outcome": "retired"}  # the order refers to it
+
+
+def test_only_the_till_that_created_a_customer_abandons_it_and_only_soon(
+        app, addon_instance, set_parameter):
+    """Any POS token could delete or retire any customer (issue #22 item 3)."""
+    shop, bar = (app.test_client() for _ in range(2))
+    shop_token, bar_token = bearer(addon_instance, 1), bearer(addon_instance, 2)
+    created = shop.post("/pos/customers", json={"name": "Gus"}, headers=shop_token)
+    partner_id = created.get_json()["customer"]["id"]
+    before = partner_count(addon_instance)
+    for partner, token, status, code in [
+            (partner_id, bar_token, 403, "not_your_creation"),  # another till's creation
+            (2, shop_token, 403, "not_your_creation"),  # a customer no till created
+            (1, shop_token, 403, "not_your_creation")]:  # the template
+        answer = bar.post(f"/pos/customers/{partner}/abandon", json={}, headers=token)
+        assert_json_error(answer, status, code)
+    assert partner_count(addon_instance) == before
+    set_parameter("point_of_sale.customer_abandon_seconds", 0)  # read at each cancellation
+    assert_json_error(shop.post(f"/pos/customers/{partner_id}/abandon", json={},
+                                headers=shop_token), 409, "abandon_too_late")
+    set_parameter("point_of_sale.customer_abandon_seconds", 600)
+    answer = shop.post(f"/pos/customers/{partner_id}/abandon", json={}, headers=shop_token)
+    assert answer.get_json() == {"outcome": "deleted"}
+    with addon_instance.engine.connect() as connection:
+        kinds = connection.execute(text(
+            "SELECT kind, source FROM point_of_sale_customer_change WHERE partner_id = :id "
+            "ORDER BY id"), {"id": partner_id}).all()
+    assert [tuple(k) for k in kinds] == [("created", "config:1"), ("abandoned", "config:1")]
+
+
+def test_a_tills_edit_is_recorded_with_the_till(app, addon_instance):
+    client, token = app.test_client(), bearer(addon_instance, 2)
+    answer = client.post("/pos/customers/2", json={"phone": "0611223344"}, headers=token)
+    assert answer.status_code == 200, answer.get_json()
+    assert_json_error(client.post("/pos/customers/2", json={"name": "Renamed"}, headers=token),
+                      400, "invalid_customer")  # a till edits phone and e-mail only
+    with addon_instance.engine.connect() as connection:
+        rows = connection.execute(text(
+            "SELECT kind, source, fields FROM point_of_sale_customer_change "
+            "WHERE partner_id = 2")).all()
+    assert [tuple(r) for r in rows] == [("edited", "config:2", '{"phone": "0611223344"}')]
 
 
 def test_hook_pos_abandon_customer_takes_the_cancellation_over(app, admin_client,
@@ -186,9 +230,11 @@ def test_hook_pos_abandon_customer_takes_the_cancellation_over(app, admin_client
         def pos_abandon_customer(self, connection, config_id, partner_id):
             return "queued"
 
+    created = admin_client.post("/pos/customers", json={"config_id": 1, "name": "Zoe"})
+    partner_id = created.get_json()["customer"]["id"]
     app.extensions["core.plugins"].register(Queueing(), "queueing")
     before = partner_count(addon_instance)
-    answer = admin_client.post("/pos/customers/2/abandon", json={"config_id": 1})
+    answer = admin_client.post(f"/pos/customers/{partner_id}/abandon", json={"config_id": 1})
     assert answer.get_json() == {"outcome": "queued"}
     assert partner_count(addon_instance) == before  # the addon's business, not ours
 

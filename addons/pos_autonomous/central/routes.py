@@ -326,11 +326,12 @@ def _customer_values(body):
 
 def _from_till(change):
     """A till's customer change, through point_of_sale's rules and refusals: the caller is a
-    till, the partner table's till → server row is switched on, then `change(connection)`."""
+    till, the partner table's till → server row is switched on, then `change(connection,
+    source)`, `source` naming the till in point_of_sale's record of customer changes."""
     def checked(connection):
-        _till_from_request(connection)
+        till = _till_from_request(connection)
         _require_up(connection, CUSTOMER_TABLE)
-        return change(connection)
+        return change(connection, f"autonomous_till:{till.id}")
     return point_of_sale.run_customer_change(checked)
 
 
@@ -348,19 +349,38 @@ def _require_up(connection, table_name):
 def create_customer():
     """Create a customer for a till from the template partner; answer it."""
     values = _customer_values(json_object())
-    return jsonify(customer=_from_till(
-        lambda connection: point_of_sale.create_customer(connection, values)))
+
+    def create(connection, source):
+        customer = point_of_sale.create_customer(connection, values)
+        point_of_sale.record_customer_change(connection, customer["id"], point_of_sale.CREATED,
+                                             source)
+        return customer
+    return jsonify(customer=_from_till(create))
 
 
 @blueprint.post("/customers/<int:partner_id>")
 def update_customer(partner_id):
+    """A till's edit (the fields a till may edit: point_of_sale's), recorded with the till."""
     values = _customer_values(json_object())
-    return jsonify(customer=_from_till(
-        lambda connection: point_of_sale.update_customer(connection, partner_id, values)))
+
+    def edit(connection, source):
+        customer = point_of_sale.update_customer(connection, partner_id, values)
+        point_of_sale.record_customer_change(connection, partner_id, point_of_sale.EDITED,
+                                             source, values)
+        return customer
+    return jsonify(customer=_from_till(edit))
 
 
 @blueprint.post("/customers/<int:partner_id>/delete")
 def delete_customer(partner_id):
-    """An abandoned creation: deleted, or marked retired when an order refers to it."""
-    outcome = _from_till(lambda connection: point_of_sale.retire_customer(connection, partner_id))
+    """An abandoned creation: deleted, or marked retired when an order refers to it. Only by
+    the till that created it, within point_of_sale.customer_abandon_seconds."""
+    def abandon(connection, source):
+        point_of_sale.check_abandon(connection, partner_id, source,
+                                    point_of_sale.abandon_window(connection))
+        outcome = point_of_sale.retire_customer(connection, partner_id)
+        point_of_sale.record_customer_change(connection, partner_id, point_of_sale.ABANDONED,
+                                             source)
+        return outcome
+    outcome = _from_till(abandon)
     return jsonify(partner_id=partner_id, outcome=outcome)

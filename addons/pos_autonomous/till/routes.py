@@ -26,8 +26,15 @@ def status():
 @blueprint.post("/customers/<int:partner_id>/abandon")
 def abandon_customer(partner_id):
     """The cashier cancelled a customer just created: gone here, deleted on the central
-    instance by the next pass."""
-    point_of_sale.caller_config_scope()
+    instance by the next pass. A POS token only for what its till created, soon after
+    (point_of_sale.check_abandon; the central instance checks again)."""
+    scope = point_of_sale.caller_config_scope()
     with current_instance().engine.begin() as connection:
+        if scope is not point_of_sale.ANY_CONFIG:
+            try:
+                point_of_sale.check_abandon(connection, partner_id, point_of_sale.till_source(scope),
+                                            point_of_sale.abandon_window(connection))
+            except point_of_sale.Rejection as rejection:
+                raise point_of_sale.customer_refusal(rejection) from None
         outbox.abandon_creation(connection, partner_id)
     return jsonify(partner_id=partner_id, queued="delete")
