@@ -29,6 +29,9 @@
   it records (after any ticket it seals: it locks the journal's head until commit) ->
   `JournalEntry(number, link)`; `journal_events`, `verify_journal` -> `JournalCheck`,
   `journal_head`, and the kinds it records itself (`JOURNAL_KINDS`);
+- periodic closings (periodic.py): `run_due_closings(connection, parameters, now=None)` makes
+  the daily, monthly and yearly closings due (an autonomous till's synchroniser calls it),
+  `closings_of_config(connection, config_id)`;
 - who is calling: `caller_credentials` (ANY_CONFIG or the caller's `PosToken`: instance,
   config, multi-sessions), `caller_config_scope`, `require_config_access`,
   `require_session_access`, `ANY_CONFIG`;
@@ -125,6 +128,7 @@ from .models import (
 from .orders import ParsedOrder, Rejection, compute_totals, parse_order, push_orders
 from .past_orders import order_details
 from .payment_methods import BUILT_IN_METHODS, PaymentMethod, check_payments, payment_methods
+from .periodic import closings_of_config, run_due_closings
 from .refunds import refunded_quantities
 from .sessions import (
     SessionError,
@@ -154,7 +158,7 @@ __all__ = [
     "config_writer", "config_writer_key", "config_writers", "set_config_writer",
     "start_chain_after",
     "JOURNAL_KINDS", "JournalCheck", "JournalEntry", "journal_events", "journal_head",
-    "record_event", "verify_journal",
+    "record_event", "verify_journal", "closings_of_config", "run_due_closings",
     "ParsedOrder", "Rejection", "compute_totals", "parse_order", "push_orders",
     "BUILT_IN_METHODS", "PaymentMethod", "check_payments", "payment_methods", "refunded_quantities",
     "SessionError", "announce_closed", "close_session", "current_session", "get_config", "open_session",

@@ -29,10 +29,11 @@ def register_routes():
     from .admin import admin_blueprint
     from .cash_routes import cash_blueprint
     from .closing_routes import closing_blueprint
+    from .fiscal_admin import fiscal_blueprint
     from .past_orders import blueprint as past_orders_blueprint
     from .staff_routes import staff_admin, staff_blueprint
     return [blueprint, admin_blueprint, past_orders_blueprint, closing_blueprint, cash_blueprint,
-            staff_blueprint, staff_admin]
+            staff_blueprint, staff_admin, fiscal_blueprint]
 
 
 @hookimpl

@@ -227,3 +227,11 @@ def _stored_time(connection, moment):
     if connection.dialect.name == "sqlite":
         return moment.astimezone(timezone.utc).replace(tzinfo=None)
     return moment
+
+
+def run_due_closings(connection, parameters, now=None):
+    """`run_closings` at `now` (default: the current time) with the closing hour and time zone
+    of the system parameters; what `core pos closings run` and an autonomous till's
+    synchroniser call."""
+    zone, hour = settings(parameters)
+    return run_closings(connection, now or datetime.now(timezone.utc), zone, hour)

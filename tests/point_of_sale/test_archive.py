@@ -181,3 +181,26 @@ def test_core_pos_archive_writes_and_verifies_without_a_database(year, tmp_path)
     bad = runner.invoke(cli, ["--db", year.url, "pos", "archive", "1", "--period", "26",
                               "-o", str(tmp_path / "x.zip")])
     assert bad.exit_code == 1 and "must be a year (2026) or a month" in bad.output
+
+
+def test_the_admin_fiscal_page_lists_closings_and_journal_and_downloads_an_archive(year):
+    from tests.support import post_form, signed_in_client
+    from tests.support import testing_app as app_of
+    admin = signed_in_client(app_of(year), year)
+    page = admin.get("/web/pos/fiscal?config_id=1")
+    assert page.status_code == 200
+    html = page.get_data(as_text=True)
+    assert html.count('id="closing-') == 10  # 3 dailies, a monthly, a yearly; the shop's too
+    assert "2026-12" in html and "Comptoir Café" in html and "session_open" in html
+    download = post_form(admin, "/web/pos/fiscal/1/archive", data={"period": "2026"},
+                         page="/web/pos/fiscal?config_id=1")
+    assert download.status_code == 200
+    assert download.headers["Content-Disposition"] == 'attachment; filename="Shop-2026.zip"'
+    ok, lines = verify_archive(download.get_data())
+    assert ok, lines
+    refused = post_form(admin, "/web/pos/fiscal/1/archive", data={"period": "last year"},
+                        page="/web/pos/fiscal?config_id=1")
+    assert refused.status_code == 400
+    assert "must be a year (2026) or a month" in refused.get_data(as_text=True)
+    assert admin.get("/web/pos/fiscal?config_id=99").status_code == 404
+    assert app_of(year).test_client().get("/web/pos/fiscal").status_code == 302  # signed out

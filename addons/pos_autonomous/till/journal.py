@@ -9,6 +9,7 @@ instance holds a later push serial or more acknowledged tickets than this databa
 """
 from sqlalchemy import func, select
 
+from addons.point_of_sale import record_event
 from core.models import utc_now
 
 from ..wire import moment as _iso
@@ -22,7 +23,10 @@ CLOCK_TOLERANCE_SECONDS = 120.0  # wall-clock drift between two passes that coun
 
 
 def record(connection, kind, message):
-    """Add one event (in `connection`'s transaction); return its id."""
+    """Add one event (in `connection`'s transaction); return its id. It is also sealed in
+    point_of_sale's chained journal of events (kind `till_<kind>`), where a row deleted or
+    edited before it goes up breaks the chain (`core pos verify`)."""
+    record_event(connection, f"till_{kind}", None, message=message[:MAX_MESSAGE])
     return connection.execute(Event.__table__.insert().values(
         at=utc_now(), kind=kind, message=message[:MAX_MESSAGE])).inserted_primary_key[0]
 

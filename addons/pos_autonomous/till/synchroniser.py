@@ -10,6 +10,7 @@ from contextlib import contextmanager
 
 from sqlalchemy import select
 
+from addons.point_of_sale import run_due_closings
 from core.models import utc_now
 
 from .. import role, settings
@@ -79,6 +80,7 @@ class Synchroniser:
         jump = self.clock.check()
         if jump:
             self._journal(journal.CLOCK_CHANGE, jump)
+        self._run_closings()
         pages = 0
         try:
             uploaded = upload(self, self.link)
@@ -136,6 +138,15 @@ class Synchroniser:
                 last_error=message, failures=Link.failures + 1))
             if message != previous:
                 journal.record(connection, journal.SYNC_ERROR, message)
+
+    def _run_closings(self):
+        """The periodic closings due (point_of_sale), made on the till whether or not the
+        central instance answers; a failure is said and the pass goes on."""
+        try:
+            with self.instance.engine.begin() as connection:
+                run_due_closings(connection, self.instance.parameters(connection, self.manager))
+        except Exception as exc:  # noqa: BLE001 - the sales and the sync go on
+            self.say(f"periodic closings failed: {type(exc).__name__}: {exc}")
 
     def _journal(self, kind, message):
         with self.instance.engine.begin() as connection:
