@@ -25,7 +25,7 @@ def register_user_scopes():
 
 @hookimpl
 def register_routes():
-    from . import customer_routes, routes  # noqa: F401 - their routes join the blueprint
+    from . import customer_routes, duplicates, routes  # noqa: F401 - their routes join the blueprints
     from .admin import admin_blueprint
     from .cash_routes import cash_blueprint
     from .closing_routes import closing_blueprint

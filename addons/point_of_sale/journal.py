@@ -121,11 +121,20 @@ def record_event(connection, kind, config_id=None, **details):
     return JournalEntry(number, link)
 
 
-def _take_number(connection, chain):
+def lock_journal(connection, chain=LOCAL):
+    """Hold the chain's head row until the transaction ends (what is read next, then recorded,
+    cannot interleave with another transaction's events)."""
+    moved = connection.execute(update(HEAD).where(HEAD.c.chain == chain)
+                               .values(number=HEAD.c.number))
+    if moved.rowcount == 0:
+        _take_number(connection, chain, 0)
+
+
+def _take_number(connection, chain, count=1):
     """Lock the chain's head row by moving its number on by one (creating the row the first
     time); return the new number."""
     moved = connection.execute(update(HEAD).where(HEAD.c.chain == chain)
-                               .values(number=HEAD.c.number + 1))
+                               .values(number=HEAD.c.number + count))
     if moved.rowcount == 0:
         if connection.dialect.name == "postgresql":
             from sqlalchemy.dialects.postgresql import insert as upsert
@@ -134,7 +143,7 @@ def _take_number(connection, chain):
         connection.execute(upsert(HEAD).values(chain=chain, number=0, link=ZERO_LINK)
                            .on_conflict_do_nothing())
         connection.execute(update(HEAD).where(HEAD.c.chain == chain)
-                           .values(number=HEAD.c.number + 1))
+                           .values(number=HEAD.c.number + count))
     return connection.scalar(select(HEAD.c.number).where(HEAD.c.chain == chain))
 
 

@@ -167,7 +167,7 @@ def test_offline_the_till_finds_and_reprints_the_orders_it_holds(till, browser_c
     expect(detail).to_contain_text("held by this till")
     expect(detail.locator("tbody tr")).to_have_count(2)
     detail.get_by_role("button", name="Reprint").click()
-    expect(page.locator("#receipt-status")).to_have_text("Copy")
+    expect(page.locator("#receipt-status")).to_have_text("DUPLICATE (number pending)")
     receipt = page.locator("#receipt")
     expect(receipt).to_contain_text(reference)
     expect(receipt).to_contain_text("Espresso")

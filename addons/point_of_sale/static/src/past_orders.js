@@ -284,17 +284,72 @@ function renderDetail() {
     element("div", { className: "detail-actions" }, ...actions));
 }
 
-function reprintOrder(view) {
+// Duplicates (docs/fiscal.md): the server numbers each copy of a ticket and seals it in its
+// journal; a reprint made while the server is out of reach is queued here and sent later.
+const duplicatesKey = () => `duplicates:${configId}`;
+
+function queuedDuplicates() {
+  try {
+    const queued = JSON.parse(localStorage.getItem(duplicatesKey()) || "[]");
+    return Array.isArray(queued) ? queued : [];
+  } catch {
+    return [];
+  }
+}
+
+async function sendDuplicate(uuid, printedAt) {
+  const response = await api(`/pos/config/${configId}/orders/${encodeURIComponent(uuid)}/duplicate`,
+                             { method: "POST", json: { printed_at: printedAt }, timeoutMs: 4000 });
+  // 404: an order printed offline that has not reached the server yet: keep it queued.
+  if (response.status === 404) return { retry: true };
+  return response.ok ? response.body : { refused: true };
+}
+
+export async function sendQueuedDuplicates() {
+  const left = [];
+  for (const item of queuedDuplicates()) {
+    try {
+      const answer = await sendDuplicate(item.uuid, item.printed_at);
+      if (answer.retry) left.push(item);
+    } catch {
+      left.push(item);  // still out of reach
+    }
+  }
+  localStorage.setItem(duplicatesKey(), JSON.stringify(left));
+}
+
+async function reprintOrder(view) {
   const receipt = view.receipt || (view.server ? receiptFromServer(view.server) : null);
   if (!receipt) return;
   showReceipt({ uuid: view.uuid, receipt });
-  $("receipt-status").textContent = _t("Copy");
+  const printedAt = new Date().toISOString();
+  let label = null;
+  try {
+    await sendQueuedDuplicates();
+    const answer = await sendDuplicate(view.uuid, printedAt);
+    if (answer.copy) label = _t("DUPLICATE No. {copy}", { copy: answer.copy });
+    else if (answer.refused) label = _t("DUPLICATE");
+  } catch (error) {
+    if (error instanceof SignedOut) throw error;
+  }
+  if (!label) {
+    localStorage.setItem(duplicatesKey(), JSON.stringify(
+      [...queuedDuplicates(), { uuid: view.uuid, printed_at: printedAt }]));
+    label = _t("DUPLICATE (number pending)");
+  }
+  const status = $("receipt-status");
+  status.textContent = label;
+  status.classList.add("duplicate");
+  // On the printed receipt itself, in large letters above the shop's header.
+  $("receipt").prepend(element("p", { className: "receipt-duplicate" }, label));
   try {
     window.print();
   } catch (error) {
     console.warn("printing failed", error);
   }
 }
+
+window.addEventListener("online", () => { sendQueuedDuplicates().catch(() => {}); });
 
 function startRefund(view, wanted) {
   const session = state.data.session;

@@ -119,6 +119,7 @@ export function showReceipt(entry) {
   const r = withSettings(entry.receipt);
   const f = formatter({ locale: r.locale, currency_code: r.currency_code });
   $("receipt-status").textContent = r.refunded_order_reference ? _t("Refunded") : _t("Paid");
+  $("receipt-status").classList.remove("duplicate");
   $("receipt-reference").textContent = r.number ? `${r.number} · ${shownReference(r.reference)}`
     : shownReference(r.reference);
   $("receipt-change").replaceChildren(
