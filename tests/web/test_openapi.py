@@ -10,7 +10,8 @@ from tests.support import testing_app as app_of
 
 OPENAPI = Path(__file__).resolve().parents[2] / "docs" / "openapi.yaml"
 # pages, a script, an icon, the health probe, the bus's WebSocket (not an HTTP JSON exchange)
-NOT_JSON = {"/", "/favicon.ico", "/pos/ui/{config_id}", "/pos/sw.js", "/web/health",
+NOT_JSON = {"/", "/favicon.ico", "/pos/ui/{config_id}", "/pos/ui/{config_id}/display",
+            "/pos/sw.js", "/web/health",
             "/longpolling/websocket"}
 
 
