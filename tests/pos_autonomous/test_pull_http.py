@@ -184,6 +184,20 @@ def test_a_pull_never_names_another_configs_keys(app, central, till_token):
     assert all(not part["rows"] and not part["deleted"] for part in again["tables"].values())
 
 
+@pytest.mark.parametrize("position", [
+    {"mode": "full", "snapshot": 1, "after": 2**31},
+    {"mode": "full", "snapshot": 2**63 - 1, "after": 2**63 - 1},
+    {"mode": "incremental", "version": 2**63 - 1}])
+def test_positions_beyond_the_key_columns_range_are_answered(app, till_token, position):
+    """A pull whose `after` is 2^31 or more (beyond PostgreSQL's integer key) was a 500 there:
+    an empty page now (nothing lies beyond it)."""
+    answer = pull(app, till_token, {name: position for name in NAMES})
+    assert answer.status_code == 200, answer.get_data(as_text=True)
+    for part in answer.get_json()["tables"].values():
+        if part["mode"] == "full" and position.get("after") is not None:
+            assert part["rows"] == []
+
+
 def test_an_expired_checkpoint_gets_a_full_import_of_that_table_and_says_so(app, central,
                                                                            till_token):
     positions, _ = pull_all(app, till_token)

@@ -4,7 +4,7 @@ page (changes after the till's version) or a full page (rows by key), within one
 A till's position per table is {"mode": "incremental", "version": V} or
 {"mode": "full", "snapshot": S or None, "after": last key applied or None}.
 """
-from sqlalchemy import DateTime, Numeric, String, cast, exists, func, select
+from sqlalchemy import BigInteger, DateTime, Numeric, String, cast, exists, func, literal, select
 
 from ..wire import DEFAULT_PAGE_SIZE, FULL, INCREMENTAL, NEW_TABLE
 from .models import Change
@@ -119,7 +119,9 @@ def _full_part(connection, declared, position, config_id, budget, newest, reason
         after = position["after"]  # (a snapshot of 0 is one: nothing had changed yet)
     query = _scoped(select(*_wire_columns(declared)), declared, config_id)
     if after is not None:
-        query = query.where(key > after)
+        # As a bigint: a till may send any 64-bit key (2^31 and beyond bound as the key column's
+        # INTEGER was a 500 on PostgreSQL); nothing lies beyond the column's range.
+        query = query.where(key > literal(after, BigInteger))
     rows = _raw_rows(connection, query.order_by(key).limit(budget))
     done = len(rows) < budget
     last = rows[-1][_columns(declared).index(declared.key)] if rows else after
