@@ -203,14 +203,28 @@ def migrating(engine):
             raw.execute("PRAGMA foreign_keys = ON")
 
 
-def upsert(connection, table, key, values):
-    """Insert a row or update it where `key` (a dict of primary-key values) already exists,
-    in one statement, so concurrent saves cannot collide (SQLite and PostgreSQL)."""
-    if connection.dialect.name == "postgresql":
+def dialect_insert(dialect_name):
+    """The INSERT construct of `dialect_name` (SQLite or PostgreSQL), which has ON CONFLICT."""
+    if dialect_name == "postgresql":
         from sqlalchemy.dialects.postgresql import insert
     else:
         from sqlalchemy.dialects.sqlite import insert
-    statement = insert(table).values(**key, **values)
+    return insert
+
+
+def insert_or_ignore(connection, table, values, index_elements=None):
+    """Insert a row unless one with the same key (or `index_elements`) exists, another
+    worker's say: one statement, never an error, SQLite and PostgreSQL. Return whether it
+    inserted."""
+    statement = dialect_insert(connection.dialect.name)(table).values(**values)
+    statement = statement.on_conflict_do_nothing(index_elements=index_elements)
+    return connection.execute(statement.returning(*table.primary_key.columns)).first() is not None
+
+
+def upsert(connection, table, key, values):
+    """Insert a row or update it where `key` (a dict of primary-key values) already exists,
+    in one statement, so concurrent saves cannot collide (SQLite and PostgreSQL)."""
+    statement = dialect_insert(connection.dialect.name)(table).values(**key, **values)
     connection.execute(statement.on_conflict_do_update(index_elements=list(key), set_=values))
 
 

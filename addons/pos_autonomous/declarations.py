@@ -4,6 +4,7 @@ from dataclasses import dataclass
 
 from sqlalchemy import select
 
+from core.db import insert_or_ignore
 from core.errors import CoreError
 from core.plugins import flatten
 
@@ -64,13 +65,8 @@ def sync_rows(connection, declared):
 
 def _insert_missing(connection, table_name, direction):
     """Insert a default row, unless another worker just did."""
-    if connection.dialect.name == "postgresql":
-        from sqlalchemy.dialects.postgresql import insert
-    else:
-        from sqlalchemy.dialects.sqlite import insert
-    connection.execute(insert(SyncTable).values(
-        table_name=table_name, direction=direction, kind=INCREMENTAL, active=True)
-        .on_conflict_do_nothing())
+    insert_or_ignore(connection, SyncTable.__table__, {
+        "table_name": table_name, "direction": direction, "kind": INCREMENTAL, "active": True})
 
 
 def active_down_tables(connection, declared):

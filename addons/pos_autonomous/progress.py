@@ -1,17 +1,12 @@
 """A long copy's progress in numbers and words (rows, rate, time left): a till's full import
 (till/status.py) and a package being made (central/builds.py)."""
 from core.models import utc_now
-
-
-def aware(moment):
-    if moment is not None and moment.tzinfo is None:
-        return moment.replace(tzinfo=utc_now().tzinfo)
-    return moment
+from core.times import as_utc
 
 
 def rate_and_time_left(done, total, started_at, now=None):
     """(rows/s, seconds left or None) of a copy of `total` rows started at `started_at`."""
-    elapsed = max(((now or utc_now()) - aware(started_at)).total_seconds(), 1e-3)
+    elapsed = max(((now or utc_now()) - as_utc(started_at)).total_seconds(), 1e-3)
     rate = done / elapsed
     left = max(total - done, 0)
     return round(rate, 1), (round(left / rate, 1) if rate else None)

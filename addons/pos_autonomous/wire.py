@@ -1,9 +1,8 @@
 """The wire format both machines speak (README: the pull protocol, Up): the routes, a table's
 position and checkpoint, the page sizes, a push batch's limits and the statuses of its
-acknowledgements. The central side (central/) answers with it, the till (till/) asks and
-applies with it; neither side defines these names again."""
-from datetime import timezone
-
+acknowledgements (moments travel as core.times.utc_iso writes them). The central side
+(central/) answers with it, the till (till/) asks and applies with it; neither side defines
+these names again."""
 PULL = "/pos_autonomous/pull"
 PUSH = "/pos_autonomous/push"
 CUSTOMERS = "/pos_autonomous/customers"
@@ -38,12 +37,3 @@ STORED, DUPLICATE, GAP, BROKEN, CONFLICT, INVALID, NOT_APPLIED = (
     "stored", "duplicate", "gap", "broken", "conflict", "invalid", "not_applied")
 ACKNOWLEDGED = (STORED, DUPLICATE)  # the entry is held by the central instance
 REFUSALS = (GAP, BROKEN, CONFLICT, INVALID)
-
-
-def moment(value):
-    """A moment as it travels: ISO 8601 with its offset (a naive one is UTC), or None."""
-    if value is None:
-        return None
-    if value.tzinfo is None:
-        value = value.replace(tzinfo=timezone.utc)
-    return value.isoformat()

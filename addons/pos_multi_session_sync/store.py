@@ -9,7 +9,7 @@ from dataclasses import dataclass
 import orjson
 from sqlalchemy import and_, bindparam, insert, select, update
 
-from core.db import WRITE_LOCK
+from core.db import WRITE_LOCK, dialect_insert, insert_or_ignore
 from core.models import utc_now
 
 from .models import DRAFT, UNPAID, SyncMultiSession, SyncOrder, SyncPos
@@ -49,15 +49,6 @@ def _where(model, key):
     return and_(model.dbname == key.dbname, model.multi_session_id == key.multi_session_id)
 
 
-def _insert_ignore(connection, table, values, index_elements):
-    if connection.dialect.name == "postgresql":
-        from sqlalchemy.dialects.postgresql import insert as dialect_insert
-    else:
-        from sqlalchemy.dialects.sqlite import insert as dialect_insert
-    connection.execute(dialect_insert(table).values(**values)
-                       .on_conflict_do_nothing(index_elements=index_elements))
-
-
 def lock_multi_session(connection, key, pos_id=None):
     """Create the multi-session's row if missing and lock it until the transaction ends;
     return it (order_id, run_id). With `pos_id`, the row also says, read in the same round
@@ -88,11 +79,7 @@ def lock_multi_session(connection, key, pos_id=None):
 @functools.cache
 def _creating_query(dialect_name):
     """INSERT the multi-session's row unless it exists (built once, per dialect)."""
-    if dialect_name == "postgresql":
-        from sqlalchemy.dialects.postgresql import insert as dialect_insert
-    else:
-        from sqlalchemy.dialects.sqlite import insert as dialect_insert
-    return dialect_insert(SyncMultiSession.__table__).on_conflict_do_nothing(
+    return dialect_insert(dialect_name)(SyncMultiSession.__table__).on_conflict_do_nothing(
         index_elements=["dbname", "multi_session_id"])
 
 
@@ -207,10 +194,10 @@ def register_pos(connection, key, pos_id, user_id, refresh_user=False, known=Non
         known = (row is not None, None if row is None else row.user_id)
     registered, known_user = known
     if not registered:
-        _insert_ignore(connection, SyncPos.__table__,
-                       {"dbname": key.dbname, "multi_session_id": key.multi_session_id,
-                        "pos_id": pos_id, "user_id": user_id, "message_id": 0},
-                       ["dbname", "multi_session_id", "pos_id"])
+        insert_or_ignore(connection, SyncPos.__table__,
+                         {"dbname": key.dbname, "multi_session_id": key.multi_session_id,
+                          "pos_id": pos_id, "user_id": user_id, "message_id": 0},
+                         ["dbname", "multi_session_id", "pos_id"])
     elif refresh_user and user_id is not None and known_user != user_id:
         connection.execute(update(SyncPos).where(_where(SyncPos, key), SyncPos.pos_id == pos_id)
                            .values(user_id=user_id))

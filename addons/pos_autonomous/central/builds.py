@@ -25,8 +25,9 @@ from sqlalchemy.exc import IntegrityError
 from addons.point_of_sale import SessionError, get_config
 from core.errors import CoreError
 from core.models import utc_now
+from core.times import as_utc
 
-from ..progress import aware, progress_words, rate_and_time_left
+from ..progress import progress_words, rate_and_time_left
 from . import tills
 from .models import PackageBuild
 from .package import make_package
@@ -146,7 +147,7 @@ def expire_stale(connection):
     limit = utc_now() - timedelta(seconds=STALE_SECONDS)
     for build in connection.execute(select(PackageBuild).where(
             PackageBuild.state.in_((QUEUED, RUNNING)))).all():
-        if aware(build.updated_at) < limit:
+        if as_utc(build.updated_at) < limit:
             connection.execute(PackageBuild.__table__.update().where(
                 PackageBuild.id == build.id).values(
                 state=FAILED, building_config=None, finished_at=utc_now(),

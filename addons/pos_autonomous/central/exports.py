@@ -19,12 +19,11 @@ from sqlalchemy import select
 from addons.point_of_sale import SessionError, get_config
 from core.errors import CoreError
 from core.models import utc_now
+from core.times import as_utc, utc_iso
 
 from .. import files, settings
 from ..declarations import active_down_tables, declared_tables
-from ..progress import aware
 from ..wire import MAX_PAGE_SIZE, NEW_TABLE, after_page
-from ..wire import moment as _iso
 from . import pages
 from .models import ExportRun
 
@@ -150,7 +149,7 @@ def runs(connection):
     for run in connection.execute(select(ExportRun).order_by(ExportRun.config_id,
                                                              ExportRun.target)):
         late = (run.interval_s is not None and run.last_attempt_at is not None and (
-            now - aware(run.last_attempt_at)).total_seconds() > LATE_INTERVALS * run.interval_s)
+            now - as_utc(run.last_attempt_at)).total_seconds() > LATE_INTERVALS * run.interval_s)
         result.append({"run": run, "late": late})
     return result
 
@@ -159,7 +158,7 @@ def run_json(item):
     """A recorded export as `core autonomous status --json` prints it."""
     run = item["run"]
     return {"config_id": run.config_id, "target": run.target, "interval_s": run.interval_s,
-            "last_attempt_at": _iso(run.last_attempt_at),
-            "last_success_at": _iso(run.last_success_at), "last_files": run.last_files,
+            "last_attempt_at": utc_iso(run.last_attempt_at),
+            "last_success_at": utc_iso(run.last_success_at), "last_files": run.last_files,
             "last_full": bool(run.last_full), "last_error": run.last_error or None,
             "failures": run.failures, "late": item["late"]}

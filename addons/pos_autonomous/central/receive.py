@@ -18,7 +18,7 @@ from datetime import datetime
 from sqlalchemy import func, select
 
 import addons.point_of_sale as point_of_sale
-from core.db import is_transient
+from core.db import insert_or_ignore, is_transient
 from core.models import utc_now
 
 from ..wire import ACKNOWLEDGED, BROKEN, DUPLICATE, GAP, INVALID, REFUSALS, STORED
@@ -84,9 +84,8 @@ def _lock_push_row(connection, till_id):
     table = TillPush.__table__
     query = select(TillPush).where(TillPush.till_id == till_id)
     if connection.dialect.name == "postgresql":
-        from sqlalchemy.dialects.postgresql import insert
-        connection.execute(insert(table).values(till_id=till_id, last_acknowledged=0, serial=0)
-                           .on_conflict_do_nothing())
+        insert_or_ignore(connection, table, {"till_id": till_id, "last_acknowledged": 0,
+                                             "serial": 0})
         return connection.execute(query.with_for_update()).first()
     row = connection.execute(query).first()  # SQLite: the write transaction is the lock
     if row is None:

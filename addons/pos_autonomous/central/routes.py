@@ -20,6 +20,8 @@ from flask import Response, jsonify, request
 import addons.point_of_sale as point_of_sale
 from core.web import current_instance, current_plugins
 from core.web.errors import ApiError, json_object
+from core.web.fields import HEX_DIGEST as LINK
+from core.web.fields import Fields
 
 from .. import settings
 from ..declarations import SWITCHED_OFF, active_down_tables, declared_tables, up_active
@@ -42,8 +44,6 @@ from .receive import receive_push
 from .tracking import purge_tombstones
 
 log = logging.getLogger(__name__)
-MAX_ID = 2**63 - 1
-LINK = re.compile(r"[0-9a-f]{64}")
 UUID = re.compile(r"[A-Za-z0-9_-]{1,64}")
 PURGE_INTERVAL = 3600.0  # seconds between two tombstone purges in one process
 _last_purge = {}  # database URL -> time.monotonic() of this process's last purge
@@ -79,13 +79,8 @@ def dumps(value):
         return json.dumps(value, separators=(",", ":"), default=_json_default).encode()
 
 
-def _whole(value, where, allow_none=False):
-    if value is None and allow_none:
-        return None
-    if isinstance(value, bool) or not isinstance(value, int) or not 0 <= value <= MAX_ID:
-        raise ApiError(400, "invalid_position",
-                       f"{where} must be a whole number from 0 to {MAX_ID}, not {value!r}")
-    return value
+POSITION = Fields("invalid_position", show_value=True)
+PUSH = Fields("invalid_push")
 
 
 def parse_positions(raw):
@@ -99,13 +94,15 @@ def parse_positions(raw):
             raise ApiError(400, "invalid_position", f"{where} must be an object whose mode is "
                                                     f"'{INCREMENTAL}' or '{FULL}'")
         if position["mode"] == INCREMENTAL:
-            positions[name] = {"mode": INCREMENTAL,
-                               "version": _whole(position.get("version"), where + ".version")}
+            positions[name] = {"mode": INCREMENTAL, "version": POSITION.whole(
+                position.get("version"), where + ".version")}
         else:
             positions[name] = {
                 "mode": FULL,
-                "snapshot": _whole(position.get("snapshot"), where + ".snapshot", True),
-                "after": _whole(position.get("after"), where + ".after", True)}
+                "snapshot": POSITION.whole(position.get("snapshot"), where + ".snapshot",
+                                           allow_none=True),
+                "after": POSITION.whole(position.get("after"), where + ".after",
+                                        allow_none=True)}
     return positions
 
 
@@ -189,117 +186,83 @@ def _log_page(till, positions, count):
 
 # -- push ----------------------------------------------------------------------------------------
 
-def _bad(field, expected):
-    raise ApiError(400, "invalid_push", f"{field} must be {expected}")
-
-
-def _number(value, field, allow_none=False, minimum=0):
-    if value is None and allow_none:
-        return None
-    if isinstance(value, bool) or not isinstance(value, int) or not minimum <= value <= MAX_ID:
-        _bad(field, f"a whole number from {minimum} to {MAX_ID}"
-             + (" or null" if allow_none else ""))
-    return value
-
-
-def _text(value, field, pattern=None, limit=None, allow_none=False):
-    if value is None and allow_none:
-        return None
-    if not isinstance(value, str) or (limit is not None and len(value) > limit) or (
-            pattern is not None and not pattern.fullmatch(value)):
-        _bad(field, "a string" + (f" of at most {limit} characters" if limit else "")
-             + (f" matching {pattern.pattern}" if pattern is not None else ""))
-    return value
-
-
-def _moment(value, field, allow_none=False):
-    if value is None and allow_none:
-        return None
-    text = _text(value, field, limit=40)
-    try:
-        moment = datetime.fromisoformat(text.replace("Z", "+00:00"))
-    except ValueError:
-        _bad(field, "an ISO 8601 date and time such as 2026-11-26T10:15:00+00:00")
-    if moment.tzinfo is None:
-        _bad(field, "a date and time with its UTC offset")
-    return moment.isoformat()
-
-
-def _list(value, field, limit):
-    if not isinstance(value, list) or len(value) > limit:
-        _bad(field, f"a list of at most {limit} items")
-    return value
-
-
-def _object(value, field):
-    if not isinstance(value, dict):
-        _bad(field, "an object")
-    return value
-
-
 def parse_push(body, till):
     """The batch, every field checked (a 400 naming the field otherwise)."""
-    if _number(body.get("till"), "till", minimum=1) != till.id:
+    if PUSH.whole(body.get("till"), "till", minimum=1) != till.id:
         raise ApiError(403, "wrong_till", f"this batch names till {body.get('till')} but the "
                                           f"token is till {till.id}'s")
-    head = _object(body.get("head"), "head")
+    head = PUSH.mapping(body.get("head"), "head")
     batch = {
-        "serial": _number(body.get("serial"), "serial", minimum=1),
-        "first": _number(body.get("first"), "first", allow_none=True, minimum=1),
-        "last": _number(body.get("last"), "last", allow_none=True, minimum=1),
-        "head": {"number": _number(head.get("number"), "head.number"),
-                 "link": _text(head.get("link"), "head.link", LINK)},
-        "entries": [], "sessions": [], "events": [], "chain": None,
+        "serial": PUSH.whole(body.get("serial"), "serial", minimum=1),
+        "first": PUSH.whole(body.get("first"), "first", allow_none=True, minimum=1),
+        "last": PUSH.whole(body.get("last"), "last", allow_none=True, minimum=1),
+        "head": {"number": PUSH.whole(head.get("number"), "head.number"),
+                 "link": PUSH.text(head.get("link"), "head.link", LINK)},
+        "entries": _entries(body.get("entries", [])),
+        "sessions": [_session(raw, f"sessions[{index}]") for index, raw in enumerate(
+            PUSH.items(body.get("sessions", []), "sessions", MAX_SESSIONS))],
+        "events": [_event(raw, f"events[{index}]") for index, raw in enumerate(
+            PUSH.items(body.get("events", []), "events", MAX_EVENTS))],
+        "chain": None if body.get("chain") is None else _chain(body["chain"]),
     }
-    for index, raw in enumerate(_list(body.get("entries", []), "entries", MAX_ENTRIES)):
-        where = f"entries[{index}]"
-        entry = _object(raw, where)
-        if entry.get("kind") not in ENTRY_KINDS:
-            _bad(f"{where}.kind", f"one of {', '.join(ENTRY_KINDS)}")
-        batch["entries"].append({
-            "number": _number(entry.get("number"), f"{where}.number", minimum=1),
-            "kind": entry["kind"], "uuid": _text(entry.get("uuid"), f"{where}.uuid", UUID),
-            "previous_link": _text(entry.get("previous_link"), f"{where}.previous_link", LINK),
-            "link": _text(entry.get("link"), f"{where}.link", LINK),
-            # null: the record is gone from the till's database (deleted): refused, alarmed
-            "record": None if entry.get("record") is None
-            else _object(entry.get("record"), f"{where}.record")})
     numbers = [entry["number"] for entry in batch["entries"]]
-    if numbers and numbers != list(range(numbers[0], numbers[0] + len(numbers))):
-        _bad("entries", "in chain order, numbers following each other")
     if (batch["first"], batch["last"]) != ((numbers[0], numbers[-1]) if numbers else (None, None)):
-        _bad("first and last", "the numbers of the first and last entries (null without entries)")
+        PUSH.refuse("first and last",
+                    "the numbers of the first and last entries (null without entries)")
     if numbers and numbers[-1] > batch["head"]["number"]:
-        _bad("head.number", "at least the last entry's number")
-    for index, raw in enumerate(_list(body.get("sessions", []), "sessions", MAX_SESSIONS)):
-        where = f"sessions[{index}]"
-        session = _object(raw, where)
-        if session.get("state") not in SESSION_STATES:
-            _bad(f"{where}.state", f"one of {', '.join(SESSION_STATES)}")
-        batch["sessions"].append({
-            "id": _number(session.get("id"), f"{where}.id", minimum=1),
-            "name": _text(session.get("name"), f"{where}.name", limit=64),
-            "state": session["state"],
-            "opened_at": _moment(session.get("opened_at"), f"{where}.opened_at", True),
-            "closed_at": _moment(session.get("closed_at"), f"{where}.closed_at", True)})
-    for index, raw in enumerate(_list(body.get("events", []), "events", MAX_EVENTS)):
-        where = f"events[{index}]"
-        event = _object(raw, where)
-        batch["events"].append({
-            "id": _number(event.get("id"), f"{where}.id", minimum=1),
-            "at": _moment(event.get("at"), f"{where}.at"),
-            "kind": _text(event.get("kind"), f"{where}.kind", limit=32),
-            "message": _text(event.get("message"), f"{where}.message", limit=2000)})
-    chain = body.get("chain")
-    if chain is not None:
-        chain = _object(chain, "chain")
-        if not isinstance(chain.get("ok"), bool):
-            _bad("chain.ok", "true or false")
-        batch["chain"] = {
-            "ok": chain["ok"], "checked": _number(chain.get("checked"), "chain.checked"),
-            "first_broken": _number(chain.get("first_broken"), "chain.first_broken", True),
-            "reason": _text(chain.get("reason", ""), "chain.reason", limit=500)}
+        PUSH.refuse("head.number", "at least the last entry's number")
     return batch
+
+
+def _entries(raw_entries):
+    entries = [_entry(raw, f"entries[{index}]") for index, raw in enumerate(
+        PUSH.items(raw_entries, "entries", MAX_ENTRIES))]
+    numbers = [entry["number"] for entry in entries]
+    if numbers and numbers != list(range(numbers[0], numbers[0] + len(numbers))):
+        PUSH.refuse("entries", "in chain order, numbers following each other")
+    return entries
+
+
+def _entry(raw, where):
+    entry = PUSH.mapping(raw, where)
+    return {
+        "number": PUSH.whole(entry.get("number"), f"{where}.number", minimum=1),
+        "kind": PUSH.choice(entry.get("kind"), f"{where}.kind", ENTRY_KINDS),
+        "uuid": PUSH.text(entry.get("uuid"), f"{where}.uuid", UUID),
+        "previous_link": PUSH.text(entry.get("previous_link"), f"{where}.previous_link", LINK),
+        "link": PUSH.text(entry.get("link"), f"{where}.link", LINK),
+        # null: the record is gone from the till's database (deleted): refused, alarmed
+        "record": None if entry.get("record") is None
+        else PUSH.mapping(entry.get("record"), f"{where}.record")}
+
+
+def _session(raw, where):
+    session = PUSH.mapping(raw, where)
+    return {
+        "id": PUSH.whole(session.get("id"), f"{where}.id", minimum=1),
+        "name": PUSH.text(session.get("name"), f"{where}.name", limit=64),
+        "state": PUSH.choice(session.get("state"), f"{where}.state", SESSION_STATES),
+        "opened_at": PUSH.moment(session.get("opened_at"), f"{where}.opened_at", True),
+        "closed_at": PUSH.moment(session.get("closed_at"), f"{where}.closed_at", True)}
+
+
+def _event(raw, where):
+    event = PUSH.mapping(raw, where)
+    return {
+        "id": PUSH.whole(event.get("id"), f"{where}.id", minimum=1),
+        "at": PUSH.moment(event.get("at"), f"{where}.at"),
+        "kind": PUSH.text(event.get("kind"), f"{where}.kind", limit=32),
+        "message": PUSH.text(event.get("message"), f"{where}.message", limit=2000)}
+
+
+def _chain(raw):
+    chain = PUSH.mapping(raw, "chain")
+    return {
+        "ok": PUSH.flag(chain.get("ok"), "chain.ok"),
+        "checked": PUSH.whole(chain.get("checked"), "chain.checked"),
+        "first_broken": PUSH.whole(chain.get("first_broken"), "chain.first_broken",
+                                   allow_none=True),
+        "reason": PUSH.text(chain.get("reason", ""), "chain.reason", limit=500)}
 
 
 @blueprint.post("/push")

@@ -12,6 +12,7 @@ from sqlalchemy import select
 import addons.point_of_sale as point_of_sale
 from core.errors import CoreError
 from core.models import User, utc_now
+from core.times import as_utc
 
 from .models import Till, TillCashier
 
@@ -127,9 +128,7 @@ def authenticate(connection, token):
 
 def note_contact(connection, till):
     now = utc_now()
-    last = till.last_contact_at
-    if last is not None and last.tzinfo is None:
-        last = last.replace(tzinfo=now.tzinfo)
+    last = as_utc(till.last_contact_at)
     if last is None or now - last > CONTACT_WRITE_INTERVAL:
         connection.execute(Till.__table__.update().where(Till.id == till.id)
                            .values(last_contact_at=now))

@@ -11,8 +11,8 @@ from sqlalchemy import func, select
 
 from addons.point_of_sale import record_event
 from core.models import utc_now
+from core.times import utc_iso
 
-from ..wire import moment as _iso
 from .models import Event
 
 SYNC, SYNC_ERROR, FULL_RELOAD, CLOCK_CHANGE, RESTORE = (
@@ -35,7 +35,7 @@ def events_after(connection, event_id, limit):
     """The events after `event_id`, oldest first, in their wire form."""
     rows = connection.execute(select(Event).where(Event.id > event_id)
                               .order_by(Event.id).limit(limit))
-    return [{"id": row.id, "at": _iso(row.at), "kind": row.kind, "message": row.message}
+    return [{"id": row.id, "at": utc_iso(row.at), "kind": row.kind, "message": row.message}
             for row in rows]
 
 

@@ -16,9 +16,9 @@ from sqlalchemy import select
 
 import addons.point_of_sale as point_of_sale
 from core.models import utc_now
+from core.times import utc_iso
 
 from ..wire import ACKNOWLEDGED, MAX_ENTRIES, REFUSALS
-from ..wire import moment as _iso
 from . import journal, outbox
 from .models import PushState, SessionSent
 
@@ -55,7 +55,7 @@ def unsent_sessions(connection, config_id, limit=SESSIONS_PER_BATCH):
         .where((SessionSent.state.is_(None)) | (SessionSent.state != session.state))
         .order_by(session.id).limit(limit))
     return [{"id": row.id, "name": row.name, "state": row.state,
-             "opened_at": _iso(row.opened_at), "closed_at": _iso(row.closed_at)} for row in rows]
+             "opened_at": utc_iso(row.opened_at), "closed_at": utc_iso(row.closed_at)} for row in rows]
 
 
 def chain_check(connection, config_id):
@@ -74,7 +74,7 @@ def build_batch(connection, till_id, config_id, batch_size, chain):
                                            min(batch_size, MAX_ENTRIES))
     number, link = point_of_sale.ledger_head(connection, config_id)
     return {
-        "till": till_id, "serial": row.serial + 1, "sent_at": _iso(utc_now()),
+        "till": till_id, "serial": row.serial + 1, "sent_at": utc_iso(utc_now()),
         "first": entries[0]["number"] if entries else None,
         "last": entries[-1]["number"] if entries else None,
         "head": {"number": number, "link": link},
@@ -175,7 +175,7 @@ def waiting(connection, config_id):
     return {"entries": pending, "tickets": None if closings is None else pending - closings,
             "closings": closings,
             "last_acknowledged": row.last_acknowledged,
-            "last_push_at": _iso(row.last_push_at), "last_refusal": row.last_refusal or None}
+            "last_push_at": utc_iso(row.last_push_at), "last_refusal": row.last_refusal or None}
 
 
 def has_ledger():

@@ -2,10 +2,11 @@
 per-table checkpoints and full-import progress (rows, rate, time left)."""
 from sqlalchemy import select
 
+from core.times import utc_iso
+
 from .. import role
 from ..progress import rate_and_time_left
 from ..wire import FULL, INCREMENTAL
-from ..wire import moment as _iso
 from .models import Checkpoint
 from .push import up_status
 
@@ -30,14 +31,14 @@ def till_status(connection):
         tables[checkpoint.table_name] = {
             "mode": checkpoint.mode, "version": checkpoint.version,
             "after": checkpoint.after, "reason": checkpoint.reason or None,
-            "progress": progress(checkpoint), "updated_at": _iso(checkpoint.updated_at)}
+            "progress": progress(checkpoint), "updated_at": utc_iso(checkpoint.updated_at)}
     state = ("error" if row.last_error else "importing" if any(
         t["mode"] == FULL for t in tables.values()) else "ok" if row.last_success_at
         else "never")
     return {"role": role.TILL, "state": state, "server_url": row.server_url,
             "till_id": row.till_id, "config_id": row.config_id,
-            "last_attempt_at": _iso(row.last_attempt_at),
-            "last_success_at": _iso(row.last_success_at), "last_error": row.last_error or None,
+            "last_attempt_at": utc_iso(row.last_attempt_at),
+            "last_success_at": utc_iso(row.last_success_at), "last_error": row.last_error or None,
             "failures": row.failures, "last_event": row.last_event or None,
             "tables": tables, "up": up_status(connection, row.config_id)}
 

@@ -1,0 +1,71 @@
+"""The kernel's small toolbox the addons share: insert-or-ignore, UTC moments (one type, one
+text form) and request-field checks."""
+import re
+from datetime import datetime, timedelta, timezone
+
+import pytest
+from sqlalchemy import Column, Integer, MetaData, Table, select
+
+from core.db import insert_or_ignore
+from core.models import Parameter
+from core.times import UtcDateTime, as_utc, parse_utc, utc_iso
+from core.web.errors import ApiError
+from core.web.fields import Fields
+
+
+def test_insert_or_ignore_inserts_once_and_says_so(instance):
+    table = Parameter.__table__
+    with instance.engine.begin() as connection:
+        assert insert_or_ignore(connection, table, {"key": "core.probe", "value": "1"})
+        assert not insert_or_ignore(connection, table, {"key": "core.probe", "value": "2"})
+        assert connection.scalar(select(table.c.value).where(table.c.key == "core.probe")) == "1"
+
+
+def test_moments_are_utc_and_written_one_way():
+    naive = datetime(2026, 12, 7, 9, 40)
+    paris = datetime(2026, 12, 7, 10, 40, tzinfo=timezone(timedelta(hours=1)))
+    assert as_utc(naive) == as_utc(paris) == datetime(2026, 12, 7, 9, 40, tzinfo=timezone.utc)
+    assert utc_iso(naive) == utc_iso(paris) == "2026-12-07T09:40:00+00:00"
+    assert utc_iso(None) is None and as_utc(None) is None
+    assert parse_utc("2026-12-07T10:40:00+01:00") == as_utc(paris)
+    assert parse_utc("2026-12-07T09:40:00Z") == as_utc(naive)
+    with pytest.raises(ValueError, match="no UTC offset"):
+        parse_utc("2026-12-07T09:40:00")
+
+
+def test_the_utc_type_gives_aware_moments_back_on_either_database(instance):
+    table = Table("core_probe_moment", MetaData(), Column("id", Integer, primary_key=True),
+                  Column("at", UtcDateTime))
+    with instance.engine.begin() as connection:
+        table.create(connection)
+        connection.execute(table.insert().values(id=1, at=datetime(2026, 12, 7, 9, 40)))
+        at = connection.scalar(select(table.c.at))
+        table.drop(connection)
+    assert at == datetime(2026, 12, 7, 9, 40, tzinfo=timezone.utc)
+    assert at.utcoffset() == timedelta(0)
+
+
+@pytest.mark.parametrize("check, message", [
+    (lambda f: f.whole(True, "serial", minimum=1), "serial must be a whole number from 1 to"),
+    (lambda f: f.whole(None, "first", allow_none=False), "first must be a whole number"),
+    (lambda f: f.text("x" * 9, "name", limit=8), "name must be a string of at most 8 characters"),
+    (lambda f: f.text("G", "link", re.compile("[a-f]")), "link must be a string matching [a-f]"),
+    (lambda f: f.moment("2026-12-07 09:40", "at"), "at must be an ISO 8601 date and time with"),
+    (lambda f: f.choice("lost", "state", ("opened", "closed")), "state must be one of opened"),
+    (lambda f: f.flag(1, "ok"), "ok must be true or false"),
+    (lambda f: f.items({}, "entries", 3), "entries must be a list of at most 3 items"),
+    (lambda f: f.mapping([], "head"), "head must be an object"),
+])
+def test_a_bad_field_is_a_400_naming_it(check, message):
+    with pytest.raises(ApiError) as refused:
+        check(Fields("invalid_probe"))
+    assert (refused.value.status, refused.value.code) == (400, "invalid_probe")
+    assert refused.value.message.startswith(message)
+
+
+def test_good_fields_come_back_and_a_refusal_may_show_the_value():
+    fields = Fields("invalid_probe", show_value=True)
+    assert fields.whole(None, "after", allow_none=True) is None
+    assert fields.moment("2026-12-07T10:40:00+01:00", "at") == "2026-12-07T09:40:00+00:00"
+    with pytest.raises(ApiError, match=r"version must be a whole number from 0 to \d+, not -1"):
+        fields.whole(-1, "version")
