@@ -74,6 +74,13 @@ def register_config_fields(form):
     (for example ``"pos.config"``), or an empty list."""
 
 
+@hookspec(firstresult=True)
+def authenticate_user(connection, login, secret):
+    """Return the id of user `login` when `secret` (typed in the sign-in form's password field)
+    lets them in by this addon's own means, else None; asked only when the password does not
+    match (point_of_sale: a till cashier's PIN on an autonomous till)."""
+
+
 @hookspec
 def register_user_scopes():
     """Return the `core.web.users.UserScope`s this addon restricts users to (point_of_sale:

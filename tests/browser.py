@@ -82,12 +82,13 @@ def screenshot(page, name):
     page.screenshot(path=str(ARTIFACTS / name))
 
 
-def sign_in_to_till(page, url, config_id=1, query=""):
-    """Open the till's page; it sends a visitor to the login form, then back to the till."""
+def sign_in_to_till(page, url, config_id=1, query="", login=ADMIN_LOGIN, secret=ADMIN_PASSWORD):
+    """Open the till's page; it sends a visitor to the login form, then back to the till
+    (`secret`: the password, or on an autonomous till the cashier's PIN)."""
     page.goto(f"{url}/pos/ui/{config_id}?{query}")
     expect(page).to_have_url(re.compile(r"/web/login\?next="))
-    page.get_by_label("Login").fill(ADMIN_LOGIN)
-    page.get_by_label("Password").fill(ADMIN_PASSWORD)
+    page.get_by_label("Login").fill(login)
+    page.get_by_label("Password").fill(secret)
     page.get_by_role("button", name="Sign in").click()
     expect(page).to_have_url(re.compile(rf"/pos/ui/{config_id}\?"))
 

@@ -38,6 +38,10 @@
 - staff (staff.py): `allowed_config_ids(connection, user_id)`, `allowed_user_ids(connection,
   config_id)`, `may_use_config(connection, account, config_id)`, `require_manager(config_id,
   action)` (a signed-in manager of that till, else the JSON 401/403), `staff_config_ids()`;
+  `set_allowed_configs(connection, user_id, config_ids)`;
+  what an autonomous till gets of its cashiers: `till_cashiers(connection, config_id, roles)`
+  (PIN verifiers for that till, no password hash) and, on the till,
+  `store_till_cashiers(connection, config_id, accounts, previous_logins)`;
 - POS tokens: `issue_config_token` (this instance's, with the addons' claims), `issue_token`,
   `verify_token`, `PosToken`, `TokenError`;
 - customers: `search_customers`, `create_customer` (from the template customer),
@@ -138,13 +142,22 @@ from .sessions import (
     get_config,
     open_session,
 )
-from .staff import allowed_config_ids, allowed_user_ids, may_use_config
+from .staff import (
+    allowed_config_ids,
+    allowed_user_ids,
+    may_use_config,
+    set_allowed_configs,
+    store_till_cashiers,
+    till_cashiers,
+)
 from .tokens import PosToken, TokenError, issue_config_token, issue_token, verify_token
 
 __all__ = [
     "ANY_CONFIG", "caller_config_scope", "caller_credentials", "require_config_access",
     "require_session_access", "require_manager", "staff_config_ids",
-    "allowed_config_ids", "allowed_user_ids", "may_use_config",
+    "allowed_config_ids", "allowed_user_ids", "may_use_config", "set_allowed_configs",
+    "store_till_cashiers",
+    "till_cashiers",
     "CLOSED", "CLOSING_CONTROL", "OPENED", "OPENING_CONTROL",
     "Order", "OrderLine", "Partner", "Payment", "PosConfig", "PosSession", "Product",
     "create_customer", "partner_json", "retire_customer", "search_customers", "update_customer",

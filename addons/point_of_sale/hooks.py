@@ -17,6 +17,17 @@ def register_models():
 
 
 @hookimpl
+def authenticate_user(connection, login, secret):
+    """On an autonomous till, its cashiers sign in with their PIN (they have no password)."""
+    from core.web import current_instance, current_plugins
+
+    from .staff import LOCK_SECONDS, MAX_FAILURES, sign_in_with_pin
+    parameters = current_instance().parameters(connection, current_plugins())
+    return sign_in_with_pin(connection, login, secret or "", parameters.get(MAX_FAILURES),
+                            parameters.get(LOCK_SECONDS))
+
+
+@hookimpl
 def register_user_scopes():
     """The POS configs a cashier or manager may use (the Users page, `core user add --pos`)."""
     from .staff import POS_SCOPE

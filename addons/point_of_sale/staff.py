@@ -51,6 +51,8 @@ class PosUserPin(Model):
     salt: Mapped[str] = mapped_column(String(32))
     iterations: Mapped[int] = mapped_column(Integer)
     pin_key: Mapped[str] = mapped_column(String(64))  # hex PBKDF2-SHA256(pin, salt)
+    # On an autonomous till: the config whose verifier `pin_key` holds instead (till_verifier).
+    verifier_config_id: Mapped[int | None] = mapped_column(Integer)
     failures: Mapped[int] = mapped_column(Integer, default=0)
     locked_until: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
 
@@ -144,7 +146,7 @@ def set_pin(connection, user_id, pin):
         raise CoreError(f"there is no user {user_id}")
     salt = secrets.token_hex(16)
     values = {"salt": salt, "iterations": PIN_ITERATIONS, "pin_key": pin_key(pin, salt),
-              "failures": 0, "locked_until": None}
+              "verifier_config_id": None, "failures": 0, "locked_until": None}
     done = connection.execute(update(PosUserPin).where(PosUserPin.user_id == user_id)
                               .values(**values))
     if not done.rowcount:
@@ -174,7 +176,7 @@ def check_pin(connection, user_id, pin, max_failures, lock_seconds, now=None):
                                        "until a manager sets a new PIN.", 0)
     typed = pin if isinstance(pin, str) else ""
     if PIN_PATTERN.fullmatch(typed) and hmac.compare_digest(
-            pin_key(typed, row.salt, row.iterations), row.pin_key):
+            _stored_form(typed, row), row.pin_key):
         if row.failures:
             connection.execute(update(PosUserPin).where(PosUserPin.user_id == user_id)
                                .values(failures=0, locked_until=None))
@@ -191,17 +193,87 @@ def check_pin(connection, user_id, pin, max_failures, lock_seconds, now=None):
                                   "locks).", max_failures - failures)
 
 
-def till_cashiers(connection, config_id):
-    """The users allowed on `config_id` (cashiers and managers), as its till gets them: id,
+def _stored_form(pin, row):
+    """What `row.pin_key` holds for `pin`: its PBKDF2 key, or on a till the verifier."""
+    key = pin_key(pin, row.salt, row.iterations)
+    return key if row.verifier_config_id is None else till_verifier(key, row.verifier_config_id)
+
+
+def _verifier(row, config_id):
+    if row.salt is None:
+        return None
+    if row.verifier_config_id is None:
+        return till_verifier(row.pin_key, config_id)
+    return row.pin_key if row.verifier_config_id == config_id else None
+
+
+def till_cashiers(connection, config_id, roles=None):
+    """The users allowed on `config_id` (of `roles`, default any), as its till gets them: id,
     login, role and, for those with a PIN, the till's verifier (`till_verifier`). Never a
-    password hash."""
-    rows = connection.execute(
-        select(User.id, User.login, User.role, PosUserPin.salt, PosUserPin.iterations,
-               PosUserPin.pin_key)
-        .join(PosConfigUser, PosConfigUser.user_id == User.id)
-        .outerjoin(PosUserPin, PosUserPin.user_id == User.id)
-        .where(PosConfigUser.config_id == config_id).order_by(User.login))
-    return [{"id": row.id, "login": row.login, "role": row.role,
-             "pin": {"salt": row.salt, "iterations": row.iterations,
-                     "verifier": till_verifier(row.pin_key, config_id)} if row.salt else None}
-            for row in rows]
+    password hash, nor anything that checks a PIN on another till."""
+    query = (select(User.id, User.login, User.role, PosUserPin.salt, PosUserPin.iterations,
+                    PosUserPin.pin_key, PosUserPin.verifier_config_id)
+             .join(PosConfigUser, PosConfigUser.user_id == User.id)
+             .outerjoin(PosUserPin, PosUserPin.user_id == User.id)
+             .where(PosConfigUser.config_id == config_id).order_by(User.login))
+    if roles is not None:
+        query = query.where(User.role.in_(roles))
+    cashiers = []
+    for row in connection.execute(query):
+        verifier = _verifier(row, config_id)
+        cashiers.append({"id": row.id, "login": row.login, "role": row.role,
+                         "pin": {"salt": row.salt, "iterations": row.iterations,
+                                 "verifier": verifier} if verifier else None})
+    return cashiers
+
+
+# -- an autonomous till's cashiers ------------------------------------------------------------
+
+NO_PASSWORD = "!"  # what a till's cashier has as password hash: no password opens it
+
+
+def store_till_cashiers(connection, config_id, accounts, previous_logins):
+    """On an autonomous till: make its cashiers what the central instance sent (`accounts`,
+    as `till_cashiers` makes them, without ids): a user each, with no password (they sign in
+    with their PIN, here only), allowed on `config_id`, their PIN verifier. The logins of
+    `previous_logins` not sent any more are removed. Return the logins stored."""
+    wanted = {account["login"]: account for account in accounts}
+    users = User.__table__
+    for login in set(previous_logins) - set(wanted):
+        user_id = connection.scalar(select(User.id).where(User.login == login))
+        if user_id is not None:
+            connection.execute(delete(PosUserPin).where(PosUserPin.user_id == user_id))
+            connection.execute(delete(PosConfigUser).where(PosConfigUser.user_id == user_id))
+            connection.execute(users.delete().where(users.c.id == user_id))
+    for login, account in wanted.items():
+        user_id = connection.scalar(select(User.id).where(User.login == login))
+        if user_id is None:
+            user_id = connection.execute(users.insert().values(
+                login=login, role=account["role"], password_hash=NO_PASSWORD)
+            ).inserted_primary_key[0]
+        else:
+            connection.execute(users.update().where(users.c.id == user_id)
+                               .values(role=account["role"], password_hash=NO_PASSWORD))
+        set_allowed_configs(connection, user_id, [config_id])
+        connection.execute(delete(PosUserPin).where(PosUserPin.user_id == user_id))
+        pin = account.get("pin")
+        if pin:
+            connection.execute(PosUserPin.__table__.insert().values(
+                user_id=user_id, salt=pin["salt"], iterations=pin["iterations"],
+                pin_key=pin["verifier"], verifier_config_id=config_id, failures=0))
+    return sorted(wanted)
+
+
+def sign_in_with_pin(connection, login, pin, max_failures, lock_seconds):
+    """On an autonomous till, the id of the till cashier `login` when `pin` is theirs (counted
+    and locked as at the switch), else None. Central users never sign in with a PIN."""
+    user_id = connection.scalar(
+        select(User.id).join(PosUserPin, PosUserPin.user_id == User.id)
+        .where(User.login == login, PosUserPin.verifier_config_id.is_not(None)))
+    if user_id is None:
+        return None
+    try:
+        check_pin(connection, user_id, pin, max_failures, lock_seconds)
+    except PinRefused:
+        return None
+    return user_id

@@ -1,20 +1,28 @@
 """pos_autonomous's three blueprints, which the routes of both machines join: `/pos_autonomous`
 (the tills' and the POS page's HTTP, the static files), the admin pages and the admin's forms
-under `/web/pos_autonomous` (signed-in admins, CSRF on every POST). Defined here, apart from
-their routes, so central/ and till/ each add theirs without importing each other."""
-from flask import Blueprint, redirect, url_for
+under `/web/pos_autonomous` (the kernel's guard: each route declares its role; the central's
+pages need an admin, a till's a manager of that till). Defined here, apart from their routes,
+so central/ and till/ each add theirs without importing each other."""
+from flask import Blueprint, g, redirect, render_template, url_for
 
-from core.web.admin import require_login_and_csrf
+from core.web.guard import admin_blueprint as guarded_blueprint
+from core.web.users import ADMIN, role_allows
 
 blueprint = Blueprint("pos_autonomous", __name__, url_prefix="/pos_autonomous",
                       static_folder="static")
 
-admin_blueprint = Blueprint("pos_autonomous_admin", __name__, url_prefix="/web/pos_autonomous",
-                            template_folder="templates")
-admin_blueprint.before_request(require_login_and_csrf)
+admin_blueprint = guarded_blueprint("pos_autonomous_admin", __name__,
+                                    url_prefix="/web/pos_autonomous", template_folder="templates")
+forms_blueprint = guarded_blueprint("pos_autonomous_forms", __name__,
+                                    url_prefix="/web/pos_autonomous")
 
-forms_blueprint = Blueprint("pos_autonomous_forms", __name__, url_prefix="/web/pos_autonomous")
-forms_blueprint.before_request(require_login_and_csrf)
+
+def central_needs_an_admin(is_till):
+    """The 403 page when a manager opens a page of the central instance that a till's manager
+    may open on a till (its status, its timings); None when they may."""
+    if is_till or role_allows(g.role, ADMIN):
+        return None
+    return render_template("forbidden.html", needed=ADMIN), 403
 
 
 def back_to_index():

@@ -96,6 +96,9 @@ def login():
     instance = current_instance()
     with instance.engine.begin() as connection:
         user_id = authenticate(connection, login_name, request.form.get("password"))
+        if user_id is None:
+            user_id = current_plugins().hook.authenticate_user(
+                connection=connection, login=login_name, secret=request.form.get("password"))
         if user_id is not None:
             start_session(connection, session, user_id, instance.db_name)
             current_plugins().hook.audit_event(connection=connection, kind="sign_in",

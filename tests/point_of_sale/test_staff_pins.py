@@ -165,3 +165,27 @@ def test_a_manager_sets_pins_of_cashiers_not_of_admins(app, addon_instance):
     assert scalar(addon_instance, "SELECT count(*) FROM point_of_sale_user_pin") == 1
     stored = scalar(addon_instance, "SELECT pin_key FROM point_of_sale_user_pin")
     assert "2468" not in stored and len(stored) == 64
+
+
+def test_hook_authenticate_user_signs_in_a_tills_cashier_with_their_pin_never_a_central_user(
+        app, addon_instance):
+    """Central users have passwords: their PIN signs in to nothing. A till's cashiers (what
+    store_till_cashiers made of what the central sent) sign in there with their PIN."""
+    from addons.point_of_sale import store_till_cashiers, till_cashiers
+    add_user(addon_instance, "carla", "cashier", pin="4821")
+    client = app.test_client()
+
+    def sign_in(login, secret):
+        page = client.get("/web/login").get_data(as_text=True)
+        from tests.support import csrf_token
+        return client.post("/web/login", data={"login": login, "password": secret,
+                                                "csrf_token": csrf_token(page)}).status_code
+    assert sign_in("carla", "4821") == 401  # on the central instance, a PIN is no password
+    with addon_instance.engine.begin() as connection:
+        accounts = [{k: c[k] for k in ("login", "role", "pin")}
+                    for c in till_cashiers(connection, 1)]
+        connection.execute(text("DELETE FROM point_of_sale_user_pin"))
+        connection.execute(text("DELETE FROM core_user WHERE login = 'carla'"))
+        assert store_till_cashiers(connection, 1, accounts, []) == ["carla"]
+    assert sign_in("carla", "0000") == 401
+    assert sign_in("carla", "4821") == 302  # as on a till: the verifier it holds

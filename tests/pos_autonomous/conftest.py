@@ -12,10 +12,19 @@ from tests.support import (
     stop_process_group,
 )
 
+# A manager of the central instance's tills, who signs in on a till with their PIN (a till
+# gets cashiers and managers, never an admin nor a password).
+TILL_MANAGER, TILL_MANAGER_PIN = "tillboss", "482193"
+
 
 @pytest.fixture
 def central(db_url):
+    from addons.point_of_sale.staff import set_pin
+    from core.web.users import set_password, user_id_of
     instance = installed_instance(db_url, ["point_of_sale", "pos_autonomous"])
+    with instance.engine.begin() as connection:
+        set_password(connection, TILL_MANAGER, "tillboss-secret-1", "manager")
+        set_pin(connection, user_id_of(connection, TILL_MANAGER), TILL_MANAGER_PIN)
     yield instance
     instance.engine.dispose()
 

@@ -15,6 +15,7 @@ from core.addons import AddonCatalog
 from core.errors import CoreError
 from core.instance import Instance
 from tests.browser import expect, screenshot, watch_errors
+from tests.pos_autonomous.conftest import TILL_MANAGER, TILL_MANAGER_PIN
 from tests.pos_autonomous.till_helpers import set_parameters
 from tests.support import (
     ADMIN_LOGIN,
@@ -27,11 +28,12 @@ from tests.support import (
 pytestmark = [pytest.mark.browser, pytest.mark.server, pytest.mark.timeout(120)]
 
 
-def sign_in(page, url):
+def sign_in(page, url, login=ADMIN_LOGIN, secret=ADMIN_PASSWORD):
+    """The admin page of `url`: the central's admin, or on a till its manager with the PIN."""
     page.goto(url + "/web/pos_autonomous/")
     expect(page).to_have_url(re.compile(r"/web/login\?next="))
-    page.get_by_label("Login").fill(ADMIN_LOGIN)
-    page.get_by_label("Password").fill(ADMIN_PASSWORD)
+    page.get_by_label("Login").fill(login)
+    page.get_by_label("Password").fill(secret)
     page.get_by_role("button", name="Sign in").click()
     expect(page).to_have_url(re.compile(r"/web/pos_autonomous/"))
 
@@ -43,7 +45,7 @@ def rows_done(page):
 
 def test_the_till_page_follows_a_full_import_and_the_central_page_makes_a_package(
         browser_context, central, central_server, make_till, tmp_path):
-    till_url = make_till(1, "--cashier", ADMIN_LOGIN)
+    till_url = make_till(1, "--cashier", TILL_MANAGER)
     set_parameters(till_url, {"pos_autonomous.page_size": "100"})
     with central.engine.begin() as connection:
         connection.execute(Product.__table__.insert(), [
@@ -56,7 +58,7 @@ def test_the_till_page_follows_a_full_import_and_the_central_page_makes_a_packag
     page = browser_context.new_page()
     errors = watch_errors(page)
     try:
-        sign_in(page, till_server.url)
+        sign_in(page, till_server.url, TILL_MANAGER, TILL_MANAGER_PIN)
         product = page.locator("#checkpoint-point_of_sale\\.product")
         for _ in range(3):
             synchroniser.pull_page()
@@ -79,7 +81,7 @@ def test_the_till_page_follows_a_full_import_and_the_central_page_makes_a_packag
         form.get_by_label("POS config").select_option("2")
         form.get_by_label("Name").fill("Bar till")
         form.get_by_label("This server's address").fill(central_server.url)
-        form.get_by_label(ADMIN_LOGIN).check()
+        form.get_by_label(TILL_MANAGER).check()
         screenshot(central_page, "pos_autonomous_central_admin.png")
         with central_page.expect_download(timeout=30000) as download:
             form.get_by_role("button", name="Make the package (download)").click()
@@ -98,7 +100,7 @@ def test_the_till_page_follows_a_full_import_and_the_central_page_makes_a_packag
         screenshot(central_page, "pos_autonomous_central_package_built.png")
         row = central_page.locator(f"#till-{made.group(1)}")
         expect(row.locator("td").nth(1)).to_have_text("Bar till")
-        expect(row.locator("summary")).to_have_text(ADMIN_LOGIN)  # its cashiers
+        expect(row.locator("summary")).to_have_text(TILL_MANAGER)  # its cashiers
     finally:
         synchroniser.client.close()
         till.engine.dispose()

@@ -9,9 +9,9 @@ from decimal import Decimal
 import pytest
 from sqlalchemy import func, select, update
 
-from addons.point_of_sale import Product
+from addons.point_of_sale import Product, allowed_user_ids
 from addons.pos_autonomous.central import builds
-from addons.pos_autonomous.central.models import PackageBuild, Till, TillCashier
+from addons.pos_autonomous.central.models import PackageBuild, Till
 from addons.pos_autonomous.till.install import init_till
 from core.addons import AddonCatalog
 from core.errors import CoreError
@@ -33,8 +33,8 @@ TIMINGS = {"pos_autonomous.sync_interval_ms": "1500",
 @pytest.fixture
 def admin(central):
     with central.engine.begin() as connection:
-        set_password(connection, "anna", "anna-secret-1")
-        set_password(connection, "boris", "boris-secret-1")
+        set_password(connection, "anna", "anna-secret-1", "cashier")
+        set_password(connection, "boris", "boris-secret-1", "cashier")
     app = built_app(central)
     return signed_in_client(app, central, ADMIN_LOGIN)
 
@@ -45,9 +45,10 @@ def count_tills(central):
 
 
 def cashiers_of(central, till_id):
+    """How many users are allowed on the till's config (its cashiers)."""
     with central.engine.connect() as connection:
-        return connection.scalar(select(func.count()).select_from(TillCashier)
-                                 .where(TillCashier.till_id == till_id))
+        config_id = connection.scalar(select(Till.config_id).where(Till.id == till_id))
+        return len(allowed_user_ids(connection, config_id))
 
 
 def follow(admin, build_id, ceiling=120):
@@ -97,7 +98,8 @@ def test_the_central_admin_makes_a_package_a_till_starts_from(admin, central, tm
     till = Instance(f"sqlite:///{tmp_path / 'till.db'}", AddonCatalog())
     row = init_till(till, package)
     assert (row.till_id, row.config_id, row.server_url) == (1, 1, "http://127.0.0.1:9")
-    assert users(till)["anna"] == users(central)["anna"] and "boris" not in users(till)
+    # anna came down as a cashier of the till, without her password (she signs in with a PIN)
+    assert users(till)["anna"] == "!" and "boris" not in users(till)
     with till.engine.connect() as connection:
         assert connection.scalar(select(func.count()).select_from(Product)) > 25000
     till.engine.dispose()
@@ -210,9 +212,12 @@ def test_the_central_admin_chooses_a_tills_cashiers(admin, central, tmp_path):
 
 def test_a_tills_admin_saves_the_synchroniser_timings(central, tmp_path):
     with central.engine.begin() as connection:
-        set_password(connection, "cashier", "cashier-pass-1")
-    till = make_till(central, tmp_path, cashiers=["cashier"])
-    client = signed_in_client(built_app(till), till, "cashier")
+        set_password(connection, "cashier", "cashier-pass-1", "cashier")
+        set_password(connection, "mona", "manager-pass-1", "manager")
+    till = make_till(central, tmp_path, cashiers=["cashier", "mona"])
+    cashier = signed_in_client(built_app(till), till, "cashier")
+    assert cashier.get(PAGE).status_code == 403  # a till's admin page needs its manager
+    client = signed_in_client(built_app(till), till, "mona")
     page = text_of(client.get(PAGE))
     assert "Request timeout (ms)" in page and 'value="5000"' in page  # the interval's default
     assert post_form(client, PAGE + "synchroniser", page=PAGE, data=TIMINGS).status_code == 303

@@ -338,7 +338,7 @@ def test_a_page_read_ahead_carries_the_cashiers_as_they_stand_when_it_is_asked(a
     with central.engine.begin() as connection:
         connection.execute(Product.__table__.update().where(Product.id == 6)
                            .values(name="Changed after the read-ahead"))
-        set_password(connection, "anna", "anna-secret-1")
+        set_password(connection, "anna", "anna-secret-1", "cashier")
         set_cashiers(connection, 1, ["anna"])
     second = pull(app, till_token, positions, page_size=5,
                   cashiers=first["cashiers"]["digest"]).get_json()

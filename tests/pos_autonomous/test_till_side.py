@@ -5,6 +5,7 @@ from decimal import Decimal
 from sqlalchemy import select
 
 from addons.point_of_sale import Product
+from addons.point_of_sale.staff import set_allowed_configs, set_pin
 from addons.pos_autonomous import wire
 from addons.pos_autonomous.central import pages, tills
 from addons.pos_autonomous.central.models import Till
@@ -19,7 +20,7 @@ from core.instance import Instance
 from core.models import User
 from core.web.users import set_password
 from tests.pos_autonomous.till_helpers import table_digest
-from tests.support import signed_in_client, text_of
+from tests.support import csrf_token, signed_in_client, text_of
 from tests.support import testing_app as built_app
 
 
@@ -55,25 +56,83 @@ def pull_once(central, till, page_size=wire.DEFAULT_PAGE_SIZE):
     return answer
 
 
-def test_cashiers_come_down_with_their_passwords_and_leave_when_revoked(central, tmp_path):
+def test_cashiers_come_down_with_pins_for_that_till_and_leave_when_revoked(central, tmp_path):
+    """A till gets the cashiers and managers allowed on its config, each with a PIN verifier
+    made for that till; never a password hash, and an admin never."""
     with central.engine.begin() as connection:
-        set_password(connection, "anna", "anna-secret-1")
-        set_password(connection, "boris", "boris-secret-1")
-    till = make_till(central, tmp_path, cashiers=["anna"])
-    assert users(till)["anna"] == users(central)["anna"]  # she signs in offline, same password
-    assert "boris" not in users(till)
+        set_password(connection, "anna", "anna-secret-1", "cashier")
+        set_password(connection, "boris", "boris-secret-1", "manager")
+        set_password(connection, "ada", "ada-secret-1", "admin")
+        for login, pin in (("anna", "4821"), ("boris", "1357"), ("ada", "2468")):
+            user_id = connection.scalar(select(User.id).where(User.login == login))
+            set_allowed_configs(connection, user_id, [1])
+            set_pin(connection, user_id, pin)
+        boris = connection.scalar(select(User.id).where(User.login == "boris"))
+        set_allowed_configs(connection, boris, [2])  # not on this till's config yet
+    till = make_till(central, tmp_path)
+    assert users(till)["anna"] == "!" and "boris" not in users(till) and "ada" not in users(till)
+    app = built_app(till)
+    assert signed_in_with(app, "anna", "4821") and not signed_in_with(app, "anna", "anna-secret-1")
     with central.engine.begin() as connection:
-        tills.set_cashiers(connection, connection.scalar(select(Till.id)), ["boris"])
+        anna = connection.scalar(select(User.id).where(User.login == "anna"))
+        set_allowed_configs(connection, anna, [2])  # revoked from this till
+        set_allowed_configs(connection, boris, [1, 2])
     answer = pull_once(central, till)
     assert [a["login"] for a in answer["cashiers"]["accounts"]] == ["boris"]
-    assert "anna" not in users(till) and users(till)["boris"] == users(central)["boris"]
+    assert "anna" not in users(till) and users(till)["boris"] == "!"
+    assert not signed_in_with(app, "anna", "4821")  # gone at the next pass
+    assert signed_in_with(app, "boris", "1357")
     assert "accounts" not in pull_once(central, till)["cashiers"]  # unchanged: digest only
+    till.engine.dispose()
+
+
+def signed_in_with(app, login, secret):
+    """Whether the till's sign-in form lets `login` in with `secret` (a password or a PIN)."""
+    client = app.test_client()
+    token = csrf_token(client.get("/web/login").get_data(as_text=True))
+    answer = client.post("/web/login", data={"login": login, "password": secret,
+                                             "csrf_token": token})
+    return answer.status_code == 302
+
+
+def test_a_package_and_a_pull_carry_no_password_hash(central, tmp_path):
+    """Nothing a till receives signs in to the central instance: no password hash of any user
+    is in the package file nor in a pull's answer, and no central PBKDF2 key of a PIN."""
+    with central.engine.begin() as connection:
+        for login, role in (("anna", "cashier"), ("boris", "manager")):
+            set_password(connection, login, f"{login}-secret-1", role)
+            user_id = connection.scalar(select(User.id).where(User.login == login))
+            set_allowed_configs(connection, user_id, [1])
+            set_pin(connection, user_id, "4821")
+        secrets = [*connection.scalars(select(User.password_hash)),
+                   *connection.exec_driver_sql(
+                       "SELECT pin_key FROM point_of_sale_user_pin").scalars()]
+    assert len(secrets) >= 5  # the admins, anna and boris; two PIN keys
+    built_app(central)
+    package = tmp_path / "till.package"
+    make_package(central, 1, package, "http://127.0.0.1:9")
+    data = package.read_bytes()
+    till = Instance(f"sqlite:///{tmp_path / 'till.db'}", AddonCatalog())
+    init_till(till, package)
+    with central.engine.begin() as connection:
+        till_id = connection.scalar(select(Till.id))
+        token = tills.register_till(connection, 1, "another")[1]
+    pulled = built_app(central).test_client().post(
+        "/pos_autonomous/pull", json={}, headers={"Authorization": f"Bearer {token}"})
+    assert pulled.status_code == 200
+    answer = pulled.get_data()
+    assert [a["login"] for a in pulled.get_json()["cashiers"]["accounts"]] == ["anna", "boris"]
+    for secret in secrets:
+        for part in {secret, secret.split("$")[-1]}:
+            assert part.encode() not in data and part.encode() not in answer
+    assert users(till)["anna"] == users(till)["boris"] == "!"
+    assert till_id
     till.engine.dispose()
 
 
 def test_the_till_admin_and_pos_page_show_the_synchroniser_state(central, tmp_path):
     with central.engine.begin() as connection:
-        set_password(connection, "cashier", "cashier-pass-1")
+        set_password(connection, "cashier", "cashier-pass-1", "manager")
     till = make_till(central, tmp_path, cashiers=["cashier"])
     app = built_app(till)
     client = signed_in_client(app, till, "cashier")

@@ -14,6 +14,7 @@ from addons.pos_autonomous.till.synchroniser import Synchroniser
 from core.addons import AddonCatalog
 from core.instance import Instance
 from tests.browser import expect, screenshot, sign_in_to_till, watch_errors
+from tests.pos_autonomous.conftest import TILL_MANAGER, TILL_MANAGER_PIN
 from tests.pos_autonomous.test_customers_up import till_client
 from tests.pos_autonomous.up_helpers import sell, token_of
 from tests.support import (
@@ -27,17 +28,18 @@ from tests.support import (
 pytestmark = [pytest.mark.browser, pytest.mark.server, pytest.mark.timeout(180)]
 
 
-def sign_in(page, url):
+def sign_in(page, url, login=ADMIN_LOGIN, secret=ADMIN_PASSWORD):
+    """The admin page of `url`: the central's admin, or on a till its manager with the PIN."""
     page.goto(url + "/web/pos_autonomous/")
-    page.get_by_label("Login").fill(ADMIN_LOGIN)
-    page.get_by_label("Password").fill(ADMIN_PASSWORD)
+    page.get_by_label("Login").fill(login)
+    page.get_by_label("Password").fill(secret)
     page.get_by_role("button", name="Sign in").click()
     expect(page).to_have_url(re.compile(r"/web/pos_autonomous/"))
 
 
 def test_the_pos_indicator_counts_what_waits_and_the_central_admin_what_arrived(
         browser_context, central, central_server, make_till, tmp_path):
-    till_url = make_till(1, "--cashier", ADMIN_LOGIN)
+    till_url = make_till(1, "--cashier", TILL_MANAGER)
     engine = create_engine(till_url)
     sell(engine, 2)
     engine.dispose()
@@ -45,7 +47,8 @@ def test_the_pos_indicator_counts_what_waits_and_the_central_admin_what_arrived(
     page = browser_context.new_page()
     errors = watch_errors(page)
     try:
-        sign_in_to_till(page, till_server.url, query="from=test")
+        sign_in_to_till(page, till_server.url, query="from=test", login=TILL_MANAGER,
+                        secret=TILL_MANAGER_PIN)
         chip = page.locator("#pos-autonomous-state")
         expect(chip).to_contain_text("2 waiting to go up", timeout=15000)
         expect(page.get_by_role("button", name=re.compile(r"^Espresso"))).to_be_visible(
@@ -77,7 +80,7 @@ def test_the_pos_indicator_counts_what_waits_and_the_central_admin_what_arrived(
 
 def test_the_till_shows_customer_changes_held_by_a_switched_off_table(
         browser_context, central, central_server, make_till, tmp_path):
-    till_url = make_till(1, "--cashier", ADMIN_LOGIN)
+    till_url = make_till(1, "--cashier", TILL_MANAGER)
     with central.engine.begin() as connection:  # the central admin switched the up row off
         set_row(connection, "point_of_sale.partner", "up", active=False)
     till, client, headers = till_client(till_url)
@@ -93,7 +96,7 @@ def test_the_till_shows_customer_changes_held_by_a_switched_off_table(
     page = browser_context.new_page()
     errors = watch_errors(page)
     try:
-        sign_in(page, till_server.url)
+        sign_in(page, till_server.url, TILL_MANAGER, TILL_MANAGER_PIN)
         held = page.locator("#up-customers-held")
         expect(held).to_contain_text(re.compile(r"1 customer change\(s\) held: .*switched off"))
         expect(page.locator("#sync-last-error td")).to_have_text("none")

@@ -15,6 +15,8 @@ from core.models import User
 from core.web import current_instance, current_plugins
 from core.web.admin import moment
 from core.web.errors import ApiError
+from core.web.guard import requires
+from core.web.users import ADMIN
 
 from .. import files, settings
 from ..declarations import set_row, sync_rows
@@ -52,8 +54,9 @@ def central_context(connection):
         "configs": connection.execute(select(PosConfig.id, PosConfig.name)
                                       .order_by(PosConfig.id)).all(),
         "writers": config_writers(connection),
-        "users": [login for (login,) in connection.execute(select(User.login)
-                                                           .order_by(User.login))],
+        # a till's cashiers are cashiers and managers: an admin is nobody's cashier
+        "users": [login for (login,) in connection.execute(
+            select(User.login).where(User.role.in_(tills.TILL_ROLES)).order_by(User.login))],
         "cashiers": allowed,
         "server_url": current_instance().parameters(connection, current_plugins())
         .get(settings.SERVER_URL),
@@ -82,6 +85,7 @@ def _server_url(connection):
 
 
 @forms_blueprint.post("/tills/package")
+@requires(ADMIN)
 def package():
     """Register a till and make its package in the background (builds.py); the page follows
     it and downloads the file when it is ready."""
@@ -110,6 +114,7 @@ def package():
 
 
 @forms_blueprint.get("/builds/<int:build_id>")
+@requires(ADMIN)
 def build_status(build_id):
     """A package build's state and progress, as JSON (the page reads it every second)."""
     with current_instance().engine.begin() as connection:
@@ -120,6 +125,7 @@ def build_status(build_id):
 
 
 @forms_blueprint.get("/builds/<int:build_id>/download")
+@requires(ADMIN)
 def download_build(build_id):
     """The finished package, once (it holds the till's credentials: the file goes after)."""
     with current_instance().engine.begin() as connection:
@@ -137,6 +143,7 @@ def download_build(build_id):
 
 
 @forms_blueprint.post("/tills/<int:till_id>/cashiers")
+@requires(ADMIN)
 def set_cashiers(till_id):
     """The users allowed to sign in on a till: they come down at its next synchronisation
     (and the ones taken off leave it)."""
@@ -154,6 +161,7 @@ def set_cashiers(till_id):
 
 
 @admin_blueprint.post("/tables/<table_name>/<direction>")
+@requires(ADMIN)
 def update_table(table_name, direction):
     try:
         with current_instance().engine.begin() as connection:
@@ -167,6 +175,7 @@ def update_table(table_name, direction):
 
 
 @admin_blueprint.post("/test-connection")
+@requires(ADMIN)
 def test_connection():
     """Download test.txt from a folder or FTP server (the original's *Tester la connexion*)."""
     location = (request.form.get("location") or "").strip()
@@ -182,6 +191,7 @@ def test_connection():
 
 
 @admin_blueprint.post("/tills/<int:till_id>/revoke")
+@requires(ADMIN)
 def revoke_till(till_id):
     try:
         with current_instance().engine.begin() as connection:
@@ -194,6 +204,7 @@ def revoke_till(till_id):
 
 
 @admin_blueprint.post("/configs/<int:config_id>/move-to-central")
+@requires(ADMIN)
 def move_config_to_central(config_id):
     reason = (request.form.get("reason") or "").strip()[:200]
     try:
@@ -210,6 +221,7 @@ def move_config_to_central(config_id):
 
 
 @admin_blueprint.post("/alarms/<int:alarm_id>/resolve")
+@requires(ADMIN)
 def resolve_alarm(alarm_id):
     note = (request.form.get("resolution") or "").strip()[:500] or "resolved on the admin"
     with current_instance().engine.begin() as connection:

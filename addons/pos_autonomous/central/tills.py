@@ -14,8 +14,9 @@ from core.errors import CoreError
 from core.models import User, utc_now
 from core.times import as_utc
 
-from .models import Till, TillCashier
+from .models import Till
 
+TILL_ROLES = ("cashier", "manager")  # an admin of the central instance is nobody's cashier
 CONTACT_WRITE_INTERVAL = timedelta(seconds=30)  # last_contact_at is not written on every pull
 
 
@@ -34,7 +35,8 @@ def register_till(connection, config_id, name, cashier_logins=()):
     till_id = connection.execute(Till.__table__.insert().values(
         config_id=config_id, name=name, secret_hash=_digest(secret),
         created_at=utc_now())).inserted_primary_key[0]
-    set_cashiers(connection, till_id, cashier_logins)
+    if cashier_logins:  # else: those already allowed on the config
+        set_cashiers(connection, till_id, cashier_logins)
     return till_id, f"{till_id}.{secret}"
 
 
@@ -74,21 +76,34 @@ def move_to_central(connection, config_id, reason):
 
 
 def check_cashiers(connection, logins):
-    """{login: user id} of `logins`; CoreError naming the ones that are no user."""
-    users = dict(connection.execute(
-        select(User.login, User.id).where(User.login.in_(logins))).all())
-    unknown = sorted(set(logins) - set(users))
+    """{login: user id} of `logins`; CoreError naming the ones that are no user, or admins (a
+    till gets cashiers and managers: an admin of the central instance is nobody's cashier)."""
+    rows = connection.execute(
+        select(User.login, User.id, User.role).where(User.login.in_(logins))).all()
+    unknown = sorted(set(logins) - {row.login for row in rows})
     if unknown:
         raise CoreError(f"no user {', '.join(unknown)} (create them with `core user add`)")
-    return users
+    admins = sorted(row.login for row in rows if row.role not in TILL_ROLES)
+    if admins:
+        raise CoreError(f"{', '.join(admins)}: an admin is nobody's cashier; a till gets "
+                        f"cashiers and managers (core user add LOGIN --role cashier)")
+    return {row.login: row.id for row in rows}
 
 
 def set_cashiers(connection, till_id, logins):
+    """The till's cashiers are those allowed on its config (the Users page's POS configs):
+    choosing them here allows exactly `logins` on that config."""
     users = check_cashiers(connection, logins)
-    connection.execute(TillCashier.__table__.delete().where(TillCashier.till_id == till_id))
-    if users:
-        connection.execute(TillCashier.__table__.insert(),
-                           [{"till_id": till_id, "user_id": uid} for uid in users.values()])
+    config_id = connection.scalar(select(Till.config_id).where(Till.id == till_id))
+    if config_id is None:
+        raise CoreError(f"no till {till_id}")
+    for user_id in point_of_sale.allowed_user_ids(connection, config_id):
+        if user_id not in users.values():
+            point_of_sale.set_allowed_configs(connection, user_id, [
+                c for c in point_of_sale.allowed_config_ids(connection, user_id) if c != config_id])
+    for user_id in users.values():
+        point_of_sale.set_allowed_configs(connection, user_id, [
+            *point_of_sale.allowed_config_ids(connection, user_id), config_id])
 
 
 def get_till(connection, till_id):
@@ -99,10 +114,14 @@ def get_till(connection, till_id):
 
 
 def cashier_logins(connection):
-    """[(till id, login)] of every till's cashiers."""
-    return connection.execute(select(TillCashier.till_id, User.login)
-                              .join(User, User.id == TillCashier.user_id)
-                              .order_by(TillCashier.till_id, User.login)).all()
+    """[(till id, login)] of every till's cashiers: the cashiers and managers allowed on its
+    config."""
+    found = []
+    for till_id, config_id in connection.execute(select(Till.id, Till.config_id)
+                                                 .order_by(Till.id)):
+        found += [(till_id, cashier["login"]) for cashier in point_of_sale.till_cashiers(
+            connection, config_id, roles=TILL_ROLES)]
+    return found
 
 
 def revoke(connection, till_id):
@@ -135,13 +154,13 @@ def note_contact(connection, till):
 
 
 def cashiers_part(connection, till_id, digest_held):
-    """{"digest", "accounts"?}: the till's cashier accounts (login, password hash), the accounts
-    only when the till's digest differs."""
-    accounts = [{"login": login, "password_hash": password_hash}
-                for login, password_hash in connection.execute(
-                    select(User.login, User.password_hash)
-                    .join(TillCashier, TillCashier.user_id == User.id)
-                    .where(TillCashier.till_id == till_id).order_by(User.login))]
+    """{"digest", "accounts"?}: the cashiers and managers allowed on the till's config (the
+    Users page), each with the PIN verifier made for that till: never a password hash, nothing
+    that signs in here. The accounts only when the till's digest differs."""
+    config_id = connection.scalar(select(Till.config_id).where(Till.id == till_id))
+    accounts = [{"login": cashier["login"], "role": cashier["role"], "pin": cashier["pin"]}
+                for cashier in point_of_sale.till_cashiers(connection, config_id,
+                                                           roles=TILL_ROLES)]
     digest = hashlib.sha256(json.dumps(accounts, sort_keys=True).encode()).hexdigest()
     return {"digest": digest} if digest == digest_held else {"digest": digest,
                                                              "accounts": accounts}

@@ -6,9 +6,11 @@ from flask import flash, render_template, request
 from core.errors import CoreError
 from core.web import current_instance, current_plugins
 from core.web.admin import moment
+from core.web.guard import requires
+from core.web.users import MANAGER
 
 from .. import role, settings
-from ..web import back_to_index, forms_blueprint
+from ..web import back_to_index, central_needs_an_admin, forms_blueprint
 from ..wire import MAX_PAGE_SIZE
 from . import journal
 
@@ -38,8 +40,13 @@ def timings(connection):
 
 
 @forms_blueprint.post("/synchroniser")
+@requires(MANAGER)  # a manager of the till (on the central instance: an admin, who is told no)
 def save_timings():
     """A till's synchroniser timings (the running synchroniser reads them at each pass)."""
+    with current_instance().engine.connect() as connection:
+        refused = central_needs_an_admin(role.is_till(connection))
+    if refused:
+        return refused
     try:
         values = {}
         for key, label, low, high in TIMINGS:

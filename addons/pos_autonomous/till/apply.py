@@ -9,10 +9,11 @@ from datetime import datetime
 from sqlalchemy import DateTime, select
 from sqlalchemy.exc import IntegrityError
 
-from core.models import User, utc_now
+import addons.point_of_sale as point_of_sale
+from core.models import utc_now
 
 from ..wire import FULL, INCREMENTAL
-from .models import Checkpoint, TillCashierLogin
+from .models import Checkpoint, Link, TillCashierLogin
 
 DELETE_CHUNK = 500
 
@@ -201,18 +202,13 @@ def _save_checkpoint(connection, name, checkpoint, **values):
 
 
 def _apply_cashiers(connection, accounts):
-    """The cashier accounts the central admin allows here, with their password hashes; the
+    """The cashiers and managers the central instance allows on this till's config, with
+    their PIN verifiers for this till (no password: they sign in here with their PIN); the
     ones it no longer allows are removed (only those that came down this way)."""
-    users, logins = User.__table__, TillCashierLogin.__table__
-    wanted = {account["login"]: account["password_hash"] for account in accounts}
+    logins = TillCashierLogin.__table__
     previous = {login for (login,) in connection.execute(select(logins.c.login))}
-    for login in previous - set(wanted):
-        connection.execute(users.delete().where(users.c.login == login))
-        connection.execute(logins.delete().where(logins.c.login == login))
-    for login, password_hash in wanted.items():
-        updated = connection.execute(users.update().where(users.c.login == login)
-                                     .values(password_hash=password_hash))
-        if not updated.rowcount:
-            connection.execute(users.insert().values(login=login, password_hash=password_hash))
-        if login not in previous:
-            connection.execute(logins.insert().values(login=login))
+    config_id = connection.scalar(select(Link.config_id))
+    kept = point_of_sale.store_till_cashiers(connection, config_id, accounts, previous)
+    connection.execute(logins.delete())
+    if kept:
+        connection.execute(logins.insert(), [{"login": login} for login in kept])
