@@ -3,6 +3,7 @@ posting forms with their CSRF token, reading the database directly, running serv
 and instances of the built-in addons. The fixtures built on them are in tests/plugin.py."""
 import atexit
 import html
+import json
 import os
 import re
 import secrets
@@ -28,6 +29,15 @@ BUILT_IN_ADDONS = Path(__file__).resolve().parents[1] / "addons"
 # Servers started by the tests see the built-in addons only, not the kernel tests' fixtures.
 BUILT_IN_ADDONS_ONLY = {**os.environ, "CORE_ADDONS_PATH": "", "CORE_LOAD_ENTRY_POINTS": "0"}
 ADMIN_LOGIN, ADMIN_PASSWORD = "manager", "password123"  # every test instance's admin (not the demo's)
+
+
+def json_error(response, status, code):
+    """The message of a JSON error answer `{"error": {"code", "message"}}` of that status and
+    code (and nothing else in the body)."""
+    assert response.status_code == status, response.get_data(as_text=True)
+    body = json.loads(response.get_data(as_text=True))
+    assert set(body) == {"error"} and body["error"]["code"] == code, body
+    return body["error"]["message"]
 
 
 def csrf_token(page_html):

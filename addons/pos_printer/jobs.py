@@ -8,8 +8,10 @@ manager reprints a copy if needed.
 """
 from dataclasses import dataclass
 
+from flask import has_request_context
 from sqlalchemy import select, update
 
+from core.i18n import use_locale
 from core.models import utc_now
 
 from . import layout
@@ -49,8 +51,12 @@ def require_printer(connection, config_id, manager):
 
 
 def _receipt_settings(connection, config_id):
+    """The config's receipt settings; the receipt is written in its language (the request's
+    locale set to the config's, as the till's page is)."""
     from addons.point_of_sale import PosConfig
     row = connection.execute(select(PosConfig).where(PosConfig.id == config_id)).first()
+    if has_request_context():
+        use_locale(row.locale)
     return {"name": row.name, "shop_name": row.shop_name, "shop_address": row.shop_address,
             "vat_number": row.vat_number, "currency_code": row.currency_code,
             "locale": row.locale}
@@ -77,11 +83,11 @@ def print_order(engine, manager, config_id, order_uuid, copy=1):
     key = f"order:{order_uuid}:{copy}"
     with engine.begin() as connection:
         printer = require_printer(connection, config_id, manager)
+        settings = _receipt_settings(connection, config_id)  # its language, for the names too
         order = order_details(connection, config_id, order_uuid)
         if order is None:
             raise NothingToPrint("unknown_order", f"POS config {config_id} has no order "
                                  f"{order_uuid} (an order prints once the server has it)")
-        settings = _receipt_settings(connection, config_id)
         job = _enqueue(connection, config_id, key, "receipt",
                        lambda: layout.receipt(order, settings, printer.columns, copy))
     return attempt(engine, printer, job.id)

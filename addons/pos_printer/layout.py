@@ -6,13 +6,16 @@ A receipt: the shop's header (name, address, VAT number), DUPLICATE n for a copy
 the reference, date and ticket number with its chain link, one line per product with quantity
 and unit price, the totals (untaxed, tax per rate, total), the payments and the change, the
 reference's 12 digits as a Code 128 barcode (which the till's past-orders search takes) and the
-cut. Amounts are written as the config's locale writes them (a decimal comma outside English).
+cut. Amounts are written as the config's locale writes them (a decimal comma outside English),
+and the receipt's words in its language (the request's locale, set to the config's by jobs.py).
 """
 import contextlib
 import io
 from decimal import Decimal
 
 from escpos.printer import Dummy
+
+from core.i18n import _
 
 CODE_PAGE = "CP858"
 SYMBOLS = {"EUR": "€", "GBP": "£", "USD": "$", "CHF": "CHF"}
@@ -69,6 +72,13 @@ def money_text(amount, config):
     return f"{text} {symbol}".rstrip()
 
 
+def rate_text(rate, config):
+    """A tax rate as the config's locale writes it: "5.5" in English, "5,5" in French."""
+    text = f"{rate.normalize():f}"
+    locale = (config.get("locale") or "").lower()
+    return text.replace(".", ",") if locale and not locale.startswith("en") else text
+
+
 def _quantity(text):
     value = Decimal(text)
     return str(value.quantize(Decimal(1))) if value == value.to_integral() else str(value.normalize())
@@ -81,7 +91,7 @@ def header(sheet, config):
         if part.strip():
             sheet.line(part.strip(), align="center")
     if config.get("vat_number"):
-        sheet.line(f"VAT {config['vat_number']}", align="center")
+        sheet.line(_("VAT %(number)s", number=config["vat_number"]), align="center")
 
 
 def receipt(order, config, columns, copy=1):
@@ -91,15 +101,17 @@ def receipt(order, config, columns, copy=1):
     sheet = Sheet(columns)
     header(sheet, config)
     if copy > 1:
-        sheet.line(f"DUPLICATE {copy - 1}", align="center", bold=True, big=True)
+        sheet.line(_("DUPLICATE %(number)s", number=copy - 1), align="center", bold=True,
+                   big=True)
     sheet.rule()
     sheet.line(order["reference"])
     sheet.line(order["created_at"].replace("T", " ")[:16] + " UTC")
     ticket = order.get("ticket")
     if ticket:
-        sheet.line(f"Ticket {ticket['number']} · {ticket['link'][:10]}")
+        sheet.line(_("Ticket %(number)s · %(link)s", number=ticket["number"],
+                     link=ticket["link"][:10]))
     if order.get("partner_name"):
-        sheet.line(f"Customer: {order['partner_name']}")
+        sheet.line(_("Customer: %(name)s", name=order["partner_name"]))
     sheet.rule()
     by_rate = {}
     for line in order["lines"]:
@@ -113,19 +125,20 @@ def receipt(order, config, columns, copy=1):
         by_rate[rate] = (untaxed + Decimal(line["price_subtotal"]),
                          total + Decimal(line["price_subtotal_incl"]))
     sheet.rule()
-    sheet.pair("Untaxed", money(order["amount_untaxed"]))
+    sheet.pair(_("Untaxed"), money(order["amount_untaxed"]))
     for rate, (untaxed, total) in sorted(by_rate.items()):
-        sheet.pair(f"Tax {rate.normalize():f} % on {money(untaxed)}", money(total - untaxed))
-    sheet.pair("TOTAL", money(order["amount_total"]), bold=True, big=True)
+        sheet.pair(_("Tax %(rate)s %% on %(base)s", rate=rate_text(rate, config),
+                     base=money(untaxed)), money(total - untaxed))
+    sheet.pair(_("TOTAL"), money(order["amount_total"]), bold=True, big=True)
     for payment in order["payments"]:
         sheet.pair(payment["name"], money(payment["amount"]))
     if Decimal(order["amount_return"]):
-        sheet.pair("Change", money(order["amount_return"]))
+        sheet.pair(_("Change"), money(order["amount_return"]))
     digits = barcode_digits(order["reference"])
     if digits:
         sheet.line()
         sheet.barcode(digits)
-    sheet.line("Thank you!", align="center")
+    sheet.line(_("Thank you!"), align="center")
     sheet.cut()
     return sheet.output
 
@@ -144,28 +157,32 @@ def session_report(report, config, columns, copy=1):
     names = report.get("method_names") or {}
     sheet = Sheet(columns)
     header(sheet, config)
-    title = "CLOSING" if report["closed"] else "SESSION SO FAR"
-    sheet.line(title + (f" (copy {copy})" if copy > 1 else ""), align="center", bold=True)
+    title = _("CLOSING") if report["closed"] else _("SESSION SO FAR")
+    if copy > 1:
+        title = _("%(title)s (copy %(copy)s)", title=title, copy=copy)
+    sheet.line(title, align="center", bold=True)
     sheet.line(report["session"]["name"], align="center")
     if report.get("ticket") and report["ticket"].get("number"):
-        sheet.line(f"Ticket {report['ticket']['number']} · {report['ticket']['link'][:10]}",
-                   align="center")
+        sheet.line(_("Ticket %(number)s · %(link)s", number=report["ticket"]["number"],
+                     link=report["ticket"]["link"][:10]), align="center")
     sheet.rule()
     refunds = report.get("refund_count") or 0
-    sheet.pair("Sales", str(report["order_count"] - refunds))
-    sheet.pair("Refunds", f"{refunds} · {money(report['refund_total'])}")
-    sheet.pair("Period total", money(report["period_total"]), bold=True)
-    sheet.pair("Perpetual total", money(report["perpetual_total"]))
+    sheet.pair(_("Sales"), str(report["order_count"] - refunds))
+    sheet.pair(_("Refunds"), f"{refunds} · {money(report['refund_total'])}")
+    sheet.pair(_("Period total"), money(report["period_total"]), bold=True)
+    sheet.pair(_("Perpetual total"), money(report["perpetual_total"]))
     sheet.rule()
     for total in report["totals_by_method"]:
         sheet.pair(names.get(total["method"], total["method"]), money(total["amount"]))
     for tax in report["totals_by_tax"]:
-        sheet.pair(f"Tax {Decimal(tax['tax_rate']).normalize():f} %", money(tax["tax"]))
+        sheet.pair(_("Tax %(rate)s %%", rate=rate_text(Decimal(tax["tax_rate"]), config)),
+                   money(tax["tax"]))
     sheet.rule()
-    for label, key in (("Opening float", "opening_float"), ("Cash sales", "cash_sales"),
-                       ("Cash refunds", "cash_refunds"), ("Cash in", "cash_in"),
-                       ("Cash out", "cash_out"), ("Expected cash", "expected_cash"),
-                       ("Counted cash", "counted_cash"), ("Difference", "cash_difference")):
+    for label, key in ((_("Opening float"), "opening_float"), (_("Cash sales"), "cash_sales"),
+                       (_("Cash refunds"), "cash_refunds"), (_("Cash in"), "cash_in"),
+                       (_("Cash out"), "cash_out"), (_("Expected cash"), "expected_cash"),
+                       (_("Counted cash"), "counted_cash"),
+                       (_("Difference"), "cash_difference")):
         if report.get(key) is not None:
             sheet.pair(label, money(report[key]))
     sheet.cut()

@@ -18,14 +18,7 @@ from addons.point_of_sale import (
 )
 from addons.point_of_sale.sessions import close_session
 from tests import hostile_json as hj
-from tests.support import installed_instance, signed_in_client, tamper
-
-
-def error_of(response, status, code):
-    assert response.status_code == status, response.get_data(as_text=True)
-    body = json.loads(response.get_data(as_text=True))
-    assert set(body) == {"error"} and body["error"]["code"] == code, body
-    return body["error"]["message"]
+from tests.support import installed_instance, json_error, signed_in_client, tamper
 
 
 def a_move(kind, amount=None, reason="", **more):
@@ -109,7 +102,7 @@ def test_expected_cash_is_float_plus_cash_sales_less_refunds_plus_in_less_out(
         check = verify_chain(connection, 1)
     assert not check.ok and check.first_broken == closing["number"]
     # No move on a closed session.
-    error_of(admin_client.post(url, json=a_move("in", "1", "late")), 409, "session_closed")
+    json_error(admin_client.post(url, json=a_move("in", "1", "late")), 409, "session_closed")
 
 
 def test_the_shops_own_method_names_are_in_the_report(admin_client, addon_instance,
@@ -128,15 +121,15 @@ def test_the_shops_own_method_names_are_in_the_report(admin_client, addon_instan
 def test_one_opening_float_per_session_and_it_must_add_up(admin_client, addon_instance,
                                                          shop_session):
     url = f"/pos/session/{shop_session}/cash"
-    message = error_of(admin_client.post(url, json=a_move(
+    message = json_error(admin_client.post(url, json=a_move(
         "float", "50", denominations=[{"value": "20", "count": 2}])), 400, "float_mismatch")
     assert "add up to 40.00, not 50.00" in message
     assert admin_client.post(url, json=a_move("float", "150")).status_code == 201
-    assert "already counted" in error_of(admin_client.post(url, json=a_move("float", "10")),
+    assert "already counted" in json_error(admin_client.post(url, json=a_move("float", "10")),
                                          409, "float_already_counted")
     reused = a_move("in", "5", "coins")
     assert admin_client.post(url, json=reused).status_code == 201
-    error_of(admin_client.post(url, json={**reused, "amount": "6"}), 409, "uuid_conflict")
+    json_error(admin_client.post(url, json={**reused, "amount": "6"}), 409, "uuid_conflict")
 
 
 def test_a_move_above_the_limit_needs_a_manager(app, admin_client, addon_instance,
@@ -145,7 +138,7 @@ def test_a_move_above_the_limit_needs_a_manager(app, admin_client, addon_instanc
     till = app.test_client()
     small = till.post(url, json=a_move("out", "100", "Stamps"), headers=token_for(1))
     assert small.status_code == 201 and small.get_json()["move"]["approved_by"] == ""
-    message = error_of(till.post(url, json=a_move("out", "100.01", "Bank deposit"),
+    message = json_error(till.post(url, json=a_move("out", "100.01", "Bank deposit"),
                                  headers=token_for(1)), 403, "approval_required")
     assert "more than 100.00 needs a manager" in message
     approved = admin_client.post(url, json=a_move("out", "400", "Bank deposit"))
@@ -155,11 +148,11 @@ def test_a_move_above_the_limit_needs_a_manager(app, admin_client, addon_instanc
         connection.execute(text(
             "INSERT INTO core_record_setting (form, record_id, field, addon, value) "
             "VALUES ('pos.config', 1, 'cash_move_approval_limit', 'point_of_sale', '0')"))
-    error_of(till.post(url, json=a_move("in", "0.01", "coin"), headers=token_for(1)), 403,
+    json_error(till.post(url, json=a_move("in", "0.01", "coin"), headers=token_for(1)), 403,
              "approval_required")
     assert till.get(url, headers=token_for(1)).get_json()["approval_limit"] == "0"
-    error_of(till.get(url, headers=token_for(2)), 403, "forbidden")
-    error_of(app.test_client().get(url), 401, "unauthorized")
+    json_error(till.get(url, headers=token_for(2)), 403, "forbidden")
+    json_error(app.test_client().get(url), 401, "unauthorized")
 
 
 def test_a_cashier_records_small_moves_and_a_manager_approves_the_large_ones(
@@ -171,7 +164,7 @@ def test_a_cashier_records_small_moves_and_a_manager_approves_the_large_ones(
     url = f"/pos/session/{shop_session}/cash"
     small = cashier.post(url, json=a_move("out", "20", "Stamps")).get_json()["move"]
     assert (small["by"], small["approved_by"]) == ("carla", "")
-    message = error_of(cashier.post(url, json=a_move("out", "250", "Bank deposit")), 403,
+    message = json_error(cashier.post(url, json=a_move("out", "250", "Bank deposit")), 403,
                        "approval_required")
     assert "carla is a cashier" in message
     manager = signed_in_client(app, addon_instance, "mona")
@@ -204,11 +197,11 @@ def test_bad_moves_are_refused_and_nothing_is_stored(admin_client, addon_instanc
                                                      shop_session):
     url = f"/pos/session/{shop_session}/cash"
     for body, status, code in BAD_MOVES:
-        error_of(admin_client.post(url, json=body), status, code)
-    error_of(admin_client.post(url, data="kind=in"), 415, "unsupported_media_type")
-    error_of(admin_client.post(url, data="{", content_type="application/json"), 400,
+        json_error(admin_client.post(url, json=body), status, code)
+    json_error(admin_client.post(url, data="kind=in"), 415, "unsupported_media_type")
+    json_error(admin_client.post(url, data="{", content_type="application/json"), 400,
              "malformed_json")
-    error_of(admin_client.post("/pos/session/999/cash", json=a_move("in", "1", "x")), 404,
+    json_error(admin_client.post("/pos/session/999/cash", json=a_move("in", "1", "x")), 404,
              "unknown_session")
     with addon_instance.engine.connect() as connection:
         assert connection.scalar(text("SELECT count(*) FROM point_of_sale_cash_move")) == 0

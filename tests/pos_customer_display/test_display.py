@@ -5,18 +5,12 @@ import json
 from hypothesis import HealthCheck, given, settings
 
 from tests import hostile_json as hj
+from tests.support import json_error
 
 ORDER = {"reference": "Order 00001-001-0001", "state": "open", "lines": [
     {"name": "Espresso", "qty": "2", "price_unit": "1.80", "tax_rate": "10.00"},
     {"name": "Croissant", "qty": "1", "price_unit": "1.60", "discount": "50",
      "tax_rate": "5.50"}]}
-
-
-def error_of(response, status, code):
-    assert response.status_code == status, response.get_data(as_text=True)
-    body = json.loads(response.get_data(as_text=True))
-    assert set(body) == {"error"} and body["error"]["code"] == code, body
-    return body["error"]["message"]
 
 
 def test_what_the_till_shows_goes_on_the_bus_and_stays_for_a_display_opened_later(
@@ -60,12 +54,12 @@ def test_refusals(app, admin_client, token_for):
                        ({"order": {**ORDER, "lines": [ORDER["lines"][0]] * 201}},
                         "invalid_field"),
                        ({"order": {**ORDER, "extra": 1}}, "invalid_field")]:
-        error_of(admin_client.post("/pos/config/1/display", json=body), 400, code)
-    error_of(admin_client.post("/pos/config/99/display", json={"order": None}), 404,
+        json_error(admin_client.post("/pos/config/1/display", json=body), 400, code)
+    json_error(admin_client.post("/pos/config/99/display", json={"order": None}), 404,
              "unknown_config")
-    error_of(app.test_client().post("/pos/config/1/display", json={"order": None}), 401,
+    json_error(app.test_client().post("/pos/config/1/display", json={"order": None}), 401,
              "unauthorized")
-    error_of(app.test_client().post("/pos/config/1/display", json={"order": None},
+    json_error(app.test_client().post("/pos/config/1/display", json={"order": None},
                                     headers=token_for(2)), 403, "forbidden")
     assert admin_client.get("/pos/config/1/display").get_json()["seq"] == 0
 

@@ -48,6 +48,9 @@ def test_a_cash_sale_opens_the_drawer_and_prints_its_receipt(browser_context, db
         copy = decode(printer.jobs[-1])
         assert "DUPLICATE 1" in copy.text and copy.cuts == 1
         assert decode(printer.received()).cuts == 2  # the receipt and its one copy
+        # The copy is a duplicate numbered and journaled by the server (point_of_sale).
+        assert database.scalar("SELECT count(*) FROM point_of_sale_journal_event "
+                               "WHERE kind = 'duplicate'") == 1
         page.get_by_role("button", name="Print receipt").click()  # the browser's stays
         assert errors == []
     finally:

@@ -11,13 +11,7 @@ from sqlalchemy import text
 from addons.point_of_sale import push_orders
 from tests import hostile_json as hj
 from tests.pos_printer.printer_emulator import decode
-
-
-def error_of(response, status, code):
-    assert response.status_code == status, response.get_data(as_text=True)
-    body = json.loads(response.get_data(as_text=True))
-    assert set(body) == {"error"} and body["error"]["code"] == code, body
-    return body["error"]["message"]
+from tests.support import json_error
 
 
 def set_field(instance, field, value, config_id=1):
@@ -59,7 +53,9 @@ def test_a_receipt_is_printed_once_with_header_lines_totals_barcode_and_cut(
     assert any(line.startswith("Espresso") and line.endswith("3,96 €") for line in lines)
     assert "  2 x 1,80 €" in lines
     assert any(line.startswith("TOTAL") and line.endswith("5,65 €") for line in lines)
-    assert any(line.startswith("Change") and line.endswith("4,35 €") for line in lines)
+    assert any(line.startswith("Rendu") and line.endswith("4,35 €") for line in lines)
+    assert "Total HT" in received.text and "TVA 5,5 % sur 1,60 €" in received.text
+    assert "N° TVA FR 32 123456789" in lines and lines[-1] == "Merci !"  # in the till's French
     assert any(line.startswith("Ticket 1 · ") for line in lines)
     assert all(len(line) <= 42 for line in lines)
     assert received.barcodes == [(73, "{B000010010001")]  # Code 128, the reference's digits
@@ -71,7 +67,7 @@ def test_a_receipt_is_printed_once_with_header_lines_totals_barcode_and_cut(
     # A second copy is another job, marked as a duplicate.
     copy = admin_client.post("/pos/config/1/print", json={"order_uuid": uuid, "copy": 2})
     assert copy.get_json()["status"] == "printed"
-    assert "DUPLICATE 1" in decode(printer.jobs[-1]).text
+    assert "DUPLICATA n° 1" in decode(printer.jobs[-1]).text
 
 
 def test_48_columns_and_a_session_report(admin_client, addon_instance, shop_session, printer):
@@ -81,8 +77,8 @@ def test_48_columns_and_a_session_report(admin_client, addon_instance, shop_sess
     response = admin_client.post("/pos/config/1/print", json={"session_id": shop_session})
     assert response.get_json()["status"] == "printed"
     report = decode(printer.received())
-    assert "SESSION SO FAR" in report.text and report.cuts == 1
-    assert any(line.startswith("Expected cash") and line.endswith("5,65 €")
+    assert "SESSION EN COURS" in report.text and report.cuts == 1
+    assert any(line.startswith("Espèces attendues") and line.endswith("5,65 €")
                and len(line) == 48 for line in report.lines)
 
 
@@ -139,20 +135,20 @@ def test_the_drawer_opens_once_per_cash_order_and_for_a_manager_and_is_journaled
     assert opened.get_json() == {"status": "opened"}
     assert till.post("/pos/config/1/drawer", json={"reason": "cash_payment", "order_uuid": uuid},
                      headers=token_for(1)).get_json() == {"status": "already_opened"}
-    error_of(till.post("/pos/config/1/drawer", json={"reason": "manager"},
+    json_error(till.post("/pos/config/1/drawer", json={"reason": "manager"},
                        headers=token_for(1)), 403, "manager_only")
     assert admin_client.post("/pos/config/1/drawer", json={"reason": "manager"}).get_json() == {
         "status": "opened"}
     from tests.point_of_sale.test_staff_roles import add_user
     from tests.support import signed_in_client
     add_user(addon_instance, "carla", "cashier", 1)
-    error_of(signed_in_client(app, addon_instance, "carla").post(
+    json_error(signed_in_client(app, addon_instance, "carla").post(
         "/pos/config/1/drawer", json={"reason": "manager"}), 403, "manager_only")
     received = decode(printer.received())
     assert received.pulses == [(0, 100, 100), (0, 100, 100)]  # pin 2, 100 ms on and off
     assert received.lines == [] and received.cuts == 0
     printer.stop()
-    message = error_of(admin_client.post("/pos/config/1/drawer", json={"reason": "manager"}),
+    message = json_error(admin_client.post("/pos/config/1/drawer", json={"reason": "manager"}),
                        409, "printer_unreachable")
     assert "does not answer" in message
     with addon_instance.engine.connect() as connection:
@@ -168,9 +164,9 @@ def test_the_drawer_opens_once_per_cash_order_and_for_a_manager_and_is_journaled
 def test_refusals_are_json_errors(app, admin_client, addon_instance, shop_session, printer,
                                   token_for):
     uuid = sell(addon_instance, shop_session)
-    error_of(admin_client.post("/pos/config/1/print", json={"order_uuid": uuid}), 409,
+    json_error(admin_client.post("/pos/config/1/print", json={"order_uuid": uuid}), 409,
              "printer_not_configured")
-    error_of(admin_client.post("/pos/config/1/drawer", json={"reason": "manager"}), 409,
+    json_error(admin_client.post("/pos/config/1/drawer", json={"reason": "manager"}), 409,
              "printer_not_configured")
     set_field(addon_instance, "printer_address", printer.address)
     for body, status, code in [
@@ -185,18 +181,18 @@ def test_refusals_are_json_errors(app, admin_client, addon_instance, shop_sessio
             ({"order_uuid": "nope"}, 404, "unknown_order"),
             ({"session_id": 999}, 404, "unknown_session"),
             ([], 400, "invalid_body")]:
-        error_of(admin_client.post("/pos/config/1/print", json=body), status, code)
+        json_error(admin_client.post("/pos/config/1/print", json=body), status, code)
     for body, status, code in [
             ({}, 400, "invalid_field"), ({"reason": "party"}, 400, "invalid_field"),
             ({"reason": "cash_payment"}, 400, "invalid_field"),
             ({"reason": "manager", "order_uuid": uuid}, 400, "invalid_field")]:
-        error_of(admin_client.post("/pos/config/1/drawer", json=body), status, code)
-    error_of(admin_client.post("/pos/config/1/print", data="x"), 415, "unsupported_media_type")
-    error_of(app.test_client().post("/pos/config/1/print", json={"order_uuid": uuid}), 401,
+        json_error(admin_client.post("/pos/config/1/drawer", json=body), status, code)
+    json_error(admin_client.post("/pos/config/1/print", data="x"), 415, "unsupported_media_type")
+    json_error(app.test_client().post("/pos/config/1/print", json={"order_uuid": uuid}), 401,
              "unauthorized")
-    error_of(app.test_client().post("/pos/config/1/print", json={"order_uuid": uuid},
+    json_error(app.test_client().post("/pos/config/1/print", json={"order_uuid": uuid},
                                     headers=token_for(2)), 403, "forbidden")
-    error_of(admin_client.post("/pos/config/99/drawer", json={"reason": "manager"}), 404,
+    json_error(admin_client.post("/pos/config/99/drawer", json={"reason": "manager"}), 404,
              "unknown_config")
     assert printer.jobs == []
 

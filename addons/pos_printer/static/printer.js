@@ -7,7 +7,8 @@
  *    queue and the page asks it to retry (every `data-print-retry-ms`, 15 s) until it went out;
  *  - a cash payment opens the drawer (POST /pos/config/<id>/drawer, once per order), when the
  *    config's `printer_drawer_on_cash` is on;
- *  - the receipt screen gets *Print on printer* (another copy: DUPLICATE n) beside the browser's
+ *  - the receipt screen gets *Print on printer* (again: a duplicate the server numbers and
+ *    journals, POST /pos/config/<id>/orders/<uuid>/duplicate, printed DUPLICATA n° k) beside the browser's
  *    *Print receipt*, which stays the fallback; the header gets *Open drawer* (a manager's).
  *
  * document.body.dataset.printer tells what the last print did: "printed", "queued", "error".
@@ -50,6 +51,19 @@ async function printOrder(uuid, copy) {
   } catch (error) {
     failed(null, _t("The receipt was not printed (the server is needed): {error}. Print it from the browser.",
       { error: error.message }));
+  }
+}
+
+/** A copy after the first is a duplicate the server numbers and journals (point_of_sale's
+ * duplicates: DUPLICATA n° k), then printed as copy k + 1 of the receipt. */
+async function duplicate(uuid) {
+  try {
+    const response = await pos.http.api(
+      `/pos/config/${configId()}/orders/${encodeURIComponent(uuid)}/duplicate`, { method: "POST", json: {} });
+    if (!response.ok) return failed(response, _t("The copy was not printed."));
+    await printOrder(uuid, response.body.copy + 1);
+  } catch (error) {
+    failed(null, _t("The copy needs the server to be numbered: {error}", { error: error.message }));
   }
 }
 
@@ -113,7 +127,12 @@ function start(data) {
       pos.notify(_t("The receipt prints once the server has the order."));
       return;
     }
-    printOrder(lastPaid, (copies.get(lastPaid) || 0) + 1);
+    if (!copies.get(lastPaid)) {
+      printOrder(lastPaid, 1);
+      return;
+    }
+    reprint.disabled = true;
+    duplicate(lastPaid).finally(() => { reprint.disabled = false; });
   });
   document.getElementById("print-receipt")?.before(reprint);
   const drawer = document.createElement("button");
