@@ -65,35 +65,54 @@ def _apply_part(connection, declared, part, held):
     if not starting and held is not None and held.columns != ",".join(shared):
         restart_full(connection, declared.name, "schema_changed")
         return None
-    if (part["mode"] == INCREMENTAL and not part["rows"] and not part["deleted"]
-            and held is not None and held.mode == INCREMENTAL
-            and held.version == part["checkpoint"]["version"]):
+    if _nothing_new(part, held):
         return []  # nothing new for this table: its checkpoint stands (no write)
-    indexes = [part["columns"].index(column) for column in shared]
-    key_index = shared.index(declared.key)
-    rows = part["rows"]
-    if indexes != list(range(len(part["columns"]))):  # the server has columns the till lacks
-        rows = [[row[i] for i in indexes] for row in rows]
-    keys = [row[key_index] for row in rows]
-    # Deletions first: a unique value (a barcode) may have moved to a row of this page.
-    if part["mode"] == INCREMENTAL:
-        _delete_keys(connection, declared, part["deleted"])
-        _insert(connection, declared, shared, rows, upsert=True)
-    else:
-        held_any = _delete_missing(connection, declared, part["after"], part["last"],
-                                   part["done"], keys)
-        _insert(connection, declared, shared, rows, upsert=held_any)
-    events, extra = [], {}
-    if part["mode"] == FULL:
-        if starting:
-            reason = part.get("reason") or (held.reason if held is not None else "") or "new"
-            events.append(f"{declared.name}: full import ({_REASONS.get(reason, reason)})")
-            extra = {"reason": reason, "rows_done": 0, "rows_total": part.get("total", 0),
-                     "started_at": utc_now()}
-        extra["rows_done"] = (extra.get("rows_done", held.rows_done if held else 0) + len(rows))
+    rows = _shared_rows(part, shared)
+    _write_rows(connection, declared, part, shared, rows)
+    events, extra = _full_import_progress(declared, part, held, starting, len(rows))
     _save_checkpoint(connection, declared.name, part["checkpoint"], columns=",".join(shared),
                      **extra)
     return events
+
+
+def _nothing_new(part, held):
+    return (part["mode"] == INCREMENTAL and not part["rows"] and not part["deleted"]
+            and held is not None and held.mode == INCREMENTAL
+            and held.version == part["checkpoint"]["version"])
+
+
+def _shared_rows(part, shared):
+    """The part's rows, cut to the columns this till has too (in `shared`'s order)."""
+    indexes = [part["columns"].index(column) for column in shared]
+    if indexes == list(range(len(part["columns"]))):
+        return part["rows"]
+    return [[row[i] for i in indexes] for row in part["rows"]]  # the server has more columns
+
+
+def _write_rows(connection, declared, part, shared, rows):
+    """Deletions first: a unique value (a barcode) may have moved to a row of this page."""
+    if part["mode"] == INCREMENTAL:
+        _delete_keys(connection, declared, part["deleted"])
+        _insert(connection, declared, shared, rows, upsert=True)
+        return
+    key_index = shared.index(declared.key)
+    held_any = _delete_missing(connection, declared, part["after"], part["last"],
+                               part["done"], [row[key_index] for row in rows])
+    _insert(connection, declared, shared, rows, upsert=held_any)
+
+
+def _full_import_progress(declared, part, held, starting, count):
+    """(events, checkpoint values) of a full import's page: its start said in words, rows done."""
+    if part["mode"] != FULL:
+        return [], {}
+    events, extra = [], {}
+    if starting:
+        reason = part.get("reason") or (held.reason if held is not None else "") or "new"
+        events.append(f"{declared.name}: full import ({_REASONS.get(reason, reason)})")
+        extra = {"reason": reason, "rows_done": 0, "rows_total": part.get("total", 0),
+                 "started_at": utc_now()}
+    extra["rows_done"] = extra.get("rows_done", held.rows_done if held else 0) + count
+    return events, extra
 
 
 _REASONS = {"new": "a table new to this till", "checkpoint_expired":

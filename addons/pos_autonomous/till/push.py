@@ -103,45 +103,59 @@ def record_answer(connection, batch, answer):
         last = max(last, ack["number"])
     refused = next((ack for ack in acks if ack.get("status") in REFUSALS), None)
     central_head = answer.get("acknowledged", last)
-    again = False
-    refusal = None
-    if refused is not None and refused["status"] == "gap" and central_head < row.last_acknowledged:
+    last, again, refusal = _after_refusal(connection, row, refused, central_head, last)
+    _note_restores(connection, batch, answer, central_head)
+    values = dict(
+        last_acknowledged=last, serial=max(batch["serial"], answer.get("serial", batch["serial"])),
+        events_acknowledged=max(row.events_acknowledged, answer.get("events_acknowledged", 0)),
+        last_push_at=utc_now(), last_refusal=refusal or "")
+    if not connection.execute(PushState.__table__.update().values(**values)).rowcount:
+        connection.execute(PushState.__table__.insert().values(id=1, **values))
+    sessions_saved = _save_sessions_sent(connection, batch, answer)
+    progressed = (bool(acknowledged) or sessions_saved
+                  or answer.get("events_acknowledged", 0) > row.events_acknowledged)
+    return Outcome(len(acknowledged), refusal, again, progressed)
+
+
+def _after_refusal(connection, row, refused, central_head, last):
+    """(last acknowledged, send again at once, the refusal in words or None)."""
+    if refused is None:
+        return last, False, None
+    if refused["status"] == "gap" and central_head < row.last_acknowledged:
         # The central instance holds fewer of this till's entries than it acknowledged once
         # (its database went back): send again from where it stands.
         journal.record(connection, journal.RESTORE,
                        f"the central instance acknowledges up to number {central_head}, this "
                        f"till had {row.last_acknowledged} acknowledged: sending again from "
                        f"{central_head + 1}")
-        last, again = central_head, True
-    elif refused is not None:
-        refusal = (f"the central instance refused entry {refused['number']} "
-                   f"({refused['status']}): {_WORDS[refused['status']]}"
-                   + (f" ({refused['reason']})" if refused.get("reason") else ""))
+        return central_head, True, None
+    return last, False, (f"the central instance refused entry {refused['number']} "
+                         f"({refused['status']}): {_WORDS[refused['status']]}"
+                         + (f" ({refused['reason']})" if refused.get("reason") else ""))
+
+
+def _note_restores(connection, batch, answer, central_head):
+    """Journal what says this till's database went back (a restore from an older copy)."""
     head_number = batch["head"]["number"]
     if central_head > head_number:
         journal.record(connection, journal.RESTORE,
                        f"the central instance holds {central_head} entries of this till's "
                        f"chain but this database only {head_number}: it was restored from an "
                        "older copy")
-    serial = max(batch["serial"], answer.get("serial", batch["serial"]))
     if answer.get("serial", 0) > batch["serial"]:
         journal.record(connection, journal.RESTORE,
                        f"the central instance saw push {answer['serial']} from this till, this "
                        f"database only knew {batch['serial'] - 1}: it was restored from an "
                        "older copy")
-    values = dict(
-        last_acknowledged=last, serial=serial,
-        events_acknowledged=max(row.events_acknowledged, answer.get("events_acknowledged", 0)),
-        last_push_at=utc_now(), last_refusal=refusal or "")
-    if not connection.execute(PushState.__table__.update().values(**values)).rowcount:
-        connection.execute(PushState.__table__.insert().values(id=1, **values))
+
+
+def _save_sessions_sent(connection, batch, answer):
+    """Record the session states the central instance acknowledged; whether there were any."""
     states = {session["id"]: session["state"] for session in batch["sessions"]}
-    for session_id in answer.get("sessions", []):
-        if session_id in states:
-            _save_session_sent(connection, session_id, states[session_id])
-    progressed = bool(acknowledged) or answer.get("events_acknowledged", 0) > \
-        row.events_acknowledged or bool(set(answer.get("sessions", [])) & set(states))
-    return Outcome(len(acknowledged), refusal, again, progressed)
+    saved = [session_id for session_id in answer.get("sessions", []) if session_id in states]
+    for session_id in saved:
+        _save_session_sent(connection, session_id, states[session_id])
+    return bool(saved)
 
 
 _WORDS = {
