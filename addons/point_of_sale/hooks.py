@@ -43,8 +43,9 @@ def register_routes():
     from .fiscal_admin import fiscal_blueprint
     from .past_orders import blueprint as past_orders_blueprint
     from .staff_routes import staff_admin, staff_blueprint
+    from .training import training_blueprint
     return [blueprint, admin_blueprint, past_orders_blueprint, closing_blueprint, cash_blueprint,
-            staff_blueprint, staff_admin, fiscal_blueprint]
+            staff_blueprint, staff_admin, fiscal_blueprint, training_blueprint]
 
 
 @hookimpl

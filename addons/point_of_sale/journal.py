@@ -107,17 +107,22 @@ def record_event(connection, kind, config_id=None, **details):
         raise ValueError(f"an event's kind is 1 to 32 lowercase letters, digits or _: {kind!r}")
     if config_id is not None and (isinstance(config_id, bool) or not isinstance(config_id, int)):
         raise ValueError(f"config_id must be a whole number or None: {config_id!r}")
+    return record_in_chain(connection, LOCAL, kind, config_id, details)
+
+
+def record_in_chain(connection, chain, kind, config_id, details, max_details=MAX_DETAILS):
+    """`record_event` in another chain than the instance's own (a config's training tickets)."""
     text = canonical_details(details)
-    if len(text) > MAX_DETAILS:
-        raise ValueError(f"an event's details are at most {MAX_DETAILS} characters of JSON")
-    number = _take_number(connection, LOCAL)
-    previous = connection.scalar(select(HEAD.c.link).where(HEAD.c.chain == LOCAL))
+    if len(text) > max_details:
+        raise ValueError(f"an event's details are at most {max_details} characters of JSON")
+    number = _take_number(connection, chain)
+    previous = connection.scalar(select(HEAD.c.link).where(HEAD.c.chain == chain))
     at = utc_now()
     link = event_link(previous, canonical_event(number, at, kind, config_id, text))
-    connection.execute(insert(EVENT).values(chain=LOCAL, number=number, at=at, kind=kind,
+    connection.execute(insert(EVENT).values(chain=chain, number=number, at=at, kind=kind,
                                             config_id=config_id, details=text,
                                             previous_link=previous, link=link))
-    connection.execute(update(HEAD).where(HEAD.c.chain == LOCAL).values(link=link))
+    connection.execute(update(HEAD).where(HEAD.c.chain == chain).values(link=link))
     return JournalEntry(number, link)
 
 

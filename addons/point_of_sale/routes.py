@@ -35,6 +35,7 @@ from .offline import offline_manifest
 from .orders import push_orders, refused_in_place
 from .payment_methods import payment_methods
 from .staff import is_till_cashier, may_use_config, till_cashiers
+from .training import in_training
 from .web import blueprint
 
 CONFIG_FORM = "pos.config"
@@ -107,6 +108,8 @@ def pos_data(config_id):
             "cashiers": till_cashiers(connection, config_id),
             "signed_in": _account_json(g.get("pos_account")),
             "pin_policy": _pin_policy(connection),
+            # Training mode (training.py): orders go to /pos/config/<id>/training/orders.
+            "training": in_training(connection, config_id),
         }
         manager.hook.extend_pos_data(connection=connection, config_id=config_id, data=data)
     return jsonify(data)

@@ -18,7 +18,7 @@ pytestmark = [pytest.mark.timeout(120), pytest.mark.browser, pytest.mark.server]
 
 def pay_exact_in_french(page):
     page.get_by_role("button", name=re.compile(r"^Encaisser")).click()
-    page.get_by_role("button", name=re.compile(r"^Montant exact")).click()
+    page.get_by_role("button", name=re.compile(r"^(Montant exact|Exact)")).first.click()
     page.get_by_role("button", name="Valider").click()
     receipt = page.locator("#receipt")
     expect(receipt).to_be_visible()
@@ -74,6 +74,37 @@ def test_reprints_are_numbered_by_the_server_and_queued_offline_in_french(
         expect(status).to_have_text("DUPLICATA n° 4")
         assert page.evaluate("JSON.parse(localStorage.getItem('duplicates:1')).length") == 0
         assert database.scalar(counted) == 4
+        assert errors == []
+    finally:
+        server.stop()
+
+
+def test_a_till_in_training_prints_formation_and_sells_nothing_for_real(
+        db_url, tmp_path, browser_context):
+    database = prepare_database(db_url)
+    database.execute("UPDATE point_of_sale_config SET locale = 'fr-FR' WHERE id = 1")
+    instance = database._instance()
+    try:
+        from addons.point_of_sale.training import set_training
+        with instance.engine.begin() as connection:
+            set_training(connection, 1, True, by="manager")
+    finally:
+        instance.engine.dispose()
+    server = PosServer(database, tmp_path).start()
+    try:
+        page = browser_context.new_page()
+        errors = watch_errors(page)
+        sign_in(page, server)
+        wait_until_ready(page)
+        expect(page.locator("body")).to_have_class(re.compile(r"\btraining\b"))
+        product(page, "Espresso").click()
+        pay_exact_in_french(page)
+        expect(page.locator("#receipt .receipt-training").first).to_have_text("FORMATION")
+        expect(sync_status(page)).to_have_text("synchronisé")
+        screenshot(page, "pos-formation-fr.png")
+        assert database.scalar("SELECT count(*) FROM point_of_sale_order") == 0
+        assert database.scalar("SELECT count(*) FROM point_of_sale_journal_event WHERE kind = "
+                               "'training_ticket' AND chain = 'training/1'") == 1
         assert errors == []
     finally:
         server.stop()

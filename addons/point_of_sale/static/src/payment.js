@@ -296,6 +296,8 @@ export async function validatePayment() {
     const partner = order.partner_id ? state.data.partners.find((p) => p.id === order.partner_id) : null;
     if (state.cashier) order.cashier = state.cashier.login; // sealed with the ticket (staff.js)
     const wire = model.toWire(order, wirePayments(payments, money.formatCents), now);
+    // Training mode (docs/fiscal.md): sealed apart by the server, never a real sale.
+    if (state.data.training) wire.training = true;
     const receipt = model.receipt(order, {
       configName: state.data.config.name, config: state.data.config,
       sessionName: state.data.session.name, partnerName: partner ? partner.name : null,
@@ -303,6 +305,7 @@ export async function validatePayment() {
       payments: payments.map((p) => ({ method: p.method, name: methodOf(p.method).name, amount: p.amount })),
     });
     receipt.change = status.change;
+    if (state.data.training) receipt.training = true;
     if (refund) receipt.refunded_order_reference = order.refunded_order_reference;
     const entry = {
       uuid: order.uuid,

@@ -127,6 +127,11 @@ export function showReceipt(entry) {
   $("receipt").dataset.uuid = entry.uuid;
   $("receipt").lang = f.locale;
   $("receipt").replaceChildren(...receiptContent(entry));
+  // A training ticket says so in large letters, above and below (docs/fiscal.md).
+  if (r.training) {
+    $("receipt").prepend(element("p", { className: "receipt-training" }, _t("TRAINING")));
+    $("receipt").append(element("p", { className: "receipt-training" }, _t("TRAINING")));
+  }
   showScreen("receipt");
   $("next-order").focus();
 }

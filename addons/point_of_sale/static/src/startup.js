@@ -259,6 +259,9 @@ export async function start() {
   const { data, source } = loaded;
   state.data = data;
   state.source = source;
+  // Training mode (docs/fiscal.md): the whole page says it.
+  document.body.classList.toggle("training", Boolean(data.training));
+  document.body.dataset.trainingLabel = _t("TRAINING");
 
   const session = data.session;
   $("session-name").textContent = session ? session.name : "";

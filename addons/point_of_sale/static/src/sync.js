@@ -118,6 +118,13 @@ export class Sync {
   }
 
   async pushBatch(entries) {
+    // Training tickets (training.py) go to their own route and chain, never to /pos/orders.
+    const training = entries.filter((entry) => entry.order.training);
+    if (training.length) {
+      await this.pushTraining(training);
+      entries = entries.filter((entry) => !entry.order.training);
+      if (!entries.length) return;
+    }
     // Copies: listeners of "pos:before-push" may add fields; the outbox keeps what was paid.
     const orders = entries.map((entry) => structuredClone(entry.order));
     this.beforePush(orders);
@@ -146,6 +153,36 @@ export class Sync {
     }
     await this.store.applyResults(body.results);
     this.onResults(body.results);
+  }
+
+  async pushTraining(entries) {
+    const root = document.body.dataset.root || "";
+    const response = await fetchWithTimeout(`${root}/pos/config/${entries[0].config_id}/training/orders`, {
+      method: "POST",
+      headers: { "Content-Type": "application/json", Accept: "application/json",
+                 "Accept-Language": catalogLocale().replace("_", "-") },
+      credentials: "same-origin",
+      body: JSON.stringify({ orders: entries.map((entry) => entry.order) }),
+    }, REQUEST_TIMEOUT_MS);
+    if (response.status === 401) throw new SignedOut(_t("signed out: sign in again to send orders"));
+    let body = null;
+    try {
+      body = await response.json();
+    } catch {
+      body = null;
+    }
+    let results;
+    if (response.ok && body && Array.isArray(body.results)) {
+      results = body.results.map((result, index) => (result.status === "sealed"
+        ? { uuid: entries[index].uuid, status: "created", number: result.number, link: result.link }
+        : { uuid: entries[index].uuid, status: "rejected", error: result.error }));
+    } else if (body && body.error && response.status < 500) {
+      results = entries.map((entry) => ({ uuid: entry.uuid, status: "rejected", error: body.error }));
+    } else {
+      throw new Error(_t("the server refused the push: {message}", { message: `HTTP ${response.status}` }));
+    }
+    await this.store.applyResults(results);
+    this.onResults(results);
   }
 
   /**
