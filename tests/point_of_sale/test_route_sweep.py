@@ -44,6 +44,7 @@ BODIES = {"/pos_longpolling/update": {"pos_id": 1, "message": "PING"},
           "/pos_autonomous/customers/<int:partner_id>": {"values": {"name": "Sweep"}}}
 # A manager's decisions on a till: a cashier is refused even on their own till.
 MANAGER_POS_ROUTES = {"/pos/config/<int:config_id>/open-session",
+                      "/pos/config/<int:config_id>/training",
                       "/pos/session/<int:session_id>/close"}
 IDENTITIES = ["visitor", "cashier", "manager", "admin"]
 # Said here rather than read from the declarations, so that a route declaring too low a role
