@@ -86,14 +86,14 @@ def test_the_central_admin_makes_a_package_a_till_starts_from(admin, central, tm
     assert done["rows_done"] == done["rows_total"] > 25000 and done["till_id"] == 1
     assert "ready to download" in done["words"]
     assert "Download" in text_of(admin.get(PAGE))
-    answer = admin.get(PAGE + "builds/1/download")
+    answer = post_form(admin, PAGE + "builds/1/download", page=PAGE)
     assert answer.status_code == 200, text_of(answer)
     assert "till-1-config-1.package" in answer.headers["Content-Disposition"]
     package = tmp_path / "downloaded.package"
     package.write_bytes(answer.get_data())
     answer.close()
     assert not builds.package_path(central, 1).exists()  # the till's credentials: sent once
-    again = admin.get(PAGE + "builds/1/download")
+    again = post_form(admin, PAGE + "builds/1/download", page=PAGE)
     assert again.status_code == 303 and "downloaded (the file is gone)" in text_of(admin.get(PAGE))
     till = Instance(f"sqlite:///{tmp_path / 'till.db'}", AddonCatalog())
     row = init_till(till, package)
@@ -147,12 +147,12 @@ def test_unknown_or_unfinished_builds_and_strangers_get_nothing(admin, central):
     assert admin.get(PAGE + "builds/x").status_code == 404
     assert admin.get(PAGE + f"builds/{2**70}").status_code == 404
     build_id = builds.request_build(central, 1, "http://127.0.0.1:9", launch=False)
-    answer = admin.get(PAGE + f"builds/{build_id}/download")
+    answer = post_form(admin, PAGE + f"builds/{build_id}/download", page=PAGE)
     assert answer.status_code == 303
     assert "No package to download" in text_of(admin.get(PAGE))
     stranger = built_app(central).test_client()
-    for path in (f"builds/{build_id}", f"builds/{build_id}/download"):
-        answer = stranger.get(PAGE + path)
+    for method, path in (("get", f"builds/{build_id}"), ("post", f"builds/{build_id}/download")):
+        answer = getattr(stranger, method)(PAGE + path)
         assert answer.status_code in (302, 303) and "/web/login" in answer.headers["Location"]
 
 

@@ -3,7 +3,6 @@ the tills (revoke, cashiers, a new till's package made in the background, follow
 downloaded as a file), the file exports and *Test connection*, and what the tills pushed: each
 till's last contact and acknowledged ticket, the alarms (resolve), the acknowledgement journal
 and the tills' events. A bad field is said in a flash message, nothing saved."""
-from pathlib import Path
 from urllib.parse import urlsplit
 
 from flask import flash, jsonify, redirect, render_template, request, send_file, url_for
@@ -124,19 +123,21 @@ def build_status(build_id):
     return jsonify(builds.build_status(build))
 
 
-@forms_blueprint.get("/builds/<int:build_id>/download")
+@forms_blueprint.post("/builds/<int:build_id>/download")
 @requires(ADMIN)
 def download_build(build_id):
-    """The finished package, once (it holds the till's credentials: the file goes after)."""
-    with current_instance().engine.begin() as connection:
-        build = builds.get(connection, build_id)
-    if build is None or build.state != builds.DONE or not build.file_path or not Path(
-            build.file_path).is_file():
+    """The finished package, once (it holds the till's credentials: the file goes after). A
+    POST with the form's CSRF token: a cross-site link cannot spend it; claimed in the
+    transaction that marks it downloaded, so that one request of many concurrent ones gets it."""
+    package_file = builds.claim_download(current_instance(), build_id)
+    if package_file is None:
+        with current_instance().engine.begin() as connection:
+            build = builds.get(connection, build_id)
         state = "unknown" if build is None else builds.build_status(build)["words"]
         flash(f"No package to download for build {build_id} ({state}).", "error")
         return back_to_index()
-    package_file = open(build.file_path, "rb")  # readable until sent, though removed now
-    builds.mark_downloaded(current_instance(), build_id)
+    with current_instance().engine.begin() as connection:
+        build = builds.get(connection, build_id)
     return send_file(package_file, as_attachment=True,
                      download_name=f"till-{build.till_id}-config-{build.config_id}.package",
                      mimetype="application/octet-stream")

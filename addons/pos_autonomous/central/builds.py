@@ -12,9 +12,9 @@ restarted) stops writing: after `STALE_SECONDS` without progress it is marked fa
 """
 import hashlib
 import os
+import stat
 import subprocess
 import sys
-import tempfile
 import threading
 from datetime import timedelta
 from pathlib import Path
@@ -45,12 +45,33 @@ class AlreadyBuilding(CoreError):
 
 
 def folder(instance):
-    """Where this database's packages are made: private to the server's user (a package holds
-    a till's credentials) and shared by the workers of one machine."""
+    """Where this database's packages are made: the server's own folder (a package holds a
+    till's credentials), shared by the workers of one machine: $COMPTOIR_PACKAGE_DIR, else
+    the server user's cache folder ($XDG_CACHE_HOME or ~/.cache)/comptoir/packages. Each level
+    it makes is checked: a directory (not a link) owned by the server's user that no one else
+    may enter; a shared temporary folder whose owner and mode were not checked let another
+    user of the machine create it first and read the packages."""
+    base = os.environ.get("COMPTOIR_PACKAGE_DIR")
+    if base:
+        root = Path(base)
+    else:
+        cache = os.environ.get("XDG_CACHE_HOME") or str(Path.home() / ".cache")
+        root = Path(cache) / "comptoir" / "packages"
     digest = hashlib.sha256(instance.url.encode()).hexdigest()[:16]
-    path = Path(tempfile.gettempdir()) / "comptoir-packages" / digest
-    path.mkdir(mode=0o700, parents=True, exist_ok=True)
+    path = root / digest
+    root.mkdir(mode=0o700, parents=True, exist_ok=True)
+    path.mkdir(mode=0o700, exist_ok=True)
+    for level in (root, path):
+        _require_private(level)
     return path
+
+
+def _require_private(path):
+    info = os.lstat(path)
+    if not stat.S_ISDIR(info.st_mode) or info.st_uid != os.getuid() or info.st_mode & 0o077:
+        raise CoreError(f"{path} must be a folder of the server's own user that no one else may "
+                        f"read (owner uid {info.st_uid}, mode {oct(info.st_mode & 0o777)}): it "
+                        "holds tills' credentials; remove it or set COMPTOIR_PACKAGE_DIR")
 
 
 def package_path(instance, build_id):
@@ -184,13 +205,26 @@ def get(connection, build_id):
     return connection.execute(select(PackageBuild).where(PackageBuild.id == build_id)).first()
 
 
-def mark_downloaded(instance, build_id):
-    """The package is being sent to the admin: its file (the till's credentials) is removed
-    (the sender holds it open), and no second download is offered."""
+def claim_download(instance, build_id):
+    """The finished package's file, open for reading, for one caller only: the one whose
+    UPDATE marks it downloaded (state done, not downloaded yet, a file) in the same statement
+    that reads its path; the file (the till's credentials) is removed once open. None for every
+    other caller, concurrent ones included (three of eight concurrent downloads got the file on
+    PostgreSQL with two workers when reading and marking were two steps)."""
+    table = PackageBuild.__table__
     with instance.engine.begin() as connection:
-        path = connection.scalar(select(PackageBuild.file_path).where(
-            PackageBuild.id == build_id))
-        connection.execute(PackageBuild.__table__.update().where(
-            PackageBuild.id == build_id).values(downloaded_at=utc_now(), file_path=""))
-    if path:
-        Path(path).unlink(missing_ok=True)
+        path = connection.scalar(select(table.c.file_path).where(table.c.id == build_id))
+        # The claim: one UPDATE of those not yet downloaded; of concurrent ones, one changes
+        # the row and the others find it taken (rowcount 0), on both databases.
+        claimed = path and connection.execute(
+            table.update().where(table.c.id == build_id, table.c.state == DONE,
+                                 table.c.downloaded_at.is_(None), table.c.file_path == path)
+            .values(downloaded_at=utc_now(), file_path="")).rowcount == 1
+    if not claimed:
+        return None
+    try:
+        package_file = open(path, "rb")  # readable until sent, though removed now
+    except OSError:
+        return None
+    Path(path).unlink(missing_ok=True)
+    return package_file

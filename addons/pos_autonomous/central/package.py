@@ -6,6 +6,7 @@ synchroniser would), the link to the central instance (its address, the till's o
 credentials), the till's cashier accounts and a `core.secret_key` of its own. The till copies it
 into place with till/install.py.
 """
+import os
 import sqlite3
 from pathlib import Path
 
@@ -49,6 +50,9 @@ def make_package(central, config_id, output, server_url, cashiers=(), name=None,
         after = tills.take_config(connection, config_id, till_id, name or config.name)
     building = output.with_name(output.name + ".building")
     building.unlink(missing_ok=True)
+    # The package holds the till's credentials: readable by this user only, from the start
+    # (SQLite keeps an existing file's mode, and gives its journal the same).
+    os.close(os.open(building, os.O_CREAT | os.O_EXCL | os.O_WRONLY, 0o600))
     till = Instance(f"sqlite:///{building}", central.catalog)
     try:
         till.install(TILL_ADDONS)
@@ -69,6 +73,7 @@ def make_package(central, config_id, output, server_url, cashiers=(), name=None,
         single_file.execute("PRAGMA journal_mode = DELETE")
     finally:
         single_file.close()
+    os.chmod(building, 0o600)
     building.rename(output)
     return till_id
 

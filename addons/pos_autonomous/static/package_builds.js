@@ -2,7 +2,8 @@
  * The central page follows the packages being made (New till): each queued or running build's
  * row reads its status every second (rows copied, rate, time left, in words the server gives)
  * and, when the package is ready, the browser downloads it (the page that watched it being
- * made: a reload of a finished build only shows its Download link). Text only, never HTML.
+ * made: a reload of a finished build only shows its Download button). Text only, never HTML.
+ * The download is a POST with the page's CSRF token (a link could be spent by another site).
  */
 const FOLLOWED = ["queued", "running"];
 
@@ -12,11 +13,19 @@ function showBuild(row, build) {
   row.querySelector(".build-progress").textContent = build.words;
   row.querySelector(".build-till").textContent = build.till_id ? String(build.till_id) : "";
   const action = row.querySelector(".build-action");
-  if (build.ready && !action.querySelector("a")) {
-    const link = document.createElement("a");
-    link.href = row.dataset.downloadUrl;
-    link.textContent = "Download";
-    action.replaceChildren(link);
+  if (build.ready && !action.querySelector("form")) {
+    const form = document.createElement("form");
+    form.method = "post";
+    form.action = row.dataset.downloadUrl;
+    const token = document.createElement("input");
+    token.type = "hidden";
+    token.name = "csrf_token";
+    token.value = row.closest("table").dataset.csrf;
+    const button = document.createElement("button");
+    button.type = "submit";
+    button.textContent = "Download";
+    form.append(token, button);
+    action.replaceChildren(form);
   }
 }
 
@@ -28,7 +37,7 @@ async function followBuild(row) {
         const build = await response.json();
         showBuild(row, build);
         if (!FOLLOWED.includes(build.state)) {
-          if (build.ready) window.location.assign(row.dataset.downloadUrl);
+          if (build.ready) row.querySelector(".build-action form").submit();
           return;
         }
       }
