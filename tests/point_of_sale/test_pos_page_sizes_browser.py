@@ -167,3 +167,156 @@ def test_a_tablet_can_sell_and_shows_what_is_cut_off(device, every_addon_server)
     expect(page.locator("#receipt")).to_be_visible()
     screenshot(page, "pos-tablet-receipt.png")
     assert errors == []
+
+
+# -- every screen and dialog at the four sizes of issue #27 (item 5) ---------------------------
+
+SIZES = {"phone": {"width": 390, "height": 844}, "tablet-portrait": {"width": 768, "height": 1024},
+         "tablet": {"width": 1024, "height": 768}, "laptop": {"width": 1280, "height": 800}}
+
+# What does not fit in `scope`: visible elements sticking out of the viewport sideways (but
+# those inside the two strips that scroll sideways on purpose: tabs, categories; an element
+# cut by a container's overflow counts), and controls smaller than a finger.
+MISFITS = """([scope, width, touch]) => {
+    const root = document.querySelector(scope);
+    const scrollsSideways = (node) => Boolean(node.closest('#order-tabs, #categories'));
+    const visible = (node) => node.getClientRects().length
+        && getComputedStyle(node).visibility !== 'hidden' && !node.closest('[hidden]');
+    const out = [];
+    const outer = root.getBoundingClientRect();
+    const left = Math.max(0, outer.left), right = Math.min(width, outer.right);
+    for (const node of root.querySelectorAll('*')) {
+        if (!visible(node) || scrollsSideways(node)) continue;
+        const r = node.getBoundingClientRect();
+        const label = (node.id ? '#' + node.id : node.tagName.toLowerCase() + '.' + node.className)
+            + ' ' + (node.textContent || node.value || '').trim().slice(0, 24);
+        // Within the viewport and within the scope's own box (a dialog's button spilling out).
+        if (r.width && (r.left < left - 0.5 || r.right > right + 0.5)) {
+            out.push(['wide', label, r.left, r.right]);
+        }
+        const control = node.matches('button, input:not([type=hidden]), select, a.button');
+        if (control && (r.width < touch - 0.5 || r.height < touch - 0.5)) {
+            out.push(['small', label, r.width, r.height]);
+        }
+    }
+    const page = document.documentElement.scrollWidth;
+    if (page > width) out.push(['page', page]);
+    return out;
+}"""
+
+
+def misfits(page, scope, viewport):
+    return page.evaluate(MISFITS, [scope, viewport["width"], TOUCH])
+
+
+# The element is what a finger meets near its top and bottom edges: neither clipped by a
+# container nor covered by another element.
+UNCOVERED = """(selector) => { const node = document.querySelector(selector);
+    const r = node.getBoundingClientRect(); const x = r.left + r.width / 2;
+    return [r.top + 2, r.bottom - 2].every((y) => { const hit = document.elementFromPoint(x, y);
+        return hit && (hit === node || node.contains(hit)); }); }"""
+
+
+def on_screen(page, selector, viewport):
+    """The element is within the viewport as the screen opens (no scrolling needed), whole."""
+    found = box(page, selector)
+    assert inside_viewport(found, viewport), (selector, found, viewport)
+    assert page.evaluate(UNCOVERED, selector), (selector, "clipped or covered", found)
+    return found
+
+
+def test_every_screen_and_dialog_fits_at_every_size(device, every_addon_server):
+    page = device(SIZES["phone"])
+    errors = watch_errors(page)
+    sign_in(page, every_addon_server)
+    for name, viewport in SIZES.items():
+        page.set_viewport_size(viewport)
+        page.evaluate("document.getElementById('toast').hidden = true")
+        # Sell, with three lines and the line editor open.
+        if not page.locator("#order-lines .line").count():
+            for item in ("Espresso", "Croissant", "Latte"):
+                product(page, item).click()
+        page.locator("#order-lines .line").first.click()
+        expect(page.locator("#edit-qty")).to_be_visible()
+        assert misfits(page, "#pos", viewport) == [], name
+        on_screen(page, "#pay-button", viewport)
+        customer = page.locator("#customer-button").inner_text()
+        assert "None" not in customer, customer
+        screenshot(page, f"pos-{name}-sell.png")
+        if name == "tablet-portrait":
+            # The line editor leaves the order readable: its three lines in view.
+            lines = page.evaluate("""() => { const list = document.getElementById('order-lines');
+                const r = list.getBoundingClientRect();
+                return [...list.querySelectorAll('.line')].filter((l) => {
+                    const b = l.getBoundingClientRect();
+                    return b.top >= r.top - 1 && b.bottom <= r.bottom + 1;
+                }).length; }""")
+            assert lines >= 3, lines
+
+        # The customer dialog, and its No customer button, inside the screen.
+        page.locator("#customer-button").click()
+        dialog = page.locator("#customer-dialog .dialog")
+        expect(dialog).to_be_visible()
+        page.locator("#customer-search").fill("a")
+        page.wait_for_timeout(400)
+        assert misfits(page, "#customer-dialog .dialog", viewport) == [], name
+        on_screen(page, "#customer-dialog .dialog", viewport)
+        none = on_screen(page, "#customer-none", viewport)
+        inner = box(page, "#customer-dialog .dialog")
+        assert none["x"] + none["width"] <= inner["x"] + inner["width"] + 0.5, (none, inner)
+        screenshot(page, f"pos-{name}-customer.png")
+        page.locator("#customer-close").click()
+
+        # The connection status.
+        page.locator("#sync-indicator").click()
+        assert misfits(page, "#status-dialog .dialog", viewport) == [], name
+        on_screen(page, "#status-close", viewport)
+        page.locator("#status-close").click()
+
+        # Payment, then the receipt opened at its top (Paid in view).
+        page.locator("#pay-button").click()
+        page.get_by_role("button", name=re.compile(r"^Exact")).click()
+        assert misfits(page, "#payment-screen", viewport) == [], name
+        on_screen(page, "#validate-payment", viewport)
+        screenshot(page, f"pos-{name}-payment.png")
+        page.locator("#validate-payment").click()
+        expect(page.locator("#receipt")).to_be_visible()
+        on_screen(page, "#receipt-status", viewport)
+        on_screen(page, "#next-order", viewport)
+        assert misfits(page, "#receipt-screen", viewport) == [], name
+        screenshot(page, f"pos-{name}-receipt.png")
+        sale = page.locator("#receipt").get_attribute("data-uuid")
+        page.locator("#next-order").click()
+
+        # Past orders: the sale's detail with its Refund column.
+        page.locator("#past-orders-button").click()
+        page.locator(f'.past-order[data-uuid="{sale}"]').click()
+        expect(page.locator("#refund-button")).to_be_attached()
+        page.locator("#order-detail").scroll_into_view_if_needed()
+        assert misfits(page, "#orders-screen", viewport) == [], name
+        screenshot(page, f"pos-{name}-past-order.png")
+        page.locator("#orders-back").click()
+
+        # The close form (back without closing).
+        page.locator("#close-session-button").click()
+        expect(page.locator("#counted-cash")).to_be_visible()
+        assert misfits(page, "#close-screen", viewport) == [], name
+        on_screen(page, "#confirm-close", viewport)
+        screenshot(page, f"pos-{name}-close-form.png")
+        page.get_by_role("button", name="Back").click()
+
+    # The session report, at every size: its action bar hides no table.
+    page.locator("#close-session-button").click()
+    page.locator("#counted-cash").fill("0")
+    page.locator("#confirm-close").click()
+    page.locator("#confirm-ok").click()
+    expect(page.locator("#close-done")).to_be_visible(timeout=15000)
+    for name, viewport in SIZES.items():
+        page.set_viewport_size(viewport)
+        assert misfits(page, "#close-screen", viewport) == [], name
+        page.locator(".report-table").last.scroll_into_view_if_needed()
+        table = box(page, ".report-table >> nth=-1")
+        actions = box(page, "#close-done")
+        assert not overlap(table, actions), (name, table, actions)
+        screenshot(page, f"pos-{name}-report.png")
+    assert errors == []

@@ -209,12 +209,13 @@ export function renderReport(report) {
     table(_t("Per tax rate"), [_t("Rate"), _t("Untaxed"), _t("Tax"), _t("Total")], report.totals_by_tax.map((t) =>
       element("tr", {}, element("td", {}, rateText(t.tax_rate)), element("td", {}, amount(t.untaxed)),
               element("td", {}, amount(t.tax)), element("td", {}, amount(t.total))))),
-    element("div", { className: "payment-actions" }, print, done)));
+    element("div", { className: "report-actions" }, print, done)));
   showScreen("close");
   $("close-session-button").hidden = true;
   $("new-order").hidden = true;
   $("order-tabs").hidden = true; // nothing is sold on a closed session
-  done.focus();
+  $("close-screen").scrollTop = 0;
+  done.focus({ preventScroll: true });
 }
 
 hub.addEventListener("pos:loaded", () => {

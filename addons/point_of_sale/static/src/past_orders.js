@@ -219,7 +219,7 @@ function renderDetail() {
       element("td", {}, line.name),
       element("td", { className: "num" }, numberText(money.formatQty(line.qty))),
       // The unit price as the cards show it: with tax unless the config says without.
-      element("td", { className: "num" }, money2(money.unitPrice(line, pricesWithTax()) ?? 0)),
+      element("td", { className: "num col-price" }, money2(money.unitPrice(line, pricesWithTax()) ?? 0)),
       element("td", { className: "num" }, line.refunded ? numberText(money.formatQty(money.formatScaled(line.refunded, 3))) : ""),
     ];
     if (canRefund) {
@@ -277,7 +277,7 @@ function renderDetail() {
     element("table", { className: "detail-lines" },
       element("thead", {}, element("tr", {},
         ...[_t("Product"), _t("Qty"), _t("Unit price"), _t("Refunded"), ...(canRefund ? [_t("Refund")] : [])]
-          .map((h) => element("th", {}, h)))),
+          .map((h, index) => element("th", index === 2 ? { className: "col-price" } : {}, h)))),
       element("tbody", {}, ...rows)),
     element("p", { className: "detail-total" }, _t("Total") + " ", element("strong", {}, money2(view.total))),
     problem,

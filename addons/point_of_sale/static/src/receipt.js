@@ -133,7 +133,10 @@ export function showReceipt(entry) {
     $("receipt").append(element("p", { className: "receipt-training" }, _t("TRAINING")));
   }
   showScreen("receipt");
-  $("next-order").focus();
+  // Opened at its top ("Paid" in view): focusing the next step must not scroll it away.
+  $("receipt-screen").scrollTop = 0;
+  window.scrollTo(0, 0);
+  $("next-order").focus({ preventScroll: true });
 }
 
 /** Render the receipt on screen again (a section's data arrived). */

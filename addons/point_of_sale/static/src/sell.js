@@ -182,7 +182,9 @@ export function renderOrder(flashLine = null) {
   $("order-byline").textContent = order.byline || "";
   $("order-byline").hidden = !order.byline;
   const partner = order.partner_id && (state.data.partners || []).find((p) => p.id === order.partner_id);
-  $("customer-name").textContent = partner ? partner.name : order.partner_id ? `#${order.partner_id}` : _t("None");
+  $("customer-name").textContent = partner ? partner.name : order.partner_id ? `#${order.partner_id}` : _t("No customer");
+  // "Customer No customer" says it twice: the label goes while there is none.
+  $("customer-button").dataset.empty = String(!order.partner_id);
   const list = $("order-lines");
   if (!order.lines.length) {
     list.replaceChildren(element("li", { className: "lines-empty" },
