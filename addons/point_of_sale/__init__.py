@@ -42,6 +42,9 @@
   what an autonomous till gets of its cashiers: `till_cashiers(connection, config_id, roles)`
   (PIN verifiers for that till, no password hash) and, on the till,
   `store_till_cashiers(connection, config_id, accounts, previous_logins)`;
+- managers' approvals (approvals.py): `approval_for(config_id, action, approval)` (who
+  approves, or the JSON refusal), `record_approval(connection, config_id, action, approved,
+  session_id, order_uuid, details)` (kept and journaled), `approvals_of`, `APPROVAL_ACTIONS`;
 - POS tokens: `issue_config_token` (this instance's, with the addons' claims), `issue_token`,
   `verify_token`, `PosToken`, `TokenError`;
 - customers: `search_customers`, `create_customer` (from the template customer),
@@ -69,6 +72,8 @@ from .access import (
     require_session_access,
     staff_config_ids,
 )
+from .approvals import ACTIONS as APPROVAL_ACTIONS
+from .approvals import approval_for, approvals_of, record_approval
 from .closing import session_report
 from .customer_http import customer_refusal, run_customer_change
 from .customers import (
@@ -158,6 +163,7 @@ __all__ = [
     "allowed_config_ids", "allowed_user_ids", "may_use_config", "set_allowed_configs",
     "store_till_cashiers",
     "till_cashiers",
+    "APPROVAL_ACTIONS", "approval_for", "approvals_of", "record_approval",
     "CLOSED", "CLOSING_CONTROL", "OPENED", "OPENING_CONTROL",
     "Order", "OrderLine", "Partner", "Payment", "PosConfig", "PosSession", "Product",
     "create_customer", "partner_json", "retire_customer", "search_customers", "update_customer",

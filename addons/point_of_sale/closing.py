@@ -239,6 +239,8 @@ def _with_cash_and_names(connection, session, report):
                                   CASH: names.get(CASH, "Cash")}
     report["cash_explanation"] = explain_cash(report)
     report["by_cashier"] = cashier_totals(connection, session.id)
+    from .approvals import approvals_of
+    report["approvals"] = approvals_of(connection, session_id=session.id)
     return report
 
 

@@ -9,11 +9,12 @@ from core.web.errors import ApiError, json_object
 
 from . import sessions
 from .access import (
+    ANY_CONFIG,
     caller_config_scope,
-    require_manager,
     require_session_access,
     require_staff_config,
 )
+from .approvals import approval_for, record_approval
 from .closing import session_report
 from .fields import Rejection
 from .fields import amount as _amount
@@ -45,9 +46,13 @@ def pos_session_report(session_id):
 
 @closing_blueprint.post("/session/<int:session_id>/close")
 def pos_close_session(session_id):
-    """Close the session with the cash the manager counted: `{"counted_cash": "152.40"}`.
+    """Close the session with the cash counted: `{"counted_cash": "152.40"}`, by a manager of
+    the till signed in, or at a till signed in by anyone of it with a manager's PIN
+    (`"approval": {"user_id", "pin"}`). The approval is kept with the session and journaled.
     Answers the session report, with the sealed closing's ticket number and link."""
-    require_manager(None, "close a session")
+    if caller_config_scope() is not ANY_CONFIG:
+        raise ApiError(403, "manager_only", "Only a manager can close a session: ask one to "
+                       "sign in on this till, or to close it from the admin.")
     with current_instance().engine.connect() as connection:
         config_id = connection.scalar(select(PosSession.config_id)
                                       .where(PosSession.id == session_id))
@@ -55,6 +60,7 @@ def pos_close_session(session_id):
         raise ApiError(404, "unknown_session", f"there is no POS session {session_id}")
     require_staff_config(config_id)  # before the body: another till's manager learns nothing
     body = json_object()
+    approved = approval_for(config_id, "closing", body.get("approval"))
     if body.get("counted_cash") is None:
         raise ApiError(400, "counted_cash_required", "Count the cash in the drawer and send it "
                        'as "counted_cash", e.g. "152.40" (0 when the drawer is empty).')
@@ -74,6 +80,8 @@ def pos_close_session(session_id):
         try:
             sessions.close_session(connection, row.config_id, manager, counted_cash=counted,
                                    session_id=session_id)
+            record_approval(connection, row.config_id, "closing", approved,
+                            session_id=session_id, details={"counted_cash": str(counted)})
         except sessions.SessionError as exc:
             raise ApiError(409, "session_conflict", f"{exc}: it was closed or changed at the "
                            "same moment; reload the page.") from None

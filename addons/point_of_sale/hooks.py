@@ -10,10 +10,11 @@ from .web import blueprint
 
 @hookimpl
 def register_models():
+    from .approvals import Approval
     from .cash_control import CashMove
     from .payment_methods import PaymentMethod
     from .staff import PosConfigUser, PosUserPin
-    return [*MODELS, PaymentMethod, CashMove, PosConfigUser, PosUserPin]
+    return [*MODELS, PaymentMethod, CashMove, PosConfigUser, PosUserPin, Approval]
 
 
 @hookimpl

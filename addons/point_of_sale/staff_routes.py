@@ -1,5 +1,7 @@
 """The till's cashier switch (`POST /pos/config/<id>/cashier`: a PIN says who is at the till) and
 the managers' Staff page (`/web/pos/staff`: who may use which till, and their PINs)."""
+import json
+
 from flask import Blueprint, flash, g, jsonify, redirect, render_template, request, url_for
 from sqlalchemy import select
 
@@ -76,6 +78,41 @@ def switch_cashier(config_id):
     require_config_access(config_id)
     user = verify_till_pin(config_id, json_object())
     return jsonify(cashier={"id": user.id, "login": user.login, "role": user.role})
+
+
+@staff_blueprint.post("/config/<int:config_id>/approval")
+def approve(config_id):
+    """`{"action", "approval": {"user_id", "pin"}, "order_uuid"?, "session_id"?, "details"?}`
+    -> `{"approval": {uuid, action, approver, via}}`: a manager of this till approves an action
+    at it (a refund, a discount, a price change, deleting an order with lines), kept with the
+    ticket and journaled. A signed-in manager of the till needs no PIN."""
+    from .approvals import ACTIONS, approval_for, record_approval
+    require_config_access(config_id)
+    body = json_object()
+    action = body.get("action")
+    if action not in ACTIONS:
+        raise ApiError(400, "invalid_action", f"action must be one of {', '.join(ACTIONS)}")
+    order_uuid, session_id = body.get("order_uuid"), body.get("session_id")
+    details = body.get("details", {})
+    if order_uuid is not None and (not isinstance(order_uuid, str) or len(order_uuid) > 64):
+        raise ApiError(400, "invalid_order_uuid", "order_uuid: the uuid of the order it is for")
+    if session_id is not None and (not isinstance(session_id, int) or isinstance(session_id,
+                                                                                 bool)):
+        raise ApiError(400, "invalid_session_id", "session_id: the session's id, a number")
+    if not isinstance(details, dict) or len(json_text(details)) > 2000:
+        raise ApiError(400, "invalid_details", "details: a JSON object of at most 2000 "
+                                               "characters")
+    approved = approval_for(config_id, action, body.get("approval"))
+    with current_instance().engine.begin() as connection:
+        approval_uuid = record_approval(connection, config_id, action, approved,
+                                        session_id=session_id, order_uuid=order_uuid,
+                                        details=details)
+    return jsonify(approval={"uuid": approval_uuid, "action": action,
+                             "approver": approved.approver, "via": approved.via})
+
+
+def json_text(value):
+    return json.dumps(value, default=str)
 
 
 # -- the managers' Staff page ------------------------------------------------------------------

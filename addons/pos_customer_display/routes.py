@@ -12,13 +12,13 @@ from decimal import ROUND_HALF_UP, Decimal
 from flask import Blueprint, jsonify, redirect, render_template, request, url_for
 from sqlalchemy import select, update
 
-from addons.point_of_sale import PosConfig, require_config_access
+from addons.point_of_sale import PosConfig, may_use_config, require_config_access
 from addons.pos_longpolling import BusTransaction, pos_channel
 from core.db import database_name
 from core.models import utc_now
 from core.web import current_instance
 from core.web.errors import ApiError, json_object
-from core.web.sessions import signed_in_user
+from core.web.sessions import signed_in_account
 
 from .models import DisplayState
 
@@ -38,8 +38,11 @@ assets = Blueprint("pos_customer_display_assets", __name__, url_prefix="/pos_cus
 def display_page(config_id):
     """The customer's screen: signed in as the till is (a second browser window or screen)."""
     with current_instance().engine.connect() as connection:
-        if signed_in_user(connection) is None:
+        account = signed_in_account(connection)
+        if account is None:
             return redirect(url_for("admin.login", next=request.full_path.rstrip("?")))
+        if not may_use_config(connection, account, config_id):  # a cashier of another till
+            return render_template("pos_customer_display/display.html", config=None), 403
         config = connection.execute(select(PosConfig).where(PosConfig.id == config_id)).first()
     if config is None:
         return render_template("pos_customer_display/display.html", config=None), 404

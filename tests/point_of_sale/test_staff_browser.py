@@ -120,3 +120,44 @@ def test_cashiers_switch_with_their_pin_online_and_offline_and_get_locked_out(
         assert errors == []
     finally:
         server.stop()
+
+
+def test_a_cashier_closes_the_session_with_a_managers_pin(browser_context, db_url, tmp_path):
+    database = staff_database(db_url)
+    instance = Instance(db_url, AddonCatalog())
+    with instance.engine.begin() as connection:
+        set_password(connection, "mona", "secret-pass-1", "manager")
+        mona = connection.exec_driver_sql(
+            "SELECT id FROM core_user WHERE login = 'mona'").scalar()
+        set_allowed_configs(connection, mona, [1])
+        set_pin(connection, mona, "9753")
+    instance.engine.dispose()
+    server = PosServer(database, tmp_path)
+    server.start()
+    try:
+        page = browser_context.new_page()
+        errors = watch_errors(page)
+        sign_in_to_till(page, server.url, 1, FAST, login="carla", secret="secret-pass-1")
+        expect(page.locator("body")).to_have_attribute("data-ready", "true")
+        expect(page.locator("#cashier-button")).to_have_text("carla")
+        page.get_by_role("button", name="Close", exact=True).click()
+        page.get_by_label("Cash counted in the drawer").fill("0")
+        page.get_by_role("button", name="Close session").click()
+        page.get_by_role("alertdialog").get_by_role("button", name="Close session").click()
+        approval = page.get_by_role("dialog", name="Manager approval")
+        expect(approval).to_contain_text("A manager of this till approves closing the session.")
+        approval.get_by_label("Manager's PIN").fill("1111")
+        approval.get_by_role("button", name="Approve").click()
+        approval = page.get_by_role("dialog", name="Manager approval")
+        expect(approval.locator("#approval-error")).to_contain_text("Wrong PIN")
+        approval.get_by_label("Manager's PIN").fill("9753")
+        screenshot(page, "pos-manager-approval.png")
+        approval.get_by_role("button", name="Approve").click()
+        expect(page.get_by_role("heading", name="Session Shop/00001 closed")).to_be_visible()
+        assert database.scalar("SELECT approver FROM point_of_sale_approval "
+                               "WHERE action = 'closing'") == "mona"
+        assert database.scalar("SELECT state FROM point_of_sale_session WHERE id = 1") \
+            == "closed"
+        assert errors == []
+    finally:
+        server.stop()

@@ -9,6 +9,7 @@ import { SignedOut, api } from "./http.js";
 import * as money from "./money.js";
 import { state } from "./state.js";
 import { formatter } from "./format.js";
+import { NEEDS_APPROVAL, askApproval } from "./staff.js";
 import { _t, ngettext, pgettext } from "./i18n.js";
 import { $, blockUi, confirmDialog, element, focusField, money2, showScreen, toast } from "./ui.js";
 
@@ -114,8 +115,18 @@ async function closeSession(text) {
   state.closingHere = true;
   $("confirm-close").disabled = true;
   try {
-    const response = await api(`/pos/session/${session.id}/close`, {
-      method: "POST", json: { counted_cash: String(text).trim().replace(",", ".") } });
+    const counted = String(text).trim().replace(",", ".");
+    let response = await api(`/pos/session/${session.id}/close`, {
+      method: "POST", json: { counted_cash: counted } });
+    // Not a manager here: a manager of the till approves with their PIN (staff.js).
+    while (!response.ok && response.body && response.body.error
+           && NEEDS_APPROVAL.includes(response.body.error.code) && response.body.error.code !== "pin_locked") {
+      const first = response.body.error.code === "approval_required" || response.body.error.code === "manager_only";
+      const approval = await askApproval("closing", first ? "" : response.body.error.message);
+      if (!approval) return;
+      response = await api(`/pos/session/${session.id}/close`, {
+        method: "POST", json: { counted_cash: counted, approval } });
+    }
     if (!response.ok) {
       toast(errorText(response, _t("Closing")), "error");
       return;

@@ -195,3 +195,61 @@ hub.addEventListener("pos:loaded", () => {
   const known = (who) => who && (cashiers().some((c) => c.id === who.id) || (signedIn && signedIn.id === who.id));
   setCashier(known(kept) ? kept : signedIn);
 });
+
+// -- a manager's approval at the till ------------------------------------------------------------
+
+const APPROVAL_WORDS = () => ({
+  closing: _t("closing the session"), refund: _t("a refund"), discount: _t("this discount"),
+  price_override: _t("a price change"), delete_order: _t("deleting an order that has lines"),
+  cash_out: _t("a cash out"),
+});
+
+/** Ask a manager of this till for their PIN to approve `action` (the server checks it):
+ * resolves {user_id, pin}, or null when cancelled. `message`: why it is asked again. */
+export function askApproval(action, message = "") {
+  const managers = cashiers().filter((c) => c.role === "manager" || c.role === "admin");
+  return new Promise((resolve) => {
+    let picked = managers.length === 1 ? managers[0] : null;
+    const pin = element("input", { id: "approval-pin", className: "cash-input", type: "password",
+                                   inputMode: "numeric", autocomplete: "off", maxLength: 8 });
+    const list = element("div", { className: "payment-methods", role: "group", "aria-label": _t("Managers") },
+      ...managers.map((manager) => {
+        const button = element("button", { type: "button", className: "secondary", dataset: { userId: String(manager.id) } },
+          manager.login);
+        button.setAttribute("aria-pressed", String(picked === manager));
+        button.addEventListener("click", () => {
+          picked = manager;
+          for (const other of list.children) other.setAttribute("aria-pressed", String(other === button));
+          focusField("approval-pin");
+        });
+        return button;
+      }));
+    const error = element("p", { className: "error", id: "approval-error", role: "alert", hidden: !message }, message);
+    const finish = (value) => { overlay.remove(); resolve(value); };
+    const form = element("form", { className: "dialog", role: "dialog", "aria-modal": "true", "aria-labelledby": "approval-title" },
+      element("h2", { id: "approval-title" }, _t("Manager approval")),
+      element("p", {}, _t("A manager of this till approves {what}.", { what: APPROVAL_WORDS()[action] || action })),
+      managers.length ? list : element("p", { className: "error" }, _t("No manager of this till has a PIN: a manager signs in to do it.")),
+      element("label", { for: "approval-pin", className: "cash-field" }, _t("Manager's PIN")), pin, error,
+      element("div", { className: "dialog-actions" },
+        element("button", { type: "button", className: "secondary", id: "approval-cancel" }, _t("Cancel")),
+        element("button", { type: "submit", className: "primary", id: "approval-submit" }, _t("Approve"))));
+    form.addEventListener("submit", (event) => {
+      event.preventDefault();
+      if (!picked) {
+        error.textContent = _t("Choose the manager who approves.");
+        error.hidden = false;
+        return;
+      }
+      finish({ user_id: picked.id, pin: pin.value.trim() });
+    });
+    const overlay = element("div", { className: "overlay", id: "approval-dialog" }, form);
+    overlay.addEventListener("keydown", (event) => { if (event.key === "Escape") finish(null); });
+    document.body.append(overlay);
+    form.querySelector("#approval-cancel").addEventListener("click", () => finish(null));
+    focusField("approval-pin");
+  });
+}
+
+/** Codes of a refusal that a manager's PIN answers (close.js, cash.js...). */
+export const NEEDS_APPROVAL = ["approval_required", "manager_only", "wrong_pin", "pin_locked"];
