@@ -65,17 +65,12 @@ def export(central, config_id, location, full=False, page_size=MAX_PAGE_SIZE,
     number = (state["exports"] + 1) if state else _next_number(store, config_id)
     kind = "incr" if state else "full"
     positions = dict(state["positions"]) if state else {}
-    written, page = [], 0
+    written = []
     while True:
-        with central.engine.begin() as connection:
-            tables = active_down_tables(connection, declared)
-            request = {name: positions.get(name, NEW_TABLE) for name in tables}
-            answer = pages.answer_pull(connection, tables, request, config_id, page_size)
-        if skip_unchanged and kind == "incr" and page == 0 and not answer["more"] and not any(
-                part.get("rows") or part.get("deleted") for part in answer["tables"].values()):
+        request, answer = _next_page(central, declared, positions, config_id, page_size)
+        if skip_unchanged and kind == "incr" and not written and _unchanged(answer):
             return [], False
-        page += 1
-        name = f"c{config_id}-{number:04d}-{kind}-{page:05d}.json"
+        name = f"c{config_id}-{number:04d}-{kind}-{len(written) + 1:05d}.json"
         store.write(name, _dumps({"request": request, "answer": answer}))
         written.append(name)
         positions = after_page(request, {table: part["checkpoint"]
@@ -84,6 +79,20 @@ def export(central, config_id, location, full=False, page_size=MAX_PAGE_SIZE,
             break
     store.write(state_name, _dumps({"exports": number, "positions": positions}))
     return written, kind == "full"
+
+
+def _next_page(central, declared, positions, config_id, page_size):
+    """(request, answer): the page a till standing at `positions` would be given."""
+    with central.engine.begin() as connection:
+        tables = active_down_tables(connection, declared)
+        request = {name: positions.get(name, NEW_TABLE) for name in tables}
+        return request, pages.answer_pull(connection, tables, request, config_id, page_size)
+
+
+def _unchanged(answer):
+    """A last page without a row or a deletion: nothing changed since the last export."""
+    return not answer["more"] and not any(part.get("rows") or part.get("deleted")
+                                          for part in answer["tables"].values())
 
 
 def _dumps(value):

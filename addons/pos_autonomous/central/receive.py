@@ -39,6 +39,22 @@ def receive_push(connection, till, batch):
     ) if batch["entries"] else []
     head_number, _ = point_of_sale.ledger_head(connection, till.config_id)
     refused = next((r for r in results if r["status"] not in ACKNOWLEDGED), None)
+    _raise_alarms(connection, till, batch, refused, session_refusal, head_number)
+    events_acknowledged = store_events(connection, till, batch["events"])
+    resolve_gaps(connection, till.id, head_number)
+    serial = max(push_row.serial, batch["serial"])
+    connection.execute(TillPush.__table__.update().where(TillPush.till_id == till.id).values(
+        last_acknowledged=head_number, serial=serial, last_push_at=utc_now()))
+    _journal(connection, till, batch, results, refused, head_number)
+    return {"acks": [{"number": r["number"], "uuid": r["uuid"], "status": r["status"],
+                      "reason": r.get("reason", "")} for r in results],
+            "acknowledged": head_number, "serial": serial,
+            "events_acknowledged": events_acknowledged, "sessions": sorted(stored_sessions)}
+
+
+def _raise_alarms(connection, till, batch, refused, session_refusal, head_number):
+    """An entry refused, a session that could not be stored, the till's own chain check
+    failing: each an alarm."""
     if refused is not None and refused["status"] in REFUSALS:
         raise_alarm(connection, till, refused["status"], refused["number"], batch["last"],
                     _refusal_words(till, refused, batch, head_number))
@@ -49,11 +65,10 @@ def receive_push(connection, till, batch):
         raise_alarm(connection, till, TILL_CHAIN, chain["first_broken"], None,
                     f"till {till.name}'s own check of its chain fails at entry "
                     f"{chain['first_broken']}: {chain['reason'] or 'no reason given'}")
-    events_acknowledged = store_events(connection, till, batch["events"])
-    resolve_gaps(connection, till.id, head_number)
-    serial = max(push_row.serial, batch["serial"])
-    connection.execute(TillPush.__table__.update().where(TillPush.till_id == till.id).values(
-        last_acknowledged=head_number, serial=serial, last_push_at=utc_now()))
+
+
+def _journal(connection, till, batch, results, refused, head_number):
+    """The push's row in the acknowledgement journal."""
     connection.execute(Acknowledgement.__table__.insert().values(
         till_id=till.id, config_id=till.config_id, received_at=utc_now(),
         serial=batch["serial"], first_number=batch["first"], last_number=batch["last"],
@@ -62,10 +77,6 @@ def receive_push(connection, till, batch):
         duplicates=sum(1 for r in results if r["status"] == DUPLICATE),
         refused_number=refused["number"] if refused else None,
         refused_status=refused["status"] if refused else "", acknowledged=head_number))
-    return {"acks": [{"number": r["number"], "uuid": r["uuid"], "status": r["status"],
-                      "reason": r.get("reason", "")} for r in results],
-            "acknowledged": head_number, "serial": serial,
-            "events_acknowledged": events_acknowledged, "sessions": sorted(stored_sessions)}
 
 
 def till_session(connection, till, name):

@@ -18,29 +18,38 @@ def import_from(till, location, say=lambda message: None):
     by_name = {table.name: table for table in declared_tables(till.plugin_manager())}
     with till.engine.connect() as connection:
         link = role.link(connection)
-    config_id = link.config_id if link is not None else None
-    if config_id is None:
+    if link is None or link.config_id is None:
         raise CoreError("this database is not an autonomous till")
-    exported = [json.loads(store.read(name)) for name in store.names()
-                if name.startswith(f"c{config_id}-") and name.endswith(".json")
-                and not name.endswith("-state.json")]
-    applied, progressing, done = 0, True, set()
-    while progressing:
-        progressing = False
-        for index, page in enumerate(exported):
-            if index in done:  # an export with no change leaves the till where it was
-                continue
-            with till.engine.begin() as connection:
-                held = apply.positions(connection)
-                if any(held.get(name, NEW_TABLE) != position
-                       for name, position in page["request"].items()):
-                    continue
-                for event in apply.apply_answer(connection, page["answer"], by_name):
-                    say(event)
-            done.add(index)
-            applied += 1
-            progressing = True
+    exported = _exported_pages(store, link.config_id)
+    applied, done = 0, set()
+    while True:  # rounds until none applies a page (pages may be listed out of order)
+        applied_now = [index for index, page in enumerate(exported) if index not in done
+                       and _apply_if_it_starts_here(till, page, by_name, say)]
+        if not applied_now:
+            break
+        done.update(applied_now)  # an export with no change leaves the till where it was
+        applied += len(applied_now)
     if not applied:
         raise CoreError(f"no exported page in {store.label} starts where this till stands; "
                         "ask the central instance for a full export, or synchronise over HTTP")
     return applied
+
+
+def _exported_pages(store, config_id):
+    """The pages exported for `config_id` in `store` (the state file left out), decoded."""
+    return [json.loads(store.read(name)) for name in store.names()
+            if name.startswith(f"c{config_id}-") and name.endswith(".json")
+            and not name.endswith("-state.json")]
+
+
+def _apply_if_it_starts_here(till, page, by_name, say):
+    """Apply `page` (with its checkpoints, one transaction) when its request is exactly where
+    the till stands; whether it did."""
+    with till.engine.begin() as connection:
+        held = apply.positions(connection)
+        if any(held.get(name, NEW_TABLE) != position
+               for name, position in page["request"].items()):
+            return False
+        for event in apply.apply_answer(connection, page["answer"], by_name):
+            say(event)
+    return True

@@ -21,6 +21,17 @@ def progress(checkpoint, now=None):
             "rate": rate, "seconds_left": left}
 
 
+def progress_line(checkpoint):
+    """`table: 1200/3000 rows, 500 rows/s, 4 s left` of a full import under way, else None."""
+    shown = progress(checkpoint)
+    if not shown:
+        return None
+    left = shown["seconds_left"]
+    return (f"{checkpoint.table_name}: {shown['rows_done']}/{shown['rows_total']} "
+            f"rows, {shown['rate']:.0f} rows/s" + (f", {left:.0f} s left" if left is not None
+                                                   else ""))
+
+
 def till_status(connection):
     """The state as a dict (`core autonomous status --json`, GET /pos_autonomous/status)."""
     row = role.link(connection)

@@ -19,7 +19,7 @@ from ..wire import FULL, INCREMENTAL, PULL
 from . import apply, journal
 from .client import CentralClient, SyncError
 from .models import Checkpoint, Link
-from .status import progress
+from .status import progress_line
 from .upload import upload
 
 
@@ -121,13 +121,8 @@ class Synchroniser:
         with self.instance.engine.connect() as connection:
             checkpoints = connection.execute(select(Checkpoint).where(
                 Checkpoint.table_name.in_(importing)).order_by(Checkpoint.table_name)).all()
-        for checkpoint in checkpoints:
-            shown = progress(checkpoint)
-            if shown:
-                left = shown["seconds_left"]
-                self.say(f"{checkpoint.table_name}: {shown['rows_done']}/{shown['rows_total']} "
-                         f"rows, {shown['rate']:.0f} rows/s"
-                         + (f", {left:.0f} s left" if left is not None else ""))
+        for line in filter(None, map(progress_line, checkpoints)):
+            self.say(line)
 
     def _failed(self, message):
         """Record the failure; journal it when it differs from the last one (a server down for
