@@ -21,7 +21,7 @@ import uuid as uuid_module
 from collections import defaultdict
 from decimal import Decimal
 
-from sqlalchemy import case, func, select
+from sqlalchemy import case, func, literal_column, select
 
 from core.i18n import _, ngettext, number_text
 from core.models import utc_now
@@ -278,14 +278,17 @@ def cashier_totals(connection, session_id):
     """Per cashier (their login; "" for tickets sold before cashiers were recorded): the
     session's sales (count and total) and refunds (count and total), by login."""
     refund = Order.refunded_order_id.is_not(None)
+    # One expression, not one bound parameter each in SELECT and GROUP BY: PostgreSQL tells
+    # coalesce(cashier, $1) and coalesce(cashier, $7) apart and refused the query.
+    login = func.coalesce(Order.cashier, literal_column("''"))
     rows = connection.execute(
-        select(func.coalesce(Order.cashier, ""),
+        select(login,
                func.sum(case((refund, 0), else_=1)),
                func.coalesce(func.sum(case((refund, 0), else_=Order.amount_total)), 0),
                func.sum(case((refund, 1), else_=0)),
                func.coalesce(func.sum(case((refund, Order.amount_total), else_=0)), 0))
         .where(Order.session_id == session_id)
-        .group_by(func.coalesce(Order.cashier, "")).order_by(func.coalesce(Order.cashier, "")))
+        .group_by(login).order_by(login))
     return [{"cashier": cashier, "orders": int(orders), "total": MONEY[0](total),
              "refunds": int(refunds), "refund_total": MONEY[0](refund_total)}
             for cashier, orders, total, refunds, refund_total in rows]
