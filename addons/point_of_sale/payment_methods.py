@@ -107,20 +107,7 @@ def check_payments(payments, total, methods):
     usable = ", ".join(m["code"] for m in methods if m["active"])
     refund = total < 0
     for index, payment in enumerate(payments):
-        method = by_code.get(payment.method)
-        if method is None:
-            raise Rejection("unknown_payment_method",
-                            f"payments[{index}].method {payment.method!r} is not a payment "
-                            f"method of this till; it takes: {usable}")
-        if not method["active"]:
-            raise Rejection("inactive_payment_method",
-                            f"payments[{index}]: {method['name']} is no longer taken at this "
-                            f"till; use one of: {usable}")
-        if refund and payment.amount >= 0:
-            raise Rejection("invalid_payment", f"payments[{index}].amount must be negative: "
-                                               "a refund is paid back")
-        if not refund and payment.amount <= 0:
-            raise Rejection("invalid_payment", f"payments[{index}].amount must be more than 0")
+        _check_payment(index, payment, by_code.get(payment.method), usable, refund)
     paid = sum((p.amount for p in payments), Decimal("0"))
     if refund:
         if paid != total:
@@ -130,6 +117,29 @@ def check_payments(payments, total, methods):
         return Decimal("0")
     if paid < total:
         raise Rejection("underpaid", f"payments of {paid} do not cover the total of {total}")
+    _check_change(payments, total, methods, by_code)
+    return paid - total
+
+
+def _check_payment(index, payment, method, usable, refund):
+    """One payment: a method of this till still taken, an amount of the right sign."""
+    if method is None:
+        raise Rejection("unknown_payment_method",
+                        f"payments[{index}].method {payment.method!r} is not a payment "
+                        f"method of this till; it takes: {usable}")
+    if not method["active"]:
+        raise Rejection("inactive_payment_method",
+                        f"payments[{index}]: {method['name']} is no longer taken at this "
+                        f"till; use one of: {usable}")
+    if refund and payment.amount >= 0:
+        raise Rejection("invalid_payment", f"payments[{index}].amount must be negative: "
+                                           "a refund is paid back")
+    if not refund and payment.amount <= 0:
+        raise Rejection("invalid_payment", f"payments[{index}].amount must be more than 0")
+
+
+def _check_change(payments, total, methods, by_code):
+    """Only the methods that give change may pay more than is due."""
     without_change = sum((p.amount for p in payments if not by_code[p.method]["gives_change"]),
                          Decimal("0"))
     if without_change > total:
@@ -137,7 +147,6 @@ def check_payments(payments, total, methods):
         raise Rejection("overpaid_without_change",
                         f"payments that give no change ({without_change}) exceed the total of "
                         f"{total}; only {givers or 'no method of this till'} gives change")
-    return paid - total
 
 
 # -- the admin's config form ----------------------------------------------------------------------
