@@ -23,6 +23,7 @@ from sqlalchemy import DateTime, Integer, String, Text
 from sqlalchemy.orm import Mapped, mapped_column
 
 from core.db import Model, autocommit_read
+from core.i18n import N_, _
 from core.models import utc_now
 from core.web import current_instance
 from core.web.errors import ApiError
@@ -32,9 +33,10 @@ from core.web.users import MANAGER, role_allows
 from .staff import may_use_config
 
 ACTIONS = ("refund", "discount", "price_override", "delete_order", "cash_out", "closing")
-WORDS = {"refund": "a refund", "discount": "this discount", "price_override": "a price change",
-         "delete_order": "deleting an order that has lines", "cash_out": "a cash out",
-         "closing": "closing the session"}
+WORDS = {"refund": N_("a refund"), "discount": N_("this discount"),
+         "price_override": N_("a price change"),
+         "delete_order": N_("deleting an order that has lines"), "cash_out": N_("a cash out"),
+         "closing": N_("closing the session")}
 APPROVAL_EVENT = "approval"
 
 
@@ -77,8 +79,9 @@ def approval_for(config_id, action, approval=None):
     if approval is not None and not isinstance(approval, dict):
         raise ApiError(400, "invalid_approval", 'send "approval": {"user_id": <a manager\'s '
                                                 'id>, "pin": "1234"}')
-    raise ApiError(403, "approval_required", f"A manager of this till must approve "
-                                             f"{WORDS[action]}: their PIN, or do it signed in.")
+    raise ApiError(403, "approval_required", _("A manager of this till must approve %(what)s: "
+                                               "their PIN, or do it signed in.",
+                                               what=_(WORDS[action])))
 
 
 def record_approval(connection, config_id, action, approved, session_id=None, order_uuid=None,

@@ -26,6 +26,7 @@ from sqlalchemy.orm import Mapped, mapped_column
 
 from core.db import Model
 from core.errors import CoreError
+from core.i18n import _
 from core.models import User
 from core.web.users import ADMIN, UserScope, role_allows
 
@@ -165,15 +166,16 @@ def check_pin(connection, user_id, pin, max_failures, lock_seconds, now=None):
     row = connection.execute(select(PosUserPin).where(PosUserPin.user_id == user_id)
                              .with_for_update()).first()
     if row is None:
-        raise PinRefused("no_pin", "This cashier has no PIN yet: a manager sets one on the "
-                                   "admin's Staff page.")
+        raise PinRefused("no_pin", _("This cashier has no PIN yet: a manager sets one on the "
+                                     "admin's Staff page."))
     locked_until = row.locked_until
     if locked_until is not None and locked_until.tzinfo is None:
         locked_until = locked_until.replace(tzinfo=timezone.utc)
     if locked_until is not None and locked_until > now:
         wait = int((locked_until - now).total_seconds()) + 1
-        raise PinRefused("pin_locked", f"Too many wrong PINs: locked for {wait} more seconds, or "
-                                       "until a manager sets a new PIN.", 0)
+        raise PinRefused("pin_locked", _("Too many wrong PINs: locked for %(seconds)s more "
+                                         "seconds, or until a manager sets a new PIN.",
+                                         seconds=wait), 0)
     typed = pin if isinstance(pin, str) else ""
     if PIN_PATTERN.fullmatch(typed) and hmac.compare_digest(
             _stored_form(typed, row), row.pin_key):
@@ -187,10 +189,11 @@ def check_pin(connection, user_id, pin, max_failures, lock_seconds, now=None):
         failures=0 if locked else failures,
         locked_until=now + timedelta(seconds=lock_seconds) if locked else None))
     if locked:
-        raise PinRefused("pin_locked", f"Too many wrong PINs: locked for {lock_seconds} seconds, "
-                                       "or until a manager sets a new PIN.", 0)
-    raise PinRefused("wrong_pin", f"Wrong PIN ({max_failures - failures} tries left before it "
-                                  "locks).", max_failures - failures)
+        raise PinRefused("pin_locked", _("Too many wrong PINs: locked for %(seconds)s seconds, "
+                                         "or until a manager sets a new PIN.",
+                                         seconds=lock_seconds), 0)
+    raise PinRefused("wrong_pin", _("Wrong PIN (%(left)s tries left before it locks).",
+                                    left=max_failures - failures), max_failures - failures)
 
 
 def _stored_form(pin, row):
