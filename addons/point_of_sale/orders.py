@@ -101,32 +101,23 @@ class ParsedOrder:
 def parse_order(raw):
     if not isinstance(raw, dict):
         raise Rejection("invalid_order", "each order must be a JSON object")
-    uuid = raw.get("uuid")
-    if not isinstance(uuid, str) or not UUID_PATTERN.fullmatch(uuid):
-        raise Rejection("invalid_uuid", "'uuid' must be 1 to 64 letters, digits, - or _")
-    lines = raw.get("lines")
-    if not isinstance(lines, list) or not lines:
-        raise Rejection("empty_order", "an order needs at least one line in 'lines'")
-    if len(lines) > MAX_LINES:
-        raise Rejection("too_many_lines", f"an order may have at most {MAX_LINES} lines")
+    uuid = _uuid(raw.get("uuid"), "invalid_uuid",
+                 "'uuid' must be 1 to 64 letters, digits, - or _")
+    lines = _list_of_lines(raw.get("lines"))
     payments = raw.get("payments", [])
     if not isinstance(payments, list) or len(payments) > MAX_PAYMENTS:
         raise Rejection("invalid_payments", f"'payments' must be a list of at most "
                                             f"{MAX_PAYMENTS} payments")
-    reference = raw.get("reference")
-    if reference is not None and (not isinstance(reference, str) or len(reference) > 64):
-        raise Rejection("invalid_reference", "'reference' must be a string of at most 64 "
-                                             "characters")
-    cashier = raw.get("cashier")
-    if cashier is not None and (not isinstance(cashier, str) or not 0 < len(cashier) <= 64):
-        raise Rejection("invalid_cashier", "'cashier' must be the login of the cashier who sold "
-                                           "it (1 to 64 characters)")
+    reference = _optional_text(raw.get("reference"), 0, "invalid_reference",
+                               "'reference' must be a string of at most 64 characters")
+    cashier = _optional_text(raw.get("cashier"), 1, "invalid_cashier",
+                             "'cashier' must be the login of the cashier who sold it (1 to 64 "
+                             "characters)")
     total = raw.get("amount_total")
     refunded = raw.get("refunded_order_uuid")
-    if refunded is not None and (not isinstance(refunded, str)
-                                 or not UUID_PATTERN.fullmatch(refunded)):
-        raise Rejection("invalid_refund", "'refunded_order_uuid' must be the uuid of the order "
-                                          "this one refunds")
+    if refunded is not None:
+        _uuid(refunded, "invalid_refund",
+              "'refunded_order_uuid' must be the uuid of the order this one refunds")
     parsed_lines = tuple(_line(line, index) for index, line in enumerate(lines))
     if refunded is None and any(line.refunded_line_index is not None for line in parsed_lines):
         raise Rejection("invalid_refund", "lines with a 'refunded_line_index' need the order's "
@@ -135,17 +126,41 @@ def parse_order(raw):
         uuid=uuid,
         session_id=_integer(raw.get("session_id"), "session_id"),
         created_at=_timestamp(raw.get("created_at")),
-        partner_id=_integer(raw["partner_id"], "partner_id")
-        if raw.get("partner_id") is not None else None,
+        partner_id=_optional_integer(raw, "partner_id"),
         reference=reference,
-        sequence_number=_integer(raw["sequence_number"], "sequence_number")
-        if raw.get("sequence_number") is not None else None,
+        sequence_number=_optional_integer(raw, "sequence_number"),
         lines=parsed_lines,
         payments=tuple(_payment(payment, index) for index, payment in enumerate(payments)),
         amount_total=_amount(total, "amount_total", signed=True) if total is not None else None,
         refunded_order_uuid=refunded,
         cashier=cashier,
     )
+
+
+def _uuid(value, code, message):
+    if not isinstance(value, str) or not UUID_PATTERN.fullmatch(value):
+        raise Rejection(code, message)
+    return value
+
+
+def _list_of_lines(lines):
+    if not isinstance(lines, list) or not lines:
+        raise Rejection("empty_order", "an order needs at least one line in 'lines'")
+    if len(lines) > MAX_LINES:
+        raise Rejection("too_many_lines", f"an order may have at most {MAX_LINES} lines")
+    return lines
+
+
+def _optional_text(value, shortest, code, message, longest=64):
+    """None, or a string of `shortest` to `longest` characters."""
+    if value is not None and (not isinstance(value, str)
+                              or not shortest <= len(value) <= longest):
+        raise Rejection(code, message)
+    return value
+
+
+def _optional_integer(raw, name):
+    return _integer(raw[name], name) if raw.get(name) is not None else None
 
 
 def _line(raw, index):
