@@ -32,10 +32,12 @@ from core.web.users import MANAGER, role_allows
 
 from .staff import may_use_config
 
-ACTIONS = ("refund", "discount", "price_override", "delete_order", "cash_out", "closing")
+ACTIONS = ("refund", "discount", "price_override", "delete_order", "cash_out", "cash_in",
+           "closing")
 WORDS = {"refund": N_("a refund"), "discount": N_("this discount"),
          "price_override": N_("a price change"),
          "delete_order": N_("deleting an order that has lines"), "cash_out": N_("a cash out"),
+         "cash_in": N_("a cash in"),
          "closing": N_("closing the session")}
 APPROVAL_EVENT = "approval"
 

@@ -1,7 +1,7 @@
 """Cash control from the till's page (cash_control.py): the session's float and moves, and
-recording one. A move above the config's approval limit needs a manager: until roles exist
-(staff), a signed-in user is the manager and a till's bearer token is not."""
-
+recording one. A move above the config's limit needs a manager's approval (approvals.py): a
+signed-in manager of the till, or a manager's PIN typed at it (`"approval": {"user_id",
+"pin"}`); the approval is kept with the session and journaled."""
 from flask import Blueprint, jsonify
 from sqlalchemy import select
 
@@ -9,8 +9,10 @@ from core.web import current_instance, current_plugins
 from core.web.errors import ApiError, json_object
 from core.web.sessions import signed_in_user
 
-from .access import caller_config_scope, require_manager, require_session_access
+from .access import caller_config_scope, require_session_access
+from .approvals import approval_for, record_approval
 from .cash_control import (
+    CASH_IN,
     CashRefusal,
     approval_limit,
     cash_moves,
@@ -37,19 +39,6 @@ def _cash_state(connection, session, manager):
                                              "cash_in", "cash_out", "expected_cash")}}
 
 
-def _approving_manager(config_id, move, limit):
-    """The signed-in manager of the till who approves a move above the limit (roles: a
-    manager or an admin), else 403 approval_required (401 to a visitor)."""
-    try:
-        return require_manager(config_id, f"approve a cash {move['kind']} of more than "
-                                          f"{limit:.2f}").login
-    except ApiError as refusal:
-        if refusal.status != 403:
-            raise
-        raise ApiError(403, "approval_required", f"A cash {move['kind']} of more than "
-                       f"{limit:.2f} needs a manager: {refusal.message}") from None
-
-
 @cash_blueprint.get("/session/<int:session_id>/cash")
 def pos_session_cash(session_id):
     """The session's opening float, cash moves, the approval limit and the expected cash."""
@@ -63,29 +52,35 @@ def pos_session_cash(session_id):
 @cash_blueprint.post("/session/<int:session_id>/cash")
 def pos_record_cash_move(session_id):
     """Record the opening float or a cash in / out: `{"uuid", "kind": "float"|"in"|"out",
-    "amount", "reason", "denominations"}`. Answers `status` (created | duplicate), the move and
-    the session's cash state."""
+    "amount", "reason", "denominations"}`, and above the config's limit a manager's
+    `"approval": {"user_id", "pin"}` unless a manager of the till is signed in. Answers
+    `status` (created | duplicate), the move and the session's cash state."""
     scope = caller_config_scope()
     manager = current_plugins()
-    with current_instance().engine.begin() as connection:
+    engine = current_instance().engine
+    with engine.connect() as connection:
         row = connection.execute(select(PosSession).where(PosSession.id == session_id)).first()
         require_session_access(scope, row, session_id)
         body = json_object()
+        approval = body.pop("approval", None)
         try:
             move = parse_cash_move(body)
         except CashRefusal as refusal:
             raise ApiError(refusal.status, refusal.code, refusal.message) from None
+        limit = approval_limit(connection, row.config_id, manager)
+        login = signed_in_user(connection)
+    action = "cash_in" if move["kind"] == CASH_IN else "cash_out"
+    # Before the write: a PIN's check writes its own count of failures.
+    approved = approval_for(row.config_id, action, approval) if needs_approval(move, limit) \
+        else None
+    with engine.begin() as connection:
+        row = connection.execute(select(PosSession).where(PosSession.id == session_id)).first()
         if row.state in (CLOSING_CONTROL, CLOSED):
             raise ApiError(409, "session_closed", f"Session {row.name} is {row.state.replace('_', ' ')}"
                            ": cash moves belong to an open session.")
-        login = signed_in_user(connection)
-        approved_by = ""
-        limit = approval_limit(connection, row.config_id, manager)
-        if needs_approval(move, limit):
-            approved_by = _approving_manager(row.config_id, move, limit)
         try:
             status, stored = record_cash_move(connection, session_id, move, by_login=login or "",
-                                              approved_by=approved_by)
+                                              approved_by=approved.approver if approved else "")
         except CashRefusal as refusal:
             raise ApiError(refusal.status, refusal.code, refusal.message) from None
         if status == "created":  # journaled in the same transaction (journal.py, sealed)
@@ -93,6 +88,11 @@ def pos_record_cash_move(session_id):
             details["move"] = details.pop("kind")
             record_event(connection, CASH_MOVE_EVENT, row.config_id, session=row.name,
                          **details)
+            if approved is not None:  # kept with the session and journaled (approvals.py)
+                record_approval(connection, row.config_id, action, approved, session_id=row.id,
+                                details={"cash_move": move["uuid"],
+                                         "amount": str(move["amount"]),
+                                         "reason": move["reason"]})
         state = _cash_state(connection, row, manager)
     response = jsonify(status=status, move=move_record(stored), **state)
     response.status_code = 201 if status == "created" else 200

@@ -140,7 +140,7 @@ def test_a_move_above_the_limit_needs_a_manager(app, admin_client, addon_instanc
     assert small.status_code == 201 and small.get_json()["move"]["approved_by"] == ""
     message = json_error(till.post(url, json=a_move("out", "100.01", "Bank deposit"),
                                  headers=token_for(1)), 403, "approval_required")
-    assert "more than 100.00 needs a manager" in message
+    assert "A manager of this till must approve a cash out" in message
     approved = admin_client.post(url, json=a_move("out", "400", "Bank deposit"))
     assert approved.get_json()["move"]["approved_by"] == "manager"
     # The limit is the config's field (the admin form's), 0: every move needs a manager.
@@ -165,11 +165,27 @@ def test_a_cashier_records_small_moves_and_a_manager_approves_the_large_ones(
     small = cashier.post(url, json=a_move("out", "20", "Stamps")).get_json()["move"]
     assert (small["by"], small["approved_by"]) == ("carla", "")
     message = json_error(cashier.post(url, json=a_move("out", "250", "Bank deposit")), 403,
-                       "approval_required")
-    assert "carla is a cashier" in message
+                         "approval_required")
+    assert "A manager of this till must approve a cash out" in message
     manager = signed_in_client(app, addon_instance, "mona")
     large = manager.post(url, json=a_move("out", "250", "Bank deposit")).get_json()["move"]
     assert (large["by"], large["approved_by"]) == ("mona", "mona")
+    # At the till: the cashier records it with the manager's PIN (staff's approvals).
+    from addons.point_of_sale.staff import set_pin
+    with addon_instance.engine.begin() as connection:
+        mona = connection.scalar(text("SELECT id FROM core_user WHERE login = 'mona'"))
+        set_pin(connection, mona, "9753")
+    json_error(cashier.post(url, json={**a_move("in", "300", "Change fund"),
+                                       "approval": {"user_id": mona, "pin": "1111"}}),
+               403, "wrong_pin")
+    with_pin = cashier.post(url, json={**a_move("in", "300", "Change fund"),
+                                       "approval": {"user_id": mona, "pin": "9753"}})
+    assert with_pin.status_code == 201, with_pin.get_data(as_text=True)
+    assert (with_pin.get_json()["move"]["by"], with_pin.get_json()["move"]["approved_by"]) == (
+        "carla", "mona")
+    report = cashier.get(f"/pos/session/{shop_session}/report").get_json()
+    assert [(a["action"], a["approver"], a["via"]) for a in report["approvals"]] == [
+        ("cash_out", "mona", "signed_in"), ("cash_in", "mona", "pin")]
 
 
 BAD_MOVES = [

@@ -1,12 +1,14 @@
 // Cash control at the till (cash_control.py): the header's Cash button opens a dialog to count
 // the session's opening float (a total, or by denomination) and to record a cash in or a cash
 // out with its reason; it lists the session's moves and the cash expected in the drawer.
-// A move above the config's limit needs a manager: the server says so (approval_required).
+// A move above the config's limit needs a manager: the server says so (approval_required) and
+// the page asks a manager of the till for their PIN (staff.js askApproval), then sends again.
 // Every move has a uuid made here, so a retried request is stored once.
 import { hub } from "./hub.js";
 import { _t } from "./i18n.js";
 import { SignedOut, api } from "./http.js";
 import * as money from "./money.js";
+import { NEEDS_APPROVAL, askApproval } from "./staff.js";
 import { state } from "./state.js";
 import { $, element, focusField, money2, toast } from "./ui.js";
 
@@ -146,7 +148,17 @@ async function record(kind) {
   }
   busy = true;
   try {
-    const response = await api(`/pos/session/${session.id}/cash`, { method: "POST", json: body });
+    let response = await api(`/pos/session/${session.id}/cash`, { method: "POST", json: body });
+    // Above the limit and not a manager here: a manager of the till approves with their PIN.
+    while (!response.ok && response.body && response.body.error
+           && NEEDS_APPROVAL.includes(response.body.error.code) && response.body.error.code !== "pin_locked") {
+      const code = response.body.error.code;
+      const first = code === "approval_required" || code === "manager_only";
+      const approval = await askApproval(kind === "in" ? "cash_in" : "cash_out",
+                                         first ? "" : response.body.error.message);
+      if (!approval) return;
+      response = await api(`/pos/session/${session.id}/cash`, { method: "POST", json: { ...body, approval } });
+    }
     if (!response.ok) { toast(errorText(response, _t("Recording the cash")), "error"); return; }
     cash = response.body;
     render();

@@ -201,7 +201,7 @@ hub.addEventListener("pos:loaded", () => {
 const APPROVAL_WORDS = () => ({
   closing: _t("closing the session"), refund: _t("a refund"), discount: _t("this discount"),
   price_override: _t("a price change"), delete_order: _t("deleting an order that has lines"),
-  cash_out: _t("a cash out"),
+  cash_out: _t("a cash out"), cash_in: _t("a cash in"),
 });
 
 /** Ask a manager of this till for their PIN to approve `action` (the server checks it):
