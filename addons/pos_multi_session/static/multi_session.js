@@ -109,28 +109,24 @@ function toSync(order) {
   };
 }
 
-/** The reference with the multi-session's number of the order (which the sync server gives,
- * unique in the run) in place of its last part, so that tab and reference agree. */
-function numbered(name, sequence) {
-  if (typeof name !== "string" || !/-\d+$/.test(name) || !sequence) return name;
-  return name.replace(/-\d+$/, `-${String(sequence).padStart(4, "0")}`);
-}
-
-/** The next local order number is above every number the multi-session gave (the original's
- * `pos_session.sequence_number = max(..., order_ID + 1)`): no two tabs share a number. */
-function raiseSequenceFloor(number) {
-  const session = pos.currentData()?.session;
-  if (session && Number.isInteger(number)) {
-    session.sequence_number = Math.max(session.sequence_number || 0, number);
-  }
+/** An order's number is the one its till gave it (unique per till and session, from 1 each
+ * session): the last part of its reference, e.g. 2 for "Order 00004-001-0002". The sync
+ * server's run-wide number (`sequence_number` in its copies) is not shown: it made a
+ * session's first order #0003 and moved every till's numbering. */
+function tillNumber(name, fallback) {
+  const match = typeof name === "string" ? /-(\d+)$/.exec(name) : null;
+  return match ? Number(match[1]) : fallback;
 }
 
 function fromSync(data) {
   const products = new Map((pos.currentData()?.products || []).map((p) => [p.id, p]));
+  const creator = data.ms_info?.created?.pos;
   return {
     uuid: data.uid,
-    reference: numbered(data.name, data.sequence_number),
-    sequence_number: data.sequence_number,
+    reference: data.name,
+    sequence_number: tillNumber(data.name, data.sequence_number),
+    // Started on another till: its tab says which ("Bar #0002"), its number being Bar's.
+    origin: creator && creator.id !== config.id ? creator.name || tillName(creator.id) : null,
     partner_id: data.partner_id || null,
     opened_at: data.creation_date,
     lines: (data.lines || []).map((line) => {
@@ -200,13 +196,15 @@ function takeServerCopy(theirs, { incoming = false, base, conflicted = false } =
   const local = pos.openOrders().find((order) => order.uuid === theirs.uid);
   if (!local && incoming && !config.multi_session_accept_incoming_orders) return false;
   if (!local && known) return false; // paid or deleted here: its removal is on its way
+  // An empty order this till does not hold is nothing to act on (and, left by an older
+  // session, a leftover tab): it comes with its first line.
+  if (!local && !(theirs.lines || []).length) return false;
   const mine = local ? toSync(local) : null;
   const merged = mergeIntoLocal(base !== undefined ? base : known ? known.order : null,
                                 theirs, mine);
   synced[theirs.uid] = { revision: theirs.revision_ID, order: theirs };
   save();
   learnTillNames(theirs);
-  raiseSequenceFloor(theirs.sequence_number);
   // First time this till sees the order with lines (it may have come empty before).
   const firstLines = incoming && theirs.lines.length && (!local || !local.lines.length);
   pos.applyOrder({ ...fromSync(merged), byline: byline(theirs.ms_info) });
@@ -468,7 +466,6 @@ async function syncAll({ uid = null } = {}) {
 
 function applySyncAll(data) {
   if (typeof data.message_ID === "number") lastMessageId = Math.max(lastMessageId, data.message_ID);
-  raiseSequenceFloor(data.order_ID);
   // Each order is the stored message {action, data}, as the original client reads it.
   const orders = data.orders.map((entry) => unwire(entry.data || entry));
   const onServer = new Set(orders.map((order) => order.uid));

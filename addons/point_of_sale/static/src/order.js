@@ -84,7 +84,9 @@ export function orderValid(order) {
   });
 }
 
-export const FIELDS_FROM_ELSEWHERE = ["reference", "sequence_number", "partner_id", "byline"];
+// `origin`: the name of the till that started an order from elsewhere (its number is that
+// till's, shown with its name: "Bar #0002").
+export const FIELDS_FROM_ELSEWHERE = ["reference", "sequence_number", "partner_id", "byline", "origin"];
 
 /** Take an order that comes from another till into `order` (its lines, and the fields above). */
 export function mergeIncoming(order, incoming) {
@@ -105,7 +107,8 @@ export function toWire(order, payments, now = new Date()) {
     session_id: order.session_id,
     created_at: now.toISOString(),
     reference: order.reference,
-    sequence_number: order.sequence_number,
+    // Another till's number is not this session's: it must not move this till's numbering.
+    sequence_number: order.origin ? null : order.sequence_number,
     ...(order.partner_id ? { partner_id: order.partner_id } : {}),
     lines: order.lines.map((line) => {
       const discount = money.parsePercent(line.discount);

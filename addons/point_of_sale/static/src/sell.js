@@ -161,7 +161,8 @@ export function renderTabs() {
     const tab = element("button", {
       type: "button", className: "tab", role: "tab", "aria-selected": String(selected),
       dataset: { uuid: order.uuid }, title: model.shownReference(order.reference),
-    }, element("span", { className: "tab-number" }, model.shortNumber(order.sequence_number)),
+    }, element("span", { className: "tab-number" }, order.origin
+      ? `${order.origin} ${model.shortNumber(order.sequence_number)}` : model.shortNumber(order.sequence_number)),
     element("span", { className: "tab-total" }, order.lines.length ? money2(totals.total) : _t("new")));
     tab.addEventListener("click", () => {
       showScreen("sell");

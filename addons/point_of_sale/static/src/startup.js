@@ -188,7 +188,12 @@ async function restoreOpenOrders(session) {
     .filter((order) => order.config_id === configId)
     .sort((a, b) => (a.opened_at < b.opened_at ? -1 : 1));
   for (const order of stored) {
-    if (order.session_id !== session.id) {
+    if (order.session_id !== session.id && !order.lines.length) {
+      // An empty order of an older session is nothing to carry over: no leftover tab.
+      await state.store.delete("open_orders", order.uuid);
+      continue;
+    }
+    if (order.session_id !== session.id && !order.origin) {
       order.session_id = session.id;
       order.login_number = state.loginNumber;
       order.sequence_number = await state.store.nextSequence(session.id, session.sequence_number || 0);
