@@ -21,7 +21,7 @@ import uuid as uuid_module
 from collections import defaultdict
 from decimal import Decimal
 
-from sqlalchemy import case, func, literal_column, select
+from sqlalchemy import and_, case, func, literal_column, select
 
 from core.i18n import _, ngettext, number_text
 from core.models import utc_now
@@ -30,6 +30,7 @@ from .cash_control import cash_moves, cash_totals, move_record
 from .ledger_form import MONEY, RATE, TIME, closing_records
 from .ledger_seal import ENTRY, seal_record, sealed_entries_of, take_numbers
 from .models import Closing, Order, OrderLine, Payment, PosConfig, PosSession
+from .order_rules import not_quarantined
 
 ZERO = Decimal("0.00")
 CASH = "cash"  # the method whose payments are in the drawer and which gives the change
@@ -66,6 +67,7 @@ def session_figures(connection, session_id, before_number=None, cash=False):
 def _cash_sales_and_refunds(connection, condition):
     """(cash taken by the sales net of the change given, cash given back by the refunds) of
     the orders `condition` selects; their difference is the cash method's total."""
+    condition = and_(condition, not_quarantined(Order.id))
     sales, refunds = ZERO, ZERO
     for total, amount in connection.execute(
             select(Order.amount_total, Payment.amount)
@@ -82,7 +84,8 @@ def _cash_sales_and_refunds(connection, condition):
 
 def orders_figures(connection, condition):
     """The figures (canonical strings) of the stored orders that `condition` (an expression
-    over Order's columns) selects."""
+    over Order's columns) selects; quarantined orders (order_rules.py) are never counted."""
+    condition = and_(condition, not_quarantined(Order.id))
     rows = connection.execute(select(Order.amount_total, Order.amount_return)
                               .where(condition)).all()
     ids = select(Order.id).where(condition)
@@ -287,7 +290,7 @@ def cashier_totals(connection, session_id):
                func.coalesce(func.sum(case((refund, 0), else_=Order.amount_total)), 0),
                func.sum(case((refund, 1), else_=0)),
                func.coalesce(func.sum(case((refund, Order.amount_total), else_=0)), 0))
-        .where(Order.session_id == session_id)
+        .where(Order.session_id == session_id, not_quarantined(Order.id))
         .group_by(login).order_by(login))
     return [{"cashier": cashier, "orders": int(orders), "total": MONEY[0](total),
              "refunds": int(refunds), "refund_total": MONEY[0](refund_total)}

@@ -32,6 +32,7 @@ from .ledger_form import (
 )
 from .ledger_seal import ENTRY, HEAD, check_clock, check_closing_date, ledger_head, take_numbers
 from .models import CLOSED, Closing, Order, OrderLine, Payment, PosConfig, PosSession
+from .order_rules import check_received_order, quarantine
 
 LINK_PATTERN = re.compile(r"[0-9a-f]{64}")
 UUID_PATTERN = re.compile(r"[A-Za-z0-9_-]{1,64}")
@@ -42,7 +43,9 @@ def receive_sealed_entries(connection, config_id, entries, session_for=None):
     """Store entries sealed by another instance for `config_id`, in order, each exactly once,
     keeping their number and link; return `{"number", "uuid", "status", "reason"}` per entry.
 
-    status: `stored`, `duplicate` (already stored, same link), `gap` (a number is skipped),
+    status: `stored` (its reason says "quarantined" and the rule when the order breaks one of
+    POST /pos/orders: order_rules.py), `duplicate` (already stored, same link), `gap` (a number
+    is skipped),
     `broken` (it does not link up to the head, or its record does not give its link),
     `conflict` (its number or uuid is stored with another link), `invalid` (not an entry, or a
     record that cannot be stored: unknown product, ...); after the first refusal, `not_applied`.
@@ -106,6 +109,7 @@ def _receive_one(connection, config_id, entry, index, session_for):
     savepoint = connection.begin_nested()
     try:
         sealed_at, version = _seal_values(record)
+        broken = _broken_rule(connection, config_id, kind, record, session_for)
         _store_record(connection, config_id, kind, record, session_for)
         recomputed = as_sealed(read_records(connection, kind, [uuid]).get(uuid),
                                record.get("sealed_at"), version)
@@ -119,6 +123,8 @@ def _receive_one(connection, config_id, entry, index, session_for):
             software_version=version))
         connection.execute(update(HEAD).where(HEAD.c.config_id == config_id)
                            .values(number=number, link=link))
+        if broken is not None:  # stored as received, counted nowhere (order_rules.py)
+            quarantine(connection, config_id, number, uuid, *broken)
         savepoint.commit()
         if sealed_at is not None:
             check_clock(connection, config_id, number - 1, sealed_at, TILL)
@@ -140,7 +146,18 @@ def _receive_one(connection, config_id, entry, index, session_for):
     except Exception:
         savepoint.rollback()
         raise
+    if broken is not None:
+        return "stored", f"ticket {number} stored, quarantined: it breaks rule {broken[0]}: " \
+                         f"{broken[1]}"
     return "stored", f"ticket {number} stored"
+
+
+def _broken_rule(connection, config_id, kind, record, session_for):
+    """(rule, message) of the rule of POST /pos/orders an order record breaks, else None."""
+    if kind != "order" or not isinstance(record.get("session"), str):
+        return None
+    session_id = session_for(connection, config_id, record["session"])
+    return check_received_order(connection, config_id, session_id, record)
 
 
 def _seal_values(record):

@@ -310,6 +310,19 @@ class CustomerChange(Model):
     at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utc_now)
 
 
+class Quarantine(Model):
+    """An order an autonomous till sealed that breaks a rule of POST /pos/orders (order_rules.py):
+    stored as received, its number kept in the chain, but counted in no refund balance, report
+    or closing."""
+    __tablename__ = "point_of_sale_quarantine"
+    order_id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    config_id: Mapped[int] = mapped_column(Integer, index=True)
+    number: Mapped[int] = mapped_column(Integer)
+    rule: Mapped[str] = mapped_column(String(64))
+    message: Mapped[str] = mapped_column(Text)
+    at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utc_now)
+
+
 MODELS = [PosConfig, PosSession, Product, Partner, Order, OrderLine, Payment,
           LedgerHead, LedgerEntry, Closing, LedgerAlarm, LedgerCheckpoint, LedgerUnseal, ConfigWriter,
-          JournalHead, JournalEvent, CustomerChange]
+          JournalHead, JournalEvent, CustomerChange, Quarantine]

@@ -26,6 +26,7 @@ from .fields import amount as _amount
 from .ledger_seal import seal_records, sealed_entries_of
 from .ledger_writer import config_writers, served_elsewhere_message
 from .models import Order, OrderLine, Partner, Payment, PosSession, Product
+from .order_rules import order_rules
 from .payment_methods import BUILT_IN_METHODS, CODE_PATTERN, check_payments, methods_by_config
 from .refunds import Refunds
 from .session_age import too_old
@@ -481,8 +482,8 @@ def _check(connection, order, context, allowed_config_id, check_order):
         refusal = check_order(connection=connection, order=order, session=session)
         if refusal:
             raise Rejection(*refusal)
-    links = context.refunds.check(order, session)
-    totals = compute_totals(order, context.tax_rates, context.methods[session.config_id])
+    totals, links = order_rules(order, session, context.tax_rates,
+                                context.methods[session.config_id], context.refunds)
     context.refunds.take(links)
     return session, totals, links
 

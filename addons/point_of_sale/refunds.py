@@ -19,6 +19,7 @@ from sqlalchemy import func, select
 
 from .fields import Rejection
 from .models import Order, OrderLine, PosSession
+from .order_rules import not_quarantined
 
 
 @dataclass
@@ -69,7 +70,7 @@ class Refunds:
                 select(Order.id, Order.uuid, Order.reference, Order.refunded_order_id,
                        PosSession.config_id)
                 .join(PosSession, PosSession.id == Order.session_id)
-                .where(Order.id.in_(ids))):
+                .where(Order.id.in_(ids), not_quarantined(Order.id))):
             self.originals[row.uuid] = Original(row.id, row.uuid, row.reference, row.config_id,
                                                 row.refunded_order_id is not None)
         by_id = {o.id: o for o in self.originals.values()}
@@ -136,7 +137,7 @@ def refunded_quantities(connection, order_ids):
     rows = connection.execute(
         select(refunded.c.id, func.sum(refunding.c.qty))
         .join(refunding, refunding.c.refunded_line_id == refunded.c.id)
-        .where(refunded.c.order_id.in_(order_ids))
+        .where(refunded.c.order_id.in_(order_ids), not_quarantined(refunding.c.order_id))
         .group_by(refunded.c.id))
     return {line_id: -Decimal(total) for line_id, total in rows}
 

@@ -274,7 +274,8 @@ def test_a_till_finds_its_session_orders_and_any_by_reference_barcode_or_uuid(sh
     ("/pos/config/1/orders?session_id=-1", 400, "invalid_query"),
     ("/pos/config/1/orders?q=" + "x" * 65, 400, "invalid_query"),
     ("/pos/config/1/orders?q=%25", 200, None),  # a LIKE wildcard is only a character
-    ("/pos/config/1/orders?q=%00%ED%A0%80", 400, "invalid_query"),
+    # (a NUL in a query string is refused before any route, credentials or not:
+    # test_customers.py's test_a_nul_character_in_a_search_is_a_400_on_both_databases)
     ("/pos/config/1/orders?q=%ED%A0%80", 200, None),
     ("/pos/config/1/orders/a%20b", 400, "invalid_uuid"),
     ("/pos/config/1/orders/" + "a" * 65, 400, "invalid_uuid"),

@@ -25,6 +25,7 @@ from ..wire import ACKNOWLEDGED, BROKEN, DUPLICATE, GAP, INVALID, REFUSALS, STOR
 from .models import Acknowledgement, Alarm, TillEvent, TillPush, TillSession
 
 TILL_CHAIN, RESTORE, SESSION = "till_chain", "restore", "session"  # alarms beside the refusals
+QUARANTINED = "quarantined"  # a ticket that breaks a rule of POST /pos/orders (order_rules.py)
 STATES = (point_of_sale.OPENING_CONTROL, point_of_sale.OPENED, point_of_sale.CLOSING_CONTROL,
           point_of_sale.CLOSED)  # in the order a session goes through them
 
@@ -60,6 +61,11 @@ def _raise_alarms(connection, till, batch, refused, session_refusal, head_number
                     _refusal_words(till, refused, batch, head_number))
     if session_refusal:
         raise_alarm(connection, till, SESSION, None, None, session_refusal)
+    for result in results:
+        if result["status"] == "stored" and "quarantined" in result["reason"]:
+            raise_alarm(connection, till, QUARANTINED, result["number"], result["number"],
+                        f"till {till.name} (id {till.id}): {result['reason']}; its effects "
+                        "count nowhere (refund balances, reports, closings)")
     chain = batch["chain"]
     if chain is not None and not chain["ok"]:
         raise_alarm(connection, till, TILL_CHAIN, chain["first_broken"], None,
