@@ -41,6 +41,11 @@ def receive_push(connection, till, batch):
     head_number, _ = point_of_sale.ledger_head(connection, till.config_id)
     refused = next((r for r in results if r["status"] not in ACKNOWLEDGED), None)
     _raise_alarms(connection, till, batch, refused, session_refusal, head_number)
+    for result in results:
+        if result["status"] == "stored" and "quarantined" in result["reason"]:
+            raise_alarm(connection, till, QUARANTINED, result["number"], result["number"],
+                        f"till {till.name} (id {till.id}): {result['reason']}; its effects "
+                        "count nowhere (refund balances, reports, closings)")
     events_acknowledged = store_events(connection, till, batch["events"])
     resolve_gaps(connection, till.id, head_number)
     serial = max(push_row.serial, batch["serial"])
@@ -61,11 +66,6 @@ def _raise_alarms(connection, till, batch, refused, session_refusal, head_number
                     _refusal_words(till, refused, batch, head_number))
     if session_refusal:
         raise_alarm(connection, till, SESSION, None, None, session_refusal)
-    for result in results:
-        if result["status"] == "stored" and "quarantined" in result["reason"]:
-            raise_alarm(connection, till, QUARANTINED, result["number"], result["number"],
-                        f"till {till.name} (id {till.id}): {result['reason']}; its effects "
-                        "count nowhere (refund balances, reports, closings)")
     chain = batch["chain"]
     if chain is not None and not chain["ok"]:
         raise_alarm(connection, till, TILL_CHAIN, chain["first_broken"], None,
