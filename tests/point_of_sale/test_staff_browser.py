@@ -51,9 +51,12 @@ def switch_to(page, login, pin):
 
 
 def sell_espresso(page):
+    """Pay the order on screen; its uuid (the receipt's, once it is this order's)."""
+    before = page.locator("#receipt").get_attribute("data-uuid") or ""
     page.get_by_role("button", name=re.compile(r"^Pay")).click()
     page.get_by_role("button", name=re.compile(r"^Exact")).click()
     page.get_by_role("button", name="Validate").click()
+    expect(page.locator("#receipt")).not_to_have_attribute("data-uuid", before or "-")
     expect(page.locator("#receipt")).to_have_attribute("data-uuid", re.compile("."))
     uuid = page.locator("#receipt").get_attribute("data-uuid")
     page.get_by_role("button", name="New order").click()
@@ -122,7 +125,7 @@ def test_cashiers_switch_with_their_pin_online_and_offline_and_get_locked_out(
         server.stop()
 
 
-def test_a_cashier_closes_the_session_with_a_managers_pin(browser_context, db_url, tmp_path):
+def test_a_manager_approves_with_their_pin_a_deletion_and_the_closing(browser_context, db_url, tmp_path):
     database = staff_database(db_url)
     instance = Instance(db_url, AddonCatalog())
     with instance.engine.begin() as connection:
@@ -140,6 +143,18 @@ def test_a_cashier_closes_the_session_with_a_managers_pin(browser_context, db_ur
         sign_in_to_till(page, server.url, 1, FAST, login="carla", secret="secret-pass-1")
         expect(page.locator("body")).to_have_attribute("data-ready", "true")
         expect(page.locator("#cashier-button")).to_have_text("carla")
+        # deleting an order that has lines: a manager approves it with their PIN
+        page.locator("#products").get_by_role("button", name=re.compile("^Espresso ")).click()
+        expect(page.locator("#order-lines li")).to_have_count(1)
+        page.get_by_role("button", name="Delete order").click()
+        page.get_by_role("alertdialog").get_by_role("button", name="Delete").click()
+        approval = page.get_by_role("dialog", name="Manager approval")
+        expect(approval).to_contain_text("approves deleting an order that has lines")
+        approval.get_by_label("Manager's PIN").fill("9753")
+        approval.get_by_role("button", name="Approve").click()
+        expect(page.locator("#order-lines li.lines-empty")).to_have_count(1)  # a new, empty order
+        assert database.scalar("SELECT approver FROM point_of_sale_approval "
+                               "WHERE action = 'delete_order'") == "mona"
         page.get_by_role("button", name="Close", exact=True).click()
         page.get_by_label("Cash counted in the drawer").fill("0")
         page.get_by_role("button", name="Close session").click()

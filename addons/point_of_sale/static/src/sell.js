@@ -7,6 +7,7 @@ import * as model from "./order.js";
 import { configId, currentOrder, state } from "./state.js";
 import { _t, ngettext } from "./i18n.js";
 import { $, confirmDialog, element, money2, numberText, showScreen, toast } from "./ui.js";
+import { requireApproval } from "./staff.js";
 
 export function saveOrder(order) {
   state.store.put("open_orders", order).catch((error) => {
@@ -115,6 +116,11 @@ export async function deleteCurrentOrder() {
       "Delete {reference} and its {n} lines?", order.lines.length, { reference: model.shownReference(order.reference) }),
     _t("Delete"));
     if (!sure) return;
+    // Deleting an order that has lines needs a manager of the till (staff.js).
+    const approved = await requireApproval("delete_order", {
+      order_uuid: order.uuid, session_id: order.session_id,
+      details: { reference: order.reference, lines: order.lines.length } });
+    if (!approved || !state.orders.includes(order)) return;
   }
   const index = state.orders.indexOf(order);
   state.orders.splice(index, 1);

@@ -253,3 +253,46 @@ export function askApproval(action, message = "") {
 
 /** Codes of a refusal that a manager's PIN answers (close.js, cash.js...). */
 export const NEEDS_APPROVAL = ["approval_required", "manager_only", "wrong_pin", "pin_locked"];
+
+/** A manager's approval of `action` at this till, kept by the server with `extra` (order_uuid,
+ * session_id, details): none asked when the page's signed-in user is a manager of the till;
+ * else a manager's PIN, asked again while it is wrong. Offline, the PIN is checked against
+ * what the till holds (not recorded then). Resolves the approval, or null (cancelled, locked). */
+export async function requireApproval(action, extra = {}) {
+  let approval = null;
+  let message = "";
+  for (;;) {
+    let response;
+    try {
+      response = await api(`/pos/config/${configId}/approval`, {
+        method: "POST", json: { action, ...extra, ...(approval ? { approval } : {}) }, timeoutMs: 4000 });
+    } catch (error) {
+      if (!(error instanceof Unreachable)) throw error;
+      return approveHere(action, message);
+    }
+    if (response.ok) return response.body.approval;
+    const error = (response.body && response.body.error) || {};
+    if (!NEEDS_APPROVAL.includes(error.code) || error.code === "pin_locked") {
+      toast(error.message || _t("Not approved (HTTP {status}).", { status: response.status }), "error");
+      return null;
+    }
+    message = approval ? error.message : "";
+    approval = await askApproval(action, message);
+    if (!approval) return null;
+  }
+}
+
+async function approveHere(action, message) {
+  for (;;) {
+    const approval = await askApproval(action, message);
+    if (!approval) return null;
+    const manager = cashiers().find((c) => c.id === approval.user_id);
+    const result = await checkHere(manager, approval.pin);
+    if (result.ok) return { action, approver: manager.login, via: "pin", offline: true };
+    if (result.code === "pin_locked") {
+      toast(result.message, "error");
+      return null;
+    }
+    message = result.message;
+  }
+}
