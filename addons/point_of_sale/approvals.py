@@ -30,6 +30,7 @@ from core.web.errors import ApiError
 from core.web.sessions import signed_in_account
 from core.web.users import MANAGER, role_allows
 
+from .pin_check import verify_till_pin
 from .staff import may_use_config
 
 ACTIONS = ("refund", "discount", "price_override", "delete_order", "cash_out", "cash_in",
@@ -75,7 +76,6 @@ def approval_for(config_id, action, approval=None):
                 and may_use_config(connection, account, config_id):
             return Approved(account.login, "signed_in")
     if isinstance(approval, dict) and "pin" in approval:
-        from .staff_routes import verify_till_pin
         user = verify_till_pin(config_id, approval, needed=MANAGER)
         return Approved(user.login, "pin")
     if approval is not None and not isinstance(approval, dict):
