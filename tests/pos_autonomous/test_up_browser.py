@@ -51,6 +51,10 @@ def test_the_pos_indicator_counts_what_waits_and_the_central_admin_what_arrived(
                         secret=TILL_MANAGER_PIN)
         chip = page.locator("#pos-autonomous-state")
         expect(chip).to_contain_text("2 waiting to go up", timeout=15000)
+        # The page's one status says it, not a grey line under a green "synced" (#27 item 2).
+        status = page.locator("#sync-indicator")
+        expect(status).to_contain_text("not synchronised yet")
+        expect(status).to_have_attribute("data-state", "waiting")
         expect(page.get_by_role("button", name=re.compile(r"^Espresso"))).to_be_visible(
             timeout=15000)  # the page sells while tickets wait
         screenshot(page, "pos_autonomous_up_waiting.png")
@@ -61,6 +65,9 @@ def test_the_pos_indicator_counts_what_waits_and_the_central_admin_what_arrived(
         page.reload()
         expect(chip).to_contain_text("synchronised", timeout=15000)
         expect(chip).not_to_contain_text("waiting")
+        page.wait_for_function(
+            "() => window.comptoirPos.status.current().channels.central?.level === 'ok'")
+        expect(page.locator("#sync-indicator")).not_to_contain_text("central server")
         till_id = token_of(till).split(".")[0]
         till.engine.dispose()
 
