@@ -39,6 +39,7 @@ def register_user_scopes():
 def register_routes():
     from . import customer_routes, duplicates, routes  # noqa: F401 - their routes join the blueprints
     from .admin import admin_blueprint
+    from .cancellations import cancellations_blueprint
     from .cash_routes import cash_blueprint
     from .closing_routes import closing_blueprint
     from .fiscal_admin import fiscal_blueprint
@@ -46,7 +47,8 @@ def register_routes():
     from .staff_routes import staff_admin, staff_blueprint
     from .training import training_blueprint
     return [blueprint, admin_blueprint, past_orders_blueprint, closing_blueprint, cash_blueprint,
-            staff_blueprint, staff_admin, fiscal_blueprint, training_blueprint]
+            staff_blueprint, staff_admin, fiscal_blueprint, training_blueprint,
+            cancellations_blueprint]
 
 
 @hookimpl

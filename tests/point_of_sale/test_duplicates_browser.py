@@ -108,3 +108,33 @@ def test_a_till_in_training_prints_formation_and_sells_nothing_for_real(
         assert errors == []
     finally:
         server.stop()
+
+
+def test_a_line_removed_and_an_order_deleted_before_payment_reach_the_journal(
+        db_url, tmp_path, browser_context):
+    database = prepare_database(db_url)
+    server = PosServer(database, tmp_path).start()
+    try:
+        page = browser_context.new_page()
+        errors = watch_errors(page)
+        sign_in(page, server)
+        wait_until_ready(page)
+        product(page, "Espresso").click()
+        product(page, "Croissant").click()
+        page.get_by_role("button", name="Remove line").click()  # the croissant, selected
+        expect(page.locator("#total")).to_have_text("1.98")
+        page.locator("#delete-order").click()
+        page.get_by_role("button", name="Delete", exact=True).click()
+        counted = ("SELECT count(*) FROM point_of_sale_journal_event WHERE kind IN "
+                   "('cancelled_line', 'cancelled_order')")
+        for _ in range(50):
+            if database.scalar(counted) == 2:
+                break
+            page.wait_for_timeout(100)
+        assert database.scalar(counted) == 2
+        amounts = database.scalar("SELECT group_concat(details, '|') FROM "
+                                  "point_of_sale_journal_event WHERE kind LIKE 'cancelled_%'")
+        assert '"amount":"1.69"' in amounts and '"amount":"1.98"' in amounts
+        assert errors == []
+    finally:
+        server.stop()

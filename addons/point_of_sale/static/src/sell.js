@@ -1,6 +1,7 @@
 // The sell screen: open orders (tabs), the order on screen with its lines and line editor, the
 // customer, categories, the product grid, search and barcodes. Every change of an order is saved
 // in IndexedDB and announced as "pos:order-changed".
+import { traceCancellation } from "./cancellations.js";
 import { emit } from "./hub.js";
 import * as money from "./money.js";
 import * as model from "./order.js";
@@ -125,6 +126,7 @@ export async function deleteCurrentOrder() {
   const index = state.orders.indexOf(order);
   state.orders.splice(index, 1);
   await state.store.delete("open_orders", order.uuid);
+  traceCancellation("order", order.uuid, order.lines);
   // Never paid: its number goes back, so that paid orders' references do not skip it.
   if (ownNumber(order)) {
     await state.store.releaseSequence(order.session_id, order.sequence_number);
@@ -282,6 +284,7 @@ function renderEditor() {
   remove.addEventListener("click", () => {
     const index = order.lines.indexOf(line);
     order.lines.splice(index, 1);
+    traceCancellation("line", order.uuid, [line]);
     const neighbour = order.lines[Math.min(index, order.lines.length - 1)];
     state.selectedLineId = neighbour ? neighbour.id : null;
     renderSell({ editor: true });
