@@ -115,10 +115,10 @@ def check_health(instance):
 @hookspec
 def audit_event(connection, kind, details):
     """Something an audit trail keeps happened on this instance, in `connection`'s transaction
-    (which commits or rolls back with it): `kind` is `sign_in` / `sign_out` (details: `login`)
-    or `parameter_change` (details: `key`, `before`, `after`; a secret's values say
-    `(hidden)`). Record it (point_of_sale writes it in its journal of events); return
-    nothing."""
+    (which commits or rolls back with it): `kind` is `sign_in` / `sign_out` (details: `login`),
+    `parameter_change` (details: `key`, `before`, `after`; a secret's values say `(hidden)`)
+    or `stop` (a `core serve` process stops; details: `pid`). Record it (point_of_sale writes
+    it in its journal of events); return nothing."""
 
 
 # ---------------------------------------------------------------------------

@@ -12,9 +12,11 @@ import argparse  # noqa: E402
 import gc  # noqa: E402
 import logging  # noqa: E402
 import os  # noqa: E402
+import signal  # noqa: E402
 import socket  # noqa: E402
 import sys  # noqa: E402
 
+import gevent  # noqa: E402
 from gevent.pywsgi import WSGIServer  # noqa: E402
 
 from core.access_log import CombinedLogHandler  # noqa: E402
@@ -69,10 +71,24 @@ def main():
     # garbage collector's full passes, which would otherwise walk it while tills wait.
     gc.freeze()
     print(served_addresses(app.instance, f"http://{args.host}:{args.port}"), flush=True)
+    # SIGTERM (systemd, `kill`) stops serving at once, as it did, and lets the stop be audited.
+    gevent.signal_handler(signal.SIGTERM, lambda: server.stop(timeout=0))
     try:
         server.serve_forever()
     except KeyboardInterrupt:
         pass
+    audit_stop(app.instance)
+
+
+def audit_stop(instance):
+    """The addons' `audit_event` hooks hear that this server process stops (point_of_sale's
+    journal of events keeps it); a failure is logged, the process stops anyway."""
+    try:
+        with instance.engine.begin() as connection:
+            instance.plugin_manager().hook.audit_event(
+                connection=connection, kind="stop", details={"pid": os.getpid()})
+    except Exception:  # noqa: BLE001 - stopping must not fail
+        logging.getLogger(__name__).exception("recording the stop failed")
 
 
 if __name__ == "__main__":

@@ -233,3 +233,19 @@ def test_hook_audit_event_journals_sign_in_sign_out_and_parameter_changes(journa
         {"key": "point_of_sale.token_max_age", "before": "2592000", "after": "3600"},
         {"key": "point_of_sale.token_key", "before": "(hidden)", "after": "(hidden)"}]
     assert check(journal).ok
+
+
+@pytest.mark.server
+def test_a_server_started_and_stopped_journals_both(db_url, tmp_path):
+    from tests.browser import PosServer, prepare_database
+    database = prepare_database(db_url)
+    server = PosServer(database, tmp_path).start()
+    server.stop()  # SIGTERM, as systemd does
+    numbers = [database.scalar("SELECT number FROM point_of_sale_journal_event WHERE kind = "
+                               ":kind", kind=kind) for kind in ("start", "stop")]
+    assert None not in numbers and numbers[0] < numbers[1]
+    stop = json.loads(database.scalar("SELECT details FROM point_of_sale_journal_event WHERE "
+                                      "kind = 'stop'"))
+    start = json.loads(database.scalar("SELECT details FROM point_of_sale_journal_event WHERE "
+                                       "kind = 'start'"))
+    assert stop["pid"] == start["pid"]
