@@ -21,6 +21,10 @@
   `config_writer_key`, `config_writers`, `set_config_writer(connection, config_id, writer,
   reason, writer_key=None)` (journaled; returns the last ticket (number, link) held here) and
   `start_chain_after(connection, config_id, number, link)` (a new writer goes on from there);
+  another copy of a chain compared with this one's: `anchor_numbers`, `ledger_links`,
+  `compare_links`, `sample_numbers`, `whose_copy_changed`; `verify_from_checkpoint(connection,
+  config_id, full=False)` (in a transaction: it moves the verified checkpoint); `short_link(link)`
+  (what a receipt prints of a link);
 - closings (closing.py): `session_report` (a session's figures, the closing's once closed);
 - an order as the till's detail shows it (names, payments, ticket):
   `order_details(connection, config_id, uuid)` (None when the config has no such order);
@@ -104,8 +108,10 @@ from .ledger import (
     ZERO_LINK,
     ChainCheck,
     SealedEntry,
+    anchor_numbers,
     canonical_form,
     chain_link,
+    compare_links,
     config_writer,
     config_writer_key,
     config_writers,
@@ -113,13 +119,18 @@ from .ledger import (
     ledger_alarms,
     ledger_entries,
     ledger_head,
+    ledger_links,
     receive_sealed_entries,
     resolve_ledger_alarm,
+    sample_numbers,
     seal_record,
     set_config_writer,
+    short_link,
     start_chain_after,
     unsealed,
     verify_chain,
+    verify_from_checkpoint,
+    whose_copy_changed,
 )
 from .models import (
     CLOSED,
@@ -175,7 +186,8 @@ __all__ = [
     "ledger_alarms", "resolve_ledger_alarm", "SEALED_TABLES", "install_seal_guards", "unsealed",
     "order_details",
     "config_writer", "config_writer_key", "config_writers", "set_config_writer",
-    "start_chain_after",
+    "start_chain_after", "anchor_numbers", "compare_links", "ledger_links", "sample_numbers",
+    "whose_copy_changed", "verify_from_checkpoint", "short_link",
     "JOURNAL_KINDS", "JournalCheck", "JournalEntry", "journal_events", "journal_head",
     "record_event", "verify_journal", "closings_of_config", "run_due_closings",
     "ParsedOrder", "Rejection", "compute_totals", "parse_order", "push_orders",

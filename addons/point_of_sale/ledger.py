@@ -19,7 +19,16 @@ It is split by job; this module only gathers what the package's public face offe
 - ledger_writer.py: one writer per config (a config an autonomous till serves is refused here).
 """
 from .ledger_alarms import ledger_alarms, raise_ledger_alarm, resolve_ledger_alarm
-from .ledger_check import ChainCheck, verify_chain
+from .ledger_check import (
+    ChainCheck,
+    anchor_numbers,
+    compare_links,
+    ledger_links,
+    sample_numbers,
+    verify_chain,
+    verify_from_checkpoint,
+    whose_copy_changed,
+)
 from .ledger_form import ZERO_LINK, canonical_form, chain_link, short_link
 from .ledger_guard import SEALED_TABLES, install_seal_guards, unsealed
 from .ledger_receive import receive_sealed_entries, receiving_session
@@ -44,4 +53,6 @@ __all__ = ["ZERO_LINK", "SealedEntry", "ChainCheck", "canonical_form", "chain_li
            "ledger_entries", "verify_chain", "receive_sealed_entries", "receiving_session",
            "ledger_alarms", "raise_ledger_alarm", "resolve_ledger_alarm", "SEALED_TABLES",
            "install_seal_guards", "unsealed", "config_writer", "config_writer_key",
-           "config_writers", "set_config_writer", "start_chain_after"]
+           "config_writers", "set_config_writer", "start_chain_after", "anchor_numbers",
+           "compare_links", "ledger_links", "sample_numbers", "whose_copy_changed",
+           "verify_from_checkpoint"]

@@ -211,3 +211,77 @@ def _unsealed(connection, config_id):
     return connection.scalar(
         select(func.count()).select_from(Order).join(PosSession, PosSession.id == Order.session_id)
         .where(PosSession.config_id == config_id, Order.uuid.not_in(sealed)))
+
+
+# -- another copy of the chain (an autonomous till's), compared with this server's --------------
+
+def ledger_links(connection, config_id, numbers):
+    """{number: link} of this server's entries among `numbers`."""
+    if not numbers:
+        return {}
+    return dict(connection.execute(select(ENTRY.c.number, ENTRY.c.link).where(
+        ENTRY.c.config_id == config_id, ENTRY.c.number.in_(list(numbers)))).all())
+
+
+def sample_numbers(low, high, count=64):
+    """Numbers to compare in (low, high]: all of them when few, else `count` spread out."""
+    if high - low <= count * 4:
+        return list(range(low + 1, high + 1))
+    step = (high - low) / count
+    return sorted({low + 1 + int(step * i) for i in range(count)} | {high})
+
+
+def anchor_numbers(acknowledged, head, origin=0):
+    """What a till sends of its chain at each pass: its head and acknowledged numbers going
+    back twice as far each time (acknowledged, -1, -2, -4, ...) down to its first ticket."""
+    numbers, back = {head} if head else set(), 0
+    while acknowledged - back > origin:
+        numbers.add(acknowledged - back)
+        back = 1 if back == 0 else back * 2
+    if acknowledged > origin:
+        numbers.add(origin + 1)
+    return sorted(numbers)
+
+
+def compare_links(connection, config_id, links):
+    """Compare another copy's (number, link) pairs with this server's entries of those numbers.
+    Return None when all that both hold agree; else (last agreeing number, first differing)."""
+    held = ledger_links(connection, config_id, [number for number, _link in links])
+    differing = sorted(number for number, link in links
+                       if number in held and held[number] != link)
+    if not differing:
+        return None
+    first = differing[0]
+    agreeing = [number for number, link in links if number < first and held.get(number) == link]
+    origin = connection.scalar(select(HEAD.c.origin_number).where(
+        HEAD.c.config_id == config_id)) or 0
+    return (max(agreeing) if agreeing else origin), first
+
+
+def whose_copy_changed(connection, config_id, number):
+    """Ticket `number` differs between this server and another copy: (LOCAL, words) when this
+    server's copy changed (its record no longer gives its link, or its chain was re-linked since
+    its verified checkpoint), else ("till", words)."""
+    entry = ledger_entries(connection, config_id, number - 1, 1)
+    if not entry or entry[0]["number"] != number:
+        return LOCAL, f"ticket {number} is gone from this server's database"
+    entry = entry[0]
+    if entry["record"] is None or chain_link(entry["previous_link"], canonical_form(
+            entry["kind"], entry["record"])) != entry["link"]:
+        return LOCAL, (f"this server's copy of ticket {number} was edited in its database (its "
+                       "record no longer gives its link)")
+    before = ledger_entries(connection, config_id, number - 2, 1) if number > 1 else []
+    if before and before[0]["number"] == number - 1 and before[0]["link"] != \
+            entry["previous_link"]:
+        return LOCAL, (f"this server's chain no longer links ticket {number} to ticket "
+                       f"{number - 1} (re-linked in its database)")
+    point = connection.execute(select(CHECKPOINT).where(
+        CHECKPOINT.c.config_id == config_id)).first()
+    if point is not None and point.number >= number:
+        held = ledger_links(connection, config_id, [point.number]).get(point.number)
+        if held != point.link:
+            return LOCAL, (f"this server's chain was rewritten and re-linked in its database "
+                           f"from ticket {number} (ticket {point.number} no longer has the link "
+                           "verified at its checkpoint)")
+    return "till", (f"the till's copy of ticket {number} changed (its database was edited and "
+                    "the chain re-linked, or replaced): this server's copy is intact")

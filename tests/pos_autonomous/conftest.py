@@ -73,3 +73,19 @@ def make_till(central, central_server, tmp_path):
         set_parameters(url, FAST_SYNC)
         return url
     return make
+
+
+@pytest.fixture
+def app(central):
+    """The central instance's app, in process (its routes through Flask's test client)."""
+    from tests.support import testing_app
+    return testing_app(central)
+
+
+@pytest.fixture
+def till(central, app, tmp_path):
+    """A till of config 1 made in process from the central's package (no server)."""
+    from tests.pos_autonomous.up_helpers import local_till
+    instance = local_till(central, tmp_path)
+    yield instance
+    instance.engine.dispose()

@@ -6,7 +6,6 @@ journal; who may push, and bad input."""
 import json
 import sqlite3
 
-import pytest
 from sqlalchemy import select, text
 
 import addons.point_of_sale as point_of_sale
@@ -26,18 +25,6 @@ from tests.pos_autonomous.up_helpers import (
 )
 from tests.support import post_form, signed_in_client, table_row, tamper, text_of
 from tests.support import testing_app as built_app
-
-
-@pytest.fixture
-def app(central):
-    return built_app(central)
-
-
-@pytest.fixture
-def till(central, app, tmp_path):
-    instance = local_till(central, tmp_path)
-    yield instance
-    instance.engine.dispose()
 
 
 def post(app, token, body, raw=None):

@@ -75,9 +75,11 @@ def test_changes_and_deletions_arrive_incrementally(make_till, central):
     assert all(table["mode"] == "incremental" for table in state["tables"].values())
 
 
-def test_a_sync_with_nothing_new_is_one_round_trip(make_till, central_server):
+def test_a_sync_with_nothing_new_is_the_pull_and_the_heads_push(make_till, central_server):
+    """Two round trips: the pull, and the push that anchors the till's head at every pass even
+    with nothing to send (#24 item 2)."""
     till_url = make_till(1)
-    before = central_server.log().count("POST /pos_autonomous/")
+    before = central_server.log().count("POST /pos_autonomous/push")
     result = core("--db", till_url, "autonomous", "sync", "--once")
     assert "synchronised (1 page)" in result.stdout
-    assert central_server.log().count("POST /pos_autonomous/") == before + 1  # no empty push
+    assert central_server.log().count("POST /pos_autonomous/push") == before + 1

@@ -26,6 +26,7 @@ from .models import Acknowledgement, Alarm, TillEvent, TillPush, TillSession
 
 TILL_CHAIN, RESTORE, SESSION = "till_chain", "restore", "session"  # alarms beside the refusals
 QUARANTINED = "quarantined"  # a ticket that breaks a rule of POST /pos/orders (order_rules.py)
+DIFFERS, HEAD_BACK = "differs", "head_back"  # what the head and links of a pass show
 STATES = (point_of_sale.OPENING_CONTROL, point_of_sale.OPENED, point_of_sale.CLOSING_CONTROL,
           point_of_sale.CLOSED)  # in the order a session goes through them
 
@@ -46,6 +47,7 @@ def receive_push(connection, till, batch):
             raise_alarm(connection, till, QUARANTINED, result["number"], result["number"],
                         f"till {till.name} (id {till.id}): {result['reason']}; its effects "
                         "count nowhere (refund balances, reports, closings)")
+    probe = anchor_heads(connection, till, batch, push_row.last_acknowledged)
     events_acknowledged = store_events(connection, till, batch["events"])
     resolve_gaps(connection, till.id, head_number)
     serial = max(push_row.serial, batch["serial"])
@@ -55,7 +57,38 @@ def receive_push(connection, till, batch):
     return {"acks": [{"number": r["number"], "uuid": r["uuid"], "status": r["status"],
                       "reason": r.get("reason", "")} for r in results],
             "acknowledged": head_number, "serial": serial,
-            "events_acknowledged": events_acknowledged, "sessions": sorted(stored_sessions)}
+            "events_acknowledged": events_acknowledged, "sessions": sorted(stored_sessions),
+            **({"probe": probe} if probe else {})}
+
+
+def anchor_heads(connection, till, batch, acknowledged):
+    """Compare the till's head and the links it sent of acknowledged tickets with the central's
+    own entries (every pass, even without entries): a ticket that differs is an alarm naming the
+    first one and whose copy changed; a head behind what was acknowledged is an alarm naming the
+    first ticket gone. Return a probe {"after", "upto"} when the first differing ticket lies
+    between two links sent (the till sends that range's links at once, same pass)."""
+    links = list(batch["links"])
+    if batch["head"]["number"]:
+        links.append((batch["head"]["number"], batch["head"]["link"]))
+    found = point_of_sale.compare_links(connection, till.config_id, links)
+    if found is not None:
+        agreeing, first = found
+        compared = {number for number, _link in links}
+        if not all(number in compared for number in range(agreeing + 1, first)):
+            return {"after": agreeing, "upto": first}
+        side, words = point_of_sale.whose_copy_changed(connection, till.config_id, first)
+        where = "the central's database" if side == "local" else f"till {till.name}'s database"
+        raise_alarm(connection, till, DIFFERS, first, None,
+                    f"ticket {first} differs between till {till.name} and the central "
+                    f"instance, changed in {where}: {words}")
+    head = batch["head"]["number"]
+    if head < acknowledged:
+        raise_alarm(connection, till, HEAD_BACK, head + 1, acknowledged,
+                    f"till {till.name}'s database ends at ticket {head} but the central "
+                    f"instance acknowledged up to {acknowledged}: tickets {head + 1} to "
+                    f"{acknowledged} are gone from the till's database (deleted, or restored "
+                    "from an older copy); the central instance keeps them")
+    return None
 
 
 def _raise_alarms(connection, till, batch, refused, session_refusal, head_number):

@@ -204,6 +204,8 @@ def parse_push(body, till):
         "events": [_event(raw, f"events[{index}]") for index, raw in enumerate(
             PUSH.items(body.get("events", []), "events", MAX_EVENTS))],
         "chain": None if body.get("chain") is None else _chain(body["chain"]),
+        "links": [_link_pair(raw, f"links[{index}]") for index, raw in enumerate(
+            PUSH.items(body.get("links", []), "links", MAX_LINKS))],
     }
     numbers = [entry["number"] for entry in batch["entries"]]
     if (batch["first"], batch["last"]) != ((numbers[0], numbers[-1]) if numbers else (None, None)):
@@ -212,6 +214,17 @@ def parse_push(body, till):
     if numbers and numbers[-1] > batch["head"]["number"]:
         PUSH.refuse("head.number", "at least the last entry's number")
     return batch
+
+
+MAX_LINKS = 300  # a till's anchors (about 2 log2 of its tickets) or one probe's 64 links
+
+
+def _link_pair(raw, where):
+    """A [number, link] pair of the till's chain (anchored heads, #24 item 2)."""
+    if not isinstance(raw, list) or len(raw) != 2:
+        PUSH.refuse(where, "a [number, link] pair")
+    return (PUSH.whole(raw[0], f"{where}[0]", minimum=1),
+            PUSH.text(raw[1], f"{where}[1]", LINK))
 
 
 def _entries(raw_entries):

@@ -5,6 +5,7 @@ chain. Reading what to send and recording what was acknowledged are here; sendin
 synchroniser's (it alone holds the HTTP client).
 
 A batch: {"till", "serial", "sent_at", "first", "last", "head": {"number", "link"},
+"links": [[number, link], ...] (acknowledged tickets, see point_of_sale.anchor_numbers),
 "entries": [...], "sessions": [...], "events": [...], "chain": {"ok", "checked",
 "first_broken", "reason"}}. `serial` counts the pushes that got an answer: the central instance
 answers the highest serial it saw, so a till whose database went back (a restore) learns it.
@@ -35,6 +36,7 @@ class Outcome:
     refusal: str | None
     again: bool
     progressed: bool = True  # something of the batch was acknowledged
+    probe: tuple | None = None  # the central asks for this till's links in (after, upto]
 
 
 NOTHING_PUSHED = SimpleNamespace(id=1, last_acknowledged=0, serial=0, events_acknowledged=0,
@@ -58,26 +60,33 @@ def unsent_sessions(connection, config_id, limit=SESSIONS_PER_BATCH):
              "opened_at": utc_iso(row.opened_at), "closed_at": utc_iso(row.closed_at)} for row in rows]
 
 
-def chain_check(connection, config_id):
-    """The till's own check of its whole chain: an entry edited, deleted or reordered in its
-    database since it was sealed shows here even when it was acknowledged long ago."""
-    check = point_of_sale.verify_chain(connection, config_id)
+def chain_check(connection, config_id, full=True):
+    """The till's own check of its chain: with `full`, every ticket (an entry edited, deleted or
+    reordered in its database since it was sealed shows here even when it was acknowledged long
+    ago); else from its verified checkpoint (the checkpoint's ticket and what was sealed since:
+    a pass does not read the whole chain). Call it in a transaction (it moves the checkpoint)."""
+    check = point_of_sale.verify_from_checkpoint(connection, config_id, full)
     return {"ok": bool(check.ok), "checked": check.checked, "first_broken": check.first_broken,
             "reason": check.reason or ""}
 
 
-def build_batch(connection, till_id, config_id, batch_size, chain):
-    """The next batch to send (possibly without entries: sessions, events and the chain check
-    still go up)."""
+def build_batch(connection, till_id, config_id, batch_size, chain, probe=None):
+    """The next batch to send (possibly without entries: sessions, events, the chain check and
+    the head with links of acknowledged tickets still go up, at every pass). `probe` (after,
+    upto): the central instance asks for this till's links in that range (a ticket differs)."""
     row = state(connection)
     entries = point_of_sale.ledger_entries(connection, config_id, row.last_acknowledged,
                                            min(batch_size, MAX_ENTRIES))
     number, link = point_of_sale.ledger_head(connection, config_id)
+    numbers = (point_of_sale.sample_numbers(*probe) if probe else
+               point_of_sale.anchor_numbers(min(row.last_acknowledged, number), number))
+    links = point_of_sale.ledger_links(connection, config_id, numbers)
     return {
         "till": till_id, "serial": row.serial + 1, "sent_at": utc_iso(utc_now()),
         "first": entries[0]["number"] if entries else None,
         "last": entries[-1]["number"] if entries else None,
         "head": {"number": number, "link": link},
+        "links": [[n, links[n]] for n in sorted(links)],
         "entries": entries,
         "sessions": unsent_sessions(connection, config_id),
         "events": journal.events_after(connection, row.events_acknowledged, EVENTS_PER_BATCH),
@@ -114,7 +123,9 @@ def record_answer(connection, batch, answer):
     sessions_saved = _save_sessions_sent(connection, batch, answer)
     progressed = (bool(acknowledged) or sessions_saved
                   or answer.get("events_acknowledged", 0) > row.events_acknowledged)
-    return Outcome(len(acknowledged), refusal, again, progressed)
+    probe = answer.get("probe")
+    return Outcome(len(acknowledged), refusal, again, progressed,
+                   (probe["after"], probe["upto"]) if isinstance(probe, dict) else None)
 
 
 def _after_refusal(connection, row, refused, central_head, last):

@@ -7,6 +7,7 @@ from core.times import utc_iso
 from .. import role
 from ..progress import rate_and_time_left
 from ..wire import FULL, INCREMENTAL
+from . import high_water
 from .models import Checkpoint
 from .push import up_status
 
@@ -43,7 +44,8 @@ def till_status(connection):
             "mode": checkpoint.mode, "version": checkpoint.version,
             "after": checkpoint.after, "reason": checkpoint.reason or None,
             "progress": progress(checkpoint), "updated_at": utc_iso(checkpoint.updated_at)}
-    state = ("error" if row.last_error else "importing" if any(
+    gap = high_water.behind(connection, row.config_id)
+    state = ("behind" if gap else "error" if row.last_error else "importing" if any(
         t["mode"] == FULL for t in tables.values()) else "ok" if row.last_success_at
         else "never")
     return {"role": role.TILL, "state": state, "server_url": row.server_url,
@@ -51,7 +53,8 @@ def till_status(connection):
             "last_attempt_at": utc_iso(row.last_attempt_at),
             "last_success_at": utc_iso(row.last_success_at), "last_error": row.last_error or None,
             "failures": row.failures, "last_event": row.last_event or None,
-            "tables": tables, "up": up_status(connection, row.config_id)}
+            "tables": tables, "up": up_status(connection, row.config_id),
+            "behind": high_water.words(gap) if gap else None}
 
 
 def lines(state):
@@ -59,6 +62,8 @@ def lines(state):
     yield f"Till {state['till_id']} of config {state['config_id']} -> {state['server_url']}"
     yield (f"state: {state['state']}; last success: {state['last_success_at'] or 'never'}; "
            f"last attempt: {state['last_attempt_at'] or 'never'}")
+    if state.get("behind"):
+        yield f"NOT SELLING: {state['behind']}"
     if state["last_error"]:
         yield (f"last error ({state['failures']} failure(s) in a row): "
                f"{state['last_error']}")

@@ -7,12 +7,14 @@ from dataclasses import dataclass
 
 from .. import settings
 from ..wire import PUSH
-from . import outbox, push
+from . import high_water, outbox, push
 
 MAX_RESENDS = 3  # the central instance went back: sending again from where it stands
+MAX_PROBES = 8  # rounds narrowing down a differing ticket (64 links each: 64**8 tickets)
 # The till's check of its whole chain costs about a millisecond per ticket: a synchroniser runs
-# it on its first pass, then at most this often (entries not acknowledged yet are checked by the
-# central instance at every push anyway: it recomputes each link).
+# it on its first pass, then at most this often; the other passes check from its verified
+# checkpoint (the checkpoint's ticket and what was sealed since), and the central instance
+# recomputes each link it receives and compares the head and links of acknowledged tickets.
 CHAIN_CHECK_SECONDS = 600.0
 
 
@@ -41,15 +43,20 @@ def _push_entries(synchroniser, link, done):
     """Batches until the central instance acknowledged every entry, refused one, or stopped
     moving on; counted into `done`."""
     batch_size = synchroniser.settings.get(settings.PUSH_BATCH_SIZE) or 200
-    chain = _chain_check_now_and_then(synchroniser, link)
-    resends = 0
+    _journal_a_database_behind(synchroniser, link)
+    chain = _chain_check(synchroniser, link)
+    resends, probes, probe = 0, 0, None
     while True:
-        batch, outcome = _send_next_batch(synchroniser, link, batch_size, chain,
-                                          first=done.batches == 0)
-        if outcome is None:
-            break  # nothing waits: a no-change pass stays one round trip (the pull)
+        # Sent even when nothing waits: the head and the links of acknowledged tickets are
+        # compared by the central instance at every pass (a rewrite, deletion or restore of
+        # anything it acknowledged is an alarm at that pass).
+        batch, outcome = _send_next_batch(synchroniser, link, batch_size, chain, probe)
         done.batches += 1
         done.entries += outcome.acknowledged
+        probe = outcome.probe
+        if probe and probes < MAX_PROBES:  # narrowing down the first ticket that differs
+            probes += 1
+            continue
         if outcome.again and resends < MAX_RESENDS:
             resends += 1
             continue
@@ -65,30 +72,38 @@ def _pushed_words(done):
             f"in {done.batches} batch{'es' if done.batches != 1 else ''}")
 
 
-def _send_next_batch(synchroniser, link, batch_size, chain, first):
-    """(batch, Outcome) of the next batch sent and its answer recorded; (batch, None) when
-    this pass's first batch would carry nothing."""
+def _send_next_batch(synchroniser, link, batch_size, chain, probe):
+    """(batch, Outcome) of the next batch sent and its answer recorded; `probe`: the range of
+    links the central instance asked for."""
     engine = synchroniser.instance.engine
     with engine.connect() as connection:
-        batch = push.build_batch(connection, link.till_id, link.config_id, batch_size, chain)
-    if first and push.is_empty(batch):
-        return batch, None
+        batch = push.build_batch(connection, link.till_id, link.config_id, batch_size, chain,
+                                 probe)
     answer = synchroniser.client.post(PUSH, batch)
     with engine.begin() as connection:
         return batch, push.record_answer(connection, batch, answer)
 
 
-def _chain_check_now_and_then(synchroniser, link):
-    """The till's check of its whole chain on the first pass, then every CHAIN_CHECK_SECONDS;
-    None between."""
+def _chain_check(synchroniser, link):
+    """The till's check of its chain at every pass: from its verified checkpoint, and of the
+    whole chain on the first pass, then every CHAIN_CHECK_SECONDS."""
     now = time.monotonic()
     last = getattr(synchroniser, "chain_checked_at", None)
-    if last is not None and now - last < CHAIN_CHECK_SECONDS:
-        return None
-    with synchroniser.instance.engine.connect() as connection:
-        chain = push.chain_check(connection, link.config_id)
-    synchroniser.chain_checked_at = now
+    full = last is None or now - last >= CHAIN_CHECK_SECONDS
+    with synchroniser.instance.engine.begin() as connection:  # it moves the checkpoint
+        chain = push.chain_check(connection, link.config_id, full)
+    if full:
+        synchroniser.chain_checked_at = now
     return chain
+
+
+def _journal_a_database_behind(synchroniser, link):
+    """A database behind its high-water mark (till/high_water.py): the lost range journaled
+    once, and said."""
+    with synchroniser.instance.engine.begin() as connection:
+        gap = high_water.behind(connection, link.config_id)
+        if gap is not None and high_water.journal_lost_range(connection, link.config_id, gap):
+            synchroniser.say(high_water.words(gap))
 
 
 def _more_waits(batch):

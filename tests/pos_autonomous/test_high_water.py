@@ -1,0 +1,56 @@
+"""The till's high-water mark (#24 item 4): a file beside its database follows each answered
+sale; a database behind it (its last tickets lost to a restore from an older copy) refuses to
+sell, in words on the POS page's answer, and the synchroniser journals the lost range once."""
+import sqlite3
+
+import addons.point_of_sale as point_of_sale
+from addons.pos_autonomous.till import high_water
+from core.web.users import set_password
+from tests.pos_autonomous.up_helpers import order
+from tests.support import bearer_header, signed_in_client, text_of
+from tests.support import testing_app as built_app
+
+
+def push_on_the_till(till, client, session_id):
+    response = client.post("/pos/orders", json=[order(session_id)],
+                           headers=bearer_header(till, 1))
+    assert response.status_code == 200, response.get_json()
+    return response.get_json()["results"][0]
+
+
+def test_a_database_behind_its_high_water_mark_refuses_to_sell_and_journals_the_loss(
+        central, till, tmp_path):
+    with till.engine.begin() as connection:
+        session_id = point_of_sale.open_session(connection, 1)
+    client = built_app(till).test_client()
+    assert push_on_the_till(till, client, session_id)["number"] == 1
+    till_file = till.url.split("///", 1)[1]
+    copy = tmp_path / "copy.db"
+    source, target = sqlite3.connect(till_file), sqlite3.connect(copy)
+    source.backup(target)  # the backup, after ticket 1
+    source.close(), target.close()
+    last = [push_on_the_till(till, client, session_id) for _ in range(2)][-1]
+    with till.engine.connect() as connection:
+        assert high_water.read(connection)["number"] == 3
+    till.engine.dispose()
+    source, target = sqlite3.connect(copy), sqlite3.connect(till_file)
+    source.backup(target)  # restored: tickets 2 and 3 are gone from the database, not the file
+    source.close(), target.close()
+    refused = push_on_the_till(till, client, session_id)
+    assert refused["status"] == "rejected"
+    assert refused["error"] == {"code": "database_behind", "message": (
+        "this till's database ends at ticket 1 but tickets up to 3 (last printed short link "
+        f"{last['link'][:10]}) were sold here: it was restored from an older copy or tickets "
+        "were deleted. It sells no more until it is recovered (docs/ledger.md); the orders "
+        "waiting on the POS page are kept")}
+    with till.engine.begin() as connection:
+        set_password(connection, "manager", "password123")
+    page = text_of(signed_in_client(built_app(till), till).get("/web/pos_autonomous/"))
+    assert "Not selling: this till's database ends at ticket 1 but tickets up to 3" in page
+    with till.engine.begin() as connection:
+        gap = high_water.behind(connection, 1)
+        assert high_water.journal_lost_range(connection, 1, gap) is True
+        assert high_water.journal_lost_range(connection, 1, gap) is False  # once
+        [event] = point_of_sale.journal_events(connection, kinds=["ledger_lost_range"])
+    assert event["details"] == {"first": 2, "last": 3, "last_short_link": last["link"][:10],
+                                "last_link": last["link"]}
