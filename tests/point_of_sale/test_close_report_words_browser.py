@@ -7,8 +7,8 @@ import re
 import pytest
 
 from tests.browser import PosServer, expect, prepare_database, screenshot, watch_errors
+from tests.point_of_sale.every_addon import sell
 from tests.point_of_sale.test_pos_page_browser import (
-    product,
     sign_in,
     sync_status,
     wait_until_ready,
@@ -24,13 +24,7 @@ def test_refund_and_close_screens_say_it_plainly(db_url, tmp_path, browser_conte
         errors = watch_errors(page)
         sign_in(page, server)
         wait_until_ready(page)
-        product(page, "Espresso").click()
-        page.get_by_role("button", name=re.compile(r"^Pay")).click()
-        page.get_by_role("button", name=re.compile(r"^Exact")).click()
-        page.get_by_role("button", name="Validate").click()
-        expect(page.locator("#receipt")).to_have_attribute("data-uuid", re.compile("."))
-        sale = page.locator("#receipt").get_attribute("data-uuid")
-        page.get_by_role("button", name="New order").click()
+        sale = sell(page, "Espresso")
 
         page.get_by_role("button", name="Orders").click()
         page.locator(f'.past-order[data-uuid="{sale}"]').click()
