@@ -261,3 +261,19 @@ def test_a_tills_moves_reach_the_central_server_with_its_closing(
     assert (received["expected_cash"], received["cash_difference"]) == ("80.00", "0.00")
     assert received["received_differs"] == [] and moves == 2
     assert received["cash_explanation"].endswith("Counted 80.00: the drawer is right.")
+
+
+def test_the_database_refuses_to_change_or_delete_a_cash_move(admin_client, addon_instance,
+                                                              shop_session):
+    import pytest
+    from sqlalchemy.exc import DBAPIError
+    assert admin_client.post(f"/pos/session/{shop_session}/cash",
+                             json=a_move("out", "5", "Stamps")).status_code == 201
+    for statement in ("UPDATE point_of_sale_cash_move SET amount = 1",
+                      "DELETE FROM point_of_sale_cash_move"):
+        with pytest.raises(DBAPIError, match="sealed rows are never changed"):
+            with addon_instance.engine.begin() as connection:
+                connection.execute(text(statement))
+    with addon_instance.engine.connect() as connection:
+        assert connection.scalar(text("SELECT amount FROM point_of_sale_cash_move")) in (
+            "5.00", 5)
