@@ -2,7 +2,7 @@
 in and out) as it does for sealed rows: a mistake is corrected by another move
 
 Revision ID: 3e7a9c1b5d42
-Revises: 9f1b2c3d4e09
+Revises: 8c4d2a6e0f51
 Create Date: 2026-12-07
 """
 from alembic import op
@@ -10,7 +10,7 @@ from alembic import op
 from addons.point_of_sale.ledger_guard import drop_seal_guards, install_seal_guards
 
 revision = '3e7a9c1b5d42'
-down_revision = '9f1b2c3d4e09'
+down_revision = '8c4d2a6e0f51'
 branch_labels = None
 depends_on = None
 
