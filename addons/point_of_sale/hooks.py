@@ -2,6 +2,7 @@
 import os
 
 from core import ConfigForm, hookimpl
+from core.i18n import _
 
 from .models import MODELS
 from .routes import CONFIG_FORM
@@ -116,7 +117,7 @@ def register_config_forms():
 
 @hookimpl
 def register_menu_links():
-    return [("Point of Sale", "point_of_sale_admin.index")]
+    return [(_("Point of Sale"), "point_of_sale_admin.index")]
 
 
 @hookimpl

@@ -26,7 +26,7 @@ from sqlalchemy.orm import Mapped, mapped_column
 
 from core.db import Model
 from core.errors import CoreError
-from core.i18n import _
+from core.i18n import _, _l
 from core.models import User
 from core.web.users import ADMIN, UserScope, role_allows
 
@@ -119,7 +119,7 @@ def config_choices(connection):
 
 
 POS_SCOPE = UserScope(
-    name="pos", label="POS configs",
+    name="pos", label=_l("POS configs"),
     help="the POS configs (ids) whose till a cashier or manager may use; admins use every till",
     choices=config_choices,
     read=lambda connection, user_id: [str(c) for c in allowed_config_ids(connection, user_id)],

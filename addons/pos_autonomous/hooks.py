@@ -1,5 +1,6 @@
 """Wires pos_autonomous into the kernel."""
 from core import hookimpl
+from core.i18n import _
 
 from .central.models import MODELS as CENTRAL_MODELS
 from .till.models import MODELS as TILL_MODELS
@@ -80,7 +81,7 @@ def pre_uninstall(connection):
 
 @hookimpl
 def register_menu_links():
-    return [("Autonomous tills", "pos_autonomous_admin.index")]
+    return [(_("Autonomous tills"), "pos_autonomous_admin.index")]
 
 
 @hookimpl

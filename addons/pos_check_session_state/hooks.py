@@ -1,5 +1,6 @@
 """Wires pos_check_session_state into the kernel and into point_of_sale."""
 from core import ConfigField, hookimpl
+from core.i18n import _
 
 from .models import MODELS
 
@@ -38,7 +39,7 @@ def register_assets(page):
 
 @hookimpl
 def register_menu_links():
-    return [("Rejected orders", "pos_check_session_state_admin.index")]
+    return [(_("Rejected orders"), "pos_check_session_state_admin.index")]
 
 
 @hookimpl

@@ -1,5 +1,6 @@
 """Wires pos_multi_session into the kernel, point_of_sale and the sync server addon."""
 from core import ConfigField, hookimpl
+from core.i18n import _
 
 from .models import MODELS
 
@@ -42,7 +43,7 @@ def register_routes():
 
 @hookimpl
 def register_menu_links():
-    return [("Multi-sessions", "pos_multi_session_admin.index")]
+    return [(_("Multi-sessions"), "pos_multi_session_admin.index")]
 
 
 @hookimpl
