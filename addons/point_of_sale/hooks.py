@@ -2,7 +2,7 @@
 import os
 
 from core import ConfigForm, hookimpl
-from core.i18n import _
+from core.i18n import N_, _
 
 from .models import MODELS
 from .routes import CONFIG_FORM
@@ -63,21 +63,21 @@ def register_config_fields(form):
     from .cash_control import APPROVAL_LIMIT_FIELD, DEFAULT_APPROVAL_LIMIT
     return [
         ConfigField(
-            APPROVAL_LIMIT_FIELD, "Cash in/out without a manager up to", type="int",
+            APPROVAL_LIMIT_FIELD, N_("Cash in/out without a manager up to"), type="int",
             default=DEFAULT_APPROVAL_LIMIT, min=0, max=1000000,
-            help="A cash in or cash out of more than this amount (whole units of the currency) "
-                 "needs a manager's approval at the till. 0: every cash in or out needs one."),
+            help=N_("A cash in or cash out of more than this amount (whole units of the currency) "
+                 "needs a manager's approval at the till. 0: every cash in or out needs one.")),
         ConfigField(
-            "barcode_weight_prefixes", "Barcode prefixes of weight labels", default="",
+            "barcode_weight_prefixes", N_("Barcode prefixes of weight labels"), default="",
             max_length=64,
-            help="Two-digit prefixes (e.g. 21 22) of the EAN-13 labels a scale prints with a "
+            help=N_("Two-digit prefixes (e.g. 21 22) of the EAN-13 labels a scale prints with a "
                  "weight: PP IIIII WWWWW C, the weight in grams. The product is the one whose "
-                 "barcode is PP IIIII 00000 C (or PP IIIII)."),
+                 "barcode is PP IIIII 00000 C (or PP IIIII).")),
         ConfigField(
-            "barcode_price_prefixes", "Barcode prefixes of price labels", default="",
+            "barcode_price_prefixes", N_("Barcode prefixes of price labels"), default="",
             max_length=64,
-            help="Two-digit prefixes (e.g. 23) of the EAN-13 labels printed with a price: "
-                 "PP IIIII PPPPP C, the price in cents."),
+            help=N_("Two-digit prefixes (e.g. 23) of the EAN-13 labels printed with a price: "
+                 "PP IIIII PPPPP C, the price in cents.")),
     ]
 
 

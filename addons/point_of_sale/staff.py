@@ -120,7 +120,8 @@ def config_choices(connection):
 
 POS_SCOPE = UserScope(
     name="pos", label=_l("POS configs"),
-    help="the POS configs (ids) whose till a cashier or manager may use; admins use every till",
+    help=_l("the POS configs (ids) whose till a cashier or manager may use; admins use every "
+            "till"),
     choices=config_choices,
     read=lambda connection, user_id: [str(c) for c in allowed_config_ids(connection, user_id)],
     write=set_allowed_configs)

@@ -1,6 +1,6 @@
 """Wires pos_check_session_state into the kernel and into point_of_sale."""
 from core import ConfigField, hookimpl
-from core.i18n import _
+from core.i18n import N_, _
 
 from .models import MODELS
 
@@ -18,11 +18,11 @@ def register_config_fields(form):
     if form != "pos.config":
         return []
     return [ConfigField(
-        FREQUENCY_FIELD, "Check frequency (seconds)", type="int", default=60, min=0, max=86400,
-        help="How often the till asks the server whether its session is still opened, and "
+        FREQUENCY_FIELD, N_("Check frequency (seconds)"), type="int", default=60, min=0, max=86400,
+        help=N_("How often the till asks the server whether its session is still opened, and "
              "blocks itself if not. 0 turns the periodic check off and leaves only the "
              "server-side check (an order pushed for a session that is not opened is refused "
-             "and kept for a manager).")]
+             "and kept for a manager)."))]
 
 
 @hookimpl

@@ -1,5 +1,6 @@
 """Wires pos_longpolling into the kernel and into point_of_sale."""
 from core import ConfigField, hookimpl
+from core.i18n import N_
 
 from .models import MODELS
 
@@ -17,17 +18,17 @@ def register_config_fields(form):
     if form != "pos.config":
         return []
     return [
-        ConfigField("longpolling_max_silence_timeout", "Silence before a PING (seconds)",
+        ConfigField("longpolling_max_silence_timeout", N_("Silence before a PING (seconds)"),
                     type="int", default=60, min=1, max=86400,
-                    help="When the bus has brought nothing for this long, the till sends a PING "
-                         "to check that the connection is still alive."),
-        ConfigField("longpolling_pong_timeout", "PONG timeout (seconds)", type="int",
+                    help=N_("When the bus has brought nothing for this long, the till sends a PING "
+                         "to check that the connection is still alive.")),
+        ConfigField("longpolling_pong_timeout", N_("PONG timeout (seconds)"), type="int",
                     default=10, min=1, max=3600,
-                    help="How long the till waits for the PONG before it shows the bus offline "
-                         "(red icon)."),
-        ConfigField("autostart_longpolling", "Start the bus when the till loads", type="bool",
+                    help=N_("How long the till waits for the PONG before it shows the bus offline "
+                         "(red icon).")),
+        ConfigField("autostart_longpolling", N_("Start the bus when the till loads"), type="bool",
                     default=True,
-                    help="Off: the till does not poll until another addon starts the bus."),
+                    help=N_("Off: the till does not poll until another addon starts the bus.")),
     ]
 
 

@@ -1,6 +1,6 @@
 """Wires pos_multi_session into the kernel, point_of_sale and the sync server addon."""
 from core import ConfigField, hookimpl
-from core.i18n import _
+from core.i18n import N_, _
 
 from .models import MODELS
 
@@ -18,16 +18,16 @@ def register_config_fields(form):
     if form != "pos.config":
         return []
     return [
-        ConfigField("multi_session_accept_incoming_orders", "Accept orders of other tills",
+        ConfigField("multi_session_accept_incoming_orders", N_("Accept orders of other tills"),
                     type="bool", default=True,
-                    help="Off: this till shows only the orders it created or edited."),
-        ConfigField("multi_session_replace_empty_order", "Replace an empty order",
+                    help=N_("Off: this till shows only the orders it created or edited.")),
+        ConfigField("multi_session_replace_empty_order", N_("Replace an empty order"),
                     type="bool", default=True,
-                    help="An order arriving from another till takes the place of this till's "
-                         "empty order on screen."),
-        ConfigField("multi_session_deactivate_empty_order", "Keep own empty orders private",
+                    help=N_("An order arriving from another till takes the place of this till's "
+                         "empty order on screen.")),
+        ConfigField("multi_session_deactivate_empty_order", N_("Keep own empty orders private"),
                     type="bool", default=False,
-                    help="This till's empty orders are not shared until a line is added."),
+                    help=N_("This till's empty orders are not shared until a line is added.")),
     ]
 
 

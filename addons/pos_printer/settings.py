@@ -10,6 +10,7 @@ from dataclasses import dataclass
 
 from core import ConfigField
 from core.config_fields import declared_fields, read_values
+from core.i18n import N_
 
 FORM = "pos.config"
 ADDRESS, COLUMNS, DRAWER = "printer_address", "printer_columns", "printer_drawer_on_cash"
@@ -60,12 +61,12 @@ def config_fields():
                      help="A network ESC/POS printer as this server reaches it, e.g. "
                           "192.168.1.50 or 192.168.1.50:9100 (9100 by default). The till's "
                           "server prints receipts on it; empty: the browser prints."),
-        ConfigField(COLUMNS, "Receipt printer columns", type="int", default=42, min=32,
-                    max=64, help="Characters per line: 42 on most 80 mm printers (font A), "
-                                 "48 with the smaller font; 32 on 58 mm paper."),
-        ConfigField(DRAWER, "Open the cash drawer on a cash payment", type="bool",
-                    default=True, help="The drawer is wired to the receipt printer, which "
-                                       "sends it the ESC/POS pulse."),
+        ConfigField(COLUMNS, N_("Receipt printer columns"), type="int", default=42, min=32,
+                    max=64, help=N_("Characters per line: 42 on most 80 mm printers (font A), "
+                                 "48 with the smaller font; 32 on 58 mm paper.")),
+        ConfigField(DRAWER, N_("Open the cash drawer on a cash payment"), type="bool",
+                    default=True, help=N_("The drawer is wired to the receipt printer, which "
+                                       "sends it the ESC/POS pulse.")),
     ]
 
 

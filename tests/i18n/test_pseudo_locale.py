@@ -15,8 +15,18 @@ from tests.support import ADMIN_LOGIN, post_form, signed_in_client, text_of
 # Text that is data or a name, not a message: the brand, the demo's records, language names.
 DATA = {"Comptoir", "Shop", "Bar", "English", "Français", "admin", ADMIN_LOGIN, PSEUDO}
 # The pages checked, with the data they show. Widen as pages get marked.
-ADMIN_PAGES = ["/web/users"]
+ADMIN_PAGES = ["/web/apps", "/web/users", "/web/pos/", "/web/pos/configs", "/web/pos/configs/1",
+               "/web/pos/configs/new", "/web/pos/sessions", "/web/pos/orders",
+               "/web/pos/products", "/web/pos/products/1", "/web/pos/partners",
+               "/web/pos/partners/2", "/web/pos/staff/", "/web/users/new"]
 READ_ATTRIBUTES = ("title", "aria-label", "placeholder", "alt")
+
+
+def addon_names():
+    """The addons' names and summaries (their manifests, shown on the Apps page as written)."""
+    from core.addons import AddonCatalog
+    return {text for addon in AddonCatalog().addons.values()
+            for text in (addon.name, addon.manifest.name, addon.manifest.summary) if text}
 
 
 def demo_data():
@@ -98,4 +108,4 @@ def test_an_admin_page_shows_no_unmarked_text_in_the_pseudo_locale(pseudo_app, a
     client = signed_in_client(pseudo_app, addon_instance)
     response = client.get(path, headers={"Accept-Language": PSEUDO})
     assert response.status_code == 200, path
-    assert unmarked(visible_texts(text_of(response)), DATA | demo_data()) == []
+    assert unmarked(visible_texts(text_of(response)), DATA | demo_data() | addon_names()) == []
