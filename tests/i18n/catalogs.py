@@ -61,6 +61,8 @@ def unmarked(texts, allowed=()):
     (data: names, references, amounts) is taken out."""
     left = []
     for text in texts:
+        if text.strip() and any(text.strip() in value for value in allowed):
+            continue  # a piece of a data text (the parser splits text around entities)
         rest = BRACKETED.sub(" ", text)
         for value in sorted(allowed, key=len, reverse=True):
             if value:
