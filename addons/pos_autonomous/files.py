@@ -6,6 +6,13 @@ the request it answers: `c<config>-full-v0-00001.json`, ... (a full export) or
 page only when the page's request is exactly where the till stands, so pages apply in order and
 never twice; each page is applied with its checkpoints in one transaction, as over HTTP.
 
+Every page file is signed (Ed25519): `{"config_id", "page": "<the page's JSON>", "signature":
+"<hex>"}`, the signature over the page's UTF-8 bytes, with the private key the central instance
+made for the config (it never leaves the central instance); the till's package carries the
+public half, and the till verifies every page file before it applies anything of any of them:
+a file that fails is refused naming the file and why. Credentials never travel in files: the
+cashiers' accounts come over HTTP only, and a page file that holds them is refused.
+
 A target is a folder path or `ftp://user:password@host:port/folder`. *Test connection*
 downloads `test.txt` from it, as the original does (the file is made by hand).
 
@@ -14,8 +21,13 @@ writes exports (central/exports.py), a till imports them (till/imports.py).
 """
 import ftplib
 import io
+import json
 from pathlib import Path
 from urllib.parse import unquote, urlsplit
+
+from cryptography.exceptions import InvalidSignature
+from cryptography.hazmat.primitives import serialization
+from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey, Ed25519PublicKey
 
 from core.errors import CoreError
 
@@ -107,3 +119,52 @@ def test_connection(location):
         raise CoreError(f"{store.label} has no {TEST_FILE}: create it there by hand (any "
                         "content), then test again")
     return len(store.read(TEST_FILE))
+
+
+def new_signing_key():
+    """A fresh Ed25519 private key, as 64 hex digits."""
+    return Ed25519PrivateKey.generate().private_bytes(
+        serialization.Encoding.Raw, serialization.PrivateFormat.Raw,
+        serialization.NoEncryption()).hex()
+
+
+def public_key_of(private_hex):
+    return Ed25519PrivateKey.from_private_bytes(bytes.fromhex(private_hex)).public_key(
+    ).public_bytes(serialization.Encoding.Raw, serialization.PublicFormat.Raw).hex()
+
+
+def signed_page(private_hex, config_id, page):
+    """The bytes of a page file: `page` (a dict) as JSON text, signed."""
+    if "cashiers" in page.get("answer", {}):
+        raise CoreError("credentials never travel in files: a page with cashiers is not written")
+    text = json.dumps(page, separators=(",", ":"), default=str)
+    key = Ed25519PrivateKey.from_private_bytes(bytes.fromhex(private_hex))
+    return json.dumps({"config_id": config_id, "page": text,
+                       "signature": key.sign(text.encode()).hex()}).encode()
+
+
+def opened_page(public_hex, config_id, name, data):
+    """The page (a dict) of the page file `name` once its signature is verified with the
+    config's public key; CoreError naming the file and why otherwise."""
+    if not public_hex:
+        raise CoreError(f"{name}: this till has no key to verify page files with (its package "
+                        "predates signed files): make a new package, or synchronise over HTTP")
+    try:
+        wrapper = json.loads(data)
+        text, signature = wrapper["page"], bytes.fromhex(wrapper["signature"])
+        if not isinstance(text, str) or wrapper.get("config_id") != config_id:
+            raise ValueError
+    except (ValueError, TypeError, KeyError, AttributeError):
+        raise CoreError(f"{name}: not a signed page file of config {config_id} (a page file "
+                        "holds config_id, page and signature)") from None
+    try:
+        Ed25519PublicKey.from_public_bytes(bytes.fromhex(public_hex)).verify(
+            signature, text.encode())
+    except (InvalidSignature, ValueError):
+        raise CoreError(f"{name}: its signature does not verify with this till's key (the file "
+                        "was changed, or not made by the central instance of this till)"
+                        ) from None
+    page = json.loads(text)
+    if not isinstance(page, dict) or "cashiers" in page.get("answer", {}):
+        raise CoreError(f"{name}: a page file may not carry credentials (cashiers)")
+    return page

@@ -135,3 +135,64 @@ def test_a_full_export_is_imported_into_a_till_database_alone(central, till, tmp
     request_full_import(till)
     import_from(till, location)
     assert_same(central, till)
+
+
+# -- signed page files (issue #22 item 2) ---------------------------------------------------------
+
+def test_a_hand_made_page_file_is_refused_naming_it_and_nothing_is_applied(central, till,
+                                                                         tmp_path):
+    """A page dropped in the export folder made a till apply a changed price and a cashier
+    account `intruder` with the writer's password: every page file is now signed by the
+    central instance and verified by the till before it applies anything."""
+    import json
+    folder = tmp_path / "export"
+    export(central, 1, str(folder), full=True)
+    request_full_import(till)
+    import_from(till, str(folder))
+    change_central(central)
+    export(central, 1, str(folder))  # a genuine incremental export, not applied yet
+    digest_before = table_digest(till.engine, Product.__table__, None)
+    genuine = sorted(p.name for p in folder.iterdir() if "-incr-" in p.name)
+    assert genuine
+    last = json.loads((folder / genuine[-1]).read_text())
+    page = json.loads(last["page"])
+    forged = dict(page)
+    forged["answer"] = dict(page["answer"], cashiers={"digest": "x", "accounts": [
+        {"login": "intruder", "password_hash": "scrypt:forged", "role": "admin"}]})
+    cases = {
+        "unsigned": json.dumps(forged).encode(),
+        "re-signed with another key": files_signed_with_another_key(forged),
+        "signature of the genuine page on a changed one": json.dumps(
+            {**last, "page": json.dumps(forged)}).encode(),
+    }
+    for case, data in cases.items():
+        name = "c1-9999-incr-00001.json"
+        (folder / name).write_bytes(data)
+        with pytest.raises(CoreError) as refused:
+            import_from(till, str(folder))
+        assert name in str(refused.value), case
+        assert table_digest(till.engine, Product.__table__, None) == digest_before, case
+        with till.engine.connect() as connection:
+            assert "intruder" not in {row[0] for row in connection.exec_driver_sql(
+                "SELECT login FROM core_user")}, case
+        (folder / name).unlink()
+    import_from(till, str(folder))  # the genuine pages apply once the forged one is gone
+    assert_same(central, till)
+
+
+def files_signed_with_another_key(page):
+    from addons.pos_autonomous import files
+    return files.signed_page(files.new_signing_key(), 1, {
+        "request": page["request"], "answer": {k: v for k, v in page["answer"].items()
+                                               if k != "cashiers"}})
+
+
+def test_a_page_file_never_carries_credentials(central, tmp_path):
+    from addons.pos_autonomous import files
+    with pytest.raises(CoreError, match="credentials"):
+        files.signed_page(files.new_signing_key(), 1, {"request": {}, "answer": {
+            "cashiers": {"accounts": []}}})
+    folder = tmp_path / "export"
+    export(central, 1, str(folder), full=True)
+    for path in folder.iterdir():
+        assert b"password_hash" not in path.read_bytes()

@@ -58,6 +58,7 @@ def export(central, config_id, location, full=False, page_size=MAX_PAGE_SIZE,
     loop): changes that are none write no file."""
     store = files.target(location)
     store.prepare()
+    key = signing_key(central, config_id)
     declared = declared_tables(central.plugin_manager())
     state_name = f"c{config_id}-state.json"
     state = (json.loads(store.read(state_name)) if state_name in store.names() and not full
@@ -71,7 +72,8 @@ def export(central, config_id, location, full=False, page_size=MAX_PAGE_SIZE,
         if skip_unchanged and kind == "incr" and not written and _unchanged(answer):
             return [], False
         name = f"c{config_id}-{number:04d}-{kind}-{len(written) + 1:05d}.json"
-        store.write(name, _dumps({"request": request, "answer": answer}))
+        store.write(name, files.signed_page(key, config_id, {"request": request,
+                                                             "answer": answer}))
         written.append(name)
         positions = after_page(request, {table: part["checkpoint"]
                                          for table, part in answer["tables"].items()})
@@ -79,6 +81,18 @@ def export(central, config_id, location, full=False, page_size=MAX_PAGE_SIZE,
             break
     store.write(state_name, _dumps({"exports": number, "positions": positions}))
     return written, kind == "full"
+
+
+def signing_key(central, config_id):
+    """The config's private key for page files (made the first time): it stays here."""
+    with central.engine.begin() as connection:
+        parameters = central.parameters(connection, central.plugin_manager())
+        raw = parameters.get("pos_autonomous.file_signing_keys")
+        keys = json.loads(raw) if raw else {}
+        if str(config_id) not in keys:
+            keys[str(config_id)] = files.new_signing_key()
+            parameters.set("pos_autonomous.file_signing_keys", json.dumps(keys))
+        return keys[str(config_id)]
 
 
 def _next_page(central, declared, positions, config_id, page_size):

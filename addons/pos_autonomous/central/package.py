@@ -16,11 +16,13 @@ from addons.point_of_sale import SessionError, get_config, start_chain_after
 from core.errors import CoreError
 from core.instance import Instance
 
+from .. import files
 from ..declarations import active_down_tables, declared_tables
 from ..till import apply
 from ..till.models import Link
 from ..wire import MAX_PAGE_SIZE
 from . import pages, tills
+from .exports import signing_key
 from .tracking import ensure_tracked
 
 TILL_ADDONS = ["point_of_sale", "pos_autonomous"]
@@ -62,6 +64,10 @@ def make_package(central, config_id, output, server_url, cashiers=(), name=None,
                 id=1, server_url=server_url, till_id=till_id, secret=secret,
                 config_id=config_id, cashiers_digest="", last_error="", failures=0,
                 last_event=""))
+        with till.engine.begin() as connection:  # verifies the config's page files
+            till.parameters(connection, till.plugin_manager()).set(
+                "pos_autonomous.file_verify_key", files.public_key_of(
+                    signing_key(central, config_id)))
         _full_import(central, till, till_id, config_id, declared, page_size, say, progress)
         if after[0]:  # the till's chain goes on after this server's last ticket of the config
             with till.engine.begin() as connection:

@@ -1,7 +1,6 @@
 """Importing exported pages from a folder or FTP server (`core autonomous import --from`), for
 sites that use files (files.py: the format): each page is applied with its checkpoints in one
 transaction, as over HTTP, only when its request is exactly where the till stands."""
-import json
 
 from core.errors import CoreError
 
@@ -20,7 +19,10 @@ def import_from(till, location, say=lambda message: None):
         link = role.link(connection)
     if link is None or link.config_id is None:
         raise CoreError("this database is not an autonomous till")
-    exported = _exported_pages(store, link.config_id)
+    with till.engine.connect() as connection:
+        public_key = till.parameters(connection, till.plugin_manager()).get(
+            "pos_autonomous.file_verify_key")
+    exported = _exported_pages(store, link.config_id, public_key)  # all verified first
     applied, done = 0, set()
     while True:  # rounds until none applies a page (pages may be listed out of order)
         applied_now = [index for index, page in enumerate(exported) if index not in done
@@ -35,9 +37,11 @@ def import_from(till, location, say=lambda message: None):
     return applied
 
 
-def _exported_pages(store, config_id):
-    """The pages exported for `config_id` in `store` (the state file left out), decoded."""
-    return [json.loads(store.read(name)) for name in store.names()
+def _exported_pages(store, config_id, public_key):
+    """The pages exported for `config_id` in `store` (the state file left out), each verified
+    (files.opened_page) before any is applied: one that fails refuses the import, naming it."""
+    return [files.opened_page(public_key, config_id, name, store.read(name))
+            for name in store.names()
             if name.startswith(f"c{config_id}-") and name.endswith(".json")
             and not name.endswith("-state.json")]
 
