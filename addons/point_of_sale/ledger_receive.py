@@ -32,7 +32,8 @@ from .ledger_form import (
 )
 from .ledger_seal import ENTRY, HEAD, check_clock, check_closing_date, ledger_head, take_numbers
 from .models import CLOSED, Closing, Order, OrderLine, Payment, PosConfig, PosSession
-from .order_rules import check_received_order, quarantine
+from .order_rules import quarantine
+from .received_orders import check_received_order
 
 LINK_PATTERN = re.compile(r"[0-9a-f]{64}")
 UUID_PATTERN = re.compile(r"[A-Za-z0-9_-]{1,64}")

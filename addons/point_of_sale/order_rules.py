@@ -7,70 +7,25 @@ the payments against the config's known, active methods, change only from a meth
 it (payment_methods.check_payments, through compute_totals). A Rejection's code names the rule.
 
 A received record is a fact: its ticket stays in the chain and the record is stored as the till
-sealed it. `check_received_order` says which rule it breaks, if any; the receiving side then
-quarantines it (`quarantine`): kept, but counted in no refund balance, report or closing, and
-an alarm names the till, the ticket and the rule.
+sealed it. `check_received_order` (received_orders.py) says which rule it breaks, if any;
+the receiving side then quarantines it (`quarantine`): kept, but counted in no refund balance,
+report or closing, and an alarm names the till, the ticket and the rule.
 """
-from decimal import Decimal
 
 from sqlalchemy import select
 
 from core.models import utc_now
 
-from .fields import Rejection
 from .models import Order, Quarantine
-
-CENT = Decimal("0.01")
+from .totals import compute_totals
 
 
 def order_rules(order, session, tax_rates, methods, refunds):
     """(totals, refund links or None) of `order` in `session`, or the Rejection of the rule it
     breaks (`refunds` a refunds.Refunds; `methods` the session's config's payment methods)."""
-    from .orders import compute_totals
     links = refunds.check(order, session)
     totals = compute_totals(order, tax_rates, methods)
     return totals, links
-
-
-def check_received_order(connection, config_id, session_id, record):
-    """None, or (rule, message) for the first rule of `order_rules` that the order `record`
-    (as an autonomous till sealed it, not stored yet) breaks in session `session_id`."""
-    from .orders import PushContext, parse_order
-    try:
-        order = parse_order(_wire(record, session_id))
-        context = PushContext(connection, [order])
-        session = context.sessions[session_id]
-        if session.config_id != config_id:
-            raise Rejection("forbidden_session", f"session {session_id} is not of config "
-                                                 f"{config_id}")
-        unknown = sorted({line.product_id for line in order.lines} - set(context.tax_rates))
-        if unknown:
-            raise Rejection("unknown_product", f"unknown product ids: {unknown}")
-        totals, _links = order_rules(order, session, context.tax_rates,
-                                     context.methods[config_id], context.refunds)
-        for name, computed in (("amount_tax", totals.tax), ("amount_paid", totals.paid),
-                               ("amount_return", totals.change)):
-            sent = record.get(name)
-            if sent is not None and abs(Decimal(str(sent)) - computed) > CENT:
-                raise Rejection(f"{name}_mismatch", f"the till's {name} {sent} differs from "
-                                                    f"the server's {computed}")
-    except Rejection as rejection:
-        return rejection.code, rejection.message
-    return None
-
-
-def _wire(record, session_id):
-    """The record in the form POST /pos/orders takes."""
-    lines = [{"product_id": line.get("product_id"), "qty": line.get("qty"),
-              "price_unit": line.get("price_unit"), "discount": line.get("discount", 0),
-              **({"refunded_line_index": line["refunded_line_index"]}
-                 if "refunded_line_index" in line else {})}
-             for line in record.get("lines") or [] if isinstance(line, dict)]
-    return {"uuid": record.get("uuid"), "session_id": session_id,
-            "created_at": record.get("created_at"), "partner_id": record.get("partner_id"),
-            "lines": lines, "payments": record.get("payments") or [],
-            "amount_total": record.get("amount_total"),
-            "refunded_order_uuid": record.get("refunded_order_uuid")}
 
 
 def quarantine(connection, config_id, number, uuid, rule, message):

@@ -12,7 +12,7 @@ import logging
 import re
 from dataclasses import dataclass
 from datetime import datetime, timezone
-from decimal import ROUND_HALF_UP, Decimal
+from decimal import Decimal
 
 from sqlalchemy import select, update
 from sqlalchemy.exc import IntegrityError
@@ -27,17 +27,16 @@ from .ledger_seal import seal_records, sealed_entries_of
 from .ledger_writer import config_writers, served_elsewhere_message
 from .models import Order, OrderLine, Partner, Payment, PosSession, Product
 from .order_rules import order_rules
-from .payment_methods import BUILT_IN_METHODS, CODE_PATTERN, check_payments, methods_by_config
+from .payment_methods import CODE_PATTERN, methods_by_config
 from .refunds import Refunds
 from .session_age import too_old
+from .totals import CENT, MONEY_LIMIT, Totals, compute_totals  # noqa: F401 - the public face
 
 log = logging.getLogger(__name__)
 
 MAX_LINES = 500
 MAX_PAYMENTS = 20
-CENT = Decimal("0.01")
 UUID_PATTERN = re.compile(r"[A-Za-z0-9_-]{1,64}")
-MONEY_LIMIT = Decimal("10000000000")  # Numeric(12, 2) holds less than this
 
 
 @dataclass(frozen=True)
@@ -222,44 +221,6 @@ def _timestamp(value):
         raise Rejection("invalid_field", "'created_at' must be an ISO 8601 date and time "
                                          "between the years 1 and 9999, "
                                          "e.g. 2026-11-22T10:15:00Z") from None
-
-
-# -- totals: the server's own arithmetic ----------------------------------------------------
-
-@dataclass(frozen=True)
-class Totals:
-    lines: tuple  # (price_subtotal, price_subtotal_incl) per line
-    untaxed: Decimal
-    tax: Decimal
-    total: Decimal
-    paid: Decimal
-    change: Decimal
-    tax_rates: tuple = ()  # the tax rate of each line (percent), stored with it
-
-
-def compute_totals(order, tax_rates, methods=BUILT_IN_METHODS):
-    """Totals from the lines and the products' tax rates (percent, prices tax excluded); the
-    payments checked against the config's payment `methods` (payment_methods.check_payments)."""
-    amounts = []
-    for line in order.lines:
-        subtotal = _cents(line.qty * line.price_unit * (100 - line.discount) / 100)
-        amounts.append((subtotal, subtotal + _cents(subtotal * tax_rates[line.product_id] / 100)))
-    untaxed = sum((a for a, _ in amounts), Decimal("0"))
-    total = sum((b for _, b in amounts), Decimal("0"))
-    paid = sum((p.amount for p in order.payments), Decimal("0"))
-    if order.amount_total is not None and abs(order.amount_total - total) > CENT:
-        raise Rejection("total_mismatch", f"the till's total {order.amount_total} differs from "
-                                          f"the server's {total}; check prices and tax rates")
-    change = check_payments(order.payments, total, methods)
-    if abs(paid) >= MONEY_LIMIT:  # |paid| >= |total| >= every line
-        raise Rejection("amount_too_large", f"an order's amounts must stay below "
-                                            f"{MONEY_LIMIT}; split it")
-    return Totals(tuple(amounts), untaxed, total - untaxed, total, paid, change,
-                  tuple(tax_rates[line.product_id] for line in order.lines))
-
-
-def _cents(value):
-    return value.quantize(CENT, rounding=ROUND_HALF_UP)
 
 
 # -- storing ---------------------------------------------------------------------------------

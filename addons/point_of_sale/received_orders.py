@@ -1,0 +1,50 @@
+"""A record an autonomous till sealed, checked against the rules of order_rules.py before it
+is stored (ledger_receive.py): parsed as `POST /pos/orders` parses an order, then run through
+`order_rules`. Apart from order_rules.py because it needs the push's parser (orders.py), which
+itself runs the rules."""
+from decimal import Decimal
+
+from .fields import Rejection
+from .order_rules import order_rules
+from .orders import PushContext, parse_order
+from .totals import CENT
+
+
+def check_received_order(connection, config_id, session_id, record):
+    """None, or (rule, message) for the first rule of `order_rules` that the order `record`
+    (as an autonomous till sealed it, not stored yet) breaks in session `session_id`."""
+    try:
+        order = parse_order(_wire(record, session_id))
+        context = PushContext(connection, [order])
+        session = context.sessions[session_id]
+        if session.config_id != config_id:
+            raise Rejection("forbidden_session", f"session {session_id} is not of config "
+                                                 f"{config_id}")
+        unknown = sorted({line.product_id for line in order.lines} - set(context.tax_rates))
+        if unknown:
+            raise Rejection("unknown_product", f"unknown product ids: {unknown}")
+        totals, _links = order_rules(order, session, context.tax_rates,
+                                     context.methods[config_id], context.refunds)
+        for name, computed in (("amount_tax", totals.tax), ("amount_paid", totals.paid),
+                               ("amount_return", totals.change)):
+            sent = record.get(name)
+            if sent is not None and abs(Decimal(str(sent)) - computed) > CENT:
+                raise Rejection(f"{name}_mismatch", f"the till's {name} {sent} differs from "
+                                                    f"the server's {computed}")
+    except Rejection as rejection:
+        return rejection.code, rejection.message
+    return None
+
+
+def _wire(record, session_id):
+    """The record in the form POST /pos/orders takes."""
+    lines = [{"product_id": line.get("product_id"), "qty": line.get("qty"),
+              "price_unit": line.get("price_unit"), "discount": line.get("discount", 0),
+              **({"refunded_line_index": line["refunded_line_index"]}
+                 if "refunded_line_index" in line else {})}
+             for line in record.get("lines") or [] if isinstance(line, dict)]
+    return {"uuid": record.get("uuid"), "session_id": session_id,
+            "created_at": record.get("created_at"), "partner_id": record.get("partner_id"),
+            "lines": lines, "payments": record.get("payments") or [],
+            "amount_total": record.get("amount_total"),
+            "refunded_order_uuid": record.get("refunded_order_uuid")}

@@ -1,0 +1,47 @@
+"""The server's own arithmetic of an order: totals from the lines and the products' tax rates,
+the payments checked against the config's methods. Its own module: orders.py (the push) and
+order_rules.py (the rules a till's sealed records obey too) both use it."""
+from dataclasses import dataclass
+from decimal import ROUND_HALF_UP, Decimal
+
+from .fields import Rejection
+from .payment_methods import BUILT_IN_METHODS, check_payments
+
+CENT = Decimal("0.01")
+MONEY_LIMIT = Decimal("10000000000")  # Numeric(12, 2) holds less than this
+
+
+@dataclass(frozen=True)
+class Totals:
+    lines: tuple  # (price_subtotal, price_subtotal_incl) per line
+    untaxed: Decimal
+    tax: Decimal
+    total: Decimal
+    paid: Decimal
+    change: Decimal
+    tax_rates: tuple = ()  # the tax rate of each line (percent), stored with it
+
+
+def compute_totals(order, tax_rates, methods=BUILT_IN_METHODS):
+    """Totals from the lines and the products' tax rates (percent, prices tax excluded); the
+    payments checked against the config's payment `methods` (payment_methods.check_payments)."""
+    amounts = []
+    for line in order.lines:
+        subtotal = _cents(line.qty * line.price_unit * (100 - line.discount) / 100)
+        amounts.append((subtotal, subtotal + _cents(subtotal * tax_rates[line.product_id] / 100)))
+    untaxed = sum((a for a, _ in amounts), Decimal("0"))
+    total = sum((b for _, b in amounts), Decimal("0"))
+    paid = sum((p.amount for p in order.payments), Decimal("0"))
+    if order.amount_total is not None and abs(order.amount_total - total) > CENT:
+        raise Rejection("total_mismatch", f"the till's total {order.amount_total} differs from "
+                                          f"the server's {total}; check prices and tax rates")
+    change = check_payments(order.payments, total, methods)
+    if abs(paid) >= MONEY_LIMIT:  # |paid| >= |total| >= every line
+        raise Rejection("amount_too_large", f"an order's amounts must stay below "
+                                            f"{MONEY_LIMIT}; split it")
+    return Totals(tuple(amounts), untaxed, total - untaxed, total, paid, change,
+                  tuple(tax_rates[line.product_id] for line in order.lines))
+
+
+def _cents(value):
+    return value.quantize(CENT, rounding=ROUND_HALF_UP)
