@@ -174,7 +174,8 @@ def _pin_policy(connection):
     from .staff import LOCK_SECONDS, MAX_FAILURES
     parameters = current_instance().parameters(connection, current_plugins())
     return {"max_failures": parameters.get(MAX_FAILURES),
-            "lock_seconds": parameters.get(LOCK_SECONDS)}
+            "lock_seconds": parameters.get(LOCK_SECONDS),
+            "discount_approval_percent": parameters.get("point_of_sale.discount_approval_percent")}
 
 
 def _account_json(account):

@@ -143,6 +143,21 @@ def test_a_manager_approves_with_their_pin_a_deletion_and_the_closing(browser_co
         sign_in_to_till(page, server.url, 1, FAST, login="carla", secret="secret-pass-1")
         expect(page.locator("body")).to_have_attribute("data-ready", "true")
         expect(page.locator("#cashier-button")).to_have_text("carla")
+        # a discount above the config's limit (20 %): a manager approves the order at payment
+        page.locator("#products").get_by_role("button", name=re.compile("^Espresso ")).click()
+        page.get_by_label("Discount %").fill("50")
+        page.get_by_role("button", name=re.compile(r"^Pay")).click()
+        page.get_by_role("button", name=re.compile(r"^Exact")).click()
+        page.get_by_role("button", name="Validate").click()
+        approval = page.get_by_role("dialog", name="Manager approval")
+        expect(approval).to_contain_text("approves this discount")
+        approval.get_by_label("Manager's PIN").fill("9753")
+        approval.get_by_role("button", name="Approve").click()
+        expect(page.locator("#receipt")).to_have_attribute("data-uuid", re.compile("."))
+        discounted = page.locator("#receipt").get_attribute("data-uuid")
+        page.get_by_role("button", name="New order").click()
+        assert database.scalar("SELECT approver FROM point_of_sale_approval WHERE action = "
+                               "'discount' AND order_uuid = :u", u=discounted) == "mona"
         # deleting an order that has lines: a manager approves it with their PIN
         page.locator("#products").get_by_role("button", name=re.compile("^Espresso ")).click()
         expect(page.locator("#order-lines li")).to_have_count(1)
@@ -156,7 +171,7 @@ def test_a_manager_approves_with_their_pin_a_deletion_and_the_closing(browser_co
         assert database.scalar("SELECT approver FROM point_of_sale_approval "
                                "WHERE action = 'delete_order'") == "mona"
         page.get_by_role("button", name="Close", exact=True).click()
-        page.get_by_label("Cash counted in the drawer").fill("0")
+        page.get_by_label("Cash counted in the drawer").fill("0.99")
         page.get_by_role("button", name="Close session").click()
         page.get_by_role("alertdialog").get_by_role("button", name="Close session").click()
         approval = page.get_by_role("dialog", name="Manager approval")
@@ -171,6 +186,8 @@ def test_a_manager_approves_with_their_pin_a_deletion_and_the_closing(browser_co
         expect(page.get_by_role("heading", name="Session Shop/00001 closed")).to_be_visible()
         assert database.scalar("SELECT approver FROM point_of_sale_approval "
                                "WHERE action = 'closing'") == "mona"
+        assert database.scalar("SELECT cashier FROM point_of_sale_order WHERE uuid = :u",
+                               u=discounted) == "carla"
         assert database.scalar("SELECT state FROM point_of_sale_session WHERE id = 1") \
             == "closed"
         assert errors == []

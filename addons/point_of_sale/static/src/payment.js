@@ -8,6 +8,7 @@ import * as model from "./order.js";
 import { paymentStatus, suggestedAmount, wirePayments } from "./payment_rules.js";
 import { showReceipt } from "./receipt.js";
 import { renderTabs } from "./sell.js";
+import { approveOrder } from "./staff.js";
 import { configId, currentOrder, state } from "./state.js";
 import { _t, pgettext } from "./i18n.js";
 import { $, element, focusField, money2, numberText, showScreen, toast } from "./ui.js";
@@ -286,6 +287,8 @@ export async function validatePayment() {
   if (!status.valid || (!refund && !model.orderValid(order))) return;
   validating = true;
   try {
+    // A refund, a discount above the config's limit, a changed price: a manager approves first.
+    if (!(await approveOrder(order, Boolean(refund)))) return;
     if (refund && !order.sequence_number) {
       // A refund takes its number when it is paid back (past_orders.js).
       const session = state.data.session;

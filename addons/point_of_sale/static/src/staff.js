@@ -10,6 +10,7 @@
 import { hub } from "./hub.js";
 import { _t } from "./i18n.js";
 import { Unreachable, api } from "./http.js";
+import * as money from "./money.js";
 import { addReceiptSection } from "./receipt.js";
 import { configId, state } from "./state.js";
 import { $, element, focusField, toast } from "./ui.js";
@@ -283,6 +284,10 @@ export async function requireApproval(action, extra = {}) {
 }
 
 async function approveHere(action, message) {
+  const signedIn = state.data && state.data.signed_in;
+  if (signedIn && (signedIn.role === "manager" || signedIn.role === "admin")) {
+    return { action, approver: signedIn.login, via: "signed_in", offline: true };
+  }
   for (;;) {
     const approval = await askApproval(action, message);
     if (!approval) return null;
@@ -295,4 +300,32 @@ async function approveHere(action, message) {
     }
     message = result.message;
   }
+}
+
+/** What of `order` needs a manager at payment: a refund, a line discount above the config's
+ * limit, a line price other than its product's. */
+export function actionsToApprove(order, refund, data = state.data) {
+  const limit = BigInt(Math.round(((data.pin_policy || {}).discount_approval_percent ?? 100) * 100));
+  const prices = new Map((data.products || []).map((p) => [p.id, p.price]));
+  const actions = [];
+  if (refund) actions.push("refund");
+  if (order.lines.some((line) => (money.parsePercent(line.discount) ?? 0n) > limit)) actions.push("discount");
+  if (!refund && order.lines.some((line) => prices.has(line.product_id)
+      && money.cents(line.price_unit) !== money.cents(prices.get(line.product_id)))) actions.push("price_override");
+  return actions;
+}
+
+/** Before paying `order`: each approval it needs (actionsToApprove), asked once and kept on the
+ * order (`approvals`, their uuids with the ticket on the server). False when one is refused. */
+export async function approveOrder(order, refund) {
+  order.approvals = order.approvals || [];
+  for (const action of actionsToApprove(order, refund)) {
+    if (order.approvals.some((a) => a.action === action)) continue;
+    const approved = await requireApproval(action, {
+      order_uuid: order.uuid, session_id: order.session_id,
+      details: { reference: order.reference, cashier: state.cashier ? state.cashier.login : null } });
+    if (!approved) return false;
+    order.approvals.push({ action, approver: approved.approver, uuid: approved.uuid || null });
+  }
+  return true;
 }
