@@ -5,6 +5,7 @@ get 401 JSON; a signed-in user on a config that is not theirs gets 403."""
 from flask import current_app, g, request
 
 from core.db import autocommit_read
+from core.i18n import _
 from core.web import current_instance
 from core.web.errors import ApiError
 from core.web.sessions import signed_in_account
@@ -36,8 +37,8 @@ def caller_credentials():
         if account is not None:
             g.pos_account = account
             return ANY_CONFIG
-    raise ApiError(401, "unauthorized", "sign in at /web/login, or send 'Authorization: Bearer "
-                                        "<token>' with a token from `core token CONFIG_ID`")
+    raise ApiError(401, "unauthorized", _("sign in at /web/login, or send 'Authorization: Bearer "
+                                          "<token>' with a token from `core token CONFIG_ID`"))
 
 
 def caller_config_scope():
@@ -70,14 +71,16 @@ def require_staff_config(config_id):
     allowed = staff_config_ids()
     if allowed is not None and config_id not in allowed:
         account = g.pos_account
-        raise ApiError(403, "not_your_till", f"{account.login} is not allowed on POS config "
-                       f"{config_id}: an admin can allow them on the Users page")
+        raise ApiError(403, "not_your_till", _('%(login)s is not allowed on POS config %(config_id)s: '
+                                               'an admin can allow them on the Users page'
+                                               , login=account.login, config_id=config_id))
 
 
 def require_config_access(config_id):
     scope = caller_config_scope()
     if scope is not ANY_CONFIG and scope != config_id:
-        raise ApiError(403, "forbidden", f"your token is for POS config {scope}, not {config_id}")
+        raise ApiError(403, "forbidden", _('your token is for POS config %(scope)s, not %(config_id)s'
+                                           , scope=scope, config_id=config_id))
     require_staff_config(config_id)
     return scope
 
@@ -87,16 +90,17 @@ def require_manager(config_id, action):
     e.g. "open a session"): 401 to a visitor, 403 to a token, a cashier or another till's
     manager. With `config_id` None, call `require_staff_config` once the config is known."""
     if request.headers.get("Authorization"):
-        raise ApiError(403, "manager_only", f"Only a signed-in manager can {action}: ask one to "
-                       "sign in on this till, or to do it from the admin.")
+        raise ApiError(403, "manager_only", _('Only a signed-in manager can %(action)s: ask one to sign '
+                                              'in on this till, or to do it from the admin.'
+                                              , action=action))
     with autocommit_read(current_instance().engine) as connection:
         account = signed_in_account(connection)
     if account is None:
-        raise ApiError(401, "unauthorized", f"Sign in as a manager to {action}.")
+        raise ApiError(401, "unauthorized", _('Sign in as a manager to %(action)s.', action=action))
     g.pos_account = account
     if not role_allows(account.role, MANAGER):
-        raise ApiError(403, "manager_only", f"Only a manager can {action}; {account.login} is "
-                       f"a {account.role}.")
+        raise ApiError(403, "manager_only", _('Only a manager can %(action)s; %(login)s is a %(role)s.'
+                                              , action=action, login=account.login, role=account.role))
     if config_id is not None:
         require_staff_config(config_id)
     return account
@@ -107,11 +111,14 @@ def require_session_access(scope, session_row, session_id):
     ids exist): 404 for an unknown session to a signed-in user; 403 to a token for a session
     that is not its config's, whether it exists or not (a token cannot enumerate them)."""
     if scope is not ANY_CONFIG and (session_row is None or session_row.config_id != scope):
-        raise ApiError(403, "forbidden", f"your token is for POS config {scope}; session "
-                                         f"{session_id} is not one of its sessions")
+        raise ApiError(403, "forbidden", _('your token is for POS config %(scope)s; session '
+                                           '%(session_id)s is not one of its sessions'
+                                           , scope=scope, session_id=session_id))
     allowed = staff_config_ids()
     if allowed is not None and (session_row is None or session_row.config_id not in allowed):
-        raise ApiError(403, "not_your_till", f"session {session_id} is not of a till "
-                       f"{g.pos_account.login} is allowed on")
+        raise ApiError(403, "not_your_till", _('session %(session_id)s is not of a till %(login)s is '
+                                               'allowed on'
+                                               , session_id=session_id, login=g.pos_account.login))
     if session_row is None:
-        raise ApiError(404, "unknown_session", f"there is no POS session {session_id}")
+        raise ApiError(404, "unknown_session", _('there is no POS session %(session_id)s'
+                                                 , session_id=session_id))

@@ -79,8 +79,8 @@ def approval_for(config_id, action, approval=None):
         user = verify_till_pin(config_id, approval, needed=MANAGER)
         return Approved(user.login, "pin")
     if approval is not None and not isinstance(approval, dict):
-        raise ApiError(400, "invalid_approval", 'send "approval": {"user_id": <a manager\'s '
-                                                'id>, "pin": "1234"}')
+        raise ApiError(400, "invalid_approval", _('send "approval": {"user_id": <a manager\'s id>, '
+                                                  '"pin": "1234"}'))
     raise ApiError(403, "approval_required", _("A manager of this till must approve %(what)s: "
                                                "their PIN, or do it signed in.",
                                                what=_(WORDS[action])))

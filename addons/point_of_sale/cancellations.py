@@ -13,6 +13,7 @@ from datetime import datetime, timezone
 
 from flask import Blueprint, jsonify, request
 
+from core.i18n import _
 from core.web import current_instance
 from core.web.errors import ApiError
 
@@ -30,22 +31,26 @@ MAX_BATCH = 100
 def parse_cancellation(raw, index):
     where = f"cancellations[{index}]"
     if not isinstance(raw, dict):
-        raise ApiError(400, "invalid_cancellation", f"{where} must be an object")
+        raise ApiError(400, "invalid_cancellation", _('%(where)s must be an object', where=where))
     kind, uuid = raw.get("kind"), raw.get("order_uuid")
     lines, amount, at = raw.get("lines"), raw.get("amount"), raw.get("at")
     if kind not in KINDS:
-        raise ApiError(400, "invalid_cancellation", f"{where}.kind is 'line' or 'order'")
+        raise ApiError(400, "invalid_cancellation", _("%(where)s.kind is 'line' or 'order'"
+                                                      , where=where))
     if not isinstance(uuid, str) or not UUID_PATTERN.fullmatch(uuid):
-        raise ApiError(400, "invalid_cancellation", f"{where}.order_uuid is the order's uuid")
+        raise ApiError(400, "invalid_cancellation", _("%(where)s.order_uuid is the order's uuid"
+                                                      , where=where))
     if isinstance(lines, bool) or not isinstance(lines, int) or not 0 <= lines <= 1000:
-        raise ApiError(400, "invalid_cancellation", f"{where}.lines is a count from 0 to 1000")
+        raise ApiError(400, "invalid_cancellation", _('%(where)s.lines is a count from 0 to 1000'
+                                                      , where=where))
     if not isinstance(amount, str) or not AMOUNT.fullmatch(amount):
-        raise ApiError(400, "invalid_cancellation", f"{where}.amount is an amount such as "
-                                                    "'1.98'")
+        raise ApiError(400, "invalid_cancellation", _("%(where)s.amount is an amount such as '1.98'"
+                                                      , where=where))
     try:
         moment = datetime.fromisoformat(str(at).replace("Z", "+00:00"))
     except ValueError:
-        raise ApiError(400, "invalid_cancellation", f"{where}.at is an ISO 8601 time") from None
+        raise ApiError(400, "invalid_cancellation", _('%(where)s.at is an ISO 8601 time'
+                                                      , where=where)) from None
     moment = moment if moment.tzinfo else moment.replace(tzinfo=timezone.utc)
     return KINDS[kind], {"order_uuid": uuid, "lines": lines, "amount": amount,
                          "at": moment.astimezone(timezone.utc).isoformat().replace("+00:00",
@@ -58,8 +63,8 @@ def record_cancellations(config_id):
     body = request.get_json(silent=True)
     items = body.get("cancellations") if isinstance(body, dict) else None
     if not isinstance(items, list) or not 0 < len(items) <= MAX_BATCH:
-        raise ApiError(400, "invalid_body", f"send {{\"cancellations\": [...]}} with 1 to "
-                                            f"{MAX_BATCH} entries")
+        raise ApiError(400, "invalid_body", _('send {"cancellations": [...]} with 1 to %(max_batch)s '
+                                              'entries', max_batch=MAX_BATCH))
     parsed = [parse_cancellation(raw, index) for index, raw in enumerate(items)]
     with current_instance().engine.begin() as connection:
         try:

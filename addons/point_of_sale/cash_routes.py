@@ -5,6 +5,7 @@ signed-in manager of the till, or a manager's PIN typed at it (`"approval": {"us
 from flask import Blueprint, jsonify
 from sqlalchemy import select
 
+from core.i18n import _
 from core.web import current_instance, current_plugins
 from core.web.errors import ApiError, json_object
 from core.web.sessions import signed_in_user
@@ -76,8 +77,9 @@ def pos_record_cash_move(session_id):
     with engine.begin() as connection:
         row = connection.execute(select(PosSession).where(PosSession.id == session_id)).first()
         if row.state in (CLOSING_CONTROL, CLOSED):
-            raise ApiError(409, "session_closed", f"Session {row.name} is {row.state.replace('_', ' ')}"
-                           ": cash moves belong to an open session.")
+            raise ApiError(409, "session_closed", _(
+                'Session %(name)s is %(state)s: cash moves belong to an open session.',
+                name=row.name, state=row.state.replace('_', ' ')))
         try:
             status, stored = record_cash_move(connection, session_id, move, by_login=login or "",
                                               approved_by=approved.approver if approved else "")

@@ -4,6 +4,7 @@ signed-in user, as opening does (routes.pos_open_session)."""
 from flask import Blueprint, jsonify
 from sqlalchemy import select
 
+from core.i18n import _
 from core.web import current_instance, current_plugins
 from core.web.errors import ApiError, json_object
 
@@ -51,19 +52,21 @@ def pos_close_session(session_id):
     (`"approval": {"user_id", "pin"}`). The approval is kept with the session and journaled.
     Answers the session report, with the sealed closing's ticket number and link."""
     if caller_config_scope() is not ANY_CONFIG:
-        raise ApiError(403, "manager_only", "Only a manager can close a session: ask one to "
-                       "sign in on this till, or to close it from the admin.")
+        raise ApiError(403, "manager_only", _('Only a manager can close a session: ask one to sign in '
+                                              'on this till, or to close it from the admin.'))
     with current_instance().engine.connect() as connection:
         config_id = connection.scalar(select(PosSession.config_id)
                                       .where(PosSession.id == session_id))
     if config_id is None:
-        raise ApiError(404, "unknown_session", f"there is no POS session {session_id}")
+        raise ApiError(404, "unknown_session", _('there is no POS session %(session_id)s'
+                                                 , session_id=session_id))
     require_staff_config(config_id)  # before the body: another till's manager learns nothing
     body = json_object()
     approved = approval_for(config_id, "closing", body.get("approval"))
     if body.get("counted_cash") is None:
-        raise ApiError(400, "counted_cash_required", "Count the cash in the drawer and send it "
-                       'as "counted_cash", e.g. "152.40" (0 when the drawer is empty).')
+        raise ApiError(400, "counted_cash_required", _('Count the cash in the drawer and send it as '
+                                                       '"counted_cash", e.g. "152.40" (0 when the '
+                                                       'drawer is empty).'))
     try:
         counted = _amount(body["counted_cash"], "counted_cash")
     except Rejection as rejection:
@@ -73,18 +76,19 @@ def pos_close_session(session_id):
     with engine.begin() as connection:
         row = connection.execute(select(PosSession).where(PosSession.id == session_id)).first()
         if row is None:
-            raise ApiError(404, "unknown_session", f"there is no POS session {session_id}")
+            raise ApiError(404, "unknown_session", _('there is no POS session %(session_id)s'
+                                                     , session_id=session_id))
         if row.state == CLOSED:
-            raise ApiError(409, "session_closed", f"Session {row.name} is already closed; its "
-                           "report is on the admin's session page.")
+            raise ApiError(409, "session_closed", _("Session %(name)s is already closed; its report is "
+                                                    "on the admin's session page.", name=row.name))
         try:
             sessions.close_session(connection, row.config_id, manager, counted_cash=counted,
                                    session_id=session_id)
             record_approval(connection, row.config_id, "closing", approved,
                             session_id=session_id, details={"counted_cash": str(counted)})
         except sessions.SessionError as exc:
-            raise ApiError(409, "session_conflict", f"{exc}: it was closed or changed at the "
-                           "same moment; reload the page.") from None
+            raise ApiError(409, "session_conflict", _('%(exc)s: it was closed or changed at the same '
+                                                      'moment; reload the page.', exc=exc)) from None
     sessions.announce_closed(engine, manager, session_id, row.config_id)
     with engine.connect() as connection:
         return jsonify(session_report(connection, session_id))

@@ -3,6 +3,7 @@ cancel a creation.
 Checked with the POS credentials as /pos/orders: a signed-in user, or a config's token."""
 from flask import jsonify, request
 
+from core.i18n import _
 from core.web import current_instance, current_plugins
 from core.web.errors import ApiError, json_object
 
@@ -33,11 +34,11 @@ def _config_id(scope, body):
     config_id = body.pop("config_id", None)
     if scope is not ANY_CONFIG:
         if config_id is not None and config_id != scope:
-            raise ApiError(403, "forbidden", f"your token is for POS config {scope}, not "
-                                             f"{config_id}")
+            raise ApiError(403, "forbidden", _('your token is for POS config %(scope)s, not '
+                                               '%(config_id)s', scope=scope, config_id=config_id))
         return scope
     if isinstance(config_id, bool) or not isinstance(config_id, int) or config_id <= 0:
-        raise ApiError(400, "invalid_config_id", "send 'config_id', the till's POS config id")
+        raise ApiError(400, "invalid_config_id", _("send 'config_id', the till's POS config id"))
     return config_id
 
 
@@ -49,12 +50,13 @@ def customers_search():
     try:
         limit = int(request.args.get("limit", "20"))
     except ValueError:
-        raise ApiError(400, "invalid_limit", f"'limit' must be a whole number from 1 to "
-                                             f"{MAX_RESULTS}") from None
+        raise ApiError(400, "invalid_limit", _("'limit' must be a whole number from 1 to %(max_results)s"
+                                               , max_results=MAX_RESULTS)) from None
     if not 1 <= limit <= MAX_RESULTS:
-        raise ApiError(400, "invalid_limit", f"'limit' must be from 1 to {MAX_RESULTS}")
+        raise ApiError(400, "invalid_limit", _("'limit' must be from 1 to %(max_results)s"
+                                               , max_results=MAX_RESULTS))
     if len(text) > 100:
-        raise ApiError(400, "invalid_query", "search with at most 100 characters")
+        raise ApiError(400, "invalid_query", _('search with at most 100 characters'))
     with current_instance().engine.connect() as connection:
         return jsonify(customers=search_customers(connection, text, limit))
 
@@ -103,8 +105,8 @@ def customers_abandon(partner_id):
     body = json_object()
     config_id = _config_id(scope, body)
     if body:
-        raise ApiError(400, "invalid_body", f"unexpected field(s): {', '.join(sorted(body))}; "
-                                            "send only 'config_id'")
+        raise ApiError(400, "invalid_body", _("unexpected field(s): %(body)s; send only 'config_id'"
+                                              , body=', '.join(sorted(body))))
 
     def abandon(connection):
         source = till_source(config_id)

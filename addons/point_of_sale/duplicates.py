@@ -12,6 +12,7 @@ from datetime import datetime, timezone
 from flask import jsonify, request
 from sqlalchemy import func, select
 
+from core.i18n import _
 from core.web import current_instance
 from core.web.errors import ApiError
 
@@ -54,17 +55,17 @@ def _copies(connection, config_id, uuid):
 def duplicate_route(config_id, uuid):
     require_config_access(config_id)
     if not UUID_PATTERN.fullmatch(uuid):
-        raise ApiError(400, "invalid_uuid", "an order's uuid is 1 to 64 letters, digits, - or _")
+        raise ApiError(400, "invalid_uuid", _("an order's uuid is 1 to 64 letters, digits, - or _"))
     body = request.get_json(silent=True) if request.content_length else {}
     if not isinstance(body, dict):
-        raise ApiError(400, "invalid_body", "the body is a JSON object (or empty)")
+        raise ApiError(400, "invalid_body", _('the body is a JSON object (or empty)'))
     printed_at = body.get("printed_at")
     if printed_at is not None:
         try:
             moment = datetime.fromisoformat(str(printed_at).replace("Z", "+00:00"))
         except ValueError:
-            raise ApiError(400, "invalid_printed_at", "'printed_at' is an ISO 8601 time such "
-                                                      "as 2026-12-07T10:15:00Z") from None
+            raise ApiError(400, "invalid_printed_at", _("'printed_at' is an ISO 8601 time such as "
+                                                        "2026-12-07T10:15:00Z")) from None
         moment = moment if moment.tzinfo else moment.replace(tzinfo=timezone.utc)
         printed_at = moment.astimezone(timezone.utc).isoformat().replace("+00:00", "Z")
     with current_instance().engine.begin() as connection:

@@ -14,6 +14,7 @@ from datetime import timezone
 from flask import Blueprint, jsonify, request
 from sqlalchemy import func, or_, select
 
+from core.i18n import _
 from core.web import current_instance
 from core.web.errors import ApiError
 
@@ -36,9 +37,9 @@ def find_orders(config_id):
     require_config_access(config_id)
     q = request.args.get("q", "").strip()
     if len(q) > MAX_QUERY or not q.isprintable():
-        raise ApiError(400, "invalid_query", f"'q' is at most {MAX_QUERY} printable "
-                                             "characters: a reference, a receipt's barcode "
-                                             "or a uuid")
+        raise ApiError(400, "invalid_query", _("'q' is at most %(max_query)s printable characters: a "
+                                               "reference, a receipt's barcode or a uuid"
+                                               , max_query=MAX_QUERY))
     limit = _whole_number("limit", DEFAULT_LIMIT, MAX_LIMIT)
     session_id = _whole_number("session_id", None, 2**31 - 1)
     with current_instance().engine.connect() as connection:
@@ -63,12 +64,13 @@ def find_orders(config_id):
 def order_detail(config_id, uuid):
     require_config_access(config_id)
     if not UUID_PATTERN.fullmatch(uuid):
-        raise ApiError(400, "invalid_uuid", "an order's uuid is 1 to 64 letters, digits, - or _")
+        raise ApiError(400, "invalid_uuid", _("an order's uuid is 1 to 64 letters, digits, - or _"))
     with current_instance().engine.connect() as connection:
         row = connection.execute(_summaries().where(
             PosSession.config_id == config_id, Order.uuid == uuid)).first()
         if row is None:
-            raise ApiError(404, "unknown_order", f"POS config {config_id} has no order {uuid}")
+            raise ApiError(404, "unknown_order", _('POS config %(config_id)s has no order %(uuid)s'
+                                                   , config_id=config_id, uuid=uuid))
         return jsonify(order_json(connection, config_id, row))
 
 
@@ -175,6 +177,6 @@ def _whole_number(name, default, maximum):
         return default
     if (len(raw) > 10 or not raw.isascii() or not raw.isdigit()
             or not 0 < int(raw) <= maximum):
-        raise ApiError(400, "invalid_query", f"'{name}' must be a whole number from 1 to "
-                                             f"{maximum}")
+        raise ApiError(400, "invalid_query", _("'%(name)s' must be a whole number from 1 to %(maximum)s"
+                                               , name=name, maximum=maximum))
     return int(raw)

@@ -3,6 +3,7 @@ role needed), the failures counted. Used by the cashier switch (staff_routes.py)
 approvals (approvals.py), which therefore do not import each other."""
 from sqlalchemy import select
 
+from core.i18n import _
 from core.models import User
 from core.web import current_instance, current_plugins
 from core.web.errors import ApiError
@@ -32,7 +33,7 @@ def verify_till_pin(config_id, body, needed=None):
     `needed` or above); else the JSON refusal. A wrong PIN is counted, committed, then refused."""
     user_id, pin = body.get("user_id"), body.get("pin")
     if not isinstance(user_id, int) or isinstance(user_id, bool) or not isinstance(pin, str):
-        raise ApiError(400, "invalid_body", 'send {"user_id": <a cashier\'s id>, "pin": "1234"}')
+        raise ApiError(400, "invalid_body", _('send {"user_id": <a cashier\'s id>, "pin": "1234"}'))
     refusal = None
     with current_instance().engine.begin() as connection:
         user = till_user(connection, config_id, user_id)
@@ -41,8 +42,8 @@ def verify_till_pin(config_id, body, needed=None):
                                                      "till: an admin can allow them on the "
                                                      "Users page")
         elif needed is not None and not role_allows(user.role, needed):
-            raise ApiError(403, "manager_only", f"{user.login} is a {user.role}: a {needed}'s "
-                                                "PIN is needed")
+            raise ApiError(403, "manager_only", _("%(login)s is a %(role)s: a %(needed)s's PIN is needed"
+                                                  , login=user.login, role=user.role, needed=needed))
         else:
             try:
                 check_pin(connection, user_id, pin, *pin_limits(connection))

@@ -15,7 +15,7 @@ from sqlalchemy import select
 from sqlalchemy.exc import IntegrityError
 
 from core.config_fields import declared_fields, read_values
-from core.i18n import js_catalog, use_locale
+from core.i18n import _, js_catalog, use_locale
 from core.plugins import flatten
 from core.web import current_instance, current_plugins
 from core.web.errors import ApiError, json_items
@@ -126,8 +126,8 @@ def pos_open_session(config_id):
     except sessions.SessionError as exc:
         raise ApiError(404, "unknown_config", str(exc)) from None
     except IntegrityError:
-        raise ApiError(409, "session_conflict", "Another session of this config was opened at "
-                       "the same moment: reload the page.") from None
+        raise ApiError(409, "session_conflict", _('Another session of this config was opened at the '
+                                                  'same moment: reload the page.')) from None
     return jsonify(session_id=session_id)
 
 
@@ -149,10 +149,11 @@ def push():
     scope = caller_config_scope()
     _body, orders, refusals = json_items("orders")  # an order's content refuses it alone
     if not isinstance(orders, list):
-        raise ApiError(400, "invalid_body", "send a JSON array of orders, or {\"orders\": [...]}")
+        raise ApiError(400, "invalid_body", _('send a JSON array of orders, or {"orders": [...]}'))
     if len(orders) > MAX_ORDERS_PER_PUSH:
         raise ApiError(413, "too_many_orders",
-                       f"send at most {MAX_ORDERS_PER_PUSH} orders per push, then the rest")
+                       _('send at most %(max_orders_per_push)s orders per push, then the rest'
+                         , max_orders_per_push=MAX_ORDERS_PER_PUSH))
     manager = current_plugins()
     staff_configs = staff_config_ids()
 

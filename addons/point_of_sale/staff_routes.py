@@ -6,6 +6,7 @@ from flask import Blueprint, flash, g, jsonify, redirect, render_template, reque
 from sqlalchemy import select
 
 from core.errors import CoreError
+from core.i18n import _
 from core.models import User
 from core.web import current_instance
 from core.web.errors import ApiError, json_object
@@ -46,17 +47,17 @@ def approve(config_id):
     body = json_object()
     action = body.get("action")
     if action not in ACTIONS:
-        raise ApiError(400, "invalid_action", f"action must be one of {', '.join(ACTIONS)}")
+        raise ApiError(400, "invalid_action", _('action must be one of %(actions)s'
+                                                , actions=', '.join(ACTIONS)))
     order_uuid, session_id = body.get("order_uuid"), body.get("session_id")
     details = body.get("details", {})
     if order_uuid is not None and (not isinstance(order_uuid, str) or len(order_uuid) > 64):
-        raise ApiError(400, "invalid_order_uuid", "order_uuid: the uuid of the order it is for")
+        raise ApiError(400, "invalid_order_uuid", _('order_uuid: the uuid of the order it is for'))
     if session_id is not None and (not isinstance(session_id, int) or isinstance(session_id,
                                                                                  bool)):
-        raise ApiError(400, "invalid_session_id", "session_id: the session's id, a number")
+        raise ApiError(400, "invalid_session_id", _("session_id: the session's id, a number"))
     if not isinstance(details, dict) or len(json_text(details)) > 2000:
-        raise ApiError(400, "invalid_details", "details: a JSON object of at most 2000 "
-                                               "characters")
+        raise ApiError(400, "invalid_details", _('details: a JSON object of at most 2000 characters'))
     approved = approval_for(config_id, action, body.get("approval"))
     with current_instance().engine.begin() as connection:
         approval_uuid = record_approval(connection, config_id, action, approved,

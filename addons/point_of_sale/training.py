@@ -13,6 +13,7 @@ Routes: `POST /pos/config/<id>/training` `{"on": true|false}` (a signed-in manag
 from flask import Blueprint, jsonify, request
 from sqlalchemy import select
 
+from core.i18n import _
 from core.web import current_instance
 from core.web.errors import ApiError
 
@@ -96,7 +97,7 @@ def switch_training(config_id):
     account = require_manager(config_id, "switch training mode")
     body = request.get_json(silent=True)
     if not isinstance(body, dict) or not isinstance(body.get("on"), bool):
-        raise ApiError(400, "invalid_body", "send {\"on\": true} or {\"on\": false}")
+        raise ApiError(400, "invalid_body", _('send {"on": true} or {"on": false}'))
     with current_instance().engine.begin() as connection:
         try:
             sessions.get_config(connection, config_id)
@@ -112,8 +113,8 @@ def push_training_orders(config_id):
     body = request.get_json(silent=True)
     orders = body.get("orders") if isinstance(body, dict) else None
     if not isinstance(orders, list) or not 0 < len(orders) <= MAX_TRAINING_ORDERS:
-        raise ApiError(400, "invalid_body", f"send {{\"orders\": [...]}} with 1 to "
-                                            f"{MAX_TRAINING_ORDERS} orders")
+        raise ApiError(400, "invalid_body", _('send {"orders": [...]} with 1 to %(max_training_orders)s '
+                                              'orders', max_training_orders=MAX_TRAINING_ORDERS))
     with current_instance().engine.begin() as connection:
         try:
             sessions.get_config(connection, config_id)
@@ -121,7 +122,7 @@ def push_training_orders(config_id):
             raise ApiError(404, "unknown_config", str(exc)) from None
         lock_journal(connection)
         if not in_training(connection, config_id):
-            raise ApiError(409, "not_in_training", "this till is not in training mode: its "
-                                                   "orders go to /pos/orders")
+            raise ApiError(409, "not_in_training", _('this till is not in training mode: its orders go '
+                                                     'to /pos/orders'))
         results = record_training_orders(connection, config_id, orders)
     return jsonify(results=results, training=True)
