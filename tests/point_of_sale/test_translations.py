@@ -76,6 +76,11 @@ def test_a_json_error_keeps_its_code_and_speaks_the_callers_language(admin_clien
         "message": "envoyez le corps en JSON avec l'en-tête Content-Type: application/json"}
     english = admin_client.post("/pos/orders", data="x", content_type="text/plain")
     assert english.get_json()["error"]["message"].startswith("send the body as JSON")
+    refused = admin_client.post("/pos/orders", json="not orders", headers=FRENCH)
+    assert refused.status_code == 400
+    assert refused.get_json()["error"] == {
+        "code": "invalid_body",
+        "message": 'envoyez un tableau JSON de commandes, ou {"orders": [...]}'}
     missing = admin_client.get("/pos/no-such-thing", headers=FRENCH)
     assert missing.status_code == 404
     assert missing.get_json()["error"]["code"] == "not_found"
