@@ -38,6 +38,18 @@ def core(url, *args):
 
 def test_each_till_numbers_its_orders_from_one_each_session(shop_and_bar, addon_instance):  # noqa: F811
     shop, bar = shop_and_bar
+    # "Replace an empty order" off: each till's first order stays its own, whichever till
+    # rings up first (the option's own tests are in test_order_on_screen_browser.py).
+    from core.config_fields import declared_fields, write_values
+    fields = [f for f in declared_fields(addon_instance.plugin_manager(), "pos.config")
+              if f.name == "multi_session_replace_empty_order"]
+    with addon_instance.engine.begin() as connection:
+        for config_id in (1, 2):
+            write_values(connection, "pos.config", config_id, fields,
+                         {"multi_session_replace_empty_order": False})
+    for page in (shop, bar):
+        page.reload()
+        wait_online(page)
     add(shop, "Espresso")
     add(bar, "Croissant")
     bars_second = new_order(bar)
