@@ -16,6 +16,7 @@ from sqlalchemy import func, or_, select, text, update
 from sqlalchemy.exc import IntegrityError
 
 from core import config_fields
+from core.i18n import _
 from core.plugins import flatten
 from core.web import current_instance, current_plugins
 from core.web.admin import local_path
@@ -227,7 +228,7 @@ def config_form(config_id):
             connection.execute(table.update().where(table.c.id == config_id).values(**record))
         config_fields.write_values(connection, CONFIG_FORM, config_id, fields, cleaned)
         save_payment_methods(connection, config_id, methods)
-    flash(f"Saved POS config {record['name']}.")
+    flash(_('Saved POS config %(name)s.', name=record['name']))
     return redirect(url_for(".configs"))
 
 
@@ -249,12 +250,12 @@ def open_session(config_id):
         with engine().begin() as connection:
             session_id = sessions.open_session(connection, config_id)
             name = connection.scalar(select(PosSession.name).where(PosSession.id == session_id))
-        flash(f"Session {name} is open.")
+        flash(_('Session %(name)s is open.', name=name))
     except sessions.SessionError as exc:
         flash(str(exc), "error")
     except IntegrityError:
         # The unique index: another admin or command opened one at the same moment.
-        flash("Another session of this config was opened at the same time; see below.", "error")
+        flash(_('Another session of this config was opened at the same time; see below.'), "error")
     return back_to(".configs")
 
 
@@ -267,7 +268,7 @@ def close_session(config_id):
     counted = decimal_value(request.form, "counted_cash", errors, Decimal("0"), MAX_AMOUNT,
                             default=False)
     if errors:
-        flash(f"Counted cash: {errors['counted_cash']}", "error")
+        flash(_('Counted cash: %(counted_cash)s', counted_cash=errors['counted_cash']), "error")
         return back_to(".configs")
     try:
         with engine().begin() as connection:
@@ -277,7 +278,7 @@ def close_session(config_id):
                 session_id=request.form.get("session_id", type=int))
             name = connection.scalar(select(PosSession.name).where(PosSession.id == session_id))
         sessions.announce_closed(engine(), current_plugins(), session_id, config_id)
-        flash(f"Session {name} is closed.")
+        flash(_('Session %(name)s is closed.', name=name))
     except sessions.SessionError as exc:
         flash(str(exc), "error")
     return back_to(".configs")
@@ -486,7 +487,7 @@ def product_form(product_id):
     if errors:
         record = {**form.to_dict(), "active": checked(form, "active")}
         return render_product_form(product, record, errors), 400
-    flash(f"Saved product {values['name']}.")
+    flash(_('Saved product %(name)s.', name=values['name']))
     return redirect(url_for(".products"))
 
 
@@ -547,7 +548,7 @@ def partner_form(partner_id):
         return render_partner_form(partner, record, errors), 400
     with engine().begin() as connection:
         partner_id = save_partner(connection, partner_id, values)
-    flash(f"Saved partner {values['name']}.")
+    flash(_('Saved partner %(name)s.', name=values['name']))
     return redirect(url_for(".partners"))
 
 
@@ -564,10 +565,10 @@ def retire_partner(partner_id):
         flash(rejection.message, "error")
         return back_to(".partners")
     if outcome == "deleted":
-        flash(f"Deleted partner {name}.")
+        flash(_('Deleted partner %(name)s.', name=name))
     else:
-        flash(f"{name} is retired: orders refer to it, so it is kept for them and no longer "
-              "offered at the tills.")
+        flash(_('%(name)s is retired: orders refer to it, so it is kept for them and no longer offered '
+                'at the tills.', name=name))
     return redirect(url_for(".partners"))
 
 

@@ -104,14 +104,14 @@ def save_pin(user_id):
         user = connection.execute(select(User.id, User.login, User.role)
                                   .where(User.id == user_id)).first()
     if user is None:
-        flash(f"There is no user {user_id}.", "error")
+        flash(_('There is no user %(user_id)s.', user_id=user_id), "error")
     elif not may_set_pin_of(user.role):
         return render_template("forbidden.html", needed=ADMIN), 403
     else:
         try:
             with engine.begin() as connection:
                 set_pin(connection, user_id, request.form.get("pin", "").strip())
-            flash(f"New PIN saved for {user.login}.")
+            flash(_('New PIN saved for %(login)s.', login=user.login))
         except CoreError as exc:
-            flash(f"{user.login}: {exc}.", "error")
+            flash(_('%(login)s: %(exc)s.', login=user.login, exc=exc), "error")
     return redirect(url_for(".index"))

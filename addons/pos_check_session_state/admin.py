@@ -7,6 +7,7 @@ from flask import flash, g, redirect, render_template, url_for
 from sqlalchemy import select
 
 from addons.point_of_sale import PosConfig, PosSession
+from core.i18n import _
 from core.web import current_instance, current_plugins
 from core.web.admin import moment
 from core.web.guard import admin_blueprint as guarded_blueprint
@@ -51,8 +52,8 @@ def attach_order(rejected_id):
             order_id, target = attach(connection, rejected_id, g.login,
                                       check_order=current_plugins().hook.check_pos_order)
     except AttachError as exc:
-        flash(f"Not attached: {exc}", "error")
+        flash(_('Not attached: %(exc)s', exc=exc), "error")
     else:
-        flash(f"Attached to session {target.name} as order {order_id}. The till clears it "
-              "at its next send.")
+        flash(_('Attached to session %(name)s as order %(order_id)s. The till clears it at its next '
+                'send.', name=target.name, order_id=order_id))
     return redirect(url_for(".index"))

@@ -4,6 +4,7 @@ from flask import abort, flash, redirect, render_template, request, url_for
 from sqlalchemy import insert, select, update
 
 from addons.point_of_sale import PosConfig
+from core.i18n import _
 from core.web import current_instance
 from core.web.guard import admin_blueprint as guarded_blueprint
 from core.web.guard import requires
@@ -74,10 +75,12 @@ def form(multi_session_id):
                 set_membership(connection, config.id, multi_session_id)
             elif config.id in members:
                 set_membership(connection, config.id, 0)
-    flash(f"Saved multi-session {record['name']}. Tills pick the change up when they reload.")
+    flash(_('Saved multi-session %(name)s. Tills pick the change up when they reload.'
+            , name=record['name']))
     if record["sync_server"] and is_loopback(record["sync_server"]):
-        flash(f"{record['sync_server']} names the till's own device: tills on other devices "
-              "cannot reach it. Use an address of the sync server on the shop's network.",
+        flash(_("%(sync_server)s names the till's own device: tills on other devices cannot reach it. "
+                "Use an address of the sync server on the shop's network."
+                , sync_server=record['sync_server']),
               "error")
     return redirect(url_for(".index"))
 

@@ -3,6 +3,7 @@ with Restore. Managers and admins, every POST with the page's CSRF token (the ke
 core.web.guard, as the other admin pages)."""
 from flask import flash, redirect, render_template, url_for
 
+from core.i18n import _
 from core.web import current_instance
 from core.web.admin import moment
 from core.web.guard import admin_blueprint as guarded_blueprint
@@ -38,9 +39,10 @@ def restore_order(order_id):
     try:
         key, order = restore(current_instance().engine, order_id)
     except RestoreError as exc:
-        flash(f"Not restored: {exc}", "error")
+        flash(_('Not restored: %(exc)s', exc=exc), "error")
     else:
-        flash(f"Restored {reference(order.order, order.uid)} as number "
-              f"{order.sequence_number} of multi-session {key.multi_session_id} "
-              f"({key.dbname}); its tills show it again.")
+        flash(_('Restored %(uid)s as number %(sequence_number)s of multi-session %(multi_session_id)s '
+                '(%(dbname)s); its tills show it again.'
+                , uid=reference(order.order, order.uid), sequence_number=order.sequence_number,
+                multi_session_id=key.multi_session_id, dbname=key.dbname))
     return redirect(url_for(".index"))

@@ -19,6 +19,7 @@ from sqlalchemy import select
 
 from core import config_fields, i18n
 from core.errors import CoreError
+from core.i18n import _
 from core.models import User
 from core.params import audit_parameter_change
 from core.plugins import flatten
@@ -178,7 +179,7 @@ def uninstall(name):
         if request.method == "GET":
             return render_template("uninstall.html", name=name, plan=plan)
         instance.uninstall([name])
-        flash(f"Uninstalled: {', '.join(plan)}.")
+        flash(_('Uninstalled: %(plan)s.', plan=', '.join(plan)))
     except CoreError as exc:
         flash(str(exc), "error")
     if request.method == "POST":
@@ -213,7 +214,7 @@ def edit_parameter():
                 after = params.set(key, request.form.get("value", ""))
                 audit_parameter_change(connection, current_plugins(), params.spec(key), before,
                                        after)
-                flash(f"Saved {key}.")
+                flash(_('Saved %(key)s.', key=key))
                 request_rebuild()
                 return redirect(url_for("admin.parameters", **debug_args()))
             except CoreError as exc:
@@ -244,7 +245,7 @@ def record_settings(form, record_id):
         if not errors:
             with engine.begin() as connection:
                 config_fields.write_values(connection, form, record_id, fields, cleaned)
-            flash("Settings saved.")
+            flash(_('Settings saved.'))
             return redirect(request.full_path)
         current = dict(request.form)
     else:

@@ -3,6 +3,7 @@ to (the `UserScope`s: point_of_sale's POS configs). Admins only."""
 from flask import flash, redirect, render_template, request, url_for
 
 from core.errors import CoreError
+from core.i18n import _
 from core.web import current_instance, current_plugins
 from core.web.guard import admin_blueprint, requires
 from core.web.users import (
@@ -52,7 +53,7 @@ def form(user_id=None):
                   **{name: request.form.getlist(name) for name in scopes}}
         try:
             save(engine, user, values, request.form.get("password", ""), scopes)
-            flash(f"Saved {values['login']}.")
+            flash(_('Saved %(login)s.', login=values['login']))
             return redirect(url_for("users.index"))
         except CoreError as exc:
             error = str(exc)

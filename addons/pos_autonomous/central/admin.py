@@ -10,6 +10,7 @@ from sqlalchemy import select
 
 from addons.point_of_sale import PosConfig, SessionError, config_writers
 from core.errors import CoreError
+from core.i18n import _
 from core.models import User
 from core.web import current_instance, current_plugins
 from core.web.admin import moment
@@ -100,14 +101,14 @@ def package():
         build_id = builds.request_build(current_instance(), int(raw_config), server_url,
                                         _logins(), name)
     except builds.AlreadyBuilding as exc:
-        flash(f"No second package started: {exc}.", "error")
+        flash(_('No second package started: %(exc)s.', exc=exc), "error")
         return redirect(url_for("pos_autonomous_admin.index", _anchor=f"build-{exc.build_id}"),
                         code=303)
     except CoreError as exc:
-        flash(f"No package made: {exc}", "error")
+        flash(_('No package made: %(exc)s', exc=exc), "error")
         return back_to_index()
-    flash(f"Making the package (build {build_id}): its progress is below; the download starts "
-          "when it is ready.")
+    flash(_('Making the package (build %(build_id)s): its progress is below; the download starts when '
+            'it is ready.', build_id=build_id))
     return redirect(url_for("pos_autonomous_admin.index", _anchor=f"build-{build_id}"),
                     code=303)
 
@@ -134,7 +135,8 @@ def download_build(build_id):
         with current_instance().engine.begin() as connection:
             build = builds.get(connection, build_id)
         state = "unknown" if build is None else builds.build_status(build)["words"]
-        flash(f"No package to download for build {build_id} ({state}).", "error")
+        flash(_('No package to download for build %(build_id)s (%(state)s).'
+                , build_id=build_id, state=state), "error")
         return back_to_index()
     with current_instance().engine.begin() as connection:
         build = builds.get(connection, build_id)
@@ -154,10 +156,10 @@ def set_cashiers(till_id):
             tills.get_till(connection, till_id)
             tills.set_cashiers(connection, till_id, logins)
     except CoreError as exc:
-        flash(f"Cashiers not saved: {exc}", "error")
+        flash(_('Cashiers not saved: %(exc)s', exc=exc), "error")
     else:
-        flash(f"Till {till_id}: cashiers {', '.join(logins) or 'none'}; the till has them at "
-              "its next synchronisation.")
+        flash(_('Till %(till_id)s: cashiers %(none)s; the till has them at its next synchronisation.'
+                , till_id=till_id, none=', '.join(logins) or 'none'))
     return back_to_index()
 
 
@@ -169,9 +171,9 @@ def update_table(table_name, direction):
             set_row(connection, table_name, direction, kind=request.form.get("kind"),
                     active=request.form.get("active") == "1")
     except CoreError as exc:
-        flash(f"Not saved: {exc}", "error")
+        flash(_('Not saved: %(exc)s', exc=exc), "error")
     else:
-        flash(f"Saved {table_name} ({direction}).")
+        flash(_('Saved %(table_name)s (%(direction)s).', table_name=table_name, direction=direction))
     return redirect(url_for(".index"))
 
 
@@ -185,9 +187,10 @@ def test_connection():
             raise CoreError("give a folder or an ftp://user:password@host/folder address")
         size = files.test_connection(location)
     except CoreError as exc:
-        flash(f"Connection failed: {exc}", "error")
+        flash(_('Connection failed: %(exc)s', exc=exc), "error")
     else:
-        flash(f"Connection works: {files.TEST_FILE} downloaded ({size} bytes).")
+        flash(_('Connection works: %(test_file)s downloaded (%(size)s bytes).'
+                , test_file=files.TEST_FILE, size=size))
     return redirect(url_for(".index"))
 
 
@@ -198,9 +201,10 @@ def revoke_till(till_id):
         with current_instance().engine.begin() as connection:
             tills.revoke(connection, till_id)
     except CoreError as exc:
-        flash(f"Not revoked: {exc}", "error")
+        flash(_('Not revoked: %(exc)s', exc=exc), "error")
     else:
-        flash(f"Till {till_id} is revoked: its synchroniser is refused from now on.")
+        flash(_('Till %(till_id)s is revoked: its synchroniser is refused from now on.'
+                , till_id=till_id))
     return redirect(url_for(".index"))
 
 
@@ -214,10 +218,10 @@ def move_config_to_central(config_id):
         with current_instance().engine.begin() as connection:
             number, _link = tills.move_to_central(connection, config_id, reason)
     except (CoreError, SessionError) as exc:
-        flash(f"Not moved: {exc}", "error")
+        flash(_('Not moved: %(exc)s', exc=exc), "error")
     else:
-        flash(f"Config {config_id} is served by this server again; its next ticket is "
-              f"{number + 1}.")
+        flash(_('Config %(config_id)s is served by this server again; its next ticket is %(number)s.'
+                , config_id=config_id, number=number + 1))
     return redirect(url_for(".index"))
 
 
@@ -228,7 +232,7 @@ def resolve_alarm(alarm_id):
     with current_instance().engine.begin() as connection:
         done = receive.resolve(connection, alarm_id, note)
     if done:
-        flash(f"Alarm {alarm_id} is resolved ({note}).")
+        flash(_('Alarm %(alarm_id)s is resolved (%(note)s).', alarm_id=alarm_id, note=note))
     else:
-        flash(f"Alarm {alarm_id} is not open.", "error")
+        flash(_('Alarm %(alarm_id)s is not open.', alarm_id=alarm_id), "error")
     return redirect(url_for(".index"))

@@ -4,6 +4,7 @@ at each pass). A bad field is said in a flash message, nothing saved."""
 from flask import flash, render_template, request
 
 from core.errors import CoreError
+from core.i18n import _
 from core.web import current_instance, current_plugins
 from core.web.admin import moment
 from core.web.guard import requires
@@ -64,7 +65,7 @@ def save_timings():
             for key, value in values.items():
                 parameters.set(key, value)
     except CoreError as exc:
-        flash(f"Not saved: {exc}", "error")
+        flash(_('Not saved: %(exc)s', exc=exc), "error")
     else:
-        flash("Synchroniser timings saved; the synchroniser uses them from its next pass.")
+        flash(_('Synchroniser timings saved; the synchroniser uses them from its next pass.'))
     return back_to_index()
