@@ -27,23 +27,28 @@ function autonomousIndicator() {
   return chip;
 }
 
-/** {level, text, title} of the "central" channel from the till's state. */
+/** {level, text, title} of the "central" channel from the till's state, in the till's language. */
 function centralStatus(state, waiting) {
+  const pos = window.comptoirPos;
+  const _t = (text, values) => (pos && pos._t ? pos._t(text, values)
+    : text.replace(/\{(\w+)\}/g, (match, key) => (values && key in values ? String(values[key]) : match)));
   const up = state.up || {};
-  const details = [state.last_error || `last synchronised ${state.last_success_at || "never"}`,
-    up.last_refusal ? `refused: ${up.last_refusal}` : "",
-    `last ticket the central server acknowledged: ${up.last_acknowledged || "none"}`,
-    up.customers_held ? `customer changes held: ${up.customers_held}` : ""]
+  const never = _t("never");
+  const none = _t("none");
+  const details = [state.last_error || _t("last synchronised {when}", { when: state.last_success_at || never }),
+    up.last_refusal ? _t("refused: {why}", { why: up.last_refusal }) : "",
+    _t("last ticket the central server acknowledged: {ticket}", { ticket: up.last_acknowledged || none }),
+    up.customers_held ? _t("customer changes held: {count}", { count: up.customers_held }) : ""]
     .filter(Boolean).join("\n");
-  const title = `Central server ${state.server_url || ""}: ${details}`;
-  if (up.last_refusal) return { level: "down", text: "central server refuses tickets", title };
-  if (state.state === "error") return { level: "down", text: "central server unreachable", title };
-  if (state.state === "never") return { level: "waiting", text: "not synchronised yet", title };
+  const title = _t("Central server {server}: {details}", { server: state.server_url || "", details });
+  if (up.last_refusal) return { level: "down", text: _t("central server refuses tickets"), title };
+  if (state.state === "error") return { level: "down", text: _t("central server unreachable"), title };
+  if (state.state === "never") return { level: "waiting", text: _t("not synchronised yet"), title };
   if (state.state === "importing") {
-    return { level: "waiting", text: "importing from the central server", title };
+    return { level: "waiting", text: _t("importing from the central server"), title };
   }
   if (waiting) {
-    return { level: "waiting", text: `${waiting} waiting for the central server`, title };
+    return { level: "waiting", text: _t("{count} waiting for the central server", { count: waiting }), title };
   }
   return { level: "ok", text: "", title: "" };
 }
