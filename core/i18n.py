@@ -22,6 +22,7 @@ browser's Accept-Language among the languages that have catalogs; else the syste
 """
 import os
 import tempfile
+from contextlib import contextmanager
 from decimal import Decimal, InvalidOperation
 from pathlib import Path
 
@@ -43,7 +44,7 @@ from flask_babel import (
 )
 
 __all__ = ["_", "_l", "N_", "number_text", "gettext", "ngettext", "lazy_gettext", "use_locale",
-           "current_language", "js_catalog", "LANGUAGES", "COMPLETE"]
+           "instance_locale", "current_language", "js_catalog", "LANGUAGES", "COMPLETE"]
 
 _ = gettext
 _l = lazy_gettext
@@ -191,6 +192,30 @@ def use_locale(locale):
         return
     g.core_locale = str(parsed)
     refresh()
+
+
+_UNSET = object()
+
+
+@contextmanager
+def instance_locale():
+    """Within it, `_()` speaks the instance's default language (`core.default_locale`), not the
+    caller's: for text stored in the database (a quarantine reason, an alarm), which whoever
+    reads it later reads as the instance wrote it. Outside an app context, English."""
+    if not has_app_context():
+        yield
+        return
+    saved = g.get("core_locale", _UNSET)
+    g.core_locale = current_app.config.get("CORE_DEFAULT_LOCALE") or "en"
+    refresh()
+    try:
+        yield
+    finally:
+        if saved is _UNSET:
+            g.pop("core_locale", None)
+        else:
+            g.core_locale = saved
+        refresh()
 
 
 def current_language():

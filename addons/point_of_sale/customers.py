@@ -23,6 +23,7 @@ from datetime import timedelta, timezone
 
 from sqlalchemy import delete, exists, func, or_, select, update
 
+from core.i18n import _
 from core.models import utc_now
 
 from .fields import Rejection
@@ -51,31 +52,33 @@ def clean_values(values, allowed):
     """Check the fields a till sent (a dict of strings, only `allowed` names); return them
     trimmed, or raise a Rejection naming the first field at fault."""
     if not isinstance(values, dict):
-        raise Rejection("invalid_customer", "send the customer as a JSON object of fields")
+        raise Rejection("invalid_customer", _("send the customer as a JSON object of fields"))
     unknown = sorted(set(values) - set(allowed))
     if unknown:
-        raise Rejection("invalid_customer", f"unknown field(s) {', '.join(map(repr, unknown))}; "
-                                            f"a till may send {', '.join(allowed)}")
+        raise Rejection("invalid_customer", _("unknown field(s) %(unknown)s; a till may send "
+                                              "%(allowed)s", unknown=", ".join(map(repr, unknown)),
+                                              allowed=", ".join(allowed)))
     cleaned = {}
     for name, value in values.items():
         if not isinstance(value, str):
-            raise Rejection("invalid_customer", f"'{name}' must be a string")
+            raise Rejection("invalid_customer", _("'%(name)s' must be a string", name=name))
         value = " ".join(value.split())  # one line, single spaces
         if len(value) > CUSTOMER_FIELDS[name]:
             raise Rejection("invalid_customer",
-                            f"'{name}' must be at most {CUSTOMER_FIELDS[name]} characters")
+                            _("'%(name)s' must be at most %(count)s characters", name=name,
+                              count=CUSTOMER_FIELDS[name]))
         if name == "email" and value and not EMAIL_PATTERN.fullmatch(value):
-            raise Rejection("invalid_customer", f"{value!r} is not an e-mail address "
-                                                "(name@example.com)")
+            raise Rejection("invalid_customer", _("%(value)s is not an e-mail address "
+                                                  "(name@example.com)", value=repr(value)))
         if name == "phone" and value and not (PHONE_PATTERN.fullmatch(value)
                                               and sum(c.isdigit() for c in value) >= 3):
-            raise Rejection("invalid_customer", f"{value!r} is not a phone number (digits, "
-                                                "spaces, + ( ) . - /)")
+            raise Rejection("invalid_customer", _("%(value)s is not a phone number (digits, "
+                                                  "spaces, + ( ) . - /)", value=repr(value)))
         if name == "country_code":
             value = value.upper()
             if value and not COUNTRY_PATTERN.fullmatch(value):
-                raise Rejection("invalid_customer", "'country_code' must be two letters "
-                                                    "(ISO 3166), such as FR")
+                raise Rejection("invalid_customer", _("'country_code' must be two letters "
+                                                      "(ISO 3166), such as FR"))
         cleaned[name] = value
     return cleaned
 
@@ -111,12 +114,12 @@ def create_customer(connection, values):
     dict. Rejection `invalid_customer` for a bad value, `no_template` without a template."""
     cleaned = clean_values(values, tuple(CUSTOMER_FIELDS))
     if not cleaned.get("name"):
-        raise Rejection("invalid_customer", "a customer needs a 'name'")
+        raise Rejection("invalid_customer", _("a customer needs a 'name'"))
     template = template_customer(connection)
     if template is None:
-        raise Rejection("no_template", "no partner is marked as the template customer: an "
-                                       "administrator marks one in the admin's Partners "
-                                       "(\"Template for customers created at a till\")")
+        raise Rejection("no_template", _("no partner is marked as the template customer: an "
+                                         "administrator marks one in the admin's Partners "
+                                         "(\"Template for customers created at a till\")"))
     row = {name: cleaned[name] if cleaned.get(name) else getattr(template, name)
            for name in CUSTOMER_FIELDS}
     row.update(name=cleaned["name"], is_customer_template=False, active=True)
@@ -128,10 +131,10 @@ def create_customer(connection, values):
 def _customer(connection, partner_id):
     row = connection.execute(select(Partner).where(Partner.id == partner_id)).first()
     if row is None or not row.active:
-        raise Rejection("unknown_customer", f"there is no customer {partner_id}")
+        raise Rejection("unknown_customer", _("there is no customer %(id)s", id=partner_id))
     if row.is_customer_template:
-        raise Rejection("template_customer", "the template customer is edited in the admin, "
-                                             "not at a till")
+        raise Rejection("template_customer", _("the template customer is edited in the admin, "
+                                               "not at a till"))
     return row
 
 
@@ -139,7 +142,7 @@ def update_customer(connection, partner_id, values):
     """Change a customer's phone and/or e-mail; returns its dict."""
     cleaned = clean_values(values, EDITABLE_FIELDS)
     if not cleaned:
-        raise Rejection("invalid_customer", "send 'phone' and/or 'email' to change")
+        raise Rejection("invalid_customer", _("send 'phone' and/or 'email' to change"))
     _customer(connection, partner_id)
     connection.execute(update(Partner).where(Partner.id == partner_id).values(**cleaned))
     return partner_json(connection.execute(select(Partner).where(Partner.id == partner_id)).one())
@@ -150,8 +153,8 @@ def retire_customer(connection, partner_id):
     their tickets stay intact) but no longer offered at the tills."""
     row = connection.execute(select(Partner).where(Partner.id == partner_id)).first()
     if row is not None and row.is_customer_template:
-        raise Rejection("template_customer", "the template customer cannot be deleted: mark "
-                                             "another partner as the template first")
+        raise Rejection("template_customer", _("the template customer cannot be deleted: mark "
+                                               "another partner as the template first"))
     _customer(connection, partner_id)
     if connection.scalar(select(exists().where(Order.partner_id == partner_id))):
         connection.execute(update(Partner).where(Partner.id == partner_id).values(active=False))
@@ -181,15 +184,16 @@ def check_abandon(connection, partner_id, source, window_seconds):
         .order_by(CustomerChange.id.desc()).limit(1)).first()
     if created is None or created.source != source:
         raise Rejection("not_your_creation",
-                        f"customer {partner_id} was not created by this till: only the till "
-                        "that created a customer may cancel its creation (an administrator "
-                        "retires customers in the admin)")
+                        _("customer %(id)s was not created by this till: only the till "
+                          "that created a customer may cancel its creation (an administrator "
+                          "retires customers in the admin)", id=partner_id))
     at = created.at if created.at.tzinfo else created.at.replace(tzinfo=timezone.utc)
     if utc_now() - at > timedelta(seconds=window_seconds):
         raise Rejection("abandon_too_late",
-                        f"customer {partner_id} was created more than {window_seconds} s ago "
-                        "(point_of_sale.customer_abandon_seconds): its creation can no longer "
-                        "be cancelled from the till; an administrator retires it in the admin")
+                        _("customer %(id)s was created more than %(seconds)s s ago "
+                          "(point_of_sale.customer_abandon_seconds): its creation can no longer "
+                          "be cancelled from the till; an administrator retires it in the admin",
+                          id=partner_id, seconds=window_seconds))
 
 
 def abandon_window(connection):

@@ -5,6 +5,8 @@ without importing each other in a circle."""
 import re
 from decimal import ROUND_HALF_UP, Decimal, InvalidOperation
 
+from core.i18n import _
+
 # An amount sent as a string: plain ASCII digits with an optional decimal part. Python's
 # Decimal would also read "1_000", " 2 " and full-width digits.
 AMOUNT_TEXT = re.compile(r"[0-9]{1,12}(\.[0-9]{1,12})?")
@@ -24,13 +26,15 @@ def amount(value, name, places="0.01", signed=False):
     if isinstance(value, bool) or not isinstance(value, (int, float, str)) or (
             isinstance(value, str)
             and not (SIGNED_AMOUNT_TEXT if signed else AMOUNT_TEXT).fullmatch(value)):
-        raise Rejection("invalid_field", f"'{name}' must be a number, or a string of digits "
-                                         "with an optional decimal point such as \"12.50\"")
+        raise Rejection("invalid_field", _("'%(name)s' must be a number, or a string of digits "
+                                           "with an optional decimal point such as \"12.50\"",
+                                           name=name))
     try:
         number = Decimal(str(value))
     except InvalidOperation:
-        raise Rejection("invalid_field", f"'{name}' must be a number") from None
+        raise Rejection("invalid_field", _("'%(name)s' must be a number", name=name)) from None
     if not number.is_finite() or abs(number) > MAX_AMOUNT or (number < 0 and not signed):
         lowest = "-1000000000" if signed else "0"
-        raise Rejection("invalid_field", f"'{name}' must be a number from {lowest} to 1000000000")
+        raise Rejection("invalid_field", _("'%(name)s' must be a number from %(lowest)s to "
+                                           "1000000000", name=name, lowest=lowest))
     return number.quantize(Decimal(places), rounding=ROUND_HALF_UP)

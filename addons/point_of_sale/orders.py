@@ -18,6 +18,7 @@ from sqlalchemy import select, update
 from sqlalchemy.exc import IntegrityError
 
 from core.db import is_transient
+from core.i18n import _
 from core.models import utc_now
 from core.web.strict_json import clean_text
 
@@ -100,28 +101,28 @@ class ParsedOrder:
 
 def parse_order(raw):
     if not isinstance(raw, dict):
-        raise Rejection("invalid_order", "each order must be a JSON object")
+        raise Rejection("invalid_order", _("each order must be a JSON object"))
     uuid = _uuid(raw.get("uuid"), "invalid_uuid",
-                 "'uuid' must be 1 to 64 letters, digits, - or _")
+                 _("'uuid' must be 1 to 64 letters, digits, - or _"))
     lines = _list_of_lines(raw.get("lines"))
     payments = raw.get("payments", [])
     if not isinstance(payments, list) or len(payments) > MAX_PAYMENTS:
-        raise Rejection("invalid_payments", f"'payments' must be a list of at most "
-                                            f"{MAX_PAYMENTS} payments")
+        raise Rejection("invalid_payments", _("'payments' must be a list of at most "
+                                              "%(count)s payments", count=MAX_PAYMENTS))
     reference = _optional_text(raw.get("reference"), 0, "invalid_reference",
-                               "'reference' must be a string of at most 64 characters")
+                               _("'reference' must be a string of at most 64 characters"))
     cashier = _optional_text(raw.get("cashier"), 1, "invalid_cashier",
-                             "'cashier' must be the login of the cashier who sold it (1 to 64 "
-                             "characters)")
+                             _("'cashier' must be the login of the cashier who sold it (1 to 64 "
+                               "characters)"))
     total = raw.get("amount_total")
     refunded = raw.get("refunded_order_uuid")
     if refunded is not None:
         _uuid(refunded, "invalid_refund",
-              "'refunded_order_uuid' must be the uuid of the order this one refunds")
+              _("'refunded_order_uuid' must be the uuid of the order this one refunds"))
     parsed_lines = tuple(_line(line, index) for index, line in enumerate(lines))
     if refunded is None and any(line.refunded_line_index is not None for line in parsed_lines):
-        raise Rejection("invalid_refund", "lines with a 'refunded_line_index' need the order's "
-                                          "'refunded_order_uuid'")
+        raise Rejection("invalid_refund", _("lines with a 'refunded_line_index' need the "
+                                            "order's 'refunded_order_uuid'"))
     return ParsedOrder(
         uuid=uuid,
         session_id=_integer(raw.get("session_id"), "session_id"),
@@ -145,9 +146,10 @@ def _uuid(value, code, message):
 
 def _list_of_lines(lines):
     if not isinstance(lines, list) or not lines:
-        raise Rejection("empty_order", "an order needs at least one line in 'lines'")
+        raise Rejection("empty_order", _("an order needs at least one line in 'lines'"))
     if len(lines) > MAX_LINES:
-        raise Rejection("too_many_lines", f"an order may have at most {MAX_LINES} lines")
+        raise Rejection("too_many_lines", _("an order may have at most %(count)s lines",
+                                            count=MAX_LINES))
     return lines
 
 
@@ -166,22 +168,25 @@ def _optional_integer(raw, name):
 def _line(raw, index):
     where = f"lines[{index}]"
     if not isinstance(raw, dict):
-        raise Rejection("invalid_line", f"{where} must be an object")
+        raise Rejection("invalid_line", _("%(where)s must be an object", where=where))
     refunded_line = raw.get("refunded_line_index")
     if refunded_line is not None and (isinstance(refunded_line, bool) or not isinstance(
             refunded_line, int) or not 0 <= refunded_line < MAX_LINES):
-        raise Rejection("invalid_refund", f"{where}.refunded_line_index must be the position "
-                                          "(from 0) of the refunded line in the original order")
+        raise Rejection("invalid_refund", _("%(where)s.refunded_line_index must be the position "
+                                            "(from 0) of the refunded line in the original "
+                                            "order", where=where))
     qty = _amount(raw.get("qty"), f"{where}.qty", places="0.001", signed=True)
     if refunded_line is None and (qty <= 0 or qty > 100000):
-        raise Rejection("invalid_line", f"{where}.qty must be more than 0 and at most 100000 "
-                                        "(a refund line, negative, names its refunded_line_index)")
+        raise Rejection("invalid_line", _("%(where)s.qty must be more than 0 and at most 100000 "
+                                          "(a refund line, negative, names its "
+                                          "refunded_line_index)", where=where))
     if refunded_line is not None and not -100000 <= qty < 0:
-        raise Rejection("invalid_refund", f"{where}.qty of a refund line must be negative, "
-                                          "at least -100000")
+        raise Rejection("invalid_refund", _("%(where)s.qty of a refund line must be negative, "
+                                            "at least -100000", where=where))
     discount = _amount(raw.get("discount", 0), f"{where}.discount")
     if not 0 <= discount <= 100:
-        raise Rejection("invalid_line", f"{where}.discount must be a percentage from 0 to 100")
+        raise Rejection("invalid_line", _("%(where)s.discount must be a percentage from 0 to 100",
+                                          where=where))
     return ParsedLine(product_id=_integer(raw.get("product_id"), f"{where}.product_id"), qty=qty,
                       price_unit=_amount(raw.get("price_unit"), f"{where}.price_unit"),
                       discount=discount, refunded_line_index=refunded_line)
@@ -193,24 +198,24 @@ def _payment(raw, index):
     where = f"payments[{index}]"
     method = raw.get("method") if isinstance(raw, dict) else None
     if not isinstance(method, str) or not CODE_PATTERN.fullmatch(method):
-        raise Rejection("invalid_payment", f"{where}.method must be a payment method's code "
-                                           "such as \"cash\" or \"card\"")
+        raise Rejection("invalid_payment", _("%(where)s.method must be a payment method's code "
+                                             "such as \"cash\" or \"card\"", where=where))
     amount = _amount(raw.get("amount"), f"{where}.amount", signed=True)
     if amount == 0:
-        raise Rejection("invalid_payment", f"{where}.amount must be more than 0 (less than 0 "
-                                           "for a refund)")
+        raise Rejection("invalid_payment", _("%(where)s.amount must be more than 0 (less than 0 "
+                                             "for a refund)", where=where))
     return ParsedPayment(method, amount)
 
 
 def _integer(value, name):
     if isinstance(value, bool) or not isinstance(value, int) or not 0 < value < 2**31:
-        raise Rejection("invalid_field", f"'{name}' must be a positive whole number")
+        raise Rejection("invalid_field", _("'%(name)s' must be a positive whole number", name=name))
     return value
 
 
 def _timestamp(value):
     if not isinstance(value, str):
-        raise Rejection("invalid_field", "'created_at' must be an ISO 8601 date and time")
+        raise Rejection("invalid_field", _("'created_at' must be an ISO 8601 date and time"))
     try:
         moment = datetime.fromisoformat(value.replace("Z", "+00:00"))
         # Stored in UTC: SQLite keeps no offset, and tills in other zones must still sort right.
@@ -218,9 +223,9 @@ def _timestamp(value):
         return (moment.astimezone(timezone.utc) if moment.tzinfo
                 else moment.replace(tzinfo=timezone.utc))
     except (ValueError, OverflowError):
-        raise Rejection("invalid_field", "'created_at' must be an ISO 8601 date and time "
-                                         "between the years 1 and 9999, "
-                                         "e.g. 2026-11-22T10:15:00Z") from None
+        raise Rejection("invalid_field", _("'created_at' must be an ISO 8601 date and time "
+                                           "between the years 1 and 9999, "
+                                           "e.g. 2026-11-22T10:15:00Z")) from None
 
 
 # -- storing ---------------------------------------------------------------------------------
@@ -346,9 +351,9 @@ def _seal_created(connection, accepted, results):
 
 
 def _unexpected():
-    return Rejection("unexpected_error", "the server could not store this order (the error is "
-                                         "in its log with the order's uuid); keep the order and "
-                                         "tell the administrator")
+    return Rejection("unexpected_error", _("the server could not store this order (the error "
+                                           "is in its log with the order's uuid); keep the "
+                                           "order and tell the administrator"))
 
 
 def _log_unexpected(raw_or_order, stage):
@@ -374,8 +379,8 @@ def refused_in_place(raw_orders, refusals):
         return raw_orders
     return [RefusedContent(clean_text(raw.get("uuid")) if isinstance(raw, dict) else None,
                            Rejection(refusals[index].code,
-                                     f"this order holds what no order may: "
-                                     f"{refusals[index].message}"))
+                                     _("this order holds what no order may: %(reason)s",
+                                       reason=refusals[index].message)))
             if index in refusals else raw
             for index, raw in enumerate(raw_orders)]
 
@@ -424,21 +429,23 @@ def _check(connection, order, context, allowed_config_id, check_order):
     refund links or None)."""
     session = context.sessions.get(order.session_id)
     if session is None:
-        raise Rejection("unknown_session", f"there is no POS session {order.session_id}")
+        raise Rejection("unknown_session", _("there is no POS session %(id)s",
+                                             id=order.session_id))
     if allowed_config_id is not None and session.config_id != allowed_config_id:
-        raise Rejection("forbidden_session", f"session {order.session_id} belongs to another "
-                                             "POS config than your token's")
+        raise Rejection("forbidden_session", _("session %(id)s belongs to another POS config "
+                                               "than your token's", id=order.session_id))
     if session.config_id in context.writers:
         raise Rejection("config_served_elsewhere", served_elsewhere_message(
             f"POS config {session.config_id}", context.writers[session.config_id], "sell"))
     if too_old(session.opened_at, order.created_at):
-        raise Rejection("session_too_old", f"session {session.name} opened more than 24 hours "
-                        "before this sale: close it (its closing is due) and open a new one")
+        raise Rejection("session_too_old", _("session %(name)s opened more than 24 hours before "
+                                             "this sale: close it (its closing is due) and open "
+                                             "a new one", name=session.name))
     unknown = sorted({line.product_id for line in order.lines} - set(context.tax_rates))
     if unknown:
-        raise Rejection("unknown_product", f"unknown product ids: {unknown}")
+        raise Rejection("unknown_product", _("unknown product ids: %(ids)s", ids=unknown))
     if order.partner_id is not None and order.partner_id not in context.partners:
-        raise Rejection("unknown_partner", f"there is no partner {order.partner_id}")
+        raise Rejection("unknown_partner", _("there is no partner %(id)s", id=order.partner_id))
     if check_order is not None:
         refusal = check_order(connection=connection, order=order, session=session)
         if refusal:

@@ -112,11 +112,12 @@ def check_payments(payments, total, methods):
     if refund:
         if paid != total:
             raise Rejection("refund_payment_mismatch",
-                            f"a refund of {-total} must be paid back exactly; the payments pay "
-                            f"back {-paid}")
+                            _("a refund of %(total)s must be paid back exactly; the payments pay "
+                              "back %(paid)s", total=-total, paid=-paid))
         return Decimal("0")
     if paid < total:
-        raise Rejection("underpaid", f"payments of {paid} do not cover the total of {total}")
+        raise Rejection("underpaid", _("payments of %(paid)s do not cover the total of %(total)s",
+                                       paid=paid, total=total))
     _check_change(payments, total, methods, by_code)
     return paid - total
 
@@ -125,17 +126,20 @@ def _check_payment(index, payment, method, usable, refund):
     """One payment: a method of this till still taken, an amount of the right sign."""
     if method is None:
         raise Rejection("unknown_payment_method",
-                        f"payments[{index}].method {payment.method!r} is not a payment "
-                        f"method of this till; it takes: {usable}")
+                        _("payments[%(index)s].method %(method)s is not a payment method of this "
+                          "till; it takes: %(usable)s", index=index,
+                          method=repr(payment.method), usable=usable))
     if not method["active"]:
         raise Rejection("inactive_payment_method",
-                        f"payments[{index}]: {method['name']} is no longer taken at this "
-                        f"till; use one of: {usable}")
+                        _("payments[%(index)s]: %(method)s is no longer taken at this till; use "
+                          "one of: %(usable)s", index=index, method=method["name"],
+                          usable=usable))
     if refund and payment.amount >= 0:
-        raise Rejection("invalid_payment", f"payments[{index}].amount must be negative: "
-                                           "a refund is paid back")
+        raise Rejection("invalid_payment", _("payments[%(index)s].amount must be negative: "
+                                             "a refund is paid back", index=index))
     if not refund and payment.amount <= 0:
-        raise Rejection("invalid_payment", f"payments[{index}].amount must be more than 0")
+        raise Rejection("invalid_payment", _("payments[%(index)s].amount must be more than 0",
+                                             index=index))
 
 
 def _check_change(payments, total, methods, by_code):
@@ -143,10 +147,16 @@ def _check_change(payments, total, methods, by_code):
     without_change = sum((p.amount for p in payments if not by_code[p.method]["gives_change"]),
                          Decimal("0"))
     if without_change > total:
-        givers = " or ".join(m["name"] for m in methods if m["gives_change"] and m["active"])
+        givers = [m["name"] for m in methods if m["gives_change"] and m["active"]]
+        if not givers:
+            raise Rejection("overpaid_without_change",
+                            _("payments that give no change (%(amount)s) exceed the total of "
+                              "%(total)s; no method of this till gives change",
+                              amount=without_change, total=total))
         raise Rejection("overpaid_without_change",
-                        f"payments that give no change ({without_change}) exceed the total of "
-                        f"{total}; only {givers or 'no method of this till'} gives change")
+                        _("payments that give no change (%(amount)s) exceed the total of "
+                          "%(total)s; only %(methods)s gives change", amount=without_change,
+                          total=total, methods=_(" or ").join(givers)))
 
 
 # -- the admin's config form ----------------------------------------------------------------------

@@ -4,6 +4,8 @@ is stored (ledger_receive.py): parsed as `POST /pos/orders` parses an order, the
 itself runs the rules."""
 from decimal import Decimal
 
+from core.i18n import _, instance_locale
+
 from .fields import Rejection
 from .order_rules import order_rules
 from .orders import PushContext, parse_order
@@ -12,25 +14,34 @@ from .totals import CENT
 
 def check_received_order(connection, config_id, session_id, record):
     """None, or (rule, message) for the first rule of `order_rules` that the order `record`
-    (as an autonomous till sealed it, not stored yet) breaks in session `session_id`."""
+    (as an autonomous till sealed it, not stored yet) breaks in session `session_id`. The
+    message is in the instance's language (it is stored: a quarantine reason, an alarm), not
+    in that of the request that brought the record."""
+    with instance_locale():
+        return _check_received_order(connection, config_id, session_id, record)
+
+
+def _check_received_order(connection, config_id, session_id, record):
     try:
         order = parse_order(_wire(record, session_id))
         context = PushContext(connection, [order])
         session = context.sessions[session_id]
         if session.config_id != config_id:
-            raise Rejection("forbidden_session", f"session {session_id} is not of config "
-                                                 f"{config_id}")
+            raise Rejection("forbidden_session", _("session %(session)s is not of config "
+                                                   "%(config)s", session=session_id,
+                                                   config=config_id))
         unknown = sorted({line.product_id for line in order.lines} - set(context.tax_rates))
         if unknown:
-            raise Rejection("unknown_product", f"unknown product ids: {unknown}")
+            raise Rejection("unknown_product", _("unknown product ids: %(ids)s", ids=unknown))
         totals, _links = order_rules(order, session, context.tax_rates,
                                      context.methods[config_id], context.refunds)
         for name, computed in (("amount_tax", totals.tax), ("amount_paid", totals.paid),
                                ("amount_return", totals.change)):
             sent = record.get(name)
             if sent is not None and abs(Decimal(str(sent)) - computed) > CENT:
-                raise Rejection(f"{name}_mismatch", f"the till's {name} {sent} differs from "
-                                                    f"the server's {computed}")
+                raise Rejection(f"{name}_mismatch", _("the till's %(name)s %(sent)s differs from "
+                                                      "the server's %(computed)s", name=name,
+                                                      sent=sent, computed=computed))
     except Rejection as rejection:
         return rejection.code, rejection.message
     return None

@@ -17,6 +17,8 @@ from decimal import Decimal
 
 from sqlalchemy import func, select
 
+from core.i18n import _
+
 from .fields import Rejection
 from .models import Order, OrderLine, PosSession
 from .order_rules import not_quarantined
@@ -88,40 +90,46 @@ class Refunds:
         original = self.originals.get(order.refunded_order_uuid)
         if original is None or original.config_id != session.config_id:
             raise Rejection("unknown_refunded_order",
-                            f"there is no order {order.refunded_order_uuid} of this till's "
-                            "config to refund (an order is refunded once the server has it)")
+                            _("there is no order %(uuid)s of this till's config to refund (an "
+                              "order is refunded once the server has it)",
+                              uuid=order.refunded_order_uuid))
         if original.is_refund:
-            raise Rejection("invalid_refund", f"{original.reference} is a refund; it cannot "
-                                              "be refunded")
+            raise Rejection("invalid_refund", _("%(reference)s is a refund; it cannot be "
+                                                "refunded", reference=original.reference))
         wanted = defaultdict(Decimal)
         line_ids = []
         for index, line in enumerate(order.lines):
             where = f"lines[{index}]"
             if line.refunded_line_index is None or line.qty >= 0:
                 raise Rejection("invalid_refund",
-                                f"{where}: every line of a refund takes back a line of "
-                                f"{original.reference} (a negative qty and its "
-                                "refunded_line_index); sell new items in another order")
+                                _("%(where)s: every line of a refund takes back a line of "
+                                  "%(reference)s (a negative qty and its "
+                                  "refunded_line_index); sell new items in another order",
+                                  where=where, reference=original.reference))
             if line.refunded_line_index >= len(original.lines):
                 raise Rejection("invalid_refund",
-                                f"{where}.refunded_line_index: {original.reference} has "
-                                f"{len(original.lines)} lines")
+                                _("%(where)s.refunded_line_index: %(reference)s has %(count)s lines",
+                                  where=where, reference=original.reference,
+                                  count=len(original.lines)))
             sold = original.lines[line.refunded_line_index]
             if (line.product_id, line.price_unit, line.discount) != (
                     sold.product_id, sold.price_unit, sold.discount):
                 raise Rejection("invalid_refund",
-                                f"{where} must refund at the original's product, unit price "
-                                f"and discount ({sold.product_id}, {sold.price_unit}, "
-                                f"{sold.discount} %)")
+                                _("%(where)s must refund at the original's product, unit price "
+                                  "and discount (%(product)s, %(price)s, %(discount)s %%)",
+                                  where=where, product=sold.product_id,
+                                  price=sold.price_unit, discount=sold.discount))
             wanted[sold.id] += -line.qty
             line_ids.append(sold.id)
         for index, sold in enumerate(original.lines):
             left = sold.qty - sold.refunded - self.taken[sold.id]
             if wanted[sold.id] > left:
                 raise Rejection("refund_exceeds_sale",
-                                f"line {index + 1} of {original.reference}: "
-                                f"{_qty(wanted[sold.id])} to refund but only {_qty(left)} of "
-                                f"{_qty(sold.qty)} sold is left to refund")
+                                _("line %(number)s of %(reference)s: %(wanted)s to refund but only "
+                                  "%(left)s of %(sold)s sold is left to refund",
+                                  number=index + 1, reference=original.reference,
+                                  wanted=_qty(wanted[sold.id]), left=_qty(left),
+                                  sold=_qty(sold.qty)))
         return RefundLinks(original.id, tuple(line_ids), tuple(wanted.items()))
 
     def take(self, links):

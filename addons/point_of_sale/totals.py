@@ -4,6 +4,8 @@ order_rules.py (the rules a till's sealed records obey too) both use it."""
 from dataclasses import dataclass
 from decimal import ROUND_HALF_UP, Decimal
 
+from core.i18n import _
+
 from .fields import Rejection
 from .payment_methods import BUILT_IN_METHODS, check_payments
 
@@ -33,12 +35,13 @@ def compute_totals(order, tax_rates, methods=BUILT_IN_METHODS):
     total = sum((b for _, b in amounts), Decimal("0"))
     paid = sum((p.amount for p in order.payments), Decimal("0"))
     if order.amount_total is not None and abs(order.amount_total - total) > CENT:
-        raise Rejection("total_mismatch", f"the till's total {order.amount_total} differs from "
-                                          f"the server's {total}; check prices and tax rates")
+        raise Rejection("total_mismatch", _("the till's total %(sent)s differs from the "
+                                            "server's %(total)s; check prices and tax rates",
+                                            sent=order.amount_total, total=total))
     change = check_payments(order.payments, total, methods)
     if abs(paid) >= MONEY_LIMIT:  # |paid| >= |total| >= every line
-        raise Rejection("amount_too_large", f"an order's amounts must stay below "
-                                            f"{MONEY_LIMIT}; split it")
+        raise Rejection("amount_too_large", _("an order's amounts must stay below %(limit)s; "
+                                              "split it", limit=MONEY_LIMIT))
     return Totals(tuple(amounts), untaxed, total - untaxed, total, paid, change,
                   tuple(tax_rates[line.product_id] for line in order.lines))
 

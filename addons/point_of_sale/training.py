@@ -65,7 +65,7 @@ def record_training_orders(connection, config_id, raw_orders):
                                             .where(Product.id.in_(ids))).all())
             unknown = [i for i in ids if i not in rates]
             if unknown:
-                raise Rejection("unknown_product", f"unknown product ids: {unknown}")
+                raise Rejection("unknown_product", _("unknown product ids: %(ids)s", ids=unknown))
             totals = compute_totals(order, rates, methods)
         except Rejection as rejection:
             results.append({"index": index, "status": "rejected",

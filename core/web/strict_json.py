@@ -19,6 +19,8 @@ import re
 import orjson
 from flask.json.provider import DefaultJSONProvider
 
+from core.i18n import _
+
 MAX_DEPTH = 32  # arrays and objects inside one another; an Odoo order needs under 10
 MAX_STRING_CHARS = 65_536
 MAX_NUMBER_CHARS = 40
@@ -49,27 +51,29 @@ class JsonRefused(ValueError):
 
 
 def _refuse_constant(name):
-    raise JsonRefused("non_finite_number", f"{name} is not JSON: send numbers as finite decimals "
-                                           "(or null)")
+    raise JsonRefused("non_finite_number", _("%(name)s is not JSON: send numbers as finite "
+                                             "decimals (or null)", name=name))
 
 
 def _integer(literal):
     if len(literal) > MAX_NUMBER_CHARS:
-        raise JsonRefused("number_too_long", f"a number has more than {MAX_NUMBER_CHARS} "
-                                             "characters")
+        raise JsonRefused("number_too_long", _("a number has more than %(count)s characters",
+                                               count=MAX_NUMBER_CHARS))
     value = int(literal)
     if not INT_RANGE[0] <= value <= INT_RANGE[1]:
-        raise JsonRefused("number_out_of_range", f"the integer {literal} does not fit in 64 bits")
+        raise JsonRefused("number_out_of_range", _("the integer %(number)s does not fit in 64 bits",
+                                                   number=literal))
     return value
 
 
 def _float(literal):
     if len(literal) > MAX_NUMBER_CHARS:
-        raise JsonRefused("number_too_long", f"a number has more than {MAX_NUMBER_CHARS} "
-                                             "characters")
+        raise JsonRefused("number_too_long", _("a number has more than %(count)s characters",
+                                               count=MAX_NUMBER_CHARS))
     value = float(literal)
     if not math.isfinite(value):
-        raise JsonRefused("number_out_of_range", f"the number {literal} is too large")
+        raise JsonRefused("number_out_of_range", _("the number %(number)s is too large",
+                                                   number=literal))
     return value
 
 
@@ -92,8 +96,9 @@ def loads(text):
                 _check_values(value)
             elif (data.count(b"[") + data.count(b"{") > MAX_DEPTH
                   and _nesting(data) > MAX_DEPTH):
-                raise JsonRefused("too_deep", f"the JSON is nested deeper than {MAX_DEPTH} "
-                                              "arrays or objects")
+                raise JsonRefused("too_deep", _(
+                    "the JSON is nested deeper than %(count)s arrays or objects",
+                    count=MAX_DEPTH))
             return value
     return _loads_checked(text)
 
@@ -120,16 +125,18 @@ def _loads_checked(text):
         try:
             text = text.decode("utf-8")
         except UnicodeDecodeError:
-            raise JsonRefused("malformed_json", "the body is not UTF-8 text") from None
+            raise JsonRefused("malformed_json", _("the body is not UTF-8 text")) from None
     try:
         value = _DECODER.decode(text)
     except RecursionError:
-        raise JsonRefused("too_deep", f"the JSON is nested deeper than {MAX_DEPTH} "
-                                      "arrays or objects") from None
+        raise JsonRefused("too_deep", _(
+            "the JSON is nested deeper than %(count)s arrays or objects",
+            count=MAX_DEPTH)) from None
     except JsonRefused:
         raise
     except ValueError as exc:
-        raise JsonRefused("malformed_json", f"the body is not valid JSON: {exc}") from None
+        raise JsonRefused("malformed_json", _("the body is not valid JSON: %(error)s",
+                                              error=exc)) from None
     # Cheap tests first: most bodies cannot break a limit, so their values are not walked.
     brackets = text.count("[") + text.count("{")
     if (brackets > MAX_DEPTH or len(text) > MAX_STRING_CHARS
@@ -241,8 +248,9 @@ def _check_values(value):
         if not isinstance(item, (dict, list)):
             continue
         if depth > MAX_DEPTH:
-            raise JsonRefused("too_deep", f"the JSON is nested deeper than {MAX_DEPTH} "
-                                          "arrays or objects")
+            raise JsonRefused("too_deep", _(
+                "the JSON is nested deeper than %(count)s arrays or objects",
+                count=MAX_DEPTH))
         if isinstance(item, dict):
             for key, child in item.items():
                 _check_string(key)
@@ -253,15 +261,16 @@ def _check_values(value):
 
 def _check_string(text):
     if len(text) > MAX_STRING_CHARS:
-        raise JsonRefused("string_too_long", f"a string is longer than {MAX_STRING_CHARS} "
-                                             "characters")
+        raise JsonRefused("string_too_long", _("a string is longer than %(count)s characters",
+                                               count=MAX_STRING_CHARS))
     if "\x00" in text:
-        raise JsonRefused("nul_character", "strings may not contain the NUL character \\u0000")
+        raise JsonRefused("nul_character", _("strings may not contain the NUL character "
+                                            "\\u0000"))
     try:
         text.encode("utf-8")
     except UnicodeEncodeError:
-        raise JsonRefused("lone_surrogate", "a string holds a lone UTF-16 surrogate "
-                                            "(\\ud800-\\udfff not in a pair)") from None
+        raise JsonRefused("lone_surrogate", _("a string holds a lone UTF-16 surrogate "
+                                              "(\\ud800-\\udfff not in a pair)")) from None
 
 
 def dumps(value, **kwargs):

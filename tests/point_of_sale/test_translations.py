@@ -92,3 +92,50 @@ def test_french_plurals_keep_their_rule_when_catalogs_of_several_addons_merge(ap
         merged = merged_translations("fr", "js")
         assert [merged.plural(n) for n in (0, 1, 2)] == [0, 0, 1]
         assert merged.ngettext("{n} refused", "{n} refused", 0) == "{n} refusée"
+
+
+def test_an_order_pushs_rejections_and_the_json_readers_errors_speak_the_callers_language(
+        admin_client):
+    order = {"uuid": "fr-1", "session_id": 999, "created_at": "2026-11-26T08:00:00Z",
+             "lines": [{"product_id": 1, "qty": 1, "price_unit": "1.80"}], "payments": []}
+    [french] = _results(admin_client.post("/pos/orders", json=[order], headers=FRENCH))
+    assert french["error"] == {"code": "unknown_session",
+                               "message": "il n'y a pas de session de caisse 999"}
+    [english] = _results(admin_client.post("/pos/orders", json=[order]))
+    assert english["error"] == {"code": "unknown_session",
+                                "message": "there is no POS session 999"}
+    # The strict JSON reader's refusal of one order's content, in the caller's words too.
+    [refused] = _results(admin_client.post("/pos/orders", data='[{"amount_total": NaN}]',
+                                           content_type="application/json", headers=FRENCH))
+    assert refused["error"] == {
+        "code": "non_finite_number",
+        "message": "cette commande contient ce qu'aucune commande ne peut contenir : NaN n'est "
+                   "pas du JSON : envoyez les nombres en décimaux finis (ou null)"}
+    [refused] = _results(admin_client.post("/pos/orders", data='[{"amount_total": NaN}]',
+                                           content_type="application/json"))
+    assert refused["error"]["message"].endswith(
+        "NaN is not JSON: send numbers as finite decimals (or null)")
+    latin1 = admin_client.post("/pos/orders", data=b'[{"note": "caf\xe9"}]',
+                               content_type="application/json", headers=FRENCH)
+    assert latin1.status_code == 400 and latin1.get_json()["error"] == {
+        "code": "malformed_json", "message": "le corps n'est pas du texte UTF-8"}, text_of(latin1)
+
+
+def _results(response):
+    assert response.status_code in (200, 207, 400, 422), text_of(response)
+    body = response.get_json()
+    return body["results"] if isinstance(body, dict) else body
+
+
+def test_what_a_received_order_breaks_is_stored_in_the_instances_language(app):
+    """A quarantine reason is stored: it is said in the instance's language (English), not in
+    that of the till whose push brought the order."""
+    from addons.point_of_sale.received_orders import check_received_order
+    from core.i18n import _, use_locale
+    with app.test_request_context("/", headers=FRENCH):
+        use_locale("fr-FR")
+        assert _("there is no POS session %(id)s", id=1) == "il n'y a pas de session de caisse 1"
+        assert check_received_order(None, 1, 1, {"uuid": "r-1", "lines": []}) == (
+            "empty_order", "an order needs at least one line in 'lines'")
+        # The request's own language is back afterwards.
+        assert _("there is no POS session %(id)s", id=1) == "il n'y a pas de session de caisse 1"
