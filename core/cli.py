@@ -12,6 +12,7 @@ from sqlalchemy.exc import ArgumentError, OperationalError
 
 from core.db import resolve_url
 from core.errors import CoreError
+from core.i18n import _
 from core.instance import Instance
 from core.plugins import make_plugin_manager
 
@@ -130,7 +131,7 @@ def fail_cleanly(function):
             raise click.ClickException(str(exc)) from None
         except OperationalError as exc:
             reason = str(exc.orig).strip().splitlines()[-1] if exc.orig else str(exc)
-            raise click.ClickException(f"cannot use the database: {reason}"
+            raise click.ClickException(_("cannot use the database: %(reason)s", reason=reason)
                                        + createdb_hint(reason, args)) from None
     wrapper.__name__, wrapper.__doc__ = function.__name__, function.__doc__
     return wrapper
@@ -368,8 +369,12 @@ def user_add(instance, login, password, role, **scope_values):
         for name, values in scope_values.items():
             if values or created:
                 scopes[name].write(connection, user_id, [str(v) for v in values])
-    click.echo(f"{'Created' if created else 'Updated'} {login.strip()}"
-               f"{f' ({role})' if role else ''}.")
+    if role:
+        click.echo(_("Created %(login)s (%(role)s).", login=login.strip(), role=role) if created
+                   else _("Updated %(login)s (%(role)s).", login=login.strip(), role=role))
+    else:
+        click.echo(_("Created %(login)s.", login=login.strip()) if created
+                   else _("Updated %(login)s.", login=login.strip()))
 
 
 @user.command("list")
@@ -448,4 +453,6 @@ def _safe(url):
 
 
 def main():
+    from core.i18n import use_environment_locale
+    use_environment_locale()  # LC_ALL, LC_MESSAGES, LANG: the manager's language, else English
     cli(prog_name="core")

@@ -37,14 +37,41 @@ from flask_babel import (
     Domain,
     get_babel,
     get_locale,
-    gettext,
     lazy_gettext,
-    ngettext,
     refresh,
 )
+from flask_babel import gettext as _flask_gettext
+from flask_babel import ngettext as _flask_ngettext
 
 __all__ = ["_", "_l", "N_", "number_text", "gettext", "ngettext", "lazy_gettext", "use_locale",
-           "instance_locale", "current_language", "js_catalog", "LANGUAGES", "COMPLETE"]
+           "instance_locale", "use_environment_locale", "current_language", "js_catalog",
+           "LANGUAGES", "COMPLETE"]
+
+# Outside a Flask app (the `core` command), the catalogs of the language the environment names
+# (`use_environment_locale`); None: English.
+_cli = {"translations": None}
+
+
+def gettext(string, **variables):
+    """`string` translated (Flask-Babel's gettext in the app; the `core` command's language
+    outside it), with `%(name)s` placeholders filled from `variables`."""
+    if has_app_context():
+        return _flask_gettext(string, **variables)
+    translations = _cli["translations"]
+    text = translations.ugettext(string) if translations is not None else string
+    return text % variables if variables else text
+
+
+def ngettext(singular, plural, num, **variables):
+    """The singular or plural form for `num` (`%(num)d` in them), translated as `gettext`."""
+    if has_app_context():
+        return _flask_ngettext(singular, plural, num, **variables)
+    variables.setdefault("num", num)
+    translations = _cli["translations"]
+    text = (translations.ungettext(singular, plural, num) if translations is not None
+            else singular if num == 1 else plural)
+    return text % variables
+
 
 _ = gettext
 _l = lazy_gettext
@@ -216,6 +243,52 @@ def instance_locale():
         else:
             g.core_locale = saved
         refresh()
+
+
+def environment_language(environ=None):
+    """The language the environment asks for, as POSIX says (`LC_ALL`, else `LC_MESSAGES`, else
+    `LANG`: "fr_FR.UTF-8" is "fr_FR"); None for C, POSIX or nothing."""
+    environ = os.environ if environ is None else environ
+    for name in ("LC_ALL", "LC_MESSAGES", "LANG"):
+        value = environ.get(name)
+        if value:
+            code = value.split(".", 1)[0].split("@", 1)[0]
+            return None if code in ("C", "POSIX") else code
+    return None
+
+
+def use_environment_locale(environ=None):
+    """The `core` command speaks the environment's language (`environment_language`) outside
+    the app, from the kernel's and every available addon's catalogs; English without one.
+    Returns the language code used, or None."""
+    code = environment_language(environ)
+    _cli["translations"] = None
+    if not code:
+        return None
+    try:
+        locale = Locale.parse(code)
+    except (ValueError, TypeError, LookupError):
+        return None
+    from core.addons import BUILTIN_ADDONS, catalog_from_environment
+    try:  # the available addons (CORE_ADDONS_PATH, packages), as the command itself finds them
+        available = [addon.path / "translations"
+                     for addon in catalog_from_environment().addons.values()]
+    except Exception:  # noqa: BLE001 - a broken addon folder: the command says it, not this
+        available = sorted(BUILTIN_ADDONS.glob("*/translations"))
+    folders = [KERNEL_TRANSLATIONS, *(folder for folder in available if folder.is_dir())]
+    compile_catalogs([str(folder) for folder in folders])
+    merged, found = Translations(), False
+    for folder in folders:
+        loaded = Translations.load(str(folder), [locale], "messages")
+        if not isinstance(loaded, Translations):
+            continue
+        merged.merge(loaded)
+        if not found:
+            merged.plural, merged._info, found = loaded.plural, dict(loaded._info), True
+    if not found:
+        return None
+    _cli["translations"] = merged
+    return str(locale)
 
 
 def current_language():

@@ -5,6 +5,7 @@ from decimal import Decimal
 import click
 
 from core.cli import fail_cleanly, pass_instance
+from core.i18n import _, ngettext
 
 from . import journal, sessions
 from .ledger_check import self_check, verify_from_checkpoint
@@ -62,22 +63,26 @@ def verify_command(instance, config_id, full):
         check = verify_from_checkpoint(connection, config_id, full)
         journal_checks = [(chain, journal.verify_journal(connection, chain))
                           for chain in journal.chains(connection)]
-    unsealed = (f"; {check.unsealed} orders stored before the ledger existed are unnumbered"
-                if check.unsealed else "")
+    unsealed = ("; " + ngettext("%(num)d order stored before the ledger existed is unnumbered",
+                                "%(num)d orders stored before the ledger existed are unnumbered",
+                                check.unsealed) if check.unsealed else "")
     broken = not check.ok
     if check.ok:
-        click.echo(f"{config.name}: OK, {check.reason}{unsealed}")
+        click.echo(_("%(config)s: OK, %(reason)s", config=config.name, reason=check.reason)
+                   + unsealed)
     else:
-        click.echo(f"{config.name}: BROKEN at ticket {check.first_broken}: {check.reason} "
-                   f"({check.checked} tickets before it are intact){unsealed}", err=True)
+        click.echo(_("%(config)s: BROKEN at ticket %(ticket)s: %(reason)s (%(checked)s tickets "
+                     "before it are intact)", config=config.name, ticket=check.first_broken,
+                     reason=check.reason, checked=check.checked) + unsealed, err=True)
     for chain, result in journal_checks:
-        name = "Journal" if chain == journal.LOCAL else f"Journal {chain}"
+        name = _("Journal") if chain == journal.LOCAL else _("Journal %(chain)s", chain=chain)
         if result.ok:
-            click.echo(f"{name}: OK, {result.reason}")
+            click.echo(_("%(name)s: OK, %(reason)s", name=name, reason=result.reason))
             continue
         broken = True
-        click.echo(f"{name}: BROKEN at event {result.first_broken}: {result.reason} "
-                   f"({result.checked} events before it are intact)", err=True)
+        click.echo(_("%(name)s: BROKEN at event %(event)s: %(reason)s (%(checked)s events "
+                     "before it are intact)", name=name, event=result.first_broken,
+                     reason=result.reason, checked=result.checked), err=True)
     if broken:
         with instance.engine.begin() as connection:
             journal.record_event(connection, journal.VERIFY_FAILED, config_id,
@@ -188,7 +193,7 @@ def closings_run(instance, now_text):
     for closing in made:
         click.echo(_closing_line(closing))
     if not made:
-        click.echo("No closing is due.")
+        click.echo(_("No closing is due."))
 
 
 @closings_group.command("list")
@@ -215,20 +220,22 @@ def _moment(text):
     try:
         moment = datetime.fromisoformat(text.replace("Z", "+00:00"))
     except ValueError:
-        raise CoreError(f"--now {text!r} is not an ISO time such as 2026-12-07T05:00:00Z") \
-            from None
+        raise CoreError(_("--now %(text)s is not an ISO time such as 2026-12-07T05:00:00Z",
+                          text=repr(text))) from None
     return moment if moment.tzinfo else moment.replace(tzinfo=timezone.utc)
 
 
 def _closing_line(closing):
     details = closing["details"]
-    who = (f"establishment {details['establishment']}" if "establishment" in details
-           else f"config {closing['config_id']}")
+    who = (_("establishment %(name)s", name=details["establishment"])
+           if "establishment" in details else _("config %(id)s", id=closing["config_id"]))
     kind = closing["kind"].replace("_closing", "")
-    return (f"{closing['number']:>6} {kind:<7} {details['period']:<10} {who}: "
-            f"{details['order_count']} orders, total {details['period_total']}, "
-            f"perpetual {details['perpetual_total']}, {details['refund_count']} refunds, "
-            f"{details['duplicate_count']} duplicates [{closing['link'][:10]}]")
+    return (f"{closing['number']:>6} {kind:<7} {details['period']:<10} " + _(
+        "%(who)s: %(orders)s orders, total %(total)s, perpetual %(perpetual)s, %(refunds)s "
+        "refunds, %(duplicates)s duplicates", who=who, orders=details["order_count"],
+        total=details["period_total"], perpetual=details["perpetual_total"],
+        refunds=details["refund_count"], duplicates=details["duplicate_count"])
+        + f" [{closing['link'][:10]}]")
 
 
 class _ArchiveGroup(click.Group):
@@ -264,9 +271,10 @@ def archive_make(instance, config_id, period, output):
                                       private_key(parameters), instance.db_name)
         with open(output, "wb") as file:
             file.write(data)
-    click.echo(f"{output}: {manifest['tickets']['count']} tickets, {manifest['closings']} "
-               f"closings, {manifest['journal']['count']} journal events, signed by "
-               f"{manifest['public_key']}")
+    click.echo(_("%(file)s: %(tickets)s tickets, %(closings)s closings, %(events)s journal "
+                 "events, signed by %(key)s", file=output, tickets=manifest["tickets"]["count"],
+                 closings=manifest["closings"], events=manifest["journal"]["count"],
+                 key=manifest["public_key"]))
 
 
 @archive_group.command("verify")

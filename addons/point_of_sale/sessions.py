@@ -9,6 +9,7 @@ import logging
 from sqlalchemy import func, select, update
 
 from core.errors import CoreError
+from core.i18n import _
 from core.models import utc_now
 
 from .journal import SESSION_CLOSE, SESSION_OPEN, record_event
@@ -25,7 +26,7 @@ class SessionError(CoreError):
 def get_config(connection, config_id):
     config = connection.execute(select(PosConfig).where(PosConfig.id == config_id)).first()
     if config is None:
-        raise SessionError(f"no POS config with id {config_id}")
+        raise SessionError(_("no POS config with id %(id)s", id=config_id))
     return config
 
 
@@ -42,8 +43,8 @@ def open_session(connection, config_id):
     session = current_session(connection, config_id)
     if session is not None:
         if session.state == CLOSING_CONTROL:
-            raise SessionError(f"session {session.name} of {config.name} is being closed; "
-                               "finish closing it first")
+            raise SessionError(_("session %(session)s of %(config)s is being closed; finish "
+                                 "closing it first", session=session.name, config=config.name))
         if session.state == OPENING_CONTROL:
             _move(connection, session.id, OPENING_CONTROL, OPENED, opened_at=utc_now())
             record_event(connection, SESSION_OPEN, config_id, session=session.name)
@@ -68,8 +69,10 @@ def close_session(connection, config_id, manager=None, counted_cash=None, sessio
     refuse_if_served_elsewhere(connection, config, "close its sessions", SessionError)
     session = current_session(connection, config_id)
     if session is None or (session_id is not None and session.id != session_id):
-        raise SessionError(f"{config.name} has no open session"
-                           + (f" {session_id}" if session_id is not None else ""))
+        raise SessionError(_("%(config)s has no open session", config=config.name)
+                           if session_id is None else
+                           _("%(config)s has no open session %(id)s", config=config.name,
+                             id=session_id))
     if session.state in (OPENING_CONTROL, OPENED):
         _move(connection, session.id, session.state, CLOSING_CONTROL)
     _move(connection, session.id, CLOSING_CONTROL, CLOSED, closed_at=utc_now())
@@ -98,7 +101,7 @@ def start_closing(connection, config_id):
     """Only move the open session to closing control (a manager counts the cash)."""
     session = current_session(connection, config_id)
     if session is None or session.state != OPENED:
-        raise SessionError(f"POS config {config_id} has no opened session to close")
+        raise SessionError(_("POS config %(id)s has no opened session to close", id=config_id))
     _move(connection, session.id, OPENED, CLOSING_CONTROL)
     return session.id
 
@@ -116,4 +119,5 @@ def _move(connection, session_id, from_state, to_state, **values):
         PosSession.id == session_id, PosSession.state == from_state
     ).values(state=to_state, **values))
     if done.rowcount != 1:
-        raise SessionError(f"session {session_id} is no longer {from_state}")
+        raise SessionError(_("session %(id)s is no longer %(state)s", id=session_id,
+                             state=from_state))

@@ -1,5 +1,7 @@
 """The central instance's state for `core autonomous status`: each till (last contact, last
 acknowledged ticket, open alarms) and the file exports, as JSON and in words."""
+from core.i18n import _
+
 from . import exports, receive, tills
 
 
@@ -23,17 +25,24 @@ def as_json(till_rows, pushed, export_runs):
 
 def lines(till_rows, pushed, export_runs):
     """The same in words, a line each."""
-    yield "Central instance. Tills:" if till_rows else "Central instance; no till yet."
+    never, none = _("never"), _("none")
+    yield _("Central instance. Tills:") if till_rows else _("Central instance; no till yet.")
     for t in till_rows:
         seen = pushed.get(t.id, {})
-        yield (f"  {t.id} {t.name} (config {t.config_id})"
-               f"{' revoked' if t.revoked_at else ''}, last contact "
-               f"{t.last_contact_at or 'never'}, last acknowledged ticket "
-               f"{seen.get('last_acknowledged') or 'none'}, open alarms "
-               f"{seen.get('open_alarms', 0)}")
+        words = dict(id=t.id, name=t.name, config=t.config_id,
+                     contact=t.last_contact_at or never,
+                     ticket=seen.get("last_acknowledged") or none,
+                     alarms=seen.get("open_alarms", 0))
+        yield "  " + (_("%(id)s %(name)s (config %(config)s) revoked, last contact %(contact)s, "
+                        "last acknowledged ticket %(ticket)s, open alarms %(alarms)s", **words)
+                      if t.revoked_at else
+                      _("%(id)s %(name)s (config %(config)s), last contact %(contact)s, last "
+                        "acknowledged ticket %(ticket)s, open alarms %(alarms)s", **words))
     for item in export_runs:
         run = exports.run_json(item)
-        yield (f"  export of config {run['config_id']} to {run['target']}"
-               f"{' (late)' if run['late'] else ''}: last success "
-               f"{run['last_success_at'] or 'never'}, last error "
-               f"{run['last_error'] or 'none'}")
+        words = dict(config=run["config_id"], target=run["target"],
+                     success=run["last_success_at"] or never, error=run["last_error"] or none)
+        yield "  " + (_("export of config %(config)s to %(target)s (late): last success "
+                        "%(success)s, last error %(error)s", **words) if run["late"] else
+                      _("export of config %(config)s to %(target)s: last success %(success)s, "
+                        "last error %(error)s", **words))

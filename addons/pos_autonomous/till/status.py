@@ -2,6 +2,7 @@
 per-table checkpoints and full-import progress (rows, rate, time left)."""
 from sqlalchemy import select
 
+from core.i18n import _
 from core.times import utc_iso
 
 from .. import role
@@ -59,40 +60,47 @@ def till_status(connection):
 
 def lines(state):
     """A till's state (till_status) in words, a line each, for `core autonomous status`."""
-    yield f"Till {state['till_id']} of config {state['config_id']} -> {state['server_url']}"
-    yield (f"state: {state['state']}; last success: {state['last_success_at'] or 'never'}; "
-           f"last attempt: {state['last_attempt_at'] or 'never'}")
+    never, none = _("never"), _("none")
+    yield _("Till %(till)s of config %(config)s -> %(url)s", till=state["till_id"],
+            config=state["config_id"], url=state["server_url"])
+    yield _("state: %(state)s; last success: %(success)s; last attempt: %(attempt)s",
+            state=state["state"], success=state["last_success_at"] or never,
+            attempt=state["last_attempt_at"] or never)
     if state.get("behind"):
-        yield f"NOT SELLING: {state['behind']}"
+        yield _("NOT SELLING: %(reason)s", reason=state["behind"])
     if state["last_error"]:
-        yield (f"last error ({state['failures']} failure(s) in a row): "
-               f"{state['last_error']}")
+        yield _("last error (%(count)s failure(s) in a row): %(error)s",
+                count=state["failures"], error=state["last_error"])
     if state["last_event"]:
-        yield f"last event: {state['last_event']}"
+        yield _("last event: %(event)s", event=state["last_event"])
     up = state["up"]
-    yield (f"waiting to go up: {_waiting_words(up)}; last acknowledged ticket: "
-           f"{up['last_acknowledged'] or 'none'}; last push: {up['last_push_at'] or 'never'}")
+    yield _("waiting to go up: %(waiting)s; last acknowledged ticket: %(ticket)s; last push: "
+            "%(push)s", waiting=_waiting_words(up), ticket=up["last_acknowledged"] or none,
+            push=up["last_push_at"] or never)
     if up["last_refusal"]:
-        yield f"last refusal: {up['last_refusal']}"
+        yield _("last refusal: %(refusal)s", refusal=up["last_refusal"])
     for error in up["customer_errors"]:
-        yield f"customer change refused: {error}"
+        yield _("customer change refused: %(error)s", error=error)
     for name, table in state["tables"].items():
         yield _table_line(name, table)
 
 
 def _table_line(name, table):
-    line = f"  {name}: {table['mode']}"
     if table["mode"] == INCREMENTAL:
-        line += f" from version {table['version']}"
-    elif table["progress"]:
+        return "  " + _("%(table)s: %(mode)s from version %(version)s", table=name,
+                        mode=table["mode"], version=table["version"])
+    if table["progress"]:
         p = table["progress"]
-        line += (f" ({table['reason']}): {p['rows_done']}/{p['rows_total']} rows, "
-                 f"{p['rate']:.0f} rows/s")
-    return line
+        return "  " + _("%(table)s: %(mode)s (%(reason)s): %(done)s/%(total)s rows, %(rate)s "
+                        "rows/s", table=name, mode=table["mode"], reason=table["reason"],
+                        done=p["rows_done"], total=p["rows_total"], rate=format(p["rate"], ".0f"))
+    return f"  {name}: {table['mode']}"
 
 
 def _waiting_words(up):
-    tickets = up["tickets"] if up["tickets"] is not None else f"{up['entries']} entries"
+    tickets = up["tickets"] if up["tickets"] is not None else _("%(count)s entries",
+                                                                  count=up["entries"])
     closings = up["closings"] if up["closings"] is not None else "?"
-    return (f"{tickets} ticket(s), {closings} closing(s), {up['customers']} customer "
-            f"change(s), {up['events_waiting']} event(s)")
+    return _("%(tickets)s ticket(s), %(closings)s closing(s), %(customers)s customer "
+             "change(s), %(events)s event(s)", tickets=tickets, closings=closings,
+             customers=up["customers"], events=up["events_waiting"])
