@@ -14,6 +14,7 @@ from sqlalchemy import select
 from werkzeug.security import check_password_hash, generate_password_hash
 
 from core.errors import CoreError
+from core.i18n import _
 from core.models import User
 
 MIN_PASSWORD_LENGTH = 8
@@ -29,7 +30,8 @@ def role_allows(role, needed):
 
 def check_role(role):
     if role not in ROLES:
-        raise CoreError(f"unknown role {role!r}: choose {', '.join(ROLES)}")
+        raise CoreError(_("unknown role %(role)s: choose %(roles)s", role=repr(role),
+                          roles=", ".join(ROLES)))
     return role
 
 
@@ -54,11 +56,12 @@ def set_password(connection, login, password, role=None):
     their role when `role` is given). Return True when the user is new."""
     login = (login or "").strip()
     if not login:
-        raise CoreError("a login cannot be empty")
+        raise CoreError(_("a login cannot be empty"))
     if len(login) > MAX_LOGIN_LENGTH:
-        raise CoreError(f"a login has at most {MAX_LOGIN_LENGTH} characters")
+        raise CoreError(_("a login has at most %(count)s characters", count=MAX_LOGIN_LENGTH))
     if len(password or "") < MIN_PASSWORD_LENGTH:
-        raise CoreError(f"a password needs at least {MIN_PASSWORD_LENGTH} characters")
+        raise CoreError(_("a password needs at least %(count)s characters",
+                          count=MIN_PASSWORD_LENGTH))
     values = {"password_hash": generate_password_hash(password)}
     if role is not None:
         values["role"] = check_role(role)

@@ -26,6 +26,9 @@ def test_a_manager_reads_the_core_command_in_the_language_of_their_environment(t
     english = core(tmp_path, "user", "add", "marie")
     assert english.returncode == 0, english.stderr
     assert english.stdout.strip() == "Updated marie."
+    short = core(tmp_path, "user", "add", "paul", "--password", "abc", LANG="fr_FR.UTF-8")
+    assert short.returncode == 1
+    assert "un mot de passe doit faire au moins" in short.stderr, short.stderr
     # LC_ALL wins over LANG; C speaks English.
     assert core(tmp_path, "user", "add", "marie", LANG="fr_FR.UTF-8",
                 LC_ALL="C").stdout.strip() == "Updated marie."
