@@ -32,7 +32,11 @@
   `record_event(connection, kind, config_id=None, **details)` in the transaction that did what
   it records (after any ticket it seals: it locks the journal's head until commit) ->
   `JournalEntry(number, link)`; `journal_events`, `verify_journal` -> `JournalCheck`,
-  `journal_head`, and the kinds it records itself (`JOURNAL_KINDS`);
+  `journal_head`, and the kinds it records itself (`JOURNAL_KINDS`); an event's canonical form
+  and link (`canonical_details`, `canonical_event(number, at, kind, config_id, details_text)`,
+  `event_link(previous, canonical)`) and `verify_events(events, previous, expected)` (a run of
+  events in their wire form (`journal_event_json(row)`), e.g. a till's received by a central
+  instance);
 - periodic closings (periodic.py): `run_due_closings(connection, parameters, now=None)` makes
   the daily, monthly and yearly closings due (an autonomous till's synchroniser calls it),
   `closings_of_config(connection, config_id)`;
@@ -98,11 +102,16 @@ from .journal import KINDS as JOURNAL_KINDS
 from .journal import (
     JournalCheck,
     JournalEntry,
+    canonical_details,
+    canonical_event,
+    event_link,
     journal_events,
     journal_head,
     record_event,
+    verify_events,
     verify_journal,
 )
+from .journal import event_json as journal_event_json
 from .ledger import (
     SEALED_TABLES,
     ZERO_LINK,
@@ -189,7 +198,8 @@ __all__ = [
     "start_chain_after", "anchor_numbers", "compare_links", "ledger_links", "sample_numbers",
     "whose_copy_changed", "verify_from_checkpoint", "short_link",
     "JOURNAL_KINDS", "JournalCheck", "JournalEntry", "journal_events", "journal_head",
-    "record_event", "verify_journal", "closings_of_config", "run_due_closings",
+    "record_event", "verify_journal", "canonical_details", "canonical_event", "event_link",
+    "verify_events", "journal_event_json", "closings_of_config", "run_due_closings",
     "ParsedOrder", "Rejection", "compute_totals", "parse_order", "push_orders",
     "BUILT_IN_METHODS", "PaymentMethod", "check_payments", "payment_methods", "refunded_quantities",
     "SessionError", "announce_closed", "close_session", "current_session", "get_config", "open_session",

@@ -1,4 +1,4 @@
-"""`core autonomous ...`: package, build-package, export, revoke, purge (central); init, sync,
+"""`core autonomous ...`: package, build-package, export, revoke, purge, journal (central); init, sync,
 import (till); status and test-connection (both). Each command calls its machine's side."""
 import json
 import signal
@@ -185,6 +185,36 @@ def status(instance, as_json):
         return
     for line in central_status.lines(*central) if central else till_lines(state):
         click.echo(line)
+
+
+@autonomous.command("journal")
+@click.argument("till_id", type=int)
+@click.option("--after", type=int, default=0, help="Events numbered after this one.")
+@click.option("--limit", type=int, default=500, show_default=True)
+@click.option("--json", "as_json", is_flag=True, help="Print the events as JSON.")
+@pass_instance
+@fail_cleanly
+def journal_command(instance, till_id, after, limit, as_json):
+    """TILL_ID's chained journal of technical events as the central instance received it (its
+    numbers, times, kinds and links as sealed on the till), and whether it links."""
+    import addons.point_of_sale as point_of_sale
+
+    from .central import receive
+    with instance.engine.connect() as connection:
+        events = receive.till_journal(connection, till_id, after, limit)
+    if as_json:
+        click.echo(json.dumps(events, indent=2))
+        return
+    previous = events[0]["previous_link"] if events and after else point_of_sale.ZERO_LINK
+    checked, broken, reason, _last = point_of_sale.verify_events(
+        [{k: v for k, v in e.items() if k != "till_id"} for e in events], previous, after + 1)
+    for event in events:
+        config = f" config {event['config_id']}" if event["config_id"] is not None else ""
+        click.echo(f"{event['number']:>6}  {event['at']}  {event['kind']}{config}  "
+                   f"{json.dumps(event['details'], sort_keys=True)}  {event['link'][:12]}")
+    click.echo(f"{len(events)} event(s) of till {till_id}; "
+               + (f"chain intact ({checked} checked)" if broken is None
+                  else f"the chain breaks at event {broken}: {reason}"))
 
 
 @autonomous.command()

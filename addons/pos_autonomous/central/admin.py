@@ -36,7 +36,8 @@ def page(connection, declared):
     up = {"overview": overview, "names": names,
           "alarms": receive.open_alarms(connection),
           "acknowledgements": receive.recent_acknowledgements(connection),
-          "events": receive.recent_events(connection)}
+          "events": receive.recent_events(connection),
+          "journal": receive.recent_journal(connection)}
     return render_template("pos_autonomous/central.html",
                            rows=sync_rows(connection, declared), kinds=KINDS,
                            tills=tills.tills(connection), moment=moment, up=up,

@@ -189,5 +189,21 @@ class TillEvent(Model):
     received_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utc_now)
 
 
+class TillJournalEvent(Model):
+    """The tills' chained journals of technical events (point_of_sale's journal of each till's
+    instance), one row per event exactly as sealed on the till: its number, time, kind, config,
+    details (canonical JSON text) and links; checked against the till's chain as received."""
+    __tablename__ = "pos_autonomous_till_journal"
+    till_id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    number: Mapped[int] = mapped_column(BigInteger, primary_key=True)
+    at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
+    kind: Mapped[str] = mapped_column(String(32))
+    config_id: Mapped[int | None] = mapped_column(Integer)
+    details: Mapped[str] = mapped_column(Text)
+    previous_link: Mapped[str] = mapped_column(String(64))
+    link: Mapped[str] = mapped_column(String(64))
+    received_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utc_now)
+
+
 MODELS = [Change, SyncTable, TableState, Till, TillCashier, PackageBuild, ExportRun, TillPush,
-          Acknowledgement, Alarm, TillSession, TillEvent]
+          Acknowledgement, Alarm, TillSession, TillEvent, TillJournalEvent]

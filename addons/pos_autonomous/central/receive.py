@@ -11,7 +11,10 @@
 4. A refusal raises an alarm (the same one raised again counts up), and so does a chain the
    till found broken itself or a restore in its journal; a gap alarm closes when the numbers
    arrive.
-5. The technical events are kept; the push is written in the acknowledgement journal.
+5. The technical events are kept (a restore or a clock change the till journaled is an alarm);
+   the till's chained journal of technical events (point_of_sale's journal of its instance) is
+   kept as sealed, each event checked against the one before it (an event that does not link
+   is an alarm naming it); the push is written in the acknowledgement journal.
 """
 from datetime import datetime
 
@@ -22,9 +25,19 @@ from core.db import insert_or_ignore, is_transient
 from core.models import utc_now
 
 from ..wire import ACKNOWLEDGED, BROKEN, DUPLICATE, GAP, INVALID, REFUSALS, STORED
-from .models import Acknowledgement, Alarm, TillEvent, TillPush, TillSession
+from .models import (
+    Acknowledgement,
+    Alarm,
+    Till,
+    TillEvent,
+    TillJournalEvent,
+    TillPush,
+    TillSession,
+)
 
 TILL_CHAIN, RESTORE, SESSION = "till_chain", "restore", "session"  # alarms beside the refusals
+CLOCK_CHANGE = "clock_change"  # the till's wall clock jumped (its journal says by how much)
+TILL_JOURNAL = "till_journal"  # an event of the till's chained journal does not link
 QUARANTINED = "quarantined"  # a ticket that breaks a rule of POST /pos/orders (order_rules.py)
 DIFFERS, HEAD_BACK = "differs", "head_back"  # what the head and links of a pass show
 STATES = (point_of_sale.OPENING_CONTROL, point_of_sale.OPENED, point_of_sale.CLOSING_CONTROL,
@@ -49,6 +62,7 @@ def receive_push(connection, till, batch):
                         "count nowhere (refund balances, reports, closings)")
     probe = anchor_heads(connection, till, batch, push_row.last_acknowledged)
     events_acknowledged = store_events(connection, till, batch["events"])
+    journal_acknowledged = store_journal(connection, till, batch.get("journal", []))
     resolve_gaps(connection, till.id, head_number)
     serial = max(push_row.serial, batch["serial"])
     connection.execute(TillPush.__table__.update().where(TillPush.till_id == till.id).values(
@@ -57,7 +71,8 @@ def receive_push(connection, till, batch):
     return {"acks": [{"number": r["number"], "uuid": r["uuid"], "status": r["status"],
                       "reason": r.get("reason", "")} for r in results],
             "acknowledged": head_number, "serial": serial,
-            "events_acknowledged": events_acknowledged, "sessions": sorted(stored_sessions),
+            "events_acknowledged": events_acknowledged,
+            "journal_acknowledged": journal_acknowledged, "sessions": sorted(stored_sessions),
             **({"probe": probe} if probe else {})}
 
 
@@ -255,11 +270,62 @@ def store_events(connection, till, events):
             {"till_id": till.id, "event_id": e["id"], "at": _moment(e["at"]), "kind": e["kind"],
              "message": e["message"], "received_at": utc_now()} for e in new])
     for event in new:
-        if event["kind"] == RESTORE:
-            raise_alarm(connection, till, RESTORE, None, None,
+        if event["kind"] in (RESTORE, CLOCK_CHANGE):
+            raise_alarm(connection, till, event["kind"], None, None,
                         f"till {till.name} reports: {event['message']}")
     return connection.scalar(select(func.max(TillEvent.event_id)).where(
         TillEvent.till_id == till.id)) or 0
+
+
+def journal_head_of(connection, till_id):
+    """(number, link) of the last event of the till's chained journal held here."""
+    row = connection.execute(select(TillJournalEvent.number, TillJournalEvent.link).where(
+        TillJournalEvent.till_id == till_id).order_by(TillJournalEvent.number.desc())
+        .limit(1)).first()
+    return (row.number, row.link) if row else (0, point_of_sale.ZERO_LINK)
+
+
+def store_journal(connection, till, events):
+    """Keep the events of the till's chained journal that follow the last one held, as sealed
+    (a re-sent event is stored once); each is checked against the one before it
+    (point_of_sale.verify_events): the first that does not link raises an alarm naming it (it is
+    kept all the same: the central holds what the till sent). Return the last number held."""
+    number, link = journal_head_of(connection, till.id)
+    rows = []
+    for event in events:
+        if event["number"] <= number:
+            continue  # held already (a batch sent again)
+        if event["number"] != number + 1:
+            break  # a gap: the till sends again from what is acknowledged
+        _checked, broken, reason, _last = point_of_sale.verify_events([event], link, number + 1)
+        if broken is not None:
+            raise_alarm(connection, till, TILL_JOURNAL, event["number"], None,
+                        f"event {event['number']} ({event['kind']}) of till {till.name}'s "
+                        f"journal does not link to its chain: {reason}")
+        rows.append({"till_id": till.id, "number": event["number"],
+                     "at": datetime.fromisoformat(event["at"].replace("Z", "+00:00")),
+                     "kind": event["kind"], "config_id": event["config_id"],
+                     "details": point_of_sale.canonical_details(event["details"]),
+                     "previous_link": event["previous_link"], "link": event["link"],
+                     "received_at": utc_now()})
+        number, link = event["number"], event["link"]
+    if rows:
+        connection.execute(TillJournalEvent.__table__.insert(), rows)
+    return number
+
+
+def till_journal(connection, till_id=None, after=0, limit=200, config_id=None):
+    """The tills' journal events held here (point_of_sale's wire form plus `till_id`), oldest
+    first; with `config_id`, those of the tills of that config."""
+    table = TillJournalEvent.__table__
+    query = select(table).where(table.c.number > after)
+    if till_id is not None:
+        query = query.where(table.c.till_id == till_id)
+    if config_id is not None:
+        query = query.where(table.c.till_id.in_(select(Till.id).where(
+            Till.config_id == config_id)))
+    rows = connection.execute(query.order_by(table.c.till_id, table.c.number).limit(limit))
+    return [{"till_id": row.till_id, **point_of_sale.journal_event_json(row)} for row in rows]
 
 
 # -- what the central admin and `status` show --------------------------------------------------
@@ -286,6 +352,12 @@ def till_overview(connection):
 def recent_acknowledgements(connection, limit=20):
     return connection.execute(select(Acknowledgement).order_by(Acknowledgement.id.desc())
                               .limit(limit)).all()
+
+
+def recent_journal(connection, limit=20):
+    """The latest events of the tills' chained journals received (newest first)."""
+    return connection.execute(select(TillJournalEvent).order_by(
+        TillJournalEvent.received_at.desc(), TillJournalEvent.number.desc()).limit(limit)).all()
 
 
 def recent_events(connection, limit=20):

@@ -203,6 +203,7 @@ def parse_push(body, till):
             PUSH.items(body.get("sessions", []), "sessions", MAX_SESSIONS))],
         "events": [_event(raw, f"events[{index}]") for index, raw in enumerate(
             PUSH.items(body.get("events", []), "events", MAX_EVENTS))],
+        "journal": _journal(body.get("journal", [])),
         "chain": None if body.get("chain") is None else _chain(body["chain"]),
         "links": [_link_pair(raw, f"links[{index}]") for index, raw in enumerate(
             PUSH.items(body.get("links", []), "links", MAX_LINKS))],
@@ -266,6 +267,35 @@ def _event(raw, where):
         "at": PUSH.moment(event.get("at"), f"{where}.at"),
         "kind": PUSH.text(event.get("kind"), f"{where}.kind", limit=32),
         "message": PUSH.text(event.get("message"), f"{where}.message", limit=2000)}
+
+
+JOURNAL_MOMENT = re.compile(r"\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d\.\d{6}Z")
+
+
+def _journal(raw_events):
+    """The till's chained journal events (point_of_sale's wire form), numbers following each
+    other; `at` kept as the text its link was computed over."""
+    events = []
+    for index, raw in enumerate(PUSH.items(raw_events, "journal", MAX_EVENTS)):
+        where = f"journal[{index}]"
+        event = PUSH.mapping(raw, where)
+        details = event.get("details")
+        if not isinstance(details, dict):
+            PUSH.refuse(f"{where}.details", "an object")
+        events.append({
+            "number": PUSH.whole(event.get("number"), f"{where}.number", minimum=1),
+            "at": PUSH.text(event.get("at"), f"{where}.at", JOURNAL_MOMENT),
+            "kind": PUSH.text(event.get("kind"), f"{where}.kind", limit=32),
+            "config_id": PUSH.whole(event.get("config_id"), f"{where}.config_id",
+                                    allow_none=True),
+            "details": details,
+            "previous_link": PUSH.text(event.get("previous_link"), f"{where}.previous_link",
+                                       LINK),
+            "link": PUSH.text(event.get("link"), f"{where}.link", LINK)})
+    numbers = [event["number"] for event in events]
+    if numbers and numbers != list(range(numbers[0], numbers[0] + len(numbers))):
+        PUSH.refuse("journal", "in chain order, numbers following each other")
+    return events
 
 
 def _chain(raw):

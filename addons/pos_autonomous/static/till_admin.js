@@ -45,6 +45,7 @@ async function refreshTillStatus() {
         setCell("sync-last-attempt", state.last_attempt_at || "never");
         setCell("sync-last-error", state.last_error
           ? `${state.last_error} (${state.failures} failure(s) in a row)` : "none");
+        setCell("sync-alarm", state.alarm || "none");
         setCell("sync-last-event", state.last_event || "none");
         renderTables(state.tables);
         document.body.dataset.syncRefreshed = String(Date.now());

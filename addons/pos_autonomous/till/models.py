@@ -30,6 +30,8 @@ class Link(Model):
     # What the central instance holds back (a till → server table switched off there), in words;
     # empty when nothing is held. The changes stay queued and go when it is switched on again.
     up_held: Mapped[str] = mapped_column(Text, default="")
+    # the last jump of the wall clock seen between two passes, in words (the till's alarm)
+    clock_alarm: Mapped[str] = mapped_column(Text, default="")
 
 
 class Checkpoint(Model):
@@ -63,6 +65,8 @@ class PushState(Model):
     last_acknowledged: Mapped[int] = mapped_column(BigInteger, default=0)
     serial: Mapped[int] = mapped_column(BigInteger, default=0)
     events_acknowledged: Mapped[int] = mapped_column(BigInteger, default=0)
+    # the last event of this instance's chained journal (point_of_sale) the central holds
+    journal_acknowledged: Mapped[int] = mapped_column(BigInteger, default=0)
     last_push_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
     last_refusal: Mapped[str] = mapped_column(Text, default="")  # a gap, broken link... in words
 

@@ -6,9 +6,11 @@ synchroniser's (it alone holds the HTTP client).
 
 A batch: {"till", "serial", "sent_at", "first", "last", "head": {"number", "link"},
 "links": [[number, link], ...] (acknowledged tickets, see point_of_sale.anchor_numbers),
-"entries": [...], "sessions": [...], "events": [...], "chain": {"ok", "checked",
-"first_broken", "reason"}}. `serial` counts the pushes that got an answer: the central instance
-answers the highest serial it saw, so a till whose database went back (a restore) learns it.
+"entries": [...], "sessions": [...], "events": [...], "journal": [...] (this instance's chained
+journal of technical events after the last one acknowledged, point_of_sale.journal_events' wire
+form), "chain": {"ok", "checked", "first_broken", "reason"}}. `serial` counts the pushes that
+got an answer: the central instance answers the highest serial it saw, so a till whose database
+went back (a restore) learns it.
 """
 from dataclasses import dataclass
 from types import SimpleNamespace
@@ -24,6 +26,7 @@ from . import journal, outbox
 from .models import PushState, SessionSent
 
 EVENTS_PER_BATCH = 200
+JOURNAL_PER_BATCH = 200
 SESSIONS_PER_BATCH = 50
 COUNT_KINDS_UP_TO = 500
 
@@ -40,6 +43,7 @@ class Outcome:
 
 
 NOTHING_PUSHED = SimpleNamespace(id=1, last_acknowledged=0, serial=0, events_acknowledged=0,
+                                 journal_acknowledged=0,
                                  last_push_at=None, last_refusal="")
 
 
@@ -90,6 +94,8 @@ def build_batch(connection, till_id, config_id, batch_size, chain, probe=None):
         "entries": entries,
         "sessions": unsent_sessions(connection, config_id),
         "events": journal.events_after(connection, row.events_acknowledged, EVENTS_PER_BATCH),
+        "journal": point_of_sale.journal_events(connection, after=row.journal_acknowledged,
+                                                limit=JOURNAL_PER_BATCH),
         "chain": chain,
     }
 
@@ -98,7 +104,8 @@ def is_empty(batch):
     """Nothing to send: every entry acknowledged, no session or event waiting, and no broken
     chain to report (the pull tells the central instance the till is alive)."""
     broken_chain = batch["chain"] is not None and not batch["chain"]["ok"]
-    return not (batch["entries"] or batch["sessions"] or batch["events"] or broken_chain)
+    return not (batch["entries"] or batch["sessions"] or batch["events"]
+                or batch.get("journal") or broken_chain)
 
 
 def record_answer(connection, batch, answer):
@@ -117,12 +124,16 @@ def record_answer(connection, batch, answer):
     values = dict(
         last_acknowledged=last, serial=max(batch["serial"], answer.get("serial", batch["serial"])),
         events_acknowledged=max(row.events_acknowledged, answer.get("events_acknowledged", 0)),
+        # the centre's head of this till's journal: below what it acknowledged once (its
+        # database went back), the till sends again from there
+        journal_acknowledged=answer.get("journal_acknowledged", row.journal_acknowledged),
         last_push_at=utc_now(), last_refusal=refusal or "")
     if not connection.execute(PushState.__table__.update().values(**values)).rowcount:
         connection.execute(PushState.__table__.insert().values(id=1, **values))
     sessions_saved = _save_sessions_sent(connection, batch, answer)
     progressed = (bool(acknowledged) or sessions_saved
-                  or answer.get("events_acknowledged", 0) > row.events_acknowledged)
+                  or answer.get("events_acknowledged", 0) > row.events_acknowledged
+                  or answer.get("journal_acknowledged", 0) > row.journal_acknowledged)
     probe = answer.get("probe")
     return Outcome(len(acknowledged), refusal, again, progressed,
                    (probe["after"], probe["upto"]) if isinstance(probe, dict) else None)
@@ -212,4 +223,6 @@ def up_status(connection, config_id):
     the POS page's indicator."""
     return {**waiting(connection, config_id), **outbox.waiting(connection),
             "events_waiting": journal.count_after(connection,
-                                                  state(connection).events_acknowledged)}
+                                                  state(connection).events_acknowledged),
+            "journal_waiting": max(point_of_sale.journal_head(connection)[0]
+                                   - state(connection).journal_acknowledged, 0)}

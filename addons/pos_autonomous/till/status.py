@@ -54,6 +54,7 @@ def till_status(connection):
             "last_attempt_at": utc_iso(row.last_attempt_at),
             "last_success_at": utc_iso(row.last_success_at), "last_error": row.last_error or None,
             "failures": row.failures, "last_event": row.last_event or None,
+            "alarm": row.clock_alarm or None,
             "tables": tables, "up": up_status(connection, row.config_id),
             "behind": high_water.words(gap) if gap else None}
 
@@ -71,6 +72,8 @@ def lines(state):
     if state["last_error"]:
         yield _("last error (%(count)s failure(s) in a row): %(error)s",
                 count=state["failures"], error=state["last_error"])
+    if state.get("alarm"):
+        yield _("ALARM: %(alarm)s", alarm=state["alarm"])
     if state["last_event"]:
         yield _("last event: %(event)s", event=state["last_event"])
     up = state["up"]

@@ -12,6 +12,7 @@ from sqlalchemy import select
 
 from addons.point_of_sale import run_due_closings
 from core.models import utc_now
+from core.times import utc_iso
 
 from .. import role, settings
 from ..declarations import declared_tables
@@ -78,8 +79,10 @@ class Synchroniser:
         pages."""
         self._record(last_attempt_at=utc_now())
         jump = self.clock.check()
-        if jump:
+        if jump:  # journaled, kept as the till's alarm (status, admin) and sent up (an alarm
+            # on the central instance too, receive.py)
             self._journal(journal.CLOCK_CHANGE, jump)
+            self._record(clock_alarm=f"{jump} (seen at {utc_iso(utc_now())})")
         self._run_closings()
         pages = 0
         try:

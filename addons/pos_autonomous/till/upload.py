@@ -111,4 +111,5 @@ def _more_waits(batch):
     batch carries."""
     more_entries = bool(batch["entries"]) and batch["last"] < batch["head"]["number"]
     return more_entries or (len(batch["events"]) == push.EVENTS_PER_BATCH
-                            or len(batch["sessions"]) == push.SESSIONS_PER_BATCH)
+                            or len(batch["sessions"]) == push.SESSIONS_PER_BATCH
+                            or len(batch.get("journal", ())) == push.JOURNAL_PER_BATCH)
