@@ -8,8 +8,8 @@ from pyftpdlib.authorizers import DummyAuthorizer
 from pyftpdlib.handlers import FTPHandler
 from pyftpdlib.servers import FTPServer
 
-from addons.point_of_sale import Partner, PosConfig, Product
-from addons.pos_autonomous.central.exports import export
+from addons.point_of_sale import Partner, PosConfig, Product, journal_events
+from addons.pos_autonomous.central.exports import export, run_export
 from addons.pos_autonomous.central.package import make_package
 from addons.pos_autonomous.files import test_connection as try_target
 from addons.pos_autonomous.till.imports import import_from
@@ -196,3 +196,22 @@ def test_a_page_file_never_carries_credentials(central, tmp_path):
     export(central, 1, str(folder), full=True)
     for path in folder.iterdir():
         assert b"password_hash" not in path.read_bytes()
+
+
+def test_exports_and_failed_exports_are_journaled(central, tmp_path):
+    """The journal of technical events records each export that wrote files and each failure,
+    with its target; the loop's turns with nothing new are not events."""
+    location = str(tmp_path / "exports")
+    written, full = run_export(central, 1, location)
+    run_export(central, 1, location, skip_unchanged=True)  # nothing changed: no file, no event
+    blocked = tmp_path / "a-file"
+    blocked.write_text("not a folder")
+    with pytest.raises(CoreError):
+        run_export(central, 1, str(blocked / "exports"))
+    with central.engine.connect() as connection:
+        events = journal_events(connection, config_id=1, kinds=("export", "export_failed"))
+    assert [e["kind"] for e in events] == ["export", "export_failed"]
+    assert events[0]["details"]["files"] == len(written)
+    assert events[0]["details"]["full"] is full
+    assert events[0]["details"]["target"].endswith("exports")
+    assert events[1]["details"]["error"]

@@ -16,7 +16,7 @@ import time
 
 from sqlalchemy import select
 
-from addons.point_of_sale import SessionError, get_config
+from addons.point_of_sale import SessionError, get_config, record_event
 from core.errors import CoreError
 from core.models import utc_now
 from core.times import as_utc, utc_iso
@@ -130,6 +130,11 @@ def _record(central, config_id, label, interval_s, error, **values):
             connection.execute(table.insert().values(
                 config_id=config_id, target=label, interval_s=interval_s, last_error=error,
                 failures=1 if error else 0, **values))
+        if error or values.get("last_files"):  # the loop's empty turns are not events
+            # The fiscal journal (JET) records every export, and every failed one, with where.
+            record_event(connection, "export_failed" if error else "export", config_id,
+                         target=label, files=values.get("last_files", 0),
+                         full=bool(values.get("last_full")), error=error[:500])
 
 
 def interval(central):
