@@ -34,7 +34,7 @@ def parse_cancellation(raw, index):
         raise ApiError(400, "invalid_cancellation", _('%(where)s must be an object', where=where))
     kind, uuid = raw.get("kind"), raw.get("order_uuid")
     lines, amount, at = raw.get("lines"), raw.get("amount"), raw.get("at")
-    if kind not in KINDS:
+    if not isinstance(kind, str) or kind not in KINDS:  # {} or [] are not hashable
         raise ApiError(400, "invalid_cancellation", _("%(where)s.kind is 'line' or 'order'"
                                                       , where=where))
     if not isinstance(uuid, str) or not UUID_PATTERN.fullmatch(uuid):
@@ -48,13 +48,12 @@ def parse_cancellation(raw, index):
                                                       , where=where))
     try:
         moment = datetime.fromisoformat(str(at).replace("Z", "+00:00"))
-    except ValueError:
+        moment = moment if moment.tzinfo else moment.replace(tzinfo=timezone.utc)
+        at = moment.astimezone(timezone.utc).isoformat().replace("+00:00", "Z")
+    except (ValueError, OverflowError):  # OverflowError: year 1 with an offset east of UTC
         raise ApiError(400, "invalid_cancellation", _('%(where)s.at is an ISO 8601 time'
                                                       , where=where)) from None
-    moment = moment if moment.tzinfo else moment.replace(tzinfo=timezone.utc)
-    return KINDS[kind], {"order_uuid": uuid, "lines": lines, "amount": amount,
-                         "at": moment.astimezone(timezone.utc).isoformat().replace("+00:00",
-                                                                                    "Z")}
+    return KINDS[kind], {"order_uuid": uuid, "lines": lines, "amount": amount, "at": at}
 
 
 @cancellations_blueprint.post("/config/<int:config_id>/cancellations")

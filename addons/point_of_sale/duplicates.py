@@ -63,11 +63,11 @@ def duplicate_route(config_id, uuid):
     if printed_at is not None:
         try:
             moment = datetime.fromisoformat(str(printed_at).replace("Z", "+00:00"))
-        except ValueError:
+            moment = moment if moment.tzinfo else moment.replace(tzinfo=timezone.utc)
+            printed_at = moment.astimezone(timezone.utc).isoformat().replace("+00:00", "Z")
+        except (ValueError, OverflowError):  # OverflowError: year 1 with an offset east of UTC
             raise ApiError(400, "invalid_printed_at", _("'printed_at' is an ISO 8601 time such as "
                                                         "2026-12-07T10:15:00Z")) from None
-        moment = moment if moment.tzinfo else moment.replace(tzinfo=timezone.utc)
-        printed_at = moment.astimezone(timezone.utc).isoformat().replace("+00:00", "Z")
     with current_instance().engine.begin() as connection:
         try:
             copy, ticket, event = record_duplicate(connection, config_id, uuid, printed_at)

@@ -25,7 +25,13 @@ def test_cancellations_are_journaled_and_bad_ones_refused_whole(addon_instance):
     for bad in ({"kind": "sale", "order_uuid": "o", "lines": 1, "amount": "1.00", "at": "x"},
                 {"kind": "line", "order_uuid": "o", "lines": 1, "amount": 1.5,
                  "at": "2026-12-07T09:00:00Z"},
-                {"kind": "line", "order_uuid": "o", "lines": 1, "amount": "1.00", "at": "soon"}):
+                {"kind": "line", "order_uuid": "o", "lines": 1, "amount": "1.00", "at": "soon"},
+                # found by schemathesis: a kind that is an object, a time out of range in UTC
+                {"kind": {}, "order_uuid": "", "lines": 0, "amount": "", "at": ""},
+                {"kind": ["line"], "order_uuid": "o", "lines": 1, "amount": "1.00",
+                 "at": "2026-12-07T09:00:00Z"},
+                {"kind": "line", "order_uuid": "o", "lines": 1, "amount": "1.00",
+                 "at": "0001-01-01T00:00:00+01:00"}):
         refused = client.post("/pos/config/1/cancellations", headers=token,
                               json={"cancellations": [bad]})
         assert (refused.status_code, refused.json["error"]["code"]) == (400,

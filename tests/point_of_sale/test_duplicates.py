@@ -44,9 +44,10 @@ def test_a_reprint_is_refused_for_an_unknown_order_another_config_or_a_bad_body(
     assert other.status_code == 403
     anonymous = client.post(path)
     assert anonymous.status_code == 401
-    bad = client.post(path, headers=bearer_header(addon_instance, 1),
-                      json={"printed_at": "yesterday"})
-    assert (bad.status_code, bad.json["error"]["code"]) == (400, "invalid_printed_at")
+    for when in ("yesterday", "0001-01-01T00:00:00+01:00"):  # the second: out of range in UTC
+        bad = client.post(path, headers=bearer_header(addon_instance, 1),
+                          json={"printed_at": when})
+        assert (bad.status_code, bad.json["error"]["code"]) == (400, "invalid_printed_at")
     listed = client.post(path, headers=bearer_header(addon_instance, 1), data="[1]",
                          content_type="application/json")
     assert listed.status_code == 400
