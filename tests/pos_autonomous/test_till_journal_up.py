@@ -149,3 +149,22 @@ def test_a_clock_jump_is_the_tills_alarm_and_goes_up_as_one(app, central, till):
         set_password(connection, "manager", "password123")
     till_page = text_of(signed_in_client(testing_app(till), till).get("/web/pos_autonomous/"))
     assert table_row(till_page, "sync-alarm")[0].startswith("the till's clock went forward")
+
+
+def test_a_journal_event_of_the_wrong_shape_refuses_the_push_with_a_400(app, central, till):
+    """A month 13 passes the time's pattern but is no time; a details that is not an object, or
+    numbers that do not follow each other, are refused too: 400 and nothing stored."""
+    with till.engine.begin() as connection:
+        journal.record(connection, journal.SYNC, "pushed 0 entries")
+    sealed = till_journal(till)
+    client = app.test_client()
+    headers = {"Authorization": f"Bearer {token_of(till)}"}
+    wrong = [[dict(sealed[0], at="2026-13-45T10:00:00.000000Z")],
+             [dict(sealed[0], details=[1])],
+             [sealed[0], dict(sealed[0], number=sealed[0]["number"] + 2)]]
+    for events in wrong:
+        answer = client.post("/pos_autonomous/push", headers=headers,
+                             json=batch_of(till) | {"journal": events})
+        assert answer.status_code == 400, answer.get_json()
+        assert answer.get_json()["error"]["code"] == "invalid_push"
+    assert central_journal(central, till) == []

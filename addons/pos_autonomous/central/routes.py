@@ -282,9 +282,14 @@ def _journal(raw_events):
         details = event.get("details")
         if not isinstance(details, dict):
             PUSH.refuse(f"{where}.details", "an object")
+        at = PUSH.text(event.get("at"), f"{where}.at", JOURNAL_MOMENT)
+        try:  # the pattern lets through a month 13 or a day 45
+            datetime.fromisoformat(at.replace("Z", "+00:00"))
+        except ValueError:
+            PUSH.refuse(f"{where}.at", "a UTC time such as 2026-12-07T10:15:00.000000Z", at)
         events.append({
             "number": PUSH.whole(event.get("number"), f"{where}.number", minimum=1),
-            "at": PUSH.text(event.get("at"), f"{where}.at", JOURNAL_MOMENT),
+            "at": at,
             "kind": PUSH.text(event.get("kind"), f"{where}.kind", limit=32),
             "config_id": PUSH.whole(event.get("config_id"), f"{where}.config_id",
                                     allow_none=True),
