@@ -11,6 +11,7 @@ from core.web.users import role_allows
 
 from .staff import LOCK_SECONDS, MAX_FAILURES, PinRefused, PosConfigUser, check_pin
 
+MAX_USER_ID = 2**31 - 1  # users.id is an INTEGER: past it PostgreSQL refuses the query
 PIN_STATUS = {"wrong_pin": 403, "pin_locked": 429, "no_pin": 409, "not_on_this_till": 404}
 
 
@@ -32,7 +33,8 @@ def verify_till_pin(config_id, body, needed=None):
     """The user a till's `{"user_id", "pin"}` names, once their PIN matched (and their role is
     `needed` or above); else the JSON refusal. A wrong PIN is counted, committed, then refused."""
     user_id, pin = body.get("user_id"), body.get("pin")
-    if not isinstance(user_id, int) or isinstance(user_id, bool) or not isinstance(pin, str):
+    if not isinstance(user_id, int) or isinstance(user_id, bool) or not isinstance(pin, str) \
+            or not 1 <= user_id <= MAX_USER_ID:
         raise ApiError(400, "invalid_body", _('send {"user_id": <a cashier\'s id>, "pin": "1234"}'))
     refusal = None
     with current_instance().engine.begin() as connection:

@@ -189,3 +189,11 @@ def test_hook_authenticate_user_signs_in_a_tills_cashier_with_their_pin_never_a_
         assert store_till_cashiers(connection, 1, accounts, []) == ["carla"]
     assert sign_in("carla", "0000") == 401
     assert sign_in("carla", "4821") == 302  # as on a till: the verifier it holds
+
+
+def test_a_user_id_out_of_range_is_a_400_on_every_database(app, addon_instance):
+    """schemathesis on PostgreSQL: -4083670812429 overflowed users.id (INTEGER): a 500."""
+    till = signed_in_client(app, addon_instance)
+    for user_id in (-4083670812429, 0, 2**31, 2**62):
+        response = till.post("/pos/config/1/cashier", json={"user_id": user_id, "pin": "1234"})
+        assert (response.status_code, response.json["error"]["code"]) == (400, "invalid_body")
