@@ -15,6 +15,7 @@ from sqlalchemy import select, update
 from addons.point_of_sale import PosConfig, may_use_config, require_config_access
 from addons.pos_longpolling import BusTransaction, pos_channel
 from core.db import database_name
+from core.i18n import use_locale
 from core.models import utc_now
 from core.web import current_instance
 from core.web.errors import ApiError, json_object
@@ -47,6 +48,7 @@ def display_page(config_id):
     if config is None:
         return render_template("pos_customer_display/display.html", config=None), 404
     channel = pos_channel(database_name(current_instance().engine.url), CHANNEL, config_id)
+    use_locale(config.locale or "en-US")  # the shop's customers read the till's language
     return render_template("pos_customer_display/display.html", config=config, channel=channel)
 
 

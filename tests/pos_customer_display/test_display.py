@@ -41,6 +41,19 @@ def test_the_display_page_needs_a_signed_in_till(admin_client, anonymous):
     assert admin_client.get("/pos/ui/99/display").status_code == 404
 
 
+def test_the_display_speaks_the_tills_language_whoever_opened_it(admin_client):
+    """The demo's Boutique (config 3) is fr-FR, Shop (config 1) en-US; the admin's own language
+    (Accept-Language here) does not change what the shop's customers read."""
+    french = admin_client.get("/pos/ui/3/display", headers={"Accept-Language": "en"})
+    text = french.get_data(as_text=True)
+    assert french.status_code == 200 and 'lang="fr-FR"' in text
+    assert "Bienvenue" in text and 'data-thanks="Merci !"' in text
+    assert 'data-your-change="Votre monnaie :"' in text
+    english = admin_client.get("/pos/ui/1/display", headers={"Accept-Language": "fr"})
+    text = english.get_data(as_text=True)
+    assert "Welcome" in text and 'data-thanks="Thank you!"' in text
+
+
 def test_refusals(app, admin_client, token_for):
     for body, code in [({}, "invalid_body"), ({"order": ORDER, "x": 1}, "invalid_body"),
                        ({"order": 5}, "invalid_field"),

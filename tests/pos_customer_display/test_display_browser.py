@@ -1,7 +1,7 @@
 """The customer display with two pages in Chromium against a real server: the cashier's till
 and the display (/pos/ui/1/display, the same signed-in browser, as a second screen). The
 display follows the order as lines are tapped, shows the payment's change, then welcomes the
-next customer."""
+next customer, all in the till's language (fr-FR here), as the shop's customers read it."""
 import re
 
 import pytest
@@ -26,7 +26,7 @@ def test_the_display_follows_the_order_the_cashier_builds(browser_context, db_ur
         errors += watch_errors(display)
         display.goto(f"{server.url}/pos/ui/1/display?bus_poll_timeout=5")
         expect(display.locator("body")).to_have_attribute("data-state", re.compile("idle"))
-        expect(display.get_by_text("Welcome")).to_be_visible()
+        expect(display.get_by_text("Bienvenue")).to_be_visible()
 
         products = till.locator("#products")
         products.get_by_role("button", name=re.compile("^Espresso ")).click()
@@ -34,22 +34,22 @@ def test_the_display_follows_the_order_the_cashier_builds(browser_context, db_ur
         expect(display.locator("#lines li")).to_have_count(1)
         products.get_by_role("button", name=re.compile("^Espresso ")).click()
         products.get_by_role("button", name=re.compile("^Croissant ")).click()
-        lines = display.get_by_role("list", name="Your order")
+        lines = display.get_by_role("list", name="Votre commande")
         expect(lines.locator("li")).to_have_count(2)
         expect(lines.locator("li").first).to_contain_text("2 ×Espresso")
         expect(lines.locator("li").first).to_contain_text("3,96\u00a0€")
         expect(display.locator("#total")).to_have_text("5,65\u00a0€")
-        expect(display.get_by_text("Welcome")).to_be_hidden()
+        expect(display.get_by_text("Bienvenue")).to_be_hidden()
 
         till.locator("#pay-button").click()  # the till speaks French here: by id
         till.locator("#cash-input").fill("10")
         till.locator("#validate-payment").click()
         expect(display.locator("body")).to_have_attribute("data-state", "paid")
-        expect(display.locator("#thanks")).to_have_text("Thank you! Your change: 4,35\u00a0€")
+        expect(display.locator("#thanks")).to_have_text("Merci ! Votre monnaie : 4,35\u00a0€")
 
         till.locator("#next-order").click()
         expect(display.locator("body")).to_have_attribute("data-state", "idle")
-        expect(display.get_by_text("Welcome")).to_be_visible()
+        expect(display.get_by_text("Bienvenue")).to_be_visible()
         assert errors == []
     finally:
         server.stop()

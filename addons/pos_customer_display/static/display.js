@@ -50,8 +50,9 @@ function show(message) {
   $("total-row").hidden = idle;
   $("total").textContent = idle ? "" : money(message.total, message);
   $("thanks").hidden = message.state !== "paid";
+  const words = $("thanks").dataset;  // in the till's language, from the page's template
   $("thanks").textContent = message.state === "paid"
-    ? `Thank you!${message.change && Number(message.change) ? ` Your change: ${money(message.change, message)}` : ""}`
+    ? `${words.thanks}${message.change && Number(message.change) ? ` ${words.yourChange} ${money(message.change, message)}` : ""}`
     : "";
 }
 
