@@ -11,6 +11,7 @@ from core.web.errors import ApiError
 from core.web.sessions import signed_in_account
 from core.web.users import ADMIN, MANAGER, role_allows
 
+from . import sessions
 from .staff import allowed_config_ids
 from .tokens import TokenError, verify_token
 
@@ -122,3 +123,11 @@ def require_session_access(scope, session_row, session_id):
     if session_row is None:
         raise ApiError(404, "unknown_session", _('there is no POS session %(session_id)s'
                                                  , session_id=session_id))
+
+
+def config_or_404(connection, config_id):
+    """The POS config `config_id`, else the JSON 404 `unknown_config` every route answers."""
+    try:
+        return sessions.get_config(connection, config_id)
+    except sessions.SessionError as exc:
+        raise ApiError(404, "unknown_config", str(exc)) from None

@@ -17,8 +17,7 @@ from core.i18n import _
 from core.web import current_instance
 from core.web.errors import ApiError
 
-from . import sessions
-from .access import require_config_access
+from .access import config_or_404, require_config_access
 from .journal import record_event
 from .orders import UUID_PATTERN
 
@@ -66,10 +65,7 @@ def record_cancellations(config_id):
                                               'entries', max_batch=MAX_BATCH))
     parsed = [parse_cancellation(raw, index) for index, raw in enumerate(items)]
     with current_instance().engine.begin() as connection:
-        try:
-            sessions.get_config(connection, config_id)
-        except sessions.SessionError as exc:
-            raise ApiError(404, "unknown_config", str(exc)) from None
+        config_or_404(connection, config_id)
         numbers = [record_event(connection, kind, config_id, **details).number
                    for kind, details in parsed]
     return jsonify(events=numbers)

@@ -19,7 +19,7 @@ from core.web import current_instance
 from core.web.errors import ApiError
 
 from . import sessions
-from .access import require_config_access
+from .access import config_or_404, require_config_access
 from .models import Order, OrderLine, Partner, Payment, PosSession, Product
 from .orders import UUID_PATTERN
 from .payment_methods import payment_methods
@@ -43,10 +43,7 @@ def find_orders(config_id):
     limit = _whole_number("limit", DEFAULT_LIMIT, MAX_LIMIT)
     session_id = _whole_number("session_id", None, 2**31 - 1)
     with current_instance().engine.connect() as connection:
-        try:
-            sessions.get_config(connection, config_id)
-        except sessions.SessionError as exc:
-            raise ApiError(404, "unknown_config", str(exc)) from None
+        config_or_404(connection, config_id)
         query = _summaries().where(PosSession.config_id == config_id)
         if q:
             query = query.where(_matching(q))

@@ -24,6 +24,7 @@ from core.web.sessions import signed_in_account
 from . import sessions, shop_settings
 from .access import (
     caller_config_scope,
+    config_or_404,
     require_config_access,
     require_manager,
     require_session_access,
@@ -87,10 +88,7 @@ def pos_data(config_id):
     require_config_access(config_id)
     manager = current_plugins()
     with current_instance().engine.connect() as connection:
-        try:
-            config = sessions.get_config(connection, config_id)
-        except sessions.SessionError as exc:
-            raise ApiError(404, "unknown_config", str(exc)) from None
+        config = config_or_404(connection, config_id)
         fields = declared_fields(manager, CONFIG_FORM)
         open_session = sessions.current_session(connection, config_id)
         data = {

@@ -17,8 +17,7 @@ from core.i18n import _
 from core.web import current_instance
 from core.web.errors import ApiError
 
-from . import sessions
-from .access import require_config_access, require_manager
+from .access import config_or_404, require_config_access, require_manager
 from .journal import EVENT, LOCAL, lock_journal, record_event, record_in_chain
 from .models import Product
 from .orders import Rejection, compute_totals, parse_order
@@ -99,10 +98,7 @@ def switch_training(config_id):
     if not isinstance(body, dict) or not isinstance(body.get("on"), bool):
         raise ApiError(400, "invalid_body", _('send {"on": true} or {"on": false}'))
     with current_instance().engine.begin() as connection:
-        try:
-            sessions.get_config(connection, config_id)
-        except sessions.SessionError as exc:
-            raise ApiError(404, "unknown_config", str(exc)) from None
+        config_or_404(connection, config_id)
         changed = set_training(connection, config_id, body["on"], by=account.login)
     return jsonify(training=body["on"], changed=changed)
 
@@ -116,10 +112,7 @@ def push_training_orders(config_id):
         raise ApiError(400, "invalid_body", _('send {"orders": [...]} with 1 to %(max_training_orders)s '
                                               'orders', max_training_orders=MAX_TRAINING_ORDERS))
     with current_instance().engine.begin() as connection:
-        try:
-            sessions.get_config(connection, config_id)
-        except sessions.SessionError as exc:
-            raise ApiError(404, "unknown_config", str(exc)) from None
+        config_or_404(connection, config_id)
         lock_journal(connection)
         if not in_training(connection, config_id):
             raise ApiError(409, "not_in_training", _('this till is not in training mode: its orders go '
