@@ -28,6 +28,7 @@ from decimal import Decimal
 
 from sqlalchemy import func, insert, select, update
 
+from core.db import insert_or_ignore
 from core.models import utc_now
 
 from .models import JournalEvent, JournalHead
@@ -141,12 +142,7 @@ def _take_number(connection, chain, count=1):
     moved = connection.execute(update(HEAD).where(HEAD.c.chain == chain)
                                .values(number=HEAD.c.number + count))
     if moved.rowcount == 0:
-        if connection.dialect.name == "postgresql":
-            from sqlalchemy.dialects.postgresql import insert as upsert
-        else:
-            from sqlalchemy.dialects.sqlite import insert as upsert
-        connection.execute(upsert(HEAD).values(chain=chain, number=0, link=ZERO_LINK)
-                           .on_conflict_do_nothing())
+        insert_or_ignore(connection, HEAD, {"chain": chain, "number": 0, "link": ZERO_LINK})
         connection.execute(update(HEAD).where(HEAD.c.chain == chain)
                            .values(number=HEAD.c.number + count))
     return connection.scalar(select(HEAD.c.number).where(HEAD.c.chain == chain))
