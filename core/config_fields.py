@@ -49,11 +49,14 @@ class ConfigField:
                 return self.default  # an emptied optional number falls back to its default
         value = values.parse(self.type, text)
         if self.type == "int":
-            if self.min is not None and value < self.min:
-                raise ValueError(f"must be at least {self.min}")
-            if self.max is not None and value > self.max:
-                raise ValueError(f"must be at most {self.max}")
+            self._check_bounds(value)
         return value
+
+    def _check_bounds(self, number):
+        if self.min is not None and number < self.min:
+            raise ValueError(f"must be at least {self.min}")
+        if self.max is not None and number > self.max:
+            raise ValueError(f"must be at most {self.max}")
 
 
 # Every admin form posts it (Flask-WTF).

@@ -263,20 +263,40 @@ def use_environment_locale(environ=None):
     Returns the language code used, or None."""
     code = environment_language(environ)
     _cli["translations"] = None
-    if not code:
+    locale = _known_locale(code) if code else None
+    if locale is None:
         return None
+    folders = _command_translation_folders()
+    compile_catalogs([str(folder) for folder in folders])
+    merged = _merged_catalogs(folders, locale)
+    if merged is None:
+        return None
+    _cli["translations"] = merged
+    return str(locale)
+
+
+def _known_locale(code):
+    """The babel Locale of `code`; None for one babel does not know."""
     try:
-        locale = Locale.parse(code)
+        return Locale.parse(code)
     except (ValueError, TypeError, LookupError):
         return None
+
+
+def _command_translation_folders():
+    """The kernel's translations and those of the addons available to the command."""
     from core.addons import BUILTIN_ADDONS, catalog_from_environment
     try:  # the available addons (CORE_ADDONS_PATH, packages), as the command itself finds them
         available = [addon.path / "translations"
                      for addon in catalog_from_environment().addons.values()]
     except Exception:  # noqa: BLE001 - a broken addon folder: the command says it, not this
         available = sorted(BUILTIN_ADDONS.glob("*/translations"))
-    folders = [KERNEL_TRANSLATIONS, *(folder for folder in available if folder.is_dir())]
-    compile_catalogs([str(folder) for folder in folders])
+    return [KERNEL_TRANSLATIONS, *(folder for folder in available if folder.is_dir())]
+
+
+def _merged_catalogs(folders, locale):
+    """The catalogs of `locale` in `folders` as one, with the plural rule and headers of the
+    first found; None when no folder has one."""
     merged, found = Translations(), False
     for folder in folders:
         loaded = Translations.load(str(folder), [locale], "messages")
@@ -285,10 +305,7 @@ def use_environment_locale(environ=None):
         merged.merge(loaded)
         if not found:
             merged.plural, merged._info, found = loaded.plural, dict(loaded._info), True
-    if not found:
-        return None
-    _cli["translations"] = merged
-    return str(locale)
+    return merged if found else None
 
 
 def current_language():

@@ -49,6 +49,24 @@ def read_manifest(technical_name: str, addon_dir: Path) -> Manifest:
         raise ManifestError(
             f"addon {technical_name!r}: folder name must be lowercase letters, digits and _"
         )
+    merged = {**DEFAULTS, **_literal_dict(technical_name, addon_dir)}
+    _check_types(technical_name, merged)
+    depends = merged["depends"]
+    _check_depends(technical_name, depends)
+    triggers = _auto_install_triggers(technical_name, merged["auto_install"], depends)
+    return Manifest(
+        technical_name=technical_name,
+        name=merged["name"] or technical_name,
+        version=merged["version"],
+        summary=merged["summary"],
+        depends=tuple(depends),
+        auto_install_triggers=triggers,
+        demo=tuple(merged["demo"]),
+    )
+
+
+def _literal_dict(technical_name, addon_dir):
+    """The manifest's dict, read as a literal, holding only known keys."""
     path = addon_dir / "__manifest__.py"
     try:
         data = ast.literal_eval(path.read_text(encoding="utf-8"))
@@ -61,28 +79,23 @@ def read_manifest(technical_name: str, addon_dir: Path) -> Manifest:
     unknown = sorted(set(data) - set(DEFAULTS))
     if unknown:
         raise ManifestError(f"addon {technical_name!r}: unknown manifest keys {unknown}")
-    merged = {**DEFAULTS, **data}
+    return data
+
+
+def _check_types(technical_name, merged):
     for key, expected in TYPES.items():
         if not isinstance(merged[key], expected):
             raise ManifestError(
                 f"addon {technical_name!r}: manifest key {key!r} has the wrong type "
                 f"({type(merged[key]).__name__})"
             )
-    depends = merged["depends"]
+
+
+def _check_depends(technical_name, depends):
     if not all(isinstance(dep, str) for dep in depends):
         raise ManifestError(f"addon {technical_name!r}: 'depends' must list addon names")
     if technical_name in depends:
         raise ManifestError(f"addon {technical_name!r}: depends on itself")
-    triggers = _auto_install_triggers(technical_name, merged["auto_install"], depends)
-    return Manifest(
-        technical_name=technical_name,
-        name=merged["name"] or technical_name,
-        version=merged["version"],
-        summary=merged["summary"],
-        depends=tuple(depends),
-        auto_install_triggers=triggers,
-        demo=tuple(merged["demo"]),
-    )
 
 
 def _auto_install_triggers(technical_name, auto_install, depends):

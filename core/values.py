@@ -14,23 +14,36 @@ def parse(value_type, text):
     if value_type not in TYPES:
         raise ValueError(f"unknown type {value_type!r} (known: {', '.join(TYPES)})")
     text = "" if text is None else str(text).strip()
-    if value_type == "bool":
-        if text.lower() in TRUE_WORDS:
-            return True
-        if text.lower() in FALSE_WORDS:
-            return False
-        raise ValueError(f"{text!r} is not a boolean; use 1 or 0")
-    if value_type == "int":
-        try:
-            return int(text)
-        except ValueError:
-            raise ValueError(f"{text!r} is not a whole number") from None
-    if value_type == "url" and text:
-        parsed = urlparse(text)
-        if parsed.scheme not in ("http", "https") or not parsed.netloc:
-            raise ValueError(f"{text!r} is not an http(s) URL such as http://192.168.1.10:8069")
-        return text.rstrip("/")
-    return text
+    reader = READERS.get(value_type)
+    return reader(text) if reader else text
+
+
+def _boolean(text):
+    if text.lower() in TRUE_WORDS:
+        return True
+    if text.lower() in FALSE_WORDS:
+        return False
+    raise ValueError(f"{text!r} is not a boolean; use 1 or 0")
+
+
+def _whole(text):
+    try:
+        return int(text)
+    except ValueError:
+        raise ValueError(f"{text!r} is not a whole number") from None
+
+
+def _url(text):
+    """An http(s) URL without its trailing slash; empty text stays empty (no address set)."""
+    if not text:
+        return text
+    parsed = urlparse(text)
+    if parsed.scheme not in ("http", "https") or not parsed.netloc:
+        raise ValueError(f"{text!r} is not an http(s) URL such as http://192.168.1.10:8069")
+    return text.rstrip("/")
+
+
+READERS = {"bool": _boolean, "int": _whole, "url": _url}  # str and secret: the text itself
 
 
 def to_text(value_type, value):

@@ -51,15 +51,24 @@ FORM_TYPES = ("application/x-www-form-urlencoded", "multipart/form-data")
 def refuse_nul_characters():
     """`before_request`: a NUL character in the query string or a form field is refused with a
     400 (PostgreSQL text cannot hold it: a search for `a%00b` was a 500 there)."""
-    query = request.query_string
-    found = (b"%00" in query or b"\x00" in query) and any(
-        "\x00" in key or "\x00" in value for key, value in request.args.items(multi=True))
-    if not found and request.method == "POST" and request.mimetype in FORM_TYPES:
-        found = any("\x00" in key or "\x00" in value
-                    for key, value in request.form.items(multi=True))
-    if not found:
+    if not (_query_holds_nul() or _form_holds_nul()):
         return
     message = "the query string or form holds a NUL character (%00), which no field may hold"
     if request.path.startswith(ADMIN_PREFIX + "/"):
         raise BadRequest(message)
     raise ApiError(400, "nul_character", message)
+
+
+def _holds_nul(pairs):
+    return any("\x00" in key or "\x00" in value for key, value in pairs.items(multi=True))
+
+
+def _query_holds_nul():
+    # Decoding the arguments only when the raw query string can hold a NUL keeps this cheap.
+    query = request.query_string
+    return (b"%00" in query or b"\x00" in query) and _holds_nul(request.args)
+
+
+def _form_holds_nul():
+    return (request.method == "POST" and request.mimetype in FORM_TYPES
+            and _holds_nul(request.form))

@@ -19,13 +19,13 @@ from X-Forwarded-Proto (werkzeug's ProxyFix, `core.proxy_count` proxies trusted)
 import hashlib
 import secrets
 import time
-from datetime import timezone
 
 from flask import current_app, request, session
 from flask.sessions import SecureCookieSessionInterface
 from sqlalchemy import delete, select
 
 from core.models import User, UserSession
+from core.times import as_utc
 
 USER, TOKEN, INSTANCE = "user_id", "session_token", "instance"
 SEEN, PASSWORD = "seen", "password"  # last use (epoch seconds), digest of the password hash
@@ -62,15 +62,34 @@ def end_session(connection):
 def signed_in_account(connection):
     """The request's signed-in user as a row (id, login, role), or None (no session, a session
     that was signed out, or one another instance issued)."""
-    from core.web import current_instance
     user_id, token, seen = session.get(USER), session.get(TOKEN), session.get(SEEN)
-    if not isinstance(user_id, int) or not isinstance(token, str) \
-            or session.get(INSTANCE) != current_instance().db_name:
+    if not _cookie_is_ours(user_id, token):
         return None
     idle, longest = current_app.extensions.get(LIMITS, DEFAULT_LIMITS)
     now = time.time()
-    if isinstance(seen, bool) or not isinstance(seen, int) or not now - idle < seen <= now + 60:
+    if not _seen_lately(seen, idle, now):
         return None  # unused for too long (or a cookie from before the limits)
+    row = _live_session(connection, user_id, token, longest, now)
+    if row is not None and now - seen >= SEEN_REFRESH:
+        session[SEEN] = int(now)  # the cookie goes out again with the answer
+    return row
+
+
+def _cookie_is_ours(user_id, token):
+    """Whether the cookie names a user and a token, issued by this instance."""
+    from core.web import current_instance
+    return isinstance(user_id, int) and isinstance(token, str) \
+        and session.get(INSTANCE) == current_instance().db_name
+
+
+def _seen_lately(seen, idle, now):
+    """Whether the cookie's last-seen time is within the idle limit (and not in the future)."""
+    return not isinstance(seen, bool) and isinstance(seen, int) and now - idle < seen <= now + 60
+
+
+def _live_session(connection, user_id, token, longest, now):
+    """The user's row with its session, unless the session is gone, the password changed since
+    it began, or it is older than the absolute limit."""
     row = connection.execute(
         select(User.id, User.login, User.role, User.password_hash, UserSession.created_at)
         .join(UserSession, UserSession.user_id == User.id)
@@ -78,8 +97,6 @@ def signed_in_account(connection):
     if row is None or session.get(PASSWORD) != _password_stamp(row.password_hash) \
             or _age_seconds(row.created_at, now) >= longest:
         return None
-    if now - seen >= SEEN_REFRESH:
-        session[SEEN] = int(now)  # the cookie goes out again with the answer
     return row
 
 
@@ -90,9 +107,7 @@ def signed_in_user(connection):
 
 
 def _age_seconds(created_at, now):
-    if created_at.tzinfo is None:  # SQLite gives back naive UTC
-        created_at = created_at.replace(tzinfo=timezone.utc)
-    return now - created_at.timestamp()
+    return now - as_utc(created_at).timestamp()  # SQLite gives back naive UTC
 
 
 DEFAULT_LIMITS = (8 * 3600, 7 * 24 * 3600)

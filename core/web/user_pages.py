@@ -42,15 +42,10 @@ def form(user_id=None):
         if user_id is not None and user is None:
             return render_template("user_form.html", missing=user_id), 404
         choices = {name: scope.choices(connection) for name, scope in scopes.items()}
-        current = {name: scope.read(connection, user_id) if user else []
-                   for name, scope in scopes.items()}
-    values = {"login": user.login if user else "", "role": user.role if user else MANAGER,
-              **current}
+        values = _stored_values(connection, user, scopes)
     error = None
     if request.method == "POST":
-        values = {"login": user.login if user else request.form.get("login", "").strip(),
-                  "role": request.form.get("role", ""),
-                  **{name: request.form.getlist(name) for name in scopes}}
+        values = _posted_values(user, scopes)
         try:
             save(engine, user, values, request.form.get("password", ""), scopes)
             flash(_('Saved %(login)s.', login=values['login']))
@@ -59,6 +54,21 @@ def form(user_id=None):
             error = str(exc)
     return render_template("user_form.html", user=user, values=values, roles=ROLES,
                            scopes=scopes, choices=choices, error=error), 400 if error else 200
+
+
+def _stored_values(connection, user, scopes):
+    """The form's values for `user` as stored (a new user: no login, manager, no scopes)."""
+    if user is None:
+        return {"login": "", "role": MANAGER, **{name: [] for name in scopes}}
+    return {"login": user.login, "role": user.role,
+            **{name: scope.read(connection, user.id) for name, scope in scopes.items()}}
+
+
+def _posted_values(user, scopes):
+    """The form's values as posted; an existing user's login is not changed here."""
+    return {"login": user.login if user else request.form.get("login", "").strip(),
+            "role": request.form.get("role", ""),
+            **{name: request.form.getlist(name) for name in scopes}}
 
 
 def save(engine, user, values, password, scopes):
