@@ -24,7 +24,10 @@
   another copy of a chain compared with this one's: `anchor_numbers`, `ledger_links`,
   `compare_links`, `sample_numbers`, `whose_copy_changed`; `verify_from_checkpoint(connection,
   config_id, full=False)` (in a transaction: it moves the verified checkpoint); `short_link(link)`
-  (what a receipt prints of a link);
+  (what a receipt prints of a link); `take_sealed_configs(connection)` (the configs it sealed
+  tickets of since last taken: what a till writes at the commit); numbers lost for good
+  (ledger_skip.py, a till's recovery): `skip_numbers(connection, config_id, after, upto, link,
+  reason)` (journaled; checks step over exactly those) and `skips_of(connection, config_id)`;
 - closings (closing.py): `session_report` (a session's figures, the closing's once closed);
 - an order as the till's detail shows it (names, payments, ticket):
   `order_details(connection, config_id, uuid)` (None when the config has no such order);
@@ -135,7 +138,10 @@ from .ledger import (
     seal_record,
     set_config_writer,
     short_link,
+    skip_numbers,
+    skips_of,
     start_chain_after,
+    take_sealed_configs,
     unsealed,
     verify_chain,
     verify_from_checkpoint,
@@ -196,7 +202,8 @@ __all__ = [
     "order_details",
     "config_writer", "config_writer_key", "config_writers", "set_config_writer",
     "start_chain_after", "anchor_numbers", "compare_links", "ledger_links", "sample_numbers",
-    "whose_copy_changed", "verify_from_checkpoint", "short_link",
+    "whose_copy_changed", "verify_from_checkpoint", "short_link", "take_sealed_configs",
+    "skip_numbers", "skips_of",
     "JOURNAL_KINDS", "JournalCheck", "JournalEntry", "journal_events", "journal_head",
     "record_event", "verify_journal", "canonical_details", "canonical_event", "event_link",
     "verify_events", "journal_event_json", "closings_of_config", "run_due_closings",

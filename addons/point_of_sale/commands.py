@@ -63,10 +63,22 @@ def verify_command(instance, config_id, full):
         check = verify_from_checkpoint(connection, config_id, full)
         journal_checks = [(chain, journal.verify_journal(connection, chain))
                           for chain in journal.chains(connection)]
+    _say_ticket_check(config, check)
+    broken_journals = [_say_journal_check(chain, result) for chain, result in journal_checks]
+    if not check.ok or any(broken_journals):
+        with instance.engine.begin() as connection:
+            journal.record_event(connection, journal.VERIFY_FAILED, config_id,
+                                 tickets=None if check.ok else check.reason,
+                                 journals={chain: result.reason for chain, result
+                                           in journal_checks if not result.ok})
+        raise SystemExit(1)
+
+
+def _say_ticket_check(config, check):
+    """The chain's verdict: on stdout when intact, on stderr naming the first broken ticket."""
     unsealed = ("; " + ngettext("%(num)d order stored before the ledger existed is unnumbered",
                                 "%(num)d orders stored before the ledger existed are unnumbered",
                                 check.unsealed) if check.unsealed else "")
-    broken = not check.ok
     if check.ok:
         click.echo(_("%(config)s: OK, %(reason)s", config=config.name, reason=check.reason)
                    + unsealed)
@@ -74,22 +86,18 @@ def verify_command(instance, config_id, full):
         click.echo(_("%(config)s: BROKEN at ticket %(ticket)s: %(reason)s (%(checked)s tickets "
                      "before it are intact)", config=config.name, ticket=check.first_broken,
                      reason=check.reason, checked=check.checked) + unsealed, err=True)
-    for chain, result in journal_checks:
-        name = _("Journal") if chain == journal.LOCAL else _("Journal %(chain)s", chain=chain)
-        if result.ok:
-            click.echo(_("%(name)s: OK, %(reason)s", name=name, reason=result.reason))
-            continue
-        broken = True
-        click.echo(_("%(name)s: BROKEN at event %(event)s: %(reason)s (%(checked)s events "
-                     "before it are intact)", name=name, event=result.first_broken,
-                     reason=result.reason, checked=result.checked), err=True)
-    if broken:
-        with instance.engine.begin() as connection:
-            journal.record_event(connection, journal.VERIFY_FAILED, config_id,
-                                 tickets=None if check.ok else check.reason,
-                                 journals={chain: result.reason for chain, result
-                                           in journal_checks if not result.ok})
-        raise SystemExit(1)
+
+
+def _say_journal_check(chain, result):
+    """One journal's verdict, said; return whether it is broken."""
+    name = _("Journal") if chain == journal.LOCAL else _("Journal %(chain)s", chain=chain)
+    if result.ok:
+        click.echo(_("%(name)s: OK, %(reason)s", name=name, reason=result.reason))
+        return False
+    click.echo(_("%(name)s: BROKEN at event %(event)s: %(reason)s (%(checked)s events "
+                 "before it are intact)", name=name, event=result.first_broken,
+                 reason=result.reason, checked=result.checked), err=True)
+    return True
 
 
 @pos.command("watch")

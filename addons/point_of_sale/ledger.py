@@ -16,7 +16,8 @@ It is split by job; this module only gathers what the package's public face offe
 - ledger_receive.py: storing entries another instance sealed (a till's, on the central);
 - ledger_alarms.py: what the checks found, per config, until resolved;
 - ledger_guard.py: the database's triggers refusing UPDATE and DELETE of sealed rows;
-- ledger_writer.py: one writer per config (a config an autonomous till serves is refused here).
+- ledger_writer.py: one writer per config (a config an autonomous till serves is refused here);
+- ledger_skip.py: numbers lost for good (a till's recovery), never given again, journaled.
 """
 from .ledger_alarms import ledger_alarms, raise_ledger_alarm, resolve_ledger_alarm
 from .ledger_check import (
@@ -39,7 +40,9 @@ from .ledger_seal import (
     seal_record,
     seal_records,
     sealed_entries_of,
+    take_sealed_configs,
 )
+from .ledger_skip import skip_numbers, skips_of
 from .ledger_writer import (
     config_writer,
     config_writer_key,
@@ -55,4 +58,4 @@ __all__ = ["ZERO_LINK", "SealedEntry", "ChainCheck", "canonical_form", "chain_li
            "install_seal_guards", "unsealed", "config_writer", "config_writer_key",
            "config_writers", "set_config_writer", "start_chain_after", "anchor_numbers",
            "compare_links", "ledger_links", "sample_numbers", "whose_copy_changed",
-           "verify_from_checkpoint"]
+           "verify_from_checkpoint", "take_sealed_configs", "skip_numbers", "skips_of"]

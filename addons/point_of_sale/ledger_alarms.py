@@ -5,15 +5,31 @@ Each alarm names its config, its kind, the first ticket concerned and whose copy
 open alarm raised again counts up (`count`, `last_raised_at`) instead of piling up rows. A new
 alarm is journaled too (event `ledger_alarm`, journal.py).
 """
+from datetime import timedelta
+
 from sqlalchemy import insert, select, update
 
-from core.models import utc_now
+from core.models import Parameter, utc_now
 
 from .journal import record_event
 from .models import LedgerAlarm
 
 LOCAL, TILL = "local", "till"
 ALARM = LedgerAlarm.__table__
+CLOCK_TOLERANCE_KEY = "point_of_sale.ledger_clock_tolerance"
+CLOCK_TOLERANCE_DEFAULT = 300  # seconds: the default declared in system_parameters.yaml
+
+
+def clock_tolerance(connection):
+    """How much earlier than the ticket before it a ticket may be sealed (and a closing dated
+    before its session opened) without an alarm: point_of_sale.ledger_clock_tolerance. Read
+    with the connection alone (sealing has no app at hand); a value that is not a whole number
+    of seconds counts as the default."""
+    stored = connection.scalar(select(Parameter.value).where(
+        Parameter.key == CLOCK_TOLERANCE_KEY))
+    seconds = int(stored) if stored is not None and stored.strip().isdigit() else \
+        CLOCK_TOLERANCE_DEFAULT
+    return timedelta(seconds=seconds)
 
 
 def raise_ledger_alarm(connection, config_id, kind, number, side, message):

@@ -9,14 +9,14 @@ rolls back takes its numbers with it.
 """
 import importlib.metadata
 from dataclasses import dataclass
-from datetime import timedelta, timezone
+from datetime import timezone
 
 from sqlalchemy import insert, select, update
 
 from core.errors import CoreError
 from core.models import utc_now
 
-from .ledger_alarms import LOCAL, raise_ledger_alarm
+from .ledger_alarms import LOCAL, clock_tolerance, raise_ledger_alarm
 from .ledger_form import (
     KINDS,
     TIME,
@@ -29,10 +29,11 @@ from .ledger_form import (
 from .models import ConfigWriter, LedgerEntry, LedgerHead
 
 SOFTWARE_VERSION = importlib.metadata.version("comptoir")
-# A ticket sealed earlier than the one before it by more than this is alarmed (a clock set back).
-CLOCK_TOLERANCE = timedelta(minutes=5)
 
 PAGE = 500  # records read per query when walking a chain
+# In a connection's info: the configs it sealed tickets of since its last commit or rollback,
+# for whoever writes something at the commit (an autonomous till's high-water mark).
+SEALED_CONFIGS = "point_of_sale.sealed_configs"
 
 HEAD = LedgerHead.__table__
 ENTRY = LedgerEntry.__table__
@@ -62,6 +63,7 @@ def seal_records(connection, config_id, kind, uuids):
         raise CoreError(f"POS config {config_id} is served by {writer}: this server seals "
                         "none of its tickets")
     last = take_numbers(connection, config_id, len(uuids))
+    connection.info.setdefault(SEALED_CONFIGS, set()).add(config_id)
     number = last - len(uuids)
     previous = connection.scalar(select(HEAD.c.link).where(HEAD.c.config_id == config_id))
     records = read_records(connection, kind, uuids)
@@ -84,9 +86,16 @@ def seal_records(connection, config_id, kind, uuids):
     return sealed
 
 
+def take_sealed_configs(connection):
+    """The configs `connection` sealed tickets of since this was last called (or since its
+    last commit or rollback, when the caller calls it then), forgotten once taken."""
+    return connection.info.pop(SEALED_CONFIGS, set())
+
+
 def check_clock(connection, config_id, previous_number, sealed_at, side):
     """Alarm when ticket `previous_number + 1`, sealed at `sealed_at`, is earlier than ticket
-    `previous_number` by more than CLOCK_TOLERANCE (the clock of `side` went back)."""
+    `previous_number` by more than the clock tolerance (point_of_sale.ledger_clock_tolerance:
+    the clock of `side` went back); the parameter is read only when the clock did go back."""
     if previous_number < 1:
         return
     before = connection.scalar(select(ENTRY.c.sealed_at).where(
@@ -94,7 +103,7 @@ def check_clock(connection, config_id, previous_number, sealed_at, side):
     if before is None:
         return
     before, sealed_at = _aware(before), _aware(sealed_at)
-    if sealed_at < before - CLOCK_TOLERANCE:
+    if sealed_at < before and sealed_at < before - clock_tolerance(connection):
         where = "this server's" if side == LOCAL else "the till's"
         raise_ledger_alarm(connection, config_id, "clock_back", previous_number + 1, side, (
             f"ticket {previous_number + 1} was sealed at {sealed_at:%Y-%m-%d %H:%M:%S} UTC, "
@@ -104,12 +113,12 @@ def check_clock(connection, config_id, previous_number, sealed_at, side):
 
 def check_closing_date(connection, config_id, number, record, side):
     """Alarm when closing `number` (its sealed `record`) is dated before its session opened by
-    more than CLOCK_TOLERANCE."""
+    more than the clock tolerance."""
     opened, closed = record.get("session_opened_at"), record.get("closed_at")
     if opened is None or closed is None:
         return
     opened, closed = TIME[1](opened), TIME[1](closed)
-    if closed < opened - CLOCK_TOLERANCE:
+    if closed < opened and closed < opened - clock_tolerance(connection):
         where = "this server's" if side == LOCAL else "the till's"
         raise_ledger_alarm(connection, config_id, "closing_before_opening", number, side, (
             f"closing ticket {number} of session {record.get('session')} is dated "

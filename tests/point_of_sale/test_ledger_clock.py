@@ -52,6 +52,32 @@ def test_a_small_step_back_within_the_tolerance_is_not_alarmed(addon_instance, m
         assert ledger_alarms(connection, 1) == []
 
 
+def test_the_tolerance_is_a_system_parameter(addon_instance, monkeypatch):
+    """point_of_sale.ledger_clock_tolerance (seconds, 300 by default): 10 minutes back is an
+    alarm by default, not once the tolerance is an hour, and is again at 5 minutes."""
+    from addons.point_of_sale.ledger_alarms import CLOCK_TOLERANCE_DEFAULT, CLOCK_TOLERANCE_KEY
+    with addon_instance.engine.begin() as connection:
+        parameters = addon_instance.parameters(connection)
+        assert parameters.get(CLOCK_TOLERANCE_KEY) == CLOCK_TOLERANCE_DEFAULT == 300
+        parameters.set(CLOCK_TOLERANCE_KEY, 3600)
+        session = open_session(connection, 1)
+        push_orders(connection, [an_order(session, "a")])
+    set_clock_back(monkeypatch, timedelta(minutes=10))
+    with addon_instance.engine.begin() as connection:
+        push_orders(connection, [an_order(session, "b")])
+    with addon_instance.engine.connect() as connection:
+        assert ledger_alarms(connection, 1) == []  # within the hour
+    with addon_instance.engine.begin() as connection:
+        addon_instance.parameters(connection).set(CLOCK_TOLERANCE_KEY, 300)
+    set_clock_back(monkeypatch, timedelta(minutes=20))  # 10 minutes before ticket 2
+    with addon_instance.engine.begin() as connection:
+        push_orders(connection, [an_order(session, "c")])
+    with addon_instance.engine.connect() as connection:
+        [alarm] = ledger_alarms(connection, 1)
+    assert (alarm["kind"], alarm["number"]) == ("clock_back", 3)
+    assert "10 minutes before ticket 2" in alarm["message"]
+
+
 def test_a_closing_dated_before_its_session_opened_is_alarmed(addon_instance, monkeypatch):
     with addon_instance.engine.begin() as connection:
         session = open_session(connection, 1)
