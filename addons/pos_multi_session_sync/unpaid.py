@@ -19,15 +19,17 @@ class RestoreError(CoreError):
 def last_editor(order):
     """"Name (POS name)" of who last changed the order, from the tills' ms_info, else ""."""
     info = order.get("ms_info")
-    if not isinstance(info, dict):
-        return ""
-    who = info.get("changed") or info.get("created")
+    who = (info.get("changed") or info.get("created")) if isinstance(info, dict) else None
     if not isinstance(who, dict):
         return ""
-    names = [part.get("name") if isinstance(part, dict) else None
-             for part in (who.get("user"), who.get("pos"))]
-    user, pos = (str(name) if name not in (None, "") else "" for name in names)
+    user, pos = _name_of(who.get("user")), _name_of(who.get("pos"))
     return f"{user} ({pos})" if user and pos else user or pos
+
+
+def _name_of(part):
+    """The `name` of an ms_info part as text; "" when there is none."""
+    name = part.get("name") if isinstance(part, dict) else None
+    return str(name) if name not in (None, "") else ""
 
 
 def reference(order, uid):

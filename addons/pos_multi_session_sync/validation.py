@@ -150,39 +150,57 @@ def check_update(params):
     session_id = whole_number(message, "session_id", "message.session_id", optional=True)
     login_number = whole_number(message, "login_number", "message.login_number", optional=True)
     if action == SYNC_ALL:
-        # The original client puts these two beside `data`, not in it (and its server reads
-        # them there): take them from either place.
-        for name in ("uid", "immediate_rerendering"):
-            if name in message and name not in data:
-                data[name] = message[name]
+        _take_sync_all_keys(message, data)
     pos_id = whole_number(data, "pos_id", "message.data.pos_id", minimum=1)
     run_id = whole_number(data, "run_ID", "message.data.run_ID", minimum=1)
-    if action == UPDATE_ORDER:
-        check_order(data, "message.data")
-        # The original's nonce, (Math.random() + 1).toString(36).substring(7), is now and
-        # then empty: taken, and never mistaken for a repeat.
-        if data.get("nonce") == "":
-            data["nonce"] = None
-        else:
-            text(data, "nonce", "message.data.nonce", MAX_NONCE)
-        flag(data, "new_order", "message.data.new_order")
-    elif action == SYNC_ALL:
-        text(data, "uid", "message.data.uid", MAX_UID, optional=True)
-        flag(data, "immediate_rerendering", "message.data.immediate_rerendering")
-        whole_number(data, "login_number", "message.data.login_number", optional=True)
-    elif action == REMOVE_ORDER:
-        uid = text(data, "uid", "message.data.uid", MAX_UID)
-        whole_number(data, "revision_ID", "message.data.revision_ID", minimum=1)
-        flag(data, "finalized", "message.data.finalized")
-        if "order_data" in data:
-            data["order_data"] = order_data_object(data["order_data"], "message.data.order_data")
-        order_data = json_object(data, "order_data", "message.data.order_data", optional=True)
-        if order_data is not None:
-            check_order(order_data, "message.data.order_data")
-            if order_data["uid"] != uid:
-                raise ApiError(400, "invalid_order_data",
-                               f"message.data.order_data.uid {_shown(order_data['uid'])} is "
-                               f"not the uid of the order to remove, {_shown(uid)}")
+    check_data = ACTION_CHECKS.get(action)
+    if check_data is not None:
+        check_data(data)
     return Update(dbname=dbname, multi_session_id=multi_session_id, user_id=user_id,
                   action=action, data=data, session_id=session_id, login_number=login_number,
                   pos_id=pos_id, run_id=run_id)
+
+
+def _take_sync_all_keys(message, data):
+    """The original client puts `uid` and `immediate_rerendering` beside `data`, not in it (and
+    its server reads them there): take them from either place."""
+    for name in ("uid", "immediate_rerendering"):
+        if name in message and name not in data:
+            data[name] = message[name]
+
+
+def _check_order_update(data):
+    check_order(data, "message.data")
+    # The original's nonce, (Math.random() + 1).toString(36).substring(7), is now and
+    # then empty: taken, and never mistaken for a repeat.
+    if data.get("nonce") == "":
+        data["nonce"] = None
+    else:
+        text(data, "nonce", "message.data.nonce", MAX_NONCE)
+    flag(data, "new_order", "message.data.new_order")
+
+
+def _check_sync_all(data):
+    text(data, "uid", "message.data.uid", MAX_UID, optional=True)
+    flag(data, "immediate_rerendering", "message.data.immediate_rerendering")
+    whole_number(data, "login_number", "message.data.login_number", optional=True)
+
+
+def _check_removal(data):
+    uid = text(data, "uid", "message.data.uid", MAX_UID)
+    whole_number(data, "revision_ID", "message.data.revision_ID", minimum=1)
+    flag(data, "finalized", "message.data.finalized")
+    if "order_data" in data:
+        data["order_data"] = order_data_object(data["order_data"], "message.data.order_data")
+    order_data = json_object(data, "order_data", "message.data.order_data", optional=True)
+    if order_data is not None:
+        check_order(order_data, "message.data.order_data")
+        if order_data["uid"] != uid:
+            raise ApiError(400, "invalid_order_data",
+                           f"message.data.order_data.uid {_shown(order_data['uid'])} is "
+                           f"not the uid of the order to remove, {_shown(uid)}")
+
+
+# What each action's data holds beyond pos_id and run_ID (another action: nothing checked).
+ACTION_CHECKS = {UPDATE_ORDER: _check_order_update, SYNC_ALL: _check_sync_all,
+                 REMOVE_ORDER: _check_removal}

@@ -91,16 +91,32 @@ def adopt_renamed_lines(stored_order, line_versions, tombstones, incoming, base)
     the till's base revision under another prefix, is that line: it takes the stored uid, so
     the merge sees an edit of it, not a new line beside it. Changes `incoming` in place."""
     stored_lines = {line["uid"]: line for line in stored_order.get("lines") or []}
+    unclaimed = _unclaimed_stored_lines(stored_lines, line_versions, incoming, base)
+    for line in incoming.get("lines") or []:
+        if line["uid"] not in stored_lines and line["uid"] not in tombstones:
+            _claim(line, unclaimed)
+
+
+def _line_key(line):
+    return line.get("id"), line.get("product_id")
+
+
+def _unclaimed_stored_lines(stored_lines, line_versions, incoming, base):
+    """{(id, product_id): [uid, ...]} of the stored lines that existed at the till's base
+    revision and that `incoming` does not name: the lines a renamed one may be."""
     incoming_uids = {line["uid"] for line in incoming.get("lines") or []}
-    by_id = {}
+    unclaimed = {}
     for uid, line in stored_lines.items():
         if uid not in incoming_uids and merge.had_at(line_versions.get(uid, []), base):
-            by_id.setdefault((line.get("id"), line.get("product_id")), []).append(uid)
-    for line in incoming.get("lines") or []:
-        if line["uid"] in stored_lines or line["uid"] in tombstones:
-            continue
-        candidates = [uid for uid in by_id.get((line.get("id"), line.get("product_id")), [])
-                      if _prefix(uid) != _prefix(line["uid"])]
-        if len(candidates) == 1:
-            line["uid"] = candidates[0]
-            by_id[(line.get("id"), line.get("product_id"))].remove(candidates[0])
+            unclaimed.setdefault(_line_key(line), []).append(uid)
+    return unclaimed
+
+
+def _claim(line, unclaimed):
+    """Give `line` the uid of the one unclaimed stored line with its id and product under
+    another session's prefix (none, or several: it stays a new line)."""
+    candidates = [uid for uid in unclaimed.get(_line_key(line), [])
+                  if _prefix(uid) != _prefix(line["uid"])]
+    if len(candidates) == 1:
+        line["uid"] = candidates[0]
+        unclaimed[_line_key(line)].remove(candidates[0])
