@@ -115,6 +115,22 @@ def _message(order, config):
     settings = {"currency_code": config.currency_code, "locale": config.locale}
     if order is None:
         return {"state": "idle", **settings}
+    state, lines = _order_state_and_lines(order)
+    shown, total = [], Decimal(0)
+    for index, line in enumerate(lines):
+        shown_line, amount = _shown_line(line, f"order.lines[{index}]")
+        shown.append(shown_line)
+        total += amount
+    change = order.get("change")
+    return {"state": state, "reference": _text(order.get("reference", ""), "order.reference", 64),
+            "lines": shown, "total": str(total.quantize(CENT)),
+            "change": None if change is None else str(_number(change, "order.change", 0, 10**8)
+                                                      .quantize(CENT)),
+            **settings}
+
+
+def _order_state_and_lines(order):
+    """The order's state ("open" by default) and its list of lines, or a 400."""
     if not isinstance(order, dict):
         raise ApiError(400, "invalid_field", "'order' must be an object or null")
     unknown = sorted(set(order) - {"reference", "lines", "state", "change"})
@@ -127,26 +143,25 @@ def _message(order, config):
     if not isinstance(lines, list) or len(lines) > MAX_LINES:
         raise ApiError(400, "invalid_field", f"'order.lines' must be a list of at most "
                                              f"{MAX_LINES} lines")
-    shown, total = [], Decimal(0)
-    for index, line in enumerate(lines):
-        where = f"order.lines[{index}]"
-        if not isinstance(line, dict) or not {"name", "qty", "price_unit"} <= set(line) or \
-                set(line) - {"name", "qty", "price_unit", "discount", "tax_rate"}:
-            raise ApiError(400, "invalid_field", f"'{where}' must be {{\"name\", \"qty\", "
-                                                 "\"price_unit\", \"discount\", \"tax_rate\"}")
-        qty = _number(line["qty"], f"{where}.qty", -100000, 100000)
-        price = _number(line["price_unit"], f"{where}.price_unit", -10**8, 10**8)
-        discount = _number(line.get("discount", "0"), f"{where}.discount", 0, 100)
-        rate = _number(line.get("tax_rate", "0"), f"{where}.tax_rate", 0, 100)
-        untaxed = (qty * price * (100 - discount) / 100).quantize(CENT, ROUND_HALF_UP)
-        amount = untaxed + (untaxed * rate / 100).quantize(CENT, ROUND_HALF_UP)
-        total += amount
-        shown.append({"name": _text(line["name"], f"{where}.name", 128),
-                      "qty": str(qty.normalize()) if qty == qty.to_integral() else str(qty),
-                      "amount": str(amount)})
-    change = order.get("change")
-    return {"state": state, "reference": _text(order.get("reference", ""), "order.reference", 64),
-            "lines": shown, "total": str(total.quantize(CENT)),
-            "change": None if change is None else str(_number(change, "order.change", 0, 10**8)
-                                                      .quantize(CENT)),
-            **settings}
+    return state, lines
+
+
+LINE_KEYS, LINE_OPTIONAL_KEYS = {"name", "qty", "price_unit"}, {"discount", "tax_rate"}
+
+
+def _shown_line(line, where):
+    """A line as the display shows it, and its amount with tax (each rounded to the cent, as
+    the till rounds a line)."""
+    if not isinstance(line, dict) or not LINE_KEYS <= set(line) or \
+            set(line) - LINE_KEYS - LINE_OPTIONAL_KEYS:
+        raise ApiError(400, "invalid_field", f"'{where}' must be {{\"name\", \"qty\", "
+                                             "\"price_unit\", \"discount\", \"tax_rate\"}")
+    qty = _number(line["qty"], f"{where}.qty", -100000, 100000)
+    price = _number(line["price_unit"], f"{where}.price_unit", -10**8, 10**8)
+    discount = _number(line.get("discount", "0"), f"{where}.discount", 0, 100)
+    rate = _number(line.get("tax_rate", "0"), f"{where}.tax_rate", 0, 100)
+    untaxed = (qty * price * (100 - discount) / 100).quantize(CENT, ROUND_HALF_UP)
+    amount = untaxed + (untaxed * rate / 100).quantize(CENT, ROUND_HALF_UP)
+    return {"name": _text(line["name"], f"{where}.name", 128),
+            "qty": str(qty.normalize()) if qty == qty.to_integral() else str(qty),
+            "amount": str(amount)}, amount

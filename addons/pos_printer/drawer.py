@@ -26,38 +26,51 @@ def pulse():
 def open_drawer(engine, config_id, printer, reason, by_login="", order_uuid=None):
     """Open the drawer; return "opened" or "already_opened" (this order's opened it before).
     Raises PrinterError when the printer does not take the pulse."""
-    from addons.point_of_sale import record_event
-    key = f"drawer:{order_uuid}" if reason == CASH_PAYMENT else None
     job_id = None
-    if key is not None:
-        with engine.begin() as connection:
-            found = connection.execute(select(JOB).where(JOB.c.key == key)).first()
-            if found is None:
-                job_id = connection.execute(JOB.insert().values(
-                    config_id=config_id, key=key, what="drawer", data=pulse(), state=PRINTING,
-                    attempts=1, error_code="", error="", created_at=utc_now())
-                ).inserted_primary_key[0]
-            elif found.state == PRINTED or connection.execute(update(JOB).where(
-                    JOB.c.id == found.id, JOB.c.state == QUEUED).values(
-                    state=PRINTING, attempts=JOB.c.attempts + 1)).rowcount != 1:
-                return "already_opened"
-            else:
-                job_id = found.id
+    if reason == CASH_PAYMENT:
+        job_id = _claim_order_opening(engine, config_id, f"drawer:{order_uuid}")
+        if job_id is None:
+            return "already_opened"
     details = {"reason": reason, "by": by_login or "", "printer": printer.address}
     if order_uuid:
         details["order_uuid"] = order_uuid
     try:
         send(printer, pulse(), needs_paper=False)
     except PrinterError as error:
-        with engine.begin() as connection:
-            if job_id is not None:
-                connection.execute(update(JOB).where(JOB.c.id == job_id).values(
-                    state=QUEUED, error_code=error.code, error=error.message[:400]))
-            record_event(connection, EVENT, config_id, **details, result=error.code)
+        _record_opening(engine, config_id, job_id, details, error)
         raise
+    _record_opening(engine, config_id, job_id, details)
+    return "opened"
+
+
+def _claim_order_opening(engine, config_id, key):
+    """The id of the order's drawer job, now being sent: a new one, or the one a failed
+    pulse left queued; None when the order's drawer was opened (or is being opened) already."""
+    with engine.begin() as connection:
+        found = connection.execute(select(JOB).where(JOB.c.key == key)).first()
+        if found is None:
+            return connection.execute(JOB.insert().values(
+                config_id=config_id, key=key, what="drawer", data=pulse(), state=PRINTING,
+                attempts=1, error_code="", error="", created_at=utc_now())
+            ).inserted_primary_key[0]
+        if found.state == PRINTED:
+            return None
+        claimed = connection.execute(update(JOB).where(
+            JOB.c.id == found.id, JOB.c.state == QUEUED).values(
+            state=PRINTING, attempts=JOB.c.attempts + 1)).rowcount == 1
+        return found.id if claimed else None
+
+
+def _record_opening(engine, config_id, job_id, details, error=None):
+    """The job's outcome (printed, or queued again with the printer's error) and the journal's
+    event, in one transaction."""
+    from addons.point_of_sale import record_event
+    if error is None:
+        job_values = {"state": PRINTED, "printed_at": utc_now(), "error_code": "", "error": ""}
+    else:
+        job_values = {"state": QUEUED, "error_code": error.code, "error": error.message[:400]}
     with engine.begin() as connection:
         if job_id is not None:
-            connection.execute(update(JOB).where(JOB.c.id == job_id).values(
-                state=PRINTED, printed_at=utc_now(), error_code="", error=""))
-        record_event(connection, EVENT, config_id, **details, result="opened")
-    return "opened"
+            connection.execute(update(JOB).where(JOB.c.id == job_id).values(**job_values))
+        record_event(connection, EVENT, config_id, **details,
+                     result="opened" if error is None else error.code)

@@ -154,9 +154,21 @@ def barcode_digits(reference):
 def session_report(report, config, columns, copy=1):
     """The bytes of a session report (point_of_sale.session_report) for `config`."""
     money = lambda amount: money_text(amount, config)  # noqa: E731
-    names = report.get("method_names") or {}
     sheet = Sheet(columns)
     header(sheet, config)
+    _report_title(sheet, report, copy)
+    sheet.rule()
+    _report_totals(sheet, report, money)
+    sheet.rule()
+    _report_breakdown(sheet, report, config, money)
+    sheet.rule()
+    _report_cash(sheet, report, money)
+    sheet.cut()
+    return sheet.output
+
+
+def _report_title(sheet, report, copy):
+    """CLOSING or SESSION SO FAR (which copy), the session, its sealed ticket if any."""
     title = _("CLOSING") if report["closed"] else _("SESSION SO FAR")
     if copy > 1:
         title = _("%(title)s (copy %(copy)s)", title=title, copy=copy)
@@ -165,19 +177,28 @@ def session_report(report, config, columns, copy=1):
     if report.get("ticket") and report["ticket"].get("number"):
         sheet.line(_("Ticket %(number)s · %(link)s", number=report["ticket"]["number"],
                      link=report["ticket"]["link"][:10]), align="center")
-    sheet.rule()
+
+
+def _report_totals(sheet, report, money):
     refunds = report.get("refund_count") or 0
     sheet.pair(_("Sales"), str(report["order_count"] - refunds))
     sheet.pair(_("Refunds"), f"{refunds} · {money(report['refund_total'])}")
     sheet.pair(_("Period total"), money(report["period_total"]), bold=True)
     sheet.pair(_("Perpetual total"), money(report["perpetual_total"]))
-    sheet.rule()
+
+
+def _report_breakdown(sheet, report, config, money):
+    """The totals by payment method (by its name), then by tax rate."""
+    names = report.get("method_names") or {}
     for total in report["totals_by_method"]:
         sheet.pair(names.get(total["method"], total["method"]), money(total["amount"]))
     for tax in report["totals_by_tax"]:
         sheet.pair(_("Tax %(rate)s %%", rate=rate_text(Decimal(tax["tax_rate"]), config)),
                    money(tax["tax"]))
-    sheet.rule()
+
+
+def _report_cash(sheet, report, money):
+    """The cash figures the report holds (a session without cash control has none)."""
     for label, key in ((_("Opening float"), "opening_float"), (_("Cash sales"), "cash_sales"),
                        (_("Cash refunds"), "cash_refunds"), (_("Cash in"), "cash_in"),
                        (_("Cash out"), "cash_out"), (_("Expected cash"), "expected_cash"),
@@ -185,5 +206,3 @@ def session_report(report, config, columns, copy=1):
                        (_("Difference"), "cash_difference")):
         if report.get(key) is not None:
             sheet.pair(label, money(report[key]))
-    sheet.cut()
-    return sheet.output

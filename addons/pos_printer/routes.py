@@ -96,7 +96,23 @@ def pos_open_drawer(config_id):
     """Open the cash drawer: `{"reason": "cash_payment", "order_uuid"}` (once per order) or
     `{"reason": "manager"}` (a signed-in manager's Open drawer)."""
     require_config_access(config_id)
-    body = json_object()
+    reason, uuid = _drawer_request(json_object())
+    engine = current_instance().engine
+    if reason == MANAGER:  # a manager of this till (roles), not a cashier nor a till's token
+        require_manager(config_id, "open the drawer without a sale")
+    with engine.connect() as connection:
+        login = signed_in_user(connection)
+        printer = _printer_of(connection, config_id)
+    try:
+        status = open_drawer(engine, config_id, printer, reason, login or "", uuid)
+    except PrinterError as error:
+        # 409, not 503: the page reads a 503 as its own server being away (http.js)
+        raise ApiError(409, error.code, error.message) from None
+    return jsonify(status=status)
+
+
+def _drawer_request(body):
+    """(reason, order uuid or None) of a drawer request, or a 400 saying what to send."""
     unknown = sorted(set(body) - {"reason", "order_uuid"})
     if unknown:
         raise ApiError(400, "invalid_field", f"unknown fields: {', '.join(unknown)}")
@@ -109,21 +125,15 @@ def pos_open_drawer(config_id):
                                              "send its 'order_uuid'")
     if reason == MANAGER and uuid is not None:
         raise ApiError(400, "invalid_field", "a manager's opening names no order")
-    engine = current_instance().engine
-    if reason == MANAGER:  # a manager of this till (roles), not a cashier nor a till's token
-        require_manager(config_id, "open the drawer without a sale")
-    with engine.connect() as connection:
-        login = signed_in_user(connection)
-        from addons.point_of_sale import PosConfig
-        if connection.scalar(select(PosConfig.id).where(PosConfig.id == config_id)) is None:
-            raise ApiError(404, "unknown_config", f"there is no POS config {config_id}")
-        try:
-            printer = require_printer(connection, config_id, current_plugins())
-        except NothingToPrint as error:
-            raise _refused(error) from None
+    return reason, uuid
+
+
+def _printer_of(connection, config_id):
+    """The config's printer; a 404 for no such config, a 409 for one without a printer."""
+    from addons.point_of_sale import PosConfig
+    if connection.scalar(select(PosConfig.id).where(PosConfig.id == config_id)) is None:
+        raise ApiError(404, "unknown_config", f"there is no POS config {config_id}")
     try:
-        status = open_drawer(engine, config_id, printer, reason, login or "", uuid)
-    except PrinterError as error:
-        # 409, not 503: the page reads a 503 as its own server being away (http.js)
-        raise ApiError(409, error.code, error.message) from None
-    return jsonify(status=status)
+        return require_printer(connection, config_id, current_plugins())
+    except NothingToPrint as error:
+        raise _refused(error) from None

@@ -161,6 +161,33 @@ def test_the_drawer_opens_once_per_cash_order_and_for_a_manager_and_is_journaled
     assert events[0]["order_uuid"] == uuid
 
 
+def test_a_cash_drawer_pulse_that_failed_is_sent_again_when_the_till_asks_again(
+        app, addon_instance, shop_session, printer, token_for):
+    """The order's drawer job is queued again by a failed pulse (not queued to be sent later:
+    the till's next ask sends it) and counts its attempts; once opened, it is never again."""
+    set_field(addon_instance, "printer_address", printer.address)
+    till, uuid = app.test_client(), uuid_module.uuid4().hex
+    body = {"reason": "cash_payment", "order_uuid": uuid}
+    printer.online = False
+    json_error(till.post("/pos/config/1/drawer", json=body, headers=token_for(1)), 409,
+               "printer_offline")
+    printer.online = True
+    assert decode(printer.received()).pulses == []
+    assert till.post("/pos/config/1/drawer", json=body, headers=token_for(1)).get_json() == {
+        "status": "opened"}
+    assert till.post("/pos/config/1/drawer", json=body, headers=token_for(1)).get_json() == {
+        "status": "already_opened"}
+    assert len(decode(printer.received()).pulses) == 1
+    with addon_instance.engine.connect() as connection:
+        job = connection.execute(text("SELECT state, attempts, error_code FROM pos_printer_job "
+                                      "WHERE what = 'drawer'")).one()
+        results = list(connection.execute(text(
+            "SELECT details FROM point_of_sale_journal_event WHERE kind = 'drawer_open' "
+            "ORDER BY number")).scalars())
+    assert tuple(job) == ("printed", 2, "")
+    assert [json.loads(d)["result"] for d in results] == ["printer_offline", "opened"]
+
+
 def test_refusals_are_json_errors(app, admin_client, addon_instance, shop_session, printer,
                                   token_for):
     uuid = sell(addon_instance, shop_session)
