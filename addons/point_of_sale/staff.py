@@ -240,7 +240,9 @@ def store_till_cashiers(connection, config_id, accounts, previous_logins):
     """On an autonomous till: make its cashiers what the central instance sent (`accounts`,
     as `till_cashiers` makes them, without ids): a user each, with no password (they sign in
     with their PIN, here only), allowed on `config_id`, their PIN verifier. The logins of
-    `previous_logins` not sent any more are removed. Return the logins stored."""
+    `previous_logins` not sent any more are removed. Return the logins stored. An account of a
+    shop (an instance serving several configs) names the `configs` it is allowed on and the
+    `verifier_config` its PIN verifier was made for."""
     wanted = {account["login"]: account for account in accounts}
     users = User.__table__
     for login in set(previous_logins) - set(wanted):
@@ -258,13 +260,14 @@ def store_till_cashiers(connection, config_id, accounts, previous_logins):
         else:
             connection.execute(users.update().where(users.c.id == user_id)
                                .values(role=account["role"], password_hash=NO_PASSWORD))
-        set_allowed_configs(connection, user_id, [config_id])
+        set_allowed_configs(connection, user_id, account.get("configs") or [config_id])
         connection.execute(delete(PosUserPin).where(PosUserPin.user_id == user_id))
         pin = account.get("pin")
         if pin:
             connection.execute(PosUserPin.__table__.insert().values(
                 user_id=user_id, salt=pin["salt"], iterations=pin["iterations"],
-                pin_key=pin["verifier"], verifier_config_id=config_id, failures=0))
+                pin_key=pin["verifier"],
+                verifier_config_id=account.get("verifier_config", config_id), failures=0))
     return sorted(wanted)
 
 

@@ -29,7 +29,8 @@ def autonomous():
 
 
 @autonomous.command()
-@click.argument("config_id", type=int)
+@click.argument("config_ids", metavar="CONFIG_ID [CONFIG_ID ...]", type=int, nargs=-1,
+                required=True)
 @click.option("-o", "--output", required=True, type=click.Path(dir_okay=False),
               help="The package file to write.")
 @click.option("--server", "server_url", metavar="URL",
@@ -40,15 +41,22 @@ def autonomous():
 @click.option("--name", help="The till's name (default: the config's).")
 @pass_instance
 @fail_cleanly
-def package(instance, config_id, output, server_url, cashiers, name):
-    """Register a till for CONFIG_ID and write its package (central instance)."""
+def package(instance, config_ids, output, server_url, cashiers, name):
+    """Register a till for CONFIG_ID and write its package (central instance). Several
+    CONFIG_IDs: a shop, one instance serving them all (their browser tills open
+    /pos/ui/<config> on it)."""
     with instance.engine.connect() as connection:
         server_url = server_url or settings.read(instance, connection)[settings.SERVER_URL]
     started = utc_now()
-    till_id = make_package(instance, config_id, output, server_url, cashiers, name,
+    till_id = make_package(instance, list(config_ids), output, server_url, cashiers, name,
                            say=click.echo, progress=lambda done, total: click.echo(
                                f"copied {progress_words(done, total, started)}"))
-    click.echo(f"Till {till_id} of POS config {config_id}: package written to {output}.")
+    if len(config_ids) == 1:
+        click.echo(f"Till {till_id} of POS config {config_ids[0]}: package written to "
+                   f"{output}.")
+    else:
+        click.echo(f"Shop (till {till_id}) of POS configs "
+                   f"{', '.join(map(str, config_ids))}: package written to {output}.")
 
 
 @autonomous.command("build-package", hidden=True)
@@ -98,7 +106,7 @@ def sync(instance, once):
     except SyncError as exc:
         raise CoreError(f"synchronisation failed: {exc}") from None
     finally:
-        synchroniser.client.close()
+        synchroniser.close()
 
 
 @autonomous.command("import")

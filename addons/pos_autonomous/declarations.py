@@ -26,6 +26,8 @@ class DeclaredTable:
     key: str
     config_column: str | None
     directions: tuple
+    # columns each instance keeps its own (not sent down: a till's run counter, say)
+    local_columns: tuple = ()
 
 
 def declared_tables(manager):
@@ -35,7 +37,8 @@ def declared_tables(manager):
         table = getattr(entry["table"], "__table__", entry["table"])
         declared = DeclaredTable(entry["name"], table, entry.get("key", "id"),
                                  entry.get("config_column"),
-                                 tuple(entry.get("directions", (DOWN,))))
+                                 tuple(entry.get("directions", (DOWN,))),
+                                 tuple(entry.get("local_columns", ())))
         if declared.name in seen:
             raise CoreError(f"syncable table {declared.name!r} is declared twice")
         if not set(declared.directions) <= set(DIRECTIONS):

@@ -114,3 +114,26 @@ def pos_session_open_tills(connection, session_id, config_id):
         .order_by(PosSession.id)).all() if others else []
     return [f"{row.name} ({row.config_name}) is still open in multi-session "
             f"{multi_session.name}: its tills share orders with this one." for row in rows]
+
+
+@hookimpl(optionalhook=True)
+def register_syncable_tables():
+    """Multi-sessions come down to autonomous instances (pos_autonomous): a shop serving
+    several configs shares their orders itself, its sync server being the shop. The
+    memberships of the instance's own configs only; the run counter is each instance's own (a
+    shop ends its runs as its sessions close, the central instance never sees them close)."""
+    from .models import MultiSession, MultiSessionMember
+    return [
+        {"name": "pos_multi_session.multi_session", "table": MultiSession.__table__, "key": "id",
+         "config_column": None, "directions": ("down",), "local_columns": ("run_id",)},
+        {"name": "pos_multi_session.member", "table": MultiSessionMember.__table__,
+         "key": "config_id", "config_column": "config_id", "directions": ("down",)},
+    ]
+
+
+@hookimpl(optionalhook=True)
+def check_autonomous_package(connection, config_ids):
+    """An autonomous instance serves every config of each multi-session it holds, or none of
+    them: its tills share orders through it, and tills elsewhere could not reach them offline."""
+    from .membership import refusals_for_package
+    return refusals_for_package(connection, config_ids)

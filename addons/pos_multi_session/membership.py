@@ -72,3 +72,35 @@ def is_loopback(url):
     host = urlsplit(url).hostname or ""
     return host in ("localhost", "::1") or host.startswith("127.")
 
+
+
+def refusals_for_package(connection, config_ids):
+    """Why one autonomous instance (pos_autonomous) cannot serve exactly `config_ids`, in
+    sentences: a multi-session of theirs with configs outside them (its orders are shared
+    through the instance, which tills elsewhere cannot reach while the line is down), or synced
+    through a separate server (the instance is its shop's sync server)."""
+    from addons.point_of_sale import PosConfig
+    reasons = []
+    inside = set(config_ids)
+    held = connection.execute(select(MultiSession).join(
+        MultiSessionMember, MultiSessionMember.multi_session_id == MultiSession.id).where(
+        MultiSessionMember.config_id.in_(list(inside))).distinct().order_by(MultiSession.id))
+    for multi_session in held:
+        outside = [config_id for config_id in member_config_ids(connection, multi_session.id)
+                   if config_id not in inside]
+        if outside:
+            names = connection.execute(select(PosConfig.id, PosConfig.name).where(
+                PosConfig.id.in_(outside)).order_by(PosConfig.id)).all()
+            reasons.append(
+                f"multi-session {multi_session.name!r} also holds "
+                + ", ".join(f"{name} (config {config_id})" for config_id, name in names)
+                + ": its tills share orders through one instance, so package all its configs "
+                "together (core autonomous package "
+                + " ".join(str(c) for c in sorted(inside | set(outside)))
+                + " ...) or take them out of the multi-session first")
+        if multi_session.sync_server:
+            reasons.append(
+                f"multi-session {multi_session.name!r} syncs through the separate server "
+                f"{multi_session.sync_server}: an autonomous instance is its shop's sync server, "
+                "so empty the multi-session's sync server first")
+    return reasons

@@ -53,10 +53,14 @@ class TableState(Model):
 
 class Till(Model):
     """An autonomous till known to the central instance: its config and its credentials (only
-    the SHA-256 of its secret is kept)."""
+    the SHA-256 of its secret is kept). A shop (one instance serving several configs) is one
+    till per config, each its config's one writer, grouped under the first: `shop_id` is the
+    first one's id on every till of the shop (itself included), NULL on a till alone. The
+    first one pulls for the whole shop; each pushes its own config's chain."""
     __tablename__ = "pos_autonomous_till"
     id: Mapped[int] = mapped_column(Integer, primary_key=True)
     config_id: Mapped[int] = mapped_column(Integer, index=True)
+    shop_id: Mapped[int | None] = mapped_column(Integer)
     name: Mapped[str] = mapped_column(String(64))
     secret_hash: Mapped[str] = mapped_column(String(64))
     created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utc_now)
@@ -77,6 +81,8 @@ class PackageBuild(Model):
     __tablename__ = "pos_autonomous_package_build"
     id: Mapped[int] = mapped_column(Integer, primary_key=True)
     config_id: Mapped[int] = mapped_column(Integer)
+    # every config of a shop's package, comma-separated ("" or the one config: a till alone)
+    config_ids: Mapped[str] = mapped_column(Text, default="")
     # The config while the build is queued or running, NULL after: unique, so one build per
     # config at a time, whichever worker the second request reaches.
     building_config: Mapped[int | None] = mapped_column(Integer, unique=True)

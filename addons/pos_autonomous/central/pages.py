@@ -55,14 +55,23 @@ def _changed_since(connection, name, version):
         Change.table_name == name, Change.version > version)))
 
 
-def _scoped(query, declared, config_id):
+def scoped(query, declared, config_id):
+    """The rows of the till's config; `config_id` a tuple: of a shop's configs."""
     if declared.config_column:
-        query = query.where(declared.table.c[declared.config_column] == config_id)
+        column = declared.table.c[declared.config_column]
+        query = query.where(column.in_(config_id) if isinstance(config_id, tuple)
+                            else column == config_id)
     return query
 
 
+def _travelling(declared):
+    """The table's columns but those each instance keeps its own (`local_columns`)."""
+    return [column for column in declared.table.columns
+            if column.name not in declared.local_columns]
+
+
 def _columns(declared):
-    return [column.name for column in declared.table.columns]
+    return [column.name for column in _travelling(declared)]
 
 
 def _wire_columns(declared):
@@ -70,7 +79,7 @@ def _wire_columns(declared):
     database itself, so the JSON encoder meets only plain types)."""
     return [cast(column, String).label(column.name)
             if isinstance(column.type, (Numeric, DateTime)) else column
-            for column in declared.table.columns]
+            for column in _travelling(declared)]
 
 
 def _raw_rows(connection, query):
@@ -92,7 +101,7 @@ def _incremental_part(connection, declared, since, config_id, budget):
     rows = []
     if alive:
         key = declared.table.c[declared.key]
-        rows = _raw_rows(connection, _scoped(select(*_wire_columns(declared))
+        rows = _raw_rows(connection, scoped(select(*_wire_columns(declared))
                                              .where(key.in_(alive)), declared, config_id))
     found = {row[_columns(declared).index(declared.key)] for row in rows}
     # A key changed then deleted (its tombstone comes later) or out of this till's scope: the
@@ -113,11 +122,11 @@ def _full_part(connection, declared, position, config_id, budget, newest, reason
     if position is None or position.get("after") is None:
         snapshot, after = newest, None
         part["total"] = connection.scalar(
-            _scoped(select(func.count()).select_from(declared.table), declared, config_id))
+            scoped(select(func.count()).select_from(declared.table), declared, config_id))
     else:
         snapshot = position["snapshot"] if position.get("snapshot") is not None else newest
         after = position["after"]  # (a snapshot of 0 is one: nothing had changed yet)
-    query = _scoped(select(*_wire_columns(declared)), declared, config_id)
+    query = scoped(select(*_wire_columns(declared)), declared, config_id)
     if after is not None:
         # As a bigint: a till may send any 64-bit key (2^31 and beyond bound as the key column's
         # INTEGER was a 500 on PostgreSQL); nothing lies beyond the column's range.

@@ -140,7 +140,7 @@ def pull():
         tables = active_down_tables(connection, declared)
         cashiers = tills.cashiers_part(connection, till.id, digest)
         tills.note_contact(connection, till)
-    config_id = till.config_id
+        config_id = tills.scope(connection, till)  # a shop's first till pulls for them all
 
     def compute(positions):
         """The page, read in a read transaction (on SQLite it takes no write lock), encoded."""

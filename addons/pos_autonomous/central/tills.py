@@ -28,16 +28,39 @@ def _digest(secret):
     return hashlib.sha256(secret.encode()).hexdigest()
 
 
-def register_till(connection, config_id, name, cashier_logins=()):
+def register_till(connection, config_id, name, cashier_logins=(), shop_id=None):
     """A new till for `config_id`; return (till id, its bearer token). Only the secret's
-    SHA-256 is stored: the token is shown once, in the package."""
+    SHA-256 is stored: the token is shown once, in the package. `shop_id`: the first till of
+    the shop it belongs to (None: alone, or the first itself, see `make_shop`)."""
     secret = secrets.token_urlsafe(32)
     till_id = connection.execute(Till.__table__.insert().values(
-        config_id=config_id, name=name, secret_hash=_digest(secret),
+        config_id=config_id, name=name, secret_hash=_digest(secret), shop_id=shop_id,
         created_at=utc_now())).inserted_primary_key[0]
     if cashier_logins:  # else: those already allowed on the config
         set_cashiers(connection, till_id, cashier_logins)
     return till_id, f"{till_id}.{secret}"
+
+
+def make_shop(connection, till_id):
+    """Till `till_id` heads a shop: its own shop_id names it (the others get it at their
+    registration)."""
+    connection.execute(Till.__table__.update().where(Till.id == till_id)
+                       .values(shop_id=till_id))
+
+
+def scope(connection, till):
+    """The POS configs whose rows `till` pulls: those of every till of its shop when it heads
+    one, else its own config. A tuple, in the shop's order."""
+    if till.shop_id is None or till.shop_id != till.id:
+        return (till.config_id,)
+    return tuple(connection.scalars(select(Till.config_id).where(Till.shop_id == till.id)
+                                    .order_by(Till.id)))
+
+
+def shop_tills(connection, shop_id):
+    """The tills of a shop (its first one first)."""
+    return connection.execute(select(Till).where(Till.shop_id == shop_id)
+                              .order_by(Till.id)).all()
 
 
 def take_config(connection, config_id, till_id, name):
@@ -156,14 +179,33 @@ def note_contact(connection, till):
 def cashiers_part(connection, till_id, digest_held):
     """{"digest", "accounts"?}: the cashiers and managers allowed on the till's config (the
     Users page), each with the PIN verifier made for that till: never a password hash, nothing
-    that signs in here. The accounts only when the till's digest differs."""
-    config_id = connection.scalar(select(Till.config_id).where(Till.id == till_id))
-    accounts = [{"login": cashier["login"], "role": cashier["role"], "pin": cashier["pin"]}
-                for cashier in point_of_sale.till_cashiers(connection, config_id,
-                                                           roles=TILL_ROLES)]
+    that signs in here. The accounts only when the till's digest differs. For a shop, those of
+    each of its configs, once each, with the configs they are allowed on there."""
+    till = get_till(connection, till_id)
+    configs = scope(connection, till)
+    accounts = (_accounts(connection, configs[0]) if len(configs) == 1
+                else _shop_accounts(connection, configs))
     digest = hashlib.sha256(json.dumps(accounts, sort_keys=True).encode()).hexdigest()
     return {"digest": digest} if digest == digest_held else {"digest": digest,
                                                              "accounts": accounts}
+
+
+def _accounts(connection, config_id):
+    return [{"login": cashier["login"], "role": cashier["role"], "pin": cashier["pin"]}
+            for cashier in point_of_sale.till_cashiers(connection, config_id, roles=TILL_ROLES)]
+
+
+def _shop_accounts(connection, config_ids):
+    """A shop's cashiers: each login once, its PIN verifier made for the first of the shop's
+    configs it is allowed on (`verifier_config`: the shop checks the PIN against it), and
+    `configs`, every config of the shop it is allowed on."""
+    merged = {}
+    for config_id in config_ids:
+        for account in _accounts(connection, config_id):
+            held = merged.setdefault(account["login"], {**account, "configs": [],
+                                                        "verifier_config": config_id})
+            held["configs"].append(config_id)
+    return [merged[login] for login in sorted(merged)]
 
 
 def tills(connection):

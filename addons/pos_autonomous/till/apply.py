@@ -152,8 +152,9 @@ def _insert(connection, declared, columns, rows, upsert):
     if any(converters):
         rows = [tuple(value if convert is None else convert(value)
                       for convert, value in zip(converters, row)) for row in rows]
-    quoted = ", ".join(f'"{c}"' for c in columns)
     updates = ", ".join(f'"{c}" = excluded."{c}"' for c in columns if c != declared.key)
+    columns, rows = _with_own_defaults(declared, columns, rows)
+    quoted = ", ".join(f'"{c}"' for c in columns)
     statement = (f'INSERT INTO "{declared.table.name}" ({quoted}) VALUES '
                  f"({_placeholders(connection, len(columns))})")
     if upsert:
@@ -164,6 +165,20 @@ def _insert(connection, declared, columns, rows, upsert):
         cursor.executemany(statement, rows)
     finally:
         cursor.close()
+
+
+def _with_own_defaults(declared, columns, rows):
+    """(columns, rows) with the till's own columns the server does not send (its
+    `local_columns`, or one only the till has) at their defaults, for the rows inserted; an
+    upsert never overwrites them (`updates` names the sent columns only)."""
+    own = [(column.name, column.default.arg) for column in declared.table.columns
+           if column.name not in columns and column.default is not None
+           and column.default.is_scalar]
+    if not own:
+        return columns, rows
+    values = tuple(value for _name, value in own)
+    return ([*columns, *(name for name, _value in own)],
+            [(*row, *values) for row in rows])
 
 
 def _delete_keys(connection, declared, keys):

@@ -34,6 +34,17 @@ class Link(Model):
     clock_alarm: Mapped[str] = mapped_column(Text, default="")
 
 
+class ShopMember(Model):
+    """On a shop (an instance serving several configs), each config beyond the link's first:
+    its till's credentials on the central instance (it pushes that config's chain as that till)
+    and, as `id`, the row of its push state (the link's config has push state 1)."""
+    __tablename__ = "pos_autonomous_shop_member"
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    config_id: Mapped[int] = mapped_column(Integer, unique=True)
+    till_id: Mapped[int] = mapped_column(Integer)
+    secret: Mapped[str] = mapped_column(String(128))
+
+
 class Checkpoint(Model):
     """On a till, where each table stands: incremental from `version`, or a full import under
     way (`snapshot`, `after` = the last key applied). Written with the rows of each page."""
@@ -103,4 +114,5 @@ class Event(Model):
     message: Mapped[str] = mapped_column(Text)
 
 
-MODELS = [Link, Checkpoint, TillCashierLogin, PushState, SessionSent, OutboxMessage, Event]
+MODELS = [Link, ShopMember, Checkpoint, TillCashierLogin, PushState, SessionSent, OutboxMessage,
+          Event]

@@ -42,14 +42,19 @@ class Outcome:
     probe: tuple | None = None  # the central asks for this till's links in (after, upto]
 
 
-NOTHING_PUSHED = SimpleNamespace(id=1, last_acknowledged=0, serial=0, events_acknowledged=0,
-                                 journal_acknowledged=0,
-                                 last_push_at=None, last_refusal="")
+LINK_STATE = 1  # the push state of the link's config (role.LINK_STATE); a shop's other
+# configs each have theirs (role.pushers)
 
 
-def state(connection):
-    """The till's push state (its defaults before the first push)."""
-    return connection.execute(select(PushState)).first() or NOTHING_PUSHED
+def nothing_pushed(state_id=LINK_STATE):
+    return SimpleNamespace(id=state_id, last_acknowledged=0, serial=0, events_acknowledged=0,
+                           journal_acknowledged=0, last_push_at=None, last_refusal="")
+
+
+def state(connection, state_id=LINK_STATE):
+    """A config's push state (its defaults before the first push)."""
+    return connection.execute(select(PushState).where(PushState.id == state_id)).first() \
+        or nothing_pushed(state_id)
 
 
 def unsent_sessions(connection, config_id, limit=SESSIONS_PER_BATCH):
@@ -74,11 +79,15 @@ def chain_check(connection, config_id, full=True):
             "reason": check.reason or ""}
 
 
-def build_batch(connection, till_id, config_id, batch_size, chain, probe=None):
+def build_batch(connection, till_id, config_id, batch_size, chain, probe=None,
+                state_id=LINK_STATE):
     """The next batch to send (possibly without entries: sessions, events, the chain check and
     the head with links of acknowledged tickets still go up, at every pass). `probe` (after,
-    upto): the central instance asks for this till's links in that range (a ticket differs)."""
-    row = state(connection)
+    upto): the central instance asks for this till's links in that range (a ticket differs).
+    The instance's events and journal go with the link's config (`state_id` 1) only: a shop's
+    other configs send their chain and sessions."""
+    row = state(connection, state_id)
+    instance_wide = state_id == LINK_STATE
     entries = point_of_sale.ledger_entries(connection, config_id, row.last_acknowledged,
                                            min(batch_size, MAX_ENTRIES))
     number, link = point_of_sale.ledger_head(connection, config_id)
@@ -93,9 +102,11 @@ def build_batch(connection, till_id, config_id, batch_size, chain, probe=None):
         "links": [[n, links[n]] for n in sorted(links)],
         "entries": entries,
         "sessions": unsent_sessions(connection, config_id),
-        "events": journal.events_after(connection, row.events_acknowledged, EVENTS_PER_BATCH),
+        "events": journal.events_after(connection, row.events_acknowledged, EVENTS_PER_BATCH)
+        if instance_wide else [],
         "journal": point_of_sale.journal_events(connection, after=row.journal_acknowledged,
-                                                limit=JOURNAL_PER_BATCH),
+                                                limit=JOURNAL_PER_BATCH)
+        if instance_wide else [],
         "chain": chain,
     }
 
@@ -108,10 +119,10 @@ def is_empty(batch):
                 or batch.get("journal") or broken_chain)
 
 
-def record_answer(connection, batch, answer):
+def record_answer(connection, batch, answer, state_id=LINK_STATE):
     """Record what the central instance acknowledged for `batch` (in `connection`'s
-    transaction); return an Outcome."""
-    row = state(connection)
+    transaction) in push state `state_id` (its config's); return an Outcome."""
+    row = state(connection, state_id)
     acks = answer.get("acks", [])
     acknowledged = [ack for ack in acks if ack.get("status") in ACKNOWLEDGED]
     last = row.last_acknowledged
@@ -128,8 +139,10 @@ def record_answer(connection, batch, answer):
         # database went back), the till sends again from there
         journal_acknowledged=answer.get("journal_acknowledged", row.journal_acknowledged),
         last_push_at=utc_now(), last_refusal=refusal or "")
-    if not connection.execute(PushState.__table__.update().values(**values)).rowcount:
-        connection.execute(PushState.__table__.insert().values(id=1, **values))
+    table = PushState.__table__
+    if not connection.execute(table.update().where(table.c.id == state_id)
+                              .values(**values)).rowcount:
+        connection.execute(table.insert().values(id=state_id, **values))
     sessions_saved = _save_sessions_sent(connection, batch, answer)
     progressed = (bool(acknowledged) or sessions_saved
                   or answer.get("events_acknowledged", 0) > row.events_acknowledged
@@ -196,10 +209,10 @@ def _save_session_sent(connection, session_id, session_state):
         connection.execute(table.insert().values(session_id=session_id, state=session_state))
 
 
-def waiting(connection, config_id):
+def waiting(connection, config_id, state_id=LINK_STATE):
     """{"tickets", "closings"}: the entries sealed here the central instance has not
     acknowledged yet, and the last acknowledged number."""
-    row = state(connection)
+    row = state(connection, state_id)
     head = point_of_sale.ledger_head(connection, config_id)[0] if has_ledger() else 0
     pending = max(head - row.last_acknowledged, 0)
     closings = None  # split by kind only when few wait (each entry is recomputed to read it)
@@ -218,10 +231,10 @@ def has_ledger():
     return hasattr(point_of_sale, "ledger_entries")
 
 
-def up_status(connection, config_id):
+def up_status(connection, config_id, state_id=LINK_STATE):
     """What waits to go up and what came of the last push, for `status`, the till's admin and
-    the POS page's indicator."""
-    return {**waiting(connection, config_id), **outbox.waiting(connection),
+    the POS page's indicator (the events and journal: the instance's, whichever config)."""
+    return {**waiting(connection, config_id, state_id), **outbox.waiting(connection),
             "events_waiting": journal.count_after(connection,
                                                   state(connection).events_acknowledged),
             "journal_waiting": max(point_of_sale.journal_head(connection)[0]

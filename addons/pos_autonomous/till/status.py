@@ -56,6 +56,9 @@ def till_status(connection):
             "failures": row.failures, "last_event": row.last_event or None,
             "alarm": row.clock_alarm or None,
             "tables": tables, "up": up_status(connection, row.config_id),
+            "configs": [{"config_id": pusher.config_id, "till_id": pusher.till_id,
+                         "up": up_status(connection, pusher.config_id, pusher.state_id)}
+                        for pusher in role.pushers(connection)],
             "behind": high_water.words(gap) if gap else None}
 
 
@@ -84,8 +87,22 @@ def lines(state):
         yield _("last refusal: %(refusal)s", refusal=up["last_refusal"])
     for error in up["customer_errors"]:
         yield _("customer change refused: %(error)s", error=error)
+    yield from _shop_lines(state, never, none)
     for name, table in state["tables"].items():
         yield _table_line(name, table)
+
+
+def _shop_lines(state, never, none):
+    """A shop's other configs: each its own chain going up (the first is said above)."""
+    for config in state.get("configs", [])[1:]:
+        up = config["up"]
+        yield _("config %(config)s (till %(till)s): waiting to go up: %(waiting)s; last "
+                "acknowledged ticket: %(ticket)s; last push: %(push)s", config=config["config_id"],
+                till=config["till_id"], waiting=_waiting_words(up),
+                ticket=up["last_acknowledged"] or none, push=up["last_push_at"] or never)
+        if up["last_refusal"]:
+            yield _("config %(config)s: last refusal: %(refusal)s", config=config["config_id"],
+                    refusal=up["last_refusal"])
 
 
 def _table_line(name, table):

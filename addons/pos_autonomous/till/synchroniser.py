@@ -39,6 +39,8 @@ class Synchroniser:
         self.client = CentralClient(row.server_url, f"{row.till_id}.{row.secret}",
                                     self.settings[settings.REQUEST_TIMEOUT_MS] / 1000)
         self.link = row
+        self.clients = {}  # a shop's other configs push as their own tills (role.pushers)
+        self.chain_checked_at = {}  # {config id: monotonic time of its whole chain's check}
         self.clock = journal.ClockWatch(time.time, time.monotonic)
 
     def reload_settings(self):
@@ -46,9 +48,24 @@ class Synchroniser:
         with self.instance.engine.connect() as connection:
             self.settings = settings.read(self.instance, connection, self.manager)
         timeout = self.settings[settings.REQUEST_TIMEOUT_MS] / 1000
-        if timeout != self.client.timeout:
-            self.client.timeout = timeout
-            self.client.close()  # the next request connects with the new timeout
+        for client in (self.client, *self.clients.values()):
+            if timeout != client.timeout:
+                client.timeout = timeout
+                client.close()  # the next request connects with the new timeout
+
+    def client_for(self, pusher):
+        """The HTTP client a config's chain goes up with: the link's own for its config, one
+        per other config of a shop (each its own till's token)."""
+        if pusher.till_id == self.link.till_id:
+            return self.client
+        if pusher.till_id not in self.clients:
+            self.clients[pusher.till_id] = CentralClient(
+                self.link.server_url, pusher.token, self.client.timeout)
+        return self.clients[pusher.till_id]
+
+    def close(self):
+        for client in (self.client, *self.clients.values()):
+            client.close()
 
     def pull_page(self):
         """Fetch one page and apply it with its checkpoints; return the answer."""
@@ -86,7 +103,7 @@ class Synchroniser:
         self._run_closings()
         pages = 0
         try:
-            uploaded = upload(self, self.link)
+            uploaded = upload(self)
             while True:
                 answer = self.pull_page()
                 pages += 1

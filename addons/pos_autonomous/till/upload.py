@@ -5,7 +5,7 @@ the pull goes on and the pass reports the refusal as its error."""
 import time
 from dataclasses import dataclass
 
-from .. import settings
+from .. import role, settings
 from ..wire import PUSH
 from . import high_water, outbox, push
 
@@ -26,31 +26,50 @@ class Uploaded:
     refusal: str | None = None
 
 
-def upload(synchroniser, link):
-    """Push, then send the outbox; return an Uploaded. Raises SyncError when the central
-    instance cannot be reached (the pass fails; nothing is lost: the till sends again)."""
+def upload(synchroniser):
+    """Push each config's chain (a shop has several), then send the outbox; return an
+    Uploaded. Raises SyncError when the central instance cannot be reached (the pass fails;
+    nothing is lost: the till sends again)."""
     engine, client = synchroniser.instance.engine, synchroniser.client
     done = Uploaded()
     if push.has_ledger():  # a point_of_sale without the ticket ledger: customers only
-        _push_entries(synchroniser, link, done)
+        with engine.connect() as connection:
+            pushers = role.pushers(connection)
+        for pusher in pushers:
+            _push_config(synchroniser, pusher, done, shop=len(pushers) > 1)
     done.customers = outbox.send_outbox(engine, client, say=synchroniser.say)
     if done.customers and push.has_ledger():
         synchroniser.say(f"sent {done.customers} customer change(s)")
     return done
 
 
-def _push_entries(synchroniser, link, done):
-    """Batches until the central instance acknowledged every entry, refused one, or stopped
-    moving on; counted into `done`."""
+def _push_config(synchroniser, pusher, done, shop):
+    """One config's chain up (as its till on the central instance), counted into `done`; its
+    refusal (the first of the pass is kept) does not hold the shop's other configs back."""
+    pushed = Uploaded()
+    _push_entries(synchroniser, pusher, pushed)
+    done.entries += pushed.entries
+    done.batches += pushed.batches
+    if pushed.refusal and not done.refusal:
+        done.refusal = (f"config {pusher.config_id}: {pushed.refusal}" if shop
+                        else pushed.refusal)
+    if pushed.entries:
+        synchroniser.say((f"config {pusher.config_id}: " if shop else "")
+                         + _pushed_words(pushed))
+
+
+def _push_entries(synchroniser, pusher, done):
+    """Batches until the central instance acknowledged every entry of the config, refused one,
+    or stopped moving on; counted into `done`."""
     batch_size = synchroniser.settings.get(settings.PUSH_BATCH_SIZE) or 200
-    _journal_a_database_behind(synchroniser, link)
-    chain = _chain_check(synchroniser, link)
+    _journal_a_database_behind(synchroniser, pusher)
+    chain = _chain_check(synchroniser, pusher)
     resends, probes, probe = 0, 0, None
     while True:
         # Sent even when nothing waits: the head and the links of acknowledged tickets are
         # compared by the central instance at every pass (a rewrite, deletion or restore of
         # anything it acknowledged is an alarm at that pass).
-        batch, outcome = _send_next_batch(synchroniser, link, batch_size, chain, probe)
+        batch, outcome = _send_next_batch(synchroniser, pusher, batch_size, chain, probe)
         done.batches += 1
         done.entries += outcome.acknowledged
         probe = outcome.probe
@@ -63,8 +82,6 @@ def _push_entries(synchroniser, link, done):
         done.refusal = outcome.refusal
         if outcome.refusal or not outcome.progressed or not _more_waits(batch):
             break
-    if done.entries:
-        synchroniser.say(_pushed_words(done))
 
 
 def _pushed_words(done):
@@ -72,37 +89,38 @@ def _pushed_words(done):
             f"in {done.batches} batch{'es' if done.batches != 1 else ''}")
 
 
-def _send_next_batch(synchroniser, link, batch_size, chain, probe):
+def _send_next_batch(synchroniser, pusher, batch_size, chain, probe):
     """(batch, Outcome) of the next batch sent and its answer recorded; `probe`: the range of
     links the central instance asked for."""
     engine = synchroniser.instance.engine
     with engine.connect() as connection:
-        batch = push.build_batch(connection, link.till_id, link.config_id, batch_size, chain,
-                                 probe)
-    answer = synchroniser.client.post(PUSH, batch)
+        batch = push.build_batch(connection, pusher.till_id, pusher.config_id, batch_size,
+                                 chain, probe, state_id=pusher.state_id)
+    answer = synchroniser.client_for(pusher).post(PUSH, batch)
     with engine.begin() as connection:
-        return batch, push.record_answer(connection, batch, answer)
+        return batch, push.record_answer(connection, batch, answer, state_id=pusher.state_id)
 
 
-def _chain_check(synchroniser, link):
-    """The till's check of its chain at every pass: from its verified checkpoint, and of the
+def _chain_check(synchroniser, pusher):
+    """The check of the config's chain at every pass: from its verified checkpoint, and of the
     whole chain on the first pass, then every CHAIN_CHECK_SECONDS."""
     now = time.monotonic()
-    last = getattr(synchroniser, "chain_checked_at", None)
+    checked = synchroniser.chain_checked_at  # {config id: when its whole chain was checked}
+    last = checked.get(pusher.config_id)
     full = last is None or now - last >= CHAIN_CHECK_SECONDS
     with synchroniser.instance.engine.begin() as connection:  # it moves the checkpoint
-        chain = push.chain_check(connection, link.config_id, full)
+        chain = push.chain_check(connection, pusher.config_id, full)
     if full:
-        synchroniser.chain_checked_at = now
+        checked[pusher.config_id] = now
     return chain
 
 
-def _journal_a_database_behind(synchroniser, link):
+def _journal_a_database_behind(synchroniser, pusher):
     """A database behind its high-water mark (till/high_water.py): the lost range journaled
     once, and said."""
     with synchroniser.instance.engine.begin() as connection:
-        gap = high_water.behind(connection, link.config_id)
-        if gap is not None and high_water.journal_lost_range(connection, link.config_id, gap):
+        gap = high_water.behind(connection, pusher.config_id)
+        if gap is not None and high_water.journal_lost_range(connection, pusher.config_id, gap):
             synchroniser.say(high_water.words(gap))
 
 

@@ -1,0 +1,152 @@
+"""A shop: one autonomous instance serving several POS configs (#29). The central instance (demo
+data: Shop and Bar in the multi-session "Shop floor", Boutique alone; on PostgreSQL in the
+PostgreSQL run) makes one package of the three: every config, their payment methods, the
+multi-session and its memberships come down; each config seals its own chain on the shop and
+goes up as its own till, exactly once; the central refuses to sell any of them (one writer);
+a multi-session spanning configs inside and outside a package is refused with its reason."""
+import pytest
+from click.testing import CliRunner
+from sqlalchemy import func, select
+
+import addons.point_of_sale as point_of_sale
+from addons.pos_autonomous import role
+from addons.pos_autonomous.central.models import Till
+from addons.pos_autonomous.central.package import make_package
+from addons.pos_autonomous.till.install import init_till
+from addons.pos_autonomous.till.synchroniser import Synchroniser
+from addons.pos_multi_session.models import MultiSession, MultiSessionMember
+from core.addons import AddonCatalog
+from core.cli import cli
+from core.errors import CoreError
+from core.instance import Instance
+from tests.pos_autonomous.till_helpers import FAST_SYNC, set_parameters, till_state
+from tests.pos_autonomous.up_helpers import central_entries, central_order_count, sell
+from tests.support import BUILT_IN_ADDONS, installed_instance
+
+pytestmark = pytest.mark.timeout(300)
+
+SHOP_ADDONS = ["point_of_sale", "pos_autonomous", "pos_multi_session"]
+SHOP_CONFIGS = [1, 2, 3]  # Shop and Bar share orders ("Shop floor"); Boutique alone
+
+
+@pytest.fixture
+def central(db_url):
+    """The central instance with multi-sessions (overrides conftest's, which central_server
+    serves)."""
+    instance = installed_instance(db_url, SHOP_ADDONS)
+    yield instance
+    instance.engine.dispose()
+
+
+def make_shop(central, tmp_path, server_url, configs=SHOP_CONFIGS):
+    package = tmp_path / "shop.package"
+    make_package(central, configs, package, server_url)
+    shop = Instance(f"sqlite:///{tmp_path / 'shop.db'}", AddonCatalog())
+    init_till(shop, package)
+    set_parameters(shop.url, FAST_SYNC)
+    return shop
+
+
+def sync_once(shop):
+    synchroniser = Synchroniser(shop)
+    try:
+        synchroniser.run(once=True)
+    finally:
+        synchroniser.close()
+
+
+def test_a_shop_holds_its_configs_and_multi_session_and_pushes_each_chain_once(
+        central, central_server, tmp_path):
+    shop = make_shop(central, tmp_path, central_server.url)
+    try:
+        with shop.engine.connect() as connection:
+            assert [p.config_id for p in role.pushers(connection)] == SHOP_CONFIGS
+            assert role.config_ids(connection) == SHOP_CONFIGS
+            configs = connection.scalars(select(point_of_sale.PosConfig.id)
+                                         .order_by(point_of_sale.PosConfig.id)).all()
+            methods = set(connection.scalars(select(point_of_sale.PaymentMethod.config_id)))
+            floor = connection.execute(select(MultiSession)).all()
+            members = connection.execute(select(MultiSessionMember.config_id,
+                                                MultiSessionMember.multi_session_id)
+                                         .order_by(MultiSessionMember.config_id)).all()
+        with central.engine.connect() as connection:
+            central_methods = set(connection.scalars(
+                select(point_of_sale.PaymentMethod.config_id)))
+        assert configs == SHOP_CONFIGS and methods == central_methods & set(SHOP_CONFIGS)
+        assert [(m.name, m.sync_server) for m in floor] == [("Shop floor", "")]
+        assert members == [(1, floor[0].id), (2, floor[0].id)]
+        with central.engine.connect() as connection:
+            tills = connection.execute(select(Till).order_by(Till.id)).all()
+            writers = [point_of_sale.config_writer_key(connection, c) for c in SHOP_CONFIGS]
+        assert [t.config_id for t in tills] == SHOP_CONFIGS
+        assert {t.shop_id for t in tills} == {tills[0].id}  # one shop, headed by the first
+        assert writers == [str(t.id) for t in tills]  # each config written by its shop till
+        with central.engine.begin() as connection, pytest.raises(point_of_sale.SessionError):
+            point_of_sale.open_session(connection, 2)  # one writer: the shop
+        sold = {config: sell(shop.engine, count, config_id=config)
+                for config, count in zip(SHOP_CONFIGS, (3, 2, 4))}
+        sync_once(shop)
+        sync_once(shop)  # nothing goes up twice
+        for config, uuids in sold.items():
+            assert [u for _, u in central_entries(central, config)] == uuids
+        assert central_order_count(central) == 9
+        state = till_state(shop.url)
+        assert [(c["config_id"], c["up"]["entries"], c["up"]["last_acknowledged"])
+                for c in state["configs"]] == [(1, 0, 3), (2, 0, 2), (3, 0, 4)]
+        with central.engine.connect() as connection:
+            for config in SHOP_CONFIGS:
+                assert point_of_sale.verify_chain(connection, config).ok
+    finally:
+        shop.engine.dispose()
+
+
+def test_a_multi_session_spanning_the_package_is_refused_with_its_reason(central, tmp_path):
+    with pytest.raises(CoreError) as refused:
+        make_package(central, [1, 3], tmp_path / "half.package", "http://127.0.0.1:9")
+    assert str(refused.value) == (
+        "multi-session 'Shop floor' also holds Bar (config 2): its tills share orders through "
+        "one instance, so package all its configs together (core autonomous package 1 2 3 ...) "
+        "or take them out of the multi-session first")
+    runner = CliRunner(env={"CORE_ADDONS_PATH": str(BUILT_IN_ADDONS)})
+    result = runner.invoke(cli, ["--db", central.url, "autonomous", "package", "2", "-o",
+                                 str(tmp_path / "bar.package"), "--server",
+                                 "http://127.0.0.1:9"])
+    assert result.exit_code != 0
+    assert "multi-session 'Shop floor' also holds Shop (config 1)" in result.output
+    assert not (tmp_path / "bar.package").exists()
+    with central.engine.connect() as connection:  # nothing registered, no writer moved
+        assert connection.scalar(select(func.count()).select_from(Till)) == 0
+        assert point_of_sale.config_writer(connection, 2) is None
+    make_package(central, 3, tmp_path / "boutique.package", "http://127.0.0.1:9")  # alone
+
+
+def test_a_shops_cashiers_sign_in_on_each_config_they_are_allowed_on(central, tmp_path):
+    from addons.point_of_sale.staff import set_pin, sign_in_with_pin
+    from core.web.users import set_password, user_id_of
+    with central.engine.begin() as connection:
+        set_password(connection, "anna", "anna-secret-1", "cashier")
+        set_pin(connection, user_id_of(connection, "anna"), "271828")
+        point_of_sale.set_allowed_configs(connection, user_id_of(connection, "anna"), [2, 3])
+    shop = make_shop(central, tmp_path, "http://127.0.0.1:9")
+    try:
+        with shop.engine.begin() as connection:
+            anna = user_id_of(connection, "anna")
+            assert sorted(point_of_sale.allowed_config_ids(connection, anna)) == [2, 3]
+            assert sign_in_with_pin(connection, "anna", "271828", 5, 60) == anna
+            assert sign_in_with_pin(connection, "anna", "000000", 5, 60) is None
+    finally:
+        shop.engine.dispose()
+
+
+def test_one_config_packages_stay_as_they_were(central, tmp_path):
+    till = make_shop(central, tmp_path, "http://127.0.0.1:9", configs=3)
+    try:
+        with till.engine.connect() as connection:
+            assert [p.config_id for p in role.pushers(connection)] == [3]
+            assert connection.scalars(select(point_of_sale.PosConfig.id)).all() == [3]
+            assert connection.execute(select(MultiSessionMember)).all() == []
+        with central.engine.connect() as connection:
+            assert connection.scalar(select(Till.shop_id)) is None
+    finally:
+        till.engine.dispose()
+
