@@ -22,6 +22,7 @@ from core.web import current_instance, current_plugins
 from core.web.admin import local_path
 from core.web.guard import admin_blueprint as guarded_blueprint
 from core.web.guard import requires
+from core.web.record_forms import record_of, row_or_404, save_row
 from core.web.users import MANAGER
 
 from . import customers, sessions, shop_settings
@@ -182,31 +183,19 @@ def config_fields_of_addons():
     return config_fields.declared_fields(current_plugins(), CONFIG_FORM)
 
 
+CONFIG_BLANK = {"name": "", "active": True}  # with shop_settings.DEFAULTS
+CONFIG_TYPED = ("name", *shop_settings.TEXT_FIELDS, "currency_code", "locale")
+
+
 @admin_blueprint.route("/configs/new", methods=["GET", "POST"], defaults={"config_id": None})
 @admin_blueprint.route("/configs/<int:config_id>", methods=["GET", "POST"])
 @requires(MANAGER)
 def config_form(config_id):
     fields = config_fields_of_addons()
     with engine().connect() as connection:
-        config = None
-        if config_id is not None:
-            config = connection.execute(
-                select(PosConfig).where(PosConfig.id == config_id)).first()
-            if config is None:
-                abort(404)
+        config = row_or_404(connection, PosConfig, config_id)
         if request.method == "GET":
-            record = {"name": config.name if config else "",
-                      "active": config.active if config else True,
-                      **(shop_settings.settings_of(config) if config
-                         else shop_settings.DEFAULTS)}
-            if config:
-                extra = config_fields.read_values(connection, CONFIG_FORM, config_id, fields)
-                methods = payment_methods(connection, config_id)
-            else:
-                extra = {f.name: f.default for f in fields}
-                methods = BUILT_IN_METHODS
-            return render_config_form(config, record, fields, extra, {},
-                                      form_rows(methods))
+            return show_config_form(connection, config, fields)
     errors = {}
     record = {"name": text_value(request.form, "name", errors, 64, required=True),
               "active": checked(request.form, "active"),
@@ -215,21 +204,29 @@ def config_form(config_id):
     errors.update(field_errors)
     methods, method_rows, method_errors = methods_from_form(request.form)
     if errors or method_errors:  # show what was typed, to fix it
-        typed = {**record, **{name: request.form.get(name, "") for name in
-                              ("name", *shop_settings.TEXT_FIELDS, "currency_code", "locale")}}
+        typed = {**record, **{name: request.form.get(name, "") for name in CONFIG_TYPED}}
         return render_config_form(config, typed, fields, request.form.to_dict(), errors,
                                   method_rows, method_errors), 400
-    table = PosConfig.__table__
     with engine().begin() as connection:
-        if config_id is None:
-            config_id = connection.execute(
-                table.insert().values(**record)).inserted_primary_key[0]
-        else:
-            connection.execute(table.update().where(table.c.id == config_id).values(**record))
+        config_id = save_row(connection, PosConfig.__table__, config_id, record)
         config_fields.write_values(connection, CONFIG_FORM, config_id, fields, cleaned)
         save_payment_methods(connection, config_id, methods)
     flash(_('Saved POS config %(name)s.', name=record['name']))
     return redirect(url_for(".configs"))
+
+
+def show_config_form(connection, config, fields):
+    """The form as first shown: the config's values, or a new config's defaults (the addons'
+    fields' defaults and the built-in payment methods)."""
+    record = {**record_of(config, CONFIG_BLANK),
+              **(shop_settings.settings_of(config) if config else shop_settings.DEFAULTS)}
+    if config:
+        extra = config_fields.read_values(connection, CONFIG_FORM, config.id, fields)
+        methods = payment_methods(connection, config.id)
+    else:
+        extra = {f.name: f.default for f in fields}
+        methods = BUILT_IN_METHODS
+    return render_config_form(config, record, fields, extra, {}, form_rows(methods))
 
 
 def render_config_form(config, record, fields, extra, errors, method_rows, method_errors=None):
@@ -441,25 +438,32 @@ def barcode_taken(connection, barcode, product_id):
 BARCODE_TAKEN = "another product already has this barcode"
 
 
+PRODUCT_BLANK = {"name": "", "barcode": "", "price": "", "tax_rate": "0", "category": "",
+                 "active": True}
+
+
 @admin_blueprint.route("/products/new", methods=["GET", "POST"], defaults={"product_id": None})
 @admin_blueprint.route("/products/<int:product_id>", methods=["GET", "POST"])
 @requires(MANAGER)
 def product_form(product_id):
-    product = None
-    if product_id is not None:
-        with engine().connect() as connection:
-            product = connection.execute(
-                select(Product).where(Product.id == product_id)).first()
-        if product is None:
-            abort(404)
+    with engine().connect() as connection:
+        product = row_or_404(connection, Product, product_id)
     if request.method == "GET":
-        record = ({"name": product.name, "barcode": product.barcode or "",
-                   "price": product.price, "tax_rate": product.tax_rate,
-                   "category": product.category, "active": product.active}
-                  if product else {"name": "", "barcode": "", "price": "", "tax_rate": "0",
-                                   "category": "", "active": True})
-        return render_product_form(product, record, {})
-    form, errors = request.form, {}
+        record = record_of(product, PRODUCT_BLANK)
+        return render_product_form(product, {**record, "barcode": record["barcode"] or ""}, {})
+    values, errors = read_product(request.form, product_id)
+    if not errors:
+        errors = save_product(product_id, values)
+    if errors:
+        record = {**request.form.to_dict(), "active": checked(request.form, "active")}
+        return render_product_form(product, record, errors), 400
+    flash(_('Saved product %(name)s.', name=values['name']))
+    return redirect(url_for(".products"))
+
+
+def read_product(form, product_id):
+    """(values, errors) of the product form; a barcode must be no other product's."""
+    errors = {}
     values = {"name": text_value(form, "name", errors, 128, required=True),
               "barcode": text_value(form, "barcode", errors, 32) or None,
               "price": decimal_value(form, "price", errors, Decimal("0"), MAX_AMOUNT),
@@ -471,24 +475,19 @@ def product_form(product_id):
         with engine().connect() as connection:
             if barcode_taken(connection, values["barcode"], product_id):
                 errors["barcode"] = BARCODE_TAKEN
-    if not errors:
-        table = Product.__table__
-        try:
-            with engine().begin() as connection:
-                if product_id is None:
-                    connection.execute(table.insert().values(**values))
-                else:
-                    connection.execute(
-                        table.update().where(table.c.id == product_id).values(**values))
-        except IntegrityError:
-            # The barcode was taken between our check and the write (its unique constraint is
-            # the only one a product has).
-            errors["barcode"] = BARCODE_TAKEN
-    if errors:
-        record = {**form.to_dict(), "active": checked(form, "active")}
-        return render_product_form(product, record, errors), 400
-    flash(_('Saved product %(name)s.', name=values['name']))
-    return redirect(url_for(".products"))
+    return values, errors
+
+
+def save_product(product_id, values):
+    """Insert or update the product; its errors ({} when saved)."""
+    try:
+        with engine().begin() as connection:
+            save_row(connection, Product.__table__, product_id, values)
+    except IntegrityError:
+        # The barcode was taken between our check and the write (its unique constraint is
+        # the only one a product has).
+        return {"barcode": BARCODE_TAKEN}
+    return {}
 
 
 def render_product_form(product, record, errors):
@@ -512,26 +511,31 @@ def partners():
     return render_template("point_of_sale/admin/partners.html", rows=rows, page=page, q=q)
 
 
+PARTNER_BLANK = {"name": "", "email": "", "phone": "", "is_customer_template": False,
+                 **{name: "" for name in ADDRESS_FIELDS}}
+
+
 @admin_blueprint.route("/partners/new", methods=["GET", "POST"], defaults={"partner_id": None})
 @admin_blueprint.route("/partners/<int:partner_id>", methods=["GET", "POST"])
 @requires(MANAGER)
 def partner_form(partner_id):
-    partner = None
-    if partner_id is not None:
-        with engine().connect() as connection:
-            partner = connection.execute(
-                select(Partner).where(Partner.id == partner_id)).first()
-        if partner is None:
-            abort(404)
+    with engine().connect() as connection:
+        partner = row_or_404(connection, Partner, partner_id)
     if request.method == "GET":
-        record = ({"name": partner.name, "email": partner.email, "phone": partner.phone,
-                   "is_customer_template": partner.is_customer_template,
-                   **{name: getattr(partner, name) for name in ADDRESS_FIELDS}}
-                  if partner else {"name": "", "email": "", "phone": "",
-                                   "is_customer_template": False,
-                                   **{name: "" for name in ADDRESS_FIELDS}})
-        return render_partner_form(partner, record, {})
-    form, errors = request.form, {}
+        return render_partner_form(partner, record_of(partner, PARTNER_BLANK), {})
+    values, errors = read_partner(request.form)
+    if errors:
+        record = {**request.form.to_dict(), "is_customer_template": values["is_customer_template"]}
+        return render_partner_form(partner, record, errors), 400
+    with engine().begin() as connection:
+        save_partner(connection, partner_id, values)
+    flash(_('Saved partner %(name)s.', name=values['name']))
+    return redirect(url_for(".partners"))
+
+
+def read_partner(form):
+    """(values, errors) of the partner form: the country code in capitals."""
+    errors = {}
     values = {"name": text_value(form, "name", errors, 128, required=True),
               "email": text_value(form, "email", errors, 128),
               "phone": text_value(form, "phone", errors, 32),
@@ -543,13 +547,7 @@ def partner_form(partner_id):
         errors["country_code"] = "two letters (ISO 3166), such as FR"
     if values["email"] and "email" not in errors and not EMAIL_PATTERN.match(values["email"]):
         errors["email"] = "not an email address (name@example.com)"
-    if errors:
-        record = {**form.to_dict(), "is_customer_template": values["is_customer_template"]}
-        return render_partner_form(partner, record, errors), 400
-    with engine().begin() as connection:
-        partner_id = save_partner(connection, partner_id, values)
-    flash(_('Saved partner %(name)s.', name=values['name']))
-    return redirect(url_for(".partners"))
+    return values, errors
 
 
 @admin_blueprint.post("/partners/<int:partner_id>/retire")
@@ -576,7 +574,6 @@ def save_partner(connection, partner_id, values):
     """Insert or update a partner; when it becomes the template for customers created at a
     till, the previous template stops being one, in the same transaction (cleared first, so a
     unique index on the flag would hold at every statement)."""
-    table = Partner.__table__
     if values["is_customer_template"]:
         if connection.dialect.name == "postgresql":
             # Two admins making two partners the template at once: the second waits here, then
@@ -588,10 +585,7 @@ def save_partner(connection, partner_id, values):
         if partner_id is not None:
             clear = clear.where(Partner.id != partner_id)
         connection.execute(clear.values(is_customer_template=False))
-    if partner_id is None:
-        return connection.execute(table.insert().values(**values)).inserted_primary_key[0]
-    connection.execute(table.update().where(table.c.id == partner_id).values(**values))
-    return partner_id
+    return save_row(connection, Partner.__table__, partner_id, values)
 
 
 def render_partner_form(partner, record, errors):

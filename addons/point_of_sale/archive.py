@@ -255,45 +255,87 @@ def _event_row(event):
 
 # -- verifying one (no database) ---------------------------------------------------------------
 
+class _Unreadable(Exception):
+    """Not an archive at all: the one line `verify_archive` answers, why."""
+
+
 def verify_archive(data, public_key_hex=None):
     """Check an archive's bytes; return (ok, lines): what holds and what differs, in words.
     With `public_key_hex`, the manifest must also be signed by that key (the one kept apart
     from the archives), not only by the key the archive carries."""
-    problems, notes = [], []
+    try:
+        contents = _contents(data)
+        manifest, key = _manifest(contents)
+    except _Unreadable as refusal:
+        return False, [f"DIFFERS: {refusal}"]
+    notes = []
+    problems = _check_signature(contents, manifest, key, public_key_hex, notes)
+    problems += _check_parts(contents, manifest)
+    if not problems:
+        notes.append(f"{len(manifest.get('files', {}))} parts match the manifest")
+        problems += _check_chains(contents, manifest, notes)
+    if problems:
+        return False, notes + [f"DIFFERS: {problem}" for problem in problems]
+    return True, notes + [f"OK: {manifest['config']['name']} {manifest['period']}, "
+                          f"{manifest['tickets']['count']} tickets, {manifest['closings']} "
+                          f"closings, {manifest['journal']['count']} journal events"]
+
+
+def _contents(data):
+    """{name: bytes} of the ZIP archive, which holds at least the signed files."""
     try:
         archive = zipfile.ZipFile(io.BytesIO(data))
-        names = set(archive.namelist())
-        contents = {name: archive.read(name) for name in names}
+        contents = {name: archive.read(name) for name in set(archive.namelist())}
     except (zipfile.BadZipFile, zipfile.LargeZipFile, zlib.error, OSError, EOFError,
             ValueError) as error:
-        return False, [f"DIFFERS: the file is not a readable ZIP archive ({error})"]
+        raise _Unreadable(f"the file is not a readable ZIP archive ({error})") from None
     missing = [name for name in SIGNED if name not in contents]
     if missing:
-        return False, [f"DIFFERS: {', '.join(missing)} missing: not a fiscal archive"]
-    manifest_bytes = contents["manifest.json"]
+        raise _Unreadable(f"{', '.join(missing)} missing: not a fiscal archive")
+    return contents
+
+
+def _manifest(contents):
+    """(the manifest, the public key it names)."""
     try:
-        manifest = json.loads(manifest_bytes)
-        key = Ed25519PublicKey.from_public_bytes(bytes.fromhex(manifest["public_key"]))
+        manifest = json.loads(contents["manifest.json"])
+        return manifest, Ed25519PublicKey.from_public_bytes(
+            bytes.fromhex(manifest["public_key"]))
     except (ValueError, KeyError, TypeError):
-        return False, ["DIFFERS: manifest.json is not a manifest with a public key"]
+        raise _Unreadable("manifest.json is not a manifest with a public key") from None
+
+
+def _check_signature(contents, manifest, key, public_key_hex, notes):
+    """The problems of the manifest's key and signature (the note of a valid one goes into
+    `notes`)."""
+    problems = []
     if public_key_hex is not None and public_key_hex.lower() != manifest["public_key"]:
         problems.append("the archive is signed by another key than the one given "
                         f"({manifest['public_key'][:16]}… instead of {public_key_hex[:16]}…)")
-    try:
-        pem = serialization.load_pem_public_key(contents["public_key.pem"])
-        pem_hex = pem.public_bytes(serialization.Encoding.Raw,
-                                   serialization.PublicFormat.Raw).hex()
-    except (ValueError, TypeError):
-        pem_hex = None
-    if pem_hex != manifest["public_key"]:
+    if _pem_hex(contents["public_key.pem"]) != manifest["public_key"]:
         problems.append("public_key.pem is not the key the manifest names")
     try:
-        key.verify(contents["manifest.sig"], manifest_bytes)
+        key.verify(contents["manifest.sig"], contents["manifest.json"])
         notes.append(f"signature of manifest.json: valid (Ed25519, key "
                      f"{manifest['public_key'][:16]}…)")
     except InvalidSignature:
         problems.append("manifest.json's signature is not valid: the manifest was changed "
                         "after it was signed, or signed by another key")
+    return problems
+
+
+def _pem_hex(pem_bytes):
+    """The raw Ed25519 public key of a PEM file, in hex (None when it is not one)."""
+    try:
+        return serialization.load_pem_public_key(pem_bytes).public_bytes(
+            serialization.Encoding.Raw, serialization.PublicFormat.Raw).hex()
+    except (ValueError, TypeError):
+        return None
+
+
+def _check_parts(contents, manifest):
+    """Each part the manifest lists, against its size and SHA-256; no part it does not list."""
+    problems = []
     files = manifest.get("files", {})
     for name, expected in sorted(files.items()):
         if name not in contents:
@@ -305,46 +347,54 @@ def verify_archive(data, public_key_hex=None):
             problems.append(f"{name} differs from the manifest: sha256 {digest[:16]}… "
                             f"({len(contents[name])} bytes), signed {signed}… "
                             f"({expected.get('bytes')} bytes)")
-    extra = sorted(names - set(files) - set(SIGNED))
+    extra = sorted(set(contents) - set(files) - set(SIGNED))
     if extra:
         problems.append(f"files not in the manifest: {', '.join(extra)}")
-    if not problems:
-        notes.append(f"{len(files)} parts match the manifest")
-        problems += _check_chains(contents, manifest, notes)
-    if problems:
-        return False, notes + [f"DIFFERS: {problem}" for problem in problems]
-    return True, notes + [f"OK: {manifest['config']['name']} {manifest['period']}, "
-                          f"{manifest['tickets']['count']} tickets, {manifest['closings']} "
-                          f"closings, {manifest['journal']['count']} journal events"]
+    return problems
 
 
 def _check_chains(contents, manifest, notes):
-    problems = []
+    return _check_tickets(contents, manifest, notes) + _check_journal(contents, notes)
+
+
+def _check_tickets(contents, manifest, notes):
+    """The ticket chain recomputed from the manifest's first number and previous link."""
     tickets = json.loads(contents["tickets.json"])
     previous = manifest["tickets"]["previous_link"] or ZERO_LINK
     expected = manifest["tickets"]["first"]
     for ticket in tickets:
-        if ticket["number"] != expected or ticket["previous_link"] != previous:
-            problems.append(f"ticket {ticket['number']} does not follow ticket {expected - 1}")
-            break
-        if ticket["record"] is None or chain_link(previous, canonical_form(
-                ticket["kind"], ticket["record"])) != ticket["link"]:
-            problems.append(f"ticket {ticket['number']}'s record does not give its link")
-            break
+        fault = _ticket_fault(ticket, previous, expected)
+        if fault:
+            return [fault]
         previous, expected = ticket["link"], expected + 1
-    else:
-        if tickets and previous != manifest["tickets"]["last_link"]:
-            problems.append("the last ticket's link is not the manifest's")
-        notes.append(f"ticket chain: {len(tickets)} tickets, links recomputed")
+    notes.append(f"ticket chain: {len(tickets)} tickets, links recomputed")
+    if tickets and previous != manifest["tickets"]["last_link"]:
+        return ["the last ticket's link is not the manifest's"]
+    return []
+
+
+def _ticket_fault(ticket, previous, expected):
+    """Why `ticket` does not follow a ticket numbered `expected - 1` whose link is `previous`
+    (None when it does)."""
+    if ticket["number"] != expected or ticket["previous_link"] != previous:
+        return f"ticket {ticket['number']} does not follow ticket {expected - 1}"
+    if ticket["record"] is None or chain_link(previous, canonical_form(
+            ticket["kind"], ticket["record"])) != ticket["link"]:
+        return f"ticket {ticket['number']}'s record does not give its link"
+    return None
+
+
+def _check_journal(contents, notes):
+    """The run of the journal's chain the archive holds, recomputed."""
     events = json.loads(contents["journal.json"])
-    if events:
-        checked, broken, reason, last = verify_events(events, events[0]["previous_link"],
-                                                      events[0]["number"])
-        if broken is not None:
-            problems.append(f"journal: {reason}")
-        else:
-            notes.append(f"journal chain: {checked} events, links recomputed")
-    return problems
+    if not events:
+        return []
+    checked, broken, reason, last = verify_events(events, events[0]["previous_link"],
+                                                  events[0]["number"])
+    if broken is not None:
+        return [f"journal: {reason}"]
+    notes.append(f"journal chain: {checked} events, links recomputed")
+    return []
 
 
 def main(argv=None):

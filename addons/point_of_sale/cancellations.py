@@ -28,31 +28,55 @@ MAX_BATCH = 100
 
 
 def parse_cancellation(raw, index):
+    """(journal kind, details) of one cancellation, or a 400 naming its first field at fault."""
     where = f"cancellations[{index}]"
     if not isinstance(raw, dict):
-        raise ApiError(400, "invalid_cancellation", _('%(where)s must be an object', where=where))
-    kind, uuid = raw.get("kind"), raw.get("order_uuid")
-    lines, amount, at = raw.get("lines"), raw.get("amount"), raw.get("at")
+        _refuse(_('%(where)s must be an object', where=where))
+    return _kind(raw, where), {"order_uuid": _order_uuid(raw, where),
+                               "lines": _lines(raw, where), "amount": _amount(raw, where),
+                               "at": _moment(raw, where)}
+
+
+def _refuse(message):
+    raise ApiError(400, "invalid_cancellation", message)
+
+
+def _kind(raw, where):
+    kind = raw.get("kind")
     if not isinstance(kind, str) or kind not in KINDS:  # {} or [] are not hashable
-        raise ApiError(400, "invalid_cancellation", _("%(where)s.kind is 'line' or 'order'"
-                                                      , where=where))
+        _refuse(_("%(where)s.kind is 'line' or 'order'", where=where))
+    return KINDS[kind]
+
+
+def _order_uuid(raw, where):
+    uuid = raw.get("order_uuid")
     if not isinstance(uuid, str) or not UUID_PATTERN.fullmatch(uuid):
-        raise ApiError(400, "invalid_cancellation", _("%(where)s.order_uuid is the order's uuid"
-                                                      , where=where))
+        _refuse(_("%(where)s.order_uuid is the order's uuid", where=where))
+    return uuid
+
+
+def _lines(raw, where):
+    lines = raw.get("lines")
     if isinstance(lines, bool) or not isinstance(lines, int) or not 0 <= lines <= 1000:
-        raise ApiError(400, "invalid_cancellation", _('%(where)s.lines is a count from 0 to 1000'
-                                                      , where=where))
+        _refuse(_('%(where)s.lines is a count from 0 to 1000', where=where))
+    return lines
+
+
+def _amount(raw, where):
+    amount = raw.get("amount")
     if not isinstance(amount, str) or not AMOUNT.fullmatch(amount):
-        raise ApiError(400, "invalid_cancellation", _("%(where)s.amount is an amount such as '1.98'"
-                                                      , where=where))
+        _refuse(_("%(where)s.amount is an amount such as '1.98'", where=where))
+    return amount
+
+
+def _moment(raw, where):
+    """The till's time, in UTC ("…Z"); a time without its offset is taken as UTC."""
     try:
-        moment = datetime.fromisoformat(str(at).replace("Z", "+00:00"))
+        moment = datetime.fromisoformat(str(raw.get("at")).replace("Z", "+00:00"))
         moment = moment if moment.tzinfo else moment.replace(tzinfo=timezone.utc)
-        at = moment.astimezone(timezone.utc).isoformat().replace("+00:00", "Z")
+        return moment.astimezone(timezone.utc).isoformat().replace("+00:00", "Z")
     except (ValueError, OverflowError):  # OverflowError: year 1 with an offset east of UTC
-        raise ApiError(400, "invalid_cancellation", _('%(where)s.at is an ISO 8601 time'
-                                                      , where=where)) from None
-    return KINDS[kind], {"order_uuid": uuid, "lines": lines, "amount": amount, "at": at}
+        _refuse(_('%(where)s.at is an ISO 8601 time', where=where))
 
 
 @cancellations_blueprint.post("/config/<int:config_id>/cancellations")

@@ -58,29 +58,47 @@ def clean_values(values, allowed):
         raise Rejection("invalid_customer", _("unknown field(s) %(unknown)s; a till may send "
                                               "%(allowed)s", unknown=", ".join(map(repr, unknown)),
                                               allowed=", ".join(allowed)))
-    cleaned = {}
-    for name, value in values.items():
-        if not isinstance(value, str):
-            raise Rejection("invalid_customer", _("'%(name)s' must be a string", name=name))
-        value = " ".join(value.split())  # one line, single spaces
-        if len(value) > CUSTOMER_FIELDS[name]:
-            raise Rejection("invalid_customer",
-                            _("'%(name)s' must be at most %(count)s characters", name=name,
-                              count=CUSTOMER_FIELDS[name]))
-        if name == "email" and value and not EMAIL_PATTERN.fullmatch(value):
-            raise Rejection("invalid_customer", _("%(value)s is not an e-mail address "
-                                                  "(name@example.com)", value=repr(value)))
-        if name == "phone" and value and not (PHONE_PATTERN.fullmatch(value)
-                                              and sum(c.isdigit() for c in value) >= 3):
-            raise Rejection("invalid_customer", _("%(value)s is not a phone number (digits, "
-                                                  "spaces, + ( ) . - /)", value=repr(value)))
-        if name == "country_code":
-            value = value.upper()
-            if value and not COUNTRY_PATTERN.fullmatch(value):
-                raise Rejection("invalid_customer", _("'country_code' must be two letters "
-                                                      "(ISO 3166), such as FR"))
-        cleaned[name] = value
-    return cleaned
+    return {name: _clean_field(name, value) for name, value in values.items()}
+
+
+def _clean_field(name, value):
+    """One field: a string on one line with single spaces, not too long, then its own rule."""
+    if not isinstance(value, str):
+        raise Rejection("invalid_customer", _("'%(name)s' must be a string", name=name))
+    value = " ".join(value.split())
+    if len(value) > CUSTOMER_FIELDS[name]:
+        raise Rejection("invalid_customer",
+                        _("'%(name)s' must be at most %(count)s characters", name=name,
+                          count=CUSTOMER_FIELDS[name]))
+    rule = FIELD_RULES.get(name)
+    return rule(value) if rule and value else value
+
+
+def _check_email(value):
+    if not EMAIL_PATTERN.fullmatch(value):
+        raise Rejection("invalid_customer", _("%(value)s is not an e-mail address "
+                                              "(name@example.com)", value=repr(value)))
+    return value
+
+
+def _check_phone(value):
+    """Digits, spaces and + ( ) . - /, with at least three digits."""
+    if not (PHONE_PATTERN.fullmatch(value) and sum(c.isdigit() for c in value) >= 3):
+        raise Rejection("invalid_customer", _("%(value)s is not a phone number (digits, "
+                                              "spaces, + ( ) . - /)", value=repr(value)))
+    return value
+
+
+def _clean_country(value):
+    """Two letters of ISO 3166, in capitals."""
+    value = value.upper()
+    if not COUNTRY_PATTERN.fullmatch(value):
+        raise Rejection("invalid_customer", _("'country_code' must be two letters "
+                                              "(ISO 3166), such as FR"))
+    return value
+
+
+FIELD_RULES = {"email": _check_email, "phone": _check_phone, "country_code": _clean_country}
 
 
 def search_customers(connection, text, limit=20):

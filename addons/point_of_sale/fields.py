@@ -23,18 +23,28 @@ class Rejection(Exception):
 def amount(value, name, places="0.01", signed=False):
     """A JSON number or a string of plain decimal digits ("12.50"), as a Decimal rounded to
     `places`: non-negative unless `signed`."""
-    if isinstance(value, bool) or not isinstance(value, (int, float, str)) or (
-            isinstance(value, str)
-            and not (SIGNED_AMOUNT_TEXT if signed else AMOUNT_TEXT).fullmatch(value)):
-        raise Rejection("invalid_field", _("'%(name)s' must be a number, or a string of digits "
-                                           "with an optional decimal point such as \"12.50\"",
-                                           name=name))
+    _check_amount_shape(value, name, signed)
     try:
         number = Decimal(str(value))
     except InvalidOperation:
         raise Rejection("invalid_field", _("'%(name)s' must be a number", name=name)) from None
+    _check_amount_range(number, name, signed)
+    return number.quantize(Decimal(places), rounding=ROUND_HALF_UP)
+
+
+def _check_amount_shape(value, name, signed):
+    """A number (never a boolean) or a string of plain digits."""
+    pattern = SIGNED_AMOUNT_TEXT if signed else AMOUNT_TEXT
+    if isinstance(value, bool) or not isinstance(value, (int, float, str)) or (
+            isinstance(value, str) and not pattern.fullmatch(value)):
+        raise Rejection("invalid_field", _("'%(name)s' must be a number, or a string of digits "
+                                           "with an optional decimal point such as \"12.50\"",
+                                           name=name))
+
+
+def _check_amount_range(number, name, signed):
+    """Finite, at most a thousand million either way, and not below zero unless `signed`."""
     if not number.is_finite() or abs(number) > MAX_AMOUNT or (number < 0 and not signed):
         lowest = "-1000000000" if signed else "0"
         raise Rejection("invalid_field", _("'%(name)s' must be a number from %(lowest)s to "
                                            "1000000000", name=name, lowest=lowest))
-    return number.quantize(Decimal(places), rounding=ROUND_HALF_UP)

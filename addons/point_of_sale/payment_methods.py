@@ -174,29 +174,42 @@ def methods_from_form(form):
     """(methods, rows as typed, errors) from the `method-<n>-<field>` inputs; a row with
     neither code nor name is left out. Errors: {row index or "methods": message}. A form with
     no such inputs (a script's) leaves the methods as they are: methods is then None."""
-    rows, methods, errors = [], [], {}
-    indexes = sorted({int(key.split("-")[1]) for key in form
-                      if key.startswith("method-") and key.split("-")[1].isdigit()
-                      and len(key.split("-")[1]) <= 3})
+    indexes = _method_indexes(form)
     if not indexes:
         return None, form_rows(BUILT_IN_METHODS), {}
-    for index in indexes:
-        def value(name, index=index):
-            return (form.get(f"method-{index}-{name}") or "").strip()
-        row = {"code": value("code").lower(), "name": value("name"),
-               "gives_change": value("gives_change") in ("1", "on"),
-               "active": value("active") in ("1", "on"), "sequence": value("sequence")}
-        rows.append(row)
-        if not row["code"] and not row["name"]:
-            continue
-        sequence = row["sequence"] or str(len(methods) + 1)
-        if not (sequence.isascii() and sequence.isdigit() and len(sequence) <= 4):
-            errors[len(rows) - 1] = "the order must be a whole number from 0 to 9999"
-            continue
-        methods.append({**row, "sequence": int(sequence), "row": len(rows) - 1})
-    checks = validate_methods(methods)
-    for key, message in checks.items():
+    rows = [_typed_row(form, index) for index in indexes]
+    methods, errors = _filled_methods(rows)
+    for key, message in validate_methods(methods).items():
         errors.setdefault(methods[key]["row"] if key != "methods" else key, message)
     for method in methods:
         del method["row"]
     return methods, rows, errors
+
+
+def _method_indexes(form):
+    """The <n> of the form's `method-<n>-<field>` inputs (at most 3 digits), in order."""
+    numbers = {key.split("-")[1] for key in form if key.startswith("method-")}
+    return sorted(int(n) for n in numbers if n.isdigit() and len(n) <= 3)
+
+
+def _typed_row(form, index):
+    def value(name):
+        return (form.get(f"method-{index}-{name}") or "").strip()
+    return {"code": value("code").lower(), "name": value("name"),
+            "gives_change": value("gives_change") in ("1", "on"),
+            "active": value("active") in ("1", "on"), "sequence": value("sequence")}
+
+
+def _filled_methods(rows):
+    """(methods, errors) of the rows with a code or a name; each method keeps its `row`. An
+    empty order is the method's place among them."""
+    methods, errors = [], {}
+    for position, row in enumerate(rows):
+        if not row["code"] and not row["name"]:
+            continue
+        sequence = row["sequence"] or str(len(methods) + 1)
+        if not (sequence.isascii() and sequence.isdigit() and len(sequence) <= 4):
+            errors[position] = "the order must be a whole number from 0 to 9999"
+            continue
+        methods.append({**row, "sequence": int(sequence), "row": position})
+    return methods, errors

@@ -31,25 +31,36 @@ def normalise_locale(text):
 
 def clean_settings(form, errors):
     """The settings typed in the config form (a dict-like), checked; errors go into `errors`."""
-    values = {}
-    for name, max_length in TEXT_FIELDS.items():
-        # Addresses keep their line breaks; other fields are one line.
-        value = (form.get(name) or "").replace("\r\n", "\n").strip()
-        if name != "shop_address":
-            value = " ".join(value.split())
-        if len(value) > max_length:
-            errors[name] = f"at most {max_length} characters"
-        values[name] = value
+    values = {name: _clean_text(form, name, max_length, errors)
+              for name, max_length in TEXT_FIELDS.items()}
+    values["currency_code"] = _clean_currency(form, errors)
+    values["locale"] = _clean_locale(form, errors)
+    values["prices_include_tax"] = form.get("prices_include_tax") in ("1", "on", "true")
+    return values
+
+
+def _clean_text(form, name, max_length, errors):
+    """Addresses keep their line breaks; other fields are one line."""
+    value = (form.get(name) or "").replace("\r\n", "\n").strip()
+    if name != "shop_address":
+        value = " ".join(value.split())
+    if len(value) > max_length:
+        errors[name] = f"at most {max_length} characters"
+    return value
+
+
+def _clean_currency(form, errors):
     currency = (form.get("currency_code") or "").strip().upper()
     if currency and not CURRENCY_PATTERN.fullmatch(currency):
         errors["currency_code"] = "three letters of ISO 4217, such as EUR, USD or CHF (or empty)"
-    values["currency_code"] = currency
+    return currency
+
+
+def _clean_locale(form, errors):
     locale = normalise_locale(form.get("locale") or "")
     if locale and not LOCALE_PATTERN.fullmatch(locale):
         errors["locale"] = "a language and region such as fr-FR, en-US or de-CH (or empty)"
-    values["locale"] = locale
-    values["prices_include_tax"] = form.get("prices_include_tax") in ("1", "on", "true")
-    return values
+    return locale
 
 
 def settings_of(row):

@@ -1,13 +1,14 @@
 """/web/pos/multi-sessions: list, create and edit multi-sessions (name, active, sync server,
 member configs). Managers and admins, every POST with the page's CSRF token."""
-from flask import abort, flash, redirect, render_template, request, url_for
-from sqlalchemy import insert, select, update
+from flask import flash, redirect, render_template, request, url_for
+from sqlalchemy import select
 
 from addons.point_of_sale import PosConfig
 from core.i18n import _
 from core.web import current_instance
 from core.web.guard import admin_blueprint as guarded_blueprint
 from core.web.guard import requires
+from core.web.record_forms import record_of, row_or_404, save_row
 from core.web.users import MANAGER
 
 from .membership import (
@@ -38,43 +39,52 @@ def index():
     return render_template("pos_multi_session/index.html", rows=rows)
 
 
+MULTI_SESSION_BLANK = {"name": "", "active": True, "sync_server": ""}
+
+
 @admin_blueprint.route("/new", methods=["GET", "POST"], defaults={"multi_session_id": None})
 @admin_blueprint.route("/<int:multi_session_id>", methods=["GET", "POST"])
 @requires(MANAGER)
 def form(multi_session_id):
     with engine().connect() as connection:
-        row = None
-        if multi_session_id is not None:
-            row = connection.execute(select(MultiSession).where(
-                MultiSession.id == multi_session_id)).first() or abort(404)
+        row = row_or_404(connection, MultiSession, multi_session_id)
         configs = connection.execute(select(PosConfig.id, PosConfig.name)
                                      .order_by(PosConfig.name)).all()
         members = member_config_ids(connection, multi_session_id) if row else []
-        elsewhere = {c.id: other.name for c in configs
-                     if (other := multi_session_of(connection, c.id)) is not None
-                     and other.id != multi_session_id}
+        elsewhere = members_elsewhere(connection, configs, multi_session_id)
     if request.method == "GET":
-        record = {"name": row.name if row else "", "active": row.active if row else True,
-                  "sync_server": row.sync_server if row else ""}
-        return render_form(row, record, configs, members, elsewhere, {})
+        return render_form(row, record_of(row, MULTI_SESSION_BLANK), configs, members,
+                           elsewhere, {})
     record, errors = read_form()
     chosen = [c.id for c in configs if request.form.get(f"member_{c.id}") == "1"]
     if errors:
         return render_form(row, {**record, "sync_server": request.form.get("sync_server", "")},
                            configs, chosen, elsewhere, errors), 400
-    table = MultiSession.__table__
     with engine().begin() as connection:
-        if row is None:
-            multi_session_id = connection.execute(insert(table).values(
-                **record, run_id=1)).inserted_primary_key[0]
-        else:
-            connection.execute(update(table).where(table.c.id == multi_session_id)
-                               .values(**record))
-        for config in configs:
-            if config.id in chosen:
-                set_membership(connection, config.id, multi_session_id)
-            elif config.id in members:
-                set_membership(connection, config.id, 0)
+        multi_session_id = save_row(connection, MultiSession.__table__, multi_session_id,
+                                    record, run_id=1)
+        set_members(connection, configs, chosen, members, multi_session_id)
+    flash_saved(record)
+    return redirect(url_for(".index"))
+
+
+def members_elsewhere(connection, configs, multi_session_id):
+    """{config id: name of the other multi-session it belongs to} (a config is in one)."""
+    return {c.id: other.name for c in configs
+            if (other := multi_session_of(connection, c.id)) is not None
+            and other.id != multi_session_id}
+
+
+def set_members(connection, configs, chosen, members, multi_session_id):
+    """The `chosen` configs join the multi-session; its other `members` leave it."""
+    for config in configs:
+        if config.id in chosen:
+            set_membership(connection, config.id, multi_session_id)
+        elif config.id in members:
+            set_membership(connection, config.id, 0)
+
+
+def flash_saved(record):
     flash(_('Saved multi-session %(name)s. Tills pick the change up when they reload.'
             , name=record['name']))
     if record["sync_server"] and is_loopback(record["sync_server"]):
@@ -82,7 +92,6 @@ def form(multi_session_id):
                 "Use an address of the sync server on the shop's network."
                 , sync_server=record['sync_server']),
               "error")
-    return redirect(url_for(".index"))
 
 
 def read_form():

@@ -204,3 +204,52 @@ def test_the_admin_fiscal_page_lists_closings_and_journal_and_downloads_an_archi
     assert "must be a year (2026) or a month" in refused.get_data(as_text=True)
     assert admin.get("/web/pos/fiscal?config_id=99").status_code == 404
     assert app_of(year).test_client().get("/web/pos/fiscal").status_code == 302  # signed out
+
+
+def zip_of(parts):
+    out = io.BytesIO()
+    with zipfile.ZipFile(out, "w") as target:
+        for name, content in parts.items():
+            target.writestr(name, content)
+    return out.getvalue()
+
+
+def test_what_is_no_fiscal_archive_at_all_is_said_in_one_line():
+    assert verify_archive(b"PK\x03\x04 not a zip") == (False, [
+        "DIFFERS: the file is not a readable ZIP archive (File is not a zip file)"])
+    assert verify_archive(zip_of({"manifest.json": "{}"})) == (False, [
+        "DIFFERS: manifest.sig, public_key.pem missing: not a fiscal archive"])
+    for manifest in ("[]", "{}", '{"public_key": 12}', '{"public_key": "zz"}', "{"):
+        ok, lines = verify_archive(zip_of({"manifest.json": manifest, "manifest.sig": "",
+                                           "public_key.pem": ""}))
+        assert (ok, lines) == (False, [
+            "DIFFERS: manifest.json is not a manifest with a public key"]), manifest
+
+
+def test_a_part_missing_or_not_listed_is_named():
+    from addons.point_of_sale.archive import _check_parts
+    listed = {"sha256": hashlib.sha256(b"x").hexdigest(), "bytes": 1}
+    contents = {"manifest.json": b"", "manifest.sig": b"", "public_key.pem": b"",
+                "tickets.json": b"x", "notes.txt": b"added"}
+    manifest = {"files": {"tickets.json": listed, "journal.json": listed}}
+    assert _check_parts(contents, manifest) == [
+        "journal.json is listed in the manifest but missing",
+        "files not in the manifest: notes.txt"]
+
+
+def test_a_ticket_left_out_a_changed_last_link_or_journal_is_caught(year):
+    from addons.point_of_sale.archive import _check_journal, _check_tickets
+    data, manifest, _key = archive_of(year)
+    parts = zipfile.ZipFile(io.BytesIO(data))
+    contents = {name: parts.read(name) for name in parts.namelist()}
+    notes = []
+    assert _check_tickets(contents, manifest, notes) == [] and _check_journal(contents, notes) == []
+    tickets = json.loads(contents["tickets.json"])
+    assert _check_tickets({"tickets.json": json.dumps(tickets[1:])}, manifest, []) == [
+        "ticket 2 does not follow ticket 0"]
+    moved = {**manifest, "tickets": {**manifest["tickets"], "last_link": "1" * 64}}
+    assert _check_tickets(contents, moved, []) == ["the last ticket's link is not the manifest's"]
+    events = json.loads(contents["journal.json"])
+    events[-1]["kind"] = "forged"
+    [problem] = _check_journal({"journal.json": json.dumps(events)}, [])
+    assert problem.startswith("journal: ")

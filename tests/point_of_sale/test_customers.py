@@ -323,3 +323,20 @@ def test_the_admin_gives_the_template_an_address_and_retires_or_deletes_customer
     page = text_of(post_form(admin_client, "/web/pos/partners/1/retire",
                              page="/web/pos/partners/1", follow_redirects=True))
     assert "the template customer cannot be deleted" in page
+
+
+def test_each_field_a_till_sends_is_cleaned_by_its_own_rule():
+    from addons.point_of_sale.customers import CUSTOMER_FIELDS, clean_values
+    assert clean_values({"name": "  Ana \n  Lopes ", "country_code": "fr", "email": "",
+                         "phone": "+33 (0)6.01-02/03"}, CUSTOMER_FIELDS) == {
+        "name": "Ana Lopes", "country_code": "FR", "email": "", "phone": "+33 (0)6.01-02/03"}
+    for fields, words in [({"phone": "+1-2"}, "is not a phone number"),
+                          ({"country_code": "f1"}, "two letters"),
+                          ({"email": "a@b"}, "is not an e-mail address"),
+                          ({"city": ["Lyon"]}, "'city' must be a string"),
+                          ({"zip": "1" * 17}, "'zip' must be at most 16 characters")]:
+        with pytest.raises(Rejection) as refusal:
+            clean_values(fields, CUSTOMER_FIELDS)
+        assert words in refusal.value.message, fields
+    with pytest.raises(Rejection, match="JSON object"):
+        clean_values(["name"], CUSTOMER_FIELDS)

@@ -361,6 +361,26 @@ def test_invalid_payment_methods_are_refused_and_nothing_is_stored(admin_client,
             "Shop")
 
 
+def test_the_form_s_method_rows_are_read_in_their_number_order():
+    """Rows sorted by number (10 after 2), blank rows left out but counted for the errors'
+    row, an empty order the method's place, numbers of 4 digits ignored, no rows: None."""
+    from addons.point_of_sale.payment_methods import methods_from_form
+    form = {"method-10-code": "CARD", "method-10-name": " Card ", "method-10-active": "on",
+            "method-2-code": "cash", "method-2-name": "Cash", "method-2-active": "1",
+            "method-2-gives_change": "1", "method-2-sequence": "5",
+            "method-3-code": "", "method-3-name": "",
+            "method-1000-code": "lost", "method-x-code": "lost"}
+    methods, rows, errors = methods_from_form(form)
+    assert errors == {}
+    assert [row["code"] for row in rows] == ["cash", "", "card"]
+    assert methods == [
+        {"code": "cash", "name": "Cash", "gives_change": True, "active": True, "sequence": 5},
+        {"code": "card", "name": "Card", "gives_change": False, "active": True, "sequence": 2}]
+    form["method-10-sequence"] = "x"
+    assert methods_from_form(form)[2] == {2: "the order must be a whole number from 0 to 9999"}
+    assert methods_from_form({"name": "Shop"})[0] is None
+
+
 def test_the_admin_order_page_links_a_refund_and_its_original(shop, admin_client, addon_instance):
     client, headers, session = shop
     sale = an_order(session, reference="Order 00001-001-0001")
