@@ -1,9 +1,9 @@
 """Checking an update's parameters before anything is written: every mistake is a 400 whose
 message names the field, what it must be and what was sent."""
-import json
 from dataclasses import dataclass
 
 from core.web.errors import ApiError
+from core.web.fields import MISSING, Fields, shown
 
 from .wire import fill_in, line_object, order_data_object
 
@@ -33,56 +33,26 @@ class Update:
     run_id: int
 
 
-MISSING = object()
-
-
-def _shown(value):
-    """The value as JSON (what the caller sent), cut short."""
-    shown = json.dumps(value, ensure_ascii=False, allow_nan=False)
-    return shown if len(shown) <= 60 else shown[:57] + "..."
-
-
-def _fail(field, must, value):
-    code = "invalid_" + field.rsplit(".", 1)[-1].strip("[]0123456789").lower()
-    if value is MISSING:
-        raise ApiError(400, code, f"{field} is missing: it must be {must}")
-    raise ApiError(400, code, f"{field} must be {must}, not {_shown(value)}")
+# Each field its own code (`invalid_run_id`), and the value sent shown in the message.
+FIELDS = Fields(show_value=True)
 
 
 def whole_number(container, name, field, minimum=0, optional=False, maximum=MAX_ID):
-    value = container.get(name, MISSING)
-    if optional and (value is MISSING or value is None):
-        return None
-    if isinstance(value, bool) or not isinstance(value, int) or not minimum <= value <= maximum:
-        _fail(field, f"a whole number from {minimum} to {maximum}"
-              + (" or null" if optional else ""), value)
-    return value
+    return FIELDS.whole(container.get(name, MISSING), field, minimum, maximum,
+                        allow_none=optional)
 
 
 def text(container, name, field, max_length, optional=False):
-    value = container.get(name, MISSING)
-    if optional and (value is MISSING or value is None):
-        return None
-    if not isinstance(value, str) or not 0 < len(value) <= max_length:
-        _fail(field, f"a string of 1 to {max_length} characters"
-              + (" or null" if optional else ""), value)
-    return value
+    return FIELDS.text(container.get(name, MISSING), field, limit=max_length, shortest=1,
+                       allow_none=optional)
 
 
 def flag(container, name, field):
-    value = container.get(name, False)
-    if not isinstance(value, bool):
-        _fail(field, "true or false", value)
-    return value
+    return FIELDS.flag(container.get(name, False), field)
 
 
 def json_object(container, name, field, optional=False):
-    value = container.get(name, MISSING)
-    if optional and (value is MISSING or value is None):
-        return None
-    if not isinstance(value, dict):
-        _fail(field, "an object" + (" or null" if optional else ""), value)
-    return value
+    return FIELDS.mapping(container.get(name, MISSING), field, allow_none=optional)
 
 
 def check_order(order, field):
@@ -96,7 +66,7 @@ def check_order(order, field):
     json_object(order, "ms_info", f"{field}.ms_info", optional=True)
     lines = order.get("lines", [])
     if not isinstance(lines, list):
-        _fail(f"{field}.lines", "an array of line objects", lines)
+        FIELDS.refuse(f"{field}.lines", "an array of line objects", lines)
     if len(lines) > MAX_LINES:
         raise ApiError(400, "too_many_lines", f"{field}.lines has {len(lines)} lines; an order "
                                               f"may have at most {MAX_LINES}")
@@ -105,13 +75,13 @@ def check_order(order, field):
         where = f"{field}.lines[{index}]"
         line = line_object(line)
         if line is None:
-            _fail(where, "an object with a uid, or Odoo's [0, 0, {...}] triple of one",
+            FIELDS.refuse(where, "an object with a uid, or Odoo's [0, 0, {...}] triple of one",
                   lines[index])
         lines[index] = line
         uid = text(line, "uid", f"{where}.uid", MAX_LINE_UID)
         if uid in seen:
             raise ApiError(400, "duplicate_line_uid",
-                           f"{where}.uid {_shown(uid)} is used by another line of the order")
+                           f"{where}.uid {shown(uid)} is used by another line of the order")
         seen.add(uid)
     fill_in(order)
 
@@ -197,8 +167,8 @@ def _check_removal(data):
         check_order(order_data, "message.data.order_data")
         if order_data["uid"] != uid:
             raise ApiError(400, "invalid_order_data",
-                           f"message.data.order_data.uid {_shown(order_data['uid'])} is "
-                           f"not the uid of the order to remove, {_shown(uid)}")
+                           f"message.data.order_data.uid {shown(order_data['uid'])} is "
+                           f"not the uid of the order to remove, {shown(uid)}")
 
 
 # What each action's data holds beyond pos_id and run_ID (another action: nothing checked).

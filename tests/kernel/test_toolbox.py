@@ -10,7 +10,7 @@ from core.db import insert_or_ignore
 from core.models import Parameter
 from core.times import UtcDateTime, as_utc, parse_utc, utc_iso
 from core.web.errors import ApiError
-from core.web.fields import Fields
+from core.web.fields import MISSING, Fields
 
 
 def test_insert_or_ignore_inserts_once_and_says_so(instance):
@@ -69,3 +69,24 @@ def test_good_fields_come_back_and_a_refusal_may_show_the_value():
     assert fields.moment("2026-12-07T10:40:00+01:00", "at") == "2026-12-07T09:40:00+00:00"
     with pytest.raises(ApiError, match=r"version must be a whole number from 0 to \d+, not -1"):
         fields.whole(-1, "version")
+
+
+def refusal(check):
+    with pytest.raises(ApiError) as refused:
+        check()
+    return refused.value.code, refused.value.message
+
+
+def test_each_field_may_have_its_own_code_and_a_missing_one_is_said_missing():
+    fields = Fields(show_value=True)
+    assert refusal(lambda: fields.whole(MISSING, "message.data.run_ID", minimum=1)) == (
+        "invalid_run_id", "message.data.run_ID is missing: it must be a whole number from 1 to "
+                          "9223372036854775807")
+    assert refusal(lambda: fields.text("", "data.lines[3].uid", limit=8, shortest=1)) == (
+        "invalid_uid", 'data.lines[3].uid must be a string of 1 to 8 characters, not ""')
+    assert refusal(lambda: fields.mapping(True, "data.lines[3]", allow_none=True)) == (
+        "invalid_lines", "data.lines[3] must be an object or null, not true")
+    assert refusal(lambda: fields.flag("é" * 80, "ok"))[1] \
+        == 'ok must be true or false, not "' + "é" * 56 + "..."
+    assert fields.mapping(MISSING, "info", allow_none=True) is None
+    assert fields.text(None, "uid", limit=8, allow_none=True, shortest=1) is None
