@@ -56,6 +56,8 @@
 - managers' approvals (approvals.py): `approval_for(config_id, action, approval)` (who
   approves, or the JSON refusal), `record_approval(connection, config_id, action, approved,
   session_id, order_uuid, details)` (kept and journaled), `approvals_of`, `APPROVAL_ACTIONS`;
+  `received_approvals(connection, config_id, events, till_name)` (an autonomous till's
+  approvals, from its journal events, kept here with their tickets: order_approvals.py);
 - POS tokens: `issue_config_token` (this instance's, with the addons' claims), `issue_token`,
   `verify_token`, `PosToken`, `TokenError`;
 - customers: `search_customers`, `create_customer` (from the template customer),
@@ -160,6 +162,7 @@ from .models import (
     PosSession,
     Product,
 )
+from .order_approvals import received_approvals
 from .orders import ParsedOrder, Rejection, compute_totals, parse_order, push_orders
 from .past_orders import order_details
 from .payment_methods import BUILT_IN_METHODS, PaymentMethod, check_payments, payment_methods
@@ -189,7 +192,7 @@ __all__ = [
     "allowed_config_ids", "allowed_user_ids", "may_use_config", "set_allowed_configs",
     "store_till_cashiers",
     "till_cashiers",
-    "APPROVAL_ACTIONS", "approval_for", "approvals_of", "record_approval",
+    "APPROVAL_ACTIONS", "approval_for", "approvals_of", "record_approval", "received_approvals",
     "CLOSED", "CLOSING_CONTROL", "OPENED", "OPENING_CONTROL",
     "Order", "OrderLine", "Partner", "Payment", "PosConfig", "PosSession", "Product",
     "create_customer", "partner_json", "retire_customer", "search_customers", "update_customer",

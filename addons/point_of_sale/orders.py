@@ -27,6 +27,7 @@ from .fields import amount as _amount
 from .ledger_seal import seal_records, sealed_entries_of
 from .ledger_writer import config_writers, served_elsewhere_message
 from .models import Order, OrderLine, Partner, Payment, PosSession, Product
+from .order_approvals import parse_approvals
 from .order_rules import order_rules
 from .payment_methods import CODE_PATTERN, methods_by_config
 from .refunds import Refunds
@@ -68,6 +69,7 @@ class ParsedOrder:
     amount_total: Decimal | None  # what the till computed, checked against ours
     refunded_order_uuid: str | None = None  # a refund: the order it refunds (refunds.py)
     cashier: str | None = None  # who sold it: the login of the cashier at the till (staff.py)
+    approvals: tuple = ()  # the managers' approvals it carries (order_approvals.py)
 
     def to_wire(self):
         """The wire form `parse_order` reads (decimals as strings, UTC times with a Z)."""
@@ -94,6 +96,8 @@ class ParsedOrder:
             wire["refunded_order_uuid"] = self.refunded_order_uuid
         if self.cashier is not None:
             wire["cashier"] = self.cashier
+        if self.approvals:
+            wire["approvals"] = [approval.to_wire() for approval in self.approvals]
         return wire
 
 
@@ -135,6 +139,7 @@ def parse_order(raw):
         amount_total=_amount(total, "amount_total", signed=True) if total is not None else None,
         refunded_order_uuid=refunded,
         cashier=cashier,
+        approvals=parse_approvals(raw.get("approvals")),
     )
 
 

@@ -33,6 +33,7 @@ from .access import (
 from .customers import partner_json
 from .models import Partner, PosSession, Product
 from .offline import offline_manifest
+from .order_approvals import PushApprovals
 from .orders import push_orders, refused_in_place
 from .payment_methods import payment_methods
 from .staff import is_till_cashier, may_use_config, till_cashiers
@@ -154,6 +155,7 @@ def push():
                          , max_orders_per_push=MAX_ORDERS_PER_PUSH))
     manager = current_plugins()
     staff_configs = staff_config_ids()
+    approvals = PushApprovals(orders, g.get("pos_account"))  # order_approvals.py
 
     def check_order(connection, order, session):
         if staff_configs is not None and session.config_id not in staff_configs:
@@ -162,10 +164,13 @@ def push():
         if order.cashier is not None and not is_till_cashier(connection, session.config_id,
                                                              order.cashier):
             return ("unknown_cashier", f"{order.cashier!r} is not a cashier of this till")
-        return manager.hook.check_pos_order(connection=connection, order=order, session=session)
+        return manager.hook.check_pos_order(connection=connection, order=order,
+                                            session=session) \
+            or approvals.check(connection, order, session)
     with current_instance().engine.begin() as connection:
         results = push_orders(connection, refused_in_place(orders, refusals),
                               allowed_config_id=scope, check_order=check_order)
+        approvals.record(connection, results)
     return jsonify(results=results)
 
 

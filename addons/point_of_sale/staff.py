@@ -164,6 +164,42 @@ def check_pin(connection, user_id, pin, max_failures, lock_seconds, now=None):
     """Whether `pin` is `user_id`'s: return None, or raise PinRefused. A wrong PIN is counted
     (the caller commits the transaction either way); the one after too many is locked out."""
     now = now or datetime.now(timezone.utc)
+    row = _open_pin_row(connection, user_id, now)
+    typed = pin if isinstance(pin, str) else ""
+    if PIN_PATTERN.fullmatch(typed) and hmac.compare_digest(
+            _stored_form(typed, row), row.pin_key):
+        _clear_failures(connection, row)
+        return
+    _count_failure(connection, row, max_failures, lock_seconds, now)
+
+
+def approval_message(config_id, order_uuid, action):
+    """What a till signs when a manager's PIN approves `action` on the order `order_uuid` while
+    the server cannot be reached (order_approvals.py): bound to the till, the order and the
+    action, so it approves nothing else."""
+    return f"comptoir-approval:{config_id}:{order_uuid}:{action}"
+
+
+def check_pin_proof(connection, user_id, message, proof, max_failures, lock_seconds, now=None):
+    """Whether `proof` is HMAC-SHA256 of `message` keyed with `user_id`'s PIN key (PBKDF2 of
+    the PIN: what a till computes from the PIN typed, never holds): None, or PinRefused. A wrong
+    proof counts as a wrong PIN; a locked PIN refuses even a right one. An autonomous till holds
+    verifiers, not keys: it cannot check a proof (`approval_unverifiable`)."""
+    now = now or datetime.now(timezone.utc)
+    row = _open_pin_row(connection, user_id, now)
+    if row.verifier_config_id is not None:
+        raise PinRefused("approval_unverifiable", _(
+            "This till holds PIN verifiers only and cannot check an approval given offline: "
+            "a manager approves again here."))
+    expected = hmac.new(bytes.fromhex(row.pin_key), message.encode(), hashlib.sha256)
+    if hmac.compare_digest(expected.hexdigest(), proof):
+        _clear_failures(connection, row)
+        return
+    _count_failure(connection, row, max_failures, lock_seconds, now)
+
+
+def _open_pin_row(connection, user_id, now):
+    """`user_id`'s PIN row, locked for update; PinRefused when there is none or it is locked."""
     row = connection.execute(select(PosUserPin).where(PosUserPin.user_id == user_id)
                              .with_for_update()).first()
     if row is None:
@@ -177,16 +213,20 @@ def check_pin(connection, user_id, pin, max_failures, lock_seconds, now=None):
         raise PinRefused("pin_locked", _("Too many wrong PINs: locked for %(seconds)s more "
                                          "seconds, or until a manager sets a new PIN.",
                                          seconds=wait), 0)
-    typed = pin if isinstance(pin, str) else ""
-    if PIN_PATTERN.fullmatch(typed) and hmac.compare_digest(
-            _stored_form(typed, row), row.pin_key):
-        if row.failures:
-            connection.execute(update(PosUserPin).where(PosUserPin.user_id == user_id)
-                               .values(failures=0, locked_until=None))
-        return
+    return row
+
+
+def _clear_failures(connection, row):
+    if row.failures:
+        connection.execute(update(PosUserPin).where(PosUserPin.user_id == row.user_id)
+                           .values(failures=0, locked_until=None))
+
+
+def _count_failure(connection, row, max_failures, lock_seconds, now):
+    """Count a wrong try of `row`'s PIN and raise its PinRefused (locked after too many)."""
     failures = row.failures + 1
     locked = failures >= max_failures
-    connection.execute(update(PosUserPin).where(PosUserPin.user_id == user_id).values(
+    connection.execute(update(PosUserPin).where(PosUserPin.user_id == row.user_id).values(
         failures=0 if locked else failures,
         locked_until=now + timedelta(seconds=lock_seconds) if locked else None))
     if locked:

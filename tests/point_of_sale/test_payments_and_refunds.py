@@ -13,6 +13,7 @@ from addons.point_of_sale.orders import push_orders
 from addons.point_of_sale.payment_methods import save_payment_methods
 from tests.point_of_sale.test_order_push import an_order
 from tests.support import bearer_header as bearer
+from tests.support import signed_in_client
 
 
 def push(client, headers, *orders):
@@ -33,8 +34,9 @@ ONE_ESPRESSO = [(0, 1, "-1", "1.80")]
 
 @pytest.fixture
 def shop(app, addon_instance, shop_session):
-    """(client, Shop's token header, session id)."""
-    return app.test_client(), bearer(addon_instance, 1), shop_session
+    """(client, headers, session id): the admin's page, signed in, so that its refunds are
+    approved by the push itself (a manager's approval: test_order_approvals.py)."""
+    return signed_in_client(app, addon_instance), {}, shop_session
 
 
 def stored_payments(instance, order_uuid):
@@ -202,8 +204,7 @@ def test_a_refund_must_name_an_order_of_its_config_that_is_not_a_refund(shop, ad
     with addon_instance.engine.begin() as connection:
         bar_session = open_session(connection, 2)
     from_bar = refund_of(sale, bar_session, ONE_ESPRESSO, [{"method": "cash", "amount": "-1.98"}])
-    assert push(client, bearer(addon_instance, 2), from_bar)[0]["error"][
-        "code"] == "unknown_refunded_order"
+    assert push(client, headers, from_bar)[0]["error"]["code"] == "unknown_refunded_order"
 
 
 def test_two_refunds_at_once_cannot_both_take_the_last_items(addon_instance, shop_session):

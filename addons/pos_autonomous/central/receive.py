@@ -311,6 +311,10 @@ def store_journal(connection, till, events):
         number, link = event["number"], event["link"]
     if rows:
         connection.execute(TillJournalEvent.__table__.insert(), rows)
+        # The managers' approvals the till recorded go with its tickets here (point_of_sale).
+        stored = {row["number"] for row in rows}
+        point_of_sale.received_approvals(connection, till.config_id, [
+            event for event in events if event["number"] in stored], till.name)
     return number
 
 

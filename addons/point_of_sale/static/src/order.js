@@ -125,7 +125,17 @@ export function toWire(order, payments, now = new Date()) {
     amount_total: money.formatCents(total),
     ...(order.refunded_order_uuid ? { refunded_order_uuid: order.refunded_order_uuid } : {}),
     ...(order.cashier ? { cashier: order.cashier } : {}),
+    ...approvalsWire(order.approvals),
   };
+}
+
+/** The managers' approvals the server checks with the order (order_approvals.py): those it
+ * recorded (their uuid), and those given offline with a manager's PIN (its proof). */
+function approvalsWire(approvals) {
+  const sent = (approvals || []).filter((a) => a.uuid || a.proof).map((a) => (a.uuid
+    ? { action: a.action, uuid: a.uuid }
+    : { action: a.action, user_id: a.user_id, proof: a.proof, approved_at: a.approved_at }));
+  return sent.length ? { approvals: sent } : {};
 }
 
 /** What the receipt shows, kept with the paid order in the outbox: everything it prints,

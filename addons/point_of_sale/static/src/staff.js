@@ -39,16 +39,21 @@ function setCashier(cashier) {
 const hex = (buffer) => [...new Uint8Array(buffer)].map((b) => b.toString(16).padStart(2, "0")).join("");
 const bytes = (text) => new Uint8Array(text.match(/../g).map((h) => parseInt(h, 16)));
 
-/** Whether `pin` matches this till's verifier of `cashier` (WebCrypto; secure contexts only). */
-async function matchesHere(cashier, pin) {
+/** HMAC-SHA256 of `text` keyed with PBKDF2-SHA256 of `pin` (the salt and iterations of
+ * `cashier`'s PIN): hex (WebCrypto; secure contexts only). */
+async function signedWithPin(cashier, pin, text) {
   const subtle = globalThis.crypto && crypto.subtle;
   if (!subtle) throw new Error(_t("This page cannot check PINs offline (it needs HTTPS)."));
-  const { salt, iterations, verifier } = cashier.pin;
+  const { salt, iterations } = cashier.pin;
   const base = await subtle.importKey("raw", new TextEncoder().encode(pin), "PBKDF2", false, ["deriveBits"]);
   const key = await subtle.deriveBits({ name: "PBKDF2", hash: "SHA-256", salt: bytes(salt), iterations }, base, 256);
   const mac = await subtle.importKey("raw", key, { name: "HMAC", hash: "SHA-256" }, false, ["sign"]);
-  const signed = await subtle.sign("HMAC", mac, new TextEncoder().encode(`comptoir-pin:${configId}`));
-  return hex(signed) === verifier;
+  return hex(await subtle.sign("HMAC", mac, new TextEncoder().encode(text)));
+}
+
+/** Whether `pin` matches this till's verifier of `cashier`. */
+async function matchesHere(cashier, pin) {
+  return (await signedWithPin(cashier, pin, `comptoir-pin:${configId}`)) === cashier.pin.verifier;
 }
 
 function readTries(userId) {
@@ -269,7 +274,7 @@ export async function requireApproval(action, extra = {}) {
         method: "POST", json: { action, ...extra, ...(approval ? { approval } : {}) }, timeoutMs: 4000 });
     } catch (error) {
       if (!(error instanceof Unreachable)) throw error;
-      return approveHere(action, message);
+      return approveHere(action, message, extra.order_uuid);
     }
     if (response.ok) return response.body.approval;
     const error = (response.body && response.body.error) || {};
@@ -283,7 +288,11 @@ export async function requireApproval(action, extra = {}) {
   }
 }
 
-async function approveHere(action, message) {
+/** Offline: the page's signed-in manager approves (the push, signed in, says so), else a
+ * manager's PIN checked here. For an order, the PIN also signs its uuid and the action (the
+ * `proof` the server checks with the order: order_approvals.py), so the approval reaches the
+ * server with the order and is recorded there. */
+async function approveHere(action, message, orderUuid) {
   const signedIn = state.data && state.data.signed_in;
   if (signedIn && (signedIn.role === "manager" || signedIn.role === "admin")) {
     return { action, approver: signedIn.login, via: "signed_in", offline: true };
@@ -293,7 +302,12 @@ async function approveHere(action, message) {
     if (!approval) return null;
     const manager = cashiers().find((c) => c.id === approval.user_id);
     const result = await checkHere(manager, approval.pin);
-    if (result.ok) return { action, approver: manager.login, via: "pin", offline: true };
+    if (result.ok) {
+      const proof = orderUuid
+        ? await signedWithPin(manager, approval.pin, `comptoir-approval:${configId}:${orderUuid}:${action}`) : null;
+      return { action, approver: manager.login, via: "pin", offline: true, user_id: manager.id, proof,
+               approved_at: new Date().toISOString() };
+    }
     if (result.code === "pin_locked") {
       toast(result.message, "error");
       return null;
@@ -325,7 +339,9 @@ export async function approveOrder(order, refund) {
       order_uuid: order.uuid, session_id: order.session_id,
       details: { reference: order.reference, cashier: state.cashier ? state.cashier.login : null } });
     if (!approved) return false;
-    order.approvals.push({ action, approver: approved.approver, uuid: approved.uuid || null });
+    order.approvals.push({ action, approver: approved.approver, uuid: approved.uuid || null,
+                           ...(approved.proof ? { user_id: approved.user_id, proof: approved.proof,
+                                                  approved_at: approved.approved_at } : {}) });
   }
   return true;
 }
