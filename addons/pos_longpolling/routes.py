@@ -7,6 +7,7 @@ from flask import Blueprint
 from core.models import utc_now
 from core.web import current_instance
 from core.web.errors import ApiError
+from core.web.fields import Fields
 
 from . import bus
 from .access import caller_scope, require_channels, require_pos
@@ -17,6 +18,7 @@ from .websocket import serve_websocket
 MAX_CHANNELS = 100
 MAX_CHANNEL_LENGTH = 255
 HEARTBEAT_CHANNEL = "pos.longpolling"
+FIELDS = Fields(show_value=True)  # each field its own code: invalid_pos_id, invalid_channels
 
 poll_blueprint = Blueprint("longpolling", __name__, url_prefix="/longpolling")
 blueprint = Blueprint("pos_longpolling", __name__, url_prefix="/pos_longpolling",
@@ -50,7 +52,7 @@ def websocket():
 def _subscription(params):
     """(channels, last, since) of a poll or a WebSocket subscription."""
     channels = _channels(params.get("channels"))
-    last = _whole_number(params.get("last", 0), "last")
+    last = FIELDS.whole(params.get("last", 0), "last")
     # A client that never polled (last = 0) gets what is recent, not the whole retention; to
     # the second, so that tills reconnecting together share their reads.
     since = (utc_now().replace(microsecond=0)
@@ -62,14 +64,12 @@ def _subscription(params):
 @json_route
 def update(params):
     """{pos_id, message: "PING", db_name} -> 1, and "PONG" on that POS's pos.longpolling channel."""
-    pos_id = _whole_number(params.get("pos_id"), "pos_id", minimum=1)
+    pos_id = FIELDS.whole(params.get("pos_id"), "pos_id", minimum=1)
     if params.get("message") != "PING":
         raise ApiError(400, "invalid_message", 'the only message this route takes is "PING"')
     instance = current_instance()
-    db_name = params.get("db_name", instance.db_name)
-    if not isinstance(db_name, str) or not 0 < len(db_name) <= 128:
-        raise ApiError(400, "invalid_db_name", "db_name must be the database's name, a string "
-                                               "of 1 to 128 characters")
+    db_name = FIELDS.text(params.get("db_name", instance.db_name), "db_name", limit=128,
+                          shortest=1)
     require_pos(caller_scope(), pos_id, db_name)
     with bus.BusTransaction(instance.engine) as transaction:
         transaction.send(bus.pos_channel(db_name, HEARTBEAT_CHANNEL, pos_id), "PONG")
@@ -82,19 +82,9 @@ def _channels(value):
                                                 'strings such as ["db","pos.longpolling","1"]')
     if len(value) > MAX_CHANNELS:
         raise ApiError(400, "too_many_channels", f"poll at most {MAX_CHANNELS} channels at once")
-    for channel in value:
-        if not isinstance(channel, str) or not 0 < len(channel) <= MAX_CHANNEL_LENGTH:
-            raise ApiError(400, "invalid_channels", f"each channel must be a string of 1 to "
-                                                    f"{MAX_CHANNEL_LENGTH} characters, not "
-                                                    f"{channel!r}"[:300])
+    for index, channel in enumerate(value):
+        FIELDS.text(channel, f"channels[{index}]", limit=MAX_CHANNEL_LENGTH, shortest=1)
     return sorted({bus.normalise_channel(channel) for channel in value})
-
-
-def _whole_number(value, name, minimum=0):
-    if isinstance(value, bool) or not isinstance(value, int) or value < minimum:
-        raise ApiError(400, f"invalid_{name}", f"{name} must be a whole number ≥ {minimum}, "
-                                               f"not {value!r}"[:300])
-    return value
 
 
 def _timeout(options):

@@ -8,6 +8,7 @@ from sqlalchemy import select
 from addons.point_of_sale import require_config_access, require_manager
 from core.web import current_instance, current_plugins
 from core.web.errors import ApiError, json_object
+from core.web.fields import Fields
 from core.web.sessions import signed_in_user
 
 from .device import PrinterError
@@ -16,6 +17,7 @@ from .jobs import NothingToPrint, print_order, print_report, queue_of, require_p
 
 UUID = re.compile(r"[A-Za-z0-9_-]{1,64}")
 MAX_COPY = 99
+FIELDS = Fields("invalid_field")
 
 blueprint = Blueprint("pos_printer", __name__, url_prefix="/pos")
 # The POS page's module (printer.js), beside the routes of the till.
@@ -26,14 +28,6 @@ assets = Blueprint("pos_printer_assets", __name__, url_prefix="/pos_printer",
 def _refused(error):
     status = 409 if error.code == "printer_not_configured" else 404
     return ApiError(status, error.code, error.message)
-
-
-def _whole(body, name, default, low, high):
-    value = body.get(name, default)
-    if isinstance(value, bool) or not isinstance(value, int) or not low <= value <= high:
-        raise ApiError(400, "invalid_field", f"'{name}' must be a whole number from {low} to "
-                                             f"{high}")
-    return value
 
 
 def _answer(outcome):
@@ -54,16 +48,14 @@ def pos_print(config_id):
     if ("order_uuid" in body) == ("session_id" in body):
         raise ApiError(400, "invalid_body", 'send either {"order_uuid": "..."} (a receipt) or '
                                             '{"session_id": 7} (a session report)')
-    copy = _whole(body, "copy", 1, 1, MAX_COPY)
+    copy = FIELDS.whole(body.get("copy", 1), "copy", minimum=1, maximum=MAX_COPY)
     engine, manager = current_instance().engine, current_plugins()
     try:
         if "order_uuid" in body:
-            uuid = body["order_uuid"]
-            if not isinstance(uuid, str) or not UUID.fullmatch(uuid):
-                raise ApiError(400, "invalid_field", "'order_uuid' must be an order's uuid (1 to "
-                                                     "64 letters, digits, - or _)")
+            uuid = FIELDS.text(body["order_uuid"], "order_uuid", UUID)
             return _answer(print_order(engine, manager, config_id, uuid, copy))
-        session_id = _whole(body, "session_id", None, 1, 2**31 - 1)
+        session_id = FIELDS.whole(body["session_id"], "session_id", minimum=1,
+                                  maximum=2**31 - 1)
         return _answer(print_report(engine, manager, config_id, session_id, copy))
     except NothingToPrint as error:
         raise _refused(error) from None
