@@ -1,5 +1,5 @@
 """`core autonomous ...`: package, build-package, export, revoke, purge, journal (central); init, sync,
-import (till); status and test-connection (both). Each command calls its machine's side."""
+import, recover (till); status and test-connection (both). Each command calls its machine's side."""
 import json
 import signal
 
@@ -18,6 +18,7 @@ from .progress import progress_words
 from .till.client import SyncError
 from .till.imports import import_from
 from .till.install import init_till
+from .till.recover import RecoverError, recover
 from .till.status import lines as till_lines
 from .till.status import till_status
 from .till.synchroniser import Synchroniser, request_full_import
@@ -107,6 +108,22 @@ def sync(instance, once):
         raise CoreError(f"synchronisation failed: {exc}") from None
     finally:
         synchroniser.close()
+
+
+@autonomous.command("recover")
+@click.option("--config", "config_ids", type=int, multiple=True,
+              help="Only this config (repeat for several); default: every config of the till.")
+@pass_instance
+@fail_cleanly
+def recover_command(instance, config_ids):
+    """A till whose database went back (restored from an older copy, its last tickets deleted:
+    it refuses to sell, database_behind): take back from the central instance the tickets it
+    holds, skip the numbers lost for good (journaled), go on after the highest number ever
+    issued (till; docs/ledger.md)."""
+    try:
+        recover(instance, say=click.echo, config_ids=list(config_ids) or None)
+    except (RecoverError, SyncError) as exc:
+        raise CoreError(f"recovery stopped: {exc}") from None
 
 
 @autonomous.command("import")

@@ -3,12 +3,17 @@ from core import hookimpl
 from core.i18n import _
 
 from .central.models import MODELS as CENTRAL_MODELS
+from .till import high_water
 from .till.models import MODELS as TILL_MODELS
 from .till.outbox import (  # noqa: F401 - hookimpls: a till's customers (#14)
     pos_abandon_customer,
     pos_create_customer,
     pos_update_customer,
 )
+
+# A till's high-water mark follows every commit that sealed tickets (till/high_water.py), in
+# whatever process seals them: core serve, a core command, a script.
+high_water.listen()
 
 
 @hookimpl
@@ -42,31 +47,12 @@ def configure_app(app):
         till = role.link(connection)
         if till is None:
             ensure_tracked(connection, declared_tables(manager))
-    if till is not None:
-        _keep_the_high_water_mark(app, instance, till.config_id)
-
-
-def _keep_the_high_water_mark(app, instance, config_id):
-    """On a till: after each answered POST of the POS page (sales, closings), the high-water
-    mark beside the database follows its head (till/high_water.py)."""
-    from flask import request
-
-    from .till import high_water
-
-    @app.after_request
-    def follow_the_head(response):
-        if request.method == "POST" and request.path.startswith("/pos/") and \
-                response.status_code < 400:
-            with instance.engine.connect() as connection:
-                high_water.record(connection, config_id)
-        return response
 
 
 @hookimpl
 def check_pos_order(connection, order, session):
     """On a till whose database is behind its high-water mark: no sale (till/high_water.py)."""
     from . import role
-    from .till import high_water
     if not role.is_till(connection):
         return None
     gap = high_water.behind(connection, session.config_id)

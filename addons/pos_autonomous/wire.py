@@ -6,6 +6,8 @@ these names again."""
 PULL = "/pos_autonomous/pull"
 PUSH = "/pos_autonomous/push"
 CUSTOMERS = "/pos_autonomous/customers"
+RECOVER = "/pos_autonomous/recover"  # a till taking back its config's entries (#24 item 4)
+RECOVER_SKIP = "/pos_autonomous/recover/skip"  # ... and saying which numbers were lost
 
 # -- pages and checkpoints (down) ------------------------------------------------------------
 

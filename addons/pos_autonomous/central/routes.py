@@ -4,7 +4,9 @@
 * `POST /pos_autonomous/customers`: create a customer from the template partner;
 * `POST /pos_autonomous/customers/<id>`: apply an edit made on a till;
 * `POST /pos_autonomous/customers/<id>/delete`: an abandoned creation (deleted, or marked
-  retired when an order refers to it).
+  retired when an order refers to it);
+* `POST /pos_autonomous/recover` and `/recover/skip`: a till recovering its database takes back
+  its config's entries and says which numbers were lost (recover.py).
 Every field is checked (a 400 naming it)."""
 import hashlib
 import json
@@ -38,7 +40,7 @@ from ..wire import (
     MAX_SESSIONS,
     after_page,
 )
-from . import pages, read_ahead, tills
+from . import pages, read_ahead, recover, tills
 from .receive import STATES as SESSION_STATES
 from .receive import receive_push
 from .tracking import purge_tombstones
@@ -395,3 +397,46 @@ def delete_customer(partner_id):
         return outcome
     outcome = _from_till(abandon)
     return jsonify(partner_id=partner_id, outcome=outcome)
+
+
+# -- recovery (#24 item 4) -----------------------------------------------------------------------
+
+RECOVERY = Fields("invalid_recover")
+RECOVER_PAGE = 200
+TICKET_NUMBER = 2**31 - 1  # the ledger's numbers and config ids are INTEGER columns
+
+
+def _recovery_config(body, till):
+    return RECOVERY.whole(body.get("config_id", till.config_id), "config_id", minimum=1,
+                          maximum=TICKET_NUMBER)
+
+
+@blueprint.post("/recover")
+def recover_entries():
+    """A page of the entries this server holds of the calling till's config after `after`
+    (till/recover.py takes them back)."""
+    body = json_object()
+    with current_instance().engine.connect() as connection:
+        till = _till_from_request(connection)
+        config_id = _recovery_config(body, till)
+        after = RECOVERY.whole(body.get("after", 0), "after", maximum=TICKET_NUMBER)
+        limit = RECOVERY.whole(body.get("limit", RECOVER_PAGE), "limit", minimum=1,
+                               maximum=MAX_ENTRIES)
+        return Response(dumps(recover.entries_for_till(connection, till, config_id, after,
+                                                       limit)), mimetype="application/json")
+
+
+@blueprint.post("/recover/skip")
+def recover_skip():
+    """Numbers the calling till issued and lost before they reached this server: skipped here
+    (journaled) and alarmed."""
+    body = json_object()
+    with current_instance().engine.begin() as connection:
+        till = _till_from_request(connection)
+        config_id = _recovery_config(body, till)
+        after = RECOVERY.whole(body.get("after"), "after", maximum=TICKET_NUMBER)
+        upto = RECOVERY.whole(body.get("upto"), "upto", minimum=1, maximum=TICKET_NUMBER)
+        link = RECOVERY.text(body.get("link"), "link", LINK)
+        if upto <= after:
+            RECOVERY.refuse("upto", "a number after `after`", upto)
+        return jsonify(recover.skip_for_till(connection, till, config_id, after, upto, link))

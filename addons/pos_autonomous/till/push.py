@@ -21,8 +21,9 @@ import addons.point_of_sale as point_of_sale
 from core.models import utc_now
 from core.times import utc_iso
 
+from .. import role
 from ..wire import ACKNOWLEDGED, MAX_ENTRIES, REFUSALS
-from . import journal, outbox
+from . import high_water, journal, outbox
 from .models import PushState, SessionSent
 
 EVENTS_PER_BATCH = 200
@@ -119,19 +120,29 @@ def is_empty(batch):
                 or batch.get("journal") or broken_chain)
 
 
-def record_answer(connection, batch, answer, state_id=LINK_STATE):
-    """Record what the central instance acknowledged for `batch` (in `connection`'s
-    transaction) in push state `state_id` (its config's); return an Outcome."""
+def record_answer(connection, batch, answer, state_id=LINK_STATE, config_id=None):
+    """Record what the central instance acknowledged for `batch` of `config_id`'s chain (the
+    link's config by default) in push state `state_id` (its config's), in `connection`'s
+    transaction; return an Outcome."""
     row = state(connection, state_id)
-    acks = answer.get("acks", [])
-    acknowledged = [ack for ack in acks if ack.get("status") in ACKNOWLEDGED]
-    last = row.last_acknowledged
-    for ack in acknowledged:  # a prefix of the batch: entries after a refusal are not applied
-        last = max(last, ack["number"])
-    refused = next((ack for ack in acks if ack.get("status") in REFUSALS), None)
+    acknowledged = [ack for ack in answer.get("acks", []) if ack.get("status") in ACKNOWLEDGED]
+    last = max([row.last_acknowledged] + [ack["number"] for ack in acknowledged])
+    refused = next((ack for ack in answer.get("acks", []) if ack.get("status") in REFUSALS),
+                   None)
     central_head = answer.get("acknowledged", last)
     last, again, refusal = _after_refusal(connection, row, refused, central_head, last)
-    _note_restores(connection, batch, answer, central_head)
+    _note_restores(connection, batch, answer, central_head, config_id)
+    _save_state(connection, state_id, row, batch, answer, last, refusal)
+    sessions_saved = _save_sessions_sent(connection, batch, answer)
+    progressed = bool(acknowledged) or sessions_saved or _journals_moved(row, answer)
+    probe = answer.get("probe")
+    return Outcome(len(acknowledged), refusal, again, progressed,
+                   (probe["after"], probe["upto"]) if isinstance(probe, dict) else None)
+
+
+def _save_state(connection, state_id, row, batch, answer, last, refusal):
+    """The push state after an answer: last acknowledged, serial, what of the journals the
+    central instance holds, the last push and refusal."""
     values = dict(
         last_acknowledged=last, serial=max(batch["serial"], answer.get("serial", batch["serial"])),
         events_acknowledged=max(row.events_acknowledged, answer.get("events_acknowledged", 0)),
@@ -143,13 +154,11 @@ def record_answer(connection, batch, answer, state_id=LINK_STATE):
     if not connection.execute(table.update().where(table.c.id == state_id)
                               .values(**values)).rowcount:
         connection.execute(table.insert().values(id=state_id, **values))
-    sessions_saved = _save_sessions_sent(connection, batch, answer)
-    progressed = (bool(acknowledged) or sessions_saved
-                  or answer.get("events_acknowledged", 0) > row.events_acknowledged
-                  or answer.get("journal_acknowledged", 0) > row.journal_acknowledged)
-    probe = answer.get("probe")
-    return Outcome(len(acknowledged), refusal, again, progressed,
-                   (probe["after"], probe["upto"]) if isinstance(probe, dict) else None)
+
+
+def _journals_moved(row, answer):
+    return (answer.get("events_acknowledged", 0) > row.events_acknowledged
+            or answer.get("journal_acknowledged", 0) > row.journal_acknowledged)
 
 
 def _after_refusal(connection, row, refused, central_head, last):
@@ -169,10 +178,14 @@ def _after_refusal(connection, row, refused, central_head, last):
                          + (f" ({refused['reason']})" if refused.get("reason") else ""))
 
 
-def _note_restores(connection, batch, answer, central_head):
-    """Journal what says this till's database went back (a restore from an older copy)."""
+def _note_restores(connection, batch, answer, central_head, config_id=None):
+    """Journal what says this till's database went back (a restore from an older copy); the
+    high-water mark follows what the central instance holds (so the till sells no more until
+    it is recovered)."""
     head_number = batch["head"]["number"]
     if central_head > head_number:
+        high_water.raise_to(connection, config_id or role.link(connection).config_id,
+                            central_head)
         journal.record(connection, journal.RESTORE,
                        f"the central instance holds {central_head} entries of this till's "
                        f"chain but this database only {head_number}: it was restored from an "

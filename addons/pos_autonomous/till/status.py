@@ -39,18 +39,11 @@ def till_status(connection):
     row = role.link(connection)
     if row is None:
         return {"role": role.CENTRAL}
-    tables = {}
-    for checkpoint in connection.execute(select(Checkpoint).order_by(Checkpoint.table_name)):
-        tables[checkpoint.table_name] = {
-            "mode": checkpoint.mode, "version": checkpoint.version,
-            "after": checkpoint.after, "reason": checkpoint.reason or None,
-            "progress": progress(checkpoint), "updated_at": utc_iso(checkpoint.updated_at)}
-    gap = high_water.behind(connection, row.config_id)
-    state = ("behind" if gap else "error" if row.last_error else "importing" if any(
-        t["mode"] == FULL for t in tables.values()) else "ok" if row.last_success_at
-        else "never")
-    return {"role": role.TILL, "state": state, "server_url": row.server_url,
-            "till_id": row.till_id, "config_id": row.config_id,
+    tables = _tables(connection)
+    gap = next(filter(None, (high_water.behind(connection, config_id)  # a shop: any config
+                             for config_id in role.config_ids(connection))), None)
+    return {"role": role.TILL, "state": _state_word(row, tables, gap),
+            "server_url": row.server_url, "till_id": row.till_id, "config_id": row.config_id,
             "last_attempt_at": utc_iso(row.last_attempt_at),
             "last_success_at": utc_iso(row.last_success_at), "last_error": row.last_error or None,
             "failures": row.failures, "last_event": row.last_event or None,
@@ -62,14 +55,43 @@ def till_status(connection):
             "behind": high_water.words(gap) if gap else None}
 
 
+def _tables(connection):
+    """{table name: its checkpoint and full-import progress}."""
+    return {checkpoint.table_name: {
+        "mode": checkpoint.mode, "version": checkpoint.version,
+        "after": checkpoint.after, "reason": checkpoint.reason or None,
+        "progress": progress(checkpoint), "updated_at": utc_iso(checkpoint.updated_at)}
+        for checkpoint in connection.execute(select(Checkpoint)
+                                             .order_by(Checkpoint.table_name))}
+
+
+def _state_word(row, tables, gap):
+    if gap:
+        return "behind"
+    if row.last_error:
+        return "error"
+    if any(table["mode"] == FULL for table in tables.values()):
+        return "importing"
+    return "ok" if row.last_success_at else "never"
+
+
 def lines(state):
     """A till's state (till_status) in words, a line each, for `core autonomous status`."""
-    never, none = _("never"), _("none")
+    never = _("never")
     yield _("Till %(till)s of config %(config)s -> %(url)s", till=state["till_id"],
             config=state["config_id"], url=state["server_url"])
     yield _("state: %(state)s; last success: %(success)s; last attempt: %(attempt)s",
             state=state["state"], success=state["last_success_at"] or never,
             attempt=state["last_attempt_at"] or never)
+    yield from _warning_lines(state)
+    yield from _up_lines(state["up"])
+    yield from _shop_lines(state, _("never"), _("none"))
+    for name, table in state["tables"].items():
+        yield _table_line(name, table)
+
+
+def _warning_lines(state):
+    """Not selling, the last error, the clock alarm, the last event: those there are."""
     if state.get("behind"):
         yield _("NOT SELLING: %(reason)s", reason=state["behind"])
     if state["last_error"]:
@@ -79,17 +101,17 @@ def lines(state):
         yield _("ALARM: %(alarm)s", alarm=state["alarm"])
     if state["last_event"]:
         yield _("last event: %(event)s", event=state["last_event"])
-    up = state["up"]
+
+
+def _up_lines(up):
+    """What waits to go up, the last push and what the central instance refused."""
     yield _("waiting to go up: %(waiting)s; last acknowledged ticket: %(ticket)s; last push: "
-            "%(push)s", waiting=_waiting_words(up), ticket=up["last_acknowledged"] or none,
-            push=up["last_push_at"] or never)
+            "%(push)s", waiting=_waiting_words(up), ticket=up["last_acknowledged"] or _("none"),
+            push=up["last_push_at"] or _("never"))
     if up["last_refusal"]:
         yield _("last refusal: %(refusal)s", refusal=up["last_refusal"])
     for error in up["customer_errors"]:
         yield _("customer change refused: %(error)s", error=error)
-    yield from _shop_lines(state, never, none)
-    for name, table in state["tables"].items():
-        yield _table_line(name, table)
 
 
 def _shop_lines(state, never, none):

@@ -64,7 +64,7 @@ def _push_entries(synchroniser, pusher, done):
     batch_size = synchroniser.settings.get(settings.PUSH_BATCH_SIZE) or 200
     _journal_a_database_behind(synchroniser, pusher)
     chain = _chain_check(synchroniser, pusher)
-    resends, probes, probe = 0, 0, None
+    rounds, probe = _Rounds(), None
     while True:
         # Sent even when nothing waits: the head and the links of acknowledged tickets are
         # compared by the central instance at every pass (a rewrite, deletion or restore of
@@ -73,15 +73,29 @@ def _push_entries(synchroniser, pusher, done):
         done.batches += 1
         done.entries += outcome.acknowledged
         probe = outcome.probe
-        if probe and probes < MAX_PROBES:  # narrowing down the first ticket that differs
-            probes += 1
-            continue
-        if outcome.again and resends < MAX_RESENDS:
-            resends += 1
+        if rounds.at_once(outcome):
             continue
         done.refusal = outcome.refusal
         if outcome.refusal or not outcome.progressed or not _more_waits(batch):
             break
+
+
+class _Rounds:
+    """Batches sent again at once within a pass: probes narrowing down the first ticket that
+    differs (at most MAX_PROBES), sending again from a central instance that went back (at most
+    MAX_RESENDS)."""
+
+    def __init__(self):
+        self.probes = self.resends = 0
+
+    def at_once(self, outcome):
+        if outcome.probe and self.probes < MAX_PROBES:
+            self.probes += 1
+            return True
+        if outcome.again and self.resends < MAX_RESENDS:
+            self.resends += 1
+            return True
+        return False
 
 
 def _pushed_words(done):
@@ -98,7 +112,8 @@ def _send_next_batch(synchroniser, pusher, batch_size, chain, probe):
                                  chain, probe, state_id=pusher.state_id)
     answer = synchroniser.client_for(pusher).post(PUSH, batch)
     with engine.begin() as connection:
-        return batch, push.record_answer(connection, batch, answer, state_id=pusher.state_id)
+        return batch, push.record_answer(connection, batch, answer, state_id=pusher.state_id,
+                                         config_id=pusher.config_id)
 
 
 def _chain_check(synchroniser, pusher):
