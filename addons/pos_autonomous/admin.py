@@ -1,5 +1,7 @@
 """/web/pos_autonomous: the admin page of whichever machine this is (asked once, of role.py):
 the central instance's (central/admin.py) or the till's (till/admin.py)."""
+from flask import jsonify
+
 from core.web import current_instance, current_plugins
 from core.web.guard import requires
 from core.web.users import MANAGER
@@ -24,3 +26,10 @@ def index():
         if state["role"] == role.TILL:
             return till_admin.page(connection, state)
         return central_admin.page(connection, declared)
+
+
+@admin_blueprint.get("/recovery")
+@requires(MANAGER)  # a manager of the till
+def recovery():
+    """This till's last recovery as JSON (running, lines, result, error): the page follows it."""
+    return jsonify(till_admin.recovery_of(current_instance()))

@@ -13,6 +13,7 @@ Each time the till then sells again after the highest number ever issued (never 
 the central stores its next ticket through the synchroniser, and both chains verify."""
 import shutil
 import sqlite3
+import time
 
 import pytest
 from sqlalchemy import create_engine, select, text
@@ -22,9 +23,10 @@ from addons.pos_autonomous.central.receive import open_alarms
 from addons.pos_autonomous.till import high_water
 from core.addons import AddonCatalog
 from core.instance import Instance
+from core.web.users import set_password
 from tests.pos_autonomous.till_helpers import core, till_state
 from tests.pos_autonomous.up_helpers import central_entries, order, sell
-from tests.support import bearer_header, tamper
+from tests.support import bearer_header, post_form, signed_in_client, tamper, text_of
 from tests.support import testing_app as built_app
 
 pytestmark = pytest.mark.timeout(300)
@@ -61,6 +63,35 @@ def try_to_sell(till_url):
 
 def recover(till_url):
     return core("--db", till_url, "autonomous", "recover").stdout
+
+
+def recover_from_the_admin(till_url):
+    """Recover on the till's admin page, as its manager: the button, then the page following
+    the recovery (its JSON) until it is done; the lines and the result on the page."""
+    till = Instance(till_url, AddonCatalog())
+    try:
+        with till.engine.begin() as connection:
+            set_password(connection, "manager", "password123")
+        client = signed_in_client(built_app(till), till)
+        page = text_of(client.get("/web/pos_autonomous/"))
+        assert "Not selling: this till's database ends at ticket" in page
+        assert 'id="recover-form"' in page
+        answer = post_form(client, "/web/pos_autonomous/recover",
+                           page="/web/pos_autonomous/")
+        assert answer.status_code == 303
+        for _ in range(1200):
+            run = client.get("/web/pos_autonomous/recovery").get_json()
+            if not run["running"]:
+                break
+            time.sleep(0.1)
+        assert run["error"] is None and not run["running"], run
+        page = text_of(client.get("/web/pos_autonomous/"))
+        assert "Recovered: " + run["result"] in page
+        assert all(line in page for line in run["lines"])
+        assert 'id="recover-form"' not in page and "Not selling" not in page
+        return "\n".join(run["lines"])
+    finally:
+        till.engine.dispose()
 
 
 def chain_of(url):
@@ -141,7 +172,7 @@ def test_the_database_alone_restored_skips_the_unpushed_tickets_lost(central, ma
         assert refused["error"]["code"] == "database_behind"
         assert (f"ends at ticket 3 but tickets up to 5 (last printed short link "
                 f"{lost_link[:10]}) were sold here") in refused["error"]["message"]
-        said = recover(till_url)
+        said = recover_from_the_admin(till_url)  # a manager of the till, on its admin page
         assert (f"config 1: tickets 4 to 5 were issued here and lost (the last one's short "
                 f"link {lost_link[:10]}): skipping their numbers on both sides") in said
         assert ("config 1: nothing to take back; tickets 4 to 5 were lost (journaled; their "

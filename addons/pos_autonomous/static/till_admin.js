@@ -59,3 +59,30 @@ async function refreshTillStatus() {
 }
 
 if (statusTable && tablesBody) refreshTillStatus();
+
+/** A recovery under way (the Recover button): its lines every second, then the page again. */
+const recoverySection = document.getElementById("recovery");
+
+async function followRecovery() {
+  try {
+    const response = await fetch(recoverySection.dataset.recoveryUrl, { credentials: "same-origin" });
+    if (response.ok) {
+      const run = await response.json();
+      const items = run.lines.map((line) => {
+        const item = document.createElement("li");
+        item.textContent = line;
+        return item;
+      });
+      document.getElementById("recovery-lines").replaceChildren(...items);
+      if (!run.running) {
+        window.location.reload();
+        return;
+      }
+    }
+  } catch (error) {
+    // this till's own server did not answer: try again
+  }
+  setTimeout(followRecovery, 1000);
+}
+
+if (recoverySection && recoverySection.dataset.running === "1") followRecovery();

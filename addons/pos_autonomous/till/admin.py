@@ -1,6 +1,9 @@
 """A till's admin (/web/pos_autonomous): its synchronisation status, what waits to go up, its
-technical events journal, and the synchroniser's timings (the running synchroniser reads them
-at each pass). A bad field is said in a flash message, nothing saved."""
+technical events journal, the synchroniser's timings (the running synchroniser reads them
+at each pass) and *Recover* for a database behind (till/recover.py, run in the background,
+its progress read by the page). A bad field is said in a flash message, nothing saved."""
+import threading
+
 from flask import flash, render_template, request
 
 from core.errors import CoreError
@@ -14,6 +17,8 @@ from .. import role, settings
 from ..web import back_to_index, central_needs_an_admin, forms_blueprint
 from ..wire import MAX_PAGE_SIZE
 from . import journal
+from .client import SyncError
+from .recover import RecoverError, recover
 
 # The synchroniser's timings (milliseconds) and page size: (key, label, smallest, largest).
 TIMINGS = [
@@ -31,7 +36,8 @@ def page(connection, state):
     """The till's page, rendered (`state`: its till_status)."""
     return render_template("pos_autonomous/till.html", state=state, moment=moment,
                            up={"events": journal.recent(connection)},
-                           timings=timings(connection))
+                           timings=timings(connection),
+                           recovery=recovery_of(current_instance()))
 
 
 def timings(connection):
@@ -68,4 +74,53 @@ def save_timings():
         flash(_('Not saved: %(exc)s', exc=exc), "error")
     else:
         flash(_('Synchroniser timings saved; the synchroniser uses them from its next pass.'))
+    return back_to_index()
+
+
+# -- recovery (#24 item 4): started here, run in the background, followed by the page -----------
+
+_RECOVERIES = {}  # database URL -> this process's last recovery: running, lines, result, error
+_RECOVERY_LOCK = threading.Lock()
+
+
+def recovery_of(instance):
+    """The last recovery this process ran for `instance`'s database, as JSON."""
+    run = _RECOVERIES.get(str(instance.engine.url))
+    return dict(run, lines=list(run["lines"])) if run else {
+        "running": False, "lines": [], "result": None, "error": None}
+
+
+def _run_recovery(instance, run):
+    try:
+        done = recover(instance, say=run["lines"].append)
+        run["result"] = " ".join(recovered.words() for recovered in done)
+    except (RecoverError, SyncError) as exc:
+        run["error"] = str(exc)
+    except Exception as exc:  # noqa: BLE001 - said on the page; the till's log has the rest
+        run["error"] = f"{type(exc).__name__}: {exc}"
+    finally:
+        run["running"] = False
+
+
+@forms_blueprint.post("/recover")
+@requires(MANAGER)  # a manager of this till
+def start_recovery():
+    """Recover this till's database (till/recover.py) in the background; the page follows it."""
+    instance = current_instance()
+    with instance.engine.connect() as connection:
+        refused = central_needs_an_admin(role.is_till(connection))
+        if refused:
+            return refused
+        if not role.is_till(connection):
+            flash(_("This is the central instance: recovery is a till's."), "error")
+            return back_to_index()
+    with _RECOVERY_LOCK:
+        run = _RECOVERIES.get(str(instance.engine.url))
+        if run and run["running"]:
+            flash(_("A recovery is already under way."), "error")
+            return back_to_index()
+        run = {"running": True, "lines": [], "result": None, "error": None}
+        _RECOVERIES[str(instance.engine.url)] = run
+    threading.Thread(target=_run_recovery, args=(instance, run), daemon=True).start()
+    flash(_("Recovery started: this page shows its progress."))
     return back_to_index()
