@@ -88,26 +88,31 @@ def orders_figures(connection, condition):
     condition = and_(condition, not_quarantined(Order.id))
     rows = connection.execute(select(Order.amount_total, Order.amount_return)
                               .where(condition)).all()
-    ids = select(Order.id).where(condition)
-    by_tax = defaultdict(lambda: [ZERO, ZERO])
-    by_method = defaultdict(lambda: ZERO)
-    if rows:
-        for line in connection.execute(select(
-                OrderLine.tax_rate, OrderLine.price_subtotal, OrderLine.price_subtotal_incl)
-                .where(OrderLine.order_id.in_(ids))):
-            totals = by_tax[Decimal(line.tax_rate).quantize(Decimal("0.01"))]
-            totals[0] += _money(line.price_subtotal)
-            totals[1] += _money(line.price_subtotal_incl)
-        for payment in connection.execute(select(Payment.method, Payment.amount)
-                                          .where(Payment.order_id.in_(ids))):
-            by_method[payment.method] += _money(payment.amount)
+    by_tax, by_method = _line_and_payment_totals(connection, select(Order.id).where(condition)) \
+        if rows else ({}, defaultdict(lambda: ZERO))
     change = sum((_money(row.amount_return) for row in rows), ZERO)
     if change or CASH in by_method:
         by_method[CASH] -= change
-    refunds = [_money(row.amount_total) for row in rows if _money(row.amount_total) < 0]
-    return _written(len(rows), refunds, sum((_money(row.amount_total) for row in rows), ZERO),
-                    by_method, {rate: (untaxed, total) for rate, (untaxed, total)
-                                in by_tax.items()})
+    totals = [_money(row.amount_total) for row in rows]
+    return _written(len(rows), [total for total in totals if total < 0], sum(totals, ZERO),
+                    by_method, by_tax)
+
+
+def _line_and_payment_totals(connection, ids):
+    """({tax rate: (untaxed, total)} of the lines, {method: amount} of the payments) of the
+    orders whose ids `ids` (a SELECT) gives."""
+    by_tax = defaultdict(lambda: [ZERO, ZERO])
+    by_method = defaultdict(lambda: ZERO)
+    for line in connection.execute(select(
+            OrderLine.tax_rate, OrderLine.price_subtotal, OrderLine.price_subtotal_incl)
+            .where(OrderLine.order_id.in_(ids))):
+        totals = by_tax[Decimal(line.tax_rate).quantize(Decimal("0.01"))]
+        totals[0] += _money(line.price_subtotal)
+        totals[1] += _money(line.price_subtotal_incl)
+    for payment in connection.execute(select(Payment.method, Payment.amount)
+                                      .where(Payment.order_id.in_(ids))):
+        by_method[payment.method] += _money(payment.amount)
+    return {rate: (untaxed, total) for rate, (untaxed, total) in by_tax.items()}, by_method
 
 
 def _written(order_count, refunds, period_total, by_method, by_tax):
@@ -143,7 +148,8 @@ def added_figures(figures):
         for method in one["totals_by_method"]:
             by_method[method["method"]] += Decimal(method["amount"])
     written = _written(count, [], period_total, by_method, dict(by_tax))
-    return {**written, "refund_count": refund_count, "refund_total": MONEY[0](refund_total)}
+    return {**written, "refund_count": refund_count, "refund_total": MONEY[0](refund_total),
+            "by_cashier": added_cashier_totals(one.get("by_cashier", ()) for one in figures)}
 
 
 def _money(value):
@@ -280,6 +286,11 @@ def explain_cash(report):
 def cashier_totals(connection, session_id):
     """Per cashier (their login; "" for tickets sold before cashiers were recorded): the
     session's sales (count and total) and refunds (count and total), by login."""
+    return cashier_figures(connection, Order.session_id == session_id)
+
+
+def cashier_figures(connection, condition):
+    """`cashier_totals` of the stored orders `condition` selects (quarantined ones never)."""
     refund = Order.refunded_order_id.is_not(None)
     # One expression, not one bound parameter each in SELECT and GROUP BY: PostgreSQL tells
     # coalesce(cashier, $1) and coalesce(cashier, $7) apart and refused the query.
@@ -290,8 +301,25 @@ def cashier_totals(connection, session_id):
                func.coalesce(func.sum(case((refund, 0), else_=Order.amount_total)), 0),
                func.sum(case((refund, 1), else_=0)),
                func.coalesce(func.sum(case((refund, Order.amount_total), else_=0)), 0))
-        .where(Order.session_id == session_id, not_quarantined(Order.id))
+        .where(condition, not_quarantined(Order.id))
         .group_by(login).order_by(login))
     return [{"cashier": cashier, "orders": int(orders), "total": MONEY[0](total),
              "refunds": int(refunds), "refund_total": MONEY[0](refund_total)}
             for cashier, orders, total, refunds, refund_total in rows]
+
+
+def added_cashier_totals(lists):
+    """Several periods' `cashier_totals` added up, by login (a period closed before cashiers
+    were counted adds nothing)."""
+    added = {}
+    for totals in lists:
+        for one in totals:
+            into = added.setdefault(one["cashier"], {"orders": 0, "total": ZERO, "refunds": 0,
+                                                     "refund_total": ZERO})
+            into["orders"] += one["orders"]
+            into["refunds"] += one["refunds"]
+            into["total"] += Decimal(one["total"])
+            into["refund_total"] += Decimal(one["refund_total"])
+    return [{"cashier": login, "orders": one["orders"], "total": MONEY[0](one["total"]),
+             "refunds": one["refunds"], "refund_total": MONEY[0](one["refund_total"])}
+            for login, one in sorted(added.items())]

@@ -27,7 +27,7 @@ from sqlalchemy import func, select
 
 from core.errors import CoreError
 
-from .closing import added_figures, orders_figures
+from .closing import added_figures, cashier_figures, orders_figures
 from .journal import EVENT, LOCAL, event_json, record_event, utc_text
 from .ledger_seal import ENTRY
 from .models import Order, PosConfig
@@ -147,6 +147,7 @@ def _close_days(connection, config_id, today, zone, hour):
             ENTRY.c.config_id == config_id, ENTRY.c.kind == "order",
             ENTRY.c.number > after, ENTRY.c.number <= last_number)
         figures = orders_figures(connection, Order.uuid.in_(sealed))
+        figures["by_cashier"] = cashier_figures(connection, Order.uuid.in_(sealed))
         perpetual += Decimal(figures["period_total"])
         details = {"period": day.isoformat(), "from": utc_text(start), "to": utc_text(end),
                    "time_zone": zone.key, "closing_hour": hour,
@@ -165,27 +166,39 @@ def _close_months_and_years(connection, config_id, establishment, today):
     yearly ones from the monthlies of years that ended."""
     made = []
     for smaller, kind, length in ((DAILY, MONTHLY, 7), (MONTHLY, YEARLY, 4)):
-        done = {e["details"]["period"] for e in closings(connection, config_id, (kind,),
-                                                          establishment)}
-        current = today.isoformat()[:length]
-        parts = {}
-        for closing in closings(connection, config_id, (smaller,), establishment):
-            parts.setdefault(closing["details"]["period"][:length], []).append(closing)
-        for period, members in sorted(parts.items()):
-            if period in done or period >= current:
-                continue
-            details = {"period": period, "parts": [m["number"] for m in members],
-                       "first_number": members[0]["details"].get("first_number"),
-                       "last_number": members[-1]["details"].get("last_number"),
-                       **added_figures([m["details"] for m in members]),
-                       "perpetual_total": members[-1]["details"]["perpetual_total"],
-                       "duplicate_count": sum(m["details"]["duplicate_count"] for m in members)}
-            if establishment is not None:
-                details = {**details, "establishment": establishment,
-                           "configs": members[-1]["details"]["configs"]}
-            record_event(connection, kind, config_id, **details)
+        for period, members in _periods_to_close(connection, config_id, establishment, smaller,
+                                                 kind, today.isoformat()[:length]):
+            record_event(connection, kind, config_id,
+                         **_added_closing(period, members, establishment))
             made.append(_last(connection, config_id, kind, establishment))
     return made
+
+
+def _periods_to_close(connection, config_id, establishment, smaller, kind, current):
+    """(period, its closings of kind `smaller`) of each period of `kind` not closed yet that
+    ended before the `current` one (periods as text of `current`'s length), in order."""
+    length = len(current)
+    done = {e["details"]["period"] for e in closings(connection, config_id, (kind,),
+                                                      establishment)}
+    parts = {}
+    for closing in closings(connection, config_id, (smaller,), establishment):
+        parts.setdefault(closing["details"]["period"][:length], []).append(closing)
+    return [(period, members) for period, members in sorted(parts.items())
+            if period not in done and period < current]
+
+
+def _added_closing(period, members, establishment):
+    """The details of a month's or year's closing: its `members` (the closings it adds up)."""
+    details = {"period": period, "parts": [m["number"] for m in members],
+               "first_number": members[0]["details"].get("first_number"),
+               "last_number": members[-1]["details"].get("last_number"),
+               **added_figures([m["details"] for m in members]),
+               "perpetual_total": members[-1]["details"]["perpetual_total"],
+               "duplicate_count": sum(m["details"]["duplicate_count"] for m in members)}
+    if establishment is not None:
+        details = {**details, "establishment": establishment,
+                   "configs": members[-1]["details"]["configs"]}
+    return details
 
 
 def _close_establishment(connection, name, members, today):
@@ -193,27 +206,38 @@ def _close_establishment(connection, name, members, today):
     then: a day is closed for every config in the same run), then its months and years."""
     made = []
     done = {e["details"]["period"] for e in closings(connection, None, (DAILY,), name)}
-    by_day = {}
-    for config_id in members:
-        for closing in closings(connection, config_id, (DAILY,)):
-            by_day.setdefault(closing["details"]["period"], []).append(closing)
     last = _last(connection, None, DAILY, name)
     perpetual = {int(k): Decimal(v) for k, v in
                  (last["details"]["perpetuals"].items() if last else ())}
-    for day, dailies in sorted(by_day.items()):
+    for day, dailies in _members_dailies(connection, members):
         for daily in dailies:
             perpetual[daily["config_id"]] = Decimal(daily["details"]["perpetual_total"])
         if day in done:
             continue
-        details = {"period": day, "establishment": name, "configs": sorted(members),
-                   "parts": [d["number"] for d in dailies],
-                   **added_figures([d["details"] for d in dailies]),
-                   "perpetual_total": f"{sum(perpetual.values(), Decimal('0.00')):.2f}",
-                   "perpetuals": {str(k): f"{v:.2f}" for k, v in sorted(perpetual.items())},
-                   "duplicate_count": sum(d["details"]["duplicate_count"] for d in dailies)}
-        record_event(connection, DAILY, None, **details)
+        record_event(connection, DAILY, None,
+                     **_establishment_day(day, name, members, dailies, perpetual))
         made.append(_last(connection, None, DAILY, name))
     return made + _close_months_and_years(connection, None, name, today)
+
+
+def _members_dailies(connection, members):
+    """(day, the dailies of the configs `members` that day), by day."""
+    by_day = {}
+    for config_id in members:
+        for closing in closings(connection, config_id, (DAILY,)):
+            by_day.setdefault(closing["details"]["period"], []).append(closing)
+    return sorted(by_day.items())
+
+
+def _establishment_day(day, name, members, dailies, perpetual):
+    """The details of an establishment's daily closing; `perpetual`: each config's perpetual
+    grand total so far."""
+    return {"period": day, "establishment": name, "configs": sorted(members),
+            "parts": [d["number"] for d in dailies],
+            **added_figures([d["details"] for d in dailies]),
+            "perpetual_total": f"{sum(perpetual.values(), Decimal('0.00')):.2f}",
+            "perpetuals": {str(k): f"{v:.2f}" for k, v in sorted(perpetual.items())},
+            "duplicate_count": sum(d["details"]["duplicate_count"] for d in dailies)}
 
 
 def _duplicates(connection, config_id, start, end):

@@ -15,7 +15,7 @@ from addons.point_of_sale import push_orders, verify_chain, verify_journal
 from addons.point_of_sale.periodic import closings, run_closings
 from addons.point_of_sale.sessions import open_session
 from core.cli import cli
-from tests.support import set_parameter
+from tests.support import set_parameter, tamper
 
 PARIS, NEW_YORK = ZoneInfo("Europe/Paris"), ZoneInfo("America/New_York")
 ESPRESSOS = [{"product_id": 1, "qty": 2, "price_unit": "1.80"}]  # 3.96 at 10 %
@@ -34,9 +34,10 @@ def shop(addon_instance):
     return addon_instance
 
 
-def sell(instance, sealed_at, config_id=1, lines=ESPRESSOS, payments=None, refunds=None):
+def sell(instance, sealed_at, config_id=1, lines=ESPRESSOS, payments=None, refunds=None,
+         cashier=None):
     """One order of config `config_id`'s open session, sealed (as the ledger says) at
-    `sealed_at` (UTC text)."""
+    `sealed_at` (UTC text), sold by `cashier` (a login) if given."""
     with instance.engine.connect() as connection:
         session = connection.scalar(text("SELECT id FROM point_of_sale_session WHERE config_id "
                                          "= :c AND state = 'opened'"), {"c": config_id})
@@ -45,6 +46,8 @@ def sell(instance, sealed_at, config_id=1, lines=ESPRESSOS, payments=None, refun
              "payments": payments or [{"method": "cash", "amount": "10"}]}
     if refunds:
         order["refunded_order_uuid"] = refunds
+    if cashier:
+        order["cashier"] = cashier
     # Sealed at that time (the sealing time is part of the sealed record: set it as the ledger
     # does, not afterwards).
     with mock.patch("addons.point_of_sale.ledger_seal.utc_now", lambda: utc(sealed_at)), \
@@ -137,6 +140,44 @@ def test_month_and_year_ends_make_monthly_and_yearly_closings_from_the_dailies(s
         assert verify_chain(connection, 1).ok
         assert [c["details"]["period"] for c in closings(connection, 1)] == [
             "2026-12-30", "2026-12-31", "2026-12", "2026", "2027-01-01", "2027-01"]
+
+
+def test_every_closing_carries_its_totals_per_cashier_sealed(shop):
+    """Dailies count each cashier's sales and refunds from the sealed tickets; months, years
+    and establishments add them up; they are in the sealed details (an edit breaks the
+    journal's chain)."""
+    sale = sell(shop, "2026-12-30T12:00:00Z", cashier="carla")
+    sell(shop, "2026-12-30T13:00:00Z", lines=CROISSANT, cashier="dave")
+    sell(shop, "2026-12-30T14:00:00Z", config_id=2, cashier="carla")
+    sell(shop, "2026-12-31T12:00:00Z", lines=[{"product_id": 1, "qty": -1, "price_unit": "1.80",
+                                               "refunded_line_index": 0}],
+         payments=[{"method": "cash", "amount": "-1.98"}], refunds=sale, cashier="dave")
+    sell(shop, "2026-12-31T13:00:00Z")  # before cashiers were recorded: ""
+    made = run(shop, "2027-01-01T12:00:00Z")
+    by_kind = {(c["kind"], c["details"]["period"], c["config_id"]): c["details"]["by_cashier"]
+               for c in made}
+
+    def row(cashier, orders, total, refunds=0, refund_total="0.00"):
+        return {"cashier": cashier, "orders": orders, "total": total, "refunds": refunds,
+                "refund_total": refund_total}
+    assert by_kind[("daily_closing", "2026-12-30", 1)] == [row("carla", 1, "3.96"),
+                                                           row("dave", 1, "1.69")]
+    assert by_kind[("daily_closing", "2026-12-31", 1)] == [row("", 1, "3.96"),
+                                                           row("dave", 0, "0.00", 1, "-1.98")]
+    assert by_kind[("monthly_closing", "2026-12", 1)] == by_kind[("yearly_closing", "2026", 1)] \
+        == [row("", 1, "3.96"), row("carla", 1, "3.96"), row("dave", 1, "1.69", 1, "-1.98")]
+    assert by_kind[("daily_closing", "2026-12-30", None)] == [row("carla", 1, "3.96"),
+                                                              row("dave", 1, "1.69")]
+    bar = [c for c in made if c["details"].get("establishment") == "Bar"]
+    assert bar[0]["details"]["by_cashier"] == [row("carla", 1, "3.96")]
+    with shop.engine.connect() as connection:
+        assert verify_journal(connection).ok
+    with tamper(shop.engine) as connection:
+        connection.execute(text("UPDATE point_of_sale_journal_event SET details = "
+                                "replace(details, '\"carla\"', '\"mallory\"') WHERE number = "
+                                ":n"), {"n": made[0]["number"]})
+    with shop.engine.connect() as connection:
+        assert not verify_journal(connection).ok
 
 
 def test_the_shops_time_zone_decides_the_day_a_sale_falls_in(shop):
