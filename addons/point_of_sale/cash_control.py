@@ -68,14 +68,35 @@ def parse_cash_move(body):
     unknown = sorted(set(body) - {"uuid", "kind", "amount", "reason", "denominations"})
     if unknown:
         raise CashRefusal(400, "invalid_field", f"unknown fields: {', '.join(unknown)}")
-    uuid, kind, reason = body.get("uuid"), body.get("kind"), body.get("reason", "")
+    uuid, kind = _move_uuid(body.get("uuid")), _move_kind(body.get("kind"))
+    reason = _move_reason(body.get("reason", ""), kind)
+    try:
+        amount, denominations = _move_amount(body, kind)
+    except Rejection as rejection:
+        raise CashRefusal(400, rejection.code, rejection.message) from None
+    if kind != FLOAT and amount <= 0:
+        raise CashRefusal(400, "invalid_field", "'amount' must be more than 0")
+    return {"uuid": uuid, "kind": kind, "amount": amount, "reason": reason,
+            "denominations": denominations}
+
+
+def _move_uuid(uuid):
     if not isinstance(uuid, str) or not 0 < len(uuid) <= 64 or not uuid.isascii() \
             or not all(c.isalnum() or c in "-_" for c in uuid):
         raise CashRefusal(400, "invalid_field", "'uuid' must be 1 to 64 letters, digits, - or _ "
                           "(made by the till, so that a retried move is stored once)")
+    return uuid
+
+
+def _move_kind(kind):
     if kind not in KINDS:
         raise CashRefusal(400, "invalid_field", "'kind' must be \"float\" (the opening float), "
                           "\"in\" (cash put in) or \"out\" (cash taken out)")
+    return kind
+
+
+def _move_reason(reason, kind):
+    """The reason, its blanks folded; required for a cash in or out."""
     if not isinstance(reason, str) or len(reason) > MAX_REASON:
         raise CashRefusal(400, "invalid_field", f"'reason' must be a text of at most "
                           f"{MAX_REASON} characters")
@@ -83,29 +104,27 @@ def parse_cash_move(body):
     if kind != FLOAT and not reason:
         raise CashRefusal(400, "reason_required", "Say why the cash goes "
                           + ("in" if kind == CASH_IN else "out") + " (\"reason\").")
+    return reason
+
+
+def _move_amount(body, kind):
+    """(amount, denominations as stored or None): the amount sent, or the float's count by
+    denomination (which the amount, when sent too, must match). Rejection for an amount."""
     denominations = body.get("denominations")
-    try:
-        if denominations is not None:
-            if kind != FLOAT:
-                raise CashRefusal(400, "invalid_field", "only the opening float is counted by "
-                                  "denomination")
-            counted = _denominations(denominations)
-            total = sum((value * count for value, count in counted), ZERO)
-            amount = total if body.get("amount") is None else _amount(body["amount"], "amount")
-            if amount != total:
-                raise CashRefusal(400, "float_mismatch", f"the denominations add up to {total}, "
-                                  f"not {amount}: count again, or leave 'amount' out")
-            denominations = [{"value": str(value), "count": count} for value, count in counted]
-        else:
-            if body.get("amount") is None:
-                raise CashRefusal(400, "invalid_field", "'amount' is required (e.g. \"150.00\")")
-            amount = _amount(body["amount"], "amount")
-    except Rejection as rejection:
-        raise CashRefusal(400, rejection.code, rejection.message) from None
-    if kind != FLOAT and amount <= 0:
-        raise CashRefusal(400, "invalid_field", "'amount' must be more than 0")
-    return {"uuid": uuid, "kind": kind, "amount": amount, "reason": reason,
-            "denominations": denominations}
+    if denominations is None:
+        if body.get("amount") is None:
+            raise CashRefusal(400, "invalid_field", "'amount' is required (e.g. \"150.00\")")
+        return _amount(body["amount"], "amount"), None
+    if kind != FLOAT:
+        raise CashRefusal(400, "invalid_field", "only the opening float is counted by "
+                          "denomination")
+    counted = _denominations(denominations)
+    total = sum((value * count for value, count in counted), ZERO)
+    amount = total if body.get("amount") is None else _amount(body["amount"], "amount")
+    if amount != total:
+        raise CashRefusal(400, "float_mismatch", f"the denominations add up to {total}, "
+                          f"not {amount}: count again, or leave 'amount' out")
+    return amount, [{"value": str(value), "count": count} for value, count in counted]
 
 
 def _denominations(items):
@@ -194,24 +213,31 @@ def cash_totals(moves):
     return opening, cash_in, cash_out
 
 
+RECEIVED_MOVE_FIELDS = {"uuid": TEXT, "kind": TEXT, "amount": MONEY, "reason": TEXT,
+                        "created_at": TIME, "by": TEXT, "approved_by": TEXT}
+
+
 def store_received_moves(connection, session_id, records):
     """The moves of a closing sealed elsewhere (an autonomous till's), stored here once each so
     that this server's figures of the session include them. ValueError says what is wrong."""
-    fields = {"uuid": TEXT, "kind": TEXT, "amount": MONEY, "reason": TEXT, "created_at": TIME,
-              "by": TEXT, "approved_by": TEXT}
     for index, record in enumerate(records):
-        where = f"record.cash_moves[{index}]"
-        if not isinstance(record, dict):
-            raise ValueError(f"{where} must be an object")
-        denominations = record.get("denominations")
-        values = parsed({k: v for k, v in record.items() if k != "denominations"}, fields, where)
-        if values["kind"] not in KINDS or values["amount"] is None or not values["uuid"]:
-            raise ValueError(f"{where} is not a cash move")
+        values, denominations = _received_move(record, f"record.cash_moves[{index}]")
         if connection.scalar(select(CashMove.id).where(CashMove.uuid == values["uuid"])):
             continue
         connection.execute(CashMove.__table__.insert().values(
             uuid=values["uuid"], session_id=session_id, kind=values["kind"],
             amount=values["amount"], reason=values["reason"] or "",
-            denominations=denominations if isinstance(denominations, list) else None,
-            created_at=values["created_at"], by_login=values["by"] or "",
-            approved_by=values["approved_by"] or ""))
+            denominations=denominations, created_at=values["created_at"],
+            by_login=values["by"] or "", approved_by=values["approved_by"] or ""))
+
+
+def _received_move(record, where):
+    """(its values, its denominations or None) of a move of a received closing's record."""
+    if not isinstance(record, dict):
+        raise ValueError(f"{where} must be an object")
+    denominations = record.get("denominations")
+    values = parsed({k: v for k, v in record.items() if k != "denominations"},
+                    RECEIVED_MOVE_FIELDS, where)
+    if values["kind"] not in KINDS or values["amount"] is None or not values["uuid"]:
+        raise ValueError(f"{where} is not a cash move")
+    return values, denominations if isinstance(denominations, list) else None

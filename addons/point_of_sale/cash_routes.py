@@ -62,12 +62,7 @@ def pos_record_cash_move(session_id):
     with engine.connect() as connection:
         row = connection.execute(select(PosSession).where(PosSession.id == session_id)).first()
         require_session_access(scope, row, session_id)
-        body = json_object()
-        approval = body.pop("approval", None)
-        try:
-            move = parse_cash_move(body)
-        except CashRefusal as refusal:
-            raise ApiError(refusal.status, refusal.code, refusal.message) from None
+        move, approval = _move_of_request()
         limit = approval_limit(connection, row.config_id, manager)
         login = signed_in_user(connection)
     action = "cash_in" if move["kind"] == CASH_IN else "cash_out"
@@ -75,30 +70,50 @@ def pos_record_cash_move(session_id):
     approved = approval_for(row.config_id, action, approval) if needs_approval(move, limit) \
         else None
     with engine.begin() as connection:
-        row = connection.execute(select(PosSession).where(PosSession.id == session_id)).first()
-        if row.state in (CLOSING_CONTROL, CLOSED):
-            raise ApiError(409, "session_closed", _(
-                'Session %(name)s is %(state)s: cash moves belong to an open session.',
-                name=row.name, state=row.state.replace('_', ' ')))
+        row = _open_session(connection, session_id)
         try:
             status, stored = record_cash_move(connection, session_id, move, by_login=login or "",
                                               approved_by=approved.approver if approved else "")
         except CashRefusal as refusal:
             raise ApiError(refusal.status, refusal.code, refusal.message) from None
-        if status == "created":  # journaled in the same transaction (journal.py, sealed)
-            details = move_record(stored)
-            details["move"] = details.pop("kind")
-            record_event(connection, CASH_MOVE_EVENT, row.config_id, session=row.name,
-                         **details)
-            if approved is not None:  # kept with the session and journaled (approvals.py)
-                record_approval(connection, row.config_id, action, approved, session_id=row.id,
-                                details={"cash_move": move["uuid"],
-                                         "amount": str(move["amount"]),
-                                         "reason": move["reason"]})
+        if status == "created":
+            _journal_move(connection, row, stored, move, action, approved)
         state = _cash_state(connection, row, manager)
     response = jsonify(status=status, move=move_record(stored), **state)
     response.status_code = 201 if status == "created" else 200
     return response
+
+
+def _move_of_request():
+    """(the move the request's body sends, parsed; its "approval" or None)."""
+    body = json_object()
+    approval = body.pop("approval", None)
+    try:
+        return parse_cash_move(body), approval
+    except CashRefusal as refusal:
+        raise ApiError(refusal.status, refusal.code, refusal.message) from None
+
+
+def _open_session(connection, session_id):
+    """The session's row; 409 once it is closing or closed."""
+    row = connection.execute(select(PosSession).where(PosSession.id == session_id)).first()
+    if row.state in (CLOSING_CONTROL, CLOSED):
+        raise ApiError(409, "session_closed", _(
+            'Session %(name)s is %(state)s: cash moves belong to an open session.',
+            name=row.name, state=row.state.replace('_', ' ')))
+    return row
+
+
+def _journal_move(connection, row, stored, move, action, approved):
+    """A move just stored, journaled in the same transaction (journal.py, sealed), with its
+    manager's approval kept with the session (approvals.py)."""
+    details = move_record(stored)
+    details["move"] = details.pop("kind")
+    record_event(connection, CASH_MOVE_EVENT, row.config_id, session=row.name, **details)
+    if approved is not None:
+        record_approval(connection, row.config_id, action, approved, session_id=row.id,
+                        details={"cash_move": move["uuid"], "amount": str(move["amount"]),
+                                 "reason": move["reason"]})
 
 
 

@@ -87,6 +87,18 @@ class Refunds:
         """None for a sale; the `RefundLinks` of a valid refund; else raises `Rejection`."""
         if order.refunded_order_uuid is None:
             return None
+        original = self._original(order, session)
+        wanted = defaultdict(Decimal)
+        line_ids = []
+        for index, line in enumerate(order.lines):
+            sold = _line_taken_back(line, f"lines[{index}]", original)
+            wanted[sold.id] += -line.qty
+            line_ids.append(sold.id)
+        self._check_left(original, wanted)
+        return RefundLinks(original.id, tuple(line_ids), tuple(wanted.items()))
+
+    def _original(self, order, session):
+        """The order `order` refunds: of its session's config, and no refund itself."""
         original = self.originals.get(order.refunded_order_uuid)
         if original is None or original.config_id != session.config_id:
             raise Rejection("unknown_refunded_order",
@@ -96,31 +108,10 @@ class Refunds:
         if original.is_refund:
             raise Rejection("invalid_refund", _("%(reference)s is a refund; it cannot be "
                                                 "refunded", reference=original.reference))
-        wanted = defaultdict(Decimal)
-        line_ids = []
-        for index, line in enumerate(order.lines):
-            where = f"lines[{index}]"
-            if line.refunded_line_index is None or line.qty >= 0:
-                raise Rejection("invalid_refund",
-                                _("%(where)s: every line of a refund takes back a line of "
-                                  "%(reference)s (a negative qty and its "
-                                  "refunded_line_index); sell new items in another order",
-                                  where=where, reference=original.reference))
-            if line.refunded_line_index >= len(original.lines):
-                raise Rejection("invalid_refund",
-                                _("%(where)s.refunded_line_index: %(reference)s has %(count)s lines",
-                                  where=where, reference=original.reference,
-                                  count=len(original.lines)))
-            sold = original.lines[line.refunded_line_index]
-            if (line.product_id, line.price_unit, line.discount) != (
-                    sold.product_id, sold.price_unit, sold.discount):
-                raise Rejection("invalid_refund",
-                                _("%(where)s must refund at the original's product, unit price "
-                                  "and discount (%(product)s, %(price)s, %(discount)s %%)",
-                                  where=where, product=sold.product_id,
-                                  price=sold.price_unit, discount=sold.discount))
-            wanted[sold.id] += -line.qty
-            line_ids.append(sold.id)
+        return original
+
+    def _check_left(self, original, wanted):
+        """Each line of `original` has at least `wanted` (line id -> qty) left to refund."""
         for index, sold in enumerate(original.lines):
             left = sold.qty - sold.refunded - self.taken[sold.id]
             if wanted[sold.id] > left:
@@ -130,7 +121,6 @@ class Refunds:
                                   number=index + 1, reference=original.reference,
                                   wanted=_qty(wanted[sold.id]), left=_qty(left),
                                   sold=_qty(sold.qty)))
-        return RefundLinks(original.id, tuple(line_ids), tuple(wanted.items()))
 
     def take(self, links):
         """Count a refund that passed every check against what later ones may refund."""
@@ -148,6 +138,31 @@ def refunded_quantities(connection, order_ids):
         .where(refunded.c.order_id.in_(order_ids), not_quarantined(refunding.c.order_id))
         .group_by(refunded.c.id))
     return {line_id: -Decimal(total) for line_id, total in rows}
+
+
+def _line_taken_back(line, where, original):
+    """The line of `original` that the refund line `line` takes back, at its product, unit
+    price and discount; else Rejection."""
+    if line.refunded_line_index is None or line.qty >= 0:
+        raise Rejection("invalid_refund",
+                        _("%(where)s: every line of a refund takes back a line of "
+                          "%(reference)s (a negative qty and its "
+                          "refunded_line_index); sell new items in another order",
+                          where=where, reference=original.reference))
+    if line.refunded_line_index >= len(original.lines):
+        raise Rejection("invalid_refund",
+                        _("%(where)s.refunded_line_index: %(reference)s has %(count)s lines",
+                          where=where, reference=original.reference,
+                          count=len(original.lines)))
+    sold = original.lines[line.refunded_line_index]
+    if (line.product_id, line.price_unit, line.discount) != (
+            sold.product_id, sold.price_unit, sold.discount):
+        raise Rejection("invalid_refund",
+                        _("%(where)s must refund at the original's product, unit price "
+                          "and discount (%(product)s, %(price)s, %(discount)s %%)",
+                          where=where, product=sold.product_id,
+                          price=sold.price_unit, discount=sold.discount))
+    return sold
 
 
 def _qty(value):
