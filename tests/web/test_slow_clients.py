@@ -2,7 +2,8 @@
 WSGIServer) and under gunicorn with core's gevent worker: a request whose line or headers
 trickle in (slowloris) gets 408 and is closed after core.header_timeout_s, an address with
 core.max_unfinished_requests_per_address unfinished requests gets 429 for one more at once,
-other addresses and whole requests are served meanwhile."""
+other addresses and whole requests are served meanwhile; a body trickling in gets 408 and is
+closed after core.body_timeout_s, whether the app reads it or not."""
 import os
 import socket
 import subprocess
@@ -18,6 +19,7 @@ from tests.support import Server, free_port, stop_process_group
 pytestmark = pytest.mark.server
 
 HEADER_TIMEOUT = 1  # seconds (the parameter, set short for the test)
+BODY_TIMEOUT = 1
 MAX_UNFINISHED = 3
 GIVE_UP = 8  # seconds a test waits for the server to close a slow connection
 
@@ -33,6 +35,7 @@ def slow_guarded_server(request, db_url, tmp_path):
         parameters = instance.parameters(connection)
         parameters.set("core.header_timeout_s", HEADER_TIMEOUT)
         parameters.set("core.max_unfinished_requests_per_address", MAX_UNFINISHED)
+        parameters.set("core.body_timeout_s", BODY_TIMEOUT)
     instance.engine.dispose()
     port = free_port()
     env = {**os.environ, "CORE_DB": db_url, "CORE_ADDONS_PATH": "", "CORE_LOAD_ENTRY_POINTS": "0"}
@@ -156,3 +159,50 @@ def test_a_kept_alive_connection_serves_requests_sent_in_time(slow_guarded_serve
             time.sleep(HEADER_TIMEOUT / 2)
         # Idle for longer than the limit: the server closes it.
         assert client.recv(10) == b""
+
+
+def trickled(port, head, length):
+    """Send `head` (announcing a body of `length` bytes) at once, then the body one byte every
+    0.2 s; what the server sent until it closed the connection."""
+    client = connect(port)
+    client.sendall(head + f"Content-Length: {length}\r\n\r\n".encode())
+    client.settimeout(0.2)
+    received, started = b"", time.monotonic()
+    for _ in range(length):
+        if time.monotonic() - started > GIVE_UP:
+            break
+        try:
+            client.sendall(b"a")
+            chunk = client.recv(4096)
+        except TimeoutError:
+            continue
+        except OSError:  # reset: the server closed it
+            break
+        if not chunk:
+            break
+        received += chunk
+    client.close()
+    return received
+
+
+def test_a_body_trickling_in_to_a_route_that_reads_it_gets_408_and_is_closed(
+        slow_guarded_server, tmp_path):
+    received = trickled(slow_guarded_server, b"POST /web/login HTTP/1.1\r\nHost: x\r\n"
+                        b"Content-Type: application/x-www-form-urlencoded\r\n", 200)
+    assert received.startswith(b"HTTP/1.1 408"), received
+    assert b"Connection: close" in received
+    log = (tmp_path / "server.log").read_text(errors="replace")
+    assert "request body too slow" in log and "POST /web/login" in log, log
+    assert answer(slow_guarded_server, b"GET /web/health HTTP/1.1\r\nHost: x\r\n\r\n") == (
+        b"HTTP/1.1 200 OK")
+
+
+def test_a_body_trickling_in_that_the_app_does_not_read_is_not_waited_for(
+        slow_guarded_server, tmp_path):
+    """The route answers without reading it; reading what is left before the next request
+    (gevent's discarding) is bounded too: the connection is closed."""
+    received = trickled(slow_guarded_server, b"POST /web/health HTTP/1.1\r\nHost: x\r\n"
+                        b"Content-Type: text/plain\r\n", 200)
+    assert received.startswith(b"HTTP/1.1 405"), received
+    log = (tmp_path / "server.log").read_text(errors="replace")
+    assert "request body too slow" in log and "POST /web/health" in log, log
