@@ -49,23 +49,43 @@ def rewrite_and_relink(instance, number, amount="50.00"):
             "UPDATE point_of_sale_payment SET amount = :a WHERE order_id = (SELECT o.id FROM "
             "point_of_sale_order o JOIN point_of_sale_ledger_entry e ON e.uuid = o.uuid "
             "WHERE e.number = :n AND e.config_id = 1)"), {"a": amount, "n": number})
-        rows = connection.execute(text(
-            "SELECT number, kind, uuid, previous_link, sealed_at, software_version FROM "
-            "point_of_sale_ledger_entry WHERE config_id = 1 AND number >= :n ORDER BY number"),
-            {"n": number}).mappings().all()
-        previous = rows[0]["previous_link"]
-        for row in rows:
-            record = read_records(connection, row["kind"], [row["uuid"]])[row["uuid"]]
-            entry = point_of_sale.ledger_entries(connection, 1, row["number"] - 1, 1)[0]
-            link = chain_link(previous, canonical_form(row["kind"], as_sealed(
-                record, entry["record"]["sealed_at"], row["software_version"])))
-            connection.execute(text(
-                "UPDATE point_of_sale_ledger_entry SET previous_link = :p, link = :l "
-                "WHERE config_id = 1 AND number = :n"),
-                {"p": previous, "l": link, "n": row["number"]})
-            previous = link
-        connection.execute(text("UPDATE point_of_sale_ledger_head SET link = :l "
-                                "WHERE config_id = 1"), {"l": previous})
+        relink_from(connection, number)
+
+
+def relink_from(connection, number):
+    """Every link from ticket `number` on computed again from the rows, and the head's."""
+    rows = connection.execute(text(
+        "SELECT number, kind, uuid, previous_link, sealed_at, software_version FROM "
+        "point_of_sale_ledger_entry WHERE config_id = 1 AND number >= :n ORDER BY number"),
+        {"n": number}).mappings().all()
+    previous = connection.scalar(text(
+        "SELECT link FROM point_of_sale_ledger_entry WHERE config_id = 1 AND number = :n"),
+        {"n": number - 1}) or rows[0]["previous_link"]
+    for row in rows:
+        record = read_records(connection, row["kind"], [row["uuid"]])[row["uuid"]]
+        entry = point_of_sale.ledger_entries(connection, 1, row["number"] - 1, 1)[0]
+        link = chain_link(previous, canonical_form(row["kind"], as_sealed(
+            record, entry["record"]["sealed_at"], row["software_version"])))
+        connection.execute(text(
+            "UPDATE point_of_sale_ledger_entry SET previous_link = :p, link = :l "
+            "WHERE config_id = 1 AND number = :n"),
+            {"p": previous, "l": link, "n": row["number"]})
+        previous = link
+    connection.execute(text("UPDATE point_of_sale_ledger_head SET link = :l "
+                            "WHERE config_id = 1"), {"l": previous})
+
+
+def renumber(connection, moves):
+    """Give the entries numbered as the keys of `moves` the numbers its values (through
+    numbers no entry holds, so the unique (config, number) holds at each statement)."""
+    for old in moves:
+        connection.execute(text("UPDATE point_of_sale_ledger_entry SET number = :t "
+                                "WHERE config_id = 1 AND number = :n"),
+                           {"t": old + 100000, "n": old})
+    for old, new in moves.items():
+        connection.execute(text("UPDATE point_of_sale_ledger_entry SET number = :t "
+                                "WHERE config_id = 1 AND number = :n"),
+                           {"t": new, "n": old + 100000})
 
 
 def test_a_pass_with_nothing_to_push_still_sends_the_head(app, central, till):
@@ -154,3 +174,37 @@ def test_a_till_restored_from_an_older_copy_is_named_at_the_next_pass(
     assert (kind, number) == ("head_back", 4)
     assert "till Shop's database ends at ticket 3 but the central instance acknowledged up " \
            "to 5: tickets 4 to 5 are gone" in message
+
+
+def test_two_acknowledged_tickets_swapped_and_relinked_on_the_till_name_the_first(
+        app, central, till):
+    sell(till.engine, 30)
+    one_pass(app, till)
+    with tamper(till.engine) as connection:  # tickets 12 and 13 exchanged, the chain re-linked
+        renumber(connection, {12: 13, 13: 12})
+        relink_from(connection, 12)
+    with till.engine.connect() as connection:
+        assert point_of_sale.verify_chain(connection, 1).ok  # its own check sees nothing
+    one_pass(app, till)  # within one pass
+    [(kind, number, message)] = alarms(central)
+    assert (kind, number) == ("differs", 12)
+    assert message.startswith("ticket 12 differs between till Shop and the central instance, "
+                              "changed in till Shop's database")
+
+
+def test_a_ticket_inserted_and_the_chain_relinked_on_the_till_is_named_at_the_next_pass(
+        app, central, till):
+    sell(till.engine, 20)
+    one_pass(app, till)
+    sell(till.engine, 1)  # ticket 21, then moved in as ticket 5: 5..20 become 6..21
+    with tamper(till.engine) as connection:
+        renumber(connection, {21: 5, **{n: n + 1 for n in range(5, 21)}})
+        relink_from(connection, 5)
+    with till.engine.connect() as connection:
+        assert point_of_sale.verify_chain(connection, 1).ok
+    one_pass(app, till)
+    found = {(kind, number): message for kind, number, message in alarms(central)}
+    assert set(found) == {("differs", 5), ("conflict", 21)}, found  # 21: ticket 20 pushed again
+    assert found[("differs", 5)].startswith(
+        "ticket 5 differs between till Shop and the central instance, changed in till Shop's "
+        "database")
