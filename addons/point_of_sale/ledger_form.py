@@ -196,32 +196,60 @@ def order_records(connection, uuids):
         select(Order.__table__, PosSession.config_id, PosSession.name.label("session_name"))
         .join(PosSession, PosSession.id == Order.session_id)
         .where(Order.uuid.in_(list(uuids)))).mappings().all()
-    by_id = {row["id"]: row for row in rows}
-    lines, payments = {order_id: [] for order_id in by_id}, {order_id: [] for order_id in by_id}
-    line_rows = connection.execute(select(OrderLine.__table__).where(
-        OrderLine.order_id.in_(list(by_id))).order_by(OrderLine.id)).mappings().all()
-    positions = _line_positions(connection, {line["refunded_line_id"] for line in line_rows
-                                             if line["refunded_line_id"] is not None})
-    for line in line_rows:
-        values = formatted(line, LINE_FIELDS)
-        if line["refunded_line_id"] is not None:
-            values[REFUNDED_LINE] = positions.get(line["refunded_line_id"])
-        lines[line["order_id"]].append(values)
-    for payment in connection.execute(select(Payment.__table__).where(
-            Payment.order_id.in_(list(by_id))).order_by(Payment.id)).mappings():
-        payments[payment["order_id"]].append(formatted(payment, PAYMENT_FIELDS))
-    refunded_ids = {row["refunded_order_id"] for row in rows} - {None}
-    refunded_uuids = dict(connection.execute(select(Order.id, Order.uuid).where(
-        Order.id.in_(list(refunded_ids)))).all()) if refunded_ids else {}
-    records = {}
-    for row in rows:
-        record = {**formatted(row, ORDER_FIELDS), "config_id": row["config_id"],
-                  "session": row["session_name"], "lines": lines[row["id"]],
-                  "payments": payments[row["id"]]}
-        if row["refunded_order_id"] is not None:
-            record[REFUNDED_ORDER] = refunded_uuids.get(row["refunded_order_id"])
-        records[row["uuid"]] = record
-    return records
+    order_ids = [row["id"] for row in rows]
+    lines = _rows_by_order(connection, OrderLine, order_ids)
+    payments = _rows_by_order(connection, Payment, order_ids)
+    positions = _line_positions(connection, {line["refunded_line_id"] for line in
+                                             _flattened(lines)} - {None})
+    refunded_uuids = _uuids_of(connection, {row["refunded_order_id"] for row in rows} - {None})
+    return {row["uuid"]: order_record(
+        row, row["config_id"], row["session_name"],
+        [(line, positions.get(line["refunded_line_id"])) for line in lines[row["id"]]],
+        payments[row["id"]], refunded_uuids.get(row["refunded_order_id"])) for row in rows}
+
+
+def order_record(order, config_id, session_name, lines, payments, refunded_uuid=None):
+    """The canonical dict of one order from its column values (a mapping), its config and
+    session's name, its lines as (line mapping, position of the line it refunds or None) and its
+    payments, each in stored order, and the uuid of the order it refunds. `order_records` reads
+    them from the rows; the push (orders.py) passes what it has just inserted, so that sealing
+    hashes in memory what the rows hold."""
+    record = {**formatted(order, ORDER_FIELDS), "config_id": config_id,
+              "session": session_name, "lines": [_line_record(line, position)
+                                                  for line, position in lines],
+              "payments": [formatted(payment, PAYMENT_FIELDS) for payment in payments]}
+    if order.get("refunded_order_id") is not None:
+        record[REFUNDED_ORDER] = refunded_uuid
+    return record
+
+
+def _line_record(line, position):
+    values = formatted(line, LINE_FIELDS)
+    if line.get("refunded_line_id") is not None:
+        values[REFUNDED_LINE] = position
+    return values
+
+
+def _rows_by_order(connection, model, order_ids):
+    """{order id: [row mappings of `model` (lines or payments), by id]} for `order_ids`."""
+    found = {order_id: [] for order_id in order_ids}
+    if order_ids:
+        for row in connection.execute(select(model.__table__).where(
+                model.order_id.in_(order_ids)).order_by(model.id)).mappings():
+            found[row["order_id"]].append(row)
+    return found
+
+
+def _flattened(rows_by_order):
+    return (row for rows in rows_by_order.values() for row in rows)
+
+
+def _uuids_of(connection, order_ids):
+    """{order id: uuid} for `order_ids`."""
+    if not order_ids:
+        return {}
+    return dict(connection.execute(select(Order.id, Order.uuid).where(
+        Order.id.in_(list(order_ids)))).all())
 
 
 def _line_positions(connection, line_ids):

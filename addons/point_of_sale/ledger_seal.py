@@ -52,38 +52,64 @@ def seal_record(connection, config_id, kind, uuid):
     return seal_records(connection, config_id, kind, [uuid])[0]
 
 
-def seal_records(connection, config_id, kind, uuids):
+def seal_records(connection, config_id, kind, uuids, records=None):
     """Give the records `uuids` (stored in this transaction, in this order) the config's next
     numbers and links; return their SealedEntry. Call it in the transaction that stored them:
-    the head row stays locked until that transaction ends."""
+    the head row stays locked until that transaction ends. `records` ({uuid: canonical dict,
+    as `read_records` gives}) are the records as the caller has just stored them, hashed as
+    they are instead of being read back (the push: orders.py).
+
+    What it costs per batch: the writer guard, one update of the head row that locks it and
+    moves its number (returning the number and link it held), the clock check, one insert of
+    every entry, and the head's new link."""
     if not uuids:
         return []
     writer = connection.scalar(select(WRITER.c.writer).where(WRITER.c.config_id == config_id))
     if writer is not None:  # the last guard: open, sell and close refuse it in words first
         raise CoreError(f"POS config {config_id} is served by {writer}: this server seals "
                         "none of its tickets")
-    last = take_numbers(connection, config_id, len(uuids))
+    number, previous = _move_head(connection, config_id, len(uuids))
     connection.info.setdefault(SEALED_CONFIGS, set()).add(config_id)
-    number = last - len(uuids)
-    previous = connection.scalar(select(HEAD.c.link).where(HEAD.c.config_id == config_id))
-    records = read_records(connection, kind, uuids)
-    sealed, rows, now = [], [], utc_now()
+    if records is None:
+        records = read_records(connection, kind, uuids)
+    now = utc_now()
     check_clock(connection, config_id, number, now, LOCAL)
+    sealed, rows = _chained(config_id, kind, uuids, records, number, previous, now)
+    connection.execute(insert(ENTRY), rows)
+    connection.execute(update(HEAD).where(HEAD.c.config_id == config_id)
+                       .values(link=sealed[-1].link))
+    if kind == "closing":
+        for uuid, entry in zip(uuids, sealed):
+            check_closing_date(connection, config_id, entry.number, records[uuid], LOCAL)
+    return sealed
+
+
+def _chained(config_id, kind, uuids, records, number, previous, now):
+    """(SealedEntry per uuid, entry rows) of `uuids` numbered after `number`, chained after the
+    link `previous`, hashed in memory."""
+    sealed, rows = [], []
     for uuid in uuids:
         number += 1
-        record = as_sealed(records[uuid], now, SOFTWARE_VERSION)
-        link = chain_link(previous, canonical_form(kind, record))
+        link = chain_link(previous, canonical_form(kind, as_sealed(records[uuid], now,
+                                                                   SOFTWARE_VERSION)))
         sealed.append(SealedEntry(number, link, previous))
         rows.append({"config_id": config_id, "number": number, "kind": kind, "uuid": uuid,
                      "previous_link": previous, "link": link, "sealed_at": now,
                      "software_version": SOFTWARE_VERSION})
         previous = link
-    connection.execute(insert(ENTRY), rows)
-    connection.execute(update(HEAD).where(HEAD.c.config_id == config_id).values(link=previous))
-    if kind == "closing":
-        for uuid, entry in zip(uuids, sealed):
-            check_closing_date(connection, config_id, entry.number, records[uuid], LOCAL)
-    return sealed
+    return sealed, rows
+
+
+def _move_head(connection, config_id, count):
+    """Lock the config's head row by moving its number on by `count` (creating the row the
+    first time), in one statement; return the (number, link) it held before."""
+    moving = (update(HEAD).where(HEAD.c.config_id == config_id)
+              .values(number=HEAD.c.number + count).returning(HEAD.c.number, HEAD.c.link))
+    row = connection.execute(moving).first()
+    if row is None:
+        _create_head(connection, config_id)
+        row = connection.execute(moving).first()
+    return row.number - count, row.link
 
 
 def take_sealed_configs(connection):

@@ -10,6 +10,7 @@ Each order stored is sealed in the same transaction (ledger.py): its answer carr
 """
 import logging
 import re
+from collections import defaultdict
 from dataclasses import dataclass
 from datetime import datetime, timezone
 from decimal import Decimal
@@ -24,6 +25,7 @@ from core.web.strict_json import clean_text
 
 from .fields import Rejection
 from .fields import amount as _amount
+from .ledger_form import order_record
 from .ledger_seal import seal_records, sealed_entries_of
 from .ledger_writer import config_writers, served_elsewhere_message
 from .models import Order, OrderLine, Partner, Payment, PosSession, Product
@@ -107,26 +109,19 @@ def parse_order(raw):
     if not isinstance(raw, dict):
         raise Rejection("invalid_order", _("each order must be a JSON object"))
     uuid = _uuid(raw.get("uuid"), "invalid_uuid",
-                 _("'uuid' must be 1 to 64 letters, digits, - or _"))
+                 lambda: _("'uuid' must be 1 to 64 letters, digits, - or _"))
     lines = _list_of_lines(raw.get("lines"))
-    payments = raw.get("payments", [])
-    if not isinstance(payments, list) or len(payments) > MAX_PAYMENTS:
-        raise Rejection("invalid_payments", _("'payments' must be a list of at most "
-                                              "%(count)s payments", count=MAX_PAYMENTS))
+    payments = _list_of_payments(raw.get("payments", []))
     reference = _optional_text(raw.get("reference"), 0, "invalid_reference",
-                               _("'reference' must be a string of at most 64 characters"))
+                               lambda: _("'reference' must be a string of at most 64 "
+                                         "characters"))
     cashier = _optional_text(raw.get("cashier"), 1, "invalid_cashier",
-                             _("'cashier' must be the login of the cashier who sold it (1 to 64 "
-                               "characters)"))
+                             lambda: _("'cashier' must be the login of the cashier who sold it "
+                                       "(1 to 64 characters)"))
     total = raw.get("amount_total")
-    refunded = raw.get("refunded_order_uuid")
-    if refunded is not None:
-        _uuid(refunded, "invalid_refund",
-              _("'refunded_order_uuid' must be the uuid of the order this one refunds"))
-    parsed_lines = tuple(_line(line, index) for index, line in enumerate(lines))
-    if refunded is None and any(line.refunded_line_index is not None for line in parsed_lines):
-        raise Rejection("invalid_refund", _("lines with a 'refunded_line_index' need the "
-                                            "order's 'refunded_order_uuid'"))
+    refunded = _refunded_order_uuid(raw.get("refunded_order_uuid"))
+    parsed_lines = _refund_lines_checked(
+        refunded, tuple(_line(line, index) for index, line in enumerate(lines)))
     return ParsedOrder(
         uuid=uuid,
         session_id=_integer(raw.get("session_id"), "session_id"),
@@ -144,9 +139,28 @@ def parse_order(raw):
 
 
 def _uuid(value, code, message):
+    """`value` when it is a uuid; else a Rejection with `code` and `message()` (the words are
+    only looked up, in the request's language, for an order refused)."""
     if not isinstance(value, str) or not UUID_PATTERN.fullmatch(value):
-        raise Rejection(code, message)
+        raise Rejection(code, message())
     return value
+
+
+def _refunded_order_uuid(refunded):
+    """None for a sale; for a refund, the uuid of the order it refunds."""
+    if refunded is None:
+        return None
+    return _uuid(refunded, "invalid_refund",
+                 lambda: _("'refunded_order_uuid' must be the uuid of the order this one "
+                           "refunds"))
+
+
+def _refund_lines_checked(refunded, lines):
+    """The lines; only a refund's lines name the lines they take back."""
+    if refunded is None and any(line.refunded_line_index is not None for line in lines):
+        raise Rejection("invalid_refund", _("lines with a 'refunded_line_index' need the "
+                                            "order's 'refunded_order_uuid'"))
+    return lines
 
 
 def _list_of_lines(lines):
@@ -158,11 +172,18 @@ def _list_of_lines(lines):
     return lines
 
 
+def _list_of_payments(payments):
+    if not isinstance(payments, list) or len(payments) > MAX_PAYMENTS:
+        raise Rejection("invalid_payments", _("'payments' must be a list of at most "
+                                              "%(count)s payments", count=MAX_PAYMENTS))
+    return payments
+
+
 def _optional_text(value, shortest, code, message, longest=64):
-    """None, or a string of `shortest` to `longest` characters."""
+    """None, or a string of `shortest` to `longest` characters (else `message()` refuses)."""
     if value is not None and (not isinstance(value, str)
                               or not shortest <= len(value) <= longest):
-        raise Rejection(code, message)
+        raise Rejection(code, message())
     return value
 
 
@@ -174,20 +195,8 @@ def _line(raw, index):
     where = f"lines[{index}]"
     if not isinstance(raw, dict):
         raise Rejection("invalid_line", _("%(where)s must be an object", where=where))
-    refunded_line = raw.get("refunded_line_index")
-    if refunded_line is not None and (isinstance(refunded_line, bool) or not isinstance(
-            refunded_line, int) or not 0 <= refunded_line < MAX_LINES):
-        raise Rejection("invalid_refund", _("%(where)s.refunded_line_index must be the position "
-                                            "(from 0) of the refunded line in the original "
-                                            "order", where=where))
-    qty = _amount(raw.get("qty"), f"{where}.qty", places="0.001", signed=True)
-    if refunded_line is None and (qty <= 0 or qty > 100000):
-        raise Rejection("invalid_line", _("%(where)s.qty must be more than 0 and at most 100000 "
-                                          "(a refund line, negative, names its "
-                                          "refunded_line_index)", where=where))
-    if refunded_line is not None and not -100000 <= qty < 0:
-        raise Rejection("invalid_refund", _("%(where)s.qty of a refund line must be negative, "
-                                            "at least -100000", where=where))
+    refunded_line = _refunded_line_index(raw.get("refunded_line_index"), where)
+    qty = _line_qty(raw.get("qty"), where, refunded_line)
     discount = _amount(raw.get("discount", 0), f"{where}.discount")
     if not 0 <= discount <= 100:
         raise Rejection("invalid_line", _("%(where)s.discount must be a percentage from 0 to 100",
@@ -195,6 +204,30 @@ def _line(raw, index):
     return ParsedLine(product_id=_integer(raw.get("product_id"), f"{where}.product_id"), qty=qty,
                       price_unit=_amount(raw.get("price_unit"), f"{where}.price_unit"),
                       discount=discount, refunded_line_index=refunded_line)
+
+
+def _refunded_line_index(value, where):
+    """None for a sold line; for a refund line, the position of the line it takes back."""
+    if value is not None and (isinstance(value, bool) or not isinstance(value, int)
+                              or not 0 <= value < MAX_LINES):
+        raise Rejection("invalid_refund", _("%(where)s.refunded_line_index must be the position "
+                                            "(from 0) of the refunded line in the original "
+                                            "order", where=where))
+    return value
+
+
+def _line_qty(value, where, refunded_line):
+    """A sold line's quantity is positive, a refund line's (it names the line it takes back)
+    negative."""
+    qty = _amount(value, f"{where}.qty", places="0.001", signed=True)
+    if refunded_line is None and (qty <= 0 or qty > 100000):
+        raise Rejection("invalid_line", _("%(where)s.qty must be more than 0 and at most 100000 "
+                                          "(a refund line, negative, names its "
+                                          "refunded_line_index)", where=where))
+    if refunded_line is not None and not -100000 <= qty < 0:
+        raise Rejection("invalid_refund", _("%(where)s.qty of a refund line must be negative, "
+                                            "at least -100000", where=where))
+    return qty
 
 
 def _payment(raw, index):
@@ -246,26 +279,45 @@ class PushContext:
     configs' payment methods and the orders refunded (locked: refunds.py)."""
 
     def __init__(self, connection, orders):
-        uuids = {o.uuid for o in orders}
-        self.stored = dict(connection.execute(
-            select(Order.uuid, Order.id).where(Order.uuid.in_(uuids))).all()) if uuids else {}
-        session_ids = {o.session_id for o in orders}
-        self.sessions = {row.id: row for row in connection.execute(
-            select(PosSession).where(PosSession.id.in_(session_ids)))} if session_ids else {}
-        self.writers = config_writers(connection, {row.config_id for row in
-                                                   self.sessions.values()})
-        product_ids = {line.product_id for o in orders for line in o.lines}
-        products = connection.execute(select(Product.id, Product.tax_rate, Product.name).where(
-            Product.id.in_(product_ids))).all() if product_ids else []
+        self.stored = _ids_by_uuid(connection, {o.uuid for o in orders})
+        self.sessions = _rows_by_id(connection, PosSession, {o.session_id for o in orders})
+        config_ids = {row.config_id for row in self.sessions.values()}
+        self.writers = config_writers(connection, config_ids)
+        products = _products(connection, {line.product_id for o in orders for line in o.lines})
         self.tax_rates = {row.id: row.tax_rate for row in products}
         self.labels = {row.id: row.name for row in products}  # each line's label as sold
-        partner_ids = {o.partner_id for o in orders if o.partner_id is not None}
-        self.partners = set(connection.execute(select(Partner.id).where(
-            Partner.id.in_(partner_ids))).scalars()) if partner_ids else set()
+        self.partners = _partner_ids(connection, {o.partner_id for o in orders} - {None})
         self.highest_sequence = {}  # session id -> highest sequence number pushed
-        self.methods = methods_by_config(
-            connection, sorted({s.config_id for s in self.sessions.values()}))
+        self.methods = methods_by_config(connection, sorted(config_ids))
         self.refunds = Refunds(connection, orders)
+
+
+def _ids_by_uuid(connection, uuids):
+    """{uuid: id} of the stored orders among `uuids`."""
+    if not uuids:
+        return {}
+    return dict(connection.execute(select(Order.uuid, Order.id).where(
+        Order.uuid.in_(uuids))).all())
+
+
+def _rows_by_id(connection, model, ids):
+    if not ids:
+        return {}
+    return {row.id: row for row in connection.execute(select(model).where(model.id.in_(ids)))}
+
+
+def _products(connection, product_ids):
+    if not product_ids:
+        return []
+    return connection.execute(select(Product.id, Product.tax_rate, Product.name).where(
+        Product.id.in_(product_ids))).all()
+
+
+def _partner_ids(connection, partner_ids):
+    if not partner_ids:
+        return set()
+    return set(connection.execute(select(Partner.id).where(
+        Partner.id.in_(partner_ids))).scalars())
 
 
 def push_orders(connection, raw_orders, allowed_config_id=None, check_order=None):
@@ -279,18 +331,12 @@ def push_orders(connection, raw_orders, allowed_config_id=None, check_order=None
     A refund of an order of the same push (a till that sold and refunded offline) is stored
     after the others, once the order it refunds is (refunds.py checks stored orders).
     """
-    def text(raw, key):  # only text can name an order (parse_order refuses the rest, alone)
-        value = raw.get(key) if isinstance(raw, dict) else None
-        return value if isinstance(value, str) else None
-
-    uuids = {text(raw, "uuid") for raw in raw_orders} - {None}
-    later = [index for index, raw in enumerate(raw_orders)
-             if text(raw, "refunded_order_uuid") in uuids]
+    later = _refunds_of_this_push(raw_orders)
     if not later:
         return _push_orders(connection, raw_orders, allowed_config_id, check_order)
-    first = [index for index in range(len(raw_orders)) if index not in set(later)]
+    first = [index for index in range(len(raw_orders)) if index not in later]
     results = [None] * len(raw_orders)
-    for indexes in (first, later):
+    for indexes in (first, sorted(later)):
         part = _push_orders(connection, [raw_orders[i] for i in indexes], allowed_config_id,
                             check_order)
         for index, result in zip(indexes, part):
@@ -300,35 +346,38 @@ def push_orders(connection, raw_orders, allowed_config_id=None, check_order=None
     return results
 
 
+def _text_of(raw, key):
+    """Only text can name an order (parse_order refuses the rest, alone)."""
+    value = raw.get(key) if isinstance(raw, dict) else None
+    return value if isinstance(value, str) else None
+
+
+def _refunds_of_this_push(raw_orders):
+    """The indexes of the orders that refund an order of the same push."""
+    uuids = {_text_of(raw, "uuid") for raw in raw_orders} - {None}
+    return {index for index, raw in enumerate(raw_orders)
+            if _text_of(raw, "refunded_order_uuid") in uuids}
+
+
+@dataclass(frozen=True)
+class Accepted:
+    """An order that passed every check, to insert: its place in the push, and what it
+    stores."""
+    index: int
+    order: ParsedOrder
+    session: object
+    totals: Totals
+    links: object  # refunds.RefundLinks, or None for a sale
+
+
 def _push_orders(connection, raw_orders, allowed_config_id, check_order):
     parsed = [_parse_isolated(raw) for raw in raw_orders]
     context = PushContext(connection, [o for o in parsed if isinstance(o, ParsedOrder)])
-    results = [None] * len(parsed)
-    accepted = []  # (index, order, session, totals, refund links), to insert
-    first_index = {}  # uuid -> index of its first accepted occurrence in this push
-    for index, order in enumerate(parsed):
-        try:
-            if isinstance(order, Rejection):
-                raise order
-            if order.uuid in context.stored:
-                results[index] = _duplicate(order.uuid, context.stored[order.uuid])
-            elif order.uuid in first_index:
-                results[index] = first_index[order.uuid]  # resolved once that one is stored
-            else:
-                session, totals, links = _check_isolated(connection, order, context,
-                                                         allowed_config_id, check_order)
-                first_index[order.uuid] = index
-                accepted.append((index, order, session, totals, links))
-        except Rejection as rejection:
-            results[index] = _rejected(raw_orders[index], index, rejection)
-    _insert_accepted(connection, accepted, results, context, raw_orders)
-    for index, result in enumerate(results):
-        if isinstance(result, int):  # the same uuid twice in one push: the second is a duplicate
-            first = results[result]
-            results[index] = (_duplicate(parsed[index].uuid, first["order_id"])
-                              if first["status"] != "rejected"
-                              else _rejected(raw_orders[index], index, _unexpected()))
-    _seal_created(connection, accepted, results)
+    checker = Checker(connection, context, allowed_config_id, check_order)
+    results, accepted = checker.sort_out(parsed, raw_orders)
+    rows = _insert_accepted(connection, accepted, results, context, raw_orders)
+    _answer_repeats(parsed, raw_orders, results)
+    _seal_created(connection, accepted, results, rows)
     for session_id, sequence in context.highest_sequence.items():
         connection.execute(update(PosSession).where(
             PosSession.id == session_id, PosSession.sequence_number < sequence
@@ -336,18 +385,37 @@ def _push_orders(connection, raw_orders, allowed_config_id, check_order):
     return results
 
 
-def _seal_created(connection, accepted, results):
+def _answer_repeats(parsed, raw_orders, results):
+    """The same uuid twice in one push: the second is a duplicate of the first (or rejected
+    with it)."""
+    for index, result in enumerate(results):
+        if isinstance(result, int):
+            first = results[result]
+            results[index] = (_duplicate(parsed[index].uuid, first["order_id"])
+                              if first["status"] != "rejected"
+                              else _rejected(raw_orders[index], index, _unexpected()))
+
+
+def _seal_created(connection, accepted, results, rows):
     """Number and link the orders this push stored, config by config in id order (so that two
-    pushes lock the configs' heads in the same order), each config's in push order; add the
-    number and link to every created or duplicate answer."""
+    pushes lock the configs' heads in the same order), each config's in push order, hashing
+    the rows as they were inserted (`rows`: {uuid: OrderRows}); add the number and link to
+    every created or duplicate answer."""
     created = {}
-    for index, order, session, _totals, _links in accepted:
-        if results[index]["status"] == "created":
-            created.setdefault(session.config_id, []).append((index, order.uuid))
+    for item in accepted:
+        if results[item.index]["status"] == "created":
+            created.setdefault(item.session.config_id, []).append(item)
     for config_id in sorted(created):
-        sealed = seal_records(connection, config_id, "order", [u for _i, u in created[config_id]])
-        for (index, _uuid), entry in zip(created[config_id], sealed):
-            results[index].update(number=entry.number, link=entry.link)
+        items = created[config_id]
+        uuids = [item.order.uuid for item in items]
+        sealed = seal_records(connection, config_id, "order", uuids,
+                              {uuid: rows[uuid].record() for uuid in uuids})
+        for item, entry in zip(items, sealed):
+            results[item.index].update(number=entry.number, link=entry.link)
+    _number_duplicates(connection, results)
+
+
+def _number_duplicates(connection, results):
     duplicates = [r for r in results if isinstance(r, dict) and r["status"] == "duplicate"]
     known = sealed_entries_of(connection, "order", {r["uuid"] for r in duplicates})
     for result in duplicates:
@@ -401,22 +469,76 @@ def _parse_isolated(raw):
         return _log_unexpected(raw, "reading it")
 
 
-def _check_isolated(connection, order, context, allowed_config_id, check_order):
-    """`_check` in a savepoint of its own: what the hooks wrote stays with a refusal (a closed
-    session's order is kept), and goes with an unforeseen error."""
-    savepoint = connection.begin_nested()
-    try:
-        checked = _check(connection, order, context, allowed_config_id, check_order)
-    except Rejection:
+class Checker:
+    """Every rule a push's orders must pass, before anything is written. The checks run in one
+    savepoint for the whole push; only if an unforeseen error breaks one (that savepoint then
+    rolls back) do they run again one savepoint per order (`_check_isolated`), so that what the
+    hooks wrote stays with a refusal (a closed session's order is kept) and goes with an
+    unforeseen error, that order's alone."""
+
+    def __init__(self, connection, context, allowed_config_id, check_order):
+        self.connection, self.context = connection, context
+        self.allowed_config_id, self.check_order = allowed_config_id, check_order
+
+    def sort_out(self, parsed, raw_orders):
+        """(one result per order, None for those accepted, or the index of the order of the
+        same uuid they repeat; the Accepted to insert)."""
+        taken = dict(self.context.refunds.taken)
+        savepoint = self.connection.begin_nested()
+        try:
+            outcome = self._sort_out(parsed, raw_orders, self._check)
+            savepoint.commit()
+            return outcome
+        except Exception as error:  # noqa: BLE001 - sorted out order by order below
+            if is_transient(error):
+                raise  # the database, not the order (busy, gone): the push fails, the till retries
+            savepoint.rollback()
+        self.context.refunds.taken = defaultdict(Decimal, taken)
+        return self._sort_out(parsed, raw_orders, self._check_isolated)
+
+    def _sort_out(self, parsed, raw_orders, check):
+        results, accepted = [None] * len(parsed), []
+        first_index = {}  # uuid -> index of its first accepted occurrence in this push
+        for index, order in enumerate(parsed):
+            try:
+                results[index] = self._known(order, first_index)
+                if results[index] is None:
+                    session, totals, links = check(order)
+                    first_index[order.uuid] = index
+                    accepted.append(Accepted(index, order, session, totals, links))
+            except Rejection as rejection:
+                results[index] = _rejected(raw_orders[index], index, rejection)
+        return results, accepted
+
+    def _known(self, order, first_index):
+        """A parse failure's Rejection is raised; a stored order's answer is `duplicate`; an
+        order already accepted in this push gives that one's index (resolved once it is
+        stored); None for an order to check."""
+        if isinstance(order, Rejection):
+            raise order
+        if order.uuid in self.context.stored:
+            return _duplicate(order.uuid, self.context.stored[order.uuid])
+        return first_index.get(order.uuid)
+
+    def _check(self, order):
+        return _check(self.connection, order, self.context, self.allowed_config_id,
+                      self.check_order)
+
+    def _check_isolated(self, order):
+        """`_check` in a savepoint of its own (see the class)."""
+        savepoint = self.connection.begin_nested()
+        try:
+            checked = self._check(order)
+        except Rejection:
+            savepoint.commit()
+            raise
+        except Exception as error:  # noqa: BLE001
+            if is_transient(error):
+                raise
+            savepoint.rollback()
+            raise _log_unexpected(order, "checking it") from None
         savepoint.commit()
-        raise
-    except Exception as error:  # noqa: BLE001
-        if is_transient(error):
-            raise  # the database, not the order (busy, gone): the push fails, the till retries
-        savepoint.rollback()
-        raise _log_unexpected(order, "checking it") from None
-    savepoint.commit()
-    return checked
+        return checked
 
 
 def _rejected(raw, index, rejection):
@@ -432,20 +554,7 @@ def _duplicate(uuid, order_id):
 def _check(connection, order, context, allowed_config_id, check_order):
     """Every rule an order must pass, before anything is written; returns (session, totals,
     refund links or None)."""
-    session = context.sessions.get(order.session_id)
-    if session is None:
-        raise Rejection("unknown_session", _("there is no POS session %(id)s",
-                                             id=order.session_id))
-    if allowed_config_id is not None and session.config_id != allowed_config_id:
-        raise Rejection("forbidden_session", _("session %(id)s belongs to another POS config "
-                                               "than your token's", id=order.session_id))
-    if session.config_id in context.writers:
-        raise Rejection("config_served_elsewhere", served_elsewhere_message(
-            f"POS config {session.config_id}", context.writers[session.config_id], "sell"))
-    if too_old(session.opened_at, order.created_at):
-        raise Rejection("session_too_old", _("session %(name)s opened more than 24 hours before "
-                                             "this sale: close it (its closing is due) and open "
-                                             "a new one", name=session.name))
+    session = _session_of(order, context, allowed_config_id)
     unknown = sorted({line.product_id for line in order.lines} - set(context.tax_rates))
     if unknown:
         raise Rejection("unknown_product", _("unknown product ids: %(ids)s", ids=unknown))
@@ -461,41 +570,115 @@ def _check(connection, order, context, allowed_config_id, check_order):
     return session, totals, links
 
 
+def _session_of(order, context, allowed_config_id):
+    """The order's session, if this push may sell in it."""
+    session = context.sessions.get(order.session_id)
+    if session is None:
+        raise Rejection("unknown_session", _("there is no POS session %(id)s",
+                                             id=order.session_id))
+    if allowed_config_id is not None and session.config_id != allowed_config_id:
+        raise Rejection("forbidden_session", _("session %(id)s belongs to another POS config "
+                                               "than your token's", id=order.session_id))
+    if session.config_id in context.writers:
+        raise Rejection("config_served_elsewhere", served_elsewhere_message(
+            f"POS config {session.config_id}", context.writers[session.config_id], "sell"))
+    if too_old(session.opened_at, order.created_at):
+        raise Rejection("session_too_old", _("session %(name)s opened more than 24 hours before "
+                                             "this sale: close it (its closing is due) and open "
+                                             "a new one", name=session.name))
+    return session
+
+
+@dataclass(frozen=True)
+class OrderRows:
+    """The rows one order inserts (its lines' `order_id` set once the order's row has its id),
+    and what its sealed record names besides: its config, its session's name, the position of
+    the line each line refunds and the uuid of the order it refunds."""
+    order: dict
+    lines: list
+    payments: list
+    config_id: int
+    session_name: str
+    positions: tuple
+    refunded_uuid: str | None
+
+    def record(self):
+        """The order's canonical record (ledger_form), from these rows, as they were stored."""
+        return order_record(self.order, self.config_id, self.session_name,
+                            list(zip(self.lines, self.positions)), self.payments,
+                            self.refunded_uuid)
+
+
+def _order_rows(item, labels, now):
+    order, totals, links = item.order, item.totals, item.links
+    return OrderRows(
+        order={"uuid": order.uuid, "reference": order.reference or f"Order {order.uuid[:13]}",
+               "session_id": item.session.id, "partner_id": order.partner_id,
+               "created_at": order.created_at, "received_at": now,
+               "amount_untaxed": totals.untaxed, "amount_tax": totals.tax,
+               "amount_total": totals.total, "amount_paid": totals.paid,
+               "amount_return": totals.change,
+               "refunded_order_id": links.order_id if links else None,
+               "cashier": order.cashier},
+        lines=[{"product_id": line.product_id, "qty": line.qty, "price_unit": line.price_unit,
+                "discount": line.discount, "price_subtotal": subtotal,
+                "price_subtotal_incl": subtotal_incl, "tax_rate": tax_rate,
+                "label": labels.get(line.product_id),
+                "refunded_line_id": links.line_ids[index] if links else None}
+               for index, (line, (subtotal, subtotal_incl), tax_rate) in enumerate(
+                   zip(order.lines, totals.lines, totals.tax_rates))],
+        payments=[{"method": p.method, "amount": p.amount} for p in order.payments],
+        config_id=item.session.config_id, session_name=item.session.name,
+        positions=tuple(line.refunded_line_index for line in order.lines),
+        refunded_uuid=order.refunded_order_uuid)
+
+
 def _insert_accepted(connection, accepted, results, context, raw_orders):
-    """Insert the accepted orders in one savepoint; only if that fails (a concurrent push stored
-    one of these uuids after we looked, or one order cannot be stored) insert them again one
-    savepoint each, so that only the order at fault is rejected."""
+    """Insert the accepted orders in one savepoint, one statement per table; only if that fails
+    (a concurrent push stored one of these uuids after we looked, or one order cannot be
+    stored) insert them again one savepoint each, so that only the order at fault is rejected.
+    Return {uuid: OrderRows} of what was inserted."""
+    if not accepted:
+        return {}
+    now = utc_now()
+    rows = [_order_rows(item, context.labels, now) for item in accepted]
     batch = connection.begin_nested()
     try:
-        outcomes = [_insert(connection, order, session, totals, links, context.labels)
-                    for _index, order, session, totals, links in accepted]
+        outcomes = _insert(connection, rows)
         batch.commit()
     except Exception as error:  # noqa: BLE001 - sorted out order by order below
         if is_transient(error):
-            raise  # see _check_isolated
+            raise  # see Checker.sort_out
         batch.rollback()
-        outcomes = [_insert_alone(connection, order, session, totals, links, context.labels)
-                    for _index, order, session, totals, links in accepted]
-    for (index, order, session, _totals, _links), outcome in zip(accepted, outcomes):
-        if isinstance(outcome, Rejection):
-            results[index] = _rejected(raw_orders[index], index, outcome)
-            continue
-        order_id, created = outcome
-        context.stored[order.uuid] = order_id
-        if not created:
-            results[index] = _duplicate(order.uuid, order_id)
-            continue
-        results[index] = {"uuid": order.uuid, "status": "created", "order_id": order_id}
-        if order.sequence_number is not None:
-            context.highest_sequence[session.id] = max(
-                order.sequence_number, context.highest_sequence.get(session.id, 0))
+        outcomes = [_insert_alone(connection, item.order, order_rows)
+                    for item, order_rows in zip(accepted, rows)]
+    for item, outcome in zip(accepted, outcomes):
+        _answer(item, outcome, results, context, raw_orders)
+    return {item.order.uuid: order_rows for item, order_rows in zip(accepted, rows)}
 
 
-def _insert_alone(connection, order, session, totals, links, labels):
+def _answer(item, outcome, results, context, raw_orders):
+    """The answer of an accepted order, once its insert's `outcome` is known."""
+    order, index = item.order, item.index
+    if isinstance(outcome, Rejection):
+        results[index] = _rejected(raw_orders[index], index, outcome)
+        return
+    order_id, created = outcome
+    context.stored[order.uuid] = order_id
+    if not created:
+        results[index] = _duplicate(order.uuid, order_id)
+        return
+    results[index] = {"uuid": order.uuid, "status": "created", "order_id": order_id}
+    if order.sequence_number is not None:
+        context.highest_sequence[item.session.id] = max(
+            order.sequence_number, context.highest_sequence.get(item.session.id, 0))
+
+
+def _insert_alone(connection, order, order_rows):
     """(order id, created?) or the Rejection of an order that cannot be stored."""
     savepoint = connection.begin_nested()
     try:
-        created = _insert(connection, order, session, totals, links, labels)
+        created = _insert(connection, [order_rows])[0]
         savepoint.commit()
         return created
     except IntegrityError:
@@ -511,25 +694,14 @@ def _insert_alone(connection, order, session, totals, links, labels):
         return _log_unexpected(order, "storing it")
 
 
-def _insert(connection, order, session, totals, links=None, labels=None):
-    order_id = connection.execute(ORDER_INSERT, {
-        "uuid": order.uuid, "reference": order.reference or f"Order {order.uuid[:13]}",
-        "session_id": session.id, "partner_id": order.partner_id,
-        "created_at": order.created_at, "received_at": utc_now(),
-        "amount_untaxed": totals.untaxed, "amount_tax": totals.tax, "amount_total": totals.total,
-        "amount_paid": totals.paid, "amount_return": totals.change,
-        "refunded_order_id": links.order_id if links else None, "cashier": order.cashier,
-    }).inserted_primary_key[0]
-    connection.execute(LINE_INSERT, [
-        {"order_id": order_id, "product_id": line.product_id, "qty": line.qty,
-         "price_unit": line.price_unit, "discount": line.discount,
-         "price_subtotal": subtotal, "price_subtotal_incl": subtotal_incl,
-         "tax_rate": tax_rate, "label": (labels or {}).get(line.product_id),
-         "refunded_line_id": links.line_ids[index] if links else None}
-        for index, (line, (subtotal, subtotal_incl), tax_rate) in enumerate(
-            zip(order.lines, totals.lines, totals.tax_rates))])
-    if order.payments:
-        connection.execute(PAYMENT_INSERT, [
-            {"order_id": order_id, "method": p.method, "amount": p.amount}
-            for p in order.payments])
-    return order_id, True
+def _insert(connection, rows):
+    """Insert the orders `rows` (OrderRows), one statement per table; [(order id, True)]."""
+    order_ids = connection.execute(ORDER_INSERT.returning(Order.id, sort_by_parameter_order=True),
+                                   [r.order for r in rows]).scalars().all()
+    connection.execute(LINE_INSERT, [{**line, "order_id": order_id}
+                                     for r, order_id in zip(rows, order_ids) for line in r.lines])
+    payments = [{**payment, "order_id": order_id}
+                for r, order_id in zip(rows, order_ids) for payment in r.payments]
+    if payments:
+        connection.execute(PAYMENT_INSERT, payments)
+    return [(order_id, True) for order_id in order_ids]
