@@ -196,25 +196,28 @@ class FastRun:
         for _kind, _number, _uuid, _previous, _link, record in self.run:
             sessions.append(self._session(_session_name(self.config_id, record)))
             rows.append(_order_rows(self.connection, record))
+        seals = [_seal_values(fields[5]) for fields in self.run]
         broken = check_received_orders(self.connection, self.config_id, [
             (session_id, fields[5]) for session_id, fields in zip(sessions, self.run)])
         _insert_orders(self.connection, list(zip(rows, sessions)))
-        entries = self._checked_entries()
+        entries = self._checked_entries(seals)
         self.connection.execute(insert(ENTRY), entries)
         self.connection.execute(update(HEAD).where(HEAD.c.config_id == self.config_id)
                                 .values(number=entries[-1]["number"], link=entries[-1]["link"]))
         for fields, rule in zip(self.run, broken):
             if rule is not None:  # stored as received, counted nowhere (order_rules.py)
                 quarantine(self.connection, self.config_id, fields[1], fields[2], *rule)
-        return [(fields[1], rule, _seal_values(fields[5])[0], entry["sealed_at"])
-                for fields, rule, entry in zip(self.run, broken, entries)]
+        return [(fields[1], rule, sealed_at, entry["sealed_at"])
+                for fields, rule, (sealed_at, _version), entry
+                in zip(self.run, broken, seals, entries)]
 
-    def _checked_entries(self):
-        """The entry rows of the run, once the stored rows, read back once, give every link."""
+    def _checked_entries(self, seals):
+        """The entry rows of the run, once the stored rows, read back once, give every link
+        (`seals`: each entry's sealed_at and software version)."""
         records = read_records(self.connection, "order", [fields[2] for fields in self.run])
         now, rows = utc_now(), []
-        for _kind, number, uuid, previous_link, link, record in self.run:
-            sealed_at, version = _seal_values(record)
+        for (_kind, number, uuid, previous_link, link, record), (sealed_at, version) in zip(
+                self.run, seals):
             _check_link(records.get(uuid), "order", number, previous_link, link, record, version)
             rows.append({"config_id": self.config_id, "number": number, "kind": "order",
                          "uuid": uuid, "previous_link": previous_link, "link": link,

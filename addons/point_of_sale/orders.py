@@ -1,12 +1,15 @@
 """Order push: parse what a till sends, recompute totals, store each order exactly once.
 
 One push is one transaction. Every check runs before anything is written, against data read
-once per push; each order is then inserted in a savepoint of its own, so a rejected order leaves
-nothing behind and never takes the others with it, and a push costs one commit.
+once per push; the accepted orders are then inserted together, one statement per table, in one
+savepoint. Only when that fails (or a check meets an unforeseen error) does the push go again
+order by order, a savepoint each, so a rejected order leaves nothing behind and never takes the
+others with it; a push costs one commit.
 Orders are recognised by the `uuid` the till made: sending one again answers `duplicate` and
 changes nothing (a till that timed out re-sends; see Odoo #40567).
-Each order stored is sealed in the same transaction (ledger.py): its answer carries its ticket
-`number` and chain `link`, which a duplicate's answer repeats.
+Each order stored is sealed in the same transaction (ledger.py), hashed from the rows as they
+were inserted: its answer carries its ticket `number` and chain `link`, which a duplicate's
+answer repeats.
 """
 import logging
 import re
