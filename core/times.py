@@ -1,6 +1,6 @@
 """UTC moments, one way. Comptoir stores UTC; SQLite keeps no offset (a DateTime comes back
 naive), PostgreSQL gives it back aware. `as_utc` makes either an aware UTC datetime,
-`utc_iso` is the one text form of a moment (ISO 8601, `+00:00`), and `UtcDateTime` is the
+`utc_iso` is the one formatter of a moment (ISO 8601 in UTC, `+00:00` or `Z`), and `UtcDateTime` is the
 column type whose values come back aware on both databases."""
 from datetime import datetime, timezone
 
@@ -17,10 +17,18 @@ def as_utc(moment):
     return moment.astimezone(timezone.utc)
 
 
-def utc_iso(moment):
-    """The text of a moment: ISO 8601 in UTC with its offset (`2026-12-07T09:40:00+00:00`);
-    None stays None."""
-    return None if moment is None else as_utc(moment).isoformat()
+def utc_iso(moment, zulu=False, exact=False):
+    """The text of a moment, the one formatter: ISO 8601 in UTC with its offset
+    (`2026-12-07T09:40:00+00:00`, microseconds when it has any); None stays None.
+    `zulu`: `Z` for the offset (`2026-12-07T09:40:00Z`), as tills send times.
+    `exact`: always six digits of microseconds (`2026-12-07T09:40:00.000000Z`), the form
+    signed records are computed over (its length never varies with the moment)."""
+    if moment is None:
+        return None
+    moment = as_utc(moment)
+    # strftime, not isoformat(timespec=...): the signed form's bytes stay what they always were
+    text = moment.strftime("%Y-%m-%dT%H:%M:%S.%f+00:00") if exact else moment.isoformat()
+    return text[:-6] + "Z" if zulu else text
 
 
 def parse_utc(text):

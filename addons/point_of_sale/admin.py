@@ -8,7 +8,6 @@ and status 400, and nothing of it is written.
 import math
 import re
 from dataclasses import dataclass
-from datetime import timezone
 from decimal import Decimal, InvalidOperation
 
 from flask import abort, flash, redirect, render_template, request, url_for
@@ -19,7 +18,7 @@ from core import config_fields
 from core.i18n import _
 from core.plugins import flatten
 from core.web import current_instance, current_plugins
-from core.web.admin import local_path
+from core.web.admin import local_path, moment
 from core.web.guard import admin_blueprint as guarded_blueprint
 from core.web.guard import requires
 from core.web.record_forms import record_of, row_or_404, save_row
@@ -128,20 +127,11 @@ def formatting():
     def money(value):
         return f"{Decimal(str(value if value is not None else 0)):.2f}"
 
-    def moment(value):
-        """A stored date and time in UTC (PostgreSQL returns them in its own time zone; SQLite
-        returns them naive, as stored)."""
-        if value is None:
-            return ""
-        if value.tzinfo is not None:
-            value = value.astimezone(timezone.utc)
-        return value.strftime("%Y-%m-%d %H:%M:%S")
-
     def quantity(value):
         """3 places stored; as few shown as needed (2, 0.5, 1.25), never 1E+1."""
         return "" if value is None else format(Decimal(value).normalize(), "f")
 
-    return {"money": money, "moment": moment, "quantity": quantity,
+    return {"money": money, "moment": moment, "quantity": quantity,  # moment: the kernel's
             "here": request.full_path.rstrip("?")}
 
 

@@ -9,11 +9,12 @@ Nothing of a paid ticket is ever cancelled: a paid order is corrected by a refun
 numbers.
 """
 import re
-from datetime import datetime, timezone
+from datetime import datetime
 
 from flask import Blueprint, jsonify, request
 
 from core.i18n import _
+from core.times import utc_iso
 from core.web import current_instance
 from core.web.errors import ApiError
 
@@ -72,9 +73,8 @@ def _amount(raw, where):
 def _moment(raw, where):
     """The till's time, in UTC ("…Z"); a time without its offset is taken as UTC."""
     try:
-        moment = datetime.fromisoformat(str(raw.get("at")).replace("Z", "+00:00"))
-        moment = moment if moment.tzinfo else moment.replace(tzinfo=timezone.utc)
-        return moment.astimezone(timezone.utc).isoformat().replace("+00:00", "Z")
+        return utc_iso(datetime.fromisoformat(str(raw.get("at")).replace("Z", "+00:00")),
+                       zulu=True)
     except (ValueError, OverflowError):  # OverflowError: year 1 with an offset east of UTC
         _refuse(_('%(where)s.at is an ISO 8601 time', where=where))
 

@@ -7,12 +7,13 @@ queues the reprint and sends it when the server answers again (`printed_at` is t
 `POST /pos/config/<id>/orders/<uuid>/duplicate` `{"printed_at": "…"}` (optional, ISO time)
 answers `{"copy": k, "ticket": {"number", "link"}, "event": n}`.
 """
-from datetime import datetime, timezone
+from datetime import datetime
 
 from flask import jsonify, request
 from sqlalchemy import func, select
 
 from core.i18n import _
+from core.times import utc_iso
 from core.web import current_instance
 from core.web.errors import ApiError
 
@@ -62,9 +63,8 @@ def duplicate_route(config_id, uuid):
     printed_at = body.get("printed_at")
     if printed_at is not None:
         try:
-            moment = datetime.fromisoformat(str(printed_at).replace("Z", "+00:00"))
-            moment = moment if moment.tzinfo else moment.replace(tzinfo=timezone.utc)
-            printed_at = moment.astimezone(timezone.utc).isoformat().replace("+00:00", "Z")
+            printed_at = utc_iso(datetime.fromisoformat(str(printed_at).replace("Z", "+00:00")),
+                                 zulu=True)
         except (ValueError, OverflowError):  # OverflowError: year 1 with an offset east of UTC
             raise ApiError(400, "invalid_printed_at", _("'printed_at' is an ISO 8601 time such as "
                                                         "2026-12-07T10:15:00Z")) from None

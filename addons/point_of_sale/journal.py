@@ -23,13 +23,14 @@ import hashlib
 import json
 import re
 from dataclasses import dataclass
-from datetime import datetime, timezone
+from datetime import datetime
 from decimal import Decimal
 
 from sqlalchemy import func, insert, select, update
 
 from core.db import insert_or_ignore
 from core.models import utc_now
+from core.times import utc_iso
 
 from .models import JournalEvent, JournalHead
 
@@ -81,10 +82,9 @@ def _text(value):
 
 
 def utc_text(moment):
-    """A time as the journal writes it: UTC, microseconds, `Z`."""
-    if moment.tzinfo is None:  # SQLite keeps no offset; Comptoir stores UTC
-        moment = moment.replace(tzinfo=timezone.utc)
-    return moment.astimezone(timezone.utc).strftime("%Y-%m-%dT%H:%M:%S.%fZ")
+    """A time as the journal and the ticket ledger sign it: UTC, six digits of microseconds,
+    `Z` (`2026-12-07T09:40:00.000000Z`)."""
+    return utc_iso(moment, zulu=True, exact=True)
 
 
 def canonical_event(number, at, kind, config_id, details_text):

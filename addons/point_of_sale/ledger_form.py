@@ -15,6 +15,8 @@ from decimal import Decimal
 
 from sqlalchemy import select
 
+from core.times import utc_iso
+
 from .models import Closing, Order, OrderLine, Payment, PosSession
 
 ZERO_LINK = "0" * 64
@@ -72,11 +74,7 @@ def _fixed(places):
 
 
 def _write_time(value):
-    if value is None:
-        return None
-    if value.tzinfo is None:  # SQLite keeps no offset; Comptoir stores UTC
-        value = value.replace(tzinfo=timezone.utc)
-    return value.astimezone(timezone.utc).strftime("%Y-%m-%dT%H:%M:%S.%fZ")
+    return utc_iso(value, zulu=True, exact=True)  # None stays None
 
 
 WRITTEN_TIME = re.compile(r"[0-9]{4}-[0-9]{2}-[0-9]{2}T[0-9]{2}:[0-9]{2}:[0-9]{2}\.[0-9]{6}Z")

@@ -15,7 +15,7 @@ import logging
 import re
 from collections import defaultdict
 from dataclasses import dataclass
-from datetime import datetime, timezone
+from datetime import datetime
 from decimal import Decimal
 
 from sqlalchemy import select, update
@@ -24,6 +24,7 @@ from sqlalchemy.exc import IntegrityError
 from core.db import is_transient
 from core.i18n import _
 from core.models import utc_now
+from core.times import as_utc, utc_iso
 from core.web.strict_json import clean_text
 
 from .fields import Rejection
@@ -78,13 +79,10 @@ class ParsedOrder:
 
     def to_wire(self):
         """The wire form `parse_order` reads (decimals as strings, UTC times with a Z)."""
-        created_at = self.created_at
-        if created_at.tzinfo is None:
-            created_at = created_at.replace(tzinfo=timezone.utc)
         wire = {
             "uuid": self.uuid,
             "session_id": self.session_id,
-            "created_at": created_at.astimezone(timezone.utc).isoformat().replace("+00:00", "Z"),
+            "created_at": utc_iso(self.created_at, zulu=True),
             "partner_id": self.partner_id,
             "reference": self.reference,
             "sequence_number": self.sequence_number,
@@ -261,8 +259,7 @@ def _timestamp(value):
         moment = datetime.fromisoformat(value.replace("Z", "+00:00"))
         # Stored in UTC: SQLite keeps no offset, and tills in other zones must still sort right.
         # Near year 1 or 9999 the conversion itself overflows.
-        return (moment.astimezone(timezone.utc) if moment.tzinfo
-                else moment.replace(tzinfo=timezone.utc))
+        return as_utc(moment)
     except (ValueError, OverflowError):
         raise Rejection("invalid_field", _("'created_at' must be an ISO 8601 date and time "
                                            "between the years 1 and 9999, "

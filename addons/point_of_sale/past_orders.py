@@ -9,12 +9,12 @@ a till's token sees its own config's orders only.
         one order with its lines (what is left to refund of each), payments and refunds.
 """
 import re
-from datetime import timezone
 
 from flask import Blueprint, jsonify, request
 from sqlalchemy import func, or_, select
 
 from core.i18n import _
+from core.times import utc_iso
 from core.web import current_instance
 from core.web.errors import ApiError
 
@@ -150,18 +150,11 @@ def _matching(q):
 
 def _summary_json(row):
     return {"uuid": row.uuid, "reference": row.reference,
-            "created_at": _utc_text(row.created_at), "session_id": row.session_id,
+            "created_at": utc_iso(row.created_at, zulu=True), "session_id": row.session_id,
             "session_name": row.session_name, "partner_id": row.partner_id,
             "partner_name": row.partner_name, "amount_total": str(row.amount_total),
             "refunded_order_uuid": row.refunded_order_uuid,
             "refunded_order_reference": row.refunded_order_reference}
-
-
-def _utc_text(moment):
-    """A stored time as UTC ISO 8601 with a Z (SQLite gives them back naive, in UTC)."""
-    if moment.tzinfo is None:
-        moment = moment.replace(tzinfo=timezone.utc)
-    return moment.astimezone(timezone.utc).isoformat().replace("+00:00", "Z")
 
 
 def _qty(value):

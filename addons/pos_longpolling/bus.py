@@ -22,6 +22,7 @@ from sqlalchemy import bindparam, delete, func, insert, select, text
 
 from core.db import autocommit_read
 from core.models import utc_now
+from core.times import utc_iso
 from core.web import strict_json
 
 from . import wakeup
@@ -96,7 +97,7 @@ class BusTransaction:
         self.connection.execute(_statements().lock_notify_insert, {
             "lock_key": SEND_LOCK_KEY, "notify_channel": wakeup.NOTIFY_CHANNEL,
             "payload": wakeup.notify_payload(self.channels),
-            "rows": dumps([(row["channel"], row["message"], row["created_at"].isoformat())
+            "rows": dumps([(row["channel"], row["message"], utc_iso(row["created_at"]))
                            for row in self.outgoing])})
 
     def __exit__(self, exc_type, exc, traceback):

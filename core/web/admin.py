@@ -1,6 +1,5 @@
 """The admin pages: sign-in, Apps, System Parameters (developer mode) and record settings."""
 import re
-from datetime import timezone
 from functools import wraps
 from urllib.parse import urlsplit
 
@@ -23,6 +22,7 @@ from core.i18n import _
 from core.models import User
 from core.params import audit_parameter_change
 from core.plugins import flatten
+from core.times import as_utc
 from core.web import current_instance, current_plugins, request_rebuild
 from core.web.guard import (
     PUBLIC,
@@ -42,12 +42,9 @@ require_login_and_csrf = guard_request
 
 
 def moment(value):
-    """A stored time as admin pages show it: UTC, to the second ("" for none)."""
-    if value is None:
-        return ""
-    if value.tzinfo is not None:
-        value = value.astimezone(timezone.utc)
-    return value.strftime("%Y-%m-%d %H:%M:%S")
+    """A stored time as admin pages show it: UTC, to the second ("" for none; PostgreSQL gives
+    it back in its own time zone, SQLite naive)."""
+    return "" if value is None else as_utc(value).strftime("%Y-%m-%d %H:%M:%S")
 
 
 def local_path(target):

@@ -90,3 +90,13 @@ def test_each_field_may_have_its_own_code_and_a_missing_one_is_said_missing():
         == 'ok must be true or false, not "' + "é" * 56 + "..."
     assert fields.mapping(MISSING, "info", allow_none=True) is None
     assert fields.text(None, "uid", limit=8, allow_none=True, shortest=1) is None
+
+
+def test_the_one_formatter_writes_a_z_and_the_signed_forms_exact_microseconds():
+    naive, paris = datetime(2026, 12, 7, 9, 40), datetime(2026, 12, 7, 10, 40, 0, 500,
+                                                           tzinfo=timezone(timedelta(hours=1)))
+    assert utc_iso(naive, zulu=True) == "2026-12-07T09:40:00Z"
+    assert utc_iso(paris, zulu=True) == "2026-12-07T09:40:00.000500Z"
+    assert utc_iso(naive, zulu=True, exact=True) == "2026-12-07T09:40:00.000000Z"
+    assert utc_iso(paris, exact=True) == "2026-12-07T09:40:00.000500+00:00"
+    assert utc_iso(None, zulu=True, exact=True) is None
