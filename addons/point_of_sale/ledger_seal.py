@@ -13,6 +13,7 @@ from datetime import timezone
 
 from sqlalchemy import insert, select, update
 
+from core.db import insert_or_ignore
 from core.errors import CoreError
 from core.models import utc_now
 
@@ -178,13 +179,7 @@ def take_numbers(connection, config_id, count):
 
 def _create_head(connection, config_id):
     """The config's head row, unless a concurrent transaction created it first."""
-    dialect = connection.dialect.name
-    if dialect == "postgresql":
-        from sqlalchemy.dialects.postgresql import insert as upsert
-    else:
-        from sqlalchemy.dialects.sqlite import insert as upsert
-    connection.execute(upsert(HEAD).values(config_id=config_id, number=0, link=ZERO_LINK)
-                       .on_conflict_do_nothing())
+    insert_or_ignore(connection, HEAD, {"config_id": config_id, "number": 0, "link": ZERO_LINK})
 
 
 def ledger_head(connection, config_id):
