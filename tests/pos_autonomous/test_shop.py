@@ -150,3 +150,37 @@ def test_one_config_packages_stay_as_they_were(central, tmp_path):
     finally:
         till.engine.dispose()
 
+
+
+def test_the_central_admin_makes_a_shops_package_and_refuses_a_split_multi_session(
+        central, tmp_path):
+    from addons.pos_autonomous.central import builds
+    from addons.pos_autonomous.central.models import PackageBuild
+    from tests.support import ADMIN_LOGIN, post_form, signed_in_client, testing_app, text_of
+    page = "/web/pos_autonomous/"
+    admin = signed_in_client(testing_app(central), central, ADMIN_LOGIN)
+    assert "Several configs make a shop" in text_of(admin.get(page))
+    refused = post_form(admin, page + "tills/package", page=page, data={
+        "config_id": ["1", "3"], "server_url": "http://127.0.0.1:9"})
+    assert refused.status_code == 303
+    shown = text_of(admin.get(page))
+    assert "No package made: multi-session 'Shop floor' also holds Bar (config 2)" in shown
+    with central.engine.connect() as connection:
+        assert connection.scalar(select(func.count()).select_from(PackageBuild)) == 0
+    build_id = builds.request_build(central, [1, 2, 3], "http://127.0.0.1:9", name="Lyon",
+                                    launch=False)  # as the form does, its process run here
+    till_id = builds.run_build(central, build_id)
+    with central.engine.connect() as connection:
+        tills = connection.execute(select(Till).order_by(Till.id)).all()
+    assert [(t.config_id, t.name, t.shop_id) for t in tills] == [
+        (1, "Lyon: Shop", till_id), (2, "Lyon: Bar", till_id), (3, "Lyon: Boutique", till_id)]
+    shop = Instance(f"sqlite:///{tmp_path / 'shop.db'}", AddonCatalog())
+    init_till(shop, builds.package_path(central, build_id))
+    with shop.engine.connect() as connection:
+        assert role.config_ids(connection) == SHOP_CONFIGS
+    shop.engine.dispose()
+    builds.package_path(central, build_id).unlink()  # its credentials: not left behind
+    for value in (["1", "x"], ["1"] * 101, [str(2**31)]):  # bad lists: refused, nothing made
+        post_form(admin, page + "tills/package", page=page,
+                  data={"config_id": value, "server_url": "http://127.0.0.1:9"})
+        assert "choose the POS config the till sells for" in text_of(admin.get(page))

@@ -85,21 +85,32 @@ def _server_url(connection):
     return url
 
 
+MAX_SHOP_CONFIGS = 100
+
+
+def _config_ids():
+    """The POS configs the package serves, as chosen (one: a till; several: a shop)."""
+    raw = request.form.getlist("config_id")
+    if not raw or len(raw) > MAX_SHOP_CONFIGS or not all(
+            value.isdigit() and int(value) <= 2**31 - 1 for value in raw):
+        raise CoreError("choose the POS config the till sells for (several: a shop serving "
+                        "them all)")
+    return list(dict.fromkeys(int(value) for value in raw))
+
+
 @forms_blueprint.post("/tills/package")
 @requires(ADMIN)
 def package():
     """Register a till and make its package in the background (builds.py); the page follows
     it and downloads the file when it is ready."""
     try:
-        raw_config = request.form.get("config_id", "")
-        if not raw_config.isdigit() or int(raw_config) > 2**31 - 1:
-            raise CoreError("choose the POS config the till sells for")
+        config_ids = _config_ids()
         name = (request.form.get("name") or "").strip() or None
         if name is not None and len(name) > MAX_NAME:
             raise CoreError(f"a till's name has at most {MAX_NAME} characters")
         with current_instance().engine.connect() as connection:
             server_url = _server_url(connection)
-        build_id = builds.request_build(current_instance(), int(raw_config), server_url,
+        build_id = builds.request_build(current_instance(), config_ids, server_url,
                                         _logins(), name)
     except builds.AlreadyBuilding as exc:
         flash(_('No second package started: %(exc)s.', exc=exc), "error")

@@ -22,7 +22,6 @@ from pathlib import Path
 from sqlalchemy import select
 from sqlalchemy.exc import IntegrityError
 
-from addons.point_of_sale import SessionError, get_config
 from core.errors import CoreError
 from core.models import utc_now
 from core.times import as_utc
@@ -30,7 +29,7 @@ from core.times import as_utc
 from ..progress import progress_words, rate_and_time_left
 from . import tills
 from .models import PackageBuild
-from .package import make_package
+from .package import check_configs, make_package
 
 QUEUED, RUNNING, DONE, FAILED = "queued", "running", "done", "failed"
 STALE_SECONDS = 120  # no progress for this long: its process is gone
@@ -79,28 +78,30 @@ def package_path(instance, build_id):
 
 
 def request_build(instance, config_id, server_url, cashiers=(), name=None, launch=True):
-    """Record a build of a till's package for `config_id` and start its process; return its
-    id. AlreadyBuilding when one for that config is queued or running."""
+    """Record a build of a till's package for `config_id` (a list: a shop's configs) and start
+    its process; return its id. AlreadyBuilding when one for its (first) config is queued or
+    running. What would refuse the package (an unknown config, a cashier, a multi-session
+    split) is said now, not minutes later."""
+    config_ids = [config_id] if isinstance(config_id, int) else list(config_id)
     with instance.engine.begin() as connection:
-        try:
-            get_config(connection, config_id)
-        except SessionError as exc:
-            raise CoreError(str(exc)) from None
-        tills.check_cashiers(connection, cashiers)  # said now, not minutes later
+        check_configs(connection, instance.plugin_manager(), config_ids)
+        tills.check_cashiers(connection, cashiers)
         expire_stale(connection)
+    first = config_ids[0]
     try:
         with instance.engine.begin() as connection:
             now = utc_now()
             build_id = connection.execute(PackageBuild.__table__.insert().values(
-                config_id=config_id, building_config=config_id, name=name or "",
+                config_id=first, building_config=first, name=name or "",
+                config_ids=",".join(map(str, config_ids)),
                 server_url=server_url, cashiers=",".join(cashiers), state=QUEUED,
                 rows_done=0, rows_total=0, error="", created_at=now, updated_at=now,
             )).inserted_primary_key[0]
     except IntegrityError:  # another request got there first
         with instance.engine.connect() as connection:
             running = connection.scalar(select(PackageBuild.id).where(
-                PackageBuild.building_config == config_id))
-        raise AlreadyBuilding(running, config_id) from None
+                PackageBuild.building_config == first))
+        raise AlreadyBuilding(running, first) from None
     if launch:
         _launch(instance, build_id)
     return build_id
@@ -131,6 +132,27 @@ def _update(instance, build_id, **values):
 def run_build(instance, build_id, say=lambda message: None):
     """Make the package of a queued build (the `build-package` process), writing its progress;
     a failure is recorded in words (and raised)."""
+    build, started = _start(instance, build_id)
+    output = package_path(instance, build_id)
+    output.unlink(missing_ok=True)
+
+    def progress(done, total):
+        _update(instance, build_id, rows_done=done, rows_total=total)
+        say(progress_words(done, total, started))
+    try:
+        till_id = make_package(instance, _configs_of(build), output, build.server_url,
+                               [login for login in build.cashiers.split(",") if login],
+                               build.name or None, progress=progress)
+    except BaseException as exc:
+        _failed(instance, build_id, output, exc)
+        raise
+    _update(instance, build_id, state=DONE, building_config=None, till_id=till_id,
+            finished_at=utc_now(), file_path=str(output))
+    return till_id
+
+
+def _start(instance, build_id):
+    """(the build's row, when it started): a queued build marked running, else CoreError."""
     with instance.engine.begin() as connection:
         build = connection.execute(select(PackageBuild).where(
             PackageBuild.id == build_id)).first()
@@ -141,26 +163,22 @@ def run_build(instance, build_id, say=lambda message: None):
         connection.execute(PackageBuild.__table__.update().where(
             PackageBuild.id == build_id).values(state=RUNNING, started_at=started,
                                                 updated_at=started))
-    output = package_path(instance, build_id)
-    output.unlink(missing_ok=True)
+    return build, started
 
-    def progress(done, total):
-        _update(instance, build_id, rows_done=done, rows_total=total)
-        say(progress_words(done, total, started))
-    try:
-        till_id = make_package(instance, build.config_id, output, build.server_url,
-                               [login for login in build.cashiers.split(",") if login],
-                               build.name or None, progress=progress)
-    except BaseException as exc:
-        for leftover in (output, output.with_name(output.name + ".building")):
-            leftover.unlink(missing_ok=True)  # a half-made till database holds its credentials
-        words = str(exc) if isinstance(exc, CoreError) else f"{type(exc).__name__}: {exc}"
-        _update(instance, build_id, state=FAILED, building_config=None,
-                error=words or type(exc).__name__, finished_at=utc_now())
-        raise
-    _update(instance, build_id, state=DONE, building_config=None, till_id=till_id,
-            finished_at=utc_now(), file_path=str(output))
-    return till_id
+
+def _configs_of(build):
+    """The build's config, or a shop's configs (a list)."""
+    listed = [int(value) for value in (build.config_ids or "").split(",") if value]
+    return listed if len(listed) > 1 else build.config_id
+
+
+def _failed(instance, build_id, output, exc):
+    """The failure recorded in words; a half-made till database holds its credentials: gone."""
+    for leftover in (output, output.with_name(output.name + ".building")):
+        leftover.unlink(missing_ok=True)
+    words = str(exc) if isinstance(exc, CoreError) else f"{type(exc).__name__}: {exc}"
+    _update(instance, build_id, state=FAILED, building_config=None,
+            error=words or type(exc).__name__, finished_at=utc_now())
 
 
 def expire_stale(connection):

@@ -45,7 +45,7 @@ def make_package(central, config_id, output, server_url, cashiers=(), name=None,
     manager = central.plugin_manager()
     declared = declared_tables(manager)
     with central.engine.begin() as connection:
-        configs = _checked_configs(connection, manager, config_ids)
+        configs = check_configs(connection, manager, config_ids)
         ensure_tracked(connection, declared)
         registered = _register(connection, configs, cashiers, name)
     scope = tuple(config_ids) if len(config_ids) > 1 else config_ids[0]
@@ -81,7 +81,7 @@ def _config_list(config_id):
     return config_ids
 
 
-def _checked_configs(connection, manager, config_ids):
+def check_configs(connection, manager, config_ids):
     """The configs' rows; CoreError when one is unknown or an addon refuses the package (a
     multi-session spanning configs inside and outside it, pos_multi_session)."""
     configs = []

@@ -201,22 +201,30 @@ def parse_push(body, till):
         "head": {"number": PUSH.whole(head.get("number"), "head.number"),
                  "link": PUSH.text(head.get("link"), "head.link", LINK)},
         "entries": _entries(body.get("entries", [])),
-        "sessions": [_session(raw, f"sessions[{index}]") for index, raw in enumerate(
-            PUSH.items(body.get("sessions", []), "sessions", MAX_SESSIONS))],
-        "events": [_event(raw, f"events[{index}]") for index, raw in enumerate(
-            PUSH.items(body.get("events", []), "events", MAX_EVENTS))],
+        "sessions": _listed(body, "sessions", MAX_SESSIONS, _session),
+        "events": _listed(body, "events", MAX_EVENTS, _event),
         "journal": _journal(body.get("journal", [])),
         "chain": None if body.get("chain") is None else _chain(body["chain"]),
-        "links": [_link_pair(raw, f"links[{index}]") for index, raw in enumerate(
-            PUSH.items(body.get("links", []), "links", MAX_LINKS))],
+        "links": _listed(body, "links", MAX_LINKS, _link_pair),
     }
+    _check_range(batch)
+    return batch
+
+
+def _listed(body, name, most, parse):
+    """The body's list `name` (at most `most` items), each parsed by `parse(raw, where)`."""
+    return [parse(raw, f"{name}[{index}]") for index, raw in enumerate(
+        PUSH.items(body.get(name, []), name, most))]
+
+
+def _check_range(batch):
+    """`first` and `last` name the batch's first and last entries; the head is not before."""
     numbers = [entry["number"] for entry in batch["entries"]]
     if (batch["first"], batch["last"]) != ((numbers[0], numbers[-1]) if numbers else (None, None)):
         PUSH.refuse("first and last",
                     "the numbers of the first and last entries (null without entries)")
     if numbers and numbers[-1] > batch["head"]["number"]:
         PUSH.refuse("head.number", "at least the last entry's number")
-    return batch
 
 
 MAX_LINKS = 300  # a till's anchors (about 2 log2 of its tickets) or one probe's 64 links

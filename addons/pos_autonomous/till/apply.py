@@ -148,10 +148,7 @@ def _insert(connection, declared, columns, rows, upsert):
     whose key range the till holds nothing of takes the plain INSERT (the first import)."""
     if not rows:
         return
-    converters = _converters(connection, declared, columns)
-    if any(converters):
-        rows = [tuple(value if convert is None else convert(value)
-                      for convert, value in zip(converters, row)) for row in rows]
+    rows = _converted(connection, declared, columns, rows)
     updates = ", ".join(f'"{c}" = excluded."{c}"' for c in columns if c != declared.key)
     columns, rows = _with_own_defaults(declared, columns, rows)
     quoted = ", ".join(f'"{c}"' for c in columns)
@@ -165,6 +162,15 @@ def _insert(connection, declared, columns, rows, upsert):
         cursor.executemany(statement, rows)
     finally:
         cursor.close()
+
+
+def _converted(connection, declared, columns, rows):
+    """The rows with each value the database cannot take as it is (a time) converted."""
+    converters = _converters(connection, declared, columns)
+    if not any(converters):
+        return rows
+    return [tuple(value if convert is None else convert(value)
+                  for convert, value in zip(converters, row)) for row in rows]
 
 
 def _with_own_defaults(declared, columns, rows):
