@@ -19,6 +19,7 @@ from core.i18n import use_locale
 from core.models import utc_now
 from core.web import current_instance
 from core.web.errors import ApiError, json_object
+from core.web.fields import Fields
 from core.web.sessions import signed_in_account
 
 from .models import DisplayState
@@ -28,6 +29,7 @@ MAX_LINES = 200
 NUMBER = re.compile(r"-?[0-9]{1,9}(\.[0-9]{1,3})?")
 CENT = Decimal("0.01")
 STATE = DisplayState.__table__
+FIELDS = Fields("invalid_field")
 
 blueprint = Blueprint("pos_customer_display", __name__, url_prefix="/pos",
                       template_folder="templates")
@@ -104,13 +106,6 @@ def _number(value, where, low, high):
     return number
 
 
-def _text(value, where, longest):
-    if not isinstance(value, str) or len(value) > longest:
-        raise ApiError(400, "invalid_field", f"'{where}' must be a text of at most {longest} "
-                                             "characters")
-    return value
-
-
 def _message(order, config):
     settings = {"currency_code": config.currency_code, "locale": config.locale}
     if order is None:
@@ -122,7 +117,8 @@ def _message(order, config):
         shown.append(shown_line)
         total += amount
     change = order.get("change")
-    return {"state": state, "reference": _text(order.get("reference", ""), "order.reference", 64),
+    reference = FIELDS.text(order.get("reference", ""), "order.reference", limit=64)
+    return {"state": state, "reference": reference,
             "lines": shown, "total": str(total.quantize(CENT)),
             "change": None if change is None else str(_number(change, "order.change", 0, 10**8)
                                                       .quantize(CENT)),
@@ -131,19 +127,12 @@ def _message(order, config):
 
 def _order_state_and_lines(order):
     """The order's state ("open" by default) and its list of lines, or a 400."""
-    if not isinstance(order, dict):
-        raise ApiError(400, "invalid_field", "'order' must be an object or null")
+    FIELDS.mapping(order, "order", allow_none=True)
     unknown = sorted(set(order) - {"reference", "lines", "state", "change"})
     if unknown:
         raise ApiError(400, "invalid_field", f"'order' has unknown fields: {', '.join(unknown)}")
-    state = order.get("state", "open")
-    if state not in ("open", "paid"):
-        raise ApiError(400, "invalid_field", "'order.state' must be \"open\" or \"paid\"")
-    lines = order.get("lines")
-    if not isinstance(lines, list) or len(lines) > MAX_LINES:
-        raise ApiError(400, "invalid_field", f"'order.lines' must be a list of at most "
-                                             f"{MAX_LINES} lines")
-    return state, lines
+    state = FIELDS.choice(order.get("state", "open"), "order.state", ("open", "paid"))
+    return state, FIELDS.items(order.get("lines"), "order.lines", MAX_LINES)
 
 
 LINE_KEYS, LINE_OPTIONAL_KEYS = {"name", "qty", "price_unit"}, {"discount", "tax_rate"}
@@ -162,6 +151,6 @@ def _shown_line(line, where):
     rate = _number(line.get("tax_rate", "0"), f"{where}.tax_rate", 0, 100)
     untaxed = (qty * price * (100 - discount) / 100).quantize(CENT, ROUND_HALF_UP)
     amount = untaxed + (untaxed * rate / 100).quantize(CENT, ROUND_HALF_UP)
-    return {"name": _text(line["name"], f"{where}.name", 128),
+    return {"name": FIELDS.text(line["name"], f"{where}.name", limit=128),
             "qty": str(qty.normalize()) if qty == qty.to_integral() else str(qty),
             "amount": str(amount)}, amount
