@@ -93,3 +93,34 @@ def test_an_older_single_config_file_is_read(till):
         path.write_text('{"config_id": 1, "number": 4, "link": "%s", "at": "x"}' % ("c" * 64))
         assert high_water.behind(connection, 1) == {"head": 0, "mark": 4, "link": "c" * 64}
         assert high_water.read(connection, 2) is None
+
+
+def test_nothing_else_is_sealed_on_a_database_behind_its_mark(central, till, tmp_path):
+    """A closing (or anything but a sale, which is refused earlier in words) sealed on a
+    database behind its mark would give a number already issued: refused at its commit, rolled
+    back; the synchroniser's periodic closings say so and go on."""
+    from tests.pos_autonomous.up_helpers import close, sell
+    sell(till.engine, 3)
+    till_file = till.url.split("///", 1)[1]
+    source, target = sqlite3.connect(till_file), sqlite3.connect(tmp_path / "copy.db")
+    source.backup(target)
+    source.close(), target.close()
+    sell(till.engine, 2)
+    till.engine.dispose()
+    source, target = sqlite3.connect(tmp_path / "copy.db"), sqlite3.connect(till_file)
+    source.backup(target)  # restored: ends at ticket 3, the mark says 5
+    source.close(), target.close()
+    try:
+        close(till.engine)
+    except high_water.DatabaseBehind as refused:
+        assert str(refused) == (
+            "refused: tickets up to 5 of config 1 were already issued on this till and its "
+            "database is behind them (restored from an older copy, or tickets deleted): "
+            "nothing is sealed here until it is recovered (core autonomous recover, or "
+            "Recover on this till's admin page: docs/ledger.md)")
+    else:
+        raise AssertionError("a closing was sealed under a number already issued")
+    with till.engine.connect() as connection:
+        assert point_of_sale.ledger_head(connection, 1)[0] == 3  # rolled back
+        assert point_of_sale.current_session(connection, 1) is not None  # still open
+        assert high_water.read(connection, 1)["number"] == 5

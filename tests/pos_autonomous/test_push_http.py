@@ -4,14 +4,17 @@ twice; batches out of order (a gap alarm that closes); a ticket edited, deleted 
 the till's database (alarms); the till's sessions on the central instance; the technical events
 journal; who may push, and bad input."""
 import json
+import shutil
 import sqlite3
 
+import pytest
 from sqlalchemy import select, text
 
 import addons.point_of_sale as point_of_sale
 from addons.pos_autonomous.central.models import Acknowledgement, Alarm, TillEvent, TillSession
 from addons.pos_autonomous.central.receive import open_alarms
 from addons.pos_autonomous.till import journal
+from addons.pos_autonomous.till.high_water import DatabaseBehind
 from core.web.users import set_password
 from tests.hostile_json import deep_array, deep_object
 from tests.pos_autonomous.up_helpers import (
@@ -203,11 +206,16 @@ def test_the_technical_events_go_up_once_and_a_restore_raises_an_alarm(app, cent
 def test_a_till_restored_from_an_older_copy_learns_it_and_its_new_tickets_conflict(
         app, central, till, tmp_path):
     sell(till.engine, 2)
-    backup(tmp_path / "till.db", tmp_path / "till-copy.db")  # a backup, taken now
+    backup(tmp_path / "till.db", tmp_path / "till-copy.db")  # a backup of the whole machine,
+    mark = tmp_path / "till.db.high-water"  # the high-water mark beside the database included
+    shutil.copy(mark, tmp_path / "mark-copy")
     sell(till.engine, 2)
     push(app, till, batch_of(till))  # 4 tickets acknowledged
     till.engine.dispose()
     backup(tmp_path / "till-copy.db", tmp_path / "till.db")  # restored: 2 tickets, none acked
+    with pytest.raises(DatabaseBehind):  # the database alone: ticket 3 is never sold again
+        sell(till.engine, 1)
+    shutil.copy(tmp_path / "mark-copy", mark)  # the mark too: only the central can tell
     sell(till.engine, 1)  # ticket 3 again, another one
     answer = push(app, till, batch_of(till))
     assert [a["status"] for a in answer["acks"]] == ["duplicate", "duplicate", "conflict"]

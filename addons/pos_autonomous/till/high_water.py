@@ -27,6 +27,7 @@ from sqlalchemy import event
 from sqlalchemy.engine import Engine
 
 import addons.point_of_sale as point_of_sale
+from core.errors import CoreError
 from core.models import utc_now
 
 from .. import role
@@ -118,12 +119,36 @@ def raise_to(connection, config_id, number, link=None):
     _raise(connection, {config_id: (number, link)})
 
 
+class DatabaseBehind(CoreError):
+    """A transaction sealed numbers this till had already issued: refused at its commit."""
+
+
 def at_commit(connection):
     """SQLAlchemy `commit` listener: on a till, the marks follow the configs this transaction
-    sealed tickets of, before the database commits."""
+    sealed tickets of, before the database commits. A transaction that sealed numbers already
+    issued (a database behind its mark: a closing, a command, anything but a sale, which is
+    refused earlier in words) raises DatabaseBehind, and the database rolls it back: a number
+    is never given twice."""
     configs = point_of_sale.take_sealed_configs(connection)
     if configs and path_of(connection) is not None and role.is_till(connection):
+        for config_id in sorted(configs):
+            _refuse_numbers_issued_before(connection, config_id)
         record(connection, configs)
+
+
+def _refuse_numbers_issued_before(connection, config_id):
+    mark = read(connection, config_id)
+    if mark is None:
+        return
+    number, _link = point_of_sale.ledger_head(connection, config_id)
+    reused = number <= mark["number"] or (mark.get("link") and point_of_sale.ledger_links(
+        connection, config_id, [mark["number"]]).get(mark["number"]) != mark["link"])
+    if reused:
+        raise DatabaseBehind(
+            f"refused: tickets up to {mark['number']} of config {config_id} were already "
+            "issued on this till and its database is behind them (restored from an older "
+            "copy, or tickets deleted): nothing is sealed here until it is recovered (core "
+            "autonomous recover, or Recover on this till's admin page: docs/ledger.md)")
 
 
 def at_rollback(connection):
