@@ -21,9 +21,10 @@ backups: the file is small and only ever grows).
 """
 import json
 import os
+import weakref
 from pathlib import Path
 
-from sqlalchemy import event
+from sqlalchemy import event, inspect
 from sqlalchemy.engine import Engine
 
 import addons.point_of_sale as point_of_sale
@@ -31,6 +32,7 @@ from core.errors import CoreError
 from core.models import utc_now
 
 from .. import role
+from .models import Link
 
 SUFFIX = ".high-water"
 
@@ -119,6 +121,20 @@ def raise_to(connection, config_id, number, link=None):
     _raise(connection, {config_id: (number, link)})
 
 
+_TILLS = weakref.WeakSet()  # engines found to be a till's (a till stays one)
+
+
+def _is_till(connection):
+    """Whether this is a till's database; the listener sees every engine of the process, some
+    without pos_autonomous's tables (asked of SQLite's schema first: no failing statement)."""
+    if connection.engine in _TILLS:
+        return True
+    if not inspect(connection).has_table(Link.__tablename__) or not role.is_till(connection):
+        return False
+    _TILLS.add(connection.engine)
+    return True
+
+
 class DatabaseBehind(CoreError):
     """A transaction sealed numbers this till had already issued: refused at its commit."""
 
@@ -130,7 +146,7 @@ def at_commit(connection):
     refused earlier in words) raises DatabaseBehind, and the database rolls it back: a number
     is never given twice."""
     configs = point_of_sale.take_sealed_configs(connection)
-    if configs and path_of(connection) is not None and role.is_till(connection):
+    if configs and path_of(connection) is not None and _is_till(connection):
         for config_id in sorted(configs):
             _refuse_numbers_issued_before(connection, config_id)
         record(connection, configs)
