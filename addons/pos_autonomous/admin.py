@@ -31,5 +31,9 @@ def index():
 @admin_blueprint.get("/recovery")
 @requires(MANAGER)  # a manager of the till
 def recovery():
-    """This till's last recovery as JSON (running, lines, result, error): the page follows it."""
-    return jsonify(till_admin.recovery_of(current_instance()))
+    """This till's last recovery as JSON (running, lines, result, error): the page follows it.
+    On the central instance, as its other till pages, an admin's only."""
+    instance = current_instance()
+    with instance.engine.connect() as connection:
+        refused = central_needs_an_admin(role.is_till(connection))
+    return refused or jsonify(till_admin.recovery_of(instance))
