@@ -184,3 +184,44 @@ def test_the_central_admin_makes_a_shops_package_and_refuses_a_split_multi_sessi
         post_form(admin, page + "tills/package", page=page,
                   data={"config_id": value, "server_url": "http://127.0.0.1:9"})
         assert "choose the POS config the till sells for" in text_of(admin.get(page))
+
+
+def test_a_shop_imports_its_configs_files_and_is_revoked_whole(central, tmp_path):
+    """Files: an export for the shop's first config holds every config of the shop (a config
+    alone holds its own); revoking the shop's first till revokes its other configs' too."""
+    from decimal import Decimal
+
+    from addons.pos_autonomous.central import tills
+    from addons.pos_autonomous.central.exports import export
+    from addons.pos_autonomous.till.imports import import_from
+    from addons.pos_autonomous.till.synchroniser import request_full_import
+    shop = make_shop(central, tmp_path, "http://127.0.0.1:9")
+    location = str(tmp_path / "exports")
+    try:
+        written, full = export(central, 1, location)
+        assert full and written[0].startswith("c1-0001-full-")
+        request_full_import(shop)
+        assert import_from(shop, location) == len(written)
+        with central.engine.begin() as connection:
+            connection.execute(point_of_sale.PosConfig.__table__.update().where(
+                point_of_sale.PosConfig.id == 3).values(name="Boutique Lyon"))
+            connection.execute(point_of_sale.Product.__table__.update().where(
+                point_of_sale.Product.id == 1).values(price=Decimal("7.70")))
+        written, full = export(central, 1, location)
+        assert not full and import_from(shop, location) == len(written)
+        with shop.engine.connect() as connection:
+            names = dict(connection.execute(select(point_of_sale.PosConfig.id,
+                                                   point_of_sale.PosConfig.name)).all())
+            price = connection.scalar(select(point_of_sale.Product.price)
+                                      .where(point_of_sale.Product.id == 1))
+            members = connection.scalars(select(MultiSessionMember.config_id)
+                                         .order_by(MultiSessionMember.config_id)).all()
+        assert sorted(names) == SHOP_CONFIGS and names[3] == "Boutique Lyon"
+        assert price == Decimal("7.70") and members == [1, 2]
+        with central.engine.begin() as connection:
+            first = connection.scalar(select(Till.id).where(Till.config_id == 1))
+            tills.revoke(connection, first)
+            revoked = connection.scalars(select(Till.revoked_at).order_by(Till.id)).all()
+        assert len(revoked) == 3 and all(revoked)
+    finally:
+        shop.engine.dispose()

@@ -24,7 +24,7 @@ from core.times import as_utc, utc_iso
 from .. import files, settings
 from ..declarations import active_down_tables, declared_tables
 from ..wire import MAX_PAGE_SIZE, NEW_TABLE, after_page
-from . import pages
+from . import pages, tills
 from .models import ExportRun
 
 LATE_INTERVALS = 3  # a loop not seen for this many intervals is said to be late
@@ -96,11 +96,13 @@ def signing_key(central, config_id):
 
 
 def _next_page(central, declared, positions, config_id, page_size):
-    """(request, answer): the page a till standing at `positions` would be given."""
+    """(request, answer): the page a till standing at `positions` would be given (a shop whose
+    first config is `config_id`: the rows of all its configs)."""
     with central.engine.begin() as connection:
         tables = active_down_tables(connection, declared)
         request = {name: positions.get(name, NEW_TABLE) for name in tables}
-        return request, pages.answer_pull(connection, tables, request, config_id, page_size)
+        return request, pages.answer_pull(connection, tables, request,
+                                          tills.export_scope(connection, config_id), page_size)
 
 
 def _unchanged(answer):

@@ -57,6 +57,15 @@ def scope(connection, till):
                                     .order_by(Till.id)))
 
 
+def export_scope(connection, config_id):
+    """What file exports for `config_id` hold: a shop's configs (a tuple) when the config is
+    the first of a shop still served, else the config alone."""
+    head = connection.execute(select(Till).where(
+        Till.config_id == config_id, Till.shop_id == Till.id, Till.revoked_at.is_(None))
+        .order_by(Till.id.desc())).first()
+    return config_id if head is None else scope(connection, head)
+
+
 def shop_tills(connection, shop_id):
     """The tills of a shop (its first one first)."""
     return connection.execute(select(Till).where(Till.shop_id == shop_id)
@@ -148,10 +157,16 @@ def cashier_logins(connection):
 
 
 def revoke(connection, till_id):
-    done = connection.execute(Till.__table__.update().where(
+    """Refuse the till's credentials from now on; the first till of a shop takes the whole
+    shop with it (one instance: its other configs' credentials are in the same database)."""
+    table = Till.__table__
+    done = connection.execute(table.update().where(
         Till.id == till_id, Till.revoked_at.is_(None)).values(revoked_at=utc_now()))
     if not done.rowcount:
         raise CoreError(f"no active till {till_id}")
+    connection.execute(table.update().where(Till.shop_id == till_id, Till.id != till_id,
+                                            Till.revoked_at.is_(None))
+                       .values(revoked_at=utc_now()))
 
 
 def authenticate(connection, token):
