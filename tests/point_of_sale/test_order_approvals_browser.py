@@ -6,10 +6,6 @@ import re
 
 import pytest
 
-from addons.point_of_sale.staff import set_allowed_configs, set_pin
-from core.addons import AddonCatalog
-from core.instance import Instance
-from core.web.users import set_password
 from tests.browser import PosServer, expect, screenshot, sign_in_to_till, watch_errors
 from tests.point_of_sale.test_staff_browser import FAST, staff_database
 
@@ -46,15 +42,7 @@ def approvals_of(database, uuid):
 
 def test_a_discount_approved_at_the_till_online_and_offline_is_accepted_by_the_server(
         browser_context, db_url, tmp_path):
-    database = staff_database(db_url)
-    instance = Instance(db_url, AddonCatalog())
-    with instance.engine.begin() as connection:
-        set_password(connection, "mona", "secret-pass-1", "manager")
-        mona = connection.exec_driver_sql(
-            "SELECT id FROM core_user WHERE login = 'mona'").scalar()
-        set_allowed_configs(connection, mona, [1])
-        set_pin(connection, mona, "9753")
-    instance.engine.dispose()
+    database = staff_database(db_url, manager=True)
     server = PosServer(database, tmp_path)
     server.start()
     try:

@@ -24,13 +24,15 @@ pytestmark = [pytest.mark.timeout(120), pytest.mark.browser, pytest.mark.server]
 FAST = "push_retry_ms=100&push_retry_max_ms=800&server_check_ms=500"
 
 
-def staff_database(db_url):
+def staff_database(db_url, manager=False):
+    """Cashiers carla (PIN 4821) and dave (1357) on Shop, and with `manager` mona (9753)."""
     database = prepare_database(db_url)
     instance = Instance(db_url, AddonCatalog())
     set_parameter(instance, "point_of_sale.pin_max_failures", "3")
+    staff = [("carla", "4821", "cashier"), ("dave", "1357", "cashier")]
     with instance.engine.begin() as connection:
-        for login, pin in (("carla", "4821"), ("dave", "1357")):
-            set_password(connection, login, "secret-pass-1", "cashier")
+        for login, pin, role in staff + ([("mona", "9753", "manager")] if manager else []):
+            set_password(connection, login, "secret-pass-1", role)
             user_id = connection.exec_driver_sql(
                 "SELECT id FROM core_user WHERE login = ?" if db_url.startswith("sqlite")
                 else "SELECT id FROM core_user WHERE login = %s", (login,)).scalar()
@@ -126,15 +128,7 @@ def test_cashiers_switch_with_their_pin_online_and_offline_and_get_locked_out(
 
 
 def test_a_manager_approves_with_their_pin_a_deletion_and_the_closing(browser_context, db_url, tmp_path):
-    database = staff_database(db_url)
-    instance = Instance(db_url, AddonCatalog())
-    with instance.engine.begin() as connection:
-        set_password(connection, "mona", "secret-pass-1", "manager")
-        mona = connection.exec_driver_sql(
-            "SELECT id FROM core_user WHERE login = 'mona'").scalar()
-        set_allowed_configs(connection, mona, [1])
-        set_pin(connection, mona, "9753")
-    instance.engine.dispose()
+    database = staff_database(db_url, manager=True)
     server = PosServer(database, tmp_path)
     server.start()
     try:
