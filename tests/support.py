@@ -115,9 +115,10 @@ class Server:
         return self.log_path.read_text(errors="replace") if self.log_path.exists() else ""
 
 
-def start_core_server(db_url, log_folder, *args, env=None, port=None):
+def start_core_server(db_url, log_folder, *args, env=None, port=None, cwd=None):
     """Start `core --db <db_url> serve --port <port, or a free one> *args` in a session of its
-    own (stop it with `stop_process_group(server.process)`) and wait until it answers."""
+    own (stop it with `stop_process_group(server.process)`), in folder `cwd` (else this one),
+    and wait until it answers."""
     port = port or free_port()
     log_path = log_folder / f"server-{port}.log"
     restarts = 1
@@ -128,7 +129,7 @@ def start_core_server(db_url, log_folder, *args, env=None, port=None):
         process = subprocess.Popen(
             [CORE_COMMAND, "--db", db_url, "serve", "--port", str(port), *args],
             env=env or os.environ.copy(), stdout=log, stderr=subprocess.STDOUT,
-            stdin=subprocess.DEVNULL, start_new_session=True)
+            stdin=subprocess.DEVNULL, start_new_session=True, cwd=cwd)
     server = Server(f"http://127.0.0.1:{port}", process, log_path)
     deadline = time.monotonic() + SERVER_START_TIMEOUT
     while True:

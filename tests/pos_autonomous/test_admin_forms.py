@@ -11,7 +11,7 @@ from sqlalchemy import func, select, update
 
 from addons.point_of_sale import Product, allowed_user_ids
 from addons.pos_autonomous.central import builds
-from addons.pos_autonomous.central.models import PackageBuild, Till
+from addons.pos_autonomous.central.models import PackageBuild, PackagePart, Till
 from addons.pos_autonomous.till.install import init_till
 from core.addons import AddonCatalog
 from core.errors import CoreError
@@ -92,7 +92,9 @@ def test_the_central_admin_makes_a_package_a_till_starts_from(admin, central, tm
     package = tmp_path / "downloaded.package"
     package.write_bytes(answer.get_data())
     answer.close()
-    assert not builds.package_path(central, 1).exists()  # the till's credentials: sent once
+    assert not builds.package_path(central, 1).exists()  # kept in the database, not here
+    with central.engine.connect() as connection:  # the till's credentials: sent once
+        assert not connection.execute(select(PackagePart)).first()
     again = post_form(admin, PAGE + "builds/1/download", page=PAGE)
     assert again.status_code == 303 and "downloaded (the file is gone)" in text_of(admin.get(PAGE))
     till = Instance(f"sqlite:///{tmp_path / 'till.db'}", AddonCatalog())

@@ -5,13 +5,15 @@ downloads against a real server, two workers on PostgreSQL: one gets the file); 
 import os
 import stat
 from concurrent.futures import ThreadPoolExecutor
+from unittest.mock import patch
 
 import pytest
 import requests
+from sqlalchemy import func, select
 from sqlalchemy.engine import make_url
 
 from addons.pos_autonomous.central import builds
-from addons.pos_autonomous.central.models import PackageBuild
+from addons.pos_autonomous.central.models import PackageBuild, PackagePart
 from core.errors import CoreError
 from core.models import utc_now
 from tests.pos_autonomous.till_helpers import core
@@ -40,15 +42,24 @@ def package_folder(tmp_path, monkeypatch):
 
 
 def finished_build(central):
-    """A build marked done whose file is in place (what `core autonomous build-package` leaves)."""
+    """A build marked done whose package is kept in the database (what `core autonomous
+    build-package` leaves), in three parts."""
     build_id = builds.request_build(central, 1, "http://127.0.0.1:9", launch=False)
     path = builds.package_path(central, build_id)
     path.write_bytes(CONTENT)
     with central.engine.begin() as connection:
+        with patch.object(builds, "PART_BYTES", 16):
+            builds.store_package(connection, build_id, path)
         connection.execute(PackageBuild.__table__.update().where(PackageBuild.id == build_id)
-                           .values(state=builds.DONE, file_path=str(path), till_id=1,
-                                   finished_at=utc_now()))
+                           .values(state=builds.DONE, till_id=1, finished_at=utc_now()))
+    assert not path.exists()
     return build_id
+
+
+def parts_left(central, build_id):
+    with central.engine.connect() as connection:
+        return connection.scalar(select(func.count()).select_from(PackagePart).where(
+            PackagePart.build_id == build_id))
 
 
 def test_the_download_is_a_post_with_the_form_token_and_happens_once(central):
@@ -60,7 +71,7 @@ def test_the_download_is_a_post_with_the_form_token_and_happens_once(central):
     answer = post_form(admin, url, page=PAGE)
     assert answer.status_code == 200 and answer.get_data() == CONTENT
     answer.close()
-    assert not builds.package_path(central, build_id).exists()
+    assert parts_left(central, build_id) == 0  # the till's credentials left the database
     again = post_form(admin, url, page=PAGE)
     assert again.status_code == 303
 

@@ -4,17 +4,20 @@ minutes: the request only records the build and starts it, the admin page follow
 A build is a row of `pos_autonomous_package_build`, so any worker answers for it: the request
 inserts it and starts `core autonomous build-package ID`, a process of its own (a long copy
 never holds up a web worker), which runs `make_package` and writes its progress (rows copied,
-of how many) into the row after each page; the admin page reads it every second, then
-downloads the file once. `building_config` is unique and holds the config while its build is
-queued or running, so a second request for that config (another click, another worker) finds
-the running build instead of starting another one. A build whose process died (killed, server
-restarted) stops writing: after `STALE_SECONDS` without progress it is marked failed, in words.
+of how many) into the row after each page, and keeps the finished package in the database
+(`pos_autonomous_package_part`: any server of the central, on any machine, hands it out); the
+admin page reads the row every second, then downloads the package once. `building_config` is
+unique and holds the config while its build is queued or running, so a second request for that
+config (another click, another worker) finds the running build instead of starting another
+one. A build whose process died (killed, server restarted) stops writing: after
+`STALE_SECONDS` without progress it is marked failed, in words.
 """
 import hashlib
 import os
 import stat
 import subprocess
 import sys
+import tempfile
 import threading
 from datetime import timedelta
 from pathlib import Path
@@ -28,12 +31,13 @@ from core.times import as_utc
 
 from ..progress import progress_words, rate_and_time_left
 from . import tills
-from .models import PackageBuild
+from .models import PackageBuild, PackagePart
 from .package import check_configs, make_package
 
 QUEUED, RUNNING, DONE, FAILED = "queued", "running", "done", "failed"
 STALE_SECONDS = 120  # no progress for this long: its process is gone
 KEPT = 10  # builds listed on the admin page
+PART_BYTES = 1 << 20  # a finished package is kept in the database in parts of this size
 
 
 class AlreadyBuilding(CoreError):
@@ -146,8 +150,12 @@ def run_build(instance, build_id, say=lambda message: None):
     except BaseException as exc:
         _failed(instance, build_id, output, exc)
         raise
-    _update(instance, build_id, state=DONE, building_config=None, till_id=till_id,
-            finished_at=utc_now(), file_path=str(output))
+    with instance.engine.begin() as connection:
+        store_package(connection, build_id, output)
+        connection.execute(PackageBuild.__table__.update().where(
+            PackageBuild.id == build_id).values(
+            state=DONE, building_config=None, till_id=till_id, finished_at=utc_now(),
+            updated_at=utc_now(), file_path=""))
     return till_id
 
 
@@ -174,6 +182,31 @@ def _configs_of(build):
 
 def _failed(instance, build_id, output, exc):
     """The failure recorded in words; a half-made till database holds its credentials: gone."""
+    for leftover in (output, output.with_name(output.name + ".building")):
+        leftover.unlink(missing_ok=True)
+    words = str(exc) if isinstance(exc, CoreError) else f"{type(exc).__name__}: {exc}"
+    _update(instance, build_id, state=FAILED, building_config=None,
+            error=words or type(exc).__name__, finished_at=utc_now())
+
+
+def _start(instance, build_id):
+    """Mark the queued build running; (its row, when it started). CoreError if not queued."""
+    with instance.engine.begin() as connection:
+        build = connection.execute(select(PackageBuild).where(
+            PackageBuild.id == build_id)).first()
+        if build is None or build.state != QUEUED:
+            raise CoreError(f"build {build_id} is {build.state if build else 'unknown'}, not "
+                            "queued")
+        started = utc_now()
+        connection.execute(PackageBuild.__table__.update().where(
+            PackageBuild.id == build_id).values(state=RUNNING, started_at=started,
+                                                updated_at=started))
+    return build, started
+
+
+def _failed(instance, build_id, output, exc):
+    """Record why the build failed, in words; remove what it left (a half-made till database
+    holds its credentials)."""
     for leftover in (output, output.with_name(output.name + ".building")):
         leftover.unlink(missing_ok=True)
     words = str(exc) if isinstance(exc, CoreError) else f"{type(exc).__name__}: {exc}"
@@ -223,26 +256,40 @@ def get(connection, build_id):
     return connection.execute(select(PackageBuild).where(PackageBuild.id == build_id)).first()
 
 
+def store_package(connection, build_id, path):
+    """Keep the package file at `path` in the database (parts of PART_BYTES), where any server
+    of the central instance finds it, and remove the file (it holds the till's credentials)."""
+    with open(path, "rb") as package_file:
+        for part, data in enumerate(iter(lambda: package_file.read(PART_BYTES), b"")):
+            connection.execute(PackagePart.__table__.insert().values(
+                build_id=build_id, part=part, data=data))
+    Path(path).unlink(missing_ok=True)
+
+
 def claim_download(instance, build_id):
-    """The finished package's file, open for reading, for one caller only: the one whose
-    UPDATE marks it downloaded (state done, not downloaded yet, a file) in the same statement
-    that reads its path; the file (the till's credentials) is removed once open. None for every
-    other caller, concurrent ones included (three of eight concurrent downloads got the file on
-    PostgreSQL with two workers when reading and marking were two steps)."""
-    table = PackageBuild.__table__
+    """The finished package, open for reading (a temporary file of this machine), for one
+    caller only: the one whose UPDATE marks it downloaded (state done, not downloaded yet) in
+    the transaction that reads its parts and deletes them (the till's credentials leave the
+    database). None for every other caller, concurrent ones included (three of eight
+    concurrent downloads got the file on PostgreSQL with two workers when reading and marking
+    were two steps)."""
+    table, parts = PackageBuild.__table__, PackagePart.__table__
     with instance.engine.begin() as connection:
-        path = connection.scalar(select(table.c.file_path).where(table.c.id == build_id))
         # The claim: one UPDATE of those not yet downloaded; of concurrent ones, one changes
         # the row and the others find it taken (rowcount 0), on both databases.
-        claimed = path and connection.execute(
+        claimed = connection.execute(
             table.update().where(table.c.id == build_id, table.c.state == DONE,
-                                 table.c.downloaded_at.is_(None), table.c.file_path == path)
+                                 table.c.downloaded_at.is_(None))
             .values(downloaded_at=utc_now(), file_path="")).rowcount == 1
-    if not claimed:
+        if not claimed:
+            return None
+        package_file = tempfile.TemporaryFile()
+        for data in connection.scalars(select(parts.c.data).where(parts.c.build_id == build_id)
+                                       .order_by(parts.c.part)):
+            package_file.write(data)
+        connection.execute(parts.delete().where(parts.c.build_id == build_id))
+    if not package_file.tell():
+        package_file.close()
         return None
-    try:
-        package_file = open(path, "rb")  # readable until sent, though removed now
-    except OSError:
-        return None
-    Path(path).unlink(missing_ok=True)
+    package_file.seek(0)
     return package_file

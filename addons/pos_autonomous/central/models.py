@@ -4,7 +4,17 @@ acknowledgement journal, alarms, tills' sessions and events). A till has them to
 one schema) and leaves them empty."""
 from datetime import datetime
 
-from sqlalchemy import BigInteger, Boolean, DateTime, Index, Integer, String, Text, text
+from sqlalchemy import (
+    BigInteger,
+    Boolean,
+    DateTime,
+    Index,
+    Integer,
+    LargeBinary,
+    String,
+    Text,
+    text,
+)
 from sqlalchemy.orm import Mapped, mapped_column
 
 from core.db import Model
@@ -94,12 +104,23 @@ class PackageBuild(Model):
     rows_done: Mapped[int] = mapped_column(BigInteger, default=0)
     rows_total: Mapped[int] = mapped_column(BigInteger, default=0)
     error: Mapped[str] = mapped_column(Text, default="")  # why it failed, in words
-    file_path: Mapped[str] = mapped_column(Text, default="")  # until downloaded
+    # Unused: the package is kept in the database (PackagePart) until downloaded.
+    file_path: Mapped[str] = mapped_column(Text, default="")
     created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utc_now)
     started_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
     updated_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utc_now)
     finished_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
     downloaded_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
+
+
+class PackagePart(Model):
+    """A finished package's bytes, in parts, until downloaded (builds.py): kept in the database,
+    not on the disk of the machine that made it, so that any server in front of the database
+    hands it out (two machines behind nginx: started on one, downloaded through the other)."""
+    __tablename__ = "pos_autonomous_package_part"
+    build_id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    part: Mapped[int] = mapped_column(Integer, primary_key=True)
+    data: Mapped[bytes] = mapped_column(LargeBinary)
 
 
 class ExportRun(Model):
