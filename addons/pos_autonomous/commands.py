@@ -15,8 +15,9 @@ from .central import status as central_status
 from .central.package import make_package
 from .central.tracking import purge_tombstones
 from .progress import progress_words
+from .till import connection_test, install, server_address
 from .till.client import SyncError
-from .till.imports import import_from
+from .till.imports import import_from, import_loop
 from .till.install import init_till
 from .till.recover import RecoverError, recover
 from .till.status import lines as till_lines
@@ -83,8 +84,8 @@ def setup_group():
 def init(instance, package_file):
     """Create this till's database from PACKAGE_FILE."""
     row = init_till(instance, package_file)
-    click.echo(f"Till {row.till_id} (POS config {row.config_id}) is ready; it synchronises with "
-               f"{row.server_url}. Run `core serve` and `core autonomous sync`.")
+    for line in install.next_steps(instance.url, row):
+        click.echo(line)
 
 
 setup_group.add_command(init)
@@ -130,17 +131,43 @@ def recover_command(instance, config_ids):
 @click.option("--full", is_flag=True, help="Reload every table from scratch (over HTTP).")
 @click.option("--from", "source", metavar="FOLDER|FTP-URL",
               help="Apply the exported pages found there instead of asking over HTTP.")
+@click.option("--loop", is_flag=True, help="With --from: keep importing the new files every "
+              "--interval seconds until stopped (SIGTERM, Ctrl-C); a bad file is said and "
+              "skipped, the loop goes on.")
+@click.option("--interval", "interval_s", type=click.IntRange(1, 86_400), default=60,
+              show_default=True, help="Seconds between two rounds of --loop.")
 @pass_instance
 @fail_cleanly
-def import_command(instance, full, source):
+def import_command(instance, full, source, loop, interval_s):
     """Import now: a full reload over HTTP (--full) or the exports of a folder or FTP server
-    (--from) (till)."""
+    (--from), once or in a loop (till)."""
     if bool(full) == bool(source):
         raise CoreError("say --full (over HTTP) or --from FOLDER|ftp://user:password@host/dir")
-    if source:
+    if loop and not source:
+        raise CoreError("--loop imports files: say --from FOLDER|ftp://user:password@host/dir")
+    if loop:
+        _import_loop(instance, source, interval_s)
+    elif source:
         count = import_from(instance, source, say=click.echo)
         click.echo(f"{count} exported page(s) applied.")
-        return
+    else:
+        _full_import(instance)
+
+
+def _import_loop(instance, source, interval_s):
+    click.echo(f"Importing the new files of {files.target(source).label} every {interval_s} s "
+               "(stop with Ctrl-C or SIGTERM).")
+    stopping = []
+    signal.signal(signal.SIGTERM, lambda *_: stopping.append(True))
+    try:
+        import_loop(instance, source, interval_s, say=click.echo,
+                    should_stop=lambda: bool(stopping))
+    except KeyboardInterrupt:
+        pass
+    click.echo("Import loop stopped.")
+
+
+def _full_import(instance):
     names = request_full_import(instance)
     click.echo(f"Full import of {', '.join(names)}.")
     synchroniser = Synchroniser(instance, say=click.echo)
@@ -186,12 +213,44 @@ def export_command(instance, config_id, location, full, loop):
 
 
 @autonomous.command("test-connection")
-@click.argument("location", metavar="FOLDER|FTP-URL")
+@click.argument("location", metavar="FOLDER|FTP-URL", required=False)
+@click.option("--central", is_flag=True, help="Test this till's connection to its central "
+              "server instead: address, credentials, clock, versions (exit 1 if one fails).")
+@pass_instance
 @fail_cleanly
-def test_connection_command(location):
-    """Download test.txt from a folder or FTP server, as the admin's Test connection does."""
+def test_connection_command(instance, location, central):
+    """Download test.txt from a folder or FTP server, as the admin's Test connection does; or,
+    with --central, test this till's connection to its central server."""
+    if bool(location) == bool(central):
+        raise CoreError("say FOLDER|FTP-URL (files) or --central (this till's central server)")
+    if central:
+        checks = connection_test.test_central(instance)
+        for line in connection_test.lines(checks):
+            click.echo(line)
+        if not all(check.ok for check in checks):
+            raise click.exceptions.Exit(1)
+        return
     size = files.test_connection(location)
     click.echo(f"Connection works: {files.TEST_FILE} downloaded ({size} bytes).")
+
+
+@autonomous.command("server-address")
+@click.argument("url", required=False)
+@pass_instance
+@fail_cleanly
+def server_address_command(instance, url):
+    """Show this till's central server address, or change it to URL (journaled, with the old
+    and the new address; the synchroniser uses it from its next pass)."""
+    if url is None:
+        with instance.engine.connect() as connection:
+            link = role.link(connection)
+        if link is None:
+            raise CoreError("this database is not an autonomous till")
+        click.echo(link.server_url)
+        return
+    old, new = server_address.change(instance, url, changed_by="command line")
+    click.echo(f"Server address changed from {old} to {new}." if old != new
+               else f"The server address is already {new}.")
 
 
 @autonomous.command()

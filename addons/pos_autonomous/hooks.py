@@ -25,6 +25,7 @@ def register_models():
 def register_routes():
     from . import admin  # noqa: F401 - the admin page of either machine
     from .central import admin as central_admin  # noqa: F401 - routes on the blueprints
+    from .central import hello as central_hello  # noqa: F401
     from .central import routes as central_routes  # noqa: F401
     from .till import admin as till_admin  # noqa: F401
     from .till import routes as till_routes  # noqa: F401

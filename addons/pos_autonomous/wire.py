@@ -8,6 +8,12 @@ PUSH = "/pos_autonomous/push"
 CUSTOMERS = "/pos_autonomous/customers"
 RECOVER = "/pos_autonomous/recover"  # a till taking back its config's entries (#24 item 4)
 RECOVER_SKIP = "/pos_autonomous/recover/skip"  # ... and saying which numbers were lost
+HELLO = "/pos_autonomous/hello"  # *Test connection*: credentials, the central's clock, versions
+
+# The version of this wire format: a till and a central that speak the same one understand each
+# other, whatever their addons' versions (a table whose columns differ is reloaded alone). Raise
+# it when a change breaks what the other side expects.
+PROTOCOL = 1
 
 # -- pages and checkpoints (down) ------------------------------------------------------------
 

@@ -58,29 +58,50 @@ def export(central, config_id, location, full=False, page_size=MAX_PAGE_SIZE,
     loop): changes that are none write no file."""
     store = files.target(location)
     store.prepare()
-    key = signing_key(central, config_id)
-    declared = declared_tables(central.plugin_manager())
     state_name = f"c{config_id}-state.json"
-    state = (json.loads(store.read(state_name)) if state_name in store.names() and not full
-             else None)
-    number = (state["exports"] + 1) if state else _next_number(store, config_id)
-    kind = "incr" if state else "full"
-    positions = dict(state["positions"]) if state else {}
-    written = []
-    while True:
-        request, answer = _next_page(central, declared, positions, config_id, page_size)
-        if skip_unchanged and kind == "incr" and not written and _unchanged(answer):
-            return [], False
-        name = f"c{config_id}-{number:04d}-{kind}-{len(written) + 1:05d}.json"
-        store.write(name, files.signed_page(key, config_id, {"request": request,
-                                                             "answer": answer}))
-        written.append(name)
-        positions = after_page(request, {table: part["checkpoint"]
-                                         for table, part in answer["tables"].items()})
-        if not answer["more"]:
-            break
-    store.write(state_name, _dumps({"exports": number, "positions": positions}))
-    return written, kind == "full"
+    state = None if full else _state(store, state_name)
+    pages_of = _ExportPages(central, store, config_id, state)
+    written = pages_of.write_all(page_size, skip_unchanged)
+    if not written:  # nothing changed: no file, the state stays
+        return [], False
+    store.write(state_name, _dumps({"exports": pages_of.number, "positions": pages_of.positions}))
+    return written, pages_of.kind == "full"
+
+
+def _state(store, state_name):
+    """Where the previous export to `store` ended (its state file), or None (none yet)."""
+    return json.loads(store.read(state_name)) if state_name in store.names() else None
+
+
+class _ExportPages:
+    """The pages of one export: numbered after the previous one, from where it ended (`state`)
+    or from scratch (a full export)."""
+
+    def __init__(self, central, store, config_id, state):
+        self.central, self.store, self.config_id = central, store, config_id
+        self.key = signing_key(central, config_id)
+        self.declared = declared_tables(central.plugin_manager())
+        self.number = (state["exports"] + 1) if state else _next_number(store, config_id)
+        self.kind = "incr" if state else "full"
+        self.positions = dict(state["positions"]) if state else {}
+
+    def write_all(self, page_size, skip_unchanged):
+        """Write each page, signed, moving `positions` on; return the file names (none when
+        `skip_unchanged` and nothing changed since the previous export)."""
+        written = []
+        while True:
+            request, answer = _next_page(self.central, self.declared, self.positions,
+                                         self.config_id, page_size)
+            if skip_unchanged and self.kind == "incr" and not written and _unchanged(answer):
+                return []
+            name = f"c{self.config_id}-{self.number:04d}-{self.kind}-{len(written) + 1:05d}.json"
+            self.store.write(name, files.signed_page(self.key, self.config_id, {
+                "request": request, "answer": answer}))
+            written.append(name)
+            self.positions = after_page(request, {table: part["checkpoint"]
+                                                  for table, part in answer["tables"].items()})
+            if not answer["more"]:
+                return written
 
 
 def signing_key(central, config_id):

@@ -108,7 +108,7 @@ def parse_positions(raw):
     return positions
 
 
-def _till_from_request(connection):
+def till_from_request(connection):
     header = request.headers.get("Authorization", "")
     if not header.startswith("Bearer "):
         raise ApiError(401, "unauthorized", "send 'Authorization: Bearer <till token>' (the "
@@ -138,7 +138,7 @@ def pull():
     database = str(instance.engine.url)
     _purge_now_and_then(instance)
     with instance.engine.begin() as connection:  # short: the page is read after it
-        till = _till_from_request(connection)
+        till = till_from_request(connection)
         tables = active_down_tables(connection, declared)
         cashiers = tills.cashiers_part(connection, till.id, digest)
         tills.note_contact(connection, till)
@@ -328,7 +328,7 @@ def push():
     """One batch of the calling till's sealed entries (README: the push protocol)."""
     body = json_object()
     with current_instance().engine.begin() as connection:
-        till = _till_from_request(connection)
+        till = till_from_request(connection)
         batch = parse_push(body, till)
         answer = receive_push(connection, till, batch)
         tills.note_contact(connection, till)
@@ -350,7 +350,7 @@ def _from_till(change):
     till, the partner table's till → server row is switched on, then `change(connection,
     source)`, `source` naming the till in point_of_sale's record of customer changes."""
     def checked(connection):
-        till = _till_from_request(connection)
+        till = till_from_request(connection)
         _require_up(connection, CUSTOMER_TABLE)
         return change(connection, f"autonomous_till:{till.id}")
     return point_of_sale.run_customer_change(checked)
@@ -425,7 +425,7 @@ def recover_entries():
     (till/recover.py takes them back)."""
     body = json_object()
     with current_instance().engine.connect() as connection:
-        till = _till_from_request(connection)
+        till = till_from_request(connection)
         config_id = _recovery_config(body, till)
         after = RECOVERY.whole(body.get("after", 0), "after", maximum=TICKET_NUMBER)
         limit = RECOVERY.whole(body.get("limit", RECOVER_PAGE), "limit", minimum=1,
@@ -440,7 +440,7 @@ def recover_skip():
     (journaled) and alarmed."""
     body = json_object()
     with current_instance().engine.begin() as connection:
-        till = _till_from_request(connection)
+        till = till_from_request(connection)
         config_id = _recovery_config(body, till)
         after = RECOVERY.whole(body.get("after"), "after", maximum=TICKET_NUMBER)
         upto = RECOVERY.whole(body.get("upto"), "upto", minimum=1, maximum=TICKET_NUMBER)

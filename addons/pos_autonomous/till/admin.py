@@ -1,10 +1,11 @@
 """A till's admin (/web/pos_autonomous): its synchronisation status, what waits to go up, its
 technical events journal, the synchroniser's timings (the running synchroniser reads them
-at each pass) and *Recover* for a database behind (till/recover.py, run in the background,
-its progress read by the page). A bad field is said in a flash message, nothing saved."""
+at each pass), *Recover* for a database behind (till/recover.py, run in the background, its
+progress read by the page), the central server's address and *Test connection*. A bad field is
+said in a flash message, nothing saved."""
 import threading
 
-from flask import flash, render_template, request
+from flask import flash, g, render_template, request
 
 from core.errors import CoreError
 from core.i18n import _
@@ -16,7 +17,7 @@ from core.web.users import MANAGER
 from .. import role, settings
 from ..web import back_to_index, central_needs_an_admin, forms_blueprint
 from ..wire import MAX_PAGE_SIZE
-from . import journal
+from . import connection_test, journal, server_address
 from .client import SyncError
 from .recover import RecoverError, recover
 
@@ -50,20 +51,11 @@ def timings(connection):
 @requires(MANAGER)  # a manager of the till (on the central instance: an admin, who is told no)
 def save_timings():
     """A till's synchroniser timings (the running synchroniser reads them at each pass)."""
-    with current_instance().engine.connect() as connection:
-        refused = central_needs_an_admin(role.is_till(connection))
+    refused = _central_refusal()
     if refused:
         return refused
     try:
-        values = {}
-        for key, label, low, high in TIMINGS:
-            raw = (request.form.get(key) or "").strip()
-            if not raw.isdigit() or not low <= int(raw) <= high:
-                raise CoreError(f"{label}: a whole number from {low} to {high}, not {raw[:20]!r}")
-            values[key] = int(raw)
-        if values[settings.MAX_RETRY_WAIT_MS] < values[settings.RETRY_WAIT_MS]:
-            raise CoreError("the longest wait while unreachable cannot be shorter than the wait "
-                            "after an error")
+        values = timings_from(request.form)
         with current_instance().engine.begin() as connection:
             if not role.is_till(connection):
                 raise CoreError("this is the central instance: the timings are a till's")
@@ -75,6 +67,27 @@ def save_timings():
     else:
         flash(_('Synchroniser timings saved; the synchroniser uses them from its next pass.'))
     return back_to_index()
+
+
+def timings_from(form):
+    """{key: whole number} of the timings form, each within its bounds; CoreError naming the
+    first field that is not."""
+    values = {}
+    for key, label, low, high in TIMINGS:
+        raw = (form.get(key) or "").strip()
+        if not raw.isdigit() or not low <= int(raw) <= high:
+            raise CoreError(f"{label}: a whole number from {low} to {high}, not {raw[:20]!r}")
+        values[key] = int(raw)
+    if values[settings.MAX_RETRY_WAIT_MS] < values[settings.RETRY_WAIT_MS]:
+        raise CoreError("the longest wait while unreachable cannot be shorter than the wait "
+                        "after an error")
+    return values
+
+
+def _central_refusal():
+    """The 403 page when a manager posts a till's form to the central instance, else None."""
+    with current_instance().engine.connect() as connection:
+        return central_needs_an_admin(role.is_till(connection))
 
 
 # -- recovery (#24 item 4): started here, run in the background, followed by the page -----------
@@ -123,4 +136,48 @@ def start_recovery():
         _RECOVERIES[str(instance.engine.url)] = run
     threading.Thread(target=_run_recovery, args=(instance, run), daemon=True).start()
     flash(_("Recovery started: this page shows its progress."))
+    return back_to_index()
+
+
+# -- the central server: its address, Test connection --------------------------------------
+
+@forms_blueprint.post("/server-address")
+@requires(MANAGER)  # a manager of the till
+def save_server_address():
+    """The till's central server address, checked and journaled (old and new, who)."""
+    refused = _central_refusal()
+    if refused:
+        return refused
+    try:
+        old, new = server_address.change(current_instance(), request.form.get("server_url"),
+                                         changed_by=g.login)
+    except CoreError as exc:
+        flash(_('Not saved: %(exc)s', exc=exc), "error")
+    else:
+        flash(_('Server address changed from %(old)s to %(new)s; the synchroniser uses it from '
+                'its next pass.', old=old, new=new) if old != new
+              else _('The server address is already %(new)s.', new=new))
+    return back_to_index()
+
+
+@forms_blueprint.post("/test-central")
+@requires(MANAGER)  # a manager of the till
+def test_central():
+    """*Test connection* to the central server: address, credentials, clock, versions, each
+    said in a message of its own."""
+    refused = _central_refusal()
+    if refused:
+        return refused
+    try:
+        checks = connection_test.test_central(current_instance())
+    except CoreError as exc:
+        flash(_('Connection test impossible: %(exc)s', exc=exc), "error")
+        return back_to_index()
+    if all(check.ok for check in checks):
+        flash(_('The connection to the central server works.'))
+    else:
+        flash(_('The connection to the central server does not work: see below.'), "error")
+    for check in checks:
+        flash(_('%(label)s: %(words)s', label=check.label, words=check.words),
+              {True: "message", False: "error", None: "notice"}[check.ok])
     return back_to_index()

@@ -30,16 +30,23 @@ class CentralClient:
 
     def post(self, path, body):
         payload = orjson.dumps(body)
+        response, data = self._exchange(self._parts.path.rstrip("/") + path, payload)
+        self.round_trips += 1
+        self.last_bytes = len(payload) + len(data)
+        timing = response.getheader("Server-Timing") or ""
+        self.last_server_ms = (float(timing.partition("dur=")[2]) if "dur=" in timing else None)
+        return self._answer(response, data)
+
+    def _exchange(self, url, payload):
+        """(response, its body) of one POST on the kept-alive connection."""
         headers = {"Content-Type": "application/json", "Authorization": f"Bearer {self.token}"}
-        url = self._parts.path.rstrip("/") + path
         for attempt in (1, 2):  # a kept-alive connection the server closed: reconnect once
             if self._connection is None:
                 self._connection = self._connect()
             try:
                 self._connection.request("POST", url, payload, headers)
                 response = self._connection.getresponse()
-                data = response.read()
-                break
+                return response, response.read()
             except (http.client.RemoteDisconnected, BrokenPipeError,
                     ConnectionResetError) as exc:
                 self.close()
@@ -49,10 +56,9 @@ class CentralClient:
                 self.close()
                 raise SyncError(f"cannot reach {self.server_url}: {exc or type(exc).__name__}"
                                 ) from None
-        self.round_trips += 1
-        self.last_bytes = len(payload) + len(data)
-        timing = response.getheader("Server-Timing") or ""
-        self.last_server_ms = (float(timing.partition("dur=")[2]) if "dur=" in timing else None)
+
+    def _answer(self, response, data):
+        """The JSON answer of a 200; a SyncError with the server's refusal otherwise."""
         try:
             answer = orjson.loads(data)
         except orjson.JSONDecodeError:

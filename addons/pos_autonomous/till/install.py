@@ -1,6 +1,7 @@
 """Creating a till from its package (`core --db sqlite:///till.db autonomous init FILE`): the
 package (central/package.py) is copied into place with SQLite's backup API, refusing a database
 that already holds data."""
+import shlex
 import sqlite3
 from pathlib import Path
 
@@ -46,3 +47,18 @@ def _has_tables(path):
         return database.execute("SELECT count(*) FROM sqlite_master").fetchone()[0] > 0
     finally:
         database.close()
+
+
+def next_steps(url, row):
+    """What `autonomous init` prints: the till made, then the exact commands that serve it and
+    synchronise it (its database as an absolute path: they work from any folder, or in a
+    service), and where its POS page is."""
+    database = Path(make_url(url).database).resolve()
+    db = shlex.quote(f"sqlite:///{database}")
+    return [f"Till {row.till_id} (POS config {row.config_id}) is ready; it synchronises with "
+            f"{row.server_url}.",
+            "Next, run these two, each in its own terminal (or as a service, docs/deploy.md):",
+            f"  core --db {db} serve",
+            f"  core --db {db} autonomous sync",
+            f"then open http://127.0.0.1:8069/pos/ui/{row.config_id} and sign in with a "
+            "cashier's PIN."]

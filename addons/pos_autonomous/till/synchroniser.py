@@ -44,10 +44,16 @@ class Synchroniser:
         self.clock = journal.ClockWatch(time.time, time.monotonic)
 
     def reload_settings(self):
-        """Read the timings again (the till's admin may have changed them)."""
+        """Read the timings and the server address again (the till's admin may have changed
+        them)."""
         with self.instance.engine.connect() as connection:
             self.settings = settings.read(self.instance, connection, self.manager)
+            server_url = connection.scalar(select(Link.server_url))
         timeout = self.settings[settings.REQUEST_TIMEOUT_MS] / 1000
+        if server_url != self.client.server_url:  # changed by a manager (server_address.py)
+            self.close()
+            self.client = CentralClient(server_url, self.client.token, timeout)
+            self.clients = {}  # the shop's other configs reconnect to the new address too
         for client in (self.client, *self.clients.values()):
             if timeout != client.timeout:
                 client.timeout = timeout
@@ -60,7 +66,7 @@ class Synchroniser:
             return self.client
         if pusher.till_id not in self.clients:
             self.clients[pusher.till_id] = CentralClient(
-                self.link.server_url, pusher.token, self.client.timeout)
+                self.client.server_url, pusher.token, self.client.timeout)
         return self.clients[pusher.till_id]
 
     def close(self):
