@@ -84,7 +84,9 @@ def setup_group():
 def init(instance, package_file):
     """Create this till's database from PACKAGE_FILE."""
     row = init_till(instance, package_file)
-    for line in install.next_steps(instance.url, row):
+    with instance.engine.connect() as connection:
+        config_ids = role.config_ids(connection)
+    for line in install.next_steps(instance.url, row, config_ids):
         click.echo(line)
 
 

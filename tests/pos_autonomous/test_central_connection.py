@@ -161,3 +161,18 @@ def test_hello_answers_a_till_with_its_identity_time_and_versions(central, make_
     text = client.post(wire.HELLO, data="{}", headers={
         "Authorization": f"Bearer {token_of(till_url)}", "Content-Type": "text/plain"})
     assert text.status_code == 415
+
+
+def test_a_shop_tests_the_credentials_of_each_of_its_configs(central, make_till):
+    from sqlalchemy import select
+
+    from addons.pos_autonomous.central.models import Till
+    shop = Instance(make_till(1, "2"), AddonCatalog())  # one instance serving configs 1 and 2
+    assert all(check.ok for check in connection_test.test_central(shop))
+    with central.engine.connect() as connection:
+        bar_till = connection.scalar(select(Till.id).where(Till.config_id == 2))
+    core("--db", central.url, "autonomous", "revoke", str(bar_till))
+    credentials = checks_by_name(connection_test.test_central(shop))["credentials"]
+    assert credentials.ok is False
+    assert "refused the credentials of POS config(s) 2" in credentials.words
+    shop.engine.dispose()

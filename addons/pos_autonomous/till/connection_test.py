@@ -38,14 +38,16 @@ class Check:
 
 
 def test_central(till, wall_clock=time.time):
-    """The four checks of `till` (an Instance of an autonomous till) against its central
-    server, in CHECKS order. `wall_clock`: the till's clock (seconds since the epoch)."""
+    """The four checks of `till` (an Instance of an autonomous till or shop) against its
+    central server, in CHECKS order. `wall_clock`: the till's clock (seconds since the epoch).
+    A shop's other configs have their own credentials: each is tested too."""
     with till.engine.connect() as connection:
         link = role.link(connection)
         if link is None:
             raise CoreError(_("this database is not an autonomous till: only a till tests its "
                               "connection to the central server"))
         timeout = settings.read(till, connection)[settings.REQUEST_TIMEOUT_MS] / 1000
+        others = role.pushers(connection)[1:]
     try:
         client = CentralClient(link.server_url, f"{link.till_id}.{link.secret}", timeout)
     except SyncError as exc:
@@ -60,11 +62,37 @@ def test_central(till, wall_clock=time.time):
         client.close()
     return [Check("address", True, _("the central server answers at %(url)s.",
                                      url=link.server_url)),
-            Check("credentials", True, _(
-                "accepted: this is till %(till_id)s of POS config %(config_id)s.",
-                till_id=answer.get("till_id"), config_id=answer.get("config_id"))),
+            credentials_check(answer, _members_refused(link.server_url, others, timeout)),
             clock_check(answer.get("server_time"), sent, received),
             versions_check(answer, till.installed())]
+
+
+def _members_refused(server_url, pushers, timeout):
+    """[(config id, SyncError)] of a shop's other configs whose credentials the central
+    refused."""
+    refused = []
+    for pusher in pushers:
+        client = CentralClient(server_url, pusher.token, timeout)
+        try:
+            client.post(HELLO, {})
+        except SyncError as exc:
+            refused.append((pusher.config_id, exc))
+        finally:
+            client.close()
+    return refused
+
+
+def credentials_check(answer, refused):
+    """Accepted, naming the till; or which of a shop's configs the central refused."""
+    if refused:
+        return Check("credentials", False, _(
+            "the central server refused the credentials of POS config(s) %(configs)s "
+            "(%(detail)s): revoked, or packaged by another server. Ask for a new package.",
+            configs=", ".join(str(config_id) for config_id, _error in refused),
+            detail=refused[0][1].detail or refused[0][1]))
+    return Check("credentials", True, _(
+        "accepted: this is till %(till_id)s of POS config %(config_id)s.",
+        till_id=answer.get("till_id"), config_id=answer.get("config_id")))
 
 
 def _stopped_at(name, words):

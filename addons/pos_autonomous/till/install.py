@@ -49,16 +49,17 @@ def _has_tables(path):
         database.close()
 
 
-def next_steps(url, row):
-    """What `autonomous init` prints: the till made, then the exact commands that serve it and
-    synchronise it (its database as an absolute path: they work from any folder, or in a
-    service), and where its POS page is."""
+def next_steps(url, row, config_ids):
+    """What `autonomous init` prints: the till (or shop) made, then the exact commands that
+    serve it and synchronise it (its database as an absolute path: they work from any folder,
+    or in a service), and where the POS page of each of its configs is."""
     database = Path(make_url(url).database).resolve()
     db = shlex.quote(f"sqlite:///{database}")
-    return [f"Till {row.till_id} (POS config {row.config_id}) is ready; it synchronises with "
+    configs = ", ".join(str(config_id) for config_id in config_ids)
+    pages = " ".join(f"http://127.0.0.1:8069/pos/ui/{config_id}" for config_id in config_ids)
+    return [f"Till {row.till_id} (POS config {configs}) is ready; it synchronises with "
             f"{row.server_url}.",
             "Next, run these two, each in its own terminal (or as a service, docs/deploy.md):",
             f"  core --db {db} serve",
             f"  core --db {db} autonomous sync",
-            f"then open http://127.0.0.1:8069/pos/ui/{row.config_id} and sign in with a "
-            "cashier's PIN."]
+            f"then open {pages} and sign in with a cashier's PIN."]
