@@ -52,6 +52,6 @@ def test_a_shops_next_steps_name_the_page_of_each_config(tmp_path):
     from addons.pos_autonomous.till.install import next_steps
     lines = next_steps("sqlite:///shop.db", SimpleNamespace(
         till_id=4, server_url="https://central.example.com"), [1, 3])
-    assert lines[0] == ("Till 4 (POS config 1, 3) is ready; it synchronises with "
+    assert lines[0] == ("Till 4 (POS configs 1, 3) is ready; it synchronises with "
                         "https://central.example.com.")
     assert "http://127.0.0.1:8069/pos/ui/1 http://127.0.0.1:8069/pos/ui/3" in lines[-1]

@@ -57,7 +57,8 @@ def next_steps(url, row, config_ids):
     db = shlex.quote(f"sqlite:///{database}")
     configs = ", ".join(str(config_id) for config_id in config_ids)
     pages = " ".join(f"http://127.0.0.1:8069/pos/ui/{config_id}" for config_id in config_ids)
-    return [f"Till {row.till_id} (POS config {configs}) is ready; it synchronises with "
+    named = f"POS config{'s' if len(config_ids) > 1 else ''} {configs}"
+    return [f"Till {row.till_id} ({named}) is ready; it synchronises with "
             f"{row.server_url}.",
             "Next, run these two, each in its own terminal (or as a service, docs/deploy.md):",
             f"  core --db {db} serve",
