@@ -252,17 +252,28 @@ def _offline(connection, config_id, order_uuid, carried):
 def received_approvals(connection, config_id, events, till_name):
     """Keep, with their tickets, the approvals of an autonomous till's journal events (point_of
     _sale's wire form) received by the central: each once (by its uuid), as the till recorded
-    it; the event itself is kept with the till's journal. Return how many were new."""
-    added = 0
-    for event in events:
-        details = event.get("details") if event.get("kind") == "approval" else None
-        if not isinstance(details, dict) or not isinstance(details.get("approval"), str):
-            continue
-        added += insert_or_ignore(connection, Approval.__table__, {
-            "uuid": details["approval"], "config_id": config_id, "session_id": None,
-            "order_uuid": details.get("order_uuid"), "action": str(details.get("action"))[:32],
+    it; the event itself is kept with the till's journal. An event that does not read as an
+    approval is left there alone (never a refusal of the push). Return how many were new."""
+    rows = [row for row in (_received_row(event, config_id, till_name) for event in events)
+            if row is not None]
+    return sum(1 for row in rows if insert_or_ignore(connection, Approval.__table__, row))
+
+
+def _received_row(event, config_id, till_name):
+    """The approval row an `approval` event of a till's journal stands for, or None."""
+    details = event.get("details") if event.get("kind") == "approval" else None
+    if not isinstance(details, dict) or not _short_text(details.get("approval"), 64):
+        return None
+    extra = details.get("details")
+    order_uuid = details.get("order_uuid")
+    return {"uuid": details["approval"], "config_id": config_id, "session_id": None,
+            "order_uuid": order_uuid if _short_text(order_uuid, 64) else None,
+            "action": str(details.get("action"))[:32],
             "approver": str(details.get("approver"))[:64], "via": str(details.get("via"))[:16],
-            "details": json.dumps({**(details.get("details") or {}), "till": till_name},
-                                  sort_keys=True, default=str),
-            "approved_at": datetime.fromisoformat(event["at"].replace("Z", "+00:00"))}) or 0
-    return added
+            "details": json.dumps({**(extra if isinstance(extra, dict) else {}),
+                                   "till": till_name}, sort_keys=True, default=str),
+            "approved_at": datetime.fromisoformat(event["at"].replace("Z", "+00:00"))}
+
+
+def _short_text(value, longest):
+    return isinstance(value, str) and 0 < len(value) <= longest

@@ -62,3 +62,20 @@ def test_the_tills_approvals_go_up_with_its_tickets(app, central, tmp_path):
     post(app, till, batch)  # the same batch again: nothing twice
     assert approvals(central) == on_till
     till.engine.dispose()
+
+
+def test_odd_approval_events_of_a_till_are_left_in_its_journal_alone(central):
+    """What the central keeps from a till's journal never refuses the push: an `approval` event
+    that does not read as one is kept in the till's journal only."""
+    at = "2026-12-07T10:00:00.000000Z"
+    good = {"approval": "a-1", "action": "refund", "approver": "mona", "via": "pin",
+            "order_uuid": "o-1", "details": ["not", "an", "object"]}
+    events = [{"kind": "approval", "at": at, "details": details} for details in (
+        None, "text", {"approval": 5}, {"approval": "x" * 65}, {"approval": ""},
+        {**good, "approval": "a-2", "order_uuid": "o" * 65}, good)]
+    events.append({"kind": "session_open", "at": at, "details": {"approval": "a-3"}})
+    with central.engine.begin() as connection:
+        assert point_of_sale.received_approvals(connection, 1, events, "till") == 2
+        assert point_of_sale.received_approvals(connection, 1, events, "till") == 0
+    assert approvals(central) == [(None, "refund", "mona", "pin"), ("o-1", "refund", "mona",
+                                                                     "pin")]
