@@ -6,13 +6,15 @@ goes up as its own till, exactly once; the central refuses to sell any of them (
 a multi-session spanning configs inside and outside a package is refused with its reason."""
 import pytest
 from click.testing import CliRunner
-from sqlalchemy import func, select
+from sqlalchemy import func, select, text
 
 import addons.point_of_sale as point_of_sale
 from addons.pos_autonomous import role
 from addons.pos_autonomous.central.models import Till
 from addons.pos_autonomous.central.package import make_package
+from addons.pos_autonomous.central.receive import open_alarms
 from addons.pos_autonomous.till.install import init_till
+from addons.pos_autonomous.till.status import till_status
 from addons.pos_autonomous.till.synchroniser import Synchroniser
 from addons.pos_multi_session.models import MultiSession, MultiSessionMember
 from core.addons import AddonCatalog
@@ -21,7 +23,7 @@ from core.errors import CoreError
 from core.instance import Instance
 from tests.pos_autonomous.till_helpers import FAST_SYNC, set_parameters, till_state
 from tests.pos_autonomous.up_helpers import central_entries, central_order_count, sell
-from tests.support import BUILT_IN_ADDONS, installed_instance
+from tests.support import BUILT_IN_ADDONS, installed_instance, tamper
 
 pytestmark = pytest.mark.timeout(300)
 
@@ -96,6 +98,20 @@ def test_a_shop_holds_its_configs_and_multi_session_and_pushes_each_chain_once(
         with central.engine.connect() as connection:
             for config in SHOP_CONFIGS:
                 assert point_of_sale.verify_chain(connection, config).ok
+        with shop.engine.connect() as connection:  # a shop's POS page asks for its config's
+            assert [till_status(connection, c)["up"]["last_acknowledged"]
+                    for c in (2, 3, None)] == [2, 4, 3]
+        # Alarms are per config: a ticket of Bar edited in the shop's database is alarmed as
+        # Bar's, by Bar's till.
+        with tamper(shop.engine) as connection:
+            connection.execute(text("UPDATE point_of_sale_payment SET amount = 50 WHERE "
+                                    "order_id = (SELECT id FROM point_of_sale_order "
+                                    "WHERE uuid = :uuid)"), {"uuid": sold[2][1]})
+        sync_once(shop)  # Bar's check of its own chain fails: it goes up
+        with central.engine.connect() as connection:
+            alarms = [(a.kind, a.config_id, a.till_id, a.first_number)
+                      for a in open_alarms(connection)]
+        assert alarms == [("till_chain", 2, tills[1].id, 2)]
     finally:
         shop.engine.dispose()
 

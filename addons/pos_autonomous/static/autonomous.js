@@ -55,7 +55,9 @@ function centralStatus(state, waiting) {
 
 async function refreshAutonomousState() {
   try {
-    const response = await fetch(`${autonomousRoot}/pos_autonomous/status`,
+    // a shop serves several configs: this page's own config's tickets going up
+    const config = (window.location.pathname.match(/\/pos\/ui\/(\d+)/) || [])[1];
+    const response = await fetch(`${autonomousRoot}/pos_autonomous/status${config ? `?config=${config}` : ""}`,
       { credentials: "same-origin", cache: "no-store" });
     if (!response.ok) return;
     const state = await response.json();

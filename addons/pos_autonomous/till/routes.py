@@ -1,10 +1,11 @@
 """A till's HTTP, for its POS page (POS token or signed-in user):
-* `GET /pos_autonomous/status`: the synchronisation state, for the page's indicator (on the
-  central instance it says `{"role": "central"}`);
+* `GET /pos_autonomous/status[?config=ID]`: the synchronisation state, for the page's indicator
+  (on the central instance it says `{"role": "central"}`; on a shop, `config` picks whose pushes
+  "up" says);
 * `POST /pos_autonomous/customers/<id>/abandon`: the cashier cancelled a customer the central
   instance had just created: removed here, its deletion request queued (outbox.py).
 """
-from flask import jsonify
+from flask import jsonify, request
 
 import addons.point_of_sale as point_of_sale
 from core.web import current_instance
@@ -19,8 +20,10 @@ def status():
     """The till's synchronisation state, for the POS page's indicator (no secret in it):
     signed-in users and POS tokens, as the POS routes."""
     point_of_sale.caller_config_scope()
+    asked = request.args.get("config", "")  # a shop's POS page: its own config's pushes
+    config_id = int(asked) if asked.isdigit() and len(asked) < 10 else None
     with current_instance().engine.connect() as connection:
-        return jsonify(till_status(connection))
+        return jsonify(till_status(connection, config_id))
 
 
 @blueprint.post("/customers/<int:partner_id>/abandon")

@@ -34,24 +34,29 @@ def progress_line(checkpoint):
                                                    else ""))
 
 
-def till_status(connection):
-    """The state as a dict (`core autonomous status --json`, GET /pos_autonomous/status)."""
+def till_status(connection, config_id=None):
+    """The state as a dict (`core autonomous status --json`, GET /pos_autonomous/status). A
+    shop's configs each have their "up" in "configs"; "up", "till_id" and "config_id" are those
+    of `config_id` when the shop serves it (a till's POS page asks for its own), else the
+    first config's."""
     row = role.link(connection)
     if row is None:
         return {"role": role.CENTRAL}
     tables = _tables(connection)
-    gap = next(filter(None, (high_water.behind(connection, config_id)  # a shop: any config
-                             for config_id in role.config_ids(connection))), None)
+    configs = [{"config_id": pusher.config_id, "till_id": pusher.till_id,
+                "up": up_status(connection, pusher.config_id, pusher.state_id)}
+               for pusher in role.pushers(connection)]
+    gap = next(filter(None, (high_water.behind(connection, config["config_id"])  # a shop: any
+                             for config in configs)), None)
+    shown = next((c for c in configs if c["config_id"] == config_id), configs[0])
     return {"role": role.TILL, "state": _state_word(row, tables, gap),
-            "server_url": row.server_url, "till_id": row.till_id, "config_id": row.config_id,
+            "server_url": row.server_url, "till_id": shown["till_id"],
+            "config_id": shown["config_id"],
             "last_attempt_at": utc_iso(row.last_attempt_at),
             "last_success_at": utc_iso(row.last_success_at), "last_error": row.last_error or None,
             "failures": row.failures, "last_event": row.last_event or None,
             "alarm": row.clock_alarm or None,
-            "tables": tables, "up": up_status(connection, row.config_id),
-            "configs": [{"config_id": pusher.config_id, "till_id": pusher.till_id,
-                         "up": up_status(connection, pusher.config_id, pusher.state_id)}
-                        for pusher in role.pushers(connection)],
+            "tables": tables, "up": shown["up"], "configs": configs,
             "behind": high_water.words(gap) if gap else None}
 
 
