@@ -152,13 +152,23 @@ def at_commit(connection):
         record(connection, configs)
 
 
+def _link_at(connection, config_id, number):
+    """The link of ticket `number` in this database's chain: its entry's, or the link a skip of
+    lost numbers ends at (a recovery, point_of_sale.skip_numbers)."""
+    link = point_of_sale.ledger_links(connection, config_id, [number]).get(number)
+    if link is None:
+        link = next((end_link for upto, end_link in point_of_sale.skips_of(
+            connection, config_id).values() if upto == number), None)
+    return link
+
+
 def _refuse_numbers_issued_before(connection, config_id):
     mark = read(connection, config_id)
     if mark is None:
         return
     number, _link = point_of_sale.ledger_head(connection, config_id)
-    reused = number <= mark["number"] or (mark.get("link") and point_of_sale.ledger_links(
-        connection, config_id, [mark["number"]]).get(mark["number"]) != mark["link"])
+    reused = number <= mark["number"] or (
+        mark.get("link") and _link_at(connection, config_id, mark["number"]) != mark["link"])
     if reused:
         raise DatabaseBehind(
             f"refused: tickets up to {mark['number']} of config {config_id} were already "
