@@ -1,6 +1,7 @@
 """`core autonomous ...`: package, build-package, export, revoke, purge, journal (central); init, sync,
 import, recover (till); status and test-connection (both). Each command calls its machine's side."""
 import json
+import os
 import signal
 
 import click
@@ -129,13 +130,18 @@ def recover_command(instance, config_ids):
         raise CoreError(f"recovery stopped: {exc}") from None
 
 
+IMPORT_SOURCE_VARIABLE = "POS_AUTONOMOUS_IMPORT_SOURCE"  # import --loop's target, for a service
+
+
 @autonomous.command("import")
 @click.option("--full", is_flag=True, help="Reload every table from scratch (over HTTP).")
 @click.option("--from", "source", metavar="FOLDER|FTP-URL",
               help="Apply the exported pages found there instead of asking over HTTP.")
 @click.option("--loop", is_flag=True, help="With --from: keep importing the new files every "
               "--interval seconds until stopped (SIGTERM, Ctrl-C); a bad file is said and "
-              "skipped, the loop goes on.")
+              "skipped, the loop goes on. Without --from, the environment variable "
+              "POS_AUTONOMOUS_IMPORT_SOURCE names the target (an FTP password stays off the "
+              "command line).")
 @click.option("--interval", "interval_s", type=click.IntRange(1, 86_400), default=60,
               show_default=True, help="Seconds between two rounds of --loop.")
 @pass_instance
@@ -143,6 +149,8 @@ def recover_command(instance, config_ids):
 def import_command(instance, full, source, loop, interval_s):
     """Import now: a full reload over HTTP (--full) or the exports of a folder or FTP server
     (--from), once or in a loop (till)."""
+    if loop and not source:
+        source = os.environ.get(IMPORT_SOURCE_VARIABLE)
     if bool(full) == bool(source):
         raise CoreError("say --full (over HTTP) or --from FOLDER|ftp://user:password@host/dir")
     if loop and not source:

@@ -34,11 +34,15 @@ def run_of(central, config_id=1):
             ExportRun.config_id == config_id)).first()
 
 
-def wait_for(what, condition, process=None):
+def wait_for(what, condition, process=None, log=None):
+    """Wait until `condition()`, at most CEILING seconds, while `process` runs (`log`: its
+    output file, said when the wait fails)."""
     deadline = time.monotonic() + CEILING
+    said = (lambda: "\n" + log.read_text()) if log is not None else (lambda: "")
     while not condition():
-        assert process is None or process.poll() is None, f"the loop ended: {process.poll()}"
-        assert time.monotonic() < deadline, f"still waiting for {what}"
+        assert process is None or process.poll() is None, \
+            f"the loop ended: {process.poll()}{said()}"
+        assert time.monotonic() < deadline, f"still waiting for {what}{said()}"
         time.sleep(0.1)
 
 

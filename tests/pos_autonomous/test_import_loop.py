@@ -5,17 +5,15 @@ without stopping, and ends cleanly on SIGTERM and on Ctrl-C (SIGINT)."""
 import json
 import signal
 import subprocess
-import time
 
 from addons.pos_autonomous import files
 from addons.pos_autonomous.central.exports import export, signing_key
 from addons.pos_autonomous.till import imports
 from addons.pos_autonomous.till.synchroniser import request_full_import
+from tests.pos_autonomous.test_export_loop import CEILING, wait_for
 from tests.pos_autonomous.test_files import change_central, file_till, start_ftp
 from tests.pos_autonomous.till_helpers import core, table_digest
 from tests.support import BUILT_IN_ADDONS_ONLY, CORE_COMMAND
-
-CEILING = 60  # seconds: a ceiling for what the loop does each second, never a measure
 
 
 def same_products(central, till):
@@ -24,19 +22,14 @@ def same_products(central, till):
         central.engine, Product.__table__)
 
 
-def wait_for(what, condition, process, log):
-    deadline = time.monotonic() + CEILING
-    while not condition():
-        assert process.poll() is None, f"the loop ended ({process.poll()}):\n{log.read_text()}"
-        assert time.monotonic() < deadline, f"still waiting for {what}:\n{log.read_text()}"
-        time.sleep(0.1)
-
-
 def start_loop(till, location, log, interval="1"):
+    """The loop as its own process; `location` None: the target from the environment."""
+    source = ["--from", location] if location else []
+    env = BUILT_IN_ADDONS_ONLY if location else {
+        **BUILT_IN_ADDONS_ONLY, "POS_AUTONOMOUS_IMPORT_SOURCE": "ftp://till:secret123@127.0.0.1:9/"}
     return subprocess.Popen(
-        [CORE_COMMAND, "--db", till.url, "autonomous", "import", "--from", location, "--loop",
-         "--interval", interval], env=BUILT_IN_ADDONS_ONLY, stdout=log.open("wb"),
-        stderr=subprocess.STDOUT)
+        [CORE_COMMAND, "--db", till.url, "autonomous", "import", *source, "--loop",
+         "--interval", interval], env=env, stdout=log.open("wb"), stderr=subprocess.STDOUT)
 
 
 def test_the_loop_imports_each_export_as_it_arrives_skips_a_bad_file_and_stops_on_sigterm(
@@ -77,7 +70,7 @@ def test_ctrl_c_stops_the_loop_and_an_unreachable_target_is_said_and_retried(
         central, tmp_path):
     till = file_till(central, tmp_path)
     log = tmp_path / "loop.log"
-    loop = start_loop(till, "ftp://till:secret123@127.0.0.1:9/", log)
+    loop = start_loop(till, None, log)  # the target from POS_AUTONOMOUS_IMPORT_SOURCE
     try:
         wait_for("two failed rounds", lambda: log.read_text().count(
             "import failed (next try in 1 s): cannot reach the FTP server") >= 2, loop, log)
@@ -87,7 +80,7 @@ def test_ctrl_c_stops_the_loop_and_an_unreachable_target_is_said_and_retried(
         if loop.poll() is None:
             loop.kill()
         till.engine.dispose()
-    assert "Traceback" not in log.read_text()
+    assert "Traceback" not in log.read_text() and "secret123" not in log.read_text()
     assert log.read_text().rstrip().endswith("Import loop stopped.")
 
 
