@@ -15,7 +15,8 @@ from addons.point_of_sale import push_orders, verify_chain, verify_journal
 from addons.point_of_sale.periodic import closings, run_closings
 from addons.point_of_sale.sessions import open_session
 from core.cli import cli
-from tests.support import set_parameter, tamper
+from tests.support import set_parameter, signed_in_client, tamper, text_of
+from tests.support import testing_app as app_of
 
 PARIS, NEW_YORK = ZoneInfo("Europe/Paris"), ZoneInfo("America/New_York")
 ESPRESSOS = [{"product_id": 1, "qty": 2, "price_unit": "1.80"}]  # 3.96 at 10 %
@@ -170,6 +171,9 @@ def test_every_closing_carries_its_totals_per_cashier_sealed(shop):
                                                               row("dave", 1, "1.69")]
     bar = [c for c in made if c["details"].get("establishment") == "Bar"]
     assert bar[0]["details"]["by_cashier"] == [row("carla", 1, "3.96")]
+    page = text_of(signed_in_client(app_of(shop), shop).get("/web/pos/fiscal?config_id=1"))
+    assert "dave: 1 orders, 1.69; 1 refunds, -1.98" in page  # the monthly's, the yearly's
+    assert "carla: 1 orders, 3.96; 0 refunds, 0.00" in page
     with shop.engine.connect() as connection:
         assert verify_journal(connection).ok
     with tamper(shop.engine) as connection:
