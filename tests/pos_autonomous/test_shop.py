@@ -137,19 +137,29 @@ def test_a_multi_session_spanning_the_package_is_refused_with_its_reason(central
 
 
 def test_a_shops_cashiers_sign_in_on_each_config_they_are_allowed_on(central, tmp_path):
+    """A manager allowed on two of the shop's configs signs in there with their PIN, and sees
+    each config's tickets going up on the shop's admin page."""
     from addons.point_of_sale.staff import set_pin, sign_in_with_pin
     from core.web.users import set_password, user_id_of
+    from tests.support import signed_in_client, table_row, testing_app, text_of
     with central.engine.begin() as connection:
-        set_password(connection, "anna", "anna-secret-1", "cashier")
+        set_password(connection, "anna", "anna-secret-1", "manager")
         set_pin(connection, user_id_of(connection, "anna"), "271828")
         point_of_sale.set_allowed_configs(connection, user_id_of(connection, "anna"), [2, 3])
     shop = make_shop(central, tmp_path, "http://127.0.0.1:9")
+    with central.engine.connect() as connection:
+        tills = connection.scalars(select(Till.id).order_by(Till.id)).all()
     try:
         with shop.engine.begin() as connection:
             anna = user_id_of(connection, "anna")
             assert sorted(point_of_sale.allowed_config_ids(connection, anna)) == [2, 3]
             assert sign_in_with_pin(connection, "anna", "271828", 5, 60) == anna
             assert sign_in_with_pin(connection, "anna", "000000", 5, 60) is None
+        page = text_of(signed_in_client(testing_app(shop), shop, "anna")
+                       .get("/web/pos_autonomous/"))
+        assert "Each config of this shop" in page  # the shop's admin, for a manager of it
+        assert [table_row(page, f"up-config-{c}")[:2] for c in SHOP_CONFIGS] == [
+            ["1", str(tills[0])], ["2", str(tills[1])], ["3", str(tills[2])]]
     finally:
         shop.engine.dispose()
 
