@@ -83,6 +83,22 @@ test("the wire order has what POST /pos/orders takes, and no empty optional fiel
   assert.deepEqual(model.toWire(order, 0).payments, []);
 });
 
+test("the wire order carries the managers' approvals the server checks, and no other", () => {
+  const order = freshOrder();
+  add(order, coffee);
+  order.approvals = [
+    { action: "discount", approver: "mona", uuid: "a-1" },
+    { action: "refund", approver: "mona", uuid: null, user_id: 4, proof: "ab".repeat(32),
+      approved_at: "2026-11-22T10:19:00.000Z" },
+    { action: "price_override", approver: "boss", uuid: null }, // offline, signed in: the push says it
+  ];
+  assert.deepEqual(model.toWire(order, 0).approvals, [
+    { action: "discount", uuid: "a-1" },
+    { action: "refund", user_id: 4, proof: "ab".repeat(32), approved_at: "2026-11-22T10:19:00.000Z" }]);
+  order.approvals = [{ action: "price_override", approver: "boss", uuid: null }];
+  assert.equal("approvals" in model.toWire(order, 0), false);
+});
+
 test("the receipt keeps the totals, the cash and the change", () => {
   const order = freshOrder();
   add(order, coffee);
