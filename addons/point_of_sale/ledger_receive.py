@@ -39,16 +39,14 @@ from .ledger_form import (
     read_records,
 )
 from .ledger_seal import ENTRY, HEAD, check_clock, check_closing_date, ledger_head, take_numbers
-from .models import CLOSED, Closing, Order, OrderLine, Payment, PosConfig, PosSession
+from .models import CLOSED, Closing, Order, OrderLine, PosConfig, PosSession
 from .order_rules import quarantine
+from .orders import insert_orders
 from .received_orders import check_received_order, check_received_orders
 
 LINK_PATTERN = re.compile(r"[0-9a-f]{64}")
 UUID_PATTERN = re.compile(r"[A-Za-z0-9_-]{1,64}")
 REFUSALS = ("gap", "broken", "conflict", "invalid")
-ORDER_INSERT = Order.__table__.insert()
-LINE_INSERT = OrderLine.__table__.insert()
-PAYMENT_INSERT = Payment.__table__.insert()
 
 
 def receive_sealed_entries(connection, config_id, entries, session_for=None):
@@ -474,16 +472,10 @@ def _line_row(line, index, refunded_lines):
 def _insert_orders(connection, items):
     """Insert orders [((values, lines, payments), session id)], one statement per table."""
     now = utc_now()
-    order_ids = connection.execute(
-        ORDER_INSERT.returning(Order.id, sort_by_parameter_order=True),
-        [{**values, "session_id": session_id, "received_at": now}
-         for (values, _lines, _payments), session_id in items]).scalars().all()
-    connection.execute(LINE_INSERT, [{**line, "order_id": order_id} for ((_values, lines, _p), _s),
-                                     order_id in zip(items, order_ids) for line in lines])
-    payments = [{**payment, "order_id": order_id} for ((_v, _l, payments), _s), order_id
-                in zip(items, order_ids) for payment in payments]
-    if payments:
-        connection.execute(PAYMENT_INSERT, payments)
+    insert_orders(connection, [{**values, "session_id": session_id, "received_at": now}
+                               for (values, _lines, _payments), session_id in items],
+                  [lines for (_values, lines, _payments), _session_id in items],
+                  [payments for (_values, _lines, payments), _session_id in items])
 
 
 def _store_closing(connection, session_id, record):

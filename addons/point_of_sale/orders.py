@@ -86,22 +86,31 @@ class ParsedOrder:
             "partner_id": self.partner_id,
             "reference": self.reference,
             "sequence_number": self.sequence_number,
-            "lines": [{"product_id": line.product_id, "qty": str(line.qty),
-                       "price_unit": str(line.price_unit), "discount": str(line.discount),
-                       **({"refunded_line_index": line.refunded_line_index}
-                          if line.refunded_line_index is not None else {})}
-                      for line in self.lines],
+            "lines": [_line_wire(line) for line in self.lines],
             "payments": [{"method": p.method, "amount": str(p.amount)} for p in self.payments],
         }
+        return {**wire, **self._optional_wire()}
+
+    def _optional_wire(self):
+        """The fields of the wire form that are left out when empty."""
+        optional = {}
         if self.amount_total is not None:
-            wire["amount_total"] = str(self.amount_total)
+            optional["amount_total"] = str(self.amount_total)
         if self.refunded_order_uuid is not None:
-            wire["refunded_order_uuid"] = self.refunded_order_uuid
+            optional["refunded_order_uuid"] = self.refunded_order_uuid
         if self.cashier is not None:
-            wire["cashier"] = self.cashier
+            optional["cashier"] = self.cashier
         if self.approvals:
-            wire["approvals"] = [approval.to_wire() for approval in self.approvals]
-        return wire
+            optional["approvals"] = [approval.to_wire() for approval in self.approvals]
+        return optional
+
+
+def _line_wire(line):
+    wire = {"product_id": line.product_id, "qty": str(line.qty),
+            "price_unit": str(line.price_unit), "discount": str(line.discount)}
+    if line.refunded_line_index is not None:
+        wire["refunded_line_index"] = line.refunded_line_index
+    return wire
 
 
 # -- parsing: the wire shape, checked field by field -----------------------------------------
@@ -696,12 +705,24 @@ def _insert_alone(connection, order, order_rows):
 
 def _insert(connection, rows):
     """Insert the orders `rows` (OrderRows), one statement per table; [(order id, True)]."""
-    order_ids = connection.execute(ORDER_INSERT.returning(Order.id, sort_by_parameter_order=True),
-                                   [r.order for r in rows]).scalars().all()
-    connection.execute(LINE_INSERT, [{**line, "order_id": order_id}
-                                     for r, order_id in zip(rows, order_ids) for line in r.lines])
-    payments = [{**payment, "order_id": order_id}
-                for r, order_id in zip(rows, order_ids) for payment in r.payments]
-    if payments:
-        connection.execute(PAYMENT_INSERT, payments)
+    order_ids = insert_orders(connection, [r.order for r in rows], [r.lines for r in rows],
+                              [r.payments for r in rows])
     return [(order_id, True) for order_id in order_ids]
+
+
+def insert_orders(connection, orders, lines, payments):
+    """Insert `orders` (column values, each with its `uuid`) and, per order, its `lines` and
+    `payments` (lists of column values without `order_id`): one executemany per table and one
+    query for the new ids (SQLite returns no ids from an executemany, and an INSERT ... RETURNING
+    that keeps the rows' order goes one row at a time there). Return the ids, in order."""
+    connection.execute(ORDER_INSERT, orders)
+    ids = _ids_by_uuid(connection, [order["uuid"] for order in orders])
+    order_ids = [ids[order["uuid"]] for order in orders]
+    connection.execute(LINE_INSERT, [{**line, "order_id": order_id}
+                                     for order_id, rows in zip(order_ids, lines)
+                                     for line in rows])
+    paid = [{**payment, "order_id": order_id} for order_id, rows in zip(order_ids, payments)
+            for payment in rows]
+    if paid:
+        connection.execute(PAYMENT_INSERT, paid)
+    return order_ids
