@@ -29,13 +29,13 @@ class RequestHandler(SlowClientGuard, JsonErrorHandler, CombinedLogHandler, OneS
         # samples under bench/multi_session.py, for the same combined line.
         self.server.log.access_log.info(self.format_request())
 
-    # No `get_environ` adding the connection's socket for simple-websocket (its "gunicorn" mode
-    # takes that very socket object): SERVER_SOFTWARE here says "gevent/… gunicorn/…", so it
-    # takes gevent's path and works on a duplicate of the socket, as under `core serve` in one
-    # process. Sharing the handler's own socket with the WebSocket's reader left that worker
-    # sending a later connection's answer without its first bytes (seen after a WebSocket
-    # through nginx closed: "ent-Type: …" instead of "HTTP/1.1 200 OK\r\nContent-Type: …";
-    # tests/pos_autonomous/test_two_machines.py).
+    def get_environ(self):
+        environ = super().get_environ()
+        # Where gunicorn's other workers put the connection, and where a WebSocket library
+        # (simple-websocket: GET /longpolling/websocket) looks for it; gunicorn's handler names
+        # it `gunicorn.sock`, and SERVER_SOFTWARE says gunicorn, not gevent.
+        environ["gunicorn.socket"] = self.socket
+        return environ
 
 
 class Server(PyWSGIServer):
