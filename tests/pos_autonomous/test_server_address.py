@@ -108,6 +108,8 @@ def test_a_cashier_a_stranger_and_a_forged_form_change_nothing(till_with_staff):
     app = built_app(till)
     cashier = signed_in_client(app, till, "cashier")
     assert cashier.post(FORM, data={"server_url": "http://evil.example.com"}).status_code == 403
+    assert cashier.post(PAGE + "test-central").status_code == 403  # Test connection: a manager's
+    assert app.test_client().post(PAGE + "test-central").status_code in (302, 303, 400)
     stranger = app.test_client()
     assert stranger.post(FORM, data={"server_url": "http://evil.example.com"}).status_code in (
         302, 303, 400)
