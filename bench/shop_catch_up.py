@@ -106,6 +106,32 @@ def complete(central, configs, tickets):
     return orders == tickets * len(configs) and heads == [tickets] * len(configs) and intact
 
 
+def run_side(side, options, configs, scratch, servers):
+    """(push seconds, selling seconds, every chain complete) of one side: a shop, or a till
+    per config, against a central of its own (its server appended to `servers`)."""
+    central = make_central(scratch.central_url(f"central_{side}"), demo=True)
+    add_configs(central, options.configs)
+    server = serve(central, scratch.folder, side)
+    servers.append(server)
+    if side == "shop":
+        instances = [instance_from(central, server, scratch, "shop", configs, options.batch)]
+        sold_on = [(instances[0], c) for c in configs]
+    else:
+        instances = [instance_from(central, server, scratch, f"till{c}", [c], options.batch)
+                     for c in configs]
+        sold_on = list(zip(instances, configs))
+    started = time.perf_counter()
+    for instance, config_id in sold_on:
+        sell(instance, config_id, options.tickets)
+    selling = time.perf_counter() - started
+    for instance in instances:
+        instance.engine.dispose()
+    seconds = push_all([instance.url for instance in instances])
+    whole = complete(central, configs, options.tickets)
+    central.engine.dispose()
+    return seconds, selling, whole
+
+
 def main():
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--configs", type=int, default=3)
@@ -118,27 +144,7 @@ def main():
     servers, results = [], {}
     try:
         for side in ("shop", "tills"):
-            central = make_central(scratch.central_url(f"central_{side}"), demo=True)
-            add_configs(central, options.configs)
-            server = serve(central, scratch.folder, side)
-            servers.append(server)
-            if side == "shop":
-                instances = [instance_from(central, server, scratch, "shop", configs,
-                                           options.batch)]
-                sold_on = [(instances[0], c) for c in configs]
-            else:
-                instances = [instance_from(central, server, scratch, f"till{c}", [c],
-                                           options.batch) for c in configs]
-                sold_on = list(zip(instances, configs))
-            started = time.perf_counter()
-            for instance, config_id in sold_on:
-                sell(instance, config_id, options.tickets)
-            selling = time.perf_counter() - started
-            for instance in instances:
-                instance.engine.dispose()
-            seconds = push_all([instance.url for instance in instances])
-            results[side] = (seconds, selling, complete(central, configs, options.tickets))
-            central.engine.dispose()
+            results[side] = run_side(side, options, configs, scratch, servers)
     finally:
         for server in servers:
             server.stop()

@@ -57,50 +57,64 @@ def sync_once(shop):
         synchroniser.close()
 
 
+def assert_the_shop_holds_its_configs(shop, central):
+    """The three configs, their payment methods, the multi-session and its two memberships."""
+    with shop.engine.connect() as connection:
+        assert [p.config_id for p in role.pushers(connection)] == SHOP_CONFIGS
+        assert role.config_ids(connection) == SHOP_CONFIGS
+        configs = connection.scalars(select(point_of_sale.PosConfig.id)
+                                     .order_by(point_of_sale.PosConfig.id)).all()
+        methods = set(connection.scalars(select(point_of_sale.PaymentMethod.config_id)))
+        floor = connection.execute(select(MultiSession)).all()
+        members = connection.execute(select(MultiSessionMember.config_id,
+                                            MultiSessionMember.multi_session_id)
+                                     .order_by(MultiSessionMember.config_id)).all()
+    with central.engine.connect() as connection:
+        central_methods = set(connection.scalars(select(point_of_sale.PaymentMethod.config_id)))
+    assert configs == SHOP_CONFIGS and methods == central_methods & set(SHOP_CONFIGS)
+    assert [(m.name, m.sync_server) for m in floor] == [("Shop floor", "")]
+    assert members == [(1, floor[0].id), (2, floor[0].id)]
+
+
+def the_shops_tills(central):
+    """The central's tills: one per config, one shop headed by the first, each its config's
+    writer; the central refuses to open a session of them."""
+    with central.engine.connect() as connection:
+        tills = connection.execute(select(Till).order_by(Till.id)).all()
+        writers = [point_of_sale.config_writer_key(connection, c) for c in SHOP_CONFIGS]
+    assert [t.config_id for t in tills] == SHOP_CONFIGS
+    assert {t.shop_id for t in tills} == {tills[0].id}
+    assert writers == [str(t.id) for t in tills]
+    with central.engine.begin() as connection, pytest.raises(point_of_sale.SessionError):
+        point_of_sale.open_session(connection, 2)  # one writer: the shop
+    return tills
+
+
+def assert_each_config_arrived_once(central, shop, sold):
+    for config, uuids in sold.items():
+        assert [u for _, u in central_entries(central, config)] == uuids
+    assert central_order_count(central) == sum(map(len, sold.values()))
+    state = till_state(shop.url)
+    assert [(c["config_id"], c["up"]["entries"], c["up"]["last_acknowledged"])
+            for c in state["configs"]] == [(c, 0, len(sold[c])) for c in SHOP_CONFIGS]
+    with central.engine.connect() as connection:
+        assert all(point_of_sale.verify_chain(connection, c).ok for c in SHOP_CONFIGS)
+    with shop.engine.connect() as connection:  # a shop's POS page asks for its config's
+        assert [till_status(connection, c)["up"]["last_acknowledged"]
+                for c in (2, 3, None)] == [len(sold[2]), len(sold[3]), len(sold[1])]
+
+
 def test_a_shop_holds_its_configs_and_multi_session_and_pushes_each_chain_once(
         central, central_server, tmp_path):
     shop = make_shop(central, tmp_path, central_server.url)
     try:
-        with shop.engine.connect() as connection:
-            assert [p.config_id for p in role.pushers(connection)] == SHOP_CONFIGS
-            assert role.config_ids(connection) == SHOP_CONFIGS
-            configs = connection.scalars(select(point_of_sale.PosConfig.id)
-                                         .order_by(point_of_sale.PosConfig.id)).all()
-            methods = set(connection.scalars(select(point_of_sale.PaymentMethod.config_id)))
-            floor = connection.execute(select(MultiSession)).all()
-            members = connection.execute(select(MultiSessionMember.config_id,
-                                                MultiSessionMember.multi_session_id)
-                                         .order_by(MultiSessionMember.config_id)).all()
-        with central.engine.connect() as connection:
-            central_methods = set(connection.scalars(
-                select(point_of_sale.PaymentMethod.config_id)))
-        assert configs == SHOP_CONFIGS and methods == central_methods & set(SHOP_CONFIGS)
-        assert [(m.name, m.sync_server) for m in floor] == [("Shop floor", "")]
-        assert members == [(1, floor[0].id), (2, floor[0].id)]
-        with central.engine.connect() as connection:
-            tills = connection.execute(select(Till).order_by(Till.id)).all()
-            writers = [point_of_sale.config_writer_key(connection, c) for c in SHOP_CONFIGS]
-        assert [t.config_id for t in tills] == SHOP_CONFIGS
-        assert {t.shop_id for t in tills} == {tills[0].id}  # one shop, headed by the first
-        assert writers == [str(t.id) for t in tills]  # each config written by its shop till
-        with central.engine.begin() as connection, pytest.raises(point_of_sale.SessionError):
-            point_of_sale.open_session(connection, 2)  # one writer: the shop
+        assert_the_shop_holds_its_configs(shop, central)
+        tills = the_shops_tills(central)
         sold = {config: sell(shop.engine, count, config_id=config)
                 for config, count in zip(SHOP_CONFIGS, (3, 2, 4))}
         sync_once(shop)
         sync_once(shop)  # nothing goes up twice
-        for config, uuids in sold.items():
-            assert [u for _, u in central_entries(central, config)] == uuids
-        assert central_order_count(central) == 9
-        state = till_state(shop.url)
-        assert [(c["config_id"], c["up"]["entries"], c["up"]["last_acknowledged"])
-                for c in state["configs"]] == [(1, 0, 3), (2, 0, 2), (3, 0, 4)]
-        with central.engine.connect() as connection:
-            for config in SHOP_CONFIGS:
-                assert point_of_sale.verify_chain(connection, config).ok
-        with shop.engine.connect() as connection:  # a shop's POS page asks for its config's
-            assert [till_status(connection, c)["up"]["last_acknowledged"]
-                    for c in (2, 3, None)] == [2, 4, 3]
+        assert_each_config_arrived_once(central, shop, sold)
         # Alarms are per config: a ticket of Bar edited in the shop's database is alarmed as
         # Bar's, by Bar's till.
         with tamper(shop.engine) as connection:
@@ -179,10 +193,11 @@ def test_one_config_packages_stay_as_they_were(central, tmp_path):
 
 
 def test_the_central_admin_makes_a_shops_package_and_refuses_a_split_multi_session(
-        central, tmp_path):
+        central, tmp_path, monkeypatch):
     from addons.pos_autonomous.central import builds
     from addons.pos_autonomous.central.models import PackageBuild
     from tests.support import ADMIN_LOGIN, post_form, signed_in_client, testing_app, text_of
+    monkeypatch.setenv("COMPTOIR_PACKAGE_DIR", str(tmp_path / "packages"))  # its own folder
     page = "/web/pos_autonomous/"
     admin = signed_in_client(testing_app(central), central, ADMIN_LOGIN)
     assert "Several configs make a shop" in text_of(admin.get(page))
@@ -200,12 +215,16 @@ def test_the_central_admin_makes_a_shops_package_and_refuses_a_split_multi_sessi
         tills = connection.execute(select(Till).order_by(Till.id)).all()
     assert [(t.config_id, t.name, t.shop_id) for t in tills] == [
         (1, "Lyon: Shop", till_id), (2, "Lyon: Bar", till_id), (3, "Lyon: Boutique", till_id)]
+    answer = post_form(admin, page + f"builds/{build_id}/download", page=page)
+    assert answer.status_code == 200, text_of(answer)
+    package = tmp_path / "downloaded.package"
+    package.write_bytes(answer.get_data())
+    answer.close()
     shop = Instance(f"sqlite:///{tmp_path / 'shop.db'}", AddonCatalog())
-    init_till(shop, builds.package_path(central, build_id))
+    init_till(shop, package)
     with shop.engine.connect() as connection:
         assert role.config_ids(connection) == SHOP_CONFIGS
     shop.engine.dispose()
-    builds.package_path(central, build_id).unlink()  # its credentials: not left behind
     for value in (["1", "x"], ["1"] * 101, [str(2**31)]):  # bad lists: refused, nothing made
         post_form(admin, page + "tills/package", page=page,
                   data={"config_id": value, "server_url": "http://127.0.0.1:9"})

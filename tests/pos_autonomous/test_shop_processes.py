@@ -130,6 +130,34 @@ def pay(page):
     expect(page.locator("#receipt")).to_be_visible(timeout=10000)
 
 
+def share_and_pay(url):
+    """Two tablets on Shop and Bar of the shop: Bar adds a line to Shop's order, Shop pays it
+    (it leaves Bar), Bar sells one of its own. Return the shared order's uuid."""
+    with tablet_contexts(2) as (first, second):
+        shop_till, bar_till = open_till(first, url, 1), open_till(second, url, 2)
+        errors = watch_errors(shop_till) + watch_errors(bar_till)
+        try:
+            add(shop_till, "Espresso")
+            shared = shop_till.evaluate("window.comptoirPos.currentOrder().uuid")
+            tab = bar_till.locator(f'#order-tabs [data-uuid="{shared}"]')
+            expect(tab).to_be_visible(timeout=WITHIN)
+            tab.click()
+            add(bar_till, "Croissant")  # Bar adds to Shop's order, through the shop
+            expect(shop_till.locator("#order-lines .line-name")).to_have_text(
+                ["Espresso", "Croissant"], timeout=WITHIN)
+            pay(shop_till)
+            expect(tab).to_have_count(0, timeout=WITHIN)  # paid: gone from Bar too
+            bar_till.get_by_role("button", name="Add order").click()
+            add(bar_till, "Latte")
+            pay(bar_till)
+        except Exception:
+            screenshot(shop_till, "shop-till-1.png")
+            screenshot(bar_till, "shop-till-2.png")
+            raise
+        assert errors == []
+    return shared
+
+
 @pytest.mark.browser
 def test_two_browser_tills_of_a_shop_share_an_order_with_the_central_stopped(
         central, central_server, shop_url, tmp_path):
@@ -141,28 +169,7 @@ def test_two_browser_tills_of_a_shop_share_an_order_with_the_central_stopped(
     synchroniser = start_synchroniser(shop_url, tmp_path / "sync.log")
     try:
         central_server.kill()  # the line is down from now on
-        with tablet_contexts(2) as (first, second):
-            shop_till, bar_till = open_till(first, server.url, 1), open_till(second, server.url, 2)
-            errors = watch_errors(shop_till) + watch_errors(bar_till)
-            try:
-                add(shop_till, "Espresso")
-                shared = shop_till.evaluate("window.comptoirPos.currentOrder().uuid")
-                tab = bar_till.locator(f'#order-tabs [data-uuid="{shared}"]')
-                expect(tab).to_be_visible(timeout=WITHIN)
-                tab.click()
-                add(bar_till, "Croissant")  # Bar adds to Shop's order, through the shop
-                expect(shop_till.locator("#order-lines .line-name")).to_have_text(
-                    ["Espresso", "Croissant"], timeout=WITHIN)
-                pay(shop_till)
-                expect(tab).to_have_count(0, timeout=WITHIN)  # paid: gone from Bar too
-                bar_till.get_by_role("button", name="Add order").click()
-                add(bar_till, "Latte")
-                pay(bar_till)
-            except Exception:
-                screenshot(shop_till, "shop-till-1.png")
-                screenshot(bar_till, "shop-till-2.png")
-                raise
-            assert errors == []
+        shared = share_and_pay(server.url)
         boutique = sell(shop, 2, config_id=3)  # the third config, alone, sells too
         assert wait_until(lambda: len(entries(shop, 1)) == 1 and len(entries(shop, 2)) == 1,
                           10)
