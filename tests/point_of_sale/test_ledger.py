@@ -273,6 +273,25 @@ def test_the_central_side_refuses_gaps_broken_links_and_conflicts(addon_instance
     assert check(central).ok and check(central).checked == 3
 
 
+def test_a_bad_ticket_in_a_run_leaves_the_ones_before_it_stored(addon_instance, shop_session,
+                                                                central):
+    """A run of new orders is stored at once; when one of them cannot be stored, the run goes
+    entry by entry: those before it are stored with their links, it is refused, the rest wait."""
+    sell(addon_instance, shop_session, 5)
+    entries = entries_of(addon_instance)
+    fourth = entries[3]
+    entries[3] = {**fourth, "record": {**fourth["record"], "lines": [
+        {**fourth["record"]["lines"][0], "product_id": 999}]}}
+    results = receive(central, entries)
+    assert statuses(results) == ["stored", "stored", "stored", "invalid", "not_applied"]
+    assert "product" in results[3]["reason"]
+    assert entries_of(central) == entries_of(addon_instance)[:3]
+    assert check(central).ok and check(central).checked == 3
+    assert statuses(receive(central, entries_of(addon_instance))) == [
+        "duplicate", "duplicate", "duplicate", "stored", "stored"]
+    assert check(central).ok and check(central).checked == 5
+
+
 MALFORMED = [
     (lambda e: 7, "must be an object"),
     (lambda e: {**e, "kind": "invoice"}, "kind"),
