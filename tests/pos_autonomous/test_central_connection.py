@@ -168,7 +168,10 @@ def test_a_shop_tests_the_credentials_of_each_of_its_configs(central, make_till)
 
     from addons.pos_autonomous.central.models import Till
     shop = Instance(make_till(1, "2"), AddonCatalog())  # one instance serving configs 1 and 2
-    assert all(check.ok for check in connection_test.test_central(shop))
+    checks = checks_by_name(connection_test.test_central(shop))
+    assert all(check.ok for check in checks.values())
+    assert "this is till 1 of POS config 1, and the shop's POS config(s) 2 too" in checks[
+        "credentials"].words
     with central.engine.connect() as connection:
         bar_till = connection.scalar(select(Till.id).where(Till.config_id == 2))
     core("--db", central.url, "autonomous", "revoke", str(bar_till))

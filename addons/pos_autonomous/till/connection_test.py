@@ -62,7 +62,8 @@ def test_central(till, wall_clock=time.time):
         client.close()
     return [Check("address", True, _("the central server answers at %(url)s.",
                                      url=link.server_url)),
-            credentials_check(answer, _members_refused(link.server_url, others, timeout)),
+            credentials_check(answer, [pusher.config_id for pusher in others],
+                              _members_refused(link.server_url, others, timeout)),
             clock_check(answer.get("server_time"), sent, received),
             versions_check(answer, till.installed())]
 
@@ -82,14 +83,21 @@ def _members_refused(server_url, pushers, timeout):
     return refused
 
 
-def credentials_check(answer, refused):
-    """Accepted, naming the till; or which of a shop's configs the central refused."""
+def credentials_check(answer, other_configs, refused):
+    """Accepted, naming the till (and a shop's `other_configs`); or which of a shop's configs
+    the central refused."""
     if refused:
         return Check("credentials", False, _(
             "the central server refused the credentials of POS config(s) %(configs)s "
             "(%(detail)s): revoked, or packaged by another server. Ask for a new package.",
             configs=", ".join(str(config_id) for config_id, _error in refused),
             detail=refused[0][1].detail or refused[0][1]))
+    if other_configs:
+        return Check("credentials", True, _(
+            "accepted: this is till %(till_id)s of POS config %(config_id)s, and the shop's "
+            "POS config(s) %(others)s too.", till_id=answer.get("till_id"),
+            config_id=answer.get("config_id"),
+            others=", ".join(str(config_id) for config_id in other_configs)))
     return Check("credentials", True, _(
         "accepted: this is till %(till_id)s of POS config %(config_id)s.",
         till_id=answer.get("till_id"), config_id=answer.get("config_id")))
