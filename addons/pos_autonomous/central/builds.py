@@ -189,31 +189,6 @@ def _failed(instance, build_id, output, exc):
             error=words or type(exc).__name__, finished_at=utc_now())
 
 
-def _start(instance, build_id):
-    """Mark the queued build running; (its row, when it started). CoreError if not queued."""
-    with instance.engine.begin() as connection:
-        build = connection.execute(select(PackageBuild).where(
-            PackageBuild.id == build_id)).first()
-        if build is None or build.state != QUEUED:
-            raise CoreError(f"build {build_id} is {build.state if build else 'unknown'}, not "
-                            "queued")
-        started = utc_now()
-        connection.execute(PackageBuild.__table__.update().where(
-            PackageBuild.id == build_id).values(state=RUNNING, started_at=started,
-                                                updated_at=started))
-    return build, started
-
-
-def _failed(instance, build_id, output, exc):
-    """Record why the build failed, in words; remove what it left (a half-made till database
-    holds its credentials)."""
-    for leftover in (output, output.with_name(output.name + ".building")):
-        leftover.unlink(missing_ok=True)
-    words = str(exc) if isinstance(exc, CoreError) else f"{type(exc).__name__}: {exc}"
-    _update(instance, build_id, state=FAILED, building_config=None,
-            error=words or type(exc).__name__, finished_at=utc_now())
-
-
 def expire_stale(connection):
     """Mark failed the builds whose process stopped writing (killed, machine restarted)."""
     limit = utc_now() - timedelta(seconds=STALE_SECONDS)
