@@ -196,7 +196,14 @@ def test_the_central_admin_makes_a_shops_package_and_refuses_a_split_multi_sessi
         central, tmp_path, monkeypatch):
     from addons.pos_autonomous.central import builds
     from addons.pos_autonomous.central.models import PackageBuild
-    from tests.support import ADMIN_LOGIN, post_form, signed_in_client, testing_app, text_of
+    from tests.support import (
+        ADMIN_LOGIN,
+        post_form,
+        signed_in_client,
+        table_row,
+        testing_app,
+        text_of,
+    )
     monkeypatch.setenv("COMPTOIR_PACKAGE_DIR", str(tmp_path / "packages"))  # its own folder
     page = "/web/pos_autonomous/"
     admin = signed_in_client(testing_app(central), central, ADMIN_LOGIN)
@@ -215,6 +222,9 @@ def test_the_central_admin_makes_a_shops_package_and_refuses_a_split_multi_sessi
         tills = connection.execute(select(Till).order_by(Till.id)).all()
     assert [(t.config_id, t.name, t.shop_id) for t in tills] == [
         (1, "Lyon: Shop", till_id), (2, "Lyon: Bar", till_id), (3, "Lyon: Boutique", till_id)]
+    listed = text_of(admin.get(page))
+    assert table_row(listed, f"till-{tills[1].id}")[1] == \
+        f"Lyon: Bar (shop of till {till_id}: one instance)"
     answer = post_form(admin, page + f"builds/{build_id}/download", page=page)
     assert answer.status_code == 200, text_of(answer)
     package = tmp_path / "downloaded.package"
