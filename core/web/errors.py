@@ -6,6 +6,7 @@ import logging
 
 from flask import jsonify, request
 from sqlalchemy.exc import DBAPIError
+from sqlalchemy.exc import TimeoutError as PoolTimeout
 from werkzeug.exceptions import BadRequest, HTTPException
 
 from core.db import is_transient
@@ -101,6 +102,16 @@ def json_object():
     return body
 
 
+def _unavailable(error):
+    """503 database_unavailable with Retry-After: the caller sends the same request again."""
+    log.warning("database unavailable for %s %s: %s", request.method, request.path, error)
+    response = error_response(503, "database_unavailable", _(
+        "the database is busy or unreachable; nothing was stored: send the same request "
+        "again"))
+    response.headers["Retry-After"] = "5"
+    return response
+
+
 def register_error_handlers(app):
     @app.errorhandler(ApiError)
     def on_api_error(error):
@@ -112,12 +123,16 @@ def register_error_handlers(app):
         # and the same request can succeed later.
         if not is_transient(error) or request.path.startswith(ADMIN_PREFIX + "/"):
             raise error
-        log.warning("database unavailable for %s %s: %s", request.method, request.path, error)
-        response = error_response(503, "database_unavailable", _(
-            "the database is busy or unreachable; nothing was stored: send the same request "
-            "again"))
-        response.headers["Retry-After"] = "5"
-        return response
+        return _unavailable(error)
+
+    @app.errorhandler(PoolTimeout)
+    def on_pool_exhausted(error):
+        # Every connection of this process's pool stayed in use past the pool's timeout (a
+        # hundred tills pushing at once after an outage, bench/catch_up.py): nothing was
+        # stored either, and the same request can succeed later.
+        if request.path.startswith(ADMIN_PREFIX + "/"):
+            raise error
+        return _unavailable(error)
 
     @app.errorhandler(HTTPException)
     def on_http_error(error):

@@ -259,3 +259,18 @@ def test_an_http_error_raised_by_an_addon_keeps_its_own_message(instance):
     response = app.test_client().get("/braces")
     assert response.status_code == 400
     assert response.json == {"error": {"code": "bad_request", "message": 'send {"label": "..."}'}}
+
+
+def test_a_pool_with_no_free_connection_is_a_503_to_send_again(make_app):
+    """Every connection of the process's pool in use past its timeout (a hundred tills pushing
+    at once, bench/catch_up.py: 19 of them got a 500) is a 503 with Retry-After, as a busy
+    database is: nothing was stored."""
+    from sqlalchemy.exc import TimeoutError as PoolTimeout
+    app = make_app()
+
+    def exhausted():
+        raise PoolTimeout("QueuePool limit of size 20 overflow 10 reached")
+    app.add_url_rule("/pool-exhausted", "pool_exhausted", exhausted, methods=["POST"])
+    response = app.test_client().post("/pool-exhausted", json={})
+    assert_error(response, 503, "database_unavailable")
+    assert response.headers["Retry-After"] == "5"
