@@ -17,6 +17,7 @@ from core.i18n import _
 from core.times import utc_iso
 from core.web import current_instance
 from core.web.errors import ApiError
+from core.web.fields import Fields
 
 from . import sessions
 from .access import config_or_404, require_config_access
@@ -27,6 +28,9 @@ from .refunds import refunded_quantities
 
 DEFAULT_LIMIT, MAX_LIMIT = 50, 100
 MAX_QUERY = 64
+MAX_SESSION_ID = 2**31 - 1  # an INTEGER column
+QUERY = Fields("invalid_query")  # what the query string says, one code for any of it
+ORDER_UUID = Fields("invalid_uuid")
 BARCODE = re.compile(r"([0-9]{5})([0-9]{3})([0-9]{4})")  # session, login number, sequence
 
 blueprint = Blueprint("point_of_sale_past_orders", __name__, url_prefix="/pos")
@@ -37,11 +41,12 @@ def find_orders(config_id):
     require_config_access(config_id)
     q = request.args.get("q", "").strip()
     if len(q) > MAX_QUERY or not q.isprintable():
-        raise ApiError(400, "invalid_query", _("'q' is at most %(max_query)s printable characters: a "
-                                               "reference, a receipt's barcode or a uuid"
-                                               , max_query=MAX_QUERY))
-    limit = _whole_number("limit", DEFAULT_LIMIT, MAX_LIMIT)
-    session_id = _whole_number("session_id", None, 2**31 - 1)
+        QUERY.refuse("q", _("at most %(max_query)s printable characters: a reference, a "
+                            "receipt's barcode or a uuid", max_query=MAX_QUERY))
+    limit = QUERY.written_whole(request.args.get("limit"), "limit", maximum=MAX_LIMIT,
+                                default=DEFAULT_LIMIT)
+    session_id = QUERY.written_whole(request.args.get("session_id"), "session_id",
+                                     maximum=MAX_SESSION_ID)
     with current_instance().engine.connect() as connection:
         config_or_404(connection, config_id)
         query = _summaries().where(PosSession.config_id == config_id)
@@ -61,7 +66,7 @@ def find_orders(config_id):
 def order_detail(config_id, uuid):
     require_config_access(config_id)
     if not UUID_PATTERN.fullmatch(uuid):
-        raise ApiError(400, "invalid_uuid", _("an order's uuid is 1 to 64 letters, digits, - or _"))
+        ORDER_UUID.refuse("uuid", _("1 to 64 letters, digits, - or _"))
     with current_instance().engine.connect() as connection:
         row = connection.execute(_summaries().where(
             PosSession.config_id == config_id, Order.uuid == uuid)).first()
@@ -160,13 +165,3 @@ def _summary_json(row):
 def _qty(value):
     return format(value.normalize(), "f") if hasattr(value, "normalize") else str(value)
 
-
-def _whole_number(name, default, maximum):
-    raw = request.args.get(name)
-    if raw is None or raw == "":
-        return default
-    if (len(raw) > 10 or not raw.isascii() or not raw.isdigit()
-            or not 0 < int(raw) <= maximum):
-        raise ApiError(400, "invalid_query", _("'%(name)s' must be a whole number from 1 to %(maximum)s"
-                                               , name=name, maximum=maximum))
-    return int(raw)

@@ -18,7 +18,9 @@ from .websocket import serve_websocket
 MAX_CHANNELS = 100
 MAX_CHANNEL_LENGTH = 255
 HEARTBEAT_CHANNEL = "pos.longpolling"
-FIELDS = Fields(show_value=True)  # each field its own code: invalid_pos_id, invalid_channels
+# Each field its own code (invalid_pos_id, invalid_channels); English whatever the caller's
+# language, as the rest of the bus the original Odoo tills speak.
+FIELDS = Fields(show_value=True, translated=False)
 
 poll_blueprint = Blueprint("longpolling", __name__, url_prefix="/longpolling")
 blueprint = Blueprint("pos_longpolling", __name__, url_prefix="/pos_longpolling",

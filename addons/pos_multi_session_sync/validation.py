@@ -33,8 +33,9 @@ class Update:
     run_id: int
 
 
-# Each field its own code (`invalid_run_id`), and the value sent shown in the message.
-FIELDS = Fields(show_value=True)
+# Each field its own code (`invalid_run_id`), and the value sent shown in the message; in
+# English whatever the till's language, as every other answer of the original Odoo tills' wire.
+FIELDS = Fields(show_value=True, translated=False)
 
 
 def whole_number(container, name, field, minimum=0, optional=False, maximum=MAX_ID):

@@ -92,6 +92,31 @@ def test_each_field_may_have_its_own_code_and_a_missing_one_is_said_missing():
     assert fields.text(None, "uid", limit=8, allow_none=True, shortest=1) is None
 
 
+def test_a_query_strings_whole_number_is_plain_digits_in_range():
+    fields = Fields("invalid_query")
+    assert fields.written_whole(None, "limit", default=50) == 50
+    assert fields.written_whole("", "limit", default=50) == 50
+    assert fields.written_whole("0012", "limit", maximum=100) == 12
+    for written in ("abc", "0", "101", "-1", "１", " 2", "9" * 5000):
+        assert refusal(lambda w=written: fields.written_whole(w, "limit", maximum=100)) == (
+            "invalid_query", "limit must be a whole number from 1 to 100")
+
+
+def test_fields_speak_the_requests_language_and_wire_ones_english(app):
+    with app.test_request_context(headers={"Accept-Language": "fr-FR,fr;q=0.9"}):
+        said = Fields(show_value=True)
+        assert refusal(lambda: said.whole("x", "serial", minimum=1, maximum=9)) == (
+            "invalid_serial", 'serial doit être un nombre entier de 1 à 9, pas "x"')
+        assert refusal(lambda: said.text(MISSING, "link", re.compile("[a-f]"), limit=8,
+                                         shortest=1))[1] == (
+            "link manque : ce doit être une chaîne de 1 à 8 caractères correspondant à [a-f]")
+        assert refusal(lambda: Fields().mapping([], "head", allow_none=True))[1] == (
+            "head doit être un objet ou null")
+        wire = Fields(show_value=True, translated=False)
+        assert refusal(lambda: wire.whole("x", "serial", minimum=1, maximum=9))[1] == (
+            'serial must be a whole number from 1 to 9, not "x"')
+
+
 def test_the_one_formatter_writes_a_z_and_the_signed_forms_exact_microseconds():
     naive, paris = datetime(2026, 12, 7, 9, 40), datetime(2026, 12, 7, 10, 40, 0, 500,
                                                            tzinfo=timezone(timedelta(hours=1)))

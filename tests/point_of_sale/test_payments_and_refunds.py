@@ -296,6 +296,22 @@ def test_lookups_answer_hostile_input_with_json_errors(anonymous, admin_client, 
         assert connection.execute(select(Order.id)).first() is None
 
 
+def test_a_lookups_refusal_is_said_in_the_tills_language(admin_client, shop_session):
+    """The till sends its config's locale as Accept-Language: the kernel's field checks answer
+    in it, with the same code."""
+    def refused(path, language):
+        response = admin_client.get(path, headers={"Accept-Language": language})
+        assert response.status_code == 400, response.get_data(as_text=True)
+        return response.json["error"]["code"], response.json["error"]["message"]
+
+    assert refused("/pos/config/1/orders?limit=abc", "fr-FR") == (
+        "invalid_query", "limit doit être un nombre entier de 1 à 100")
+    assert refused("/pos/config/1/orders?limit=abc", "en-US") == (
+        "invalid_query", "limit must be a whole number from 1 to 100")
+    assert refused("/pos/config/1/orders/a%20b", "fr-FR") == (
+        "invalid_uuid", "uuid doit être de 1 à 64 lettres, chiffres, - ou _")
+
+
 def test_a_refund_pushed_twice_is_stored_once(shop):
     client, headers, session = shop
     sale = an_order(session)

@@ -81,8 +81,9 @@ def dumps(value):
         return json.dumps(value, separators=(",", ":"), default=_json_default).encode()
 
 
-POSITION = Fields("invalid_position", show_value=True)
-PUSH = Fields("invalid_push")
+# English, as every other answer of the tills' wire (one answer never mixes two languages).
+POSITION = Fields("invalid_position", show_value=True, translated=False)
+PUSH = Fields("invalid_push", translated=False)
 
 
 def parse_positions(raw):
@@ -409,7 +410,7 @@ def delete_customer(partner_id):
 
 # -- recovery (#24 item 4) -----------------------------------------------------------------------
 
-RECOVERY = Fields("invalid_recover")
+RECOVERY = Fields("invalid_recover", translated=False)
 RECOVER_PAGE = 200
 TICKET_NUMBER = 2**31 - 1  # the ledger's numbers and config ids are INTEGER columns
 
