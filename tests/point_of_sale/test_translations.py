@@ -127,7 +127,7 @@ def _results(response):
     return body["results"] if isinstance(body, dict) else body
 
 
-def test_what_a_received_order_breaks_is_stored_in_the_instances_language(app):
+def test_what_a_received_order_breaks_is_stored_in_the_instances_language(app, addon_instance):
     """A quarantine reason is stored: it is said in the instance's language (English), not in
     that of the till whose push brought the order."""
     from addons.point_of_sale.received_orders import check_received_order
@@ -135,7 +135,8 @@ def test_what_a_received_order_breaks_is_stored_in_the_instances_language(app):
     with app.test_request_context("/", headers=FRENCH):
         use_locale("fr-FR")
         assert _("there is no POS session %(id)s", id=1) == "il n'y a pas de session de caisse 1"
-        assert check_received_order(None, 1, 1, {"uuid": "r-1", "lines": []}) == (
-            "empty_order", "an order needs at least one line in 'lines'")
+        with addon_instance.engine.connect() as connection:
+            broken = check_received_order(connection, 1, 1, {"uuid": "r-1", "lines": []})
+        assert broken == ("empty_order", "an order needs at least one line in 'lines'")
         # The request's own language is back afterwards.
         assert _("there is no POS session %(id)s", id=1) == "il n'y a pas de session de caisse 1"
