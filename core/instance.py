@@ -10,6 +10,7 @@ was (PostgreSQL and, thanks to `core.db`, SQLite both roll back DDL):
                     `<addon>@base` (its tables are dropped), its parameters and settings, state
                     `uninstalled`
 """
+import weakref
 from pathlib import Path
 
 import yaml
@@ -30,6 +31,7 @@ class Instance:
         self.engine = make_engine(self.url)
         self.catalog = catalog if catalog is not None else catalog_from_environment()
         self.db_name = database_name(self.url)
+        self._specs_by_manager = weakref.WeakKeyDictionary()  # see parameter_specs
 
     # -- reading ----------------------------------------------------------------------------
 
@@ -60,7 +62,19 @@ class Instance:
         return make_plugin_manager([addon], spec_addons=lineage)
 
     def parameter_specs(self, manager=None):
-        manager = manager or self.plugin_manager()
+        """{key: ParameterSpec}; kept per plugin manager while the catalog holds the same addons
+        (a request reading a parameter then costs one query, not every declaration checked
+        again: an app's manager is rebuilt when its addons change)."""
+        if manager is None:
+            return self._load_specs(self.plugin_manager())
+        addons = tuple(self.catalog.addons.values())
+        known = self._specs_by_manager.get(manager)
+        if known is None or len(known[0]) != len(addons) \
+                or any(a is not b for a, b in zip(known[0], addons)):
+            known = self._specs_by_manager[manager] = (addons, self._load_specs(manager))
+        return known[1]
+
+    def _load_specs(self, manager):
         return load_declarations(extra=flatten(manager, "register_system_parameters"),
                                  addons=self.catalog.addons.values())
 

@@ -11,7 +11,7 @@ import importlib.metadata
 from dataclasses import dataclass
 from datetime import timezone
 
-from sqlalchemy import insert, select, update
+from sqlalchemy import Integer, exists, insert, literal_column, select, update
 
 from core.db import insert_or_ignore
 from core.errors import CoreError
@@ -60,21 +60,18 @@ def seal_records(connection, config_id, kind, uuids, records=None):
     as `read_records` gives}) are the records as the caller has just stored them, hashed as
     they are instead of being read back (the push: orders.py).
 
-    What it costs per batch: the writer guard, one update of the head row that locks it and
-    moves its number (returning the number and link it held), the clock check, one insert of
-    every entry, and the head's new link."""
+    What it costs per batch: one update of the head row that locks it and moves its number
+    unless the config is served elsewhere (the writer guard), returning the number and link it
+    held and when the last ticket was sealed (for the clock check); one insert of every entry,
+    and the head's new link."""
     if not uuids:
         return []
-    writer = connection.scalar(select(WRITER.c.writer).where(WRITER.c.config_id == config_id))
-    if writer is not None:  # the last guard: open, sell and close refuse it in words first
-        raise CoreError(f"POS config {config_id} is served by {writer}: this server seals "
-                        "none of its tickets")
-    number, previous = _move_head(connection, config_id, len(uuids))
+    number, previous, before = _move_head(connection, config_id, len(uuids))
     connection.info.setdefault(SEALED_CONFIGS, set()).add(config_id)
     if records is None:
         records = read_records(connection, kind, uuids)
     now = utc_now()
-    check_clock(connection, config_id, number, now, LOCAL)
+    _clock_alarm(connection, config_id, number, before, now, LOCAL)
     sealed, rows = _chained(config_id, kind, uuids, records, number, previous, now)
     connection.execute(insert(ENTRY), rows)
     connection.execute(update(HEAD).where(HEAD.c.config_id == config_id)
@@ -103,14 +100,32 @@ def _chained(config_id, kind, uuids, records, number, previous, now):
 
 def _move_head(connection, config_id, count):
     """Lock the config's head row by moving its number on by `count` (creating the row the
-    first time), in one statement; return the (number, link) it held before."""
-    moving = (update(HEAD).where(HEAD.c.config_id == config_id)
-              .values(number=HEAD.c.number + count).returning(HEAD.c.number, HEAD.c.link))
+    first time), in one statement that also says when the last ticket was sealed and moves
+    nothing when the config is served elsewhere (then CoreError: the last guard; open, sell
+    and close refuse it in words first); return the (number, link) it held before and that
+    time (None without tickets)."""
+    # RETURNING renders the head's columns unqualified, which inside the subquery would name
+    # the entry's own `number`: the head's is named in full (its value after the update).
+    head_number = literal_column(f"{HEAD.name}.number", Integer)
+    last_sealed = select(ENTRY.c.sealed_at).where(
+        ENTRY.c.config_id == config_id, ENTRY.c.number == head_number - count)
+    moving = (update(HEAD).where(HEAD.c.config_id == config_id, ~exists().where(
+                  WRITER.c.config_id == config_id))
+              .values(number=HEAD.c.number + count)
+              .returning(HEAD.c.number, HEAD.c.link, last_sealed.scalar_subquery()))
     row = connection.execute(moving).first()
     if row is None:
+        _refuse_served_elsewhere(connection, config_id)
         _create_head(connection, config_id)
         row = connection.execute(moving).first()
-    return row.number - count, row.link
+    return row[0] - count, row[1], row[2]
+
+
+def _refuse_served_elsewhere(connection, config_id):
+    writer = connection.scalar(select(WRITER.c.writer).where(WRITER.c.config_id == config_id))
+    if writer is not None:
+        raise CoreError(f"POS config {config_id} is served by {writer}: this server seals "
+                        "none of its tickets")
 
 
 def take_sealed_configs(connection):
@@ -127,6 +142,12 @@ def check_clock(connection, config_id, previous_number, sealed_at, side):
         return
     before = connection.scalar(select(ENTRY.c.sealed_at).where(
         ENTRY.c.config_id == config_id, ENTRY.c.number == previous_number))
+    _clock_alarm(connection, config_id, previous_number, before, sealed_at, side)
+
+
+def _clock_alarm(connection, config_id, previous_number, before, sealed_at, side):
+    """The alarm of `check_clock`, ticket `previous_number` sealed at `before` (None: no
+    such ticket, nothing to compare)."""
     if before is None:
         return
     before, sealed_at = _aware(before), _aware(sealed_at)

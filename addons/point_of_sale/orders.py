@@ -297,7 +297,7 @@ class PushContext:
         self.labels = {row.id: row.name for row in products}  # each line's label as sold
         self.partners = _partner_ids(connection, {o.partner_id for o in orders} - {None})
         self.highest_sequence = {}  # session id -> highest sequence number pushed
-        self.methods = methods_by_config(connection, sorted(config_ids))
+        self.methods = methods_by_config(connection, sorted(config_ids), lazy_names=True)
         self.refunds = Refunds(connection, orders)
 
 

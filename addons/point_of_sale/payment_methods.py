@@ -14,7 +14,7 @@ from sqlalchemy import Boolean, ForeignKey, Integer, String, UniqueConstraint, d
 from sqlalchemy.orm import Mapped, mapped_column
 
 from core.db import Model
-from core.i18n import N_, _
+from core.i18n import N_, _, _l
 
 from .fields import Rejection
 
@@ -53,15 +53,18 @@ def payment_methods(connection, config_id):
     return methods_by_config(connection, [config_id])[config_id]
 
 
-def methods_by_config(connection, config_ids):
-    """{config id: [method dict, ...]} for several configs in one query."""
+def methods_by_config(connection, config_ids, lazy_names=False):
+    """{config id: [method dict, ...]} for several configs in one query. `lazy_names`: the
+    built-in methods' names are translated only if they are said (a push names them only in a
+    refusal; looking the caller's language up costs more than the rest of this)."""
+    say = _l if lazy_names else _
     found = {config_id: [] for config_id in config_ids}
     if found:
         for row in connection.execute(
                 select(PaymentMethod).where(PaymentMethod.config_id.in_(found))
                 .order_by(PaymentMethod.sequence, PaymentMethod.id)):
             found[row.config_id].append(_as_dict(row))
-    return {config_id: methods or [dict(m, name=_(m["name"])) for m in BUILT_IN_METHODS]
+    return {config_id: methods or [dict(m, name=say(m["name"])) for m in BUILT_IN_METHODS]
             for config_id, methods in found.items()}
 
 
@@ -147,7 +150,7 @@ def _check_change(payments, total, methods, by_code):
     without_change = sum((p.amount for p in payments if not by_code[p.method]["gives_change"]),
                          Decimal("0"))
     if without_change > total:
-        givers = [m["name"] for m in methods if m["gives_change"] and m["active"]]
+        givers = [str(m["name"]) for m in methods if m["gives_change"] and m["active"]]
         if not givers:
             raise Rejection("overpaid_without_change",
                             _("payments that give no change (%(amount)s) exceed the total of "

@@ -121,3 +121,20 @@ def test_a_tills_ticket_and_closing_sealed_with_its_clock_back_are_alarmed_on_th
     closing = alarms["closing_before_opening"]
     assert (closing["number"], closing["side"]) == (3, "till")
     assert "30 days before the session opened" in closing["message"]
+
+
+def test_the_seal_refuses_a_config_served_elsewhere_and_moves_nothing(addon_instance):
+    """The last guard, folded into the head's update: nothing numbered, CoreError."""
+    from addons.point_of_sale import ledger_head, seal_record
+    from addons.point_of_sale.models import ConfigWriter
+    from core.errors import CoreError
+    with addon_instance.engine.begin() as connection:
+        session = open_session(connection, 1)
+        push_orders(connection, [an_order(session, "a")])
+        connection.execute(ConfigWriter.__table__.insert().values(
+            config_id=1, writer="till 7", reason="handed to an autonomous till"))
+    with pytest.raises(CoreError, match="served by till 7"), \
+            addon_instance.engine.begin() as connection:
+        seal_record(connection, 1, "order", "a")
+    with addon_instance.engine.connect() as connection:
+        assert ledger_head(connection, 1)[0] == 1

@@ -84,6 +84,18 @@ def test_the_server_checks_every_payment(shop, addon_instance, payments, code, w
         assert connection.execute(select(Order.id)).first() is None
 
 
+def test_a_refusal_names_the_built_in_methods_in_the_callers_language(shop):
+    """The push reads the built-in methods' names lazily (said only in a refusal): still in
+    the caller's words."""
+    client, headers, session = shop
+    overpaid = an_order(session, payments=[{"method": "card", "amount": "6.00"}])
+    [french] = push(client, {**headers, "Accept-Language": "fr-FR,fr;q=0.9"}, overpaid)
+    assert french["error"]["code"] == "overpaid_without_change"
+    assert "Espèces" in french["error"]["message"], french
+    [english] = push(client, headers, overpaid)
+    assert "only Cash gives change" in english["error"]["message"], english
+
+
 def test_a_config_takes_its_own_methods_and_refuses_inactive_ones(shop, addon_instance):
     client, headers, session = shop
     with addon_instance.engine.begin() as connection:
