@@ -35,7 +35,8 @@ PUBLIC_ROUTES = {"/favicon.ico", "/pos/sw.js", "/web/login", "/web/health"}
 TILL_TOKEN_ROUTES = {"/pos_autonomous/pull", "/pos_autonomous/push", "/pos_autonomous/customers",
                      "/pos_autonomous/customers/<int:partner_id>",
                      "/pos_autonomous/customers/<int:partner_id>/delete",
-                     "/pos_autonomous/recover", "/pos_autonomous/recover/skip"}
+                     "/pos_autonomous/recover", "/pos_autonomous/recover/skip",
+                     "/pos_autonomous/hello"}
 # The bus's WebSocket answers a request that is not a WebSocket upgrade 400 before anything else
 # (its credentials are tested in tests/pos_longpolling/test_websocket.py).
 NOT_HTTP = {"/longpolling/websocket"}
@@ -54,7 +55,8 @@ CASHIER_ADMIN_PAGES = {"/web/", "/web/login", "/web/logout", "/web/health", "/we
 ADMIN_ONLY = ("/web/apps", "/web/parameters", "/web/users", "/web/pos_autonomous")
 # A till's own pages need a manager of that till there; on this central instance, an admin.
 TILL_PAGES = {"/web/pos_autonomous/", "/web/pos_autonomous/synchroniser",
-              "/web/pos_autonomous/recover", "/web/pos_autonomous/recovery"}
+              "/web/pos_autonomous/recover", "/web/pos_autonomous/recovery",
+              "/web/pos_autonomous/server-address", "/web/pos_autonomous/test-central"}
 
 
 @pytest.fixture
