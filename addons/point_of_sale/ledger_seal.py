@@ -11,7 +11,7 @@ import importlib.metadata
 from dataclasses import dataclass
 from datetime import timezone
 
-from sqlalchemy import Integer, exists, insert, literal_column, select, update
+from sqlalchemy import Integer, bindparam, exists, insert, literal_column, select, update
 
 from core.db import insert_or_ignore
 from core.errors import CoreError
@@ -74,8 +74,7 @@ def seal_records(connection, config_id, kind, uuids, records=None):
     _clock_alarm(connection, config_id, number, before, now, LOCAL)
     sealed, rows = _chained(config_id, kind, uuids, records, number, previous, now)
     connection.execute(insert(ENTRY), rows)
-    connection.execute(update(HEAD).where(HEAD.c.config_id == config_id)
-                       .values(link=sealed[-1].link))
+    connection.execute(NEW_LINK, {"config": config_id, "new_link": sealed[-1].link})
     if kind == "closing":
         for uuid, entry in zip(uuids, sealed):
             check_closing_date(connection, config_id, entry.number, records[uuid], LOCAL)
@@ -98,26 +97,34 @@ def _chained(config_id, kind, uuids, records, number, previous, now):
     return sealed, rows
 
 
+# RETURNING renders the head's columns unqualified, which inside the subquery would name the
+# entry's own `number`: the head's is named in full (its value after the update). Built once:
+# building it at each push cost about what running it does.
+_HEAD_NUMBER = literal_column(f"{HEAD.name}.number", Integer)
+_LAST_SEALED = select(ENTRY.c.sealed_at).where(
+    ENTRY.c.config_id == bindparam("config"),
+    ENTRY.c.number == _HEAD_NUMBER - bindparam("count")).scalar_subquery()
+MOVE_HEAD = (update(HEAD).where(HEAD.c.config_id == bindparam("config"), ~exists().where(
+                 WRITER.c.config_id == bindparam("config")))
+             .values(number=HEAD.c.number + bindparam("count"))
+             .returning(HEAD.c.number, HEAD.c.link, _LAST_SEALED))
+
+NEW_LINK = update(HEAD).where(HEAD.c.config_id == bindparam("config")).values(
+    link=bindparam("new_link"))
+
+
 def _move_head(connection, config_id, count):
     """Lock the config's head row by moving its number on by `count` (creating the row the
     first time), in one statement that also says when the last ticket was sealed and moves
     nothing when the config is served elsewhere (then CoreError: the last guard; open, sell
     and close refuse it in words first); return the (number, link) it held before and that
     time (None without tickets)."""
-    # RETURNING renders the head's columns unqualified, which inside the subquery would name
-    # the entry's own `number`: the head's is named in full (its value after the update).
-    head_number = literal_column(f"{HEAD.name}.number", Integer)
-    last_sealed = select(ENTRY.c.sealed_at).where(
-        ENTRY.c.config_id == config_id, ENTRY.c.number == head_number - count)
-    moving = (update(HEAD).where(HEAD.c.config_id == config_id, ~exists().where(
-                  WRITER.c.config_id == config_id))
-              .values(number=HEAD.c.number + count)
-              .returning(HEAD.c.number, HEAD.c.link, last_sealed.scalar_subquery()))
-    row = connection.execute(moving).first()
+    values = {"config": config_id, "count": count}
+    row = connection.execute(MOVE_HEAD, values).first()
     if row is None:
         _refuse_served_elsewhere(connection, config_id)
         _create_head(connection, config_id)
-        row = connection.execute(moving).first()
+        row = connection.execute(MOVE_HEAD, values).first()
     return row[0] - count, row[1], row[2]
 
 

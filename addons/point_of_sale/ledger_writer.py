@@ -9,7 +9,7 @@ instance holds for it: the new writer goes on after it.
 The rows live in `point_of_sale_config_writer`, which is not synchronised: a till's own database
 never says its config is served elsewhere.
 """
-from sqlalchemy import delete, insert, select, update
+from sqlalchemy import bindparam, delete, insert, select, update
 
 from core.models import utc_now
 
@@ -31,12 +31,15 @@ def config_writer_key(connection, config_id):
     return connection.scalar(select(WRITER.c.writer_key).where(WRITER.c.config_id == config_id))
 
 
+WRITERS = select(WRITER.c.config_id, WRITER.c.writer)
+WRITERS_AMONG = WRITERS.where(WRITER.c.config_id.in_(bindparam("ids", expanding=True)))
+
+
 def config_writers(connection, config_ids=None):
     """{config id: writer words} of the configs served elsewhere (among `config_ids`)."""
-    query = select(WRITER.c.config_id, WRITER.c.writer)
-    if config_ids is not None:
-        query = query.where(WRITER.c.config_id.in_(list(config_ids)))
-    return dict(connection.execute(query).all())
+    if config_ids is None:
+        return dict(connection.execute(WRITERS).all())
+    return dict(connection.execute(WRITERS_AMONG, {"ids": list(config_ids)}).all())
 
 
 def set_config_writer(connection, config_id, writer, reason, writer_key=None):

@@ -25,7 +25,7 @@ import re
 from dataclasses import dataclass
 from datetime import datetime
 
-from sqlalchemy import select
+from sqlalchemy import bindparam, select
 
 from core.db import insert_or_ignore
 from core.i18n import _
@@ -45,6 +45,8 @@ MAX_APPROVALS = 8
 UUID = re.compile(r"[A-Za-z0-9_-]{1,64}")
 PROOF = re.compile(r"[0-9a-f]{64}")
 OFFLINE = "pin_offline"
+PRICES = select(Product.__table__.c.id, Product.__table__.c.price).where(
+    Product.__table__.c.id.in_(bindparam("ids", expanding=True)))  # built once (orders.py)
 
 
 @dataclass(frozen=True)
@@ -158,8 +160,8 @@ class PushApprovals:
         if self.prices is not None:
             return
         self.limit = current_instance().parameters(connection, current_plugins()).get(LIMIT)
-        rows = connection.execute(select(Product.id, Product.price).where(
-            Product.id.in_(self.product_ids))).all() if self.product_ids else []
+        rows = connection.execute(PRICES, {"ids": list(self.product_ids)}).all() \
+            if self.product_ids else []
         self.prices = {row.id: _cents(row.price) for row in rows}
 
     def _caller_manages(self, connection, config_id):

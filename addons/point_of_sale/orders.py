@@ -18,7 +18,7 @@ from dataclasses import dataclass
 from datetime import datetime
 from decimal import Decimal
 
-from sqlalchemy import select, update
+from sqlalchemy import bindparam, select, update
 from sqlalchemy.exc import IntegrityError
 
 from core.db import is_transient
@@ -289,7 +289,7 @@ class PushContext:
 
     def __init__(self, connection, orders):
         self.stored = _ids_by_uuid(connection, {o.uuid for o in orders})
-        self.sessions = _rows_by_id(connection, PosSession, {o.session_id for o in orders})
+        self.sessions = _sessions(connection, {o.session_id for o in orders})
         config_ids = {row.config_id for row in self.sessions.values()}
         self.writers = config_writers(connection, config_ids)
         products = _products(connection, {line.product_id for o in orders for line in o.lines})
@@ -301,32 +301,44 @@ class PushContext:
         self.refunds = Refunds(connection, orders)
 
 
+# The push's lookups, built once: a statement built at each push (its expressions and its cache
+# key) cost about as much as running it on SQLite. `ids` is a list, expanded when run.
+IDS = bindparam("ids", expanding=True)
+IDS_BY_UUID = select(Order.__table__.c.uuid, Order.__table__.c.id).where(
+    Order.__table__.c.uuid.in_(IDS))
+SESSIONS_BY_ID = select(PosSession.__table__).where(PosSession.__table__.c.id.in_(IDS))
+PRODUCTS_BY_ID = select(Product.__table__.c.id, Product.__table__.c.tax_rate,
+                        Product.__table__.c.name).where(Product.__table__.c.id.in_(IDS))
+SESSION_TABLE = PosSession.__table__
+SEQUENCE_UP = update(SESSION_TABLE).where(
+    SESSION_TABLE.c.id == bindparam("session"), SESSION_TABLE.c.sequence_number < bindparam("top")
+).values(sequence_number=bindparam("top"))
+PARTNER_IDS = select(Partner.__table__.c.id).where(Partner.__table__.c.id.in_(IDS))
+
+
 def _ids_by_uuid(connection, uuids):
     """{uuid: id} of the stored orders among `uuids`."""
     if not uuids:
         return {}
-    return dict(connection.execute(select(Order.uuid, Order.id).where(
-        Order.uuid.in_(uuids))).all())
+    return dict(connection.execute(IDS_BY_UUID, {"ids": list(uuids)}).all())
 
 
-def _rows_by_id(connection, model, ids):
+def _sessions(connection, ids):
     if not ids:
         return {}
-    return {row.id: row for row in connection.execute(select(model).where(model.id.in_(ids)))}
+    return {row.id: row for row in connection.execute(SESSIONS_BY_ID, {"ids": list(ids)})}
 
 
 def _products(connection, product_ids):
     if not product_ids:
         return []
-    return connection.execute(select(Product.id, Product.tax_rate, Product.name).where(
-        Product.id.in_(product_ids))).all()
+    return connection.execute(PRODUCTS_BY_ID, {"ids": list(product_ids)}).all()
 
 
 def _partner_ids(connection, partner_ids):
     if not partner_ids:
         return set()
-    return set(connection.execute(select(Partner.id).where(
-        Partner.id.in_(partner_ids))).scalars())
+    return set(connection.execute(PARTNER_IDS, {"ids": list(partner_ids)}).scalars())
 
 
 def push_orders(connection, raw_orders, allowed_config_id=None, check_order=None):
@@ -388,9 +400,7 @@ def _push_orders(connection, raw_orders, allowed_config_id, check_order):
     _answer_repeats(parsed, raw_orders, results)
     _seal_created(connection, accepted, results, rows)
     for session_id, sequence in context.highest_sequence.items():
-        connection.execute(update(PosSession).where(
-            PosSession.id == session_id, PosSession.sequence_number < sequence
-        ).values(sequence_number=sequence))
+        connection.execute(SEQUENCE_UP, {"session": session_id, "top": sequence})
     return results
 
 

@@ -10,7 +10,16 @@ method is kept (old orders name it) but refused for new payments.
 import re
 from decimal import Decimal
 
-from sqlalchemy import Boolean, ForeignKey, Integer, String, UniqueConstraint, delete, select
+from sqlalchemy import (
+    Boolean,
+    ForeignKey,
+    Integer,
+    String,
+    UniqueConstraint,
+    bindparam,
+    delete,
+    select,
+)
 from sqlalchemy.orm import Mapped, mapped_column
 
 from core.db import Model
@@ -53,6 +62,12 @@ def payment_methods(connection, config_id):
     return methods_by_config(connection, [config_id])[config_id]
 
 
+def _methods_query():
+    table = PaymentMethod.__table__
+    return select(table).where(table.c.config_id.in_(bindparam("ids", expanding=True))) \
+        .order_by(table.c.sequence, table.c.id)
+
+
 def methods_by_config(connection, config_ids, lazy_names=False):
     """{config id: [method dict, ...]} for several configs in one query. `lazy_names`: the
     built-in methods' names are translated only if they are said (a push names them only in a
@@ -60,12 +75,13 @@ def methods_by_config(connection, config_ids, lazy_names=False):
     say = _l if lazy_names else _
     found = {config_id: [] for config_id in config_ids}
     if found:
-        for row in connection.execute(
-                select(PaymentMethod).where(PaymentMethod.config_id.in_(found))
-                .order_by(PaymentMethod.sequence, PaymentMethod.id)):
+        for row in connection.execute(METHODS_OF, {"ids": list(found)}):
             found[row.config_id].append(_as_dict(row))
     return {config_id: methods or [dict(m, name=say(m["name"])) for m in BUILT_IN_METHODS]
             for config_id, methods in found.items()}
+
+
+METHODS_OF = _methods_query()  # built once (see orders.py)
 
 
 def save_payment_methods(connection, config_id, methods):
