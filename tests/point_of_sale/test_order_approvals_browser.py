@@ -6,8 +6,8 @@ import re
 
 import pytest
 
-from tests.browser import PosServer, expect, screenshot, sign_in_to_till, watch_errors
-from tests.point_of_sale.test_staff_browser import FAST, staff_database
+from tests.browser import PosServer, expect, screenshot
+from tests.point_of_sale.test_staff_browser import carla_at_till, staff_database
 
 pytestmark = [pytest.mark.timeout(120), pytest.mark.browser, pytest.mark.server]
 
@@ -46,11 +46,7 @@ def test_a_discount_approved_at_the_till_online_and_offline_is_accepted_by_the_s
     server = PosServer(database, tmp_path)
     server.start()
     try:
-        page = browser_context.new_page()
-        errors = watch_errors(page)
-        sign_in_to_till(page, server.url, 1, FAST, login="carla", secret="secret-pass-1")
-        expect(page.locator("body")).to_have_attribute("data-ready", "true")
-        expect(page.locator("#cashier-button")).to_have_text("carla")
+        page, errors = carla_at_till(browser_context, server)
 
         online = pay_discounted_espresso(page, "9753")
         expect(page.locator("#sync-indicator")).to_have_attribute("data-state", "ok")

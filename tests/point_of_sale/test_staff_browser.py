@@ -42,6 +42,17 @@ def staff_database(db_url, manager=False):
     return database
 
 
+def carla_at_till(browser_context, server):
+    """A new page of Shop's till with carla signed in and shown in the header; (page, the
+    list its script errors go to)."""
+    page = browser_context.new_page()
+    errors = watch_errors(page)
+    sign_in_to_till(page, server.url, 1, FAST, login="carla", secret="secret-pass-1")
+    expect(page.locator("body")).to_have_attribute("data-ready", "true")
+    expect(page.locator("#cashier-button")).to_have_text("carla")
+    return page, errors
+
+
 def switch_to(page, login, pin):
     page.locator("#cashier-button").click()
     dialog = page.get_by_role("dialog", name="Switch cashier")
@@ -132,11 +143,7 @@ def test_a_manager_approves_with_their_pin_a_deletion_and_the_closing(browser_co
     server = PosServer(database, tmp_path)
     server.start()
     try:
-        page = browser_context.new_page()
-        errors = watch_errors(page)
-        sign_in_to_till(page, server.url, 1, FAST, login="carla", secret="secret-pass-1")
-        expect(page.locator("body")).to_have_attribute("data-ready", "true")
-        expect(page.locator("#cashier-button")).to_have_text("carla")
+        page, errors = carla_at_till(browser_context, server)
         # a discount above the config's limit (20 %): a manager approves the order at payment
         page.locator("#products").get_by_role("button", name=re.compile("^Espresso ")).click()
         page.get_by_label("Discount %").fill("50")
