@@ -15,12 +15,12 @@ from sqlalchemy import text
 
 from core.addons import AddonCatalog
 from core.instance import Instance
-from core.web.users import set_password
 from tests.support import (
     ADMIN_LOGIN,
     ADMIN_PASSWORD,
     BUILT_IN_ADDONS,
     free_port,
+    installed_instance,
     start_core_server,
     stop_process_group,
 )
@@ -51,23 +51,63 @@ def require_chromium():
     pytest.skip(message)
 
 
+class SharedBrowser:
+    """One Chromium for the whole run, launched at the first browser test and closed when the
+    session ends (tests/plugin.py): starting Playwright and launching Chromium cost one to two
+    seconds a test. Each test still gets fresh contexts (separate storage and cookies); a
+    browser that crashed or was closed is launched again."""
+
+    def __init__(self):
+        self.playwright = None
+        self.browser = None
+
+    def get(self):
+        require_chromium()
+        if self.playwright is None:
+            from playwright.sync_api import sync_playwright
+            self.playwright = sync_playwright().start()
+        if self.browser is None or not self.browser.is_connected():
+            self.browser = self.playwright.chromium.launch(executable_path=str(CHROMIUM),
+                                                           args=CHROMIUM_ARGS)
+        return self.browser
+
+    def close(self):
+        if self.browser is not None and self.browser.is_connected():
+            self.browser.close()
+        if self.playwright is not None:
+            self.playwright.stop()
+        self.playwright = self.browser = None
+
+
+SHARED_BROWSER = SharedBrowser()
+
+
+@contextmanager
+def new_contexts(count, **options):
+    """`count` fresh contexts of the run's Chromium, closed afterwards, with the tests' short
+    default timeouts (5 s for an action or an expectation, 10 s for a navigation)."""
+    browser = SHARED_BROWSER.get()
+    contexts = []
+    try:
+        for _ in range(count):
+            contexts.append(browser.new_context(**options))
+            contexts[-1].set_default_timeout(5000)
+            contexts[-1].set_default_navigation_timeout(10000)
+        yield contexts
+    finally:
+        for context in contexts:
+            try:
+                context.close()
+            except Exception:  # the browser died meanwhile: the next test launches another
+                pass
+
+
 @contextmanager
 def tablet_contexts(count):
     """`count` fresh Chromium contexts (each its own IndexedDB, localStorage and cookies, as
     separate tablets) of a tablet's size."""
-    require_chromium()
-    from playwright.sync_api import sync_playwright
-    with sync_playwright() as playwright:
-        browser = playwright.chromium.launch(executable_path=str(CHROMIUM), args=CHROMIUM_ARGS)
-        try:
-            contexts = [browser.new_context(viewport={"width": 1100, "height": 760})
-                        for _ in range(count)]
-            for context in contexts:
-                context.set_default_timeout(5000)
-                context.set_default_navigation_timeout(10000)
-            yield contexts
-        finally:
-            browser.close()
+    with new_contexts(count, viewport={"width": 1100, "height": 760}) as contexts:
+        yield contexts
 
 
 def watch_errors(page):
@@ -125,23 +165,21 @@ class PosDatabase:
 
 def prepare_database(db_url, addons=(), extra_addons=None):
     """point_of_sale with its demo data, `addons` (built-in) too, config 1's session opened, and
-    the admin user. `extra_addons`: a folder of further addons, all of which are installed too."""
-    roots = [BUILT_IN_ADDONS]
+    the admin user. `extra_addons`: a folder of further addons, all of which are installed too.
+    The built-in addons come from the run's installed template (support.installed_instance)."""
     path = [str(BUILT_IN_ADDONS)]
-    if extra_addons is not None:
-        roots.append(extra_addons)
-        path.append(str(extra_addons))
-    instance = Instance(db_url, AddonCatalog(roots, entry_points=False))
+    instance = installed_instance(db_url, ["point_of_sale", *addons])
     try:
-        instance.init()
-        instance.install(["point_of_sale", *addons], demo=True)
         if extra_addons is not None:
+            path.append(str(extra_addons))
+            instance.engine.dispose()
+            instance = Instance(db_url, AddonCatalog([BUILT_IN_ADDONS, extra_addons],
+                                                     entry_points=False))
             instance.install([p.name for p in extra_addons.iterdir()
                               if (p / "__manifest__.py").exists()])
         from addons.point_of_sale import sessions
         with instance.engine.begin() as connection:
             sessions.open_session(connection, 1)
-            set_password(connection, ADMIN_LOGIN, ADMIN_PASSWORD)
     finally:
         instance.engine.dispose()
     return PosDatabase(db_url, path)

@@ -28,7 +28,7 @@ from sqlalchemy.engine import make_url
 from core.addons import AddonCatalog
 from core.db import resolve_url
 from core.instance import Instance
-from tests.browser import tablet_contexts
+from tests.browser import SHARED_BROWSER, tablet_contexts
 from tests.support import (
     bearer_header,
     installed_instance,
@@ -171,6 +171,10 @@ def start_server(db_url, tmp_path):
     yield start
     for server in servers:
         stop_process_group(server.process)
+
+
+def pytest_sessionfinish(session):
+    SHARED_BROWSER.close()
 
 
 @pytest.fixture

@@ -2,17 +2,11 @@
 icons in the header too), checked by element geometry and kept as screenshots
 (test-artifacts/pos-phone-*.png, pos-tablet-*.png) for a person to look at."""
 import re
+from contextlib import ExitStack
 
 import pytest
 
-from tests.browser import (
-    CHROMIUM,
-    CHROMIUM_ARGS,
-    expect,
-    require_chromium,
-    screenshot,
-    watch_errors,
-)
+from tests.browser import expect, new_contexts, screenshot, watch_errors
 from tests.point_of_sale.every_addon import open_till
 
 pytestmark = [pytest.mark.timeout(120), pytest.mark.browser, pytest.mark.server]
@@ -55,20 +49,13 @@ def overlap(a, b):
 
 @pytest.fixture
 def device():
-    require_chromium()
-    from playwright.sync_api import sync_playwright
-    with sync_playwright() as playwright:
-        browser = playwright.chromium.launch(executable_path=str(CHROMIUM), args=CHROMIUM_ARGS)
-
+    """`make(viewport)`: a page in a fresh touch-screen context of that size."""
+    with ExitStack() as stack:
         def make(viewport):
-            context = browser.new_context(viewport=viewport, has_touch=True, is_mobile=True,
-                                          device_scale_factor=1)
-            context.set_default_timeout(5000)
+            context, = stack.enter_context(new_contexts(
+                1, viewport=viewport, has_touch=True, is_mobile=True, device_scale_factor=1))
             return context.new_page()
-        try:
-            yield make
-        finally:
-            browser.close()
+        yield make
 
 
 def sign_in(page, server):

@@ -6,10 +6,14 @@ from dataclasses import dataclass
 import pytest
 from sqlalchemy import update
 
-from core.addons import AddonCatalog
 from core.instance import Instance
 from tests.pos_multi_session.multi_session_helpers import trust_tokens_and_origin
-from tests.support import BUILT_IN_ADDONS_ONLY, start_core_server, stop_process_group
+from tests.support import (
+    BUILT_IN_ADDONS_ONLY,
+    installed_instance,
+    start_core_server,
+    stop_process_group,
+)
 
 
 @pytest.fixture
@@ -40,8 +44,7 @@ def main_and_sync_server(addon_instance, other_db_url, tmp_path):
     """`core serve` for the main instance and for a separate sync server (its own database,
     the main instance's secret, CORS for the main's origin); the multi-session syncs there."""
     from addons.pos_multi_session.models import MultiSession
-    sync = Instance(other_db_url, AddonCatalog())
-    sync.install(["pos_multi_session_sync"])
+    sync = installed_instance(other_db_url, ["pos_multi_session_sync"], demo=False)
     servers = []
     try:
         servers.append(start_core_server(addon_instance.url, tmp_path, env=BUILT_IN_ADDONS_ONLY))

@@ -7,8 +7,6 @@ import pytest
 import requests
 from sqlalchemy import update
 
-from core.addons import AddonCatalog
-from core.instance import Instance
 from tests.browser import expect, screenshot, tablet_contexts, watch_errors
 from tests.pos_multi_session.multi_session_helpers import trust_tokens_and_origin
 from tests.support import (
@@ -17,6 +15,7 @@ from tests.support import (
     BUILT_IN_ADDONS_ONLY,
     bearer_header,
     free_port,
+    installed_instance,
     start_core_server,
     stop_process_group,
 )
@@ -173,8 +172,7 @@ def test_an_unreachable_sync_server_is_named_and_the_till_sells_and_retries(
         add(shop, "Latte")
         waiting = current_uuid(shop)
         # The sync server comes up at that address: the till retries, then shares its order.
-        sync = Instance(other_db_url, AddonCatalog())
-        sync.install(["pos_multi_session_sync"])
+        sync = installed_instance(other_db_url, ["pos_multi_session_sync"], demo=False)
         trust_tokens_and_origin(sync, addon_instance, main.url)
         sync.engine.dispose()
         sync_server = start_core_server(other_db_url, tmp_path, env=BUILT_IN_ADDONS_ONLY,
