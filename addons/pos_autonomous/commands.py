@@ -167,14 +167,29 @@ def import_command(instance, full, source, loop, interval_s):
 def _import_loop(instance, source, interval_s):
     click.echo(f"Importing the new files of {files.target(source).label} every {interval_s} s "
                "(stop with Ctrl-C or SIGTERM).")
-    stopping = []
-    signal.signal(signal.SIGTERM, lambda *_: stopping.append(True))
     try:
         import_loop(instance, source, interval_s, say=click.echo,
-                    should_stop=lambda: bool(stopping))
+                    should_stop=_stop_requests())
     except KeyboardInterrupt:
         pass
     click.echo("Import loop stopped.")
+
+
+def _stop_requests():
+    """What a loop asks between two rounds: has SIGTERM or a first Ctrl-C come? A stop taken
+    between rounds leaves nothing half-done and always ends cleanly (an interrupt raised
+    mid-round could land anywhere, even in the interpreter's exit); a second Ctrl-C interrupts
+    at once."""
+    stopping = []
+
+    def stop(signum, _frame):
+        stopping.append(signum)
+        if signum == signal.SIGINT:
+            signal.signal(signal.SIGINT, signal.default_int_handler)
+
+    signal.signal(signal.SIGTERM, stop)
+    signal.signal(signal.SIGINT, stop)
+    return lambda: bool(stopping)
 
 
 def _full_import(instance):
@@ -209,11 +224,9 @@ def export_command(instance, config_id, location, full, loop):
         if full:
             raise CoreError("--full and --loop: run one --full export first, then the loop "
                             "(its first export to a new target is a full one anyway)")
-        stopping = []
-        signal.signal(signal.SIGTERM, lambda *_: stopping.append(True))
         try:
             exports.export_loop(instance, config_id, location, say=click.echo,
-                                should_stop=lambda: bool(stopping))
+                                should_stop=_stop_requests())
         except KeyboardInterrupt:
             pass
         return
