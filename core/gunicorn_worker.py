@@ -14,12 +14,13 @@ from gunicorn.workers.ggevent import GeventPyWSGIWorker, PyWSGIHandler, PyWSGISe
 
 from core.access_log import CombinedLogHandler
 from core.http_errors import JsonErrorHandler
+from core.lean_handler import LeanHandler
 from core.one_send import OneSendHandler
 from core.slow_clients import SlowClientGuard
 
 
 class RequestHandler(SlowClientGuard, JsonErrorHandler, CombinedLogHandler, OneSendHandler,
-                     PyWSGIHandler):
+                     LeanHandler, PyWSGIHandler):
     """Heads in time (core.slow_clients, configured by core.server.wsgi_app), JSON errors for
     refused requests, small answers in one send, combined log lines."""
 

@@ -22,6 +22,7 @@ from gevent.pywsgi import WSGIServer  # noqa: E402
 from core.access_log import CombinedLogHandler  # noqa: E402
 from core.http_errors import JsonErrorHandler  # noqa: E402
 from core.instance import Instance  # noqa: E402
+from core.lean_handler import LeanHandler  # noqa: E402
 from core.one_send import OneSendHandler  # noqa: E402
 from core.slow_clients import SlowClientGuard, configure  # noqa: E402
 from core.web import create_app  # noqa: E402
@@ -31,7 +32,8 @@ from core.web.start import served_addresses  # noqa: E402
 LISTEN_BACKLOG = 2048
 
 
-class RequestHandler(SlowClientGuard, JsonErrorHandler, CombinedLogHandler, OneSendHandler):
+class RequestHandler(SlowClientGuard, JsonErrorHandler, CombinedLogHandler, OneSendHandler,
+                     LeanHandler):
     """A request's head must arrive in time (core.slow_clients), requests the server refuses
     itself (oversized headers...) are answered in JSON too, every request is logged in the
     combined format, and a small answer goes out in one send."""

@@ -41,8 +41,11 @@ def register_routes():
 @hookimpl
 def configure_app(app):
     from .cors import enable_cors
+    from .lean_poll import LeanPoll
     from .settings import load_settings
-    enable_cors(app, load_settings(app))
+    settings = load_settings(app)
+    enable_cors(app, settings)
+    app.wsgi_app = LeanPoll(app, settings)
 
 
 @hookimpl

@@ -31,10 +31,23 @@ def json_route(view):
             if not isinstance(params, dict):
                 raise ApiError(400, "invalid_envelope",
                                'the JSON-RPC "params" must be an object of named parameters')
-            return json_response({"jsonrpc": "2.0", "id": call_id,
-                                  "result": view(params, *args, **kwargs)})
+            return json_response(result_envelope(call_id, view(params, *args, **kwargs)))
         except ApiError as error:
             return json_response({"jsonrpc": "2.0", "id": call_id, "error": {
                 "code": error.status, "message": error.message, "data": {"code": error.code}}},
                 status=error.status)
     return wrapper
+
+
+def result_envelope(call_id, result):
+    return {"jsonrpc": "2.0", "id": call_id, "result": result}
+
+
+def well_formed_call(body):
+    """(params, id) of an envelope `json_route` takes as it is, else None (the route says
+    what is wrong with it)."""
+    call_id, params = body.get("id"), body.get("params", {})
+    if (body.get("jsonrpc") != "2.0" or isinstance(call_id, (bool, dict, list))
+            or not isinstance(params, dict)):
+        return None
+    return params, call_id

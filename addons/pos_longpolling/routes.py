@@ -31,13 +31,23 @@ blueprint = Blueprint("pos_longpolling", __name__, url_prefix="/pos_longpolling"
 @json_route
 def poll(params):
     """{channels, last, options: {timeout}} -> [{id, channel, message}, ...], or [] once the
-    server's cycle (pos_longpolling.poll_timeout) or the asked-for shorter timeout is over."""
+    server's cycle (pos_longpolling.poll_timeout) or the asked-for shorter timeout is over.
+    Callers who need no credential check are answered below Flask's dispatch (lean_poll.py),
+    by the same `answer_poll`."""
     scope = caller_scope()  # 401 before anything about the parameters
-    channels, last, since = _subscription(params)
-    timeout = _timeout(params.get("options", {}))
-    require_channels(scope, channels)
     settings = current_settings()
-    engine = current_instance().engine
+    channels, last, since, timeout = poll_arguments(params, settings)
+    require_channels(scope, channels)
+    return answer_poll(current_instance().engine, settings, channels, last, since, timeout)
+
+
+def poll_arguments(params, settings):
+    """(channels, last, since, timeout) of a poll's parameters, or an ApiError."""
+    return (*_subscription(params, settings), _timeout(params.get("options", {}), settings))
+
+
+def answer_poll(engine, settings, channels, last, since, timeout):
+    """The poll's answer (messages left encoded, `encoding.Encoded`), once it has one."""
     messages = bus.poll(engine, channels, last, timeout, since=since, encoded=True)
     bus.collect_garbage(engine, settings.retention_seconds)
     return messages
@@ -47,18 +57,17 @@ def poll(params):
 def websocket():
     """The bus over a WebSocket: subscribe with {channels, last}, receive poll answers as they
     come (websocket.py)."""
-    return serve_websocket(lambda params: (*_subscription(params),
-                                           _timeout(params.get("options", {}))))
+    return serve_websocket(lambda params: poll_arguments(params, current_settings()))
 
 
-def _subscription(params):
+def _subscription(params, settings):
     """(channels, last, since) of a poll or a WebSocket subscription."""
     channels = _channels(params.get("channels"))
     last = FIELDS.whole(params.get("last", 0), "last")
     # A client that never polled (last = 0) gets what is recent, not the whole retention; to
     # the second, so that tills reconnecting together share their reads.
     since = (utc_now().replace(microsecond=0)
-             - timedelta(seconds=current_settings().poll_timeout) if last == 0 else None)
+             - timedelta(seconds=settings.poll_timeout) if last == 0 else None)
     return channels, last, since
 
 
@@ -89,10 +98,10 @@ def _channels(value):
     return sorted({bus.normalise_channel(channel) for channel in value})
 
 
-def _timeout(options):
+def _timeout(options, settings):
     if not isinstance(options, dict):
         raise ApiError(400, "invalid_options", "options must be an object, e.g. {\"timeout\": 30}")
-    server_cycle = current_settings().poll_timeout
+    server_cycle = settings.poll_timeout
     timeout = options.get("timeout", server_cycle)
     if (isinstance(timeout, bool) or not isinstance(timeout, (int, float))
             or not 0 <= timeout < math.inf):  # NaN too: it would never end a poll

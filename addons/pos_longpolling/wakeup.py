@@ -107,6 +107,9 @@ def engine_key(engine):
 
 def dispatcher_for(engine):
     key = engine_key(engine)
+    dispatcher = _dispatchers.get(key)  # every poll asks: no lock once it exists
+    if dispatcher is not None:
+        return dispatcher
     with _registry_lock:
         if key not in _dispatchers:
             _dispatchers[key] = Dispatcher(
@@ -142,7 +145,11 @@ def ensure_listening(engine, timeout=LISTEN_READY_TIMEOUT):
                         watcher = _watchers[key] = SqliteWatcher(engine, dispatcher)
                         watcher.start()
         return
-    key, dispatcher = engine_key(engine), dispatcher_for(engine)
+    key = engine_key(engine)
+    listener = _listeners.get(key)  # every poll asks: no lock while it listens
+    if listener is not None and listener.alive() and listener.ready.is_set():
+        return
+    dispatcher = dispatcher_for(engine)
     with _registry_lock:
         listener = _listeners.get(key)
         if listener is None or not listener.alive():
@@ -172,16 +179,24 @@ class PostgresListener:
             hide_password=False)
         self.dispatcher = dispatcher
         self.ready = threading.Event()
+        self._running = False  # Thread.is_alive() takes a lock: polls ask this instead
         self._thread = threading.Thread(target=self._run, daemon=True,
                                         name=f"pos_longpolling listener {engine.url.database}")
 
     def start(self):
+        self._running = True
         self._thread.start()
 
     def alive(self):
-        return self._thread.is_alive()
+        return self._running
 
     def _run(self):
+        try:
+            self._listen()
+        finally:
+            self._running = False
+
+    def _listen(self):
         while True:
             try:
                 with psycopg.connect(self.conninfo, autocommit=True) as connection:

@@ -327,7 +327,7 @@ def test_a_star_allows_every_origin(set_parameter, make_app):
 
 # -- bad input --------------------------------------------------------------------------------
 
-@pytest.mark.parametrize("body, code", [
+BAD_POLL_BODIES = [
     ({"last": 0}, "invalid_channels"),
     ({"channels": []}, "invalid_channels"),
     ({"channels": "[\"test\",\"pos.longpolling\",\"1\"]"}, "invalid_channels"),
@@ -342,7 +342,10 @@ def test_a_star_allows_every_origin(set_parameter, make_app):
     ({"channels": ["c"], "options": []}, "invalid_options"),
     ({"channels": ["c"], "options": {"timeout": -1}}, "invalid_timeout"),
     ({"channels": ["c"], "options": {"timeout": "10"}}, "invalid_timeout"),
-])
+]
+
+
+@pytest.mark.parametrize("body, code", BAD_POLL_BODIES)
 def test_bad_poll_bodies_get_400_with_the_field_named(admin_client, body, code):
     answer = admin_client.post("/longpolling/poll", json=body)
     assert answer.status_code == 400
