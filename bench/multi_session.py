@@ -37,6 +37,7 @@ import itertools
 import json
 import math
 import os
+import socket
 import sqlite3
 import tempfile
 import threading
@@ -50,7 +51,11 @@ GOAL_DELIVERED_PER_SECOND = {"SQLite": 500, "PostgreSQL": 250}
 GOAL_P99_SECONDS, GOAL_P99_RATE = 0.100, 100  # p99 under 100 ms at 100 updates/s offered
 BASELINE_SECONDS = 3
 DBNAME = "bench"  # the main instance's name the tills send; it names the channels
-POLL_TIMEOUT = 1  # seconds: short, so pollers notice the end of the run
+# The receivers poll as the original tills do: no timeout of their own (the server's cycle,
+# pos_longpolling.poll_timeout, 50 s), so an idle till costs a poll every 50 s, not every
+# second; at the end of the run the bench hangs their connections up.
+SETTLE_SECONDS = 1.5  # for every receiver to connect and wait
+WEBSOCKET_SILENCE = 60  # seconds without a frame (the server sends [] every cycle)
 DRAIN_SECONDS = 15  # after the last send, how long pollers may still receive
 
 
@@ -61,6 +66,17 @@ class JsonClient:
 
     def __init__(self, port):
         self.port, self.connection = port, None
+        self.hung_up = False
+
+    def hang_up(self):
+        """End the request under way from another thread (a receiver's poll), for good."""
+        self.hung_up = True
+        connection = self.connection
+        if connection is not None and connection.sock is not None:
+            try:
+                connection.sock.shutdown(socket.SHUT_RDWR)
+            except OSError:
+                pass
 
     def post(self, path, payload):
         body = orjson.dumps(payload)  # light bench clients: they share the server's CPUs
@@ -75,7 +91,7 @@ class JsonClient:
             except (http.client.HTTPException, ConnectionError):
                 self.connection.close()
                 self.connection = None
-                if attempt == 2:
+                if attempt == 2 or self.hung_up:
                     raise
         if response.status != 200:
             raise RuntimeError(f"{path}: HTTP {response.status} {answer[:300]!r}")
@@ -93,6 +109,7 @@ class Till:
         self.message_ids = []  # every message_ID on its channel, its own echoes included
         self.errors = []
         self.last = 0  # the largest bus id its receiver has had
+        self.receiver = None  # its receiver's JsonClient or WebSocket, to hang up at the end
 
     def params(self, action, data):
         return {"multi_session_id": self.multi_session_id, "dbname": DBNAME, "user_ID": 2,
@@ -153,22 +170,32 @@ class Till:
                 "name": f"Product {number}", "qty": 1, "price_unit": 1.8, "discount": 0,
                 "tax_rate": 10}
 
+    def hang_up(self):
+        """End its receiver's wait (a poll or a WebSocket) at the end of the run."""
+        if isinstance(self.receiver, JsonClient):
+            self.receiver.hang_up()
+        elif self.receiver is not None:
+            try:
+                self.receiver.close()
+            except Exception:  # noqa: BLE001 - closed already
+                pass
+
     @property
     def channel(self):
         return json.dumps([DBNAME, "pos.multi_session", str(self.pos_id)], separators=(",", ":"))
 
     def poll(self, stop):
         """Long-poll this till's channel until `stop` is set; record others' updates."""
-        client = JsonClient(self.port)
+        client = self.receiver = JsonClient(self.port)
         last = 0
         try:
             while not stop.is_set():
                 messages = client.post("/longpolling/poll", {
-                    "channels": [self.channel], "last": last,
-                    "options": {"timeout": POLL_TIMEOUT}})
+                    "channels": [self.channel], "last": last, "options": {}})
                 last = self.record(messages, last)
         except Exception as exc:
-            self.errors.append(f"poller: {exc}")
+            if not stop.is_set():  # not the bench hanging up
+                self.errors.append(f"poller: {exc}")
 
     def listen(self, stop):
         """poll() over GET /longpolling/websocket."""
@@ -176,17 +203,17 @@ class Till:
         try:
             socket = simple_websocket.Client.connect(
                 f"ws://127.0.0.1:{self.port}/longpolling/websocket")
-            socket.send(json.dumps({"channels": [self.channel], "last": 0,
-                                    "options": {"timeout": POLL_TIMEOUT}}))
+            self.receiver = socket
+            socket.send(json.dumps({"channels": [self.channel], "last": 0, "options": {}}))
             last = 0
             while not stop.is_set():
-                text = socket.receive(timeout=POLL_TIMEOUT + 5)
+                text = socket.receive(timeout=WEBSOCKET_SILENCE)
                 if text is None:
                     raise RuntimeError("the socket went silent")
                 last = self.record(orjson.loads(text), last)
-            socket.close()
         except Exception as exc:
-            self.errors.append(f"listener: {exc}")
+            if not stop.is_set():  # not the bench hanging up
+                self.errors.append(f"listener: {exc}")
 
     def record(self, messages, last):
         now = time.monotonic()
@@ -220,7 +247,7 @@ def run_tills(server, args):
     pollers = [threading.Thread(target=receive, args=(till, stop)) for till in tills]
     for thread in pollers:
         thread.start()
-    time.sleep(POLL_TIMEOUT + 0.5)  # every poller has had its first (empty) answer: waiting
+    time.sleep(SETTLE_SECONDS)
     warm_up(server, tills, args.tills)
     per_till = math.ceil(args.updates / len(tills)) if args.updates else math.inf
     started, usage_before = time.monotonic(), cpu_usage(server)
@@ -241,6 +268,8 @@ def run_tills(server, args):
     while sum(len(t.received) for t in tills) < expected and time.monotonic() < drain_deadline:
         time.sleep(0.05)
     stop.set()
+    for till in tills:
+        till.hang_up()
     for thread in pollers:
         thread.join()
     return stats, tills, started, sent_until, usage
