@@ -135,15 +135,7 @@ def ensure_listening(engine, timeout=LISTEN_READY_TIMEOUT):
     file, that a watcher tails the bus for other processes' messages."""
     if engine.dialect.name != "postgresql":
         if _watchable(engine):
-            key = engine_key(engine)
-            watcher = _watchers.get(key)
-            if watcher is None or not watcher.alive():
-                dispatcher = dispatcher_for(engine)  # takes _registry_lock itself
-                with _registry_lock:
-                    watcher = _watchers.get(key)
-                    if watcher is None or not watcher.alive():
-                        watcher = _watchers[key] = SqliteWatcher(engine, dispatcher)
-                        watcher.start()
+            _ensure_watching(engine)
         return
     key = engine_key(engine)
     listener = _listeners.get(key)  # every poll asks: no lock while it listens
@@ -156,6 +148,18 @@ def ensure_listening(engine, timeout=LISTEN_READY_TIMEOUT):
             listener = _listeners[key] = PostgresListener(engine, dispatcher)
             listener.start()
     listener.ready.wait(timeout)
+
+
+def _ensure_watching(engine):
+    key = engine_key(engine)
+    watcher = _watchers.get(key)
+    if watcher is None or not watcher.alive():
+        dispatcher = dispatcher_for(engine)  # takes _registry_lock itself
+        with _registry_lock:
+            watcher = _watchers.get(key)
+            if watcher is None or not watcher.alive():
+                watcher = _watchers[key] = SqliteWatcher(engine, dispatcher)
+                watcher.start()
 
 
 def listener_problem(engine):
