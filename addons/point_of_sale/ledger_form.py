@@ -13,9 +13,10 @@ import re
 from datetime import datetime, timezone
 from decimal import Decimal
 
+import orjson
 from sqlalchemy import select
 
-from core.times import utc_iso
+from core.times import as_utc, utc_iso
 
 from .models import Closing, Order, OrderLine, Payment, PosSession
 
@@ -30,8 +31,21 @@ def canonical_form(kind, record):
     if kind not in KINDS:
         raise ValueError(f"kind must be one of {', '.join(KINDS)}")
     _refuse_floats(record)
-    return json.dumps({"kind": kind, "record": record}, sort_keys=True,
-                      separators=(",", ":")).encode("ascii")
+    form = {"kind": kind, "record": record}
+    try:
+        fast = orjson.dumps(form, option=orjson.OPT_SORT_KEYS)
+    except TypeError:  # what orjson writes otherwise (big integers, keys that are not text)
+        return _standard_form(form)
+    # orjson writes the same bytes as the standard library's ASCII form, except that it leaves
+    # DEL and every non-ASCII character unescaped: then the standard library writes it.
+    if fast.isascii() and b"\x7f" not in fast:
+        return fast
+    return _standard_form(form)
+
+
+def _standard_form(form):
+    """The canonical bytes as they were first defined (the links of every chain hash these)."""
+    return json.dumps(form, sort_keys=True, separators=(",", ":")).encode("ascii")
 
 
 def chain_link(previous_link, canonical):
@@ -44,6 +58,9 @@ def short_link(link):
     return link[:10]
 
 
+_LEAVES = frozenset({str, int, bool, type(None)})  # what records hold most: no float there
+
+
 def _refuse_floats(value):
     """TypeError if `value` holds a float anywhere (walked with a stack: a record of twenty
     lines is a hundred values, and a call per value cost as much as the JSON itself)."""
@@ -51,6 +68,8 @@ def _refuse_floats(value):
     while pending:
         item = pending.pop()
         kind = type(item)
+        if kind in _LEAVES:
+            continue
         if kind is dict:
             pending.extend(item.values())
         elif kind is list:
@@ -68,7 +87,9 @@ def _fixed(places):
     pattern = re.compile(r"-?[0-9]{1,16}\.[0-9]{%d}" % places)
 
     def write(value):
-        return None if value is None else str(Decimal(value).quantize(quantum))
+        if value is None:
+            return None
+        return str((value if type(value) is Decimal else Decimal(value)).quantize(quantum))
 
     def read(text):
         if text is None:
@@ -80,7 +101,12 @@ def _fixed(places):
 
 
 def _write_time(value):
-    return utc_iso(value, zulu=True, exact=True)  # None stays None
+    if value is None:
+        return None
+    moment = as_utc(value)
+    if moment.year >= 1000:  # isoformat writes what utc_iso's strftime does, faster
+        return moment.isoformat(timespec="microseconds")[:-6] + "Z"
+    return utc_iso(moment, zulu=True, exact=True)  # strftime writes no leading zeros there
 
 
 WRITTEN_TIME = re.compile(r"[0-9]{4}-[0-9]{2}-[0-9]{2}T[0-9]{2}:[0-9]{2}:[0-9]{2}\.[0-9]{6}Z")
@@ -111,10 +137,14 @@ def _read_text(value):
     return value
 
 
+def _same(value):
+    return value
+
+
 MONEY, QUANTITY, RATE = _fixed(2), _fixed(3), _fixed(2)
 TIME = (_write_time, _read_time)
-INTEGER = (lambda value: value, _read_int)
-TEXT = (lambda value: value, _read_text)
+INTEGER = (_same, _read_int)
+TEXT = (_same, _read_text)
 
 # What an order's canonical form holds, per table. Another addon's later column is added to
 # OPTIONAL_FIELDS as well: it is left out while empty, so tickets sealed before it keep their link.
@@ -150,9 +180,12 @@ def formatted(row, fields):
     """The canonical dict of a row (a mapping) for `fields`."""
     values = {}
     for name, (write, _read) in fields.items():
-        value = write(row.get(name))
-        if value is None and name in OPTIONAL_FIELDS:
-            continue
+        value = row.get(name)
+        if value is None:  # every writer writes None as None
+            if name in OPTIONAL_FIELDS:
+                continue
+        elif write is not _same:
+            value = write(value)
         values[name] = value
     return values
 

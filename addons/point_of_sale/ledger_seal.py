@@ -85,9 +85,10 @@ def _chained(config_id, kind, uuids, records, number, previous, now):
     """(SealedEntry per uuid, entry rows) of `uuids` numbered after `number`, chained after the
     link `previous`, hashed in memory."""
     sealed, rows = [], []
+    sealed_at = TIME[0](now)  # its canonical text, written once for the batch
     for uuid in uuids:
         number += 1
-        link = chain_link(previous, canonical_form(kind, as_sealed(records[uuid], now,
+        link = chain_link(previous, canonical_form(kind, as_sealed(records[uuid], sealed_at,
                                                                    SOFTWARE_VERSION)))
         sealed.append(SealedEntry(number, link, previous))
         rows.append({"config_id": config_id, "number": number, "kind": kind, "uuid": uuid,

@@ -45,6 +45,7 @@ MAX_APPROVALS = 8
 UUID = re.compile(r"[A-Za-z0-9_-]{1,64}")
 PROOF = re.compile(r"[0-9a-f]{64}")
 OFFLINE = "pin_offline"
+UNREAD = object()  # the limit, until the first order of a push reads it
 PRICES = select(Product.__table__.c.id, Product.__table__.c.price).where(
     Product.__table__.c.id.in_(bindparam("ids", expanding=True)))  # built once (orders.py)
 
@@ -152,17 +153,23 @@ class PushApprovals:
         self.product_ids = product_ids_of(raw_orders)
         self.account = account  # the signed-in caller (id, login, role), None for a token
         self.prices = None
-        self.limit = None
+        self.limit = UNREAD
         self.managers = {}  # config id -> whether the caller is a manager of its till
         self.to_record = {}  # order uuid -> (config id, session id, [(action, Approved, at)])
 
+    def use_prices(self, prices):
+        """The products' prices {id: price}, as the push read them with its products
+        (push_orders' `prices_read`): the rule then reads none itself."""
+        self.prices = {**(self.prices or {}),
+                       **{product_id: _cents(price) for product_id, price in prices.items()}}
+
     def _load(self, connection):
-        if self.prices is not None:
-            return
-        self.limit = current_instance().parameters(connection, current_plugins()).get(LIMIT)
-        rows = connection.execute(PRICES, {"ids": list(self.product_ids)}).all() \
-            if self.product_ids else []
-        self.prices = {row.id: _cents(row.price) for row in rows}
+        if self.limit is UNREAD:
+            self.limit = current_instance().parameters(connection, current_plugins()).get(LIMIT)
+        if self.prices is None:
+            rows = connection.execute(PRICES, {"ids": list(self.product_ids)}).all() \
+                if self.product_ids else []
+            self.prices = {row.id: _cents(row.price) for row in rows}
 
     def _caller_manages(self, connection, config_id):
         if config_id not in self.managers:

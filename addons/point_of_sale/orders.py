@@ -31,7 +31,7 @@ from .fields import Rejection
 from .fields import amount as _amount
 from .ledger_form import order_record
 from .ledger_seal import seal_records, sealed_entries_of
-from .ledger_writer import config_writers, served_elsewhere_message
+from .ledger_writer import WRITER, served_elsewhere_message
 from .models import Order, OrderLine, Partner, Payment, PosSession, Product
 from .order_approvals import parse_approvals
 from .order_rules import order_rules
@@ -277,7 +277,8 @@ def _timestamp(value):
 
 # -- storing ---------------------------------------------------------------------------------
 
-ORDER_INSERT = Order.__table__.insert()
+ORDER_INSERT_IDS = Order.__table__.insert().returning(Order.__table__.c.uuid,
+                                                      Order.__table__.c.id)
 LINE_INSERT = OrderLine.__table__.insert()
 PAYMENT_INSERT = Payment.__table__.insert()
 
@@ -291,14 +292,23 @@ class PushContext:
         self.stored = _ids_by_uuid(connection, {o.uuid for o in orders})
         self.sessions = _sessions(connection, {o.session_id for o in orders})
         config_ids = {row.config_id for row in self.sessions.values()}
-        self.writers = config_writers(connection, config_ids)
-        products = _products(connection, {line.product_id for o in orders for line in o.lines})
-        self.tax_rates = {row.id: row.tax_rate for row in products}
-        self.labels = {row.id: row.name for row in products}  # each line's label as sold
+        self.writers = _served_elsewhere(self.sessions.values())
+        self._read_products(connection, orders)
         self.partners = _partner_ids(connection, {o.partner_id for o in orders} - {None})
         self.highest_sequence = {}  # session id -> highest sequence number pushed
         self.methods = methods_by_config(connection, sorted(config_ids), lazy_names=True)
         self.refunds = Refunds(connection, orders)
+
+    def _read_products(self, connection, orders):
+        products = _products(connection, {line.product_id for o in orders for line in o.lines})
+        self.tax_rates = {row.id: row.tax_rate for row in products}
+        self.labels = {row.id: row.name for row in products}  # each line's label as sold
+        self.prices = {row.id: row.price for row in products}  # for the approval rule
+
+
+def _served_elsewhere(sessions):
+    """{config id: writer words} of the configs served elsewhere, as read with the sessions."""
+    return {row.config_id: row.served_by for row in sessions if row.served_by is not None}
 
 
 # The push's lookups, built once: a statement built at each push (its expressions and its cache
@@ -306,9 +316,12 @@ class PushContext:
 IDS = bindparam("ids", expanding=True)
 IDS_BY_UUID = select(Order.__table__.c.uuid, Order.__table__.c.id).where(
     Order.__table__.c.uuid.in_(IDS))
-SESSIONS_BY_ID = select(PosSession.__table__).where(PosSession.__table__.c.id.in_(IDS))
+SESSIONS_BY_ID = (select(PosSession.__table__, WRITER.c.writer.label("served_by"))
+                  .outerjoin(WRITER, WRITER.c.config_id == PosSession.__table__.c.config_id)
+                  .where(PosSession.__table__.c.id.in_(IDS)))
 PRODUCTS_BY_ID = select(Product.__table__.c.id, Product.__table__.c.tax_rate,
-                        Product.__table__.c.name).where(Product.__table__.c.id.in_(IDS))
+                        Product.__table__.c.name, Product.__table__.c.price).where(
+    Product.__table__.c.id.in_(IDS))
 SESSION_TABLE = PosSession.__table__
 SEQUENCE_UP = update(SESSION_TABLE).where(
     SESSION_TABLE.c.id == bindparam("session"), SESSION_TABLE.c.sequence_number < bindparam("top")
@@ -341,11 +354,14 @@ def _partner_ids(connection, partner_ids):
     return set(connection.execute(PARTNER_IDS, {"ids": list(partner_ids)}).scalars())
 
 
-def push_orders(connection, raw_orders, allowed_config_id=None, check_order=None):
+def push_orders(connection, raw_orders, allowed_config_id=None, check_order=None,
+                prices_read=None):
     """Store each order of a push; return one result dict per order, in order.
 
     `allowed_config_id` limits the push to sessions of that config (a bearer token's);
-    `check_order(connection, order, session)` may return (code, message) to reject an order.
+    `check_order(connection, order, session)` may return (code, message) to reject an order;
+    `prices_read({product id: price})` hears the prices of the products the orders name, read
+    with them before the checks (the approval rule's, without a query of its own).
     Whatever goes wrong with one order, an unforeseen error included, is that order's
     rejection: it is logged with the uuid and answered as `unexpected_error`.
 
@@ -354,12 +370,13 @@ def push_orders(connection, raw_orders, allowed_config_id=None, check_order=None
     """
     later = _refunds_of_this_push(raw_orders)
     if not later:
-        return _push_orders(connection, raw_orders, allowed_config_id, check_order)
+        return _push_orders(connection, raw_orders, allowed_config_id, check_order,
+                            prices_read)
     first = [index for index in range(len(raw_orders)) if index not in later]
     results = [None] * len(raw_orders)
     for indexes in (first, sorted(later)):
         part = _push_orders(connection, [raw_orders[i] for i in indexes], allowed_config_id,
-                            check_order)
+                            check_order, prices_read)
         for index, result in zip(indexes, part):
             if "index" in result:
                 result["index"] = index
@@ -391,9 +408,11 @@ class Accepted:
     links: object  # refunds.RefundLinks, or None for a sale
 
 
-def _push_orders(connection, raw_orders, allowed_config_id, check_order):
+def _push_orders(connection, raw_orders, allowed_config_id, check_order, prices_read):
     parsed = [_parse_isolated(raw) for raw in raw_orders]
     context = PushContext(connection, [o for o in parsed if isinstance(o, ParsedOrder)])
+    if prices_read is not None:
+        prices_read(context.prices)
     checker = Checker(connection, context, allowed_config_id, check_order)
     results, accepted = checker.sort_out(parsed, raw_orders)
     rows = _insert_accepted(connection, accepted, results, context, raw_orders)
@@ -574,7 +593,7 @@ def _check(connection, order, context, allowed_config_id, check_order):
     """Every rule an order must pass, before anything is written; returns (session, totals,
     refund links or None)."""
     session = _session_of(order, context, allowed_config_id)
-    unknown = sorted({line.product_id for line in order.lines} - set(context.tax_rates))
+    unknown = sorted({line.product_id for line in order.lines} - context.tax_rates.keys())
     if unknown:
         raise Rejection("unknown_product", _("unknown product ids: %(ids)s", ids=unknown))
     if order.partner_id is not None and order.partner_id not in context.partners:
@@ -722,11 +741,11 @@ def _insert(connection, rows):
 
 def insert_orders(connection, orders, lines, payments):
     """Insert `orders` (column values, each with its `uuid`) and, per order, its `lines` and
-    `payments` (lists of column values without `order_id`): one executemany per table and one
-    query for the new ids (SQLite returns no ids from an executemany, and an INSERT ... RETURNING
-    that keeps the rows' order goes one row at a time there). Return the ids, in order."""
-    connection.execute(ORDER_INSERT, orders)
-    ids = _ids_by_uuid(connection, [order["uuid"] for order in orders])
+    `payments` (lists of column values without `order_id`): one statement per table. The
+    orders' insert returns each new id with its uuid (SQLAlchemy sends the rows as one
+    multi-row INSERT ... RETURNING; asking it to keep the rows' order would send them one at a
+    time on SQLite, hence the uuids). Return the ids, in order."""
+    ids = dict(connection.execute(ORDER_INSERT_IDS, orders).all())
     order_ids = [ids[order["uuid"]] for order in orders]
     connection.execute(LINE_INSERT, [{**line, "order_id": order_id}
                                      for order_id, rows in zip(order_ids, lines)

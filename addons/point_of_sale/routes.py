@@ -169,7 +169,8 @@ def push():
             or approvals.check(connection, order, session)
     with current_instance().engine.begin() as connection:
         results = push_orders(connection, refused_in_place(orders, refusals),
-                              allowed_config_id=scope, check_order=check_order)
+                              allowed_config_id=scope, check_order=check_order,
+                              prices_read=approvals.use_prices)
         approvals.record(connection, results)
     return jsonify(results=results)
 

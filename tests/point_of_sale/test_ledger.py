@@ -1,7 +1,9 @@
 """The ticket ledger: canonical form and links as rules, sealing through the order push, the
 chain re-checked after the database was tampered with, `core pos verify`, and the central side
 of an autonomous till's push (`receive_sealed_entries`)."""
+import json
 import uuid as uuid_module
+from datetime import datetime, timedelta, timezone
 from decimal import Decimal
 
 import pytest
@@ -20,7 +22,9 @@ from addons.point_of_sale import (
     receive_sealed_entries,
     verify_chain,
 )
+from addons.point_of_sale.ledger_form import TIME
 from core.cli import cli
+from core.times import utc_iso
 from tests.support import installed_instance, tamper
 
 
@@ -76,6 +80,32 @@ def test_any_changed_value_changes_the_link(record, key, value):
         return
     assert chain_link(ZERO_LINK, canonical_form("order", record)) != \
         chain_link(ZERO_LINK, canonical_form("order", changed))
+
+
+def standard_form(kind, record):
+    """The canonical bytes as first defined, which every stored link was computed over."""
+    return json.dumps({"kind": kind, "record": record}, sort_keys=True,
+                      separators=(",", ":")).encode("ascii")
+
+
+@given(RECORDS)
+def test_the_canonical_form_keeps_the_bytes_links_were_computed_over(record):
+    assert canonical_form("order", record) == standard_form("order", record)
+
+
+@pytest.mark.parametrize("text", ["Caf\u00e9 cr\u00e8me", "del \x7f", "tab\tnul\x00\x1f", "\U0001f950",
+                                  "lone \ud800", "quote \" back \\ slash /"])
+def test_the_canonical_form_escapes_as_it_always_did(text):
+    record = {"label": text, "big": 2**70, "lines": [{"qty": "1.000", "n": -2**63}]}
+    assert canonical_form("order", record) == standard_form("order", record)
+
+
+@pytest.mark.parametrize("moment", [
+    datetime(2026, 12, 7, 16, 3), datetime(2026, 12, 7, 16, 3, 0, 5, tzinfo=timezone.utc),
+    datetime(2026, 12, 7, 18, 3, 1, 999999, tzinfo=timezone(timedelta(hours=2))),
+    datetime(999, 1, 2, 3, 4, 5), datetime(1, 1, 1, 0, 0), datetime(9999, 12, 31, 23, 59, 59)])
+def test_a_sealed_time_is_written_as_it_always_was(moment):
+    assert TIME[0](moment) == utc_iso(moment, zulu=True, exact=True)
 
 
 def test_the_kind_is_part_of_what_is_hashed():
