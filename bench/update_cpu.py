@@ -13,7 +13,6 @@ own JSON (their bodies, reading the answers) is orjson, so that they add little 
 """
 import argparse
 import cProfile
-import io
 import os
 import pstats
 import sys
@@ -23,7 +22,7 @@ import uuid
 from pathlib import Path
 
 import orjson
-from bench_support import core
+from bench_support import core, wsgi_post
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
@@ -70,20 +69,7 @@ class WsgiClient:
         self.app = app
 
     def post(self, path, body):
-        data = orjson.dumps(body)
-        environ = {"REQUEST_METHOD": "POST", "PATH_INFO": path, "SCRIPT_NAME": "",
-                   "QUERY_STRING": "", "SERVER_NAME": "127.0.0.1", "SERVER_PORT": "8069",
-                   "SERVER_PROTOCOL": "HTTP/1.1", "REMOTE_ADDR": "127.0.0.1",
-                   "HTTP_HOST": "127.0.0.1:8069", "CONTENT_TYPE": "application/json",
-                   "CONTENT_LENGTH": str(len(data)), "wsgi.input": io.BytesIO(data),
-                   "wsgi.url_scheme": "http", "wsgi.errors": sys.stderr,
-                   "wsgi.version": (1, 0), "wsgi.multithread": False,
-                   "wsgi.multiprocess": False, "wsgi.run_once": False}
-        status = []
-        chunks = self.app(environ, lambda s, headers, exc_info=None: status.append(s))
-        answer = b"".join(chunks)
-        getattr(chunks, "close", lambda: None)()
-        return int(status[0].split()[0]), answer
+        return wsgi_post(self.app, path, orjson.dumps(body))
 
 
 class Tills:

@@ -11,9 +11,9 @@ import importlib.metadata
 from dataclasses import dataclass
 from datetime import timezone
 
-from sqlalchemy import Integer, bindparam, exists, insert, literal_column, select, update
+from sqlalchemy import Integer, bindparam, exists, literal_column, select, update
 
-from core.db import insert_or_ignore
+from core.db import BulkInsert, insert_or_ignore
 from core.errors import CoreError
 from core.models import utc_now
 
@@ -39,6 +39,8 @@ SEALED_CONFIGS = "point_of_sale.sealed_configs"
 HEAD = LedgerHead.__table__
 ENTRY = LedgerEntry.__table__
 WRITER = ConfigWriter.__table__
+ENTRY_INSERT = BulkInsert(ENTRY, ("config_id", "number", "kind", "uuid", "previous_link", "link",
+                                  "sealed_at", "software_version"))
 
 
 @dataclass(frozen=True)
@@ -73,7 +75,7 @@ def seal_records(connection, config_id, kind, uuids, records=None):
     now = utc_now()
     _clock_alarm(connection, config_id, number, before, now, LOCAL)
     sealed, rows = _chained(config_id, kind, uuids, records, number, previous, now)
-    connection.execute(insert(ENTRY), rows)
+    ENTRY_INSERT(connection, rows)
     connection.execute(NEW_LINK, {"config": config_id, "new_link": sealed[-1].link})
     if kind == "closing":
         for uuid, entry in zip(uuids, sealed):

@@ -21,7 +21,7 @@ from decimal import Decimal
 from sqlalchemy import bindparam, select, update
 from sqlalchemy.exc import IntegrityError
 
-from core.db import is_transient
+from core.db import BulkInsert, PlainSavepoint, is_transient
 from core.i18n import _
 from core.models import utc_now
 from core.times import as_utc, utc_iso
@@ -279,8 +279,11 @@ def _timestamp(value):
 
 ORDER_INSERT_IDS = Order.__table__.insert().returning(Order.__table__.c.uuid,
                                                       Order.__table__.c.id)
-LINE_INSERT = OrderLine.__table__.insert()
-PAYMENT_INSERT = Payment.__table__.insert()
+# Every column but the id, each row giving them all (core.db.BulkInsert).
+LINE_INSERT = BulkInsert(OrderLine.__table__, (
+    "order_id", "product_id", "qty", "price_unit", "discount", "price_subtotal",
+    "price_subtotal_incl", "tax_rate", "refunded_line_id", "label"))
+PAYMENT_INSERT = BulkInsert(Payment.__table__, ("order_id", "method", "amount"))
 
 
 class PushContext:
@@ -522,7 +525,7 @@ class Checker:
         """(one result per order, None for those accepted, or the index of the order of the
         same uuid they repeat; the Accepted to insert)."""
         taken = dict(self.context.refunds.taken)
-        savepoint = self.connection.begin_nested()
+        savepoint = PlainSavepoint(self.connection)  # one for all the checks
         try:
             outcome = self._sort_out(parsed, raw_orders, self._check)
             savepoint.commit()
@@ -680,7 +683,7 @@ def _insert_accepted(connection, accepted, results, context, raw_orders):
         return {}
     now = utc_now()
     rows = [_order_rows(item, context.labels, now) for item in accepted]
-    batch = connection.begin_nested()
+    batch = PlainSavepoint(connection)
     try:
         outcomes = _insert(connection, rows)
         batch.commit()
@@ -747,11 +750,9 @@ def insert_orders(connection, orders, lines, payments):
     time on SQLite, hence the uuids). Return the ids, in order."""
     ids = dict(connection.execute(ORDER_INSERT_IDS, orders).all())
     order_ids = [ids[order["uuid"]] for order in orders]
-    connection.execute(LINE_INSERT, [{**line, "order_id": order_id}
-                                     for order_id, rows in zip(order_ids, lines)
-                                     for line in rows])
-    paid = [{**payment, "order_id": order_id} for order_id, rows in zip(order_ids, payments)
-            for payment in rows]
-    if paid:
-        connection.execute(PAYMENT_INSERT, paid)
+    LINE_INSERT(connection, [{**line, "order_id": order_id}
+                             for order_id, rows in zip(order_ids, lines) for line in rows])
+    PAYMENT_INSERT(connection, [{**payment, "order_id": order_id}
+                                for order_id, rows in zip(order_ids, payments)
+                                for payment in rows])
     return order_ids
