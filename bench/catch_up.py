@@ -4,7 +4,8 @@ the same moment; beside it, in the same run, the same tickets pushed by one till
 client sending every till's batches one after the other) to a copy of the same central.
 
     .venv/bin/python bench/catch_up.py [--tills 10] [--tickets 200] [--batch 200]
-        [--workers 2] [--postgres postgresql://postgres@127.0.0.1:5432]
+        [--workers 2] [--push-slots N] [--push-queue-ms MS]
+        [--postgres postgresql://postgres@127.0.0.1:5432]
 
 The chains are real: a seller instance (SQLite, point_of_sale's demo data and one POS config
 per till) sells and seals every ticket with point_of_sale's own code (`push_orders`), and the
@@ -44,6 +45,7 @@ from sqlalchemy.engine import make_url  # noqa: E402
 import addons.point_of_sale as point_of_sale  # noqa: E402
 from addons.pos_autonomous.central import tills as central_tills  # noqa: E402
 from addons.pos_autonomous.central.models import TillPush  # noqa: E402
+from addons.pos_autonomous.till.client import busy_wait  # noqa: E402
 from addons.pos_autonomous.wire import ACKNOWLEDGED  # noqa: E402
 from core.addons import AddonCatalog  # noqa: E402
 from core.instance import Instance  # noqa: E402
@@ -138,9 +140,9 @@ class Till:
             connection.request("POST", "/pos_autonomous/push", body, headers)
             response = connection.getresponse()
             data = response.read()
-            if response.status == 503:  # nothing stored: send the same batch again
-                self.retries += 1
-                time.sleep(float(response.getheader("Retry-After") or 1))
+            if response.status == 503:  # nothing stored: send the same batch again, as a till
+                self.retries += 1  # does (its client's wait: Retry-After and a random part)
+                time.sleep(busy_wait(float(response.getheader("Retry-After") or 1)))
                 continue
             self.latencies.append(time.perf_counter() - started)
             answer = orjson.loads(data)
@@ -164,6 +166,7 @@ def prepare(options, scratch):
     central_url = scratch.central_url("fleet")
     central = make_central(central_url, demo=True)
     add_configs(central.engine, options.tills)
+    set_gate(central, options)
     started = time.perf_counter()
     fleet = [make_till(seller, central, FIRST_CONFIG + n, options.tickets, options.batch)
              for n in range(-WARM_UP, options.tills)]
@@ -172,6 +175,17 @@ def prepare(options, scratch):
     central.engine.dispose()
     seller.engine.dispose()
     return central_url, copy_database(scratch, central_url, "alone"), fleet
+
+
+def set_gate(central, options):
+    """The central's push gate (central/push_gate.py), when asked for (its defaults else)."""
+    chosen = {"pos_autonomous.push_slots": options.push_slots,
+              "pos_autonomous.push_queue_ms": options.push_queue_ms}
+    with central.engine.begin() as connection:
+        parameters = central.parameters(connection)
+        for key, value in chosen.items():
+            if value is not None:
+                parameters.set(key, str(value))
 
 
 def make_till(seller, central, config_id, tickets, batch):
@@ -316,6 +330,10 @@ def main():
     parser.add_argument("--tickets", type=int, default=200, help="per till")
     parser.add_argument("--batch", type=int, default=200)
     parser.add_argument("--workers", type=int, default=2)
+    parser.add_argument("--push-slots", type=int, help="pushes stored at once per worker "
+                        "(system parameter pos_autonomous.push_slots)")
+    parser.add_argument("--push-queue-ms", type=int, help="longest wait for a slot before a "
+                        "503 (pos_autonomous.push_queue_ms)")
     parser.add_argument("--postgres", metavar="URL",
                         default="postgresql://postgres@127.0.0.1:5432")
     options = parser.parse_args()

@@ -37,9 +37,11 @@ def register_routes():
 def configure_app(app):
     """Attach change tracking to the declared tables (central instance only: a till's tables
     are written by its imports). Apps are rebuilt when addons are installed or upgraded, so a
-    newly declared table, or one a migration rebuilt, is tracked within seconds."""
+    newly declared table, or one a migration rebuilt, is tracked within seconds. The push
+    gate's size and wait are read here too (central/push_gate.py)."""
 
     from . import role
+    from .central import push_gate
     from .central.tracking import ensure_tracked
     from .declarations import declared_tables
     instance = app.extensions["core"]
@@ -48,6 +50,7 @@ def configure_app(app):
         till = role.link(connection)
         if till is None:
             ensure_tracked(connection, declared_tables(manager))
+        push_gate.configure(app, instance.url, instance.parameters(connection, manager))
 
 
 @hookimpl

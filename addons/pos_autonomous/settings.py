@@ -8,6 +8,8 @@ TOMBSTONE_RETENTION_DAYS = "pos_autonomous.tombstone_retention_days"
 SERVER_URL = "pos_autonomous.server_url"
 PUSH_BATCH_SIZE = "pos_autonomous.push_batch_size"
 EXPORT_INTERVAL_S = "pos_autonomous.export_interval_s"
+PUSH_SLOTS = "pos_autonomous.push_slots"
+PUSH_QUEUE_MS = "pos_autonomous.push_queue_ms"
 
 
 def read(instance, connection, manager=None):

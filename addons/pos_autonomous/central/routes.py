@@ -40,7 +40,7 @@ from ..wire import (
     MAX_SESSIONS,
     after_page,
 )
-from . import pages, read_ahead, recover, tills
+from . import pages, push_gate, read_ahead, recover, tills
 from .receive import STATES as SESSION_STATES
 from .receive import receive_push
 from .tracking import purge_tombstones
@@ -326,13 +326,17 @@ def _chain(raw):
 
 @blueprint.post("/push")
 def push():
-    """One batch of the calling till's sealed entries (README: the push protocol)."""
+    """One batch of the calling till's sealed entries (README: the push protocol), stored
+    when a slot of this process's push gate is free (push_gate.py; 503 when none came)."""
     body = json_object()
-    with current_instance().engine.begin() as connection:
-        till = till_from_request(connection)
-        batch = parse_push(body, till)
-        answer = receive_push(connection, till, batch)
-        tills.note_contact(connection, till)
+    try:
+        with push_gate.push_slot(), current_instance().engine.begin() as connection:
+            till = till_from_request(connection)
+            batch = parse_push(body, till)
+            answer = receive_push(connection, till, batch)
+            tills.note_contact(connection, till)
+    except push_gate.Busy as busy:
+        return push_gate.busy_response(busy)
     return jsonify(answer)
 
 

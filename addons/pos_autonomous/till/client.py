@@ -1,14 +1,41 @@
 """The till's HTTP client to the central instance: one kept-alive connection, a timeout per
-request, JSON in and out. Errors come out as SyncError with a message a person can act on."""
+request, JSON in and out. Errors come out as SyncError with a message a person can act on.
+
+A 503 with Retry-After (the central instance busy storing a fleet's pushes, or its database
+busy; nothing was stored) is sent again after that wait plus a random part of it, so that tills
+turned away together do not all come back at the same moment; after BUSY_ANSWERS of them in a
+row the request fails (the synchroniser waits, then tries again)."""
 import http.client
+import random
+import time
 from urllib.parse import urlsplit
 
 import orjson
 
+BUSY_ANSWERS = 5  # 503s with Retry-After in a row before a request fails
+JITTER = 0.5  # a wait after a busy answer: Retry-After times 1 to 1 + JITTER
+
 
 class SyncError(Exception):
-    """`status`, `code` and `detail`: the server's answer when it refused (None otherwise)."""
-    status = code = detail = None
+    """`status`, `code` and `detail`: the server's answer when it refused (None otherwise);
+    `retry_after`: the seconds its Retry-After asked for (None without one)."""
+    status = code = detail = retry_after = None
+
+
+def busy_wait(retry_after, uniform=random.uniform):
+    """Seconds to wait before sending again after a busy answer: at least what it asked, and a
+    random part more (spreads a fleet turned away at once)."""
+    return retry_after * uniform(1.0, 1.0 + JITTER)
+
+
+def retry_after_of(response):
+    """The seconds of a 503's Retry-After (None: no such header, or an HTTP date)."""
+    if response.status != 503:
+        return None
+    try:
+        return max(0.0, float(response.getheader("Retry-After") or ""))
+    except ValueError:
+        return None
 
 
 class CentralClient:
@@ -22,6 +49,8 @@ class CentralClient:
         self.round_trips = 0
         self.last_server_ms = None  # the server's own time for the last request (Server-Timing)
         self.last_bytes = 0
+        self.busy_answers = 0  # 503s with Retry-After answered to this client, in all
+        self.sleep = time.sleep
 
     def _connect(self):
         cls = (http.client.HTTPSConnection if self._parts.scheme == "https"
@@ -30,7 +59,14 @@ class CentralClient:
 
     def post(self, path, body):
         payload = orjson.dumps(body)
-        response, data = self._exchange(self._parts.path.rstrip("/") + path, payload)
+        url = self._parts.path.rstrip("/") + path
+        for busy in range(BUSY_ANSWERS + 1):
+            response, data = self._exchange(url, payload)
+            retry_after = retry_after_of(response)
+            if retry_after is None or busy == BUSY_ANSWERS:
+                break
+            self.busy_answers += 1
+            self.sleep(busy_wait(retry_after))
         self.round_trips += 1
         self.last_bytes = len(payload) + len(data)
         timing = response.getheader("Server-Timing") or ""
@@ -71,6 +107,7 @@ class CentralClient:
                                 f"{error.get('code', '')}): {error.get('message', data[:200])}")
             refused.status, refused.code = response.status, error.get("code")
             refused.detail = error.get("message")
+            refused.retry_after = retry_after_of(response)
             raise refused
         return answer
 

@@ -18,7 +18,7 @@ from .. import role, settings
 from ..declarations import declared_tables
 from ..wire import FULL, INCREMENTAL, PULL
 from . import apply, journal
-from .client import CentralClient, SyncError
+from .client import CentralClient, SyncError, busy_wait
 from .models import Checkpoint, Link
 from .status import progress_line
 from .upload import upload
@@ -194,6 +194,8 @@ class Synchroniser:
             except SyncError as exc:
                 failures += 1
                 wait = self.retry_wait(failures)
+                if exc.retry_after is not None:  # the central instance said when to come back
+                    wait = max(wait, busy_wait(exc.retry_after))
                 self.say(f"synchronisation failed: {exc}; next try in {wait:.1f} s")
                 if once:
                     raise
