@@ -141,7 +141,8 @@ class Till:
             response = connection.getresponse()
             data = response.read()
             if response.status == 503:  # nothing stored: send the same batch again, as a till
-                self.retries += 1  # does (its client's wait: Retry-After and a random part)
+                self.retries += 1  # does (its client's wait: Retry-After and a random part;
+                connection.close()  # the server closes a connection idle that long)
                 time.sleep(busy_wait(float(response.getheader("Retry-After") or 1)))
                 continue
             self.latencies.append(time.perf_counter() - started)

@@ -196,7 +196,7 @@ def test_the_synchroniser_waits_at_least_retry_after_before_its_next_pass(centra
     said, slept = [], []
     synchroniser = Synchroniser(till, say=said.append)
     monkeypatch.setattr(synchroniser, "sync_once", lambda: (_ for _ in ()).throw(busy))
-    monkeypatch.setattr("addons.pos_autonomous.till.synchroniser.time.sleep", slept.append)
+    synchroniser.sleep = slept.append
     passes = []
     synchroniser.run(should_stop=lambda: passes.append(1) or len(passes) > 3)
     assert len(slept) == 3 and all(3.0 <= wait <= 4.5 for wait in slept)

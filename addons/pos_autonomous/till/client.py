@@ -66,6 +66,7 @@ class CentralClient:
             if retry_after is None or busy == BUSY_ANSWERS:
                 break
             self.busy_answers += 1
+            self.close()  # the server closes a connection idle that long (core.header_timeout_s)
             self.sleep(busy_wait(retry_after))
         self.round_trips += 1
         self.last_bytes = len(payload) + len(data)

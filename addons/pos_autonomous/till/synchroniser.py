@@ -42,6 +42,7 @@ class Synchroniser:
         self.clients = {}  # a shop's other configs push as their own tills (role.pushers)
         self.chain_checked_at = {}  # {config id: monotonic time of its whole chain's check}
         self.clock = journal.ClockWatch(time.time, time.monotonic)
+        self.sleep = time.sleep
 
     def reload_settings(self):
         """Read the timings and the server address again (the till's admin may have changed
@@ -201,7 +202,7 @@ class Synchroniser:
                     raise
             if once:
                 return
-            time.sleep(wait)
+            self.sleep(wait)
 
 
 @contextmanager
