@@ -328,9 +328,10 @@ def _chain(raw):
 def push():
     """One batch of the calling till's sealed entries (README: the push protocol), stored
     when a slot of this process's push gate is free (push_gate.py; 503 when none came)."""
-    body = json_object()
+    push_gate.read_body_ahead()
     try:
         with push_gate.push_slot(), current_instance().engine.begin() as connection:
+            body = json_object()
             till = till_from_request(connection)
             batch = parse_push(body, till)
             answer = receive_push(connection, till, batch)
