@@ -21,10 +21,28 @@ PAID_OFFLINE_NONCE = "paid offline"
 
 @dataclass
 class Run:
-    """The multi-session as this update found it (after the run check), under its lock."""
+    """The multi-session as this update found it (after the run check), under its lock, and
+    what the update changes there, written at its end with its messages' numbering
+    (`deliver`: one statement on PostgreSQL)."""
     key: MultiSessionKey
     run_id: int
     order_counter: int  # the last order number given in this run
+    read: object = store.NOT_READ  # the update's order as the lock read it (store.Locked)
+    changed: StoredOrder | None = None  # the order to write
+    counter_moved: bool = False
+
+    def stored_order(self, connection, uid):
+        """The stored order `uid` (None if there is none): as the lock read it, or read now."""
+        if self.read is store.NOT_READ:
+            return store.load_order(connection, self.key, uid)
+        return self.read
+
+    def write(self, connection, counting=None):
+        """store.write() of what the update changed (nothing more afterwards)."""
+        changed, self.changed = self.changed, None
+        moved, self.counter_moved = self.counter_moved, False
+        return store.write(connection, self.key, changed,
+                           self.order_counter if moved else None, counting)
 
 
 @dataclass(frozen=True)
@@ -46,7 +64,9 @@ def handle_update(engine, update, run_limit=None):
     key = MultiSessionKey(update.dbname, update.multi_session_id)
     with bus_transaction(engine) as bus:
         connection = bus.connection
-        locked = store.lock_multi_session(connection, key, update.pos_id)
+        locked = store.lock_multi_session(connection, key, update.pos_id,
+                                          update.data["uid"] if update.action in READS_ORDER
+                                          else None)
         if update.run_id < locked.run_id:
             # A till of a run that has ended: it must reload; nothing it sent is applied.
             return {"action": "outdated_run", "run_ID": locked.run_id}
@@ -55,27 +75,31 @@ def handle_update(engine, update, run_limit=None):
             raise RunJump(f"run_ID {update.run_id} is ahead of the run this till may start "
                           f"({max(limit, locked.run_id)}; the multi-session is on run "
                           f"{locked.run_id}): reload the till")
-        run = Run(key, locked.run_id, locked.order_id)
+        run = Run(key, locked.run_id, locked.order_id, locked.order)
         if update.run_id > locked.run_id:
             store.prepare_new_session(connection, key, update.run_id)
-            run = Run(key, update.run_id, 0)
+            run = Run(key, update.run_id, 0)  # the order read may have become unpaid
         store.register_pos(connection, key, update.pos_id, update.user_id,
                            refresh_user=update.action == SYNC_ALL,
                            known=(locked.pos_row is not None, locked.pos_user_id))
         action = ACTIONS.get(update.action, relay)
         reply, outgoing = action(connection, run, update)
-        deliver(bus, key, outgoing)
+        deliver(bus, run, outgoing)
         return reply
 
 
-def deliver(bus, key, outgoing):
-    """Number every till's copy of each message, then send them all (each message is encoded
-    once; the copies differ only by the number spliced in)."""
+def deliver(bus, run, outgoing):
+    """Write what the update changed with the numbering of its first message, number every
+    till's copy of each message, then send them all (each message is encoded once; the
+    copies differ only by the number spliced in)."""
     addressed = []
     for item in outgoing:
         copies = NumberedCopies(item.message, "data", "message_ID")
-        for pos_id, message_id in store.next_message_ids(bus.connection, key, item.pos_id):
-            addressed.append((pos_channel(key.dbname, CHANNEL, pos_id), copies.text(message_id)))
+        counting = store.EVERY_TILL if item.pos_id is None else item.pos_id
+        for pos_id, message_id in run.write(bus.connection, counting):
+            addressed.append((pos_channel(run.key.dbname, CHANNEL, pos_id),
+                              copies.text(message_id)))
+    run.write(bus.connection)  # when there was no message
     for channel, text in addressed:
         bus.send_encoded(channel, text)
 
@@ -96,21 +120,20 @@ def create_order(connection, run, data, nonce, renumber=True):
     offline orders on their own); a paid one keeps the number its receipt shows, and the run's
     counter moves past it so that no later order takes it again."""
     number = run.order_counter + 1 if renumber else data["sequence_number"]
-    run.order_counter = max(run.order_counter, number)
-    store.set_order_counter(connection, run.key, run.order_counter)
+    run.order_counter, run.counter_moved = max(run.order_counter, number), True
     incoming = {**data, "sequence_number": number, "run_ID": run.run_id}
     merged = merge_order(None, {}, {}, 0, 0, incoming, 0)
     order = StoredOrder(id=None, uid=data["uid"], order=merged.order, sequence_number=number,
                         nonce=nonce, run_id=run.run_id, state=DRAFT, revision=merged.revision,
                         stamps=merged.stamps, tombstones=merged.tombstones,
                         header_stamp=merged.header_stamp, versions=merged.versions)
-    store.insert_order(connection, run.key, order)
+    run.changed = order
     return order
 
 
 def update_order(connection, run, update):
     data = update.data
-    stored = store.load_order(connection, run.key, data["uid"])
+    stored = run.stored_order(connection, data["uid"])
     if stored is not None and data["nonce"] is not None and stored.nonce == data["nonce"]:
         # The same send again (its reply was lost): already applied.
         return {"action": "", "revision_ID": stored.revision, "uid": stored.uid}, []
@@ -133,7 +156,7 @@ def update_order(connection, run, update):
         stored.stamps, stored.tombstones = merged.stamps, merged.tombstones
         stored.header_stamp, stored.versions = merged.header_stamp, merged.versions
         stored.nonce = data["nonce"]
-        store.save_order(connection, stored)
+        run.changed = stored
     order = stored.with_revision()
     reply = {"action": "update_revision_ID", "revision_ID": stored.revision, "uid": stored.uid,
              "order_ID": stored.sequence_number, "run_ID": run.run_id, "conflicts": conflicts,
@@ -156,14 +179,14 @@ def sync_all(connection, run, update):
                "session_id": update.session_id}
     if data.get("immediate_rerendering"):
         # The till is loading: the reply is the sync, and counts as its next message.
-        [(_, message_id)] = store.next_message_ids(connection, run.key, update.pos_id)
+        [(_, message_id)] = run.write(connection, update.pos_id)
         return {"action": SYNC_ALL, "data": {**payload, "message_ID": message_id}}, []
     return {"action": ""}, [Outgoing({"action": SYNC_ALL, "data": payload}, update.pos_id)]
 
 
 def remove_order(connection, run, update):
     data = update.data
-    stored = store.load_order(connection, run.key, data["uid"])
+    stored = run.stored_order(connection, data["uid"])
     if stored is None:
         if data.get("order_data") is None:
             return {"order_ID": run.order_counter}, []
@@ -176,7 +199,7 @@ def remove_order(connection, run, update):
         # A paid order's removal always wins; another removal must have seen the last change.
         return revision_error(stored), []
     stored.state, stored.revision = DELETED, stored.revision + 1
-    store.save_order(connection, stored)
+    run.changed = stored
     relayed = {key: value for key, value in data.items() if key != "order_data"}
     return {"order_ID": run.order_counter}, [to_every_till(update, REMOVE_ORDER, relayed)]
 
@@ -187,6 +210,7 @@ def relay(connection, run, update):
 
 
 ACTIONS = {UPDATE_ORDER: update_order, SYNC_ALL: sync_all, REMOVE_ORDER: remove_order}
+READS_ORDER = (UPDATE_ORDER, REMOVE_ORDER)  # the actions on the order data["uid"] names
 
 
 def end_run(connection, dbname, multi_session_id, new_run_id):

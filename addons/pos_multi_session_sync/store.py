@@ -1,21 +1,32 @@
 """Reading and writing the sync tables. Every function that changes a multi-session's rows
 expects the caller to hold that multi-session's lock (`lock_multi_session`) in its transaction:
-that is what serializes concurrent updates across worker processes."""
-import functools
+that is what serializes concurrent updates across worker processes.
+
+An update costs two statements of this module on PostgreSQL: the lock, which also reads the
+order the update names, and `write`, which stores the order, the multi-session's counter and
+numbers the tills' copies of its message (the statements are in writes.py)."""
 import json
-import re
 from dataclasses import dataclass
+from typing import NamedTuple
 
 import orjson
-from sqlalchemy import and_, bindparam, insert, select, update
+from sqlalchemy import and_, select, update
 
 from core.db import WRITE_LOCK, dialect_insert, insert_or_ignore
 from core.models import utc_now
 
+from . import writes
 from .models import DRAFT, UNPAID, SyncMultiSession, SyncOrder, SyncPos
+from .sql import bind_processor
 from .wire import order_to_wire
 
-_LONG_DIGITS = re.compile(r"\d{19}")
+# A run of 19 digits, looked for with one translate() and one find(): a regular expression
+# cost a loaded order (5 KB of JSON) some 120 µs, five times orjson's reading of it.
+_DIGITS_AS_ZERO = bytes(ord("0") if byte in b"0123456789" else ord(" ") for byte in range(256))
+_NINETEEN_DIGITS = b"0" * 19
+
+EVERY_TILL = writes.EVERY_TILL  # `write(counting=...)`: one more message for every till
+NOT_READ = "not read"  # Locked.order when the lock did not (or could not) read the order
 
 
 @dataclass(frozen=True)
@@ -27,7 +38,7 @@ class MultiSessionKey:
 
 @dataclass
 class StoredOrder:
-    id: int
+    id: int | None  # None until inserted
     uid: str
     order: dict
     sequence_number: int
@@ -45,14 +56,26 @@ class StoredOrder:
         return order_to_wire({**self.order, "revision_ID": self.revision})
 
 
+class Locked(NamedTuple):
+    """The multi-session's row as `lock_multi_session` found it, and what it read with it."""
+    order_id: int  # the last order number given in this run
+    run_id: int
+    pos_row: int | None = None  # the till's row id, None if it is not registered
+    pos_user_id: int | None = None
+    order: object = NOT_READ  # the StoredOrder of `uid`, None if there is none, or NOT_READ
+
+
 def _where(model, key):
     return and_(model.dbname == key.dbname, model.multi_session_id == key.multi_session_id)
 
 
-def lock_multi_session(connection, key, pos_id=None):
+def lock_multi_session(connection, key, pos_id=None, uid=None):
     """Create the multi-session's row if missing and lock it until the transaction ends;
-    return it (order_id, run_id). With `pos_id`, the row also says, read in the same round
-    trip, whether that till is registered (`pos_row`, None if not) and its `pos_user_id`.
+    return it (`Locked`). With `pos_id`, the row also says, read in the same round trip,
+    whether that till is registered (`pos_row`, None if not) and its `pos_user_id`; with
+    `uid`, the order of that uid (`order`) when the read is known to be the last state (on
+    PostgreSQL, a lock that waited for another update's commit read with the snapshot of
+    before that commit, which writes.py detects: `order` is then NOT_READ, for `load_order`).
 
     On PostgreSQL the SELECT ... FOR UPDATE OF the multi-session waits for any other holder of
     the row; the INSERT is tried only when the row is missing (each attempt would otherwise use
@@ -61,43 +84,25 @@ def lock_multi_session(connection, key, pos_id=None):
     first too; in another (deferred) transaction the INSERT ... ON CONFLICT DO NOTHING comes
     first, so that its first write takes the write lock before any read and the transaction
     never has to upgrade a read lock (SQLITE_BUSY in WAL mode)."""
-    locked = _locking_query(pos_id is not None)
-    values = {"dbname": key.dbname, "multi_session_id": key.multi_session_id}
-    if pos_id is not None:
-        values["pos_id"] = pos_id
+    values = {**_key_values(key), "pos_id": pos_id, "uid": uid}
     if (connection.dialect.name == "postgresql"
             or connection.get_execution_options().get(WRITE_LOCK)):
-        row = connection.execute(locked, values).first()
+        row = writes.LOCK.run(connection, values).fetchone()
         if row is not None:
-            return row
-    connection.execute(_creating_query(connection.dialect.name),
-                       {"dbname": key.dbname, "multi_session_id": key.multi_session_id,
-                        "order_id": 0, "run_id": 1})
-    return connection.execute(locked, values).one()
+            return _locked(row, uid)
+    connection.execute(dialect_insert(connection.dialect.name)(SyncMultiSession.__table__)
+                       .on_conflict_do_nothing(index_elements=["dbname", "multi_session_id"]),
+                       {**_key_values(key), "order_id": 0, "run_id": 1})
+    return _locked(writes.LOCK.run(connection, values).fetchone(), uid)
 
 
-@functools.cache
-def _creating_query(dialect_name):
-    """INSERT the multi-session's row unless it exists (built once, per dialect)."""
-    return dialect_insert(dialect_name)(SyncMultiSession.__table__).on_conflict_do_nothing(
-        index_elements=["dbname", "multi_session_id"])
-
-
-@functools.cache
-def _locking_query(with_pos):
-    """Built once: constructing a statement costs more CPU than running it."""
-    where = and_(SyncMultiSession.dbname == bindparam("dbname"),
-                 SyncMultiSession.multi_session_id == bindparam("multi_session_id"))
-    if not with_pos:
-        query = select(SyncMultiSession.order_id, SyncMultiSession.run_id)
+def _locked(row, uid):
+    order_id, run_id, pos_row, pos_user_id, fresh = row[:5]
+    if uid is None or not fresh:
+        order = NOT_READ
     else:
-        query = select(SyncMultiSession.order_id, SyncMultiSession.run_id,
-                       SyncPos.id.label("pos_row"), SyncPos.user_id.label("pos_user_id")
-                       ).select_from(SyncMultiSession).outerjoin(SyncPos, and_(
-                           SyncPos.dbname == SyncMultiSession.dbname,
-                           SyncPos.multi_session_id == SyncMultiSession.multi_session_id,
-                           SyncPos.pos_id == bindparam("pos_id")))
-    return query.where(where).with_for_update(of=SyncMultiSession)
+        order = None if row[5] is None else _stored(row[5:])
+    return Locked(order_id, run_id, pos_row, pos_user_id, order)
 
 
 def prepare_new_session(connection, key, run_id):
@@ -110,16 +115,11 @@ def prepare_new_session(connection, key, run_id):
                        .values(run_id=run_id, order_id=0))
 
 
-def set_order_counter(connection, key, order_id):
-    connection.execute(_statements().set_order_counter,
-                       {**_key_values(key), "order_id": order_id})
-
-
 def _loads(text):
     """JSON the columns hold: orjson (several times faster), or the standard library where a
     run of 19 digits or more may be an integer beyond 64 bits (orjson would read it as a float,
     losing digits a till sent)."""
-    if _LONG_DIGITS.search(text):
+    if _NINETEEN_DIGITS in text.encode().translate(_DIGITS_AS_ZERO):
         return json.loads(text)
     return orjson.loads(text)
 
@@ -133,55 +133,82 @@ def _dumps(value):
         return json.dumps(value, separators=(",", ":"), ensure_ascii=False, allow_nan=False)
 
 
+# What a StoredOrder is read from, in this order (`_stored`); other columns may follow.
+_STORED = tuple(getattr(SyncOrder, name) for name in writes.STORED_COLUMNS)
+
+
 def _stored(row):
-    return StoredOrder(id=row.id, uid=row.uid, order=_loads(row.order_json),
-                       sequence_number=row.sequence_number, nonce=row.nonce, run_id=row.run_id,
-                       state=row.state, revision=row.revision_id,
-                       stamps=_loads(row.line_stamps), tombstones=_loads(row.tombstones),
-                       header_stamp=row.header_stamp, versions=_loads(row.versions))
+    """The StoredOrder of a row whose first columns are writes.STORED_COLUMNS."""
+    (row_id, uid, order_json, sequence_number, nonce, run_id, state, revision, stamps,
+     tombstones, header_stamp, versions) = row[:len(writes.STORED_COLUMNS)]
+    return StoredOrder(id=row_id, uid=uid, order=_loads(order_json),
+                       sequence_number=sequence_number, nonce=nonce, run_id=run_id,
+                       state=state, revision=revision, stamps=_loads(stamps),
+                       tombstones=_loads(tombstones), header_stamp=header_stamp,
+                       versions=_loads(versions))
 
 
 def load_order(connection, key, uid):
-    row = connection.execute(_statements().load_order, {**_key_values(key), "b_uid": uid}).first()
+    row = writes.LOAD_ORDER.run(connection, {**_key_values(key), "uid": uid}).fetchone()
     return None if row is None else _stored(row)
 
 
 def load_order_by_id(connection, order_id):
     """(key, StoredOrder) of the row `order_id`, or None."""
-    row = connection.execute(select(SyncOrder).where(SyncOrder.id == order_id)).first()
+    row = connection.execute(select(*_STORED, SyncOrder.dbname, SyncOrder.multi_session_id)
+                             .where(SyncOrder.id == order_id)).first()
     if row is None:
         return None
     return MultiSessionKey(row.dbname, row.multi_session_id), _stored(row)
 
 
 def draft_orders(connection, key, run_id, uid=None):
-    query = select(SyncOrder).where(_where(SyncOrder, key), SyncOrder.state == DRAFT,
-                                    SyncOrder.run_id == run_id)
+    query = select(*_STORED).where(_where(SyncOrder, key), SyncOrder.state == DRAFT,
+                                   SyncOrder.run_id == run_id)
     if uid is not None:
         query = query.where(SyncOrder.uid == uid)
     rows = connection.execute(query.order_by(SyncOrder.sequence_number, SyncOrder.id))
     return [_stored(row) for row in rows]
 
 
-def _columns(order: StoredOrder):
+def write(connection, key, order=None, order_counter=None, counting=None):
+    """Store what an update changed: `order` (inserted when it has no id yet, else saved),
+    the multi-session's `order_counter` (None: unchanged), and with `counting` (a till's
+    pos_id, or EVERY_TILL) one more message for that till or every till of the
+    multi-session. Returns [(pos_id, its new message id)] of the tills counted, in pos_id
+    order (none when not counting). One statement on PostgreSQL."""
+    values = _key_values(key)
+    if order is not None:
+        values.update(_columns(connection, order), row_id=order.id, uid=order.uid)
+    if order_counter is not None:
+        values["order_id"] = order_counter
+    if counting is not None and counting is not EVERY_TILL:
+        values["pos_id"] = counting
+    counted = []
+    for statement, returns_counts in writes.statements(
+            connection.dialect.name, None if order is None else order.id is None,
+            order_counter is not None, counting):
+        cursor = statement.run(connection, values)
+        if returns_counts:
+            counted = cursor.fetchall()
+    return sorted(counted)
+
+
+def _columns(connection, order: StoredOrder):
+    updated_at = utc_now()
+    to_driver = bind_processor(SyncOrder.updated_at.type, connection.dialect)
     return {"order_json": _dumps(order.order),
             "sequence_number": order.sequence_number, "nonce": order.nonce,
             "run_id": order.run_id, "state": order.state, "revision_id": order.revision,
             "line_stamps": _dumps(order.stamps), "tombstones": _dumps(order.tombstones),
-            "header_stamp": order.header_stamp, "versions": _dumps(order.versions)}
+            "header_stamp": order.header_stamp, "versions": _dumps(order.versions),
+            "updated_at": updated_at if to_driver is None else to_driver(updated_at)}
 
 
-def insert_order(connection, key, order: StoredOrder):
-    """Insert the order and set its `id`."""
-    result = connection.execute(insert(SyncOrder).values(
-        dbname=key.dbname, multi_session_id=key.multi_session_id, uid=order.uid,
-        updated_at=utc_now(), **_columns(order)))
-    order.id = result.inserted_primary_key[0]
-
-
-def save_order(connection, order: StoredOrder):
-    connection.execute(_statements().save_order,
-                       {"b_row_id": order.id, "updated_at": utc_now(), **_columns(order)})
+def next_message_ids(connection, key, pos_id=None):
+    """Count one more message for every till of the multi-session (or only `pos_id`); return
+    [(pos_id, its new message id)] in pos_id order (one UPDATE ... RETURNING)."""
+    return write(connection, key, counting=EVERY_TILL if pos_id is None else pos_id)
 
 
 def register_pos(connection, key, pos_id, user_id, refresh_user=False, known=None):
@@ -203,54 +230,14 @@ def register_pos(connection, key, pos_id, user_id, refresh_user=False, known=Non
                            .values(user_id=user_id))
 
 
-def next_message_ids(connection, key, pos_id=None):
-    """Count one more message for every till of the multi-session (or only `pos_id`); return
-    [(pos_id, its new message id)] in pos_id order (one UPDATE ... RETURNING)."""
-    if pos_id is None:
-        rows = connection.execute(_statements().count_message_for_all, _key_values(key))
-    else:
-        rows = connection.execute(_statements().count_message_for_one,
-                                  {**_key_values(key), "b_pos_id": pos_id})
-    return sorted(tuple(row) for row in rows)
-
-
 def _key_values(key):
-    return {"b_dbname": key.dbname, "b_multi_session_id": key.multi_session_id}
-
-
-def _key_condition(model):
-    return and_(model.dbname == bindparam("b_dbname"),
-                model.multi_session_id == bindparam("b_multi_session_id"))
-
-
-@dataclass(frozen=True)
-class _Statements:
-    load_order: object
-    save_order: object
-    set_order_counter: object
-    count_message_for_all: object
-    count_message_for_one: object
-
-
-@functools.cache
-def _statements():
-    """The statements of every update, built once: building a statement costs SQLAlchemy
-    several times the CPU of running it (values come as b_* parameters; an UPDATE's other
-    parameters name the columns it sets)."""
-    counted = (update(SyncPos).values(message_id=SyncPos.message_id + 1)
-               .returning(SyncPos.pos_id, SyncPos.message_id))
-    return _Statements(
-        load_order=select(SyncOrder).where(_key_condition(SyncOrder),
-                                           SyncOrder.uid == bindparam("b_uid")),
-        save_order=update(SyncOrder).where(SyncOrder.id == bindparam("b_row_id")),
-        set_order_counter=update(SyncMultiSession).where(_key_condition(SyncMultiSession)),
-        count_message_for_all=counted.where(_key_condition(SyncPos)),
-        count_message_for_one=counted.where(_key_condition(SyncPos),
-                                            SyncPos.pos_id == bindparam("b_pos_id")))
+    return {"dbname": key.dbname, "multi_session_id": key.multi_session_id}
 
 
 def unpaid_orders(connection):
-    rows = connection.execute(select(SyncOrder).where(SyncOrder.state == UNPAID)
+    rows = connection.execute(select(*_STORED, SyncOrder.dbname, SyncOrder.multi_session_id,
+                                     SyncOrder.updated_at)
+                              .where(SyncOrder.state == UNPAID)
                               .order_by(SyncOrder.updated_at.desc(), SyncOrder.id))
     return [(MultiSessionKey(row.dbname, row.multi_session_id), _stored(row), row.updated_at)
             for row in rows]

@@ -99,14 +99,12 @@ def restore(engine, order_id):
         if order.state != UNPAID:
             raise RestoreError(f"order {order.uid} is {order.state}, not unpaid: "
                                "someone restored or removed it already")
-        run = Run(key, locked.run_id, locked.order_id + 1)
-        store.set_order_counter(connection, key, run.order_counter)
+        run = Run(key, locked.run_id, locked.order_id + 1, changed=order, counter_moved=True)
         order.state, order.run_id, order.revision = DRAFT, run.run_id, order.revision + 1
         order.sequence_number = run.order_counter
         order.order = {**order.order, "sequence_number": run.order_counter,
                        "run_ID": run.run_id}
-        store.save_order(connection, order)
         # From the server, not a till: no till takes it for its own echo.
-        deliver(bus, key, [Outgoing({"action": UPDATE_ORDER, "data": order.with_revision(),
+        deliver(bus, run, [Outgoing({"action": UPDATE_ORDER, "data": order.with_revision(),
                                      "session_id": None, "login_number": None})])
     return key, order
