@@ -1,5 +1,8 @@
 """Reading an addon's `__manifest__.py`: a literal dict merged over defaults, checked early."""
 import ast
+import copy
+import functools
+import gc
 import re
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -65,11 +68,27 @@ def read_manifest(technical_name: str, addon_dir: Path) -> Manifest:
     )
 
 
+@functools.lru_cache(maxsize=256)
+def _parsed(text):
+    """A manifest's literal, parsed once per text (every Instance reads every manifest). The
+    garbage collector waits during the parse: on this machine's CPython 3.11.7 a finalizer run
+    by a collection inside the AST's construction (in CI, a pooled connection dropped
+    unreturned after its database was dropped) broke it with "SystemError: AST constructor
+    recursion depth mismatch"."""
+    collecting = gc.isenabled()
+    gc.disable()
+    try:
+        return ast.literal_eval(text)
+    finally:
+        if collecting:
+            gc.enable()
+
+
 def _literal_dict(technical_name, addon_dir):
     """The manifest's dict, read as a literal, holding only known keys."""
     path = addon_dir / "__manifest__.py"
     try:
-        data = ast.literal_eval(path.read_text(encoding="utf-8"))
+        data = copy.deepcopy(_parsed(path.read_text(encoding="utf-8")))
     except FileNotFoundError:
         raise ManifestError(f"addon {technical_name!r}: no __manifest__.py in {addon_dir}")
     except (ValueError, SyntaxError) as exc:
