@@ -52,3 +52,12 @@ def to_text(value_type, value):
         truth = value if isinstance(value, bool) else parse("bool", value)
         return "1" if truth else "0"
     return str(parse(value_type, value))
+
+
+def whole_number(text, max_digits=9):
+    """The number `text` spells in ASCII digits (at most `max_digits`, so that it fits a database
+    integer), else None. str.isdigit() alone also says yes to "³", which int() refuses, and to
+    other scripts' digits: input from outside goes through here."""
+    if isinstance(text, str) and 0 < len(text) <= max_digits and text.isascii() and text.isdigit():
+        return int(text)
+    return None

@@ -10,6 +10,7 @@ from datetime import timedelta
 from sqlalchemy import insert, select, update
 
 from core.models import Parameter, utc_now
+from core.values import whole_number
 
 from .journal import record_event
 from .models import LedgerAlarm
@@ -27,8 +28,9 @@ def clock_tolerance(connection):
     of seconds counts as the default."""
     stored = connection.scalar(select(Parameter.value).where(
         Parameter.key == CLOCK_TOLERANCE_KEY))
-    seconds = int(stored) if stored is not None and stored.strip().isdigit() else \
-        CLOCK_TOLERANCE_DEFAULT
+    seconds = whole_number((stored or "").strip())
+    if seconds is None:
+        seconds = CLOCK_TOLERANCE_DEFAULT
     return timedelta(seconds=seconds)
 
 

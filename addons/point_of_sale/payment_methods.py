@@ -24,6 +24,7 @@ from sqlalchemy.orm import Mapped, mapped_column
 
 from core.db import Model
 from core.i18n import N_, _, _l
+from core.values import whole_number
 
 from .fields import Rejection
 
@@ -208,7 +209,8 @@ def methods_from_form(form):
 def _method_indexes(form):
     """The <n> of the form's `method-<n>-<field>` inputs (at most 3 digits), in order."""
     numbers = {key.split("-")[1] for key in form if key.startswith("method-")}
-    return sorted(int(n) for n in numbers if n.isdigit() and len(n) <= 3)
+    indexes = (whole_number(n, max_digits=3) for n in numbers)
+    return sorted(index for index in indexes if index is not None)
 
 
 def _typed_row(form, index):

@@ -14,6 +14,7 @@ word for word. A poll only reads, so sending one on to Flask after a failure her
 import io
 
 from core.web import strict_json
+from core.values import whole_number
 
 from .encoding import json_bytes
 from .jsonrpc import result_envelope, well_formed_call
@@ -58,10 +59,10 @@ class LeanPoll:
                 or environ.get("CONTENT_TYPE", "").partition(";")[0].strip().lower()
                 != "application/json"):
             return None
-        length = environ.get("CONTENT_LENGTH", "")
-        if not length.isdigit() or not 0 < int(length) <= (self.max_length or int(length)):
+        length = whole_number(environ.get("CONTENT_LENGTH", ""), max_digits=12)
+        if not length or (self.max_length and length > self.max_length):
             return None
-        return int(length)
+        return length
 
     def _answer(self, body):
         """The answer's bytes, or None for Flask to answer."""

@@ -14,6 +14,7 @@ stored message `{"action": "update_order", "data": {...}}`: the original reads `
 """
 from core.web import strict_json
 from core.web.errors import ApiError
+from core.values import whole_number
 
 from . import merge
 
@@ -59,7 +60,8 @@ def fill_in(order):
         line.setdefault("pack_lot_ids", [])
         if isinstance(line.get("id"), bool) or not isinstance(line.get("id"), int):
             suffix = str(line.get("uid", "")).rsplit("-", 1)[-1]
-            line["id"] = int(suffix) if suffix.isdigit() and len(suffix) < 10 else index + 1
+            number = whole_number(suffix)
+            line["id"] = index + 1 if number is None else number
 
 
 def order_to_wire(order):

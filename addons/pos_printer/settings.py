@@ -11,6 +11,7 @@ from dataclasses import dataclass
 from core import ConfigField
 from core.config_fields import declared_fields, read_values
 from core.i18n import N_
+from core.values import whole_number
 
 FORM = "pos.config"
 ADDRESS, COLUMNS, DRAWER = "printer_address", "printer_columns", "printer_drawer_on_cash"
@@ -39,9 +40,10 @@ def parse_address(text):
                          "printer.local:9100")
     if not port:
         return host, DEFAULT_PORT
-    if not port.isdigit() or not 0 < int(port) < 65536:
+    number = whole_number(port, max_digits=5)
+    if not number or number > 65535:
         raise ValueError(f"{port!r} is not a TCP port (1 to 65535; printers listen on 9100)")
-    return host, int(port)
+    return host, number
 
 
 class AddressField(ConfigField):

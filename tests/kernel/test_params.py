@@ -145,3 +145,17 @@ def test_saving_twice_updates_in_place(instance):
         write_values(connection, "thing", 1, fields, {"nickname": "Ann"})
         write_values(connection, "thing", 1, fields, {"nickname": "Bob"})
         assert read_values(connection, "thing", 1, fields) == {"nickname": "Bob"}
+
+
+@given(st.text(max_size=12))
+def test_whole_number_reads_ascii_digits_only_and_never_raises(text):
+    number = values.whole_number(text)
+    if text.isascii() and text.isdigit() and len(text) <= 9:
+        assert number == int(text)
+    else:
+        assert number is None
+
+
+@pytest.mark.parametrize("text", ["³", "٣", "１", "12³", "", " 1", "-1", "1234567890", None, 7])
+def test_whole_number_refuses_what_int_would_refuse_or_read_differently(text):
+    assert values.whole_number(text) is None

@@ -229,6 +229,8 @@ def test_a_push_needs_its_own_tills_valid_token(app, central, till, tmp_path):
     batch = batch_of(till)
     assert post(app, None, batch).status_code == 401
     assert post(app, token_of(till) + "x", batch).status_code == 401
+    for not_a_number in ("³.secret", "99999999999999999999.secret"):  # str.isdigit() says yes
+        assert post(app, not_a_number, batch).status_code == 401
     other = local_till(central, tmp_path, name="other", config_id=2)  # one till per config
     answer = post(app, token_of(other), batch)
     assert answer.status_code == 403 and answer.get_json()["error"]["code"] == "wrong_till"

@@ -76,6 +76,13 @@ def test_anything_unusual_goes_to_flask(public_app, flask_polls, request_args, s
     assert len(flask_polls) <= 1  # a 415 or a broken body never reaches the view
 
 
+@pytest.mark.parametrize("length", ["²", "٣", "0", "1" * 20])
+def test_a_content_length_that_is_not_plain_digits_goes_to_flask(public_app, flask_polls, length):
+    answer = public_app.test_client().post("/longpolling/poll", json={"channels": ["c"]},
+                                           environ_overrides={"CONTENT_LENGTH": length})
+    assert 400 <= answer.status_code < 500 and "error" in answer.get_json()
+
+
 def test_a_database_error_goes_to_flask_which_answers_503(public_app, flask_polls,
                                                            monkeypatch):
     from sqlalchemy.exc import OperationalError

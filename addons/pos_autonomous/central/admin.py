@@ -17,6 +17,7 @@ from core.web.admin import moment
 from core.web.errors import ApiError
 from core.web.guard import requires
 from core.web.users import ADMIN
+from core.values import whole_number
 
 from .. import files, settings
 from ..declarations import set_row, sync_rows
@@ -91,11 +92,11 @@ MAX_SHOP_CONFIGS = 100
 def _config_ids():
     """The POS configs the package serves, as chosen (one: a till; several: a shop)."""
     raw = request.form.getlist("config_id")
-    if not raw or len(raw) > MAX_SHOP_CONFIGS or not all(
-            value.isdigit() and int(value) <= 2**31 - 1 for value in raw):
+    numbers = [whole_number(value) for value in raw]
+    if not raw or len(raw) > MAX_SHOP_CONFIGS or None in numbers:
         raise CoreError("choose the POS config the till sells for (several: a shop serving "
                         "them all)")
-    return list(dict.fromkeys(int(value) for value in raw))
+    return list(dict.fromkeys(numbers))
 
 
 @forms_blueprint.post("/tills/package")

@@ -20,6 +20,7 @@ from addons.point_of_sale import SessionError, get_config, record_event
 from core.errors import CoreError
 from core.models import utc_now
 from core.times import as_utc, utc_iso
+from core.values import whole_number
 
 from .. import files, settings
 from ..declarations import active_down_tables, declared_tables
@@ -137,9 +138,9 @@ def _dumps(value):
 
 
 def _next_number(store, config_id):
-    numbers = [int(n.split("-")[1]) for n in store.names()
-               if n.startswith(f"c{config_id}-") and n.split("-")[1].isdigit()]
-    return max(numbers, default=0) + 1
+    numbers = [whole_number(n.split("-")[1]) for n in store.names()
+               if n.startswith(f"c{config_id}-")]
+    return max((n for n in numbers if n is not None), default=0) + 1
 
 
 def _record(central, config_id, label, interval_s, error, **values):

@@ -13,6 +13,7 @@ import addons.point_of_sale as point_of_sale
 from core.errors import CoreError
 from core.models import User, utc_now
 from core.times import as_utc
+from core.values import whole_number
 
 from .models import Till
 
@@ -84,8 +85,9 @@ def take_config(connection, config_id, till_id, name):
                         f"it first (core pos close {config_id}), then make the till's package; "
                         "the till then sells after this server's last ticket")
     key = point_of_sale.config_writer_key(connection, config_id)
-    current = connection.execute(select(Till).where(Till.id == int(key))).first() \
-        if key and key.isdigit() else None
+    current_id = whole_number(key)
+    current = connection.execute(select(Till).where(Till.id == current_id)).first() \
+        if current_id is not None else None
     if current is not None and current.revoked_at is None:
         raise CoreError(f"{config.name} is served by autonomous till {current.name!r} (till "
                         f"{current.id}): revoke it first to replace it, or move the config back "
@@ -172,9 +174,10 @@ def revoke(connection, till_id):
 def authenticate(connection, token):
     """The Till row the bearer token belongs to; TillAuthError says why not."""
     till_id, _, secret = (token or "").partition(".")
-    if not till_id.isdigit() or not secret:
+    till_number = whole_number(till_id)
+    if till_number is None or not secret:
         raise TillAuthError("this is not a till token (it comes in the till's package)")
-    till = connection.execute(select(Till).where(Till.id == int(till_id))).first()
+    till = connection.execute(select(Till).where(Till.id == till_number)).first()
     if till is None or not hmac.compare_digest(till.secret_hash, _digest(secret)):
         raise TillAuthError("unknown till or wrong secret")
     if till.revoked_at is not None:

@@ -13,6 +13,7 @@ from core.web import current_instance, current_plugins
 from core.web.admin import moment
 from core.web.guard import requires
 from core.web.users import MANAGER
+from core.values import whole_number
 
 from .. import role, settings
 from ..web import back_to_index, central_needs_an_admin, forms_blueprint
@@ -75,9 +76,10 @@ def timings_from(form):
     values = {}
     for key, label, low, high in TIMINGS:
         raw = (form.get(key) or "").strip()
-        if not raw.isdigit() or not low <= int(raw) <= high:
+        number = whole_number(raw)
+        if number is None or not low <= number <= high:
             raise CoreError(f"{label}: a whole number from {low} to {high}, not {raw[:20]!r}")
-        values[key] = int(raw)
+        values[key] = number
     if values[settings.MAX_RETRY_WAIT_MS] < values[settings.RETRY_WAIT_MS]:
         raise CoreError("the longest wait while unreachable cannot be shorter than the wait "
                         "after an error")

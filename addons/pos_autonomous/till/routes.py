@@ -9,6 +9,7 @@ from flask import jsonify, request
 
 import addons.point_of_sale as point_of_sale
 from core.web import current_instance
+from core.values import whole_number
 
 from ..web import blueprint
 from . import outbox
@@ -21,7 +22,7 @@ def status():
     signed-in users and POS tokens, as the POS routes."""
     point_of_sale.caller_config_scope()
     asked = request.args.get("config", "")  # a shop's POS page: its own config's pushes
-    config_id = int(asked) if asked.isdigit() and len(asked) < 10 else None
+    config_id = whole_number(asked)
     with current_instance().engine.connect() as connection:
         return jsonify(till_status(connection, config_id))
 
