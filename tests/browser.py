@@ -26,7 +26,9 @@ from tests.support import (
 )
 
 REPO = Path(__file__).resolve().parents[1]
-ARTIFACTS = REPO / "test-artifacts"
+# The PostgreSQL suite (CORE_TEST_DB) runs beside the SQLite one in CI: its screenshots go to a
+# folder of their own so that neither overwrites the other's.
+ARTIFACTS = REPO / "test-artifacts" / ("postgresql" if os.environ.get("CORE_TEST_DB") else "")
 CHROMIUM = Path("/usr/bin/chromium")
 CHROMIUM_ARGS = ["--no-sandbox", "--disable-gpu", "--disable-background-networking",
                  "--disable-component-update", "--disable-sync", "--disable-quic",
@@ -118,7 +120,7 @@ def watch_errors(page):
 
 
 def screenshot(page, name):
-    ARTIFACTS.mkdir(exist_ok=True)
+    ARTIFACTS.mkdir(parents=True, exist_ok=True)
     page.screenshot(path=str(ARTIFACTS / name))
 
 

@@ -47,7 +47,7 @@ def test_an_admin_installs_an_addon_fixes_a_setting_and_creates_a_parameter(
     expect(check_every).to_have_value("99999")  # what was typed stays, to be corrected
     expect(check_every).to_have_attribute("aria-invalid", "true")
     expect(check_every).to_have_accessible_description("must be at most 3600")
-    ARTIFACTS.mkdir(exist_ok=True)
+    ARTIFACTS.mkdir(parents=True, exist_ok=True)
     page.screenshot(path=str(ARTIFACTS / "settings-error.png"), full_page=True)
 
     check_every.fill("120")
