@@ -1,18 +1,32 @@
 """The central's push gate (central/push_gate.py) and the till's answer to a busy central, with
 short waits: a push over the bound waits for a slot, then is stored; one that waits too long is
 answered 503 central_busy with Retry-After and nothing is stored; waiting pushes take the freed
-slots oldest first; the till's client sends a busy-answered request again after Retry-After
-and a random part of it, and the synchroniser waits at least that long before its next pass."""
+slots oldest first; a push without a valid till's token (none, malformed, a wrong secret, an
+unknown or revoked till) is answered 401 at once while every slot is held, queues nothing and
+delays no till; a till revoked while its push waits stores nothing; the till's client sends a
+busy-answered request again after Retry-After and a random part of it, and the synchroniser
+waits at least that long before its next pass."""
 import http.server
 import threading
 import time
 
 import pytest
+from sqlalchemy import select
 
+from addons.pos_autonomous.central import tills
+from addons.pos_autonomous.central.models import Acknowledgement
 from addons.pos_autonomous.central.push_gate import PUSH_GATE, Busy, PushGate
 from addons.pos_autonomous.till.client import BUSY_ANSWERS, CentralClient, SyncError, busy_wait
 from tests.pos_autonomous.till_helpers import set_parameters
-from tests.pos_autonomous.up_helpers import batch_of, central_entries, sell, token_of
+from tests.pos_autonomous.up_helpers import (
+    batch_of,
+    central_entries,
+    local_till,
+    revoked_token,
+    sell,
+    till_id_of,
+    token_of,
+)
 from tests.support import testing_app as built_app
 
 
@@ -73,6 +87,78 @@ def test_a_push_waiting_too_long_is_answered_503_with_retry_after_and_nothing_st
     again = app.test_client().post("/pos_autonomous/push", json=batch_of(till),
                                    headers={"Authorization": f"Bearer {token_of(till)}"})
     assert again.status_code == 200 and len(central_entries(central)) == 3
+
+
+def wait_for(condition, seconds=5):
+    deadline = time.monotonic() + seconds
+    while not condition() and time.monotonic() < deadline:
+        time.sleep(0.01)
+    assert condition()
+
+
+def pushes_without_a_valid_token(central, till, tmp_path):
+    """The Authorization headers of pushes no till may make, with the error each is told."""
+    secret = token_of(till).partition(".")[2]
+    bearer = [("nope", "invalid_token"), ("³.x", "invalid_token"),
+              (token_of(till) + "x", "invalid_token"), (f"999.{secret}", "invalid_token"),
+              (revoked_token(central, tmp_path), "invalid_token")]
+    return [({}, "unauthorized"), ({"Authorization": f"Basic {secret}"}, "unauthorized"),
+            *(({"Authorization": f"Bearer {token}"}, code) for token, code in bearer)]
+
+
+def acknowledged_tills(central):
+    """The tills whose pushes were stored, in the order they were."""
+    with central.engine.connect() as connection:
+        return list(connection.scalars(select(Acknowledgement.till_id)
+                                       .order_by(Acknowledgement.id)))
+
+
+def test_pushes_without_a_valid_tills_token_are_refused_at_once_and_queue_nothing(
+        central, till, tmp_path):
+    other = local_till(central, tmp_path, name="other", config_id=2)
+    refused = pushes_without_a_valid_token(central, till, tmp_path)
+    app = gated_app(central, slots=1, queue_ms=5_000)
+    gate, wait_seconds = app.extensions[PUSH_GATE]
+    sold = sell(till.engine, 2), sell(other.engine, 2, config_id=2)
+    with gate.slot(1):  # every slot held: a push that queued would wait here 5 s, then 503
+        first, first_answer = post_in_thread(app, till, batch_of(till))
+        wait_for(lambda: gate.waiting == 1)
+        for headers, code in refused:
+            started = time.monotonic()
+            response = app.test_client().post("/pos_autonomous/push", json=batch_of(till),
+                                              headers=headers)
+            assert time.monotonic() - started < wait_seconds
+            assert response.status_code == 401, (headers, response.get_json())
+            assert response.get_json()["error"]["code"] == code
+            assert gate.waiting == 1  # only the till's push waits
+        second, second_answer = post_in_thread(app, other, batch_of(other))
+        wait_for(lambda: gate.waiting == 2)
+        assert central_entries(central) == []
+    first.join(10)
+    second.join(10)
+    assert first_answer[0].status_code == 200 and second_answer[0].status_code == 200
+    assert acknowledged_tills(central) == [till_id_of(till),
+                                           till_id_of(other)]
+    assert central_entries(central) == list(enumerate(sold[0], start=1))
+    assert central_entries(central, config_id=2) == list(enumerate(sold[1], start=1))
+    other.engine.dispose()
+
+
+def test_a_till_revoked_while_its_push_waits_stores_nothing(central, till):
+    app = gated_app(central, slots=1, queue_ms=10_000)
+    gate = app.extensions[PUSH_GATE][0]
+    sell(till.engine, 3)
+    with gate.slot(1):
+        thread, answered = post_in_thread(app, till, batch_of(till))
+        wait_for(lambda: gate.waiting == 1)  # its token was good when it came
+        with central.engine.begin() as connection:
+            tills.revoke(connection, till_id_of(till))
+    thread.join(10)
+    response = answered[0]
+    assert response.status_code == 401, response.get_json()
+    error = response.get_json()["error"]
+    assert error["code"] == "invalid_token" and "revoked" in error["message"]
+    assert central_entries(central) == [] and acknowledged_tills(central) == []
 
 
 def test_waiting_pushes_take_the_freed_slots_oldest_first():

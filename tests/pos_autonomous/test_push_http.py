@@ -3,6 +3,7 @@ its package: each ticket stored once, acknowledged per ticket and journaled; the
 twice; batches out of order (a gap alarm that closes); a ticket edited, deleted or reordered in
 the till's database (alarms); the till's sessions on the central instance; the technical events
 journal; who may push, and bad input."""
+import io
 import json
 import shutil
 import sqlite3
@@ -23,6 +24,7 @@ from tests.pos_autonomous.up_helpers import (
     central_order_count,
     local_till,
     record,
+    revoked_token,
     sell,
     token_of,
 )
@@ -235,6 +237,37 @@ def test_a_push_needs_its_own_tills_valid_token(app, central, till, tmp_path):
     answer = post(app, token_of(other), batch)
     assert answer.status_code == 403 and answer.get_json()["error"]["code"] == "wrong_till"
     other.engine.dispose()
+
+
+class CountedBody(io.BytesIO):
+    """A request's body that counts its reads."""
+    reads = 0
+
+    def read(self, *args):
+        self.reads += 1
+        return super().read(*args)
+
+    def readline(self, *args):
+        self.reads += 1
+        return super().readline(*args)
+
+
+def test_a_push_without_a_valid_token_is_refused_before_its_body_is_read(app, central, till,
+                                                                          tmp_path):
+    """401 from the token alone (a revoked till's too): the body, here not even JSON, is
+    neither read nor parsed. The till's own push is read."""
+    for token in (None, "nope", token_of(till) + "x", revoked_token(central, tmp_path)):
+        body = CountedBody(b"{" * 1000)
+        headers = {"Authorization": f"Bearer {token}"} if token else {}
+        answer = app.test_client().post("/pos_autonomous/push", headers=headers,
+                                        input_stream=body, content_length=1000,
+                                        content_type="application/json")
+        assert answer.status_code == 401 and body.reads == 0, (token, answer.get_json())
+    body = CountedBody(b"{" * 1000)
+    answer = app.test_client().post(
+        "/pos_autonomous/push", headers={"Authorization": f"Bearer {token_of(till)}"},
+        input_stream=body, content_length=1000, content_type="application/json")
+    assert answer.status_code == 400 and body.reads > 0
 
 
 BAD_BATCHES = [

@@ -6,6 +6,7 @@ import uuid as uuid_module
 from sqlalchemy import func, select
 
 import addons.point_of_sale as point_of_sale
+from addons.pos_autonomous.central import tills
 from addons.pos_autonomous.central.package import make_package
 from addons.pos_autonomous.role import link
 from addons.pos_autonomous.till import push
@@ -27,6 +28,20 @@ def token_of(till):
     with till.engine.connect() as connection:
         row = link(connection)
     return f"{row.till_id}.{row.secret}"
+
+
+def till_id_of(till):
+    return int(token_of(till).partition(".")[0])
+
+
+def revoked_token(central, tmp_path, config_id=3):
+    """The token of a till made for `config_id`, then revoked on the central."""
+    gone = local_till(central, tmp_path, name="revoked", config_id=config_id)
+    token = token_of(gone)
+    gone.engine.dispose()
+    with central.engine.begin() as connection:
+        tills.revoke(connection, int(token.partition(".")[0]))
+    return token
 
 
 def order(session_id, product_id=1, qty="1", number=0):

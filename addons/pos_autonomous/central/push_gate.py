@@ -7,6 +7,9 @@ rose with the greenlets contending. Here at most `pos_autonomous.push_slots` pus
 touch the database; the others wait in memory, oldest first, each taking a slot as one is
 freed. A push that waited `pos_autonomous.push_queue_ms` without one is answered 503 with
 Retry-After before it touches the database (nothing stored: the till sends it again later).
+Only a till's pushes queue: the route checks the bearer token before it reads the body and
+takes a place here (routes.pushing_till), so a flood of pushes without a valid token delays no
+till.
 
 The gate is per process (gevent's greenlets when served, threads in tests: the standard
 library's locks, which gevent patches), and kept across the app's rebuilds while its size
@@ -111,9 +114,10 @@ def configure(app, url, parameters):
 
 
 def read_body_ahead():
-    """Read the request's body off the network before the wait, parse it once in a slot (the
-    route's json_object reads it from memory): a till on a slow link never holds a slot while
-    its batch arrives, and a push turned away costs no parsing."""
+    """Read the request's body off the network before the wait (once its till's token is
+    checked: a request refused 401 is not read), parse it once in a slot (the route's
+    json_object reads it from memory): a till on a slow link never holds a slot while its batch
+    arrives, and a push turned away costs no parsing."""
     length, limit = request.content_length, request.max_content_length
     if length is None or (limit is not None and length > limit):
         return  # chunked or too large: read (or refused) by json_object, as on any route

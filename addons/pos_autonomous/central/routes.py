@@ -13,6 +13,7 @@ import json
 import logging
 import re
 import time
+from contextlib import contextmanager
 from datetime import date, datetime
 from decimal import Decimal
 
@@ -20,6 +21,7 @@ import orjson
 from flask import Response, jsonify, request
 
 import addons.point_of_sale as point_of_sale
+from core.db import autocommit_read
 from core.web import current_instance, current_plugins
 from core.web.errors import ApiError, json_object
 from core.web.fields import HEX_DIGEST as LINK
@@ -109,15 +111,41 @@ def parse_positions(raw):
     return positions
 
 
-def till_from_request(connection):
+def bearer_token():
+    """The request's till token; 401 unauthorized when it sends none."""
     header = request.headers.get("Authorization", "")
     if not header.startswith("Bearer "):
         raise ApiError(401, "unauthorized", "send 'Authorization: Bearer <till token>' (the "
                                             "token is in the till's package)")
+    return header[len("Bearer "):].strip()
+
+
+@contextmanager
+def refused_as_invalid_token():
+    """A till's credentials refused (tills.TillAuthError): 401 invalid_token saying why."""
     try:
-        return tills.authenticate(connection, header[len("Bearer "):].strip())
+        yield
     except tills.TillAuthError as exc:
         raise ApiError(401, "invalid_token", str(exc)) from None
+
+
+def till_from_request(connection):
+    token = bearer_token()
+    with refused_as_invalid_token():
+        return tills.authenticate(connection, token)
+
+
+def pushing_till():
+    """The till a push comes from, checked before the push's body is read and before it waits
+    for a slot: a push without a valid till's token is answered 401 at once and queues behind
+    nobody, ahead of nobody. A token not of a till's form needs no database; the others one
+    SELECT by primary key, on a connection returned to the pool at once (no push holds one
+    while it waits)."""
+    token = bearer_token()
+    with refused_as_invalid_token():
+        credentials = tills.parse_token(token)
+        with autocommit_read(current_instance().engine) as connection:
+            return tills.check_secret(connection, *credentials)
 
 
 @blueprint.post("/pull")
@@ -327,13 +355,17 @@ def _chain(raw):
 @blueprint.post("/push")
 def push():
     """One batch of the calling till's sealed entries (README: the push protocol), stored
-    when a slot of this process's push gate is free (push_gate.py; 503 when none came)."""
+    when a slot of this process's push gate is free (push_gate.py; 503 when none came). The
+    token is checked before the body is read and the push queued (pushing_till); in the slot
+    the till's row is read again, so a till revoked meanwhile (during the upload or the wait)
+    stores nothing: 401 invalid_token."""
+    till_id = pushing_till().id
     push_gate.read_body_ahead()
     try:
         with push_gate.push_slot(), current_instance().engine.begin() as connection:
-            body = json_object()
-            till = till_from_request(connection)
-            batch = parse_push(body, till)
+            with refused_as_invalid_token():
+                till = tills.still_active(connection, till_id)
+            batch = parse_push(json_object(), till)
             answer = receive_push(connection, till, batch)
             tills.note_contact(connection, till)
     except push_gate.Busy as busy:

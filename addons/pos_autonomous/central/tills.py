@@ -171,15 +171,42 @@ def revoke(connection, till_id):
                        .values(revoked_at=utc_now()))
 
 
-def authenticate(connection, token):
-    """The Till row the bearer token belongs to; TillAuthError says why not."""
+def parse_token(token):
+    """(till id, secret) of a bearer token "<till id>.<secret>" (the till's package holds it);
+    TillAuthError when it has not that form. No database: a push is refused on it before it
+    waits for a slot (routes.push)."""
     till_id, _, secret = (token or "").partition(".")
     till_number = whole_number(till_id)
     if till_number is None or not secret:
         raise TillAuthError("this is not a till token (it comes in the till's package)")
+    return till_number, secret
+
+
+def authenticate(connection, token):
+    """The Till row the bearer token belongs to (one SELECT by primary key); TillAuthError
+    says why not."""
+    return check_secret(connection, *parse_token(token))
+
+
+def check_secret(connection, till_number, secret):
+    """The Till row numbered `till_number` if `secret` is its own and it is not revoked (one
+    SELECT by primary key); TillAuthError says why not."""
     till = connection.execute(select(Till).where(Till.id == till_number)).first()
     if till is None or not hmac.compare_digest(till.secret_hash, _digest(secret)):
         raise TillAuthError("unknown till or wrong secret")
+    return _not_revoked(till)
+
+
+def still_active(connection, till_id):
+    """The Till row of `till_id`, authenticated earlier, read again (its secret never changes,
+    its revocation may have come since); TillAuthError when it was revoked."""
+    till = connection.execute(select(Till).where(Till.id == till_id)).first()
+    if till is None:
+        raise TillAuthError("unknown till or wrong secret")
+    return _not_revoked(till)
+
+
+def _not_revoked(till):
     if till.revoked_at is not None:
         raise TillAuthError(f"till {till.id} was revoked on the central admin; make it a new "
                             "package")
