@@ -6,6 +6,8 @@
   `NumberedCopies`: one message encoded once for many tills, each copy with its own number
   (`BusTransaction.send_encoded`); `bus_transaction(engine)`: the same, committed together
   with the others of the moment on SQLite (group_commit.py), for routes tills call often;
+  `uninterrupted(connection)`: the statements of a block that holds a lock others wait for
+  keep the gevent worker until they are answered (uninterrupted.py);
 - who is calling: `caller_scope()` (ANY_CONFIG, or the caller's POS token: its instance,
   config and multi-sessions) and `require_pos(scope, pos_id, db_name)`;
 - `json_route`: a view decorator taking a plain JSON body or Odoo's JSON-RPC envelope;
@@ -18,7 +20,8 @@ from .access import caller_scope, require_pos
 from .bus import BusTransaction, pos_channel
 from .encoding import NumberedCopies
 from .group_commit import bus_transaction
+from .uninterrupted import uninterrupted
 from .jsonrpc import json_route
 
 __all__ = ["BusTransaction", "bus_transaction", "NumberedCopies", "pos_channel", "caller_scope",
-           "require_pos", "json_route"]
+           "require_pos", "json_route", "uninterrupted"]

@@ -28,6 +28,7 @@ from core.web import strict_json
 from . import wakeup
 from .encoding import Encoded, dumps
 from .models import BusMessage
+from .uninterrupted import uninterrupted
 
 MAX_MESSAGES_PER_POLL = 1000
 GC_INTERVAL = 60.0  # seconds between two collections in one process
@@ -101,16 +102,23 @@ class BusTransaction:
                            for row in self.outgoing])})
 
     def __exit__(self, exc_type, exc, traceback):
+        # From the INSERT (which takes the send lock) to the commit, every sender of every
+        # process waits for this one: its statements keep the worker (uninterrupted.py).
+        with uninterrupted(self.connection):
+            suppress = self._finish(exc_type, exc, traceback)
+        if exc_type is None and self.outgoing:
+            wakeup.after_commit(self.engine, self.channels)
+        return suppress
+
+    def _finish(self, exc_type, exc, traceback):
+        """Store the messages and commit (or roll back); what the `with` returns."""
         if exc_type is None and self.outgoing:
             try:
                 self._store_outgoing()
             except BaseException as error:
                 self._context.__exit__(type(error), error, error.__traceback__)
                 raise
-        suppress = self._context.__exit__(exc_type, exc, traceback)
-        if exc_type is None and self.outgoing:
-            wakeup.after_commit(self.engine, self.channels)
-        return suppress
+        return self._context.__exit__(exc_type, exc, traceback)
 
 
 def fetch(connection, channels, last, since=None, limit=MAX_MESSAGES_PER_POLL):

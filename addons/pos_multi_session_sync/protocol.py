@@ -1,14 +1,16 @@
 """What /pos_multi_session_sync/update does with each action (the wire shapes are in
 README.md). One update is one bus transaction: it takes the multi-session's lock first, so the
 updates of one multi-session run one after the other whatever the number of worker
-processes, and its bus messages commit with its changes, sent last. On SQLite the updates
-that arrive together share one commit, each in its own savepoint (pos_longpolling's
-`bus_transaction`)."""
+processes, and its bus messages commit with its changes, sent last. The updates that arrive
+together share one commit: on SQLite every update of the process, each in its own savepoint
+(pos_longpolling's `bus_transaction`); on PostgreSQL those of one multi-session in one worker
+(combining.py)."""
 from dataclasses import dataclass
 
 from addons.pos_longpolling import NumberedCopies, bus_transaction, pos_channel
 
 from . import store
+from .combining import combiner_for
 from .merge import merge_order
 from .models import DELETED, DRAFT
 from .store import MultiSessionKey, StoredOrder
@@ -62,30 +64,39 @@ def handle_update(engine, update, run_limit=None):
     run the caller may start (the run its main instance signed in its token); None: one run
     after the stored one, so that no till can end everybody's run with a huge `run_ID`."""
     key = MultiSessionKey(update.dbname, update.multi_session_id)
+    if engine.dialect.name == "postgresql":
+        return combiner_for(engine).run(key, lambda bus: apply_update(bus, key, update,
+                                                                      run_limit),
+                                        refusals=(RunJump,))
     with bus_transaction(engine) as bus:
-        connection = bus.connection
-        locked = store.lock_multi_session(connection, key, update.pos_id,
-                                          update.data["uid"] if update.action in READS_ORDER
-                                          else None)
-        if update.run_id < locked.run_id:
-            # A till of a run that has ended: it must reload; nothing it sent is applied.
-            return {"action": "outdated_run", "run_ID": locked.run_id}
-        limit = locked.run_id + 1 if run_limit is None else run_limit
-        if update.run_id > max(limit, locked.run_id):
-            raise RunJump(f"run_ID {update.run_id} is ahead of the run this till may start "
-                          f"({max(limit, locked.run_id)}; the multi-session is on run "
-                          f"{locked.run_id}): reload the till")
-        run = Run(key, locked.run_id, locked.order_id, locked.order)
-        if update.run_id > locked.run_id:
-            store.prepare_new_session(connection, key, update.run_id)
-            run = Run(key, update.run_id, 0)  # the order read may have become unpaid
-        store.register_pos(connection, key, update.pos_id, update.user_id,
-                           refresh_user=update.action == SYNC_ALL,
-                           known=(locked.pos_row is not None, locked.pos_user_id))
-        action = ACTIONS.get(update.action, relay)
-        reply, outgoing = action(connection, run, update)
-        deliver(bus, run, outgoing)
-        return reply
+        return apply_update(bus, key, update, run_limit)
+
+
+def apply_update(bus, key, update, run_limit):
+    """handle_update's work in the transaction `bus`, from the multi-session's lock on."""
+    connection = bus.connection
+    locked = store.lock_multi_session(connection, key, update.pos_id,
+                                      update.data["uid"] if update.action in READS_ORDER
+                                      else None)
+    if update.run_id < locked.run_id:
+        # A till of a run that has ended: it must reload; nothing it sent is applied.
+        return {"action": "outdated_run", "run_ID": locked.run_id}
+    limit = locked.run_id + 1 if run_limit is None else run_limit
+    if update.run_id > max(limit, locked.run_id):
+        raise RunJump(f"run_ID {update.run_id} is ahead of the run this till may start "
+                      f"({max(limit, locked.run_id)}; the multi-session is on run "
+                      f"{locked.run_id}): reload the till")
+    run = Run(key, locked.run_id, locked.order_id, locked.order)
+    if update.run_id > locked.run_id:
+        store.prepare_new_session(connection, key, update.run_id)
+        run = Run(key, update.run_id, 0)  # the order read may have become unpaid
+    store.register_pos(connection, key, update.pos_id, update.user_id,
+                       refresh_user=update.action == SYNC_ALL,
+                       known=(locked.pos_row is not None, locked.pos_user_id))
+    action = ACTIONS.get(update.action, relay)
+    reply, outgoing = action(connection, run, update)
+    deliver(bus, run, outgoing)
+    return reply
 
 
 def deliver(bus, run, outgoing):
