@@ -173,8 +173,12 @@ def _statements():
 
 
 def _read_after(engine, after, limit):
-    """Every channel's messages with id > after: what feeds the in-memory tail."""
-    with autocommit_read(engine) as connection:
+    """Every channel's messages with id > after: what feeds the in-memory tail. Every poller
+    of the process waits for this read, which can be megabytes (each till's copy of each
+    shared order): read cooperatively, a chunk of the answer per turn of the worker's queue,
+    it took seconds under load and the pollers fell further behind at each read; it keeps
+    the worker instead (uninterrupted.py)."""
+    with autocommit_read(engine) as connection, uninterrupted(connection):
         return connection.execute(_statements().read_after,
                                   {"after": after, "limit": limit}).all()
 
