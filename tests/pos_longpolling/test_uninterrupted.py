@@ -1,13 +1,13 @@
 """`uninterrupted`: statements that wait for PostgreSQL with a plain poll(2), up to a budget,
 then with psycopg's own wait; the same results either way. Without gevent the tests hand it
 the kernel's poll themselves (under gevent it takes the unpatched one)."""
+import importlib
 import select
 
 import pytest
 from psycopg import waiting
 from sqlalchemy import create_engine, text
 
-from addons.pos_longpolling import uninterrupted as module
 from addons.pos_longpolling.uninterrupted import uninterrupted
 from core.db import resolve_url
 
@@ -44,33 +44,41 @@ class CountingPoll:
         return Poller()
 
 
-def test_statements_wait_alone_and_answer_as_usual(engine, postgresql, monkeypatch):
-    fallbacks = []
-    monkeypatch.setattr(waiting, "wait", lambda *args, **kwargs: fallbacks.append(args))
+@pytest.fixture
+def psycopg_waits(monkeypatch):
+    """The calls of psycopg's own wait (every statement outside a block, and those of a
+    block past their budget), still waiting as psycopg does."""
+    calls, psycopg_wait = [], waiting.wait
+
+    def counted(*args, **kwargs):
+        calls.append(args)
+        return psycopg_wait(*args, **kwargs)
+    monkeypatch.setattr(waiting, "wait", counted)
+    return calls
+
+
+def test_statements_wait_alone_and_answer_as_usual(engine, postgresql, psycopg_waits):
     poll = CountingPoll()
     with engine.begin() as connection:
         driver = connection.connection.driver_connection
         with uninterrupted(connection, poll=poll):
+            before = len(psycopg_waits)
             assert "wait" in vars(driver)
             rows = connection.execute(text("SELECT n FROM generate_series(1, 3) AS n")).all()
             assert connection.exec_driver_sql("SELECT 'kept'").scalar() == "kept"
+            assert len(psycopg_waits) == before
         assert "wait" not in vars(driver)
     assert [row.n for row in rows] == [1, 2, 3]
-    assert poll.waits >= 2 and fallbacks == []
+    assert poll.waits >= 2
 
 
-def test_a_statement_past_the_budget_waits_as_psycopg_does(engine, postgresql, monkeypatch):
-    psycopg_wait, fallbacks = waiting.wait, []
-
-    def counted(*args, **kwargs):
-        fallbacks.append(args)
-        return psycopg_wait(*args, **kwargs)
-    monkeypatch.setattr(waiting, "wait", counted)
+def test_a_statement_past_the_budget_waits_as_psycopg_does(engine, postgresql, psycopg_waits):
     with engine.begin() as connection:
         with uninterrupted(connection, budget=0.01, poll=CountingPoll()):
+            before = len(psycopg_waits)
             assert connection.exec_driver_sql("SELECT 'late' FROM pg_sleep(0.2)").scalar() \
                 == "late"
-    assert len(fallbacks) == 1
+            assert len(psycopg_waits) == before + 1
 
 
 def test_an_error_of_the_database_is_raised_as_usual(engine, postgresql):
@@ -92,6 +100,8 @@ def test_nested_blocks_leave_the_restoring_to_the_outer_one(engine, postgresql):
 
 
 def test_nothing_changes_without_gevent_or_on_sqlite(engine):
+    # (the package's name `uninterrupted` is the function: the module is imported by path)
+    module = importlib.import_module("addons.pos_longpolling.uninterrupted")
     assert module._unpatched_poll() is None  # the test process is not monkey-patched
     with engine.connect() as connection:
         with uninterrupted(connection):
