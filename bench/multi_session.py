@@ -5,7 +5,7 @@ beside the raw commit rate of the same database, measured in the same run.
 
     .venv/bin/python bench/multi_session.py [--tills 10] [--multi-sessions 1]
         [--seconds 60 | --updates N] [--rate R] [--lines 20] [--receive poll|websocket]
-        [--db postgresql://postgres@127.0.0.1:5432 [--workers N]]
+        [--db postgresql://postgres@127.0.0.1:5432 [--workers N]] [--by-second]
 
 Each till is two threads in this process, each with its own keep-alive HTTP connection:
 * a sender: creates an order, then sends update_order again and again, one more line each time,
@@ -396,6 +396,24 @@ def figures_of(stats, tills, started, sent_until, tills_per_multi_session):
     }
 
 
+def print_by_second(stats, tills, started):
+    """Deliveries by the second their update was sent in, with their latency: a receiving
+    side that keeps up shows the same latency all along, one that falls behind a latency
+    growing with the run (or, as before the tail's read kept the worker, every delivery
+    arriving only once the sending stopped: latency falling as the send time grows)."""
+    by_second = {}
+    for till in tills:
+        for uid, revision, received_at in till.received:
+            sent_at = stats.sent_at.get((uid, revision))
+            if sent_at is not None:
+                by_second.setdefault(int(sent_at - started), []).append(received_at - sent_at)
+    print("\nsent in second    deliveries    p50 ms    p99 ms")
+    for second, latencies in sorted(by_second.items()):
+        latencies.sort()
+        print(f"{second:14d}{len(latencies):14d}{percentile(latencies, 50) * 1000:10.0f}"
+              f"{percentile(latencies, 99) * 1000:10.0f}")
+
+
 def print_summary(f, baseline, backend, args, usage):
     """`usage`: CPU seconds while the tills sent, by name."""
     tills = args.tills * args.multi_sessions
@@ -461,6 +479,8 @@ def main():
     parser.add_argument("--workers", type=int, help="gunicorn gevent workers (PostgreSQL)")
     parser.add_argument("--db", help="a PostgreSQL server URL, to run on a scratch database "
                                      "there (default: a new SQLite file)")
+    parser.add_argument("--by-second", action="store_true",
+                        help="also the deliveries' latency by the second they were sent in")
     args = parser.parse_args()
     if args.tills < 2:
         parser.error("--tills must be at least 2: deliveries go to the other tills")
@@ -489,6 +509,8 @@ def main():
     print(f"{len(tills)} tills: {figures['acknowledged']} updates acknowledged in "
           f"{figures['send_seconds']:.1f} s, {figures['deliveries']} deliveries", flush=True)
     print_summary(figures, baseline, backend, args, usage)
+    if args.by_second:
+        print_by_second(stats, tills, started)
 
 
 if __name__ == "__main__":
