@@ -20,11 +20,12 @@ TOKEN_MAX_AGE = "point_of_sale.token_max_age"  # app.extensions keys, set by hoo
 TOKEN_KEYS = "point_of_sale.token_keys"
 
 
-def caller_credentials():
+def caller_credentials(connection=None):
     """ANY_CONFIG for a signed-in user, the `PosToken` of a bearer token (of this instance or
     of one it trusts); else 401. A token is checked without the database (tills poll often):
     the keys and the maximum age are the app's, read when it was built (it is rebuilt when a
-    parameter changes)."""
+    parameter changes). A signed-in user is looked up on `connection` when given (a route's
+    own transaction: no other connection taken from the pool)."""
     header = request.headers.get("Authorization", "")
     if header.startswith("Bearer "):
         try:
@@ -33,19 +34,23 @@ def caller_credentials():
                                 current_app.extensions[TOKEN_MAX_AGE])
         except TokenError as exc:
             raise ApiError(401, "invalid_token", str(exc)) from None
-    with autocommit_read(current_instance().engine) as connection:  # one round trip
+    if connection is not None:
         account = signed_in_account(connection)
-        if account is not None:
-            g.pos_account = account
-            return ANY_CONFIG
+    else:
+        with autocommit_read(current_instance().engine) as reading:  # one round trip
+            account = signed_in_account(reading)
+    if account is not None:
+        g.pos_account = account
+        return ANY_CONFIG
     raise ApiError(401, "unauthorized", _("sign in at /web/login, or send 'Authorization: Bearer "
                                           "<token>' with a token from `core token CONFIG_ID`"))
 
 
-def caller_config_scope():
+def caller_config_scope(connection=None):
     """ANY_CONFIG for a signed-in user, the config id of a token of this instance; else 401,
-    or 403 for a token another instance issued (it opens that instance's tills only)."""
-    scope = caller_credentials()
+    or 403 for a token another instance issued (it opens that instance's tills only). See
+    `caller_credentials` for `connection`."""
+    scope = caller_credentials(connection)
     if scope is ANY_CONFIG:
         return ANY_CONFIG
     if scope.db_name != current_instance().db_name:

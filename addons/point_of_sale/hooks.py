@@ -83,14 +83,18 @@ def register_config_fields(form):
 
 @hookimpl
 def configure_app(app):
-    """Keep the token lifetime and the token keys with the app, for access.caller_credentials."""
+    """Keep the token lifetime and the token keys with the app, for access.caller_credentials,
+    and the discount that needs a manager's approval, for the push (order_approvals.py): read
+    once here rather than at every push."""
     from .access import TOKEN_KEYS, TOKEN_MAX_AGE
+    from .order_approvals import APP_LIMIT, LIMIT
     from .tokens import trusted_keys
     instance = app.extensions["core"]
     with instance.engine.connect() as connection:
         parameters = instance.parameters(connection, app.extensions["core.plugins"])
         app.extensions[TOKEN_MAX_AGE] = parameters.get(TOKEN_MAX_AGE)
         app.extensions[TOKEN_KEYS] = trusted_keys(parameters, instance.db_name)
+        app.extensions[APP_LIMIT] = parameters.get(LIMIT)
     from .journal import record_start
     process = (instance.url, os.getpid())
     with instance.engine.begin() as connection:

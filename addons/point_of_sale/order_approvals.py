@@ -16,8 +16,9 @@ approval. How an approval travels with the order (its `"approvals"`, a list):
 - nothing, when the push comes from a signed-in manager of the till (kept, `signed_in`).
 
 The rule runs in the push's `check_order` (routes.py), one order at a time: a refused order
-never takes the others of its push with it. What it reads (the limit, the products' prices) is
-read once per push. An autonomous till runs the same route for its page, so its tickets obey
+never takes the others of its push with it. The limit is the app's, read when it was built
+(`APP_LIMIT`: the app is rebuilt when a parameter changes); the products' prices are read once
+per push. An autonomous till runs the same route for its page, so its tickets obey
 the rule there; its approvals reach the central with its journal (`received_approvals`).
 """
 import json
@@ -46,6 +47,7 @@ UUID = re.compile(r"[A-Za-z0-9_-]{1,64}")
 PROOF = re.compile(r"[0-9a-f]{64}")
 OFFLINE = "pin_offline"
 UNREAD = object()  # the limit, until the first order of a push reads it
+APP_LIMIT = "point_of_sale.discount_approval_limit"  # app.extensions key (hooks.configure_app)
 PRICES = select(Product.__table__.c.id, Product.__table__.c.price).where(
     Product.__table__.c.id.in_(bindparam("ids", expanding=True)))  # built once (orders.py)
 
@@ -149,11 +151,11 @@ class PushApprovals:
     """The rule for one push: `check(connection, order, session)` is a `check_order` (None, or
     (code, message)); `record(connection, results)` keeps the approvals of the orders stored."""
 
-    def __init__(self, raw_orders, account=None):
+    def __init__(self, raw_orders, account=None, limit=UNREAD):
         self.product_ids = product_ids_of(raw_orders)
         self.account = account  # the signed-in caller (id, login, role), None for a token
         self.prices = None
-        self.limit = UNREAD
+        self.limit = limit  # the app's (APP_LIMIT); else read by the first order checked
         self.managers = {}  # config id -> whether the caller is a manager of its till
         self.to_record = {}  # order uuid -> (config id, session id, [(action, Approved, at)])
 

@@ -34,7 +34,7 @@ from .access import (
 from .customers import partner_json
 from .models import Partner, PosSession, Product
 from .offline import offline_manifest
-from .order_approvals import PushApprovals
+from .order_approvals import APP_LIMIT, UNREAD, PushApprovals
 from .orders import push_orders, refused_in_place
 from .payment_methods import payment_methods
 from .staff import is_till_cashier, may_use_config, till_cashiers
@@ -145,8 +145,25 @@ def pos_login(session_id):
 
 @blueprint.post("/orders")
 def push():
-    """Store pushed orders: `[order, ...]` or `{"orders": [...]}`; one result per order."""
-    scope = caller_config_scope()
+    """Store pushed orders: `[order, ...]` or `{"orders": [...]}`; one result per order. The
+    caller is checked on the push's own transaction (a signed-in till: one connection and one
+    BEGIN per push, not two), before the body is read."""
+    with current_instance().engine.begin() as connection:
+        scope = caller_config_scope(connection)
+        orders, refusals = _pushed_orders()
+        staff_configs = staff_config_ids()
+        approvals = PushApprovals(orders, g.get("pos_account"),  # order_approvals.py
+                                  current_app.extensions.get(APP_LIMIT, UNREAD))
+        results = push_orders(connection, refused_in_place(orders, refusals),
+                              allowed_config_id=scope,
+                              check_order=_order_check(staff_configs, approvals),
+                              prices_read=approvals.use_prices)
+        approvals.record(connection, results)
+    return _json_answer({"results": results})
+
+
+def _pushed_orders():
+    """(the pushed orders, {index: JsonRefused} of those whose content is refused alone)."""
     _body, orders, refusals = json_items("orders")  # an order's content refuses it alone
     if not isinstance(orders, list):
         raise ApiError(400, "invalid_body", _('send a JSON array of orders, or {"orders": [...]}'))
@@ -154,9 +171,13 @@ def push():
         raise ApiError(413, "too_many_orders",
                        _('send at most %(max_orders_per_push)s orders per push, then the rest'
                          , max_orders_per_push=MAX_ORDERS_PER_PUSH))
+    return orders, refusals
+
+
+def _order_check(staff_configs, approvals):
+    """The push's `check_order`: the caller's tills, the cashier, the addons' rules
+    (`check_pos_order`) and the managers' approvals."""
     manager = current_plugins()
-    staff_configs = staff_config_ids()
-    approvals = PushApprovals(orders, g.get("pos_account"))  # order_approvals.py
 
     def check_order(connection, order, session):
         if staff_configs is not None and session.config_id not in staff_configs:
@@ -168,12 +189,7 @@ def push():
         return manager.hook.check_pos_order(connection=connection, order=order,
                                             session=session) \
             or approvals.check(connection, order, session)
-    with current_instance().engine.begin() as connection:
-        results = push_orders(connection, refused_in_place(orders, refusals),
-                              allowed_config_id=scope, check_order=check_order,
-                              prices_read=approvals.use_prices)
-        approvals.record(connection, results)
-    return _json_answer({"results": results})
+    return check_order
 
 
 def _json_answer(value):
