@@ -6,7 +6,7 @@ import threading
 import time
 from pathlib import Path
 
-from sqlalchemy import MetaData, create_engine, event
+from sqlalchemy import MetaData, bindparam, create_engine, event
 from sqlalchemy.engine import make_url
 from sqlalchemy.exc import (
     ArgumentError,
@@ -223,19 +223,25 @@ class PlainSavepoint:
 
 class BulkInsert:
     """An INSERT of many rows of `table` (dicts with the columns `keys`, every one given), sent
-    as one executemany: compiled once per dialect, each value through its column type's own
-    bind processor. SQLAlchemy's execute builds every row's parameters in Python first, which
-    on a hot path cost more than the database's work."""
+    as one executemany (or, returning columns, as multi-row INSERTs: `returning`): compiled
+    once per dialect, each value through its column type's own bind processor. SQLAlchemy's
+    execute builds every row's parameters in Python first, which on a hot path cost more than
+    the database's work."""
+
+    RETURNING_PAGE = 100  # rows per multi-row INSERT: a bounded number of statements kept
 
     def __init__(self, table, keys):
         self.table, self.keys = table, tuple(keys)
-        self._prepared = {}  # (dialect, driver, paramstyle) -> (SQL, [(key, processor)], positional)
+        # (dialect, driver, paramstyle, rows or None, returning) -> (SQL, [(key, processor)] in
+        # parameter order, parameter names or None if positional); a multi-row statement's
+        # keys are (row index, column key)
+        self._prepared = {}
 
     def __call__(self, connection, rows):
         if not rows:
             return
-        sql, processors, positional = self._prepare(connection.dialect)
-        if positional:
+        sql, processors, names = self._prepare(connection.dialect)
+        if names is None:
             params = [tuple([row[key] if process is None else process(row[key])
                              for key, process in processors]) for row in rows]
         else:
@@ -243,18 +249,50 @@ class BulkInsert:
                        for key, process in processors} for row in rows]
         connection.exec_driver_sql(sql, params)
 
-    def _prepare(self, dialect):
-        cache_key = (dialect.name, dialect.driver, dialect.paramstyle)
+    def returning(self, connection, rows, *columns):
+        """Insert `rows` as multi-row INSERT ... VALUES (...), (...) RETURNING `columns`
+        (names), RETURNING_PAGE rows a statement; the rows returned, in no promised order
+        (SQLite's): return a key with them. SQLAlchemy's own (`insertmanyvalues`) builds each
+        row's parameters in Python first, as its executemany does."""
+        found = []
+        for start in range(0, len(rows), self.RETURNING_PAGE):
+            page = rows[start:start + self.RETURNING_PAGE]
+            sql, processors, names = self._prepare(connection.dialect, len(page), columns)
+            values = [page[index][key] if process is None else process(page[index][key])
+                      for (index, key), process in processors]
+            params = tuple(values) if names is None else dict(zip(names, values))
+            found.extend(connection.exec_driver_sql(sql, params).all())
+        return found
+
+    def _prepare(self, dialect, count=None, returning=()):
+        cache_key = (dialect.name, dialect.driver, dialect.paramstyle, count, returning)
         prepared = self._prepared.get(cache_key)
         if prepared is None:
-            compiled = self.table.insert().compile(dialect=dialect, column_keys=list(self.keys))
-            order = compiled.positiontup if compiled.positional else self.keys
-            if sorted(order) != sorted(self.keys) or compiled.escaped_bind_names:
-                raise ValueError(f"cannot bulk-insert {self.table.name} by {self.keys}")
-            prepared = self._prepared[cache_key] = (str(compiled), [
-                (key, self.table.c[key].type.dialect_impl(dialect).bind_processor(dialect))
-                for key in order], compiled.positional)
+            prepared = self._prepared[cache_key] = self._compiled(dialect, count, returning)
         return prepared
+
+    def _processor(self, key, dialect):
+        column = self.table.c[key if isinstance(key, str) else key[1]]
+        return column.type.dialect_impl(dialect).bind_processor(dialect)
+
+    def _compiled(self, dialect, count, returning):
+        """The one-row form (`count` None: executemany's), or `count` rows' returning
+        `returning`, as `_prepared` keeps them."""
+        if count is None:
+            compiled = self.table.insert().compile(dialect=dialect, column_keys=list(self.keys))
+            keys = {key: key for key in self.keys}  # parameter name -> column key
+        else:
+            keys = {f"{key}__{index}": (index, key)  # -> (row, column key)
+                    for index in range(count) for key in self.keys}
+            compiled = self.table.insert().values([
+                {key: bindparam(f"{key}__{index}", type_=self.table.c[key].type)
+                 for key in self.keys} for index in range(count)]).returning(
+                *[self.table.c[name] for name in returning]).compile(dialect=dialect)
+        order = compiled.positiontup if compiled.positional else list(keys)
+        if sorted(order) != sorted(keys) or compiled.escaped_bind_names:
+            raise ValueError(f"cannot bulk-insert {self.table.name} by {self.keys}")
+        processors = [(keys[name], self._processor(keys[name], dialect)) for name in order]
+        return str(compiled), processors, None if compiled.positional else order
 
 
 def dialect_insert(dialect_name):

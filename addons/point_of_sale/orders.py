@@ -277,9 +277,11 @@ def _timestamp(value):
 
 # -- storing ---------------------------------------------------------------------------------
 
-ORDER_INSERT_IDS = Order.__table__.insert().returning(Order.__table__.c.uuid,
-                                                      Order.__table__.c.id)
 # Every column but the id, each row giving them all (core.db.BulkInsert).
+ORDER_INSERT = BulkInsert(Order.__table__, (
+    "uuid", "reference", "session_id", "partner_id", "created_at", "received_at",
+    "amount_untaxed", "amount_tax", "amount_total", "amount_paid", "amount_return",
+    "refunded_order_id", "cashier"))
 LINE_INSERT = BulkInsert(OrderLine.__table__, (
     "order_id", "product_id", "qty", "price_unit", "discount", "price_subtotal",
     "price_subtotal_incl", "tax_rate", "refunded_line_id", "label"))
@@ -745,10 +747,9 @@ def _insert(connection, rows):
 def insert_orders(connection, orders, lines, payments):
     """Insert `orders` (column values, each with its `uuid`) and, per order, its `lines` and
     `payments` (lists of column values without `order_id`): one statement per table. The
-    orders' insert returns each new id with its uuid (SQLAlchemy sends the rows as one
-    multi-row INSERT ... RETURNING; asking it to keep the rows' order would send them one at a
-    time on SQLite, hence the uuids). Return the ids, in order."""
-    ids = dict(connection.execute(ORDER_INSERT_IDS, orders).all())
+    orders' insert (a multi-row INSERT ... RETURNING) returns each new id with its uuid: SQLite
+    promises no order for them. Return the ids, in order."""
+    ids = dict(ORDER_INSERT.returning(connection, orders, "uuid", "id"))
     order_ids = [ids[order["uuid"]] for order in orders]
     LINE_INSERT(connection, [{**line, "order_id": order_id}
                              for order_id, rows in zip(order_ids, lines) for line in rows])
