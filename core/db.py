@@ -278,21 +278,24 @@ class BulkInsert:
     def _compiled(self, dialect, count, returning):
         """The one-row form (`count` None: executemany's), or `count` rows' returning
         `returning`, as `_prepared` keeps them."""
-        if count is None:
-            compiled = self.table.insert().compile(dialect=dialect, column_keys=list(self.keys))
-            keys = {key: key for key in self.keys}  # parameter name -> column key
-        else:
-            keys = {f"{key}__{index}": (index, key)  # -> (row, column key)
-                    for index in range(count) for key in self.keys}
-            compiled = self.table.insert().values([
-                {key: bindparam(f"{key}__{index}", type_=self.table.c[key].type)
-                 for key in self.keys} for index in range(count)]).returning(
-                *[self.table.c[name] for name in returning]).compile(dialect=dialect)
+        compiled, keys = self._statement(dialect, count, returning)
         order = compiled.positiontup if compiled.positional else list(keys)
         if sorted(order) != sorted(keys) or compiled.escaped_bind_names:
             raise ValueError(f"cannot bulk-insert {self.table.name} by {self.keys}")
         processors = [(keys[name], self._processor(keys[name], dialect)) for name in order]
         return str(compiled), processors, None if compiled.positional else order
+
+    def _statement(self, dialect, count, returning):
+        """(the compiled INSERT, {parameter name: column key, or (row index, column key)})."""
+        if count is None:
+            return (self.table.insert().compile(dialect=dialect, column_keys=list(self.keys)),
+                    {key: key for key in self.keys})
+        rows = [{key: bindparam(f"{key}__{index}", type_=self.table.c[key].type)
+                 for key in self.keys} for index in range(count)]
+        statement = self.table.insert().values(rows).returning(
+            *[self.table.c[name] for name in returning])
+        return statement.compile(dialect=dialect), {
+            f"{key}__{index}": (index, key) for index in range(count) for key in self.keys}
 
 
 def dialect_insert(dialect_name):

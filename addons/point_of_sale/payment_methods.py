@@ -124,10 +124,9 @@ def check_payments(payments, total, methods):
     that give change may pay more than is due (the change comes out of them). A refund
     (total < 0) is paid back with negative amounts that add up to exactly its total."""
     by_code = {m["code"]: m for m in methods}
-    usable = ", ".join(m["code"] for m in methods if m["active"])
     refund = total < 0
     for index, payment in enumerate(payments):
-        _check_payment(index, payment, by_code.get(payment.method), usable, refund)
+        _check_payment(index, payment, by_code.get(payment.method), methods, refund)
     paid = sum((p.amount for p in payments), Decimal("0"))
     if refund:
         if paid != total:
@@ -142,24 +141,30 @@ def check_payments(payments, total, methods):
     return paid - total
 
 
-def _check_payment(index, payment, method, usable, refund):
-    """One payment: a method of this till still taken, an amount of the right sign."""
+def _check_payment(index, payment, method, methods, refund):
+    """One payment: a method of this till still taken (of `methods`), an amount of the right
+    sign."""
     if method is None:
         raise Rejection("unknown_payment_method",
                         _("payments[%(index)s].method %(method)s is not a payment method of this "
                           "till; it takes: %(usable)s", index=index,
-                          method=repr(payment.method), usable=usable))
+                          method=repr(payment.method), usable=_usable(methods)))
     if not method["active"]:
         raise Rejection("inactive_payment_method",
                         _("payments[%(index)s]: %(method)s is no longer taken at this till; use "
                           "one of: %(usable)s", index=index, method=method["name"],
-                          usable=usable))
+                          usable=_usable(methods)))
     if refund and payment.amount >= 0:
         raise Rejection("invalid_payment", _("payments[%(index)s].amount must be negative: "
                                              "a refund is paid back", index=index))
     if not refund and payment.amount <= 0:
         raise Rejection("invalid_payment", _("payments[%(index)s].amount must be more than 0",
                                              index=index))
+
+
+def _usable(methods):
+    """The codes of the methods a till takes, as a refusal names them."""
+    return ", ".join(m["code"] for m in methods if m["active"])
 
 
 def _check_change(payments, total, methods, by_code):

@@ -10,6 +10,7 @@ from .fields import Rejection
 from .payment_methods import BUILT_IN_METHODS, check_payments
 
 CENT = Decimal("0.01")
+ZERO = Decimal("0")
 MONEY_LIMIT = Decimal("10000000000")  # Numeric(12, 2) holds less than this
 
 
@@ -27,13 +28,17 @@ class Totals:
 def compute_totals(order, tax_rates, methods=BUILT_IN_METHODS):
     """Totals from the lines and the products' tax rates (percent, prices tax excluded); the
     payments checked against the config's payment `methods` (payment_methods.check_payments)."""
-    amounts = []
-    for line in order.lines:
+    amounts, rates = [], []
+    untaxed = total = ZERO
+    for line in order.lines:  # one loop for all the sums: a push computes thousands of lines
+        rate = tax_rates[line.product_id]
         subtotal = _cents(line.qty * line.price_unit * (100 - line.discount) / 100)
-        amounts.append((subtotal, subtotal + _cents(subtotal * tax_rates[line.product_id] / 100)))
-    untaxed = sum((a for a, _ in amounts), Decimal("0"))
-    total = sum((b for _, b in amounts), Decimal("0"))
-    paid = sum((p.amount for p in order.payments), Decimal("0"))
+        with_tax = subtotal + _cents(subtotal * rate / 100)
+        amounts.append((subtotal, with_tax))
+        rates.append(rate)
+        untaxed += subtotal
+        total += with_tax
+    paid = sum((p.amount for p in order.payments), ZERO)
     if order.amount_total is not None and abs(order.amount_total - total) > CENT:
         raise Rejection("total_mismatch", _("the till's total %(sent)s differs from the "
                                             "server's %(total)s; check prices and tax rates",
@@ -42,9 +47,8 @@ def compute_totals(order, tax_rates, methods=BUILT_IN_METHODS):
     if abs(paid) >= MONEY_LIMIT:  # |paid| >= |total| >= every line
         raise Rejection("amount_too_large", _("an order's amounts must stay below %(limit)s; "
                                               "split it", limit=MONEY_LIMIT))
-    return Totals(tuple(amounts), untaxed, total - untaxed, total, paid, change,
-                  tuple(tax_rates[line.product_id] for line in order.lines))
+    return Totals(tuple(amounts), untaxed, total - untaxed, total, paid, change, tuple(rates))
 
 
 def _cents(value):
-    return value.quantize(CENT, rounding=ROUND_HALF_UP)
+    return value.quantize(CENT, ROUND_HALF_UP)
