@@ -287,8 +287,9 @@ class BulkInsert:
 
     def _statement(self, dialect, count, returning):
         """(the compiled INSERT, {parameter name: column key, or (row index, column key)})."""
-        if count is None:
-            return (self.table.insert().compile(dialect=dialect, column_keys=list(self.keys)),
+        if count is None:  # executemany's: no RETURNING of the ids (PostgreSQL's by default)
+            return (self.table.insert().compile(dialect=dialect, column_keys=list(self.keys),
+                                                for_executemany=True),
                     {key: key for key in self.keys})
         rows = [{key: bindparam(f"{key}__{index}", type_=self.table.c[key].type)
                  for key in self.keys} for index in range(count)]

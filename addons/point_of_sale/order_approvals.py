@@ -152,7 +152,7 @@ class PushApprovals:
     (code, message)); `record(connection, results)` keeps the approvals of the orders stored."""
 
     def __init__(self, raw_orders, account=None, limit=UNREAD):
-        self.product_ids = product_ids_of(raw_orders)
+        self.raw_orders = raw_orders  # their products' prices are read unless given (use_prices)
         self.account = account  # the signed-in caller (id, login, role), None for a token
         self.prices = None
         self.limit = limit  # the app's (APP_LIMIT); else read by the first order checked
@@ -169,8 +169,9 @@ class PushApprovals:
         if self.limit is UNREAD:
             self.limit = current_instance().parameters(connection, current_plugins()).get(LIMIT)
         if self.prices is None:
-            rows = connection.execute(PRICES, {"ids": list(self.product_ids)}).all() \
-                if self.product_ids else []
+            product_ids = product_ids_of(self.raw_orders)
+            rows = connection.execute(PRICES, {"ids": list(product_ids)}).all() \
+                if product_ids else []
             self.prices = {row.id: _cents(row.price) for row in rows}
 
     def _caller_manages(self, connection, config_id):

@@ -17,6 +17,7 @@ from collections import defaultdict
 from dataclasses import dataclass
 from datetime import datetime
 from decimal import Decimal
+from typing import NamedTuple
 
 from sqlalchemy import bindparam, select, update
 from sqlalchemy.exc import IntegrityError
@@ -47,8 +48,9 @@ MAX_PAYMENTS = 20
 UUID_PATTERN = re.compile(r"[A-Za-z0-9_-]{1,64}")
 
 
-@dataclass(frozen=True)
-class ParsedLine:
+# Lines and payments are NamedTuples: as immutable as a frozen dataclass, built for half the
+# cost (a push of 20 orders builds some 80 of them).
+class ParsedLine(NamedTuple):
     product_id: int
     qty: Decimal
     price_unit: Decimal
@@ -56,8 +58,7 @@ class ParsedLine:
     refunded_line_index: int | None = None  # a refund line: the original's line it takes back
 
 
-@dataclass(frozen=True)
-class ParsedPayment:
+class ParsedPayment(NamedTuple):
     method: str
     amount: Decimal
 
