@@ -8,7 +8,7 @@ from core.db import autocommit_read
 from core.i18n import _
 from core.web import current_instance
 from core.web.errors import ApiError
-from core.web.sessions import signed_in_account
+from core.web.sessions import may_be_signed_in, signed_in_account
 from core.web.users import ADMIN, MANAGER, role_allows
 
 from . import sessions
@@ -34,16 +34,27 @@ def caller_credentials(connection=None):
                                 current_app.extensions[TOKEN_MAX_AGE])
         except TokenError as exc:
             raise ApiError(401, "invalid_token", str(exc)) from None
-    if connection is not None:
-        account = signed_in_account(connection)
-    else:
-        with autocommit_read(current_instance().engine) as reading:  # one round trip
-            account = signed_in_account(reading)
+    account = _signed_in(connection) if may_be_signed_in() else None  # else no lookup at all
     if account is not None:
         g.pos_account = account
         return ANY_CONFIG
     raise ApiError(401, "unauthorized", _("sign in at /web/login, or send 'Authorization: Bearer "
                                           "<token>' with a token from `core token CONFIG_ID`"))
+
+
+def _signed_in(connection):
+    if connection is not None:
+        return signed_in_account(connection)
+    with autocommit_read(current_instance().engine) as reading:  # one round trip
+        return signed_in_account(reading)
+
+
+def session_to_look_up():
+    """Whether `caller_credentials` would look a session up in the database: no bearer token,
+    and a session cookie of this instance that may still be valid. Every other caller is
+    answered without the database."""
+    return not request.headers.get("Authorization", "").startswith("Bearer ") \
+        and may_be_signed_in()
 
 
 def caller_config_scope(connection=None):

@@ -1,4 +1,5 @@
 """The POS's HTTP endpoints: the page tills run, the data it loads, and the order push."""
+import contextlib
 import json
 from pathlib import Path
 
@@ -29,6 +30,7 @@ from .access import (
     require_config_access,
     require_manager,
     require_session_access,
+    session_to_look_up,
     staff_config_ids,
 )
 from .customers import partner_json
@@ -145,11 +147,8 @@ def pos_login(session_id):
 
 @blueprint.post("/orders")
 def push():
-    """Store pushed orders: `[order, ...]` or `{"orders": [...]}`; one result per order. The
-    caller is checked on the push's own transaction (a signed-in till: one connection and one
-    BEGIN per push, not two), before the body is read."""
-    with current_instance().engine.begin() as connection:
-        scope = caller_config_scope(connection)
+    """Store pushed orders: `[order, ...]` or `{"orders": [...]}`; one result per order."""
+    with _push_transaction() as (connection, scope):
         orders, refusals = _pushed_orders()
         staff_configs = staff_config_ids()
         approvals = PushApprovals(orders, g.get("pos_account"),  # order_approvals.py
@@ -160,6 +159,23 @@ def push():
                               prices_read=approvals.use_prices)
         approvals.record(connection, results)
     return _json_answer({"results": results})
+
+
+@contextlib.contextmanager
+def _push_transaction():
+    """(the push's write transaction, the caller's config scope), the caller checked before
+    the body is read. A signed-in caller's session is looked up in that transaction (one
+    connection and one BEGIN per push, not two); a token, or no signed cookie of this
+    instance, is answered first, without the database: a caller without credentials never
+    takes the write lock."""
+    engine = current_instance().engine
+    if not session_to_look_up():
+        scope = caller_config_scope()
+        with engine.begin() as connection:
+            yield connection, scope
+        return
+    with engine.begin() as connection:
+        yield connection, caller_config_scope(connection)
 
 
 def _pushed_orders():

@@ -75,6 +75,15 @@ def signed_in_account(connection):
     return row
 
 
+def may_be_signed_in():
+    """Whether the request's cookie may still sign it in, as far as can be told without the
+    database (`signed_in_account` then looks its session up): a caller without one can be
+    refused before a route opens a transaction for it."""
+    user_id, token, seen = session.get(USER), session.get(TOKEN), session.get(SEEN)
+    idle, _longest = current_app.extensions.get(LIMITS, DEFAULT_LIMITS)
+    return _cookie_is_ours(user_id, token) and _seen_lately(seen, idle, time.time())
+
+
 def _cookie_is_ours(user_id, token):
     """Whether the cookie names a user and a token, issued by this instance."""
     from core.web import current_instance

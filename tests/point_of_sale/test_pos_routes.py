@@ -3,7 +3,7 @@ import time
 
 import pytest
 from click.testing import CliRunner
-from sqlalchemy import func, select, text
+from sqlalchemy import event, func, select, text
 
 from addons.point_of_sale.models import Order
 from addons.point_of_sale.tokens import issue_token, verify_token
@@ -43,6 +43,31 @@ def test_anonymous_callers_get_401_json(app, shop_session, method, path):
     response = getattr(app.test_client(), method)(path, json=[])
     assert_error(response, 401, "unauthorized")
     assert "core token CONFIG_ID" in response.json["error"]["message"]
+
+
+def test_a_push_without_credentials_is_refused_before_any_transaction(app, addon_instance,
+                                                                       shop_session, admin_client):
+    """An anonymous or forged caller never takes the write lock (SQLite's BEGIN IMMEDIATE); a
+    signed-in till's push looks its session up in the push's own transaction."""
+    checkouts = []
+
+    def count_checkout(*_args):
+        checkouts.append(1)
+    event.listen(addon_instance.engine, "checkout", count_checkout)
+    try:
+        client = app.test_client()
+        assert_error(client.post("/pos/orders", json=[an_order(shop_session)]), 401,
+                     "unauthorized")
+        assert_error(client.post("/pos/orders", json=[an_order(shop_session)],
+                                 headers={"Authorization": "Bearer not.a.token"}), 401,
+                     "invalid_token")
+        assert checkouts == []
+        pushed = admin_client.post("/pos/orders", json=[an_order(shop_session)])
+        assert pushed.json["results"][0]["status"] == "created"
+        assert len(checkouts) == 1
+    finally:
+        event.remove(addon_instance.engine, "checkout", count_checkout)
+    assert stored_orders(addon_instance) == 1
 
 
 def test_a_forged_token_is_refused(app, shop_session):
