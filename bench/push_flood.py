@@ -10,9 +10,10 @@ The flood's pushes carry, in turn: no token, a token not of a till's form, the r
 with a wrong secret, an unknown till's id, a revoked till's token; each sends a body the size
 of the real batch (a copy of it). They are sent together from threads whose connections are
 open beforehand (the central's `core.max_unfinished_requests_per_address` is raised to let
-them all in: they stand for many clients, not one address); the real till's batch is sent once every flood request is on the wire, so it
-arrives behind them. The chain is real (bench/catch_up.py's seller: point_of_sale seals each
-ticket) and each round sends the chain's next batch, so every measured push stores new tickets.
+them all in: they stand for many clients, not one address); the real till's batch is sent
+once every flood request is on the wire, so it arrives behind them. The chain is real
+(bench/catch_up.py's seller: point_of_sale seals each ticket) and each round sends the chain's
+next batch, so every measured push stores new tickets.
 
 Prints, per round, the real push's time; then the medians alone and under the flood, their
 ratio, and how the flood was answered (status counts, p50 and max time).

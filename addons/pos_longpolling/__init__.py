@@ -20,8 +20,8 @@ from .access import caller_scope, require_pos
 from .bus import BusTransaction, pos_channel
 from .encoding import NumberedCopies
 from .group_commit import bus_transaction
-from .uninterrupted import uninterrupted
 from .jsonrpc import json_route
+from .uninterrupted import uninterrupted
 
 __all__ = ["BusTransaction", "bus_transaction", "NumberedCopies", "pos_channel", "caller_scope",
            "require_pos", "json_route", "uninterrupted"]

@@ -13,8 +13,8 @@ word for word. A poll only reads, so sending one on to Flask after a failure her
 """
 import io
 
-from core.web import strict_json
 from core.values import whole_number
+from core.web import strict_json
 
 from .encoding import json_bytes
 from .jsonrpc import result_envelope, well_formed_call

@@ -12,9 +12,9 @@ Out (broadcasts, the `sync_all` orders, the `update_order` reply's `order`): lin
 since the original reads `dline[2]` of every line. Each `sync_all` order is a
 stored message `{"action": "update_order", "data": {...}}`: the original reads `o.data.uid`.
 """
+from core.values import whole_number
 from core.web import strict_json
 from core.web.errors import ApiError
-from core.values import whole_number
 
 from . import merge
 

@@ -12,12 +12,12 @@ from addons.point_of_sale import PosConfig, SessionError, config_writers
 from core.errors import CoreError
 from core.i18n import _
 from core.models import User
+from core.values import whole_number
 from core.web import current_instance, current_plugins
 from core.web.admin import moment
 from core.web.errors import ApiError
 from core.web.guard import requires
 from core.web.users import ADMIN
-from core.values import whole_number
 
 from .. import files, settings
 from ..declarations import set_row, sync_rows

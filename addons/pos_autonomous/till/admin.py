@@ -9,11 +9,11 @@ from flask import flash, g, render_template, request
 
 from core.errors import CoreError
 from core.i18n import _
+from core.values import whole_number
 from core.web import current_instance, current_plugins
 from core.web.admin import moment
 from core.web.guard import requires
 from core.web.users import MANAGER
-from core.values import whole_number
 
 from .. import role, settings
 from ..web import back_to_index, central_needs_an_admin, forms_blueprint

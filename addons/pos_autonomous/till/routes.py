@@ -8,8 +8,8 @@
 from flask import jsonify, request
 
 import addons.point_of_sale as point_of_sale
-from core.web import current_instance
 from core.values import whole_number
+from core.web import current_instance
 
 from ..web import blueprint
 from . import outbox
