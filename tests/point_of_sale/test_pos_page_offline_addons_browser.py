@@ -67,6 +67,37 @@ def wait_for_worker_with(server, asset, timeout=30):
         time.sleep(0.2)
 
 
+BUS_SCRIPT = "/pos_longpolling/static/longpolling.js"
+
+# What the page's offline copies hold: per cache, each entry's path and whether it names `script`.
+OFFLINE_COPIES = """async (script) => {
+    const copies = {};
+    for (const name of (await caches.keys()).filter((n) => n.startsWith("comptoir-pos-"))) {
+        const cache = await caches.open(name);
+        copies[name] = await Promise.all((await cache.keys()).map(async (request) => {
+            const path = new URL(request.url).pathname;
+            const text = path.startsWith("/pos/ui/") ? await (await cache.match(request)).text() : "";
+            return [path, text.includes(script)];
+        }));
+    }
+    return copies;
+}"""
+
+
+def wait_for_offline_copy(page, cache_name, script, timeout=15):
+    """Until `cache_name` is the page's only offline copy and holds `script` and a page that
+    loads it (the newer worker fills its copy while the page runs, so this takes a moment)."""
+    deadline = time.monotonic() + timeout
+    while True:
+        copies = page.evaluate(OFFLINE_COPIES, script)
+        entries = copies.get(cache_name, [])
+        if (list(copies) == [cache_name] and [script, False] in entries
+                and any(path.startswith("/pos/ui/") and has for path, has in entries)):
+            return
+        assert time.monotonic() < deadline, f"the offline copies after {timeout} s: {copies}"
+        time.sleep(0.2)
+
+
 def test_installing_an_addon_refreshes_the_offline_copy(browser_context, db_url, tmp_path):
     """A till that had only point_of_sale: pos_longpolling is installed, the page is loaded once
     online, and an offline reload then has the bus too."""
@@ -83,7 +114,7 @@ def test_installing_an_addon_refreshes_the_offline_copy(browser_context, db_url,
         assert page.locator(".bus-icon").count() == 0
 
         instance.install(["pos_longpolling"])
-        wait_for_worker_with(server, "/pos_longpolling/static/longpolling.js")
+        wait_for_worker_with(server, BUS_SCRIPT)
         page.reload()
         expect(page.locator("body")).to_have_attribute("data-ready", "true")
         expect(page.locator("body")).not_to_have_attribute("data-offline-version", first,
@@ -93,9 +124,7 @@ def test_installing_an_addon_refreshes_the_offline_copy(browser_context, db_url,
         # it has, an offline reload still gets the older copy (without the bus), which sells
         # as well; so the network goes only once the takeover is done.
         version = page.locator("body").get_attribute("data-offline-version")
-        page.wait_for_function("""async (wanted) => JSON.stringify((await caches.keys())
-            .filter((name) => name.startsWith("comptoir-pos-"))) === JSON.stringify([wanted])""",
-                               arg=f"comptoir-pos-{version}", timeout=15000)
+        wait_for_offline_copy(page, f"comptoir-pos-{version}", BUS_SCRIPT)
 
         server.stop()
         page.reload()
