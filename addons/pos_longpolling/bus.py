@@ -25,7 +25,7 @@ from core.models import utc_now
 from core.times import utc_iso
 from core.web import strict_json
 
-from . import wakeup
+from . import tail_reader, wakeup
 from .encoding import Encoded, dumps
 from .models import BusMessage
 from .uninterrupted import uninterrupted
@@ -66,6 +66,7 @@ class BusTransaction:
         self.engine = engine
         self.connection = None
         self.outgoing = []  # rows of BusMessage to insert
+        self.stored_ids = None  # PostgreSQL: the ids the outgoing rows got, once stored
         self._context = None
 
     def __enter__(self):
@@ -91,15 +92,18 @@ class BusTransaction:
             return
         # One statement, one round trip: the lock (held until the commit, so the next sender's
         # ids come after ours are visible; taken before any id is drawn, since every row
-        # inserted joins the lock's row), the NOTIFY (delivered at commit), and every message
-        # (one INSERT of a JSON array of rows, in the order sent, rather than one INSERT per
-        # message). JSON, not arrays of text: psycopg writes a text array's quotes out one
-        # regular-expression match at a time, which cost more than all the rest of an update.
-        self.connection.execute(_statements().lock_notify_insert, {
+        # inserted joins the lock's row), every message (one INSERT of a JSON array of rows, in
+        # the order sent, rather than one INSERT per message), and the NOTIFY (delivered at
+        # commit) naming the highest id stored. JSON, not arrays of text: psycopg writes a text
+        # array's quotes out one regular-expression match at a time, which cost more than all
+        # the rest of an update.
+        first, last, _notified = self.connection.execute(_statements().lock_notify_insert, {
             "lock_key": SEND_LOCK_KEY, "notify_channel": wakeup.NOTIFY_CHANNEL,
             "payload": wakeup.notify_payload(self.channels),
             "rows": dumps([(row["channel"], row["message"], utc_iso(row["created_at"]))
-                           for row in self.outgoing])})
+                           for row in self.outgoing])}).one()
+        if last - first + 1 == len(self.outgoing):  # one id each, in the order sent
+            self.stored_ids = range(first, last + 1)
 
     def __exit__(self, exc_type, exc, traceback):
         # From the INSERT (which takes the send lock) to the commit, every sender of every
@@ -107,8 +111,15 @@ class BusTransaction:
         with uninterrupted(self.connection):
             suppress = self._finish(exc_type, exc, traceback)
         if exc_type is None and self.outgoing:
-            wakeup.after_commit(self.engine, self.channels)
+            wakeup.after_commit(self.engine, self.channels, self._stored_rows())
         return suppress
+
+    def _stored_rows(self):
+        """[(id, channel, message)] as stored, if the ids are known (PostgreSQL), else None."""
+        if self.stored_ids is None:
+            return None
+        return [(id_, row["channel"], row["message"])
+                for id_, row in zip(self.stored_ids, self.outgoing)]
 
     def _finish(self, exc_type, exc, traceback):
         """Store the messages and commit (or roll back); what the `with` returns."""
@@ -158,12 +169,17 @@ def _statements():
              .order_by(BusMessage.id).limit(bindparam("limit")))
     return _Statements(
         lock_notify_insert=text(f"""
-            INSERT INTO {BusMessage.__tablename__} (channel, message, created_at)
-            SELECT sent.item ->> 0, sent.item ->> 1, CAST(sent.item ->> 2 AS timestamptz)
-            FROM (SELECT pg_advisory_xact_lock(CAST(:lock_key AS bigint)),
-                         pg_notify(CAST(:notify_channel AS text), CAST(:payload AS text))) AS locked
-            CROSS JOIN json_array_elements(CAST(:rows AS json)) WITH ORDINALITY AS sent(item, position)
-            ORDER BY sent.position"""),
+            WITH stored AS (
+                INSERT INTO {BusMessage.__tablename__} (channel, message, created_at)
+                SELECT sent.item ->> 0, sent.item ->> 1, CAST(sent.item ->> 2 AS timestamptz)
+                FROM (SELECT pg_advisory_xact_lock(CAST(:lock_key AS bigint))) AS locked
+                CROSS JOIN json_array_elements(CAST(:rows AS json))
+                    WITH ORDINALITY AS sent(item, position)
+                ORDER BY sent.position
+                RETURNING id)
+            SELECT min(id), max(id), pg_notify(CAST(:notify_channel AS text),
+                                               max(id) || ' ' || CAST(:payload AS text))
+            FROM stored"""),
         insert=insert(BusMessage),
         fetch=fetch,
         fetch_since=fetch.where(BusMessage.created_at > bindparam("since")),
@@ -172,20 +188,23 @@ def _statements():
         read_high=select(func.coalesce(func.max(BusMessage.id), 0)))
 
 
-def _read_after(engine, after, limit):
-    """Every channel's messages with id > after: what feeds the in-memory tail. Every poller
-    of the process waits for this read, which can be megabytes (each till's copy of each
-    shared order): read cooperatively, a chunk of the answer per turn of the worker's queue,
-    it took seconds under load and the pollers fell further behind at each read; it keeps
-    the worker instead (uninterrupted.py)."""
-    with autocommit_read(engine) as connection, uninterrupted(connection):
-        return connection.execute(_statements().read_after,
-                                  {"after": after, "limit": limit}).all()
+def _tail_reads(engine):
+    """(read_after(after, limit), read_high()) feeding the in-memory tail: every channel's
+    messages with id > after, and the largest id. On PostgreSQL on the process's own
+    connection (tail_reader.py), through the pool on SQLite."""
+    if engine.dialect.name == "postgresql":
+        reader = tail_reader.reader_for(engine, wakeup.engine_key(engine))
+        return reader.after, reader.high
 
+    def read_after(after, limit):
+        with autocommit_read(engine) as connection:
+            return connection.execute(_statements().read_after,
+                                      {"after": after, "limit": limit}).all()
 
-def _read_high(engine):
-    with autocommit_read(engine) as connection:
-        return connection.execute(_statements().read_high).scalar()
+    def read_high():
+        with autocommit_read(engine) as connection:
+            return connection.execute(_statements().read_high).scalar()
+    return read_after, read_high
 
 
 def collect_garbage(engine, retention_seconds, force=False):
@@ -243,8 +262,7 @@ class Subscriber:
         engine, tail = self.engine, self.dispatcher.tail
         if since is None:
             # One read per wake-up for every poller of this process, answered from memory.
-            tail.catch_up(lambda after, limit: _read_after(engine, after, limit),
-                          lambda: _read_high(engine))
+            tail.catch_up(*_tail_reads(engine))
             entries = tail.after(self._wanted, last, MAX_MESSAGES_PER_POLL)
             if entries is not None:
                 return [{"id": e.id, "channel": e.channel, "message": Encoded(e.message)}

@@ -6,7 +6,9 @@ pollers woken with it wait for that read and answer from memory. Ids grow in com
 (bus.BusTransaction), so once a read started after a wake-up, every message committed before
 that wake-up is in it, and nothing with a smaller id can commit later: the tail holds every
 message with `low < id <= high`, none skipped, none twice. Pollers that are behind it (`last <
-low`) and first polls (which filter by age) read the database instead.
+low`) and first polls (which filter by age) read the database instead. On PostgreSQL the
+process that sent a transaction's messages adds them itself when they follow on from `high`
+(`append_following`), and wakes its pollers without a read.
 
 The oldest messages are dropped past MAX_MESSAGES or MAX_BYTES (and `low` moves up with them).
 A tail last read more than `max_age` seconds ago reads again even without a wake-up: on SQLite
@@ -75,6 +77,25 @@ class MessageTail:
                     if len(rows) < READ_PAGE:
                         break
             self._caught_up = target
+
+    def append_following(self, rows):
+        """Add a transaction's own messages [(id, channel, message)], sent by this process,
+        without reading them back: only if their ids follow on from `high` with none missing
+        (True), since a gap could be another process's messages not read yet. Ids are drawn
+        under the bus's send lock, held until commit: once a transaction has committed, every
+        id below its first is committed or never will be."""
+        first = rows[0][0]
+        if rows[-1][0] - first + 1 != len(rows):
+            return False
+        if not self._read_lock.acquire(blocking=False):
+            return False  # a read under way: it or the NOTIFY's read brings them
+        try:
+            if self.high is None or self.high != first - 1:
+                return False
+            self._append(rows)
+            return True
+        finally:
+            self._read_lock.release()
 
     def _too_old(self, now):
         return self.max_age is not None and now - self._read_at > self.max_age

@@ -45,12 +45,18 @@ def uninterrupted(connection, budget=BLOCKING_BUDGET, poll=None):
     """Within the block, the statements of `connection` (SQLAlchemy's, on psycopg) wait for
     PostgreSQL without yielding, up to `budget` seconds each. `poll`: the poll(2) to wait with
     (tests); by default the unpatched one under gevent, nothing to do otherwise."""
-    poll = poll or _unpatched_poll()
-    if poll is None or connection.dialect.name != "postgresql":
+    if connection.dialect.name != "postgresql":
         yield
         return
-    driver = connection.connection.driver_connection
-    if "wait" in vars(driver):  # inside an outer block already: it restores
+    with driver_uninterrupted(connection.connection.driver_connection, budget, poll):
+        yield
+
+
+@contextmanager
+def driver_uninterrupted(driver, budget=BLOCKING_BUDGET, poll=None):
+    """uninterrupted() of a psycopg connection itself."""
+    poll = poll or _unpatched_poll()
+    if poll is None or "wait" in vars(driver):  # no gevent, or inside an outer block already
         yield
         return
     driver.wait = _waiting_alone(driver, budget, poll)  # psycopg calls self.wait(generator)

@@ -19,12 +19,14 @@ import logging
 import threading
 import time
 import weakref
+from collections import OrderedDict
 from contextlib import contextmanager
 
 import psycopg
 from sqlalchemy import bindparam, func, select
 
 from core.db import autocommit_read
+from core.values import whole_number
 
 from .models import BusMessage
 from .shared_reads import WAKE_ALL, SharedReads
@@ -33,7 +35,8 @@ from .tail import MessageTail
 logger = logging.getLogger(__name__)
 
 NOTIFY_CHANNEL = "pos_longpolling"
-MAX_PAYLOAD = 7900  # PostgreSQL refuses NOTIFY payloads of 8000 bytes or more
+MAX_PAYLOAD = 7870  # PostgreSQL refuses NOTIFY payloads of 8000 bytes or more (with the id)
+MAX_SENT_HERE = 1024
 LISTEN_READY_TIMEOUT = 5.0
 HEALTH_WAIT = 2.0  # a health check waits at most this long for a listener being (re)started
 RECONNECT_DELAY = 1.0
@@ -58,6 +61,7 @@ class Dispatcher:
     def __init__(self, tail_max_age=None):
         self._lock = threading.Lock()
         self._waiting = {}  # channel -> set of threading.Event
+        self._sent_here = OrderedDict()  # highest ids of this process's transactions (sent_here)
         self.reads = SharedReads()
         self.tail = MessageTail(max_age=tail_max_age)
 
@@ -79,8 +83,31 @@ class Dispatcher:
                         if not events:
                             del self._waiting[channel]
 
-    def wake(self, channels):
-        self.tail.woken()  # before any woken poller reads again
+    def sent_here(self, last_id):
+        """Messages up to `last_id` (a transaction's highest) are in the tail and their pollers
+        woken: its NOTIFY (`notified`) wakes nobody again."""
+        with self._lock:
+            self._sent_here[last_id] = None
+            while len(self._sent_here) > MAX_SENT_HERE:  # a NOTIFY that never came
+                self._sent_here.popitem(last=False)
+
+    def notified(self, payload):
+        """A NOTIFY from a sending transaction (`notify_payload`, after its highest id)."""
+        head, _, channels = payload.partition(" ")
+        last_id = whole_number(head, max_digits=19)
+        if last_id is None:  # without the id: an older process's
+            channels = payload
+        else:
+            with self._lock:
+                if self._sent_here.pop(last_id, False) is None:
+                    return  # this process's own, in the tail and woken already
+        self.wake(_channels_of(channels))
+
+    def wake(self, channels, read=True):
+        """Wake the pollers of `channels` (or WAKE_ALL). `read=False`: the tail holds what
+        woke them already."""
+        if read:
+            self.tail.woken()  # before any woken poller reads again
         self.reads.invalidate(channels)
         with self._lock:
             if channels == WAKE_ALL:
@@ -119,15 +146,23 @@ def dispatcher_for(engine):
 
 def notify_payload(channels):
     """What the sending transaction passes to `pg_notify(NOTIFY_CHANNEL, ...)` on PostgreSQL
-    (delivered at commit only) to wake the pollers of `channels` in every process."""
+    (delivered at commit only) to wake the pollers of `channels` in every process; the
+    statement puts its highest id and a space before it."""
     payload = json.dumps(sorted(channels), separators=(",", ":"))
     return WAKE_ALL if len(payload.encode()) > MAX_PAYLOAD else payload
 
 
-def after_commit(engine, channels):
-    """After the commit: without LISTEN/NOTIFY (SQLite), wake this process's pollers."""
+def after_commit(engine, channels, stored_rows=None):
+    """After the commit: without LISTEN/NOTIFY (SQLite), wake this process's pollers. On
+    PostgreSQL, `stored_rows` [(id, channel, message)] (what the transaction stored) go into
+    this process's tail if they follow on from what it holds: its pollers are woken at once,
+    without reading them back, and the transaction's NOTIFY, when it comes, is passed over."""
+    dispatcher = dispatcher_for(engine)
     if engine.dialect.name != "postgresql":
-        dispatcher_for(engine).wake(channels)
+        dispatcher.wake(channels)
+    elif stored_rows and dispatcher.tail.append_following(stored_rows):
+        dispatcher.sent_here(stored_rows[-1][0])
+        dispatcher.wake(channels, read=False)
 
 
 def ensure_listening(engine, timeout=LISTEN_READY_TIMEOUT):
@@ -209,7 +244,7 @@ class PostgresListener:
                     # Messages sent while this process was not listening: let every poller look.
                     self.dispatcher.wake(WAKE_ALL)
                     for notify in connection.notifies():
-                        self.dispatcher.wake(_channels_of(notify.payload))
+                        self.dispatcher.notified(notify.payload)
             except psycopg.OperationalError as exc:
                 self.ready.clear()
                 if "does not exist" in str(exc):

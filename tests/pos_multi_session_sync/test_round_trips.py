@@ -145,8 +145,8 @@ def test_a_till_that_never_synced_is_registered_by_its_first_update(addon_instan
 
 def test_pollers_woken_together_read_the_bus_once(addon_instance, tills, statements):
     """After an update, the other tills' polls are answered from the process's tail: one
-    SELECT for all of them (on PostgreSQL the wake-up is the NOTIFY, hence a poll that may
-    wait for it)."""
+    SELECT for all of them, none on PostgreSQL when the sending process put its own messages
+    in its tail (unless its listener thread took the NOTIFY first: then one)."""
     engine = addon_instance.engine
     channels = [pos_channel(DBNAME, "pos.multi_session", till.pos_id) for till in tills[1:]]
     with engine.connect() as connection:
@@ -157,4 +157,7 @@ def test_pollers_woken_together_read_the_bus_once(addon_instance, tills, stateme
     answers = [bus.poll(engine, [channel], last, 5) for channel in channels]
     assert [[m["message"]["data"]["uid"] for m in answer] for answer in answers] == \
         [["D"]] * len(channels)
-    assert len(statements.statements) == 1, statements.statements
+    if engine.dialect.name == "postgresql":
+        assert len(statements.statements) <= 1, statements.statements
+    else:
+        assert len(statements.statements) == 1, statements.statements
