@@ -15,6 +15,8 @@ A tail last read more than `max_age` seconds ago reads again even without a wake
 nothing wakes this process when another one (the `core` command) sends a message.
 """
 import bisect
+import heapq
+import itertools
 import threading
 import time
 from dataclasses import dataclass
@@ -34,9 +36,9 @@ class Entry:
 class MessageTail:
     def __init__(self, max_messages=MAX_MESSAGES, max_bytes=MAX_BYTES, max_age=None):
         self.max_messages, self.max_bytes, self.max_age = max_messages, max_bytes, max_age
-        # (low, entries in id order): replaced together, so a reader sees a consistent pair;
-        # new entries are appended in place. low None: nothing read yet, nothing covered.
-        self._view = (None, [])
+        # (low, entries in id order, the same by channel): replaced together, so a reader sees
+        # a consistent view; new entries are appended in place. low None: nothing read yet.
+        self._view = (None, [], {})
         self.high = None
         self._bytes = 0
         self._wake_ups = 0  # so far
@@ -69,7 +71,7 @@ class MessageTail:
             self._read_at = time.monotonic()
             if self.high is None:
                 self.high = read_high()
-                self._view = (self.high, [])
+                self._view = (self.high, [], {})
             else:
                 while True:
                     rows = read_after(self.high, READ_PAGE)
@@ -103,23 +105,24 @@ class MessageTail:
     def after(self, channels, last, limit):
         """[Entry] on `channels` (a set) with id > last, in id order, at most `limit`; None
         if the tail does not hold every message after `last` (read the database)."""
-        low, entries = self._view
+        low, _, by_channel = self._view
         if low is None or last < low:
             return None
-        found = []
-        for entry in entries[bisect.bisect_right(entries, last, key=_id):]:
-            if entry.channel in channels:
-                found.append(entry)
-                if len(found) >= limit:
-                    break
-        return found
+        # A till polls its own channel: its entries alone, not every till's since `last`.
+        lists = [listed[bisect.bisect_right(listed, last, key=_id):]
+                 for listed in map(by_channel.get, channels) if listed]
+        if len(lists) <= 1:
+            return lists[0][:limit] if lists else []
+        return list(itertools.islice(heapq.merge(*lists, key=_id), limit))
 
     def _append(self, rows):
-        entries = self._view[1]
+        _, entries, by_channel = self._view
         for id_, channel, message in rows:
             if id_ <= self.high:  # cannot happen with ids in commit order; never repeat one
                 continue
-            entries.append(Entry(id_, channel, message))
+            entry = Entry(id_, channel, message)
+            entries.append(entry)
+            by_channel.setdefault(channel, []).append(entry)
             self._bytes += len(message)
             self.high = id_
         if len(entries) > self.max_messages or self._bytes > self.max_bytes:
@@ -134,8 +137,17 @@ class MessageTail:
             kept_bytes -= len(entries[drop].message)
             drop += 1
         if drop:
-            self._view = (entries[drop - 1].id, entries[drop:])
+            kept = entries[drop:]
+            self._view = (entries[drop - 1].id, kept, _by_channel(kept))
             self._bytes = kept_bytes
+
+
+def _by_channel(entries):
+    """{channel: [Entry] in id order} of `entries` (in id order)."""
+    by_channel = {}
+    for entry in entries:
+        by_channel.setdefault(entry.channel, []).append(entry)
+    return by_channel
 
 
 def _id(entry):

@@ -4,6 +4,8 @@ import random
 import threading
 import time
 
+from hypothesis import given, settings
+from hypothesis import strategies as st
 from sqlalchemy import event
 
 from addons.pos_longpolling import bus, wakeup
@@ -214,3 +216,25 @@ def test_racing_senders_and_pollers_get_every_message_once_in_id_order(addon_ins
         expected = [(m["id"], m["channel"], m["message"]) for m in stored
                     if m["channel"] in polled and m["id"] > start_ids[index]]
         assert got == expected, f"poller {index}"
+
+
+@settings(max_examples=200, deadline=None)
+@given(st.lists(st.sampled_from("abcde"), max_size=80), st.data())
+def test_what_a_poller_gets_is_every_held_message_of_its_channels_after_last(channels, data):
+    """Whatever was appended and trimmed: after() is the held messages of the asked channels
+    with a larger id than `last`, in id order, cut at `limit` (the by-channel lists agree with
+    the entries)."""
+    table, tail = Bus(), MessageTail(max_messages=12)
+    table.catch_up(tail)
+    for channel in channels:
+        table.add(channel, f'"{channel}"')
+        tail.woken()
+        table.catch_up(tail)
+    held = [(entry.id, entry.channel) for entry in tail._view[1]]
+    assert [id_ for id_, _ in held] == list(range(tail.low + 1, tail.high + 1))
+    wanted = data.draw(st.sets(st.sampled_from("abcdef")))
+    last = data.draw(st.integers(tail.low, tail.high + 1))
+    limit = data.draw(st.integers(1, 20))
+    expected = [id_ for id_, channel in held if channel in wanted and id_ > last][:limit]
+    assert ids(tail.after(wanted, last, limit)) == expected
+    assert tail.after(wanted, tail.low - 1, limit) is None  # behind the tail: the database
