@@ -46,10 +46,11 @@ class TailReader:
         kept = self._connection is not None and not self._connection.closed
         try:
             return self._execute(statement, values)
-        except psycopg.OperationalError:
+        except psycopg.Error:
             if not kept:
                 raise
-        # The kept connection was lost (a server restart, an idle timeout): once more, anew.
+        # The kept connection was lost (a server restart, an idle timeout) or its prepared
+        # statement no longer fits the table (a migration added a column): once more, anew.
         return self._execute(statement, values)
 
     def _execute(self, statement, values):

@@ -48,6 +48,19 @@ def test_a_lost_connection_costs_no_read(engine):
     assert reader._connection.info.backend_pid != pid
 
 
+def test_a_column_changed_while_serving_costs_no_read(engine):
+    """A migration changes a column's type under the kept connection's prepared statement
+    (PostgreSQL: "cached plan must not change result type")."""
+    reader = reader_of(engine)
+    high = reader.high()
+    reader.after(high, 10)
+    with engine.begin() as connection:
+        connection.exec_driver_sql(
+            "ALTER TABLE pos_longpolling_message ALTER COLUMN channel TYPE varchar(500)")
+    send(engine, "d")
+    assert [row[1] for row in reader.after(high, 10)] == ["d"]
+
+
 def test_a_failed_first_connection_says_why(engine):
     reader = tail_reader.TailReader(engine.url.set(
         drivername="postgresql", database="no_such_database_here").render_as_string(False))
