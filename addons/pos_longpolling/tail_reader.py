@@ -5,8 +5,8 @@ time (the tail's read lock), and every poller of the process waits for it. Throu
 read cost ~160 µs of the worker's CPU for a ~50 µs query: the checkout, the isolation level set
 and reset, SQLAlchemy's execution and rows. Here the process keeps one psycopg connection for
 these reads, in autocommit, with the statements prepared. One that fails is closed and the read
-tried once more on a new one (a server restart costs no poll). A forked process (gunicorn's
-workers) never uses its parent's connection. SQLite keeps reading through the pool.
+tried once more on a new one (a server restart or a migration costs no poll). A forked
+process (gunicorn's workers) never uses its parent's connection. SQLite reads through the pool.
 """
 import os
 import threading
@@ -50,7 +50,7 @@ class TailReader:
             if not kept:
                 raise
         # The kept connection was lost (a server restart, an idle timeout) or its prepared
-        # statement no longer fits the table (a migration added a column): once more, anew.
+        # statement no longer fits the table (a migration changed a column): once more, anew.
         return self._execute(statement, values)
 
     def _execute(self, statement, values):
