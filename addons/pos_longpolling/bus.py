@@ -18,7 +18,7 @@ from contextlib import contextmanager
 from dataclasses import dataclass
 from datetime import timedelta
 
-from sqlalchemy import bindparam, delete, func, insert, select, text
+from sqlalchemy import bindparam, delete, insert, select, text
 
 from core.db import autocommit_read
 from core.models import utc_now
@@ -66,7 +66,7 @@ class BusTransaction:
         self.engine = engine
         self.connection = None
         self.outgoing = []  # rows of BusMessage to insert
-        self.stored_ids = None  # PostgreSQL: the ids the outgoing rows got, once stored
+        self.stored_rows = None  # PostgreSQL, once stored: [(id, channel, message)]
         self._context = None
 
     def __enter__(self):
@@ -103,7 +103,8 @@ class BusTransaction:
             "rows": dumps([(row["channel"], row["message"], utc_iso(row["created_at"]))
                            for row in self.outgoing])}).one()
         if last - first + 1 == len(self.outgoing):  # one id each, in the order sent
-            self.stored_ids = range(first, last + 1)
+            self.stored_rows = [(id_, row["channel"], row["message"])
+                                for id_, row in zip(range(first, last + 1), self.outgoing)]
 
     def __exit__(self, exc_type, exc, traceback):
         # From the INSERT (which takes the send lock) to the commit, every sender of every
@@ -111,15 +112,8 @@ class BusTransaction:
         with uninterrupted(self.connection):
             suppress = self._finish(exc_type, exc, traceback)
         if exc_type is None and self.outgoing:
-            wakeup.after_commit(self.engine, self.channels, self._stored_rows())
+            wakeup.after_commit(self.engine, self.channels, self.stored_rows)
         return suppress
-
-    def _stored_rows(self):
-        """[(id, channel, message)] as stored, if the ids are known (PostgreSQL), else None."""
-        if self.stored_ids is None:
-            return None
-        return [(id_, row["channel"], row["message"])
-                for id_, row in zip(self.stored_ids, self.outgoing)]
 
     def _finish(self, exc_type, exc, traceback):
         """Store the messages and commit (or roll back); what the `with` returns."""
@@ -155,8 +149,6 @@ class _Statements:
     insert: object
     fetch: object
     fetch_since: object
-    read_after: object
-    read_high: object
 
 
 @functools.cache
@@ -182,29 +174,7 @@ def _statements():
             FROM stored"""),
         insert=insert(BusMessage),
         fetch=fetch,
-        fetch_since=fetch.where(BusMessage.created_at > bindparam("since")),
-        read_after=(select(*columns).where(BusMessage.id > bindparam("after"))
-                    .order_by(BusMessage.id).limit(bindparam("limit"))),
-        read_high=select(func.coalesce(func.max(BusMessage.id), 0)))
-
-
-def _tail_reads(engine):
-    """(read_after(after, limit), read_high()) feeding the in-memory tail: every channel's
-    messages with id > after, and the largest id. On PostgreSQL on the process's own
-    connection (tail_reader.py), through the pool on SQLite."""
-    if engine.dialect.name == "postgresql":
-        reader = tail_reader.reader_for(engine, wakeup.engine_key(engine))
-        return reader.after, reader.high
-
-    def read_after(after, limit):
-        with autocommit_read(engine) as connection:
-            return connection.execute(_statements().read_after,
-                                      {"after": after, "limit": limit}).all()
-
-    def read_high():
-        with autocommit_read(engine) as connection:
-            return connection.execute(_statements().read_high).scalar()
-    return read_after, read_high
+        fetch_since=fetch.where(BusMessage.created_at > bindparam("since")))
 
 
 def collect_garbage(engine, retention_seconds, force=False):
@@ -262,7 +232,7 @@ class Subscriber:
         engine, tail = self.engine, self.dispatcher.tail
         if since is None:
             # One read per wake-up for every poller of this process, answered from memory.
-            tail.catch_up(*_tail_reads(engine))
+            tail.catch_up(*tail_reader.tail_reads(engine))
             entries = tail.after(self._wanted, last, MAX_MESSAGES_PER_POLL)
             if entries is not None:
                 return [{"id": e.id, "channel": e.channel, "message": Encoded(e.message)}

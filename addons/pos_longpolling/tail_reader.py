@@ -1,27 +1,67 @@
-"""The tail's reads of the bus on PostgreSQL, on a connection of their own.
+"""The tail's reads of the bus: what is new on every channel, and the largest id.
 
 Each wake-up makes one read of what is new on the bus in every process (tail.py), one read at a
-time (the tail's read lock), and every poller of the process waits for it. Through the pool, a
-read cost ~160 µs of the worker's CPU for a ~50 µs query: the checkout, the isolation level set
-and reset, SQLAlchemy's execution and rows. Here the process keeps one psycopg connection for
-these reads, in autocommit, with the statements prepared. One that fails is closed and the read
-tried once more on a new one (a server restart or a migration costs no poll). A forked
-process (gunicorn's workers) never uses its parent's connection. SQLite reads through the pool.
+time (the tail's read lock), and every poller of the process waits for it. On PostgreSQL a read
+through the pool cost ~160 µs of the worker's CPU for a ~50 µs query: the checkout, the
+isolation level set and reset, SQLAlchemy's execution and rows. There the process keeps one
+psycopg connection for these reads (`TailReader`), in autocommit, with the statements compiled
+once and prepared. One that fails is closed and the read tried once more on a new one (a server
+restart or a migration costs no poll). A forked process (gunicorn's workers) never uses its
+parent's connection. SQLite reads through the pool.
 """
+import functools
 import os
 import threading
 
 import psycopg
+from sqlalchemy import bindparam, func, select
+from sqlalchemy.dialects.postgresql.psycopg import PGDialect_psycopg
 
+from core.db import autocommit_read
+
+from . import wakeup
 from .models import BusMessage
 from .uninterrupted import driver_uninterrupted
 
-_AFTER = (f"SELECT id, channel, message FROM {BusMessage.__tablename__} "
-          f"WHERE id > %s ORDER BY id LIMIT %s")
-_HIGH = f"SELECT coalesce(max(id), 0) FROM {BusMessage.__tablename__}"
-
 _readers = {}  # (database URL, process id) -> TailReader
 _registry_lock = threading.Lock()
+
+
+@functools.cache
+def _statements():
+    """(messages with id > :after, at most :limit; the largest id), built once."""
+    return (select(BusMessage.id, BusMessage.channel, BusMessage.message)
+            .where(BusMessage.id > bindparam("after"))
+            .order_by(BusMessage.id).limit(bindparam("limit")),
+            select(func.coalesce(func.max(BusMessage.id), 0)))
+
+
+@functools.cache
+def _postgresql_texts():
+    """The statements as psycopg runs them (named parameters, the 0 written in)."""
+    after, high = _statements()
+    dialect = PGDialect_psycopg()
+    return (str(after.compile(dialect=dialect)),
+            str(high.compile(dialect=dialect, compile_kwargs={"literal_binds": True})))
+
+
+def tail_reads(engine):
+    """(read_after(after, limit) -> [(id, channel, message)] in id order, read_high() -> the
+    largest id or 0) for the tail of `engine`'s bus."""
+    if engine.dialect.name == "postgresql":
+        reader = reader_for(engine)
+        return reader.after, reader.high
+    return functools.partial(_pooled_after, engine), functools.partial(_pooled_high, engine)
+
+
+def _pooled_after(engine, after, limit):
+    with autocommit_read(engine) as connection:
+        return connection.execute(_statements()[0], {"after": after, "limit": limit}).all()
+
+
+def _pooled_high(engine):
+    with autocommit_read(engine) as connection:
+        return connection.execute(_statements()[1]).scalar()
 
 
 class TailReader:
@@ -30,12 +70,10 @@ class TailReader:
         self._connection = None
 
     def after(self, after, limit):
-        """[(id, channel, message)] with id > after, in id order, at most `limit`."""
-        return self._run(_AFTER, (after, limit)).fetchall()
+        return self._run(_postgresql_texts()[0], {"after": after, "limit": limit}).fetchall()
 
     def high(self):
-        """The largest id on the bus (0 if none)."""
-        return self._run(_HIGH, ()).fetchone()[0]
+        return self._run(_postgresql_texts()[1], None).fetchone()[0]
 
     def close(self):
         connection, self._connection = self._connection, None
@@ -66,10 +104,9 @@ class TailReader:
             raise
 
 
-def reader_for(engine, key):
-    """This process's TailReader of the PostgreSQL database of `engine` (`key`: its URL as
-    text, wakeup.engine_key)."""
-    slot = (key, os.getpid())
+def reader_for(engine):
+    """This process's TailReader of the PostgreSQL database of `engine`."""
+    slot = (wakeup.engine_key(engine), os.getpid())
     reader = _readers.get(slot)
     if reader is not None:
         return reader

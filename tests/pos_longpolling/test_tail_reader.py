@@ -5,7 +5,7 @@ import os
 import psycopg
 import pytest
 
-from addons.pos_longpolling import bus, tail_reader, wakeup
+from addons.pos_longpolling import bus, tail_reader
 
 
 @pytest.fixture
@@ -16,7 +16,7 @@ def engine(addon_instance):
 
 
 def reader_of(engine):
-    return tail_reader.reader_for(engine, wakeup.engine_key(engine))
+    return tail_reader.reader_for(engine)
 
 
 def send(engine, *channels):
