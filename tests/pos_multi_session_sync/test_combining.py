@@ -56,8 +56,9 @@ def run_batch(combiner, works):
     for index, work in enumerate(works[1:], start=1):
         threads.append(threading.Thread(target=call, args=(index, work)))
         threads[-1].start()
-    while len(combiner._queues[KEY].waiting) < len(works) - 1:
-        time.sleep(0.001)
+        # One at a time: threads started together may queue in any order (a CI run: b, d, c).
+        while len(combiner._queues[KEY].waiting) < index:
+            time.sleep(0.001)
     release.set()
     for thread in threads:
         thread.join(10)
